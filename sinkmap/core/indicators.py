@@ -1,0 +1,66 @@
+"""Indicator and comparator vocabulary shared by targets, the ledger and every display."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    name_zh: str
+    name_en: str
+    unit: str  # the unit the plans use
+    gap_unit: str  # the natural unit a gap is expressed in
+
+
+INDICATORS: dict[str, Indicator] = {i.key: i for i in [
+    Indicator("forest_coverage_pct", "森林覆盖率", "Forest coverage", "%", "ha"),
+    Indicator("forest_stock_10k_m3", "森林蓄积量", "Forest stock", "万m³", "万m³"),
+    Indicator("living_tree_stock_10k_m3", "活立木总蓄积量", "Living-tree stock", "万m³", "万m³"),
+    Indicator("wetland_area_10k_ha", "湿地面积", "Wetland area", "万公顷", "ha"),
+    Indicator("wetland_protection_rate_pct", "湿地保护率", "Wetland protection rate", "%", "ha"),
+    Indicator("grassland_vegetation_cover_pct", "草原综合植被盖度", "Grassland vegetation cover", "%", "%"),
+]}
+
+
+class Comparator(str, Enum):
+    """How a plan words a target. See DOMAIN.md §1."""
+
+    GE = "ge"  # 以上 / 不低于: a floor
+    APPROX = "approx"  # 左右: a band around the value
+    REACH = "reach"  # 达到 alone: treated as >= for status, shown as worded
+    STABLE = "stable"  # 稳定在 alone: hold at the value (treated as >= for status)
+
+
+class Status(str, Enum):
+    MET = "met"
+    WITHIN_BAND = "within_band"  # inside the 左右 band but below the value
+    SHORT = "short"
+    NO_TARGET = "no_target"  # the plan sets no target for this indicator/year
+    NO_DATA = "no_data"  # a target exists but the inputs cannot measure the indicator
+
+
+@dataclass(frozen=True)
+class Target:
+    """One sink target transcribed from a plan, with where it was found."""
+
+    city: str  # e.g. 长沙市
+    year: int
+    indicator: str  # key of INDICATORS
+    value: float
+    unit: str
+    comparator: Comparator
+    basis: str  # 口径, e.g. 森林覆盖率（林木绿化率）
+    quote: str  # the exact sentence from the seed file
+    seed: str  # seed file name
+    line: int  # 1-based line in the seed file where the quote starts
+    source: str = "bundled"  # "bundled" or the path of a user file that added/overrode it
+
+    def to_dict(self) -> dict:
+        return {
+            "city": self.city, "year": self.year, "indicator": self.indicator, "value": self.value,
+            "unit": self.unit, "comparator": self.comparator.value, "basis": self.basis,
+            "quote": self.quote, "seed": self.seed, "line": self.line,
+        }

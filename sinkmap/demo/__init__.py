@@ -1,0 +1,1 @@
+"""The synthetic demo world (labelled synthetic everywhere). No Qt."""

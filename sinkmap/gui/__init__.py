@@ -1,0 +1,1 @@
+"""The desktop application: the ONLY package that imports PySide6."""

@@ -1,0 +1,116 @@
+"""Classification schemes (三调, ESA WorldCover, custom) are data: YAML files in ``layers/schemes/``.
+
+A scheme maps class codes (strings in vector layers, integers in rasters) to a group. Groups decide what
+counts toward the indicators:
+
+* forest coverage: ``tree_forest`` and ``bamboo`` (and ``shrub`` when the user says the shrubland is
+  国家特别规定灌木林地), plus any class flagged ``tree_forest: true`` (e.g. mangroves);
+* wetland: ``wetland``, plus ``water`` under the broad definition (rivers, lakes, reservoirs), which is
+  what the plans' 湿地面积 figures include.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ..core.errors import InputError
+from .catalogue import layer_path
+
+FOREST_GROUPS = frozenset({"tree_forest", "bamboo"})
+
+
+@dataclass(frozen=True)
+class SchemeClass:
+    code: str
+    value: int
+    name_zh: str
+    name_en: str
+    group: str
+    color: str = "#888888"
+    tree_forest: bool = False  # counts as forest whatever its group (mangroves)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    name: str
+    title_zh: str
+    title_en: str
+    classes: tuple[SchemeClass, ...]
+    basis: str = ""
+    source: str = ""
+    _by_code: dict = field(default_factory=dict, compare=False, repr=False)
+    _by_value: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for c in self.classes:
+            self._by_code[_norm(c.code)] = c
+            self._by_value[c.value] = c
+
+    def lookup(self, code: object) -> SchemeClass | None:
+        """The class of a code as found in a layer: '0301', '301', 301, 301.0 all give 乔木林地."""
+        if code is None:
+            return None
+        if isinstance(code, (int, float)) and not isinstance(code, bool):
+            if code != code:  # NaN
+                return None
+            return self._by_value.get(int(code)) or self._by_code.get(_norm(str(int(code))))
+        return self._by_code.get(_norm(str(code)))
+
+    def is_forest(self, c: SchemeClass, include_special_shrub: bool = False) -> bool:
+        return c.tree_forest or c.group in FOREST_GROUPS or (include_special_shrub and c.group == "shrub")
+
+    def is_wetland(self, c: SchemeClass, include_water: bool = True) -> bool:
+        return c.group == "wetland" or (include_water and c.group == "water")
+
+    def values(self, predicate) -> list[int]:
+        return [c.value for c in self.classes if predicate(c)]
+
+
+def _norm(code: str) -> str:
+    code = code.strip().upper()
+    if code.endswith(".0"):
+        code = code[:-2]
+    return code.lstrip("0") or "0"
+
+
+def available_schemes() -> list[str]:
+    return sorted(p.stem for p in layer_path("schemes").glob("*.yaml"))
+
+
+@lru_cache(maxsize=32)
+def load_scheme(name_or_path: str) -> Scheme:
+    """A bundled scheme by name (``sandiao``, ``worldcover``) or a user's scheme file (YAML, same form)."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = layer_path("schemes", f"{name_or_path}.yaml")
+        if not path.exists():
+            raise InputError(
+                f"unknown classification scheme {name_or_path!r}",
+                hint=f"use one of {', '.join(available_schemes())} or the path of a scheme YAML file",
+            )
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        classes = tuple(
+            SchemeClass(
+                code=str(c["code"]), value=int(c["value"]), name_zh=str(c["name_zh"]),
+                name_en=str(c.get("name_en", c["name_zh"])), group=str(c["group"]),
+                color=str(c.get("color", "#888888")), tree_forest=bool(c.get("tree_forest", False)),
+            )
+            for c in doc["classes"]
+        )
+    except FileNotFoundError:
+        raise InputError("scheme file not found", path=path) from None
+    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise InputError(
+            f"not a valid classification scheme ({exc})", path=path,
+            hint="each class needs code, value, name_zh and group; see layers/schemes/sandiao.yaml",
+        ) from None
+    return Scheme(
+        name=str(doc.get("name", path.stem)), title_zh=str(doc.get("title_zh", path.stem)),
+        title_en=str(doc.get("title_en", path.stem)), classes=classes, basis=str(doc.get("basis", "")),
+        source=str(path),
+    )
