@@ -22,7 +22,18 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in [
     Indicator("wetland_area_10k_ha", "湿地面积", "Wetland area", "万公顷", "ha"),
     Indicator("wetland_protection_rate_pct", "湿地保护率", "Wetland protection rate", "%", "ha"),
     Indicator("grassland_vegetation_cover_pct", "草原综合植被盖度", "Grassland vegetation cover", "%", "%"),
+    # Other sink-section targets of the plans (layers/targets.yaml): 邵阳's share of land in 自然保护地,
+    # 株洲's small wetlands to build by 2025.
+    Indicator("protected_area_share_pct", "自然保护地面积占比", "Protected-area share of land", "%", "%"),
+    Indicator("small_wetlands_built_count", "建设小微湿地", "Small wetlands built", "处", "处"),
+    Indicator("small_wetlands_built_area_ha", "建设小微湿地面积", "Small-wetland area built", "公顷", "ha"),
 ]}
+
+#: The five indicators every plan year is checked for: each has a target or an explicit absent record.
+MAIN_INDICATORS: tuple[str, ...] = (
+    "forest_coverage_pct", "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_10k_ha",
+    "wetland_protection_rate_pct",
+)
 
 
 class Comparator(str, Enum):
