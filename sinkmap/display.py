@@ -1,0 +1,118 @@
+"""Terminal display for the CLI: progress bar feedback and readable tables (rich; CJK-width aware)."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .core.feedback import BaseFeedback
+from .core.indicators import INDICATORS
+
+_STATUS_ZH = {"met": "达标", "within_band": "左右区间内", "short": "未达标", "no_target": "规划未设目标",
+              "no_data": "无数据"}
+_STATUS_STYLE = {"met": "green", "within_band": "yellow", "short": "red", "no_target": "dim", "no_data": "dim"}
+_COMPARATOR_ZH = {"ge": "以上", "approx": "左右", "reach": "达到", "stable": "稳定在"}
+
+
+class _RichFeedback(BaseFeedback):
+    def __init__(self, progress: Progress | None) -> None:
+        super().__init__()
+        self._progress = progress
+        self._task = progress.add_task("", total=1000) if progress else None
+
+    def on_progress(self, fraction: float, text: str) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, completed=int(fraction * 1000), description=text[:40])
+
+
+@contextmanager
+def progress_feedback(quiet: bool = False) -> Iterator[BaseFeedback]:
+    """A Feedback that draws a progress bar on stderr (nothing when quiet or not a terminal)."""
+    if quiet or not sys.stderr.isatty():
+        yield _RichFeedback(None)
+        return
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                        TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    with progress:
+        yield _RichFeedback(progress)
+
+
+def _fmt(value: object, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def print_targets(targets, tset, city=None, year=None) -> None:
+    console = Console()
+    table = Table(title="规划碳汇目标 Plan sink targets", show_lines=False)
+    for col in ("城市", "年份", "指标", "目标", "口径", "出处"):
+        table.add_column(col)
+    for t in sorted(targets, key=lambda t: (t.city, t.year, t.indicator)):
+        ind = INDICATORS.get(t.indicator)
+        name = ind.name_zh if ind else t.indicator
+        table.add_row(t.city, str(t.year), name, f"{t.value:g} {t.unit} {_COMPARATOR_ZH.get(t.comparator.value, '')}",
+                      t.basis, f"{t.seed}:{t.line}")
+    console.print(table)
+    cities = [city] if city else tset.cities()
+    for c in cities:
+        for y in ([year] if year else tset.years(c)):
+            for indicator, reason in tset.absent(c, y):
+                ind = INDICATORS.get(indicator)
+                console.print(f"[dim]{c} {y} {ind.name_zh if ind else indicator}: 规划未设目标 — {reason}[/dim]")
+
+
+def print_ledger(report) -> None:
+    console = Console()
+    data = report.to_json()
+    title = f"碳汇台账 Sink ledger — {data['year']}"
+    if report.synthetic:
+        title += "  [bold red](演示数据 synthetic demo data)[/bold red]"
+    table = Table(title=title)
+    cols = [("单元", "name"), ("级别", "level"), ("土地面积 km²", "land_area_km2"), ("森林面积 ha", "forest_area_ha"),
+            ("森林覆盖率 %", "forest_coverage_pct"), ("森林蓄积 万m³", "forest_stock_10k_m3"),
+            ("湿地面积 ha", "wetland_area_ha"), ("受保护湿地 ha", "protected_wetland_area_ha"),
+            ("湿地保护率 %", "wetland_protection_rate_pct"), ("CO₂ 万t", "co2_t")]
+    for head, _ in cols:
+        table.add_column(head, justify="right" if _ != "name" else "left")
+    level_zh = {"county": "县区", "city": "市", "province": "省", "zone": "片区"}
+    for u in data["units"]:
+        cells = []
+        for _, key in cols:
+            v = u.get(key)
+            if key == "level":
+                v = level_zh.get(v, v)
+            if key == "co2_t" and v is not None:
+                v = v / 1e4
+            cells.append(_fmt(v, 2 if key.endswith("pct") else 1))
+        style = "bold" if u["level"] in ("city", "province") else None
+        table.add_row(*cells, style=style)
+    console.print(table)
+
+    status = Table(title="对照规划目标 Against the plan's targets (city-wide targets)")
+    for head in ("单元", "指标", "目标", "现状", "状态", "差距"):
+        status.add_column(head)
+    for u in data["units"]:
+        for t in u.get("targets", []):
+            ind = INDICATORS.get(t["indicator"])
+            name = ind.name_zh if ind else t["indicator"]
+            target = "—" if t.get("value") is None else f"{t['value']:g} {_COMPARATOR_ZH.get(t.get('comparator'), '')}"
+            st = t["status"]
+            gap = "" if t.get("gap") in (None, 0) else f"{t['gap']:,.1f} {t.get('gap_unit', '')}"
+            status.add_row(u["name"], name, target, _fmt(t.get("measured"), 2), f"[{_STATUS_STYLE[st]}]{_STATUS_ZH[st]}[/]",
+                           gap)
+    console.print(status)
+
+
+def print_demo(manifest) -> None:
+    console = Console()
+    console.print(f"演示数据 synthetic demo world written to {manifest.path}")
+    for name, info in manifest.layers.items():
+        console.print(f"  {name}: {info}")

@@ -1,0 +1,300 @@
+"""The ledger as one job: choose units, load layers (or the demo world), compute, compare with targets.
+
+This is the QGIS-Processing-style entry point shared by the CLI (``sinkmap ledger``), the GUI dashboard
+and tests: a request dataclass in, a :class:`LedgerReport` out, progress and cancel through Feedback.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import FieldError, InputError
+from ..core.feedback import Feedback, SubFeedback, ensure
+from ..core.indicators import INDICATORS
+
+#: The indicators shown for every unit, present or absent in the plan.
+MAIN_INDICATORS = ("forest_coverage_pct", "forest_stock_10k_m3", "living_tree_stock_10k_m3",
+                   "wetland_area_10k_ha", "wetland_protection_rate_pct")
+
+OUTPUT_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_area_ha", "forest_coverage_pct",
+               "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha", "protected_wetland_area_ha",
+               "wetland_protection_rate_pct", "carbon_t", "co2_t")
+
+
+@dataclass
+class LayerSource:
+    path: Path
+    layer: str | None = None
+
+
+@dataclass
+class LedgerRequest:
+    year: int
+    city: str | None = None
+    county: str | None = None
+    province: str | None = None
+    forest: LayerSource | None = None
+    wetland: LayerSource | None = None
+    protected: LayerSource | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    crs: str | None = None
+    landcover: Path | None = None
+    scheme: str = "sandiao"
+    stock_raster: Path | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+    target_files: list[Path] = field(default_factory=list)
+    band_pct_points: float | None = None
+
+    @property
+    def has_layers(self) -> bool:
+        return any(x is not None for x in (self.forest, self.wetland, self.protected, self.landcover,
+                                           self.stock_raster))
+
+    @classmethod
+    def from_cli(cls, args: Any) -> "LedgerRequest":
+        def src(path, layer):
+            return LayerSource(Path(path), layer) if path else None
+
+        fields: dict[str, str] = {}
+        for item in args.field:
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise FieldError(f"--field {item!r} is not KEY=FIELDNAME",
+                                 hint="e.g. --field stock_per_ha=MGQXJ --field area_unit=mu")
+            fields[key.strip()] = value.strip()
+        return cls(
+            year=args.year, city=args.city, county=args.county, province=args.province,
+            forest=src(args.forest, args.forest_layer), wetland=src(args.wetland, args.wetland_layer),
+            protected=src(args.protected, args.protected_layer), fields=fields, encoding=args.encoding,
+            crs=args.crs, landcover=Path(args.landcover) if args.landcover else None, scheme=args.scheme,
+            stock_raster=Path(args.stock_raster) if args.stock_raster else None, workers=args.workers,
+            scheduler=args.scheduler, target_files=[Path(p) for p in args.targets], band_pct_points=args.band,
+        )
+
+
+@dataclass
+class LedgerReport:
+    year: int
+    units: list[dict]
+    warnings: list[str]
+    inputs: dict[str, str]
+    synthetic: bool = False
+    basis: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        out: dict[str, Any] = {"year": self.year, "units": self.units}
+        if self.synthetic:
+            out["data_label"] = "synthetic demo data — 演示数据，非真实调查数据"
+        out["inputs"] = self.inputs
+        if self.basis:
+            out["basis"] = self.basis
+        return out
+
+    def to_frame(self):
+        import pandas as pd
+
+        rows = []
+        for u in self.units:
+            row = {k: u.get(k) for k in OUTPUT_KEYS}
+            for t in u.get("targets", []):
+                key = t["indicator"]
+                row[f"{key}__target"] = t.get("value")
+                row[f"{key}__comparator"] = t.get("comparator")
+                row[f"{key}__status"] = t.get("status")
+                row[f"{key}__gap"] = t.get("gap")
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def run_ledger(request: LedgerRequest, feedback: Feedback | None = None) -> LedgerReport:
+    """Compute the ledger for the requested units and compare each with its city's targets."""
+    from ..io.boundaries import load_units
+    from ..io.targets import load_targets
+
+    feedback = ensure(feedback)
+    feedback.progress(0.0, "加载行政区划 boundaries")
+    zones = load_units(city=request.city, county=request.county, province=request.province)
+    targets = load_targets(request.target_files)
+    inputs: dict[str, str] = {}
+    synthetic = False
+
+    req = request
+    if not req.has_layers:
+        req, synthetic = _with_demo_layers(request, SubFeedback(feedback, 0.0, 0.3))
+    inputs.update({k: str(getattr(req, k).path) for k in ("forest", "wetland", "protected") if getattr(req, k)})
+
+    rows: list[dict] = []
+    basis: dict[str, str] = {}
+    warnings: list[str] = []
+    if req.forest or req.wetland or req.protected:
+        vec = _vector_ledger(req, zones, SubFeedback(feedback, 0.3, 0.8 if req.landcover else 1.0))
+        rows, basis = vec.rows, dict(getattr(vec, "basis", {}) or {})
+        warnings += list(vec.warnings)
+    if req.landcover or req.stock_raster:
+        inputs["landcover"] = str(req.landcover)
+        ras = _raster_ledger(req, zones, SubFeedback(feedback, 0.8 if rows else 0.3, 1.0))
+        rows = _merge_rows(rows, ras.rows)
+        warnings += list(getattr(ras, "warnings", []))
+    if not rows:
+        raise InputError("no layer to compute the ledger from",
+                         hint="pass --forest/--wetland/--protected or --landcover, or run without them for the demo")
+
+    units = [_with_targets(row, targets, req) for row in rows]
+    feedback.progress(1.0, "完成 done")
+    return LedgerReport(year=req.year, units=units, warnings=warnings + list(feedback_warnings(feedback)),
+                        inputs=inputs, synthetic=synthetic, basis=basis)
+
+
+def feedback_warnings(feedback: Feedback) -> list[str]:
+    return list(getattr(feedback, "warnings", []))
+
+
+def _with_demo_layers(request: LedgerRequest, feedback: Feedback) -> tuple[LedgerRequest, bool]:
+    from dataclasses import replace
+
+    from ..demo.generate import demo_layers, ensure_demo
+
+    path = ensure_demo(feedback=feedback)
+    layers = demo_layers(path)
+    return replace(
+        request,
+        forest=LayerSource(*layers["forest"]), wetland=LayerSource(*layers["wetland"]),
+        protected=LayerSource(*layers["protected"]),
+    ), True
+
+
+def _read(src: LayerSource | None, req: LedgerRequest, feedback: Feedback):
+    from ..io.vectors import read_vector
+
+    if src is None:
+        return None
+    return read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
+
+
+def _vector_ledger(req: LedgerRequest, zones, feedback: Feedback):
+    from ..analysis.fieldmap import detect_mapping
+    from ..analysis.ledger import LedgerInputs, LedgerOptions, compute_ledger
+
+    feedback.progress(0.0, "读取图层 reading layers")
+    forest = _read(req.forest, req, feedback)
+    wetland = _read(req.wetland, req, feedback)
+    protected = _read(req.protected, req, feedback)
+    feedback.check()
+    forest_fields = {k: v for k, v in req.fields.items()}
+    inputs = LedgerInputs(
+        forest=forest, wetland=wetland, protected=protected,
+        forest_mapping=detect_mapping(forest, kind="forest", overrides=forest_fields) if forest is not None else None,
+        forest_name=_label(req.forest), wetland_name=_label(req.wetland), protected_name=_label(req.protected),
+    )
+    return compute_ledger(zones, inputs, LedgerOptions(year=req.year), SubFeedback(feedback, 0.2, 1.0))
+
+
+def _label(src: LayerSource | None) -> str | None:
+    if src is None:
+        return None
+    return f"{src.path}" + (f" (layer {src.layer})" if src.layer else "")
+
+
+def _raster_ledger(req: LedgerRequest, zones, feedback: Feedback):
+    from ..analysis.raster_ledger import raster_ledger
+
+    client = None
+    cluster = None
+    if req.workers or req.scheduler:
+        from ..analysis.cluster import connect
+
+        client, cluster = connect(workers=req.workers, scheduler=req.scheduler)
+    try:
+        return raster_ledger(zones, landcover=req.landcover, scheme=req.scheme, stock_raster=req.stock_raster,
+                             year=req.year, feedback=feedback, client=client)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _merge_rows(vector_rows: list[dict], raster_rows: list[dict]) -> list[dict]:
+    """Vector values win where both exist (inventory is the official basis); rasters fill the gaps."""
+    if not vector_rows:
+        return raster_rows
+    by_key = {(r["name"], r["level"]): r for r in raster_rows}
+    merged = []
+    for row in vector_rows:
+        other = by_key.get((row["name"], row["level"]), {})
+        out = dict(row)
+        for k, v in other.items():
+            if out.get(k) is None and v is not None:
+                out[k] = v
+        merged.append(out)
+    return merged
+
+
+def _with_targets(row: dict, targets, req: LedgerRequest) -> dict:
+    from ..analysis.assess import ApproxBand, assess
+    from ..io.boundaries import targets_city
+
+    band = ApproxBand() if req.band_pct_points is None else ApproxBand(pct_points=req.band_pct_points)
+    out = {k: row.get(k) for k in OUTPUT_KEYS}
+    for k, v in row.items():
+        out.setdefault(k, v)
+    city = targets_city(row)
+    assessments = []
+    measures = {k: row.get(k) for k in OUTPUT_KEYS}
+    measures["wetland_area_10k_ha"] = None if row.get("wetland_area_ha") is None else row["wetland_area_ha"] / 1e4
+    for indicator in MAIN_INDICATORS:
+        target = targets.get(city, req.year, indicator) if city else None
+        a = assess(target, measures, band).to_dict()
+        if target is None:
+            a["reason"] = _absent_reason(targets, city, req.year, indicator)
+        assessments.append(a)
+    out["targets_city"] = city
+    out["targets"] = assessments
+    return out
+
+
+def _absent_reason(targets, city: str | None, year: int, indicator: str) -> str:
+    if city is None:
+        return "outside the four plan cities: no plan target"
+    for ind, reason in targets.absent(city, year):
+        if ind == indicator:
+            return reason
+    nxt = targets.nearest(city, year, indicator)
+    if nxt is not None:
+        return f"no {year} target in the plan; next: {nxt.year} {nxt.value:g} {nxt.unit}"
+    return "no target in the plan"
+
+
+def write_report(report: LedgerReport, path: Path) -> None:
+    """Write the ledger as .csv, .xlsx or .json (atomic; the previous file survives a failure)."""
+    from ..export.tables import write_table
+    from ..io.atomic import atomic_write
+
+    suffix = path.suffix.lower()
+    meta = {"year": report.year, **{f"input:{k}": v for k, v in report.inputs.items()}}
+    if report.synthetic:
+        meta["data_label"] = "synthetic demo data — 演示数据，非真实调查数据"
+    if suffix == ".json":
+        with atomic_write(path, "w") as fh:
+            json.dump(report.to_json(), fh, ensure_ascii=False, indent=2, default=_json_default)
+        return
+    write_table(report.to_frame(), path, meta=meta)
+
+
+def _json_default(value: Any):
+    try:
+        import numpy as np
+
+        if isinstance(value, np.generic):
+            return value.item()
+    except ImportError:  # pragma: no cover
+        pass
+    return str(value)
+
+
+__all__ = ["LedgerRequest", "LedgerReport", "LayerSource", "run_ledger", "write_report", "INDICATORS"]
