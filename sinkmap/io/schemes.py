@@ -4,7 +4,9 @@ A scheme maps class codes (strings in vector layers, integers in rasters) to a g
 counts toward the indicators:
 
 * forest coverage: ``tree_forest`` and ``bamboo`` (and ``shrub`` when the user says the shrubland is
-  国家特别规定灌木林地), plus any class flagged ``tree_forest: true`` (e.g. mangroves);
+  国家特别规定灌木林地), plus any class flagged ``tree_forest: true`` (e.g. mangroves). A scheme that tells
+  国家特别规定灌木林地 apart (group ``shrub_special``, e.g. the forest inventory's 0131) counts that group under
+  the same setting and never counts its plain ``shrub`` (其他灌木林地);
 * wetland: ``wetland``, plus ``water`` under the broad definition (rivers, lakes, reservoirs), which is
   what the plans' 湿地面积 figures include.
 """
@@ -21,6 +23,7 @@ from ..core.errors import InputError
 from .catalogue import layer_path
 
 FOREST_GROUPS = frozenset({"tree_forest", "bamboo"})
+SPECIAL_SHRUB_GROUP = "shrub_special"  # 国家特别规定灌木林地, where a scheme can tell it apart
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,17 @@ class Scheme:
             return self._by_value.get(int(code)) or self._by_code.get(_norm(str(int(code))))
         return self._by_code.get(_norm(str(code)))
 
+    @property
+    def distinguishes_special_shrub(self) -> bool:
+        """True when the scheme has a 国家特别规定灌木林地 class (group ``shrub_special``)."""
+        return any(c.group == SPECIAL_SHRUB_GROUP for c in self.classes)
+
     def is_forest(self, c: SchemeClass, include_special_shrub: bool = False) -> bool:
-        return c.tree_forest or c.group in FOREST_GROUPS or (include_special_shrub and c.group == "shrub")
+        if c.tree_forest or c.group in FOREST_GROUPS:
+            return True
+        if c.group == SPECIAL_SHRUB_GROUP:
+            return include_special_shrub
+        return include_special_shrub and c.group == "shrub" and not self.distinguishes_special_shrub
 
     def is_wetland(self, c: SchemeClass, include_water: bool = True) -> bool:
         return c.group == "wetland" or (include_water and c.group == "water")
