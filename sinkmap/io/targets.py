@@ -1,0 +1,426 @@
+"""The plans' sink targets: the bundled ``layers/targets.yaml`` plus the user's own target files.
+
+Targets are keyed by (city, year, indicator). User files (YAML of the bundled form, or CSV with the same
+column names) add targets, override bundled ones, or mark a target absent, without editing the bundled
+file; later files win. The default user file is ``$SINKMAP_TARGETS`` or, if it exists,
+``~/.config/sinkmap/targets.yaml`` (``$XDG_CONFIG_HOME`` is honoured).
+
+A year without a target of its own has no target: :meth:`TargetSet.get` returns ``None`` and nothing is
+carried over from another year. :meth:`TargetSet.nearest` gives the next plan year's target for display
+("next target: 2030"). A jurisdiction may inherit another's targets (湖南湘江新区 → 长沙市; a user file
+can do the same for a county).
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from ..core.errors import TargetError
+from ..core.feedback import Feedback, ensure
+from ..core.indicators import INDICATORS, MAIN_INDICATORS, Comparator, Target
+from .catalogue import layer_path
+
+Key = tuple[str, int, str]
+
+#: Unit spellings accepted in user files, mapped to the plans' unit of INDICATORS.
+_UNIT_SYNONYMS = {"万立方米": "万m³", "万m3": "万m³", "10^4 m3": "万m³", "％": "%", "ha": "公顷",
+                  "hm2": "公顷", "10^4 ha": "万公顷"}
+#: Comparator spellings accepted in user files (the plans' own words included).
+_COMPARATORS = {"ge": "ge", ">=": "ge", "≥": "ge", "以上": "ge", "不低于": "ge", "approx": "approx",
+                "左右": "approx", "reach": "reach", "达到": "reach", "stable": "stable", "稳定在": "stable"}
+_TRUE = {"true", "yes", "1", "y", "是", "x"}
+_FIELDS = {"city", "year", "indicator", "value", "unit", "comparator", "basis", "quote", "seed", "line",
+           "also_at", "note", "absent", "reason"}
+_ORDER = {k: i for i, k in enumerate(INDICATORS)}
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """A city (or New Area, or county) whose plan the targets come from."""
+
+    name: str
+    short: str = ""
+    seed: str = ""
+    document: str = ""
+    plan_years: tuple[int, ...] = ()
+    inherits: str | None = None  # whose targets apply where it has none of its own
+    inherits_note: str = ""
+
+
+@dataclass(frozen=True)
+class TargetDetails:
+    """Provenance beyond :class:`Target`: other places the plan states it, and the transcriber's note."""
+
+    note: str = ""
+    also_at: tuple[tuple[int, str], ...] = ()  # (line, quote)
+
+
+@dataclass(frozen=True)
+class AbsentRecord:
+    city: str
+    year: int
+    indicator: str
+    reason: str
+    source: str = "bundled"
+
+
+def default_user_file() -> Path | None:
+    """``$SINKMAP_TARGETS`` if set, else ``~/.config/sinkmap/targets.yaml`` if it exists, else None."""
+    env = os.environ.get("SINKMAP_TARGETS")
+    if env:
+        return Path(env).expanduser()
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    path = base / "sinkmap" / "targets.yaml"
+    return path if path.is_file() else None
+
+
+def load_targets(user_files: Iterable[str | os.PathLike] = (), *, include_default_user_file: bool = True,
+                 bundled: str | os.PathLike | None = None, feedback: Feedback | None = None) -> "TargetSet":
+    """The bundled targets, then the default user file, then ``user_files`` in order (later ones win).
+
+    Raises :class:`TargetError` naming the file, the record number and the field of a bad record.
+    Overrides and new jurisdictions are reported through ``feedback.warn``.
+    """
+    feedback = ensure(feedback)
+    ts = TargetSet()
+    ts._apply(Path(bundled) if bundled else layer_path("targets.yaml"), bundled=True, feedback=feedback)
+    files = [Path(p) for p in user_files]
+    if include_default_user_file:
+        default = default_user_file()
+        if default is not None:
+            files.insert(0, default)
+    for path in files:
+        ts._apply(path, bundled=False, feedback=feedback)
+    return ts
+
+
+class TargetSet:
+    """All known targets and absent records, looked up by city (any accepted spelling), year, indicator."""
+
+    def __init__(self) -> None:
+        self._targets: dict[Key, Target] = {}
+        self._details: dict[Key, TargetDetails] = {}
+        self._absent: dict[Key, AbsentRecord] = {}
+        self._juris: dict[str, Jurisdiction] = {}
+        self._alias: dict[str, str] = {}
+
+    # -- names ----------------------------------------------------------------------------------
+    def resolve(self, city: str) -> str:
+        """The canonical name of a city as written in the targets (长沙 → 长沙市); unknown names unchanged."""
+        name = str(city).strip()
+        return self._alias.get(name) or self._alias.get(name + "市") or name
+
+    def jurisdiction(self, city: str) -> Jurisdiction | None:
+        return self._juris.get(self.resolve(city))
+
+    def _chain(self, city: str) -> list[str]:
+        """The city, then whoever it inherits from (cycle-safe)."""
+        chain = [self.resolve(city)]
+        while (j := self._juris.get(chain[-1])) and j.inherits and self.resolve(j.inherits) not in chain:
+            chain.append(self.resolve(j.inherits))
+        return chain
+
+    # -- lookups --------------------------------------------------------------------------------
+    def get(self, city: str, year: int, indicator: str) -> Target | None:
+        """The target for exactly this year, its own or inherited; None if the plan sets none."""
+        for name in self._chain(city):
+            if (t := self._targets.get((name, int(year), indicator))) is not None:
+                return t
+            if (name, int(year), indicator) in self._absent and name != self.resolve(city):
+                return None  # the parent says absent: do not look further up
+        return None
+
+    def nearest(self, city: str, year: int, indicator: str) -> Target | None:
+        """The target of the first plan year >= ``year`` (for 'next target: 2030'), or None."""
+        years = sorted(y for y in self.years(city) if y >= int(year))
+        for y in years:
+            if (t := self.get(city, y, indicator)) is not None:
+                return t
+        return None
+
+    def for_city(self, city: str, year: int | None = None) -> list[Target]:
+        """Targets that apply to ``city`` (own first, then inherited), sorted by year and indicator."""
+        found: dict[tuple[int, str], Target] = {}
+        for name in self._chain(city):
+            for (c, y, ind), t in self._targets.items():
+                if c == name and (year is None or y == int(year)):
+                    found.setdefault((y, ind), t)
+        return [found[k] for k in sorted(found, key=lambda k: (k[0], _ORDER.get(k[1], 99), k[1]))]
+
+    def absent(self, city: str, year: int) -> list[tuple[str, str]]:
+        """(indicator, reason) for each main indicator without a target this year, plus other indicators
+        explicitly marked absent. Never empty-handed: a year the plan does not use says so."""
+        chain = self._chain(city)
+        out: list[tuple[str, str]] = []
+        marked = [ind for (c, y, ind) in self._absent if c in chain and y == int(year)]
+        for ind in list(MAIN_INDICATORS) + sorted(set(marked) - set(MAIN_INDICATORS)):
+            if self.get(city, year, ind) is not None:
+                continue
+            out.append((ind, self._absent_reason(chain, int(year), ind)))
+        return out
+
+    def _absent_reason(self, chain: list[str], year: int, indicator: str) -> str:
+        for name in reversed(chain):  # the city whose targets apply speaks first
+            if (rec := self._absent.get((name, year, indicator))) is not None:
+                return rec.reason if name == chain[0] else f"{name}: {rec.reason}"
+        years = self.years(chain[0])
+        if not years:
+            return f"no targets are recorded for {chain[0]}"
+        if year not in years:
+            listed = ", ".join(map(str, years)) or "none"
+            return f"{chain[0]}'s plan sets no targets for {year} (plan years: {listed})"
+        return f"no {INDICATORS[indicator].name_zh if indicator in INDICATORS else indicator} target recorded"
+
+    def details(self, city: str, year: int, indicator: str) -> TargetDetails:
+        t = self.get(city, year, indicator)
+        return self._details.get((t.city, t.year, t.indicator), TargetDetails()) if t else TargetDetails()
+
+    def cities(self) -> list[str]:
+        """Every jurisdiction with targets, absent records or an inheritance, in file order."""
+        names = list(self._juris)
+        for c, _, _ in list(self._targets) + list(self._absent):
+            if c not in names:
+                names.append(c)
+        return names
+
+    def years(self, city: str) -> list[int]:
+        """Plan years of the city and of whoever it inherits from."""
+        years: set[int] = set()
+        for name in self._chain(city):
+            if (j := self._juris.get(name)) is not None:
+                years.update(j.plan_years)
+            years.update(y for (c, y, _) in list(self._targets) + list(self._absent) if c == name)
+        return sorted(years)
+
+    def all(self) -> list[Target]:
+        return sorted(self._targets.values(), key=lambda t: (t.city, t.year, _ORDER.get(t.indicator, 99)))
+
+    def absent_records(self) -> list[AbsentRecord]:
+        return list(self._absent.values())
+
+    # -- loading --------------------------------------------------------------------------------
+    def _add_jurisdiction(self, j: Jurisdiction) -> None:
+        self._juris[j.name] = j
+        for name in (j.name, j.short):
+            if name:
+                self._alias[name] = j.name
+
+    def _apply(self, path: Path, *, bundled: bool, feedback: Feedback) -> None:
+        source = "bundled" if bundled else str(path)
+        doc = _read(path)
+        if doc.get("ignored"):
+            feedback.warn(f"{path}: columns ignored (not target fields): {', '.join(doc['ignored'])}")
+        for n, rec in enumerate(doc.get("jurisdictions") or [], 1):
+            self._add_jurisdiction(_jurisdiction(rec, path, n))
+        seen: dict[Key, str] = {}
+        for where, section, rec in doc["records"]:
+            key, target, details, absent = _record(rec, path, where, section, self.resolve, source)
+            if key in seen:
+                raise TargetError(f"{where}: {key[0]} {key[1]} {key[2]} is also given by {seen[key]}",
+                                  path=path, field="indicator", hint="give each city/year/indicator once per file")
+            seen[key] = where
+            if not bundled:
+                self._report(key, path, where, feedback)
+            if absent is not None:
+                self._targets.pop(key, None)
+                self._details.pop(key, None)
+                self._absent[key] = absent
+            else:
+                self._absent.pop(key, None)
+                self._targets[key] = target
+                self._details[key] = details
+
+    def _report(self, key: Key, path: Path, where: str, feedback: Feedback) -> None:
+        if key[0] not in self._juris and not any(c == key[0] for c, _, _ in self._targets):
+            feedback.warn(f"{path}, {where}: {key[0]} is not one of the bundled cities "
+                          f"({', '.join(self._juris)}); added as a new jurisdiction")
+        if (old := self._targets.get(key)) is not None:
+            feedback.warn(f"{path}, {where}: overrides {key[0]} {key[1]} {INDICATORS[key[2]].name_zh} "
+                          f"({old.value:g} {old.comparator.value}, from {old.source})")
+
+
+# ---------------------------------------------------------------------------------------------------
+# reading and validating files
+# ---------------------------------------------------------------------------------------------------
+
+def _read(path: Path) -> dict[str, Any]:
+    """{'jurisdictions': [...], 'records': [(where, section, mapping), ...]} from YAML or CSV."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise TargetError("targets file not found", path=path,
+                          hint="check the path (or unset SINKMAP_TARGETS)") from None
+    except OSError as exc:
+        raise TargetError(f"cannot read the targets file ({exc.strerror})", path=path) from None
+    text = _decode(raw, path)
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(_io.StringIO(text))
+        columns = {c.strip() for c in reader.fieldnames or []}
+        for col in ("city", "year", "indicator"):
+            if col not in columns:
+                raise TargetError(f"the CSV has no '{col}' column", path=path, field=col,
+                                  hint="columns: city, year, indicator, value, comparator[, unit, basis, "
+                                       "quote, seed, line, absent, reason]")
+        records = [(f"record {i} (line {reader.line_num})", "targets",
+                    {k.strip(): v for k, v in r.items() if k and k.strip() in _FIELDS})
+                   for i, r in enumerate(reader, 1)]
+        return {"jurisdictions": [], "records": records, "ignored": sorted(columns - _FIELDS)}
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise TargetError(f"not valid YAML ({exc})", path=path,
+                          hint="see layers/targets.yaml for the form (targets: and absent: lists)") from None
+    if not isinstance(doc, dict) or not ({"targets", "absent", "jurisdictions"} & set(doc)):
+        raise TargetError("no 'targets', 'absent' or 'jurisdictions' list", path=path,
+                          hint="see layers/targets.yaml for the form")
+    records = []
+    for section in ("targets", "absent"):
+        items = doc.get(section) or []
+        if not isinstance(items, list):
+            raise TargetError(f"'{section}' must be a list of records", path=path, field=section)
+        for i, r in enumerate(items, 1):
+            extra = sorted(map(str, set(r) - _FIELDS)) if isinstance(r, Mapping) else []
+            if extra:  # a typo, or a flow mapping split by an unquoted ', '
+                raise TargetError(f"{section} record {i}: unknown field {extra[0]!r}", path=path, field=extra[0],
+                                  hint=f"fields are {', '.join(sorted(_FIELDS))}; quote text holding ', '")
+            records.append((f"{section} record {i}", section, r))
+    return {"jurisdictions": doc.get("jurisdictions") or [], "records": records}
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    for enc in ("utf-8-sig", "gb18030"):  # CSVs saved by Excel in Chinese offices are often GBK
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise TargetError("the file is neither UTF-8 nor GBK text", path=path, hint="save it as UTF-8")
+
+
+def _jurisdiction(rec: Any, path: Path, n: int) -> Jurisdiction:
+    if not isinstance(rec, Mapping) or not rec.get("name"):
+        raise TargetError(f"jurisdictions record {n}: needs a name", path=path, field="name")
+    try:
+        years = tuple(int(y) for y in rec.get("plan_years") or ())
+    except (TypeError, ValueError):
+        raise TargetError(f"jurisdictions record {n}: plan_years must be a list of years",
+                          path=path, field="plan_years") from None
+    return Jurisdiction(name=str(rec["name"]).strip(), short=str(rec.get("short") or ""),
+                        seed=str(rec.get("seed") or ""), document=str(rec.get("document") or ""),
+                        plan_years=years, inherits=rec.get("inherits") or None,
+                        inherits_note=" ".join(str(rec.get("inherits_note") or "").split()))
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _record(rec: Any, path: Path, where: str, section: str, resolve, source: str):
+    """Validate one record: (key, Target|None, TargetDetails|None, AbsentRecord|None)."""
+    def fail(field: str, msg: str, hint: str | None = None) -> TargetError:
+        return TargetError(f"{where}: {msg}", path=path, field=field, hint=hint)
+
+    if not isinstance(rec, Mapping):
+        raise fail("record", "is not a mapping of field: value")
+    for field in ("city", "year", "indicator"):
+        if _blank(rec.get(field)):
+            raise fail(field, f"'{field}' is missing")
+    city = resolve(str(rec["city"]))
+    try:
+        year = int(str(rec["year"]).strip())
+    except ValueError:
+        raise fail("year", f"year {rec['year']!r} is not a whole number") from None
+    if not 1990 <= year <= 2100:
+        raise fail("year", f"year {year} is out of range")
+    indicator = str(rec["indicator"]).strip()
+    by_zh = {i.name_zh: k for k, i in INDICATORS.items()}
+    indicator = by_zh.get(indicator, indicator)
+    if indicator not in INDICATORS:
+        raise fail("indicator", f"unknown indicator {rec['indicator']!r}",
+                   f"use one of {', '.join(INDICATORS)} (or its Chinese name)")
+    key = (city, year, indicator)
+    absent_flag = section == "absent" or str(rec.get("absent") or "").strip().lower() in _TRUE
+    if absent_flag:
+        reason = " ".join(str(rec.get("reason") or "").split()) or f"marked absent in {path}"
+        return key, None, None, AbsentRecord(city, year, indicator, reason, source)
+
+    ind = INDICATORS[indicator]
+    if _blank(rec.get("value")):
+        raise fail("value", "'value' is missing", "give the number, or set absent: true with a reason")
+    try:
+        value = float(str(rec["value"]).replace(",", "").strip())
+    except ValueError:
+        raise fail("value", f"value {rec['value']!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise fail("value", f"value {value} must be a finite number >= 0")
+    unit = str(rec.get("unit") or ind.unit).strip()
+    if _UNIT_SYNONYMS.get(unit, unit) != ind.unit:
+        raise fail("unit", f"unit {unit!r} does not fit {ind.name_zh}",
+                   f"give the value in {ind.unit} (the plans' unit)")
+    comp = _COMPARATORS.get(str(rec.get("comparator") or "").strip().lower())
+    if comp is None:
+        raise fail("comparator", f"comparator {rec.get('comparator')!r} is not known",
+                   "use ge (以上/不低于), approx (左右), reach (达到) or stable (稳定在)")
+    try:
+        line = int(str(rec.get("line") or 0).strip())
+    except ValueError:
+        raise fail("line", f"line {rec.get('line')!r} is not a whole number") from None
+    target = Target(city=city, year=year, indicator=indicator, value=value, unit=ind.unit,
+                    comparator=Comparator(comp), basis=str(rec.get("basis") or ind.name_zh).strip(),
+                    quote=str(rec.get("quote") or "").strip(), seed=str(rec.get("seed") or "").strip(),
+                    line=line, source=source)
+    also = rec.get("also_at") or []
+    try:
+        also_at = tuple((int(a["line"]), str(a["quote"])) for a in also) if isinstance(also, list) else ()
+    except (KeyError, TypeError, ValueError):
+        raise fail("also_at", "each also_at entry needs line and quote") from None
+    details = TargetDetails(note=" ".join(str(rec.get("note") or "").split()), also_at=also_at)
+    return key, target, details, None
+
+
+# ---------------------------------------------------------------------------------------------------
+# display
+# ---------------------------------------------------------------------------------------------------
+
+_UNIT_EN = {"%": "%", "万m³": "×10⁴ m³", "万公顷": "×10⁴ ha", "公顷": "ha", "处": "sites"}
+
+
+def _num(v: float) -> str:
+    return f"{v:,.6g}" if abs(v) >= 1e5 else f"{v:.6g}"
+
+
+def _with_unit(v: float, unit: str, lang: str) -> str:
+    u = _UNIT_EN.get(unit, unit) if lang == "en" else unit
+    return f"{_num(v)}{u}" if unit == "%" else f"{_num(v)} {u}"
+
+
+def format_target(t: Target, lang: str = "zh") -> str:
+    """One line for lists and map labels, e.g. '森林覆盖率（林木绿化率） 2025 稳定在 55% 左右'.
+
+    The comparator is shown in the plans' terms: ge 不低于, approx 左右, reach 达到, stable 稳定在.
+    """
+    v = _with_unit(t.value, t.unit, lang)
+    ind = INDICATORS.get(t.indicator)
+    if lang == "en":
+        name = ind.name_en if ind else t.indicator
+        if ind and t.basis and t.basis != ind.name_zh:
+            name += f" ({t.basis})"
+        phrase = {"ge": f"≥ {v}", "approx": f"about {v} (左右)", "reach": f"reach {v}",
+                  "stable": f"hold at {v}"}[t.comparator.value]
+        return f"{name} {t.year}: {phrase}"
+    name = t.basis or (ind.name_zh if ind else t.indicator)
+    approx = f"稳定在 {v} 左右" if t.unit == "%" else f"{v} 左右"
+    phrase = {"ge": f"不低于 {v}", "approx": approx, "reach": f"达到 {v}",
+              "stable": f"稳定在 {v}"}[t.comparator.value]
+    return f"{name} {t.year} {phrase}"
+
+
+__all__ = ["AbsentRecord", "Jurisdiction", "TargetDetails", "TargetSet", "default_user_file",
+           "format_target", "load_targets"]
