@@ -110,14 +110,19 @@ def _cmd_targets(args: argparse.Namespace) -> int:
 
     tset = load_targets(args.targets)
     targets = tset.all()
+    city = None
     if args.city:
-        targets = tset.for_city(args.city)
+        from .io.boundaries import resolve_unit
+
+        ref = resolve_unit(args.city)  # unknown names fail here, with the nearest names suggested
+        city = tset.resolve(ref.name)
+        targets = tset.for_city(city)
     if args.year:
         targets = [t for t in targets if t.year == args.year]
     if args.json:
         print(json.dumps([t.to_dict() for t in targets], ensure_ascii=False, indent=2))
     else:
-        display.print_targets(targets, tset, city=args.city, year=args.year)
+        display.print_targets(targets, tset, city=city, year=args.year)
     return 0
 
 

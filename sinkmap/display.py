@@ -53,14 +53,18 @@ def _fmt(value: object, digits: int = 1) -> str:
 def print_targets(targets, tset, city=None, year=None) -> None:
     console = Console()
     table = Table(title="规划碳汇目标 Plan sink targets", show_lines=False)
-    for col in ("城市", "年份", "指标", "目标", "口径", "出处"):
-        table.add_column(col)
+    for col in ("城市", "年份", "指标", "目标", "规划原文 (quote)", "出处"):
+        table.add_column(col, no_wrap=col in ("城市", "年份", "出处"))
+    seeds = set()
     for t in sorted(targets, key=lambda t: (t.city, t.year, t.indicator)):
         ind = INDICATORS.get(t.indicator)
-        name = ind.name_zh if ind else t.indicator
+        name = t.basis if t.indicator == "forest_coverage_pct" and t.basis else (ind.name_zh if ind else t.indicator)
+        seeds.add(t.seed)
         table.add_row(t.city, str(t.year), name, f"{t.value:g} {t.unit} {_COMPARATOR_ZH.get(t.comparator.value, '')}",
-                      t.basis, f"{t.seed}:{t.line}")
+                      t.quote, f"{t.seed[:3]}:{t.line}")
     console.print(table)
+    if seeds:
+        console.print("[dim]出处 = seed file : line — " + ", ".join(sorted(seeds)) + "[/dim]")
     cities = [city] if city else tset.cities()
     for c in cities:
         for y in ([year] if year else tset.years(c)):
