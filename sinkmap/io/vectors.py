@@ -1,0 +1,406 @@
+"""Reading and writing vector layers: GeoPackage, Shapefile, GeoJSON, KML/KMZ, FlatGeobuf.
+
+:func:`read_vector` returns a GeoDataFrame in the storage CRS (EPSG:4490, lon/lat) or raises an
+:class:`~sinkmap.core.errors.InputError` / :class:`~sinkmap.core.errors.CRSError` that names the file
+and layer and says what to do. It refuses to guess a missing CRS (unless told ``assume_lonlat``),
+refuses a CRS the coordinates cannot be in, detects the encoding of Shapefile attributes (GBK from
+Chinese offices, often without a ``.cpg``), repairs invalid geometries and reports through the
+feedback what it repaired or dropped.
+
+All work is vectorised: GDAL (through pyogrio, Arrow when pyarrow is installed) reads the layer;
+bounds, validity and repair run over whole arrays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import re
+import shutil
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pyogrio.errors as ogr_errors
+from pyproj import CRS
+from pyproj.exceptions import CRSError as ProjCRSError
+
+from ..core.crs import STORAGE_CRS
+from ..core.errors import CRSError, InputError, SinkmapError
+from ..core.feedback import Feedback, ensure
+from .atomic import atomic_output_path
+from .encoding import (EncodingGuess, dbf_field_dtypes, detect_dbf_encoding, normalise_encoding,
+                       reading_codec)
+from .vector_checks import (CRS_HINT, check_crs_fits, drop_null_geometries, guess_crs_from_bounds,
+                            is_china_lonlat, repair_geometries)
+
+#: Formats read (by extension, lower case) — GDAL may open others too.
+READ_FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON",
+                ".kml": "KML", ".kmz": "KMZ", ".fgb": "FlatGeobuf"}
+#: Formats written: extension -> GDAL driver.
+WRITE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".shp": "ESRI Shapefile",
+                 ".fgb": "FlatGeobuf", ".kml": "KML"}
+
+_USE_ARROW = importlib.util.find_spec("pyarrow") is not None
+_FORMATS_TEXT = "GeoPackage (.gpkg), Shapefile (.shp), GeoJSON, KML/KMZ, FlatGeobuf (.fgb)"
+_SHP_MAGIC = b"\x00\x00\x27\x0a"  # 9994, big-endian: the first 4 bytes of every .shp and .shx
+
+
+@dataclass(frozen=True)
+class VectorInfo:
+    """What the import dialog shows before reading a layer."""
+
+    path: str
+    driver: str
+    layers: tuple[str, ...]
+    layer: str
+    feature_count: int
+    fields: dict[str, str]  # field name -> dtype
+    geometry_type: str
+    crs: str | None  # 'EPSG:4547', WKT, or None when the file has none (or one PROJ cannot read)
+    bounds: tuple[float, float, float, float] | None  # in the file's own CRS
+    encoding: EncodingGuess | None  # Shapefiles only; other formats are UTF-8 by specification
+    crs_problem: str | None = None  # why ``crs`` is None, for the dialog to show
+
+
+# -- errors from GDAL ---------------------------------------------------------------------------
+
+def _clean_gdal(err: BaseException) -> str:
+    text = str(err).split("; It might help", 1)[0].strip().rstrip(".")
+    if text.startswith("sqlite3_"):  # drop the SQL statement, keep SQLite's own words
+        text = text.rsplit("; ", 1)[-1]
+    return re.sub(r"\s+", " ", text)[:300]
+
+
+@contextlib.contextmanager
+def _gdal_errors(path: Path, layer: str | None = None) -> Iterator[None]:
+    """Turn pyogrio/GDAL exceptions into sinkmap errors naming the file and saying what to do."""
+    try:
+        yield
+    except SinkmapError:
+        raise
+    except ogr_errors.CRSError as err:
+        raise CRSError(f"the coordinate reference system could not be understood ({_clean_gdal(err)})",
+                       path=path, layer=layer, hint=CRS_HINT) from err
+    except UnicodeDecodeError as err:
+        raise InputError(f"the attribute text is not valid {err.encoding} ({err.reason})", path=path,
+                         layer=layer, hint="pass the encoding of the attribute table, e.g. encoding="
+                         "'GBK' in Python, --encoding GBK on the command line, or the Encoding box "
+                         "in the import dialog") from err
+    except (ogr_errors.DataSourceError, ogr_errors.DataLayerError, ogr_errors.FieldError,
+            ogr_errors.GeometryError, ogr_errors.FeatureError, RuntimeError, OSError, ValueError) as err:
+        msg = _clean_gdal(err)
+        if "not recognized as being in a supported file format" in msg:
+            what = "is not a vector file sinkmap can read, or it is damaged"
+        elif "malformed" in msg or "corrupt" in msg.lower() or "truncat" in msg.lower():
+            what = "is damaged or incomplete"
+        else:
+            what = "could not be read"
+        raise InputError(f"{what} (GDAL says: {msg})", path=path, layer=layer,
+                         hint=f"supported formats are {_FORMATS_TEXT}; if the file was copied or "
+                         "downloaded, copy it again from the source, or re-export it") from err
+
+
+# -- file-level checks --------------------------------------------------------------------------
+
+def _sidecar(path: Path, ext: str) -> Path | None:
+    for cand in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+        if cand.exists():
+            return cand
+    return None
+
+
+def _check_shapefile(path: Path) -> None:
+    """A .shp must start with the Shapefile header, be as long as the header says, and have its
+    .shx and .dbf beside it — GDAL would otherwise misread it silently or fail obscurely."""
+    with open(path, "rb") as f:
+        head = f.read(100)
+    if len(head) < 100 or head[:4] != _SHP_MAGIC:
+        looks = "text" if head[:64].isascii() and head[:64].strip() else "some other kind of file"
+        raise InputError(f"is not a Shapefile: it does not start with a Shapefile header (it looks like "
+                         f"{looks})", path=path,
+                         hint="check that you picked the right file; a Shapefile is a .shp with .shx, "
+                         ".dbf (and .prj, .cpg) files of the same name")
+    declared = int.from_bytes(head[24:28], "big") * 2
+    actual = path.stat().st_size
+    if actual < declared:
+        raise InputError(f"the .shp is truncated: its header says {declared:,} bytes but the file has "
+                         f"{actual:,}", path=path,
+                         hint="copy the Shapefile again from the source (all of .shp, .shx, .dbf, .prj, .cpg)")
+    missing = [ext for ext in (".shx", ".dbf") if _sidecar(path, ext) is None]
+    if missing:
+        raise InputError(f"the Shapefile's {' and '.join(missing)} file is missing", path=path,
+                         hint="copy all files of the Shapefile together: .shp, .shx, .dbf, .prj and .cpg")
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError("the file does not exist", path=path,
+                         hint="check the folder and the file name (and that the drive is connected)")
+    if path.is_file() and not os.access(path, os.R_OK):
+        raise InputError("the file cannot be read (permission denied)", path=path,
+                         hint="ask for read permission or copy the file somewhere you can read it")
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError("the file is empty (0 bytes)", path=path,
+                         hint="copy the file again from the source, or re-export it")
+    if path.suffix.lower() == ".shp":
+        _check_shapefile(path)
+
+
+def list_layers(path: str | os.PathLike[str]) -> list[str]:
+    """Names of the layers in a vector file (a Shapefile or GeoJSON has one)."""
+    path = Path(path)
+    _check_file(path)
+    with _gdal_errors(path):
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    if not names:
+        raise InputError("the file contains no layers", path=path,
+                         hint="check that this is the file you meant; a GeoPackage may hold only tables")
+    return names
+
+
+def _choose_layer(path: Path, layers: list[str], layer: str | None) -> str:
+    if layer is None:
+        if len(layers) == 1:
+            return layers[0]
+        names = ", ".join(repr(n) for n in layers)
+        raise InputError(f"the file has {len(layers)} layers ({names}) and none was chosen", path=path,
+                         hint="choose one: layer='NAME' in Python, --layer NAME on the command line, "
+                         "or pick it in the import dialog")
+    if layer in layers:
+        return layer
+    folded = [n for n in layers if n.lower() == layer.lower()]
+    if len(folded) == 1:
+        return folded[0]
+    raise InputError(f"there is no layer {layer!r}; the layers are " + ", ".join(repr(n) for n in layers),
+                     path=path, hint="pick one of the layers listed")
+
+
+def _is_shapefile(path: Path) -> bool:
+    return path.suffix.lower() in (".shp", ".dbf")
+
+
+# -- encoding -----------------------------------------------------------------------------------
+
+def _resolve_encoding(path: Path, layer: str, encoding: str | None, feedback: Feedback) -> str | None:
+    """The codec pyogrio should decode attributes with (None: the format's own, UTF-8)."""
+    if encoding is not None:
+        canonical = normalise_encoding(encoding)
+        if canonical is None:
+            raise InputError(f"unknown text encoding {encoding!r}", path=path, layer=layer,
+                             hint="use e.g. GBK (Chinese Windows, also written 936), GB18030 or UTF-8")
+        return reading_codec(canonical)
+    if not _is_shapefile(path):
+        return None
+    guess = detect_dbf_encoding(path)
+    if guess.conflict:
+        seen = f" (it reads as {', '.join(guess.samples[:3])})" if guess.samples else ""
+        raise InputError(f"the .cpg file says the attributes are {guess.declared!r}, but they are not; "
+                         f"they look like {guess.encoding}{seen}", path=path, layer=layer,
+                         hint=f"pass the encoding: encoding='{guess.encoding}' in Python, --encoding "
+                         f"{guess.encoding} on the command line, or the Encoding box in the import "
+                         "dialog — or correct the .cpg file")
+    if guess.source != "cpg" and guess.samples:
+        feedback.warn(f"file {path}: no usable .cpg file; the attribute text was read as "
+                      f"{guess.encoding} ({guess.confidence:.0%} sure: {guess.detail}) — if names look "
+                      "garbled, pass the encoding (--encoding / the Encoding box)")
+    return reading_codec(guess.encoding)
+
+
+# -- CRS ----------------------------------------------------------------------------------------
+
+def _parse_user_crs(crs: str, path: Path, layer: str) -> CRS:
+    try:
+        return CRS.from_user_input(crs)
+    except ProjCRSError as err:
+        raise CRSError(f"the CRS {crs!r} you gave is not understood ({err})", path=path, layer=layer,
+                       hint="give it as an EPSG code such as EPSG:4490 (CGCS2000 lon/lat) or "
+                       "EPSG:4547 (CGCS2000 3° Gauss–Krüger CM 114°E)") from err
+
+
+def _resolve_crs(gdf: gpd.GeoDataFrame, path: Path, layer: str, crs: str | None, assume_lonlat: bool,
+                 feedback: Feedback) -> CRS:
+    bounds = np.asarray(gdf.total_bounds, dtype=float)
+    if crs is not None:
+        user = _parse_user_crs(crs, path, layer)
+        if gdf.crs is not None and not CRS(gdf.crs).equals(user):
+            feedback.warn(f"file {path}, layer {layer!r}: the file says its CRS is {CRS(gdf.crs).name}; "
+                          f"using {user.name} as you asked")
+        return user
+    if gdf.crs is not None:
+        return CRS(gdf.crs)
+    prj = _sidecar(path, ".prj") if _is_shapefile(path) else None
+    if prj is not None:
+        start = prj.read_bytes()[:60].decode("utf-8", errors="replace").strip()
+        what = ("the .prj file could not be understood as a coordinate reference system "
+                f"(it begins {start!r})")
+        extra = ", or replace the .prj with one exported by your GIS"
+    elif assume_lonlat and is_china_lonlat(bounds):
+        feedback.warn(f"file {path}, layer {layer!r}: no CRS in the file; assumed CGCS2000 lon/lat "
+                      "(EPSG:4490) because the coordinates are degrees inside China")
+        return CRS.from_user_input(STORAGE_CRS)
+    else:
+        what = "the file has no coordinate reference system" + (" (no .prj file)" if _is_shapefile(path)
+                                                                 else "")
+        extra = ""
+    guess = guess_crs_from_bounds(bounds)
+    if guess.description:
+        what += f"; its coordinates look like {guess.description}"
+    hint = CRS_HINT.replace("EPSG:4547", guess.code) if guess.code else CRS_HINT
+    raise CRSError(what, path=path, layer=layer, hint=hint + extra)
+
+
+def _check_crs_kind(crs: CRS, path: Path, layer: str) -> None:
+    if not (crs.is_geographic or crs.is_projected) or crs.is_geocentric:
+        raise CRSError(f"the CRS {crs.name!r} is neither longitude/latitude nor a map projection, so "
+                       "sinkmap cannot place it on the map", path=path, layer=layer, hint=CRS_HINT)
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+def _read_frame(path: Path, layer: str, codec: str | None, feedback: Feedback) -> gpd.GeoDataFrame:
+    with _gdal_errors(path, layer), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gdf = pyogrio.read_dataframe(path, layer=layer, encoding=codec, use_arrow=_USE_ARROW)
+    for w in caught:
+        feedback.warn(f"file {path}, layer {layer!r}: {w.message}")
+    return gdf
+
+
+def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encoding: str | None = None,
+                crs: str | None = None, assume_lonlat: bool = False,
+                feedback: Feedback | None = None) -> gpd.GeoDataFrame:
+    """Read one layer of a vector file into EPSG:4490 (CGCS2000, lon/lat).
+
+    ``layer``: needed when the file has several. ``encoding``: override the detected Shapefile
+    attribute encoding ('GBK', 'UTF-8', '936'...). ``crs``: the CRS to use when the file has none or
+    a wrong one ('EPSG:4547'). ``assume_lonlat``: if the file has no CRS and its coordinates are
+    degrees inside China, take them as EPSG:4490 instead of refusing.
+    """
+    feedback = ensure(feedback)
+    path = Path(path)
+    feedback.progress(0.0, f"opening {path.name}")
+    chosen = _choose_layer(path, list_layers(path), layer)
+    codec = _resolve_encoding(path, chosen, encoding, feedback)
+    feedback.check()
+    feedback.progress(0.05, f"reading {path.name}")
+    gdf = _read_frame(path, chosen, codec, feedback)
+    feedback.check()
+    if len(gdf) == 0:
+        raise InputError("the layer has no features", path=path, layer=chosen,
+                         hint="check that you chose the right file and layer, or that the export "
+                         "that produced it finished")
+    feedback.progress(0.7, "checking coordinates")
+    gdf = drop_null_geometries(gdf, feedback, path=path, layer=chosen)
+    src = _resolve_crs(gdf, path, chosen, crs, assume_lonlat, feedback)
+    _check_crs_kind(src, path, chosen)
+    check_crs_fits(np.asarray(gdf.total_bounds, dtype=float), src, path=path, layer=chosen)
+    gdf = gdf.set_crs(src, allow_override=True)
+    feedback.check()
+    feedback.progress(0.8, "checking geometries")
+    gdf = repair_geometries(gdf, feedback, path=path, layer=chosen)
+    feedback.check()
+    if not src.equals(CRS.from_user_input(STORAGE_CRS)):
+        feedback.progress(0.9, "converting to CGCS2000")
+        gdf = gdf.to_crs(STORAGE_CRS)
+    feedback.progress(1.0, f"read {len(gdf):,} features from {path.name}")
+    return gdf
+
+
+def _info_without_crs(path: Path, layer: str, codec: str | None) -> dict[str, object]:
+    """Layer facts when GDAL refuses the CRS: count and bounds from the geometries, fields (for a
+    Shapefile) from the .dbf header."""
+    with _gdal_errors(path, layer), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, bounds = pyogrio.read_bounds(path, layer=layer)
+    fields: dict[str, str] = {}
+    if _is_shapefile(path):
+        dbf = _sidecar(path, ".dbf")
+        if dbf is not None:
+            fields = dbf_field_dtypes(dbf, codec or "UTF-8")
+    total = (float(bounds[0].min()), float(bounds[1].min()), float(bounds[2].max()),
+             float(bounds[3].max())) if bounds.shape[1] else None
+    driver = "ESRI Shapefile" if _is_shapefile(path) else READ_FORMATS.get(path.suffix.lower(), "")
+    return {"driver": driver, "features": bounds.shape[1], "fields": list(fields),
+            "dtypes": list(fields.values()), "geometry_type": "Unknown", "total_bounds": total}
+
+
+def inspect_vector(path: str | os.PathLike[str], *, layer: str | None = None) -> VectorInfo:
+    """Describe a file without reading its features (for the import dialog). ``layer`` defaults to the
+    first. Never raises for a missing or unreadable CRS (``crs`` is None and ``crs_problem`` says
+    why); raises InputError for files that cannot be opened."""
+    path = Path(path)
+    layers = list_layers(path)
+    chosen = _choose_layer(path, layers, layer) if layer is not None else layers[0]
+    guess = detect_dbf_encoding(path) if _is_shapefile(path) else None
+    codec = reading_codec(guess.encoding) if guess else None
+    crs_problem: str | None = None
+    try:
+        with _gdal_errors(path, chosen), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            info = pyogrio.read_info(path, layer=chosen, encoding=codec, force_feature_count=True,
+                                     force_total_bounds=True)
+    except CRSError as err:
+        crs_problem = err.message
+        info = _info_without_crs(path, chosen, codec)
+    crs_text = info.get("crs")
+    if crs_text is None and crs_problem is None:
+        prj = _sidecar(path, ".prj") if _is_shapefile(path) else None
+        crs_problem = "the .prj file could not be understood" if prj else "the file has no CRS"
+    bounds = info.get("total_bounds")
+    bounds_t = tuple(float(v) for v in bounds) if bounds is not None and np.all(np.isfinite(bounds)) \
+        else None
+    return VectorInfo(path=str(path), driver=str(info.get("driver", "")), layers=tuple(layers),
+                      layer=chosen, feature_count=int(info.get("features", -1)),
+                      fields={str(n): str(t) for n, t in zip(info["fields"], info["dtypes"])},
+                      geometry_type=str(info.get("geometry_type")),
+                      crs=None if crs_text is None else str(crs_text), bounds=bounds_t,
+                      encoding=guess, crs_problem=crs_problem)
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+def write_vector(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], *, layer: str | None = None,
+                 feedback: Feedback | None = None) -> Path:
+    """Write ``gdf`` atomically; the format follows the extension (.gpkg .geojson .shp .fgb .kml).
+
+    GeoPackage: ``layer`` (default: the file name) is created or replaced; other layers of an
+    existing file are kept. Shapefile: UTF-8 attributes with a ``.cpg`` saying so. GeoJSON: lon/lat
+    (EPSG:4490 unless the data is already WGS-84). KML: WGS-84 as its specification requires.
+    """
+    feedback = ensure(feedback)
+    path = Path(path)
+    ext = path.suffix.lower()
+    driver = WRITE_DRIVERS.get(ext)
+    if driver is None:
+        raise InputError(f"cannot write {ext or 'files without an extension'!s}", path=path,
+                         hint="use one of: " + ", ".join(WRITE_DRIVERS))
+    if gdf.crs is None:
+        raise CRSError("the data to write has no coordinate reference system", path=path,
+                       hint="set one first, e.g. gdf.set_crs('EPSG:4490')")
+    out = gdf
+    if ext == ".kml":
+        out = gdf.to_crs("EPSG:4326")
+    elif ext == ".geojson" and not CRS(gdf.crs).is_geographic:
+        out = gdf.to_crs(STORAGE_CRS)
+    kwargs: dict[str, object] = {"driver": driver}
+    if ext == ".gpkg":
+        kwargs["layer"] = layer or path.stem
+    if ext == ".shp":
+        kwargs["encoding"] = "UTF-8"
+    with atomic_output_path(path) as tmp:
+        if ext == ".gpkg" and path.exists():
+            shutil.copy2(path, tmp)  # keep the other layers; the named one is replaced
+        with _gdal_errors(path, layer), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pyogrio.write_dataframe(out, tmp, **kwargs)
+        if ext == ".shp":
+            tmp.with_suffix(".cpg").write_text("UTF-8", encoding="ascii")
+    for w in caught:
+        feedback.warn(f"file {path}: {w.message}")
+    return path
