@@ -1,0 +1,492 @@
+"""The vector sink ledger: forest coverage, stock, wetland protection and carbon per county / zone / city.
+
+GeoDataFrames in (units from ``sinkmap.io.boundaries``, layers from ``sinkmap.io.vectors``), a table out.
+Every leaf unit (county, zone, or any user polygon) is computed on its own — zones may overlap counties —
+by clipping the layers to it in the equal-area CRS: features wholly inside a unit are counted whole, only the
+features on its edge are intersected (shapely 2 array operations over an STRtree query), which keeps a city's
+100,000 subcompartments to seconds. City and province rows are sums of their children present in ``zones``
+with ratios recomputed from the sums (never averaged percentages); without (complete) children they are
+computed directly. A value the inputs cannot give is None, never 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import STRtree
+from shapely.geometry import box
+
+from ..core.crs import EQUAL_AREA_CRS, M2_PER_HA, M2_PER_KM2, STORAGE_CRS
+from ..core.errors import CRSError, FieldError, InputError
+from ..core.feedback import Feedback, ensure
+from ..io.schemes import load_scheme
+from .carbon import CO2_PER_C, CarbonTable, describe_unknown, load_carbon_factors
+from .fieldmap import AREA_UNITS, FieldMapping, classify_codes, detect_mapping, detect_scheme, parse_numbers
+
+ROW_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_area_ha", "forest_coverage_pct",
+            "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha", "protected_wetland_area_ha",
+            "wetland_protection_rate_pct", "carbon_t", "co2_t")
+ADDITIVE_KEYS = ("land_area_km2", "forest_area_ha", "forest_stock_10k_m3", "living_tree_stock_10k_m3",
+                 "wetland_area_ha", "protected_wetland_area_ha", "carbon_t", "co2_t")
+#: child level summed into each aggregate level
+ROLLUP_CHILD = {"city": "county", "province": "city"}
+#: children must cover this share of their parent's area to be summed; otherwise the parent is computed directly
+ROLLUP_MIN_COVER = 0.99
+
+
+@dataclass
+class LedgerOptions:
+    year: int
+    include_special_shrub: bool = True  # count 国家特别规定灌木林地 (or all 灌木林地 where the scheme cannot tell)
+    min_canopy: float = 0.2  # 乔木林 below this canopy (where known) is not forest
+    wetland_includes_water: bool = True  # rivers, lakes, reservoirs count as wetland (broad definition)
+    area_source: str = "geometry"  # 'geometry' (ellipsoidal) or 'field' (the layer's area field, clipped share)
+    strict_numbers: bool = True  # non-numbers in numeric fields are an error (False: missing, with a warning)
+
+
+@dataclass
+class LedgerInputs:
+    forest: gpd.GeoDataFrame | None = None
+    wetland: gpd.GeoDataFrame | None = None
+    protected: gpd.GeoDataFrame | None = None
+    forest_mapping: FieldMapping | None = None
+    wetland_mapping: FieldMapping | None = None
+    forest_scheme: str | None = None  # scheme name/path; None = detected from the land-class values
+    wetland_scheme: str | None = None
+    forest_name: str | None = None  # labels for messages (file / layer)
+    wetland_name: str | None = None
+    protected_name: str | None = None
+    carbon_table: CarbonTable | None = None
+
+
+@dataclass
+class LedgerResult:
+    rows: list[dict]
+    warnings: list[str] = field(default_factory=list)
+    basis: dict[str, str] = field(default_factory=dict)
+    year: int | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{k: r.get(k) for k in ROW_KEYS} for r in self.rows], columns=list(ROW_KEYS))
+
+
+class _Log:
+    """Warnings go both to the result and to the caller's feedback, once each."""
+
+    def __init__(self, feedback: Feedback) -> None:
+        self.feedback = feedback
+        self.messages: list[str] = []
+
+    def warn(self, message: str) -> None:
+        if message not in self.messages:
+            self.messages.append(message)
+            self.feedback.warn(message)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# layers, projected once
+
+
+@dataclass
+class _Layer:
+    label: str
+    rows: np.ndarray  # positions in the input frame of the kept features
+    geoms: np.ndarray  # equal-area geometries, valid
+    area_m2: np.ndarray
+    tree: STRtree
+
+
+def _project(gdf: gpd.GeoDataFrame, label: str) -> np.ndarray:
+    if gdf.crs is None:
+        raise CRSError("the layer has no CRS", layer=label,
+                       hint="give the CRS (EPSG:4490 for CGCS2000 lon/lat, EPSG:4545-4547 for 3° zones)")
+    return gdf.geometry.to_crs(EQUAL_AREA_CRS).to_numpy()
+
+
+def _prepare_layer(geoms_all: np.ndarray, label: str, log: _Log) -> _Layer:
+    present = ~(shapely.is_missing(geoms_all) | shapely.is_empty(geoms_all))
+    if not present.all():
+        log.warn(f"layer {label!r}: {int((~present).sum())} features without geometry are skipped")
+    rows = np.flatnonzero(present)
+    geoms = geoms_all[rows]
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        log.warn(f"layer {label!r}: {int(invalid.sum())} invalid geometries (self-intersections…) were repaired")
+    return _Layer(label=label, rows=rows, geoms=geoms, area_m2=shapely.area(geoms), tree=STRtree(geoms))
+
+
+def _clip(layer: _Layer, unit, want_geoms: bool = False):
+    """(positions in the layer, clipped area m², clipped geometries or None) of the features meeting ``unit``."""
+    idx = layer.tree.query(unit, predicate="intersects")
+    sub = layer.geoms[idx]
+    inside = shapely.contains_properly(unit, sub)
+    area = layer.area_m2[idx].copy()
+    clipped = sub.copy() if want_geoms else None
+    edge = np.flatnonzero(~inside)
+    if edge.size:
+        cut = shapely.intersection(sub[edge], unit)
+        area[edge] = shapely.area(cut)
+        if want_geoms:
+            clipped[edge] = cut
+    return idx, area, clipped
+
+
+def _lonlat_extent(bounds) -> str:
+    x0, y0, x1, y1 = gpd.GeoSeries([box(*bounds)], crs=EQUAL_AREA_CRS).to_crs(STORAGE_CRS).total_bounds
+    return f"lon {x0:.4f}–{x1:.4f}, lat {y0:.4f}–{y1:.4f}"
+
+
+def _check_overlap(layer: _Layer, units: np.ndarray, names: list[str]) -> None:
+    if layer.geoms.size and layer.tree.query(units, predicate="intersects").size:
+        return
+    where = "、".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    extent = _lonlat_extent(shapely.total_bounds(layer.geoms)) if layer.geoms.size else "empty"
+    raise InputError(
+        f"layer {layer.label} does not overlap {where}: its extent is {extent}, the units' is "
+        f"{_lonlat_extent(shapely.total_bounds(units))}", layer=layer.label,
+        hint="check the CRS (GCJ-02? projected coordinates read as degrees? a missing .prj?) or the county chosen")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# forest
+
+
+@dataclass
+class _Forest:
+    layer: _Layer
+    area_ha: np.ndarray  # whole-feature area per area_source
+    is_forest: np.ndarray
+    is_tree: np.ndarray  # 乔木林 counted (canopy ok): its stock is 森林蓄积量
+    is_bamboo: np.ndarray
+    stock: np.ndarray | None  # m³ per whole feature (NaN: no value)
+    living: np.ndarray | None
+    carbon_per_m3: np.ndarray
+    bamboo_t_per_ha: float | None = None  # bamboo carbon per ha, when the factor table has one
+
+
+def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log,
+                    basis: dict[str, str]) -> _Forest:
+    label = inputs.forest_name or "森林资源小班"
+    gdf = gdf.reset_index(drop=True)
+    geoms_all = _project(gdf, label)
+    geom_ha_all = np.nan_to_num(shapely.area(geoms_all), nan=0.0) / M2_PER_HA
+    mapping = inputs.forest_mapping or detect_mapping(gdf, "forest", layer=label, feedback=log,
+                                                      geometry_ha=geom_ha_all)
+    layer = _prepare_layer(geoms_all, label, log)
+    attrs = gdf.iloc[layer.rows].reset_index(drop=True)
+    n = len(attrs)
+
+    def numbers(key: str) -> np.ndarray | None:
+        col = mapping.get(key)
+        if col is None:
+            return None
+        return parse_numbers(attrs[col], layer=label, field_name=col, strict=options.strict_numbers, feedback=log)
+
+    land_col = mapping.get("land_class")
+    if land_col is None:
+        raise FieldError("no land-class (地类) field found", layer=label,
+                         hint=f"map it with --field land_class=FIELD; the layer's fields are: "
+                              f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}")
+    if inputs.forest_scheme:
+        scheme = load_scheme(inputs.forest_scheme)
+    else:
+        name, share = detect_scheme(attrs[land_col])
+        scheme = load_scheme(name)
+        if share < 0.5:
+            log.warn(f"layer {label!r}: only {share:.0%} of the values of {land_col} are codes of any known "
+                     f"scheme (best: {scheme.title_zh}) — choose the scheme or a custom scheme file")
+    classes = classify_codes(attrs[land_col], scheme)
+    unknown = classes.isna()
+    if unknown.any():
+        codes = attrs[land_col][unknown].astype(object).map(lambda v: "(空)" if pd.isna(v) else str(v))
+        log.warn(f"layer {label!r}: {int(unknown.sum())} features have {land_col} values the scheme "
+                 f"{scheme.name} does not know ({describe_unknown(codes.value_counts().to_dict())}): counted "
+                 f"as unclassified (not forest, no stock)")
+    groups = classes.map(lambda c: None if c is None else c.group).to_numpy(dtype=object)
+    treelike = classes.map(lambda c: c is not None and (c.group == "tree_forest" or c.tree_forest)).to_numpy(bool)
+    counted = classes.map(lambda c: c is not None and scheme.is_forest(c, options.include_special_shrub))
+    canopy = numbers("canopy")
+    if canopy is not None and np.nanmax(canopy, initial=0.0) > 1.0:
+        log.warn(f"layer {label!r}: canopy field {mapping.get('canopy')} has values above 1: read as percent")
+        canopy = canopy / 100.0
+    canopy_ok = np.ones(n, bool) if canopy is None else (np.isnan(canopy) | (canopy >= options.min_canopy))
+    is_tree = treelike & canopy_ok
+    is_forest = counted.to_numpy(bool) & (~treelike | canopy_ok)
+
+    area_ha = layer.area_m2 / M2_PER_HA
+    area_note = "ellipsoidal geometry area (Albers equal-area, CGCS2000)"
+    if options.area_source == "field":
+        col = mapping.get("area")
+        if col is None:
+            raise FieldError("area_source is 'field' but the layer has no area field", layer=label,
+                             hint="map it with --field area=FIELD or use the geometry area")
+        if mapping.area_unit is None:
+            log.warn(f"layer {label!r}: the unit of area field {col} is unknown: the geometry area is used")
+        else:
+            values = numbers("area") * AREA_UNITS[mapping.area_unit]
+            missing = np.isnan(values)
+            if missing.any():
+                log.warn(f"layer {label!r}: {int(missing.sum())} features have no {col}: geometry area used")
+            area_ha = np.where(missing, area_ha, values)
+            area_note = f"area field {col} in {mapping.area_unit}, split by the clipped share of each geometry"
+    basis["area"] = f"land area: ellipsoidal (Albers equal-area, CGCS2000); forest areas: {area_note}"
+
+    stock, stock_note = None, None
+    per_ha, total = numbers("stock_per_ha"), numbers("stock")
+    if per_ha is not None:
+        stock, stock_note = per_ha * area_ha, f"{mapping.get('stock_per_ha')} (m³/ha) × area"
+    elif total is not None:
+        stock, stock_note = total, f"{mapping.get('stock')} (m³ per subcompartment) × clipped share"
+    else:
+        log.warn(f"layer {label!r}: no stock field (per-hectare or per-subcompartment) found: 森林蓄积量, "
+                 f"活立木蓄积量 and carbon are left empty — map one with --field stock_per_ha=FIELD")
+    living = stock
+    living_per_ha = numbers("living_stock_per_ha")
+    if living_per_ha is not None:
+        living = living_per_ha * area_ha
+        stock_note = (stock_note or "") + f"; 活立木 from {mapping.get('living_stock_per_ha')} (m³/ha) × area"
+    if stock is not None:
+        no_value = is_tree & np.isnan(stock)
+        if no_value.any():
+            log.warn(f"layer {label!r}: {int(no_value.sum())} 乔木林 features have no stock value: counted as 0")
+
+    table = inputs.carbon_table or load_carbon_factors()
+    species_col = mapping.get("species")
+    species = attrs[species_col] if species_col else pd.Series([None] * n, dtype=object)
+    has_stock = np.zeros(n, bool) if living is None else np.nan_to_num(living) > 0
+    res = table.resolve(species)
+    defaulted = int((has_stock & res.defaulted).sum())
+    if defaulted:
+        what = f"a species the carbon table does not know ({describe_unknown(res.unknown)})" if species_col \
+            else "no species field"
+        log.warn(f"layer {label!r}: {defaulted} features with stock have {what}: their carbon uses the default "
+                 f"type {table.default_type} — add aliases to {table.path}")
+
+    basis["forest_coverage_pct"] = (
+        f"森林覆盖率 = forest area / land area; forest = {scheme.title_zh} classes counted as forest "
+        f"(乔木林 with canopy ≥ {options.min_canopy:g} where known, 竹林"
+        + (", 国家特别规定灌木林地" if options.include_special_shrub else "") + f") from field {land_col}"
+        + ("; 灌木林地 counted in full (this scheme cannot tell 国家特别规定灌木林地 apart)"
+           if options.include_special_shrub and not scheme.distinguishes_special_shrub
+           and any(c.group == "shrub" for c in scheme.classes) else ""))
+    if stock_note:
+        basis["forest_stock_10k_m3"] = f"森林蓄积量: 乔木林 only, {stock_note}"
+        basis["living_tree_stock_10k_m3"] = ("活立木总蓄积量: stock of every feature of the layer (乔木林, 疏林, "
+                                            "散生…); 四旁树 only if the layer holds them")
+        bamboo = ("竹林 excluded (stock in 株, no per-hectare factor)" if table.bamboo_carbon_t_per_ha is None
+                  else f"竹林 at {table.bamboo_carbon_t_per_ha:g} t C/ha ({table.bamboo_source})")
+        unverified = sum(not f.verified for f in table.factors.values())
+        basis["carbon_t"] = (f"tree biomass carbon = 活立木 stock × SVD × BEF × (1+R) × CF per species "
+                             f"({table.path}; {unverified} of {len(table.factors)} factor rows not verified "
+                             f"against their source); {bamboo}; CO₂ = C × 44/12")
+    return _Forest(layer=layer, area_ha=area_ha, is_forest=is_forest, is_tree=is_tree,
+                   is_bamboo=(groups == "bamboo") & is_forest, stock=stock, living=living,
+                   carbon_per_m3=table.t_c_per_m3(res.types), bamboo_t_per_ha=table.bamboo_carbon_t_per_ha)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# wetland and protected areas
+
+
+def _prepare_wetland(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log,
+                     basis: dict[str, str]) -> _Layer:
+    label = inputs.wetland_name or "湿地"
+    gdf = gdf.reset_index(drop=True)
+    geoms_all = _project(gdf, label)
+    layer = _prepare_layer(geoms_all, label, log)
+    mapping = inputs.wetland_mapping or detect_mapping(
+        gdf, "wetland", layer=label, feedback=log, geometry_ha=np.nan_to_num(shapely.area(geoms_all)) / M2_PER_HA)
+    col = mapping.get("wetland_type")
+    note = "every feature of the layer counted as wetland"
+    if col is not None:
+        values = gdf[col].iloc[layer.rows].reset_index(drop=True)
+        if inputs.wetland_scheme:
+            scheme, share = load_scheme(inputs.wetland_scheme), 1.0
+        else:
+            name, share = detect_scheme(values, ("sandiao", "forest_inventory"))
+            scheme = load_scheme(name)
+        if share >= 0.5:
+            classes = classify_codes(values, scheme)
+            keep = classes.map(lambda c: c is not None and scheme.is_wetland(c, options.wetland_includes_water))
+            keep = keep.to_numpy(bool)
+            unknown = classes.isna()
+            if unknown.any():
+                log.warn(f"layer {label!r}: {int(unknown.sum())} features have {col} values {scheme.name} does "
+                         f"not know ({describe_unknown(values[unknown].astype(str).value_counts().to_dict())}): "
+                         f"not counted as wetland")
+            layer = _subset(layer, keep)
+            note = (f"{scheme.title_zh} wetland classes of field {col}"
+                    + (" incl. 河流/湖泊/水库 water" if options.wetland_includes_water else " excl. open water"))
+    basis["wetland_area_ha"] = f"湿地面积: {note}; ellipsoidal area; features assumed not to overlap"
+    return layer
+
+
+def _subset(layer: _Layer, keep: np.ndarray) -> _Layer:
+    geoms = layer.geoms[keep]
+    return _Layer(label=layer.label, rows=layer.rows[keep], geoms=geoms, area_m2=layer.area_m2[keep],
+                  tree=STRtree(geoms))
+
+
+def _prepare_protected(gdf, inputs: LedgerInputs, log: _Log, basis: dict[str, str]) -> _Layer:
+    label = inputs.protected_name or "自然保护地"
+    layer = _prepare_layer(_project(gdf.reset_index(drop=True), label), label, log)
+    basis["wetland_protection_rate_pct"] = (
+        "湿地保护率 = wetland ∩ union of the protected areas (dissolved first, so overlaps count once) / wetland")
+    return layer
+
+
+# --------------------------------------------------------------------------------------------------------------
+# one unit
+
+
+def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | None, protected_union,
+                  log: _Log) -> dict:
+    shapely.prepare(unit)
+    row: dict = dict.fromkeys(ADDITIVE_KEYS)
+    row["land_area_km2"] = shapely.area(unit) / M2_PER_KM2
+    if forest is not None:
+        idx, area, _ = _clip(forest.layer, unit)
+        if idx.size == 0:
+            log.warn(f"layer {forest.layer.label!r} has no features in {name}: its forest values are left empty")
+        else:
+            full = forest.layer.area_m2[idx]
+            frac = np.divide(area, full, out=np.zeros_like(area), where=full > 0)
+            area_ha = forest.area_ha[idx] * frac
+            row["forest_area_ha"] = float(area_ha[forest.is_forest[idx]].sum())
+            if forest.stock is not None:
+                stock = np.nan_to_num(forest.stock[idx]) * frac
+                row["forest_stock_10k_m3"] = float(stock[forest.is_tree[idx]].sum()) / 1e4
+            if forest.living is not None:
+                living = np.nan_to_num(forest.living[idx]) * frac
+                row["living_tree_stock_10k_m3"] = float(living.sum()) / 1e4
+                carbon = float((living * forest.carbon_per_m3[idx]).sum())
+                if forest.bamboo_t_per_ha:
+                    carbon += float(area_ha[forest.is_bamboo[idx]].sum()) * forest.bamboo_t_per_ha
+                row["carbon_t"] = carbon
+                row["co2_t"] = carbon * CO2_PER_C
+    if wetland is not None:
+        idx, area, clipped = _clip(wetland, unit, want_geoms=protected_union is not None)
+        if idx.size == 0 and not shapely.intersects(box(*shapely.total_bounds(wetland.geoms)), unit):
+            log.warn(f"layer {wetland.label!r} does not reach {name}: its wetland values are left empty")
+        else:
+            row["wetland_area_ha"] = float(area.sum()) / M2_PER_HA
+            if protected_union is not None:
+                prot = shapely.intersection(protected_union, unit)
+                shapely.prepare(prot)
+                row["protected_wetland_area_ha"] = (
+                    float(shapely.area(shapely.intersection(clipped, prot)).sum()) / M2_PER_HA if idx.size else 0.0)
+    return row
+
+
+def _ratios(row: dict) -> dict:
+    land, fa = row.get("land_area_km2"), row.get("forest_area_ha")
+    # % = ha / (km² × 100 ha/km²) × 100 = ha / km²
+    row["forest_coverage_pct"] = None if fa is None or not land else fa / land
+    wet, prot = row.get("wetland_area_ha"), row.get("protected_wetland_area_ha")
+    row["wetland_protection_rate_pct"] = None if wet is None or prot is None or wet <= 0 else prot / wet * 100.0
+    return row
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the ledger
+
+
+def _units_frame(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if zones is None or len(zones) == 0:
+        raise InputError("no units to compute the ledger for", hint="choose a city, county or zone file")
+    if "name" not in zones.columns:
+        raise FieldError("the units have no 'name' field", layer="units", hint="give each zone a name")
+    if zones.crs is None:
+        raise CRSError("the units have no CRS", layer="units", hint="units are expected in EPSG:4490")
+    z = zones.reset_index(drop=True).copy()
+    for col in ("adcode", "level", "parent"):
+        if col not in z.columns:
+            z[col] = None
+    z["level"] = z["level"].map(lambda v: "zone" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    z["_geom"] = z.geometry.to_crs(EQUAL_AREA_CRS).to_numpy()
+    return z
+
+
+def _children(z: gpd.GeoDataFrame, i: int) -> list[int]:
+    level = z.at[i, "level"]
+    keys = {str(z.at[i, "name"])} | ({str(z.at[i, "adcode"])} if z.at[i, "adcode"] is not None else set())
+    return [j for j in range(len(z)) if z.at[j, "level"] == ROLLUP_CHILD[level]
+            and z.at[j, "parent"] is not None and str(z.at[j, "parent"]) in keys]
+
+
+def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: LedgerOptions,
+                   feedback: Feedback | None = None) -> LedgerResult:
+    """The sink ledger of every unit in ``zones`` (name, geometry; optional adcode, level, parent)."""
+    feedback = ensure(feedback)
+    log = _Log(feedback)
+    basis: dict[str, str] = {}
+    if options.area_source not in ("geometry", "field"):
+        raise InputError(f"area_source must be 'geometry' or 'field', not {options.area_source!r}")
+    z = _units_frame(zones)
+    feedback.progress(0.0, "准备图层 preparing layers")
+    forest = None if inputs.forest is None else _prepare_forest(inputs.forest, inputs, options, log, basis)
+    wetland = None if inputs.wetland is None else _prepare_wetland(inputs.wetland, inputs, options, log, basis)
+    protected = None if inputs.protected is None else _prepare_protected(inputs.protected, inputs, log, basis)
+    feedback.check()
+
+    aggregate = {i for i in range(len(z)) if z.at[i, "level"] in ROLLUP_CHILD}
+    direct = [i for i in range(len(z)) if i not in aggregate]
+    rollup: dict[int, list[int]] = {}
+    for level in ("city", "province"):  # cities first: provinces sum cities
+        for i in (i for i in sorted(aggregate) if z.at[i, "level"] == level):
+            kids = _children(z, i)
+            unit = z.at[i, "_geom"]
+            cover = (sum(shapely.area(z.at[j, "_geom"]) for j in kids) / shapely.area(unit)
+                     if kids and unit is not None and shapely.area(unit) > 0 else 0.0)
+            if kids and (unit is None or cover >= ROLLUP_MIN_COVER):
+                rollup[i] = kids
+            else:
+                if kids:
+                    log.warn(f"{z.at[i, 'name']}: its {len(kids)} {ROLLUP_CHILD[level]} unit(s) cover "
+                             f"{cover:.1%} of it, so it is computed directly rather than summed")
+                direct.append(i)
+    units = np.array([z.at[i, "_geom"] for i in direct], dtype=object)
+    names = [str(z.at[i, "name"]) for i in direct]
+    for layer in (forest.layer if forest else None, wetland, protected):
+        if layer is not None:
+            _check_overlap(layer, units, names)
+    protected_union = None
+    if protected is not None:
+        feedback.progress(0.05, "合并保护地 dissolving protected areas")
+        protected_union = shapely.union_all(protected.geoms)
+        shapely.prepare(protected_union)
+
+    rows: dict[int, dict] = {}
+    for k, i in enumerate(direct):
+        feedback.check()
+        feedback.progress(0.1 + 0.85 * k / len(direct), f"{names[k]}")
+        rows[i] = _compute_unit(z.at[i, "_geom"], names[k], forest, wetland, protected_union, log)
+        if wetland is not None and protected is None:
+            rows[i]["protected_wetland_area_ha"] = None
+    for level in ("city", "province"):
+        for i, kids in rollup.items():
+            if z.at[i, "level"] != level:
+                continue
+            rows[i] = {key: (None if any(rows[j][key] is None for j in kids) else sum(rows[j][key] for j in kids))
+                       for key in ADDITIVE_KEYS}
+    if wetland is not None and protected is None:
+        log.warn("no protected-area layer: 湿地保护率 is left empty")
+    out = []
+    for i in range(len(z)):
+        row = _ratios(dict(rows[i]))
+        row.update(name=z.at[i, "name"], adcode=z.at[i, "adcode"], level=z.at[i, "level"],
+                   parent=z.at[i, "parent"])
+        out.append({k: row.get(k) for k in ROW_KEYS})
+    if rollup:
+        basis["rollup"] = "city/province rows: sums of their county/city rows; ratios recomputed from the sums"
+    feedback.progress(1.0, "完成 done")
+    return LedgerResult(rows=out, warnings=list(log.messages), basis=basis, year=options.year)
+
+
+__all__ = ["LedgerInputs", "LedgerOptions", "LedgerResult", "ROW_KEYS", "compute_ledger"]
