@@ -263,10 +263,13 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log
     res = table.resolve(species)
     defaulted = int((has_stock & res.defaulted).sum())
     if defaulted:
-        what = f"a species the carbon table does not know ({describe_unknown(res.unknown)})" if species_col \
-            else "no species field"
+        if species_col:
+            what = f"a species the carbon table does not know ({describe_unknown(res.unknown)})"
+            todo = f"add aliases to {table.path}"
+        else:
+            what, todo = "no species (优势树种) field", "map one with --field species=FIELD"
         log.warn(f"layer {label!r}: {defaulted} features with stock have {what}: their carbon uses the default "
-                 f"type {table.default_type} — add aliases to {table.path}")
+                 f"type {table.default_type} — {todo}")
 
     basis["forest_coverage_pct"] = (
         f"森林覆盖率 = forest area / land area; forest = {scheme.title_zh} classes counted as forest "
