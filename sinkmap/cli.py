@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--scheduler", metavar="ADDRESS", help="run the raster ledger on a Dask scheduler")
     p.add_argument("--targets", action="append", default=[], metavar="FILE", help="user targets file; repeatable")
     p.add_argument("--band", type=float, metavar="PP",
-                   help="width of the 左右 (about) band in percentage points for % targets (default 1)")
+                   help="width of the 左右 (about) band in percentage points for %% targets (default 1)")
     p.add_argument("--out", metavar="FILE", help="write the ledger: .csv, .xlsx or .json")
     p.add_argument("--json", action="store_true", help="print the ledger as JSON instead of a table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
