@@ -277,6 +277,22 @@ def _guess_from_content(sample: _DbfSample) -> EncodingGuess | None:
                          "the text matches no common encoding; read byte by byte as ISO-8859-1")
 
 
+_SINGLE_BYTE_WESTERN = {"CP1252", "ISO-8859-1", "LATIN-1", "CP437", "CP850"}
+
+
+def _contradicts(declared: str, content: EncodingGuess | None) -> bool:
+    """Bytes that *decode* with the declared encoding can still be the wrong one: UTF-8 Chinese is
+    valid GB18030 (as other characters: 杉木 -> 鏉夋湪), and a Western single-byte code page
+    decodes anything. Only strong content evidence overrides the .cpg."""
+    if content is None:
+        return False
+    if content.encoding == "UTF-8" and declared != "UTF-8":
+        return content.confidence >= 0.99
+    if content.encoding == "GBK" and declared in _SINGLE_BYTE_WESTERN:
+        return content.confidence >= 0.95
+    return False
+
+
 def detect_dbf_encoding(path: str | Path) -> EncodingGuess:
     """Best encoding for the .dbf of Shapefile ``path`` (the .shp or the .dbf itself); see module doc."""
     path = Path(path)
@@ -293,7 +309,7 @@ def detect_dbf_encoding(path: str | Path) -> EncodingGuess:
     content = _guess_from_content(sample)
     if cpg_enc is not None:
         ok, texts = _decodes(sample.values, sample.truncated, reading_codec(cpg_enc))
-        if ok:
+        if ok and not _contradicts(cpg_enc, content):
             return EncodingGuess(cpg_enc, 1.0, "cpg", f"the .cpg file says {cpg_raw!r}",
                                  declared=cpg_raw, samples=_samples(texts))
         best = content or EncodingGuess("UTF-8", 0.0, "default", "")

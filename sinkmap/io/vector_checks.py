@@ -41,8 +41,12 @@ class CRSGuess:
     description: str
 
 
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.6g}"
+
+
 def _fmt_bounds(b: np.ndarray) -> str:
-    return f"x {b[0]:,.6g} … {b[2]:,.6g}, y {b[1]:,.6g} … {b[3]:,.6g}"
+    return f"x {_num(b[0])} … {_num(b[2])}, y {_num(b[1])} … {_num(b[3])}"
 
 
 def is_lonlat(bounds: np.ndarray) -> bool:
@@ -152,10 +156,11 @@ def check_crs_fits(bounds: np.ndarray, crs: CRS, *, path: object, layer: str | N
     lonlat = _lands_at(bounds, crs)
     x0, y0, x1, y1 = _area_box(crs)
     if lonlat is None or not (x0 <= lonlat[0] and lonlat[2] <= x1 and y0 <= lonlat[1] and lonlat[3] <= y1):
-        where = "cannot be converted to longitude/latitude" if lonlat is None else \
-            f"would lie at lon {lonlat[0]:.2f}…{lonlat[2]:.2f}, lat {lonlat[1]:.2f}…{lonlat[3]:.2f}"
-        raise _misfit(f"the coordinates do not fit the layer's CRS {name}: they {where}, outside the "
-                      "area where that CRS is used", bounds, path=path, layer=layer)
+        where = "cannot be converted to longitude/latitude with it" if lonlat is None else \
+            (f"would lie at lon {lonlat[0]:.2f}…{lonlat[2]:.2f}, lat {lonlat[1]:.2f}…{lonlat[3]:.2f}, "
+             "outside the area where that CRS is used")
+        raise _misfit(f"the coordinates do not fit the layer's CRS {name}: they {where}", bounds,
+                      path=path, layer=layer)
 
 
 def drop_null_geometries(gdf: gpd.GeoDataFrame, feedback: Feedback, *, path: object,

@@ -13,11 +13,13 @@ bounds, validity and repair run over whole arrays.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import importlib.util
 import os
 import re
 import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -115,13 +117,26 @@ def _sidecar(path: Path, ext: str) -> Path | None:
     return None
 
 
+def _looks_like_text(head: bytes) -> bool:
+    """No NUL bytes and decodes as UTF-8 or GB18030 (an incomplete last character is allowed)."""
+    if not head.strip() or b"\x00" in head:
+        return False
+    for codec in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(codec)().decode(head, final=False)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
 def _check_shapefile(path: Path) -> None:
     """A .shp must start with the Shapefile header, be as long as the header says, and have its
     .shx and .dbf beside it — GDAL would otherwise misread it silently or fail obscurely."""
     with open(path, "rb") as f:
         head = f.read(100)
     if len(head) < 100 or head[:4] != _SHP_MAGIC:
-        looks = "text" if head[:64].isascii() and head[:64].strip() else "some other kind of file"
+        looks = "text" if _looks_like_text(head) else "some other kind of file"
         raise InputError(f"is not a Shapefile: it does not start with a Shapefile header (it looks like "
                          f"{looks})", path=path,
                          hint="check that you picked the right file; a Shapefile is a .shp with .shx, "
@@ -272,6 +287,28 @@ def _read_frame(path: Path, layer: str, codec: str | None, feedback: Feedback) -
     return gdf
 
 
+def _read_without_prj(path: Path, layer: str, codec: str | None,
+                      feedback: Feedback) -> gpd.GeoDataFrame:
+    """Read a Shapefile whose .prj GDAL refuses, ignoring the .prj (the CRS is then resolved from
+    the user's ``crs`` or refused with a clear message). The other parts are linked, not copied,
+    into a temporary folder where possible."""
+    with tempfile.TemporaryDirectory(prefix="sinkmap-noprj-") as tmp:
+        for ext in (".shp", ".shx", ".dbf", ".cpg"):
+            src = path.with_suffix(ext) if ext == ".shp" else _sidecar(path, ext)
+            if src is None:
+                continue
+            dst = Path(tmp) / (path.stem + ext)
+            try:
+                os.link(src, dst)
+            except OSError:
+                try:
+                    os.symlink(src.resolve(), dst)
+                except OSError:
+                    shutil.copy2(src, dst)
+        gdf = _read_frame(Path(tmp) / path.name, layer, codec, feedback)
+    return gdf
+
+
 def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encoding: str | None = None,
                 crs: str | None = None, assume_lonlat: bool = False,
                 feedback: Feedback | None = None) -> gpd.GeoDataFrame:
@@ -289,7 +326,12 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
     codec = _resolve_encoding(path, chosen, encoding, feedback)
     feedback.check()
     feedback.progress(0.05, f"reading {path.name}")
-    gdf = _read_frame(path, chosen, codec, feedback)
+    try:
+        gdf = _read_frame(path, chosen, codec, feedback)
+    except CRSError:
+        if not _is_shapefile(path):
+            raise
+        gdf = _read_without_prj(path, chosen, codec, feedback)
     feedback.check()
     if len(gdf) == 0:
         raise InputError("the layer has no features", path=path, layer=chosen,
