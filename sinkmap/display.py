@@ -14,8 +14,9 @@ from .core.feedback import BaseFeedback
 from .core.indicators import INDICATORS
 
 _STATUS_ZH = {"met": "达标", "within_band": "左右区间内", "short": "未达标", "no_target": "规划未设目标",
-              "no_data": "无数据"}
-_STATUS_STYLE = {"met": "green", "within_band": "yellow", "short": "red", "no_target": "dim", "no_data": "dim"}
+              "no_data": "无数据", "city_total": "全市总量目标"}
+_STATUS_STYLE = {"met": "green", "within_band": "yellow", "short": "red", "no_target": "dim", "no_data": "dim",
+                 "city_total": "dim"}
 _COMPARATOR_ZH = {"ge": "以上", "approx": "左右", "reach": "达到", "stable": "稳定在"}
 
 
@@ -42,6 +43,11 @@ def progress_feedback(quiet: bool = False) -> Iterator[BaseFeedback]:
         yield _RichFeedback(progress)
 
 
+def _console() -> Console:
+    """A console; when output is not a terminal (a pipe, a file) use a wide page so columns are not cut."""
+    return Console() if sys.stdout.isatty() else Console(width=220)
+
+
 def _fmt(value: object, digits: int = 1) -> str:
     if value is None:
         return "—"
@@ -51,7 +57,7 @@ def _fmt(value: object, digits: int = 1) -> str:
 
 
 def print_targets(targets, tset, city=None, year=None) -> None:
-    console = Console()
+    console = _console()
     table = Table(title="规划碳汇目标 Plan sink targets", show_lines=False)
     for col in ("城市", "年份", "指标", "目标", "规划原文 (quote)", "出处"):
         table.add_column(col, no_wrap=col in ("城市", "年份", "出处"))
@@ -74,7 +80,7 @@ def print_targets(targets, tset, city=None, year=None) -> None:
 
 
 def print_ledger(report) -> None:
-    console = Console()
+    console = _console()
     data = report.to_json()
     title = f"碳汇台账 Sink ledger — {data['year']}"
     if report.synthetic:
@@ -107,7 +113,8 @@ def print_ledger(report) -> None:
         for t in u.get("targets", []):
             ind = INDICATORS.get(t["indicator"])
             name = ind.name_zh if ind else t["indicator"]
-            target = "—" if t.get("value") is None else f"{t['value']:g} {_COMPARATOR_ZH.get(t.get('comparator'), '')}"
+            target = "—" if t.get("value") is None else (
+                f"{t['value']:g} {t.get('unit') or ''} {_COMPARATOR_ZH.get(t.get('comparator'), '')}")
             st = t["status"]
             gap = "" if t.get("gap") in (None, 0) else f"{t['gap']:,.1f} {t.get('gap_unit', '')}"
             status.add_row(u["name"], name, target, _fmt(t.get("measured"), 2), f"[{_STATUS_STYLE[st]}]{_STATUS_ZH[st]}[/]",
@@ -116,7 +123,7 @@ def print_ledger(report) -> None:
 
 
 def print_demo(manifest) -> None:
-    console = Console()
+    console = _console()
     console.print(f"演示数据 synthetic demo world written to {manifest.path}")
     for name, info in manifest.layers.items():
         console.print(f"  {name}: {info}")

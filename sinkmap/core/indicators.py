@@ -51,6 +51,13 @@ class Status(str, Enum):
     SHORT = "short"
     NO_TARGET = "no_target"  # the plan sets no target for this indicator/year
     NO_DATA = "no_data"  # a target exists but the inputs cannot measure the indicator
+    CITY_TOTAL = "city_total"  # a city-wide total (stock, wetland area): assessed on the city row only
+
+
+#: Indicators whose targets are city-wide totals: a county's share of them is not set by any plan, so a
+#: county row shows the target for reference and the city row carries the status and the gap.
+TOTAL_INDICATORS = frozenset({"forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_10k_ha",
+                              "small_wetlands_built_count", "small_wetlands_built_area_ha"})
 
 
 @dataclass(frozen=True)

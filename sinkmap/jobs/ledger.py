@@ -13,11 +13,7 @@ from typing import Any
 
 from ..core.errors import FieldError, InputError
 from ..core.feedback import Feedback, SubFeedback, ensure
-from ..core.indicators import INDICATORS
-
-#: The indicators shown for every unit, present or absent in the plan.
-MAIN_INDICATORS = ("forest_coverage_pct", "forest_stock_10k_m3", "living_tree_stock_10k_m3",
-                   "wetland_area_10k_ha", "wetland_protection_rate_pct")
+from ..core.indicators import INDICATORS, TOTAL_INDICATORS, Status
 
 OUTPUT_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_area_ha", "forest_coverage_pct",
                "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha", "protected_wetland_area_ha",
@@ -144,7 +140,7 @@ def run_ledger(request: LedgerRequest, feedback: Feedback | None = None) -> Ledg
         raise InputError("no layer to compute the ledger from",
                          hint="pass --forest/--wetland/--protected or --landcover, or run without them for the demo")
 
-    units = [_with_targets(row, targets, req) for row in rows]
+    units = [_with_targets(row, targets, req, basis) for row in rows]
     feedback.progress(1.0, "完成 done")
     return LedgerReport(year=req.year, units=units, warnings=warnings + list(feedback_warnings(feedback)),
                         inputs=inputs, synthetic=synthetic, basis=basis)
@@ -235,8 +231,14 @@ def _merge_rows(vector_rows: list[dict], raster_rows: list[dict]) -> list[dict]:
     return merged
 
 
-def _with_targets(row: dict, targets, req: LedgerRequest) -> dict:
-    from ..analysis.assess import ApproxBand, assess
+def _with_targets(row: dict, targets, req: LedgerRequest, basis: dict[str, str]) -> dict:
+    """The row plus ``targets``: every main indicator of its city's plan for the year, assessed.
+
+    Targets are city-wide (DOMAIN.md §1). Ratios (coverage, protection rate) are assessed on every row,
+    a county against its city's rate; totals (stock, wetland area) only on the city row — a county row
+    shows them with status ``city_total``.
+    """
+    from ..analysis.assess import ApproxBand, assess_city
     from ..io.boundaries import targets_city
 
     band = ApproxBand() if req.band_pct_points is None else ApproxBand(pct_points=req.band_pct_points)
@@ -244,30 +246,22 @@ def _with_targets(row: dict, targets, req: LedgerRequest) -> dict:
     for k, v in row.items():
         out.setdefault(k, v)
     city = targets_city(row)
-    assessments = []
+    out["targets_city"] = city
+    if city is None:
+        out["targets"] = []
+        return out
     measures = {k: row.get(k) for k in OUTPUT_KEYS}
     measures["wetland_area_10k_ha"] = None if row.get("wetland_area_ha") is None else row["wetland_area_ha"] / 1e4
-    for indicator in MAIN_INDICATORS:
-        target = targets.get(city, req.year, indicator) if city else None
-        a = assess(target, measures, band).to_dict()
-        if target is None:
-            a["reason"] = _absent_reason(targets, city, req.year, indicator)
-        assessments.append(a)
-    out["targets_city"] = city
+    measure_basis = {"forest_coverage_pct": basis.get("coverage_basis", "森林覆盖率")}
+    assessments = []
+    for a in assess_city(targets, city, req.year, measures, band, measure_basis=measure_basis):
+        d = a.to_dict()
+        if row.get("level") in ("county", "zone") and d["indicator"] in TOTAL_INDICATORS and d["value"] is not None:
+            d.update(status=Status.CITY_TOTAL.value, gap=None,
+                     reason=f"{city}'s target is a city-wide total; see the city row")
+        assessments.append(d)
     out["targets"] = assessments
     return out
-
-
-def _absent_reason(targets, city: str | None, year: int, indicator: str) -> str:
-    if city is None:
-        return "outside the four plan cities: no plan target"
-    for ind, reason in targets.absent(city, year):
-        if ind == indicator:
-            return reason
-    nxt = targets.nearest(city, year, indicator)
-    if nxt is not None:
-        return f"no {year} target in the plan; next: {nxt.year} {nxt.value:g} {nxt.unit}"
-    return "no target in the plan"
 
 
 def write_report(report: LedgerReport, path: Path) -> None:
