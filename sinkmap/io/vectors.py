@@ -185,7 +185,7 @@ def _choose_layer(path: Path, layers: list[str], layer: str | None) -> str:
             return layers[0]
         names = ", ".join(repr(n) for n in layers)
         raise InputError(f"the file has {len(layers)} layers ({names}) and none was chosen", path=path,
-                         hint="choose one: layer='NAME' in Python, --layer NAME on the command line, "
+                         hint="choose one: layer='NAME' in Python, --forest-layer (or --wetland-layer, --protected-layer) NAME on the command line, "
                          "or pick it in the import dialog")
     if layer in layers:
         return layer
