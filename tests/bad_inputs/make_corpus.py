@@ -136,7 +136,7 @@ def two_layers(folder: Path) -> Case:
     path = folder / "two_layers.gpkg"
     pyogrio.write_dataframe(_frame(), path, layer="forest")
     pyogrio.write_dataframe(_frame(), path, layer="wetland")
-    return Case(path, error=InputError, must_contain=("'forest'", "'wetland'", "--layer"))
+    return Case(path, error=InputError, must_contain=("'forest'", "'wetland'", "--forest-layer"))
 
 
 def projected_pair(folder: Path) -> tuple[Path, Path, Polygon]:
