@@ -16,11 +16,13 @@ from .core.errors import SinkmapError
 EXIT_USAGE = 2
 
 
-def _add_unit_args(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+def _add_unit_args(p: argparse.ArgumentParser, *, required: bool = True, zones: bool = False) -> None:
     g = p.add_mutually_exclusive_group(required=required)
     g.add_argument("--city", help="a city, e.g. 长沙市 (or 长沙)")
     g.add_argument("--county", help="a county/district or zone, e.g. 岳麓区, 湖南湘江新区")
     g.add_argument("--province", help="湖南省: all 122 counties and 14 cities")
+    if zones:
+        g.add_argument("--zones", metavar="FILE", help="your own zones (polygons): a ledger row for each")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help=".gpkg, .geojson or .shp")
 
     p = sub.add_parser("ledger", help="the sink ledger per county and city against the plan's targets")
-    _add_unit_args(p)
+    _add_unit_args(p, zones=True)
+    p.add_argument("--zones-layer", metavar="NAME", help="layer of --zones")
+    p.add_argument("--zone-name-field", metavar="FIELD", help="field of --zones holding the zone names")
     p.add_argument("--year", type=int, required=True, help="target year to compare with, e.g. 2025")
     p.add_argument("--forest", metavar="FILE", help="forest subcompartment (小班) polygons")
     p.add_argument("--forest-layer", metavar="NAME", help="layer of --forest (GeoPackage with several layers)")

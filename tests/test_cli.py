@@ -140,3 +140,21 @@ def test_boundaries_command_writes_units(tmp_path, capsys):
     assert gdf.crs.to_epsg() == 4490
     assert {"name", "adcode", "level", "parent"} <= set(gdf.columns)
     assert (gdf["level"] == "county").sum() == 9 and (gdf["level"] == "city").sum() == 1
+
+
+def test_ledger_for_user_zones(fixture_dir, tmp_path, capsys):
+    """A user's own zone: 2 km × 2 km over all of F1 and the west half of F2 -> forest = F1 + F2/2."""
+    d, ha = fixture_dir
+    forest = gpd.read_file(d / "forest.gpkg")
+    x0, y0, _, y1 = forest.total_bounds
+    zone = box(x0 - 500, y0 - 500, x0 + 1500, y1 + 500)
+    gpd.GeoDataFrame({"名称": ["示范片区"]}, geometry=[zone], crs=forest.crs).to_file(tmp_path / "zones.gpkg")
+    code, out, _ = _run(capsys, "ledger", "--zones", str(tmp_path / "zones.gpkg"), "--year", "2025",
+                        "--forest", str(d / "forest.gpkg"), "--json")
+    assert code == 0
+    (u,) = json.loads(out)["units"]
+    assert (u["name"], u["level"], u["parent"], u["targets_city"]) == ("示范片区", "zone", "长沙市", "长沙市")
+    zone_ha = _geod_ha(zone)
+    assert u["land_area_km2"] == pytest.approx(zone_ha / 100, rel=1e-4)
+    assert u["forest_area_ha"] == pytest.approx(ha["f1"] + ha["f2"] / 2, rel=1e-3)
+    assert u["forest_stock_10k_m3"] == pytest.approx(ha["f1"] * 100 / 1e4, rel=1e-4)

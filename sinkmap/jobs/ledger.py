@@ -32,6 +32,8 @@ class LedgerRequest:
     city: str | None = None
     county: str | None = None
     province: str | None = None
+    zones: LayerSource | None = None  # a user's own zones (polygons), instead of city/county/province
+    zone_name_field: str | None = None
     forest: LayerSource | None = None
     wetland: LayerSource | None = None
     protected: LayerSource | None = None
@@ -65,6 +67,8 @@ class LedgerRequest:
             fields[key.strip()] = value.strip()
         return cls(
             year=args.year, city=args.city, county=args.county, province=args.province,
+            zones=src(getattr(args, "zones", None), getattr(args, "zones_layer", None)),
+            zone_name_field=getattr(args, "zone_name_field", None),
             forest=src(args.forest, args.forest_layer), wetland=src(args.wetland, args.wetland_layer),
             protected=src(args.protected, args.protected_layer), fields=fields, encoding=args.encoding,
             crs=args.crs, landcover=Path(args.landcover) if args.landcover else None, scheme=args.scheme,
@@ -114,7 +118,10 @@ def run_ledger(request: LedgerRequest, feedback: Feedback | None = None) -> Ledg
 
     feedback = ensure(feedback)
     feedback.progress(0.0, "加载行政区划 boundaries")
-    zones = load_units(city=request.city, county=request.county, province=request.province)
+    if request.zones is not None:
+        zones = load_user_zones(request.zones, request.zone_name_field, request, feedback)
+    else:
+        zones = load_units(city=request.city, county=request.county, province=request.province)
     targets = load_targets(request.target_files)
     inputs: dict[str, str] = {}
     synthetic = False
@@ -144,6 +151,42 @@ def run_ledger(request: LedgerRequest, feedback: Feedback | None = None) -> Ledg
     feedback.progress(1.0, "完成 done")
     return LedgerReport(year=req.year, units=units, warnings=warnings + list(feedback_warnings(feedback)),
                         inputs=inputs, synthetic=synthetic, basis=basis)
+
+
+#: Field names tried, in order, for the name of a user's zone.
+ZONE_NAME_FIELDS = ("name", "NAME", "Name", "名称", "MC", "ZONE", "zone", "QYMC", "XMMC")
+
+
+def load_user_zones(src: LayerSource, name_field: str | None, req: LedgerRequest, feedback: Feedback):
+    """A user's zones (drawn or loaded polygons) as ledger units: level ``zone``, no adcode, and as parent
+    the city holding most of each zone's area — whose plan targets then apply to it."""
+    import geopandas as gpd
+
+    from ..core.crs import EQUAL_AREA_CRS
+    from ..io.boundaries import load_units
+    from ..io.vectors import read_vector
+
+    gdf = read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
+    if name_field is None:
+        name_field = next((f for f in ZONE_NAME_FIELDS if f in gdf.columns), None)
+    elif name_field not in gdf.columns:
+        raise FieldError(f"no field {name_field!r} for the zone names", path=src.path, layer=src.layer,
+                         field=name_field, hint=f"fields are: {', '.join(map(str, gdf.columns[:-1]))}")
+    names = (gdf[name_field].astype(str) if name_field else
+             gpd.pd.Series([f"区域{i + 1}" for i in range(len(gdf))], index=gdf.index))
+    if names.duplicated().any():
+        names = names + gpd.pd.Series([f" #{i + 1}" for i in range(len(gdf))], index=gdf.index).where(
+            names.duplicated(keep=False), "")
+    zones = gpd.GeoDataFrame({"name": names.values, "adcode": "", "level": "zone"}, geometry=gdf.geometry.values,
+                             crs=gdf.crs)
+    cities = load_units(level="city").to_crs(EQUAL_AREA_CRS)
+    projected = zones.to_crs(EQUAL_AREA_CRS)
+    parents = []
+    for geom in projected.geometry:
+        shares = cities.geometry.intersection(geom).area
+        parents.append(cities["name"].iloc[int(shares.values.argmax())] if shares.max() > 0 else None)
+    zones["parent"] = parents
+    return zones
 
 
 def feedback_warnings(feedback: Feedback) -> list[str]:
@@ -245,7 +288,10 @@ def _with_targets(row: dict, targets, req: LedgerRequest, basis: dict[str, str])
     out = {k: row.get(k) for k in OUTPUT_KEYS}
     for k, v in row.items():
         out.setdefault(k, v)
-    city = targets_city(row)
+    if row.get("level") == "zone" and not row.get("adcode"):
+        city = row.get("parent")  # a user's zone: the city holding most of it
+    else:
+        city = targets_city(row)
     out["targets_city"] = city
     if city is None:
         out["targets"] = []
