@@ -36,6 +36,11 @@ def two_counties() -> gpd.GeoDataFrame:
 
 
 @pytest.fixture
+def counties_frame():
+    return two_counties()
+
+
+@pytest.fixture
 def counties_gpkg(tmp_path):
     path = tmp_path / "counties.gpkg"
     two_counties().to_file(path, layer="counties", driver="GPKG")

@@ -1,0 +1,183 @@
+"""Starting the desktop application, and ``--screenshot`` (render the window to a PNG and quit).
+
+``main(argv)`` is what ``sinkmap`` (no command), ``sinkmap gui`` and ``sinkmap --screenshot PATH`` call
+with the options ``--screenshot PATH``, ``--project FILE`` and ``--lang zh_CN|en``. The window opens at
+once on the project (or the demo world, whose layers load in the background), so nothing blocks the
+first frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ..core.errors import SinkmapError
+from ..core.project import Project
+from ..io import project_file
+from .fonts import install_cjk_font
+from .i18n import install_translator, resolve_language, tr
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SIZE = (1500, 920)
+
+
+def _setup_logging() -> None:
+    from ..io.catalogue import data_home
+
+    folder = data_home() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger("sinkmap")
+    if not any(isinstance(h, logging.FileHandler) for h in root.handlers):
+        handler = logging.FileHandler(folder / "sinkmap.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+def create_app(lang: str | None = None) -> tuple[QApplication, str]:
+    """The QApplication (created once) with the CJK font and the translation for ``lang`` installed."""
+    QCoreApplication.setOrganizationName("sinkmap")
+    QCoreApplication.setApplicationName("sinkmap")
+    app = QApplication.instance() or QApplication(sys.argv[:1] or ["sinkmap"])
+    install_cjk_font(app)
+    lang = resolve_language(lang)
+    if not getattr(app, "_sinkmap_lang", None):
+        install_translator(app, lang)
+        app._sinkmap_lang = lang  # one translator per process: the language applies at start
+    return app, getattr(app, "_sinkmap_lang", lang)
+
+
+def build_window(project: str | Path | Project | None = None, lang: str | None = None, *,
+                 demo: bool = True, compute_ledger: bool = True):
+    """Create the main window on ``project`` (path or Project), else on the demo world."""
+    from .demo_project import boundary_layer, demo_layer_specs
+    from .mainwindow import MainWindow
+
+    app, lang = create_app(lang)
+    _setup_logging()
+    win = MainWindow(lang=lang)
+    if isinstance(project, Project):
+        win.set_project(project)
+    elif project is not None:
+        if not win.open_project(project):
+            raise SinkmapError(f"cannot open the project {project}")
+    else:
+        base = Project(city="长沙市", year=2025)
+        base.add_layer(boundary_layer(base.city))
+        win.set_project(base)
+        if demo:
+            win.tasks.submit(tr("准备演示数据"), demo_layer_specs, on_done=lambda specs: _add_demo(win, specs))
+    if compute_ledger:
+        win.dashboard.schedule(0)
+    return win
+
+
+def _add_demo(win, specs) -> None:
+    from .demo_project import ROLE_ORDER
+
+    project = win.registry.project
+    for spec in specs:
+        order = ROLE_ORDER.index(spec.role) if spec.role in ROLE_ORDER else len(ROLE_ORDER)
+        index = sum(1 for s in project.layers if s.role in ROLE_ORDER and ROLE_ORDER.index(s.role) < order)
+        project.add_layer(spec, index=index)
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float, settle_s: float = 0.3) -> bool:
+    """Process events until ``predicate`` has held for ``settle_s`` (or ``timeout_s`` passed)."""
+    deadline = time.monotonic() + timeout_s
+    held_since = None
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        if predicate():
+            held_since = held_since or time.monotonic()
+            if time.monotonic() - held_since >= settle_s:
+                return True
+        else:
+            held_since = None
+        time.sleep(0.01)
+    return False
+
+
+def window_settled(win) -> bool:
+    """No background task running and every visible layer drawn for the current view."""
+    return not win.tasks.busy and not win.dashboard._debounce.isActive() and win.canvas.is_idle()
+
+
+def screenshot(path: str | Path, project: str | Path | Project | None = None, *, lang: str | None = None,
+               size: tuple[int, int] = DEFAULT_SIZE, timeout_s: float = 300.0) -> Path:
+    """Open the project (or the demo), wait until everything is drawn, save the window as PNG."""
+    path = Path(path)
+    win = build_window(project, lang)
+    win.quiet = True
+    win.resize(*size)
+    win.show()
+    settled = wait_until(lambda: window_settled(win), timeout_s)
+    if not settled:
+        log.warning("screenshot: rendering did not finish within %s s; saving what is drawn", timeout_s)
+    image = win.grab().toImage()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    if not image.save(str(tmp), "PNG"):
+        raise SinkmapError("could not write the screenshot", path=path, hint="check the folder is writable")
+    os.replace(tmp, path)
+    win.close()
+    return path
+
+
+def _offer_recovery(win) -> None:
+    found = project_file.find_recoverable()
+    if not found:
+        return
+    auto, original = found[0]
+    answer = QMessageBox.question(
+        win, tr("恢复项目"),
+        tr("上次 sinkmap 未正常退出。是否恢复自动保存的项目？\n{0}").format(original or tr("未命名项目")))
+    if answer == QMessageBox.StandardButton.Yes:
+        try:
+            win.set_project(project_file.recover(auto))
+        except SinkmapError as exc:
+            win.show_error(str(exc))
+    else:
+        auto.unlink(missing_ok=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="sinkmap gui")
+    p.add_argument("--screenshot", metavar="PATH")
+    p.add_argument("--project", metavar="FILE")
+    p.add_argument("--lang", choices=["zh_CN", "en"])
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the desktop application (or take a screenshot). Returns the process exit code."""
+    args = parse_args(argv)
+    if args.lang:
+        QCoreApplication.setOrganizationName("sinkmap")
+        QCoreApplication.setApplicationName("sinkmap")
+    try:
+        if args.screenshot:
+            out = screenshot(args.screenshot, args.project, lang=args.lang)
+            print(out)
+            return 0
+        app, _lang = create_app(args.lang)
+        win = build_window(args.project, args.lang)
+        geometry = QSettings().value("ui/geometry")
+        if geometry is not None:
+            win.restoreGeometry(geometry)
+        win.show()
+        if not args.project:
+            _offer_recovery(win)
+        return app.exec()
+    except SinkmapError as exc:
+        print(f"sinkmap: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,99 @@
+"""Drawing rasters: classes with their scheme's palette, DEM as tinted hillshade, continuous ramps.
+
+:func:`colorize` is numpy only (tested without Qt); :func:`render_raster` wraps its RGBA array in a
+QImage on a render thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtGui import QImage
+from rasterio.enums import Resampling
+
+from ...core.errors import Cancelled
+from ...core.project import Style
+from ...io.schemes import load_scheme
+from ..layers.raster_data import RasterData
+from .colors import hex_to_rgba, ramp_lut
+from .viewport import Viewport
+
+
+@dataclass(frozen=True)
+class RasterJob:
+    data: RasterData
+    style: Style
+
+
+def class_lut(scheme_name: str) -> np.ndarray:
+    """(N, 4) uint8 RGBA indexed by class value; unknown values transparent."""
+    scheme = load_scheme(scheme_name)
+    size = max(c.value for c in scheme.classes) + 1
+    lut = np.zeros((size, 4), dtype=np.uint8)
+    for c in scheme.classes:
+        lut[c.value] = hex_to_rgba(c.color)
+    return lut
+
+
+def hillshade(z: np.ndarray, cell: float, azimuth: float = 315.0, altitude: float = 45.0,
+              z_factor: float = 1.0) -> np.ndarray:
+    """Illumination 0..1 of a surface ``z`` (metres) on a grid of ``cell`` metres (NaN stays NaN)."""
+    filled = np.where(np.isfinite(z), z, np.nanmean(z) if np.isfinite(z).any() else 0.0)
+    dzdy, dzdx = np.gradient(filled * z_factor, cell)
+    dzdy = -dzdy  # rows grow southwards
+    slope = np.arctan(np.hypot(dzdx, dzdy))
+    aspect = np.arctan2(-dzdx, -dzdy)  # direction the slope faces, clockwise from north
+    az = np.radians(azimuth)
+    zen = np.radians(90.0 - altitude)
+    shade = np.cos(zen) * np.cos(slope) + np.sin(zen) * np.sin(slope) * np.cos(az - aspect)
+    shade = np.clip(shade, 0.0, 1.0)
+    shade[~np.isfinite(z)] = np.nan
+    return shade
+
+
+def colorize(values: np.ma.MaskedArray, style: Style, vmin: float, vmax: float, cell: float) -> np.ndarray:
+    """(H, W, 4) uint8 RGBA for a raster read on the screen grid."""
+    h, w = values.shape
+    rgba = np.zeros((h, w, 4), dtype=np.uint8)
+    valid = ~np.ma.getmaskarray(values)
+    data = np.ma.getdata(values)
+    lo = style.vmin if style.vmin is not None else vmin
+    hi = style.vmax if style.vmax is not None else vmax
+    if style.kind == "classes" and style.scheme:
+        lut = class_lut(style.scheme)
+        idx = np.where(valid, data, -1).astype(np.int64)
+        ok = valid & (idx >= 0) & (idx < len(lut))
+        rgba[ok] = lut[idx[ok]]
+    else:
+        lut = ramp_lut(style.ramp if style.kind == "ramp" else "terrain")
+        t = np.clip((np.where(valid, data, lo) - lo) / max(hi - lo, 1e-9), 0.0, 1.0)
+        colors = lut[(t * (len(lut) - 1)).round().astype(np.int64)]
+        if style.kind == "hillshade":
+            z_factor = max(1.0, float(np.sqrt(cell / 30.0)))
+            shade = hillshade(np.where(valid, data, np.nan), cell, z_factor=z_factor)
+            k = np.nan_to_num(0.35 + 0.65 * shade, nan=1.0)[..., None]
+            colors = colors.astype(np.float32)
+            colors[..., :3] *= k
+            colors = colors.round().astype(np.uint8)
+        rgba[valid] = colors[valid]
+        rgba[valid, 3] = 255
+    return rgba  # layer opacity is applied when compositing, not baked into the image
+
+
+def rgba_to_qimage(rgba: np.ndarray) -> QImage:
+    """A QImage owning a copy of an (H, W, 4) uint8 RGBA array."""
+    h, w, _ = rgba.shape
+    buf = np.ascontiguousarray(rgba)
+    img = QImage(buf.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
+    return img.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+
+
+def render_raster(job: RasterJob, vp: Viewport, cancel: threading.Event | None = None) -> QImage:
+    classes = job.style.kind == "classes"
+    values = job.data.read_view(vp, Resampling.nearest if classes else Resampling.average, cancel)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled()
+    rgba = colorize(values, job.style, job.data.vmin, job.data.vmax, vp.units_per_px)
+    return rgba_to_qimage(rgba)

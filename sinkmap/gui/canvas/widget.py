@@ -1,0 +1,302 @@
+"""The map canvas: a QWidget that composites per-layer images rendered off the GUI thread.
+
+Painting never renders: it draws the cached image of each visible layer (bottom to top, with the
+layer's opacity), transformed from the viewport it was rendered for to the current one. So a drag
+moves the cached images at once and a wheel zoom scales them, and the fresh images replace them as the
+render threads deliver. Every view change cancels the jobs for the previous view.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtWidgets import QWidget
+
+from ...core.project import ViewState
+from ..fonts import label_font
+from ..layers.registry import LayerRegistry
+from .cache import ImageCache
+from .render import RenderResult, RenderScheduler
+from .tools import Tool, draw_rubber_band, draw_scale_bar
+from .viewport import Viewport
+
+log = logging.getLogger(__name__)
+
+BACKGROUND = QColor("#f4f6f8")
+WHEEL_STEP = 1.25
+CLICK_SLOP_PX = 4
+
+
+class MapCanvas(QWidget):
+    cursorMoved = Signal(float, float)  # display-CRS coordinates under the mouse
+    viewportChanged = Signal(object)  # Viewport
+    identifyRequested = Signal(float, float, float)  # x, y, tolerance (map units)
+    selectRequested = Signal(object, str)  # (xmin, ymin, xmax, ymax) box in map units, mode
+    renderingIdle = Signal()
+    layerRenderFailed = Signal(str, str)
+
+    def __init__(self, registry: LayerRegistry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(200, 150)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self.cache = ImageCache()
+        self.scheduler = RenderScheduler(self)
+        self.scheduler.rendered.connect(self._on_rendered)
+        self.scheduler.idle.connect(self._check_idle)
+        self._vp = Viewport(0.0, 0.0, 100.0, max(1, self.width()), max(1, self.height()))
+        self._has_view = False
+        self._auto_fit = False  # the view was fitted automatically: refit when the widget is resized
+        self.tool = Tool.PAN
+        self._press: QPointF | None = None
+        self._drag_offset = QPointF(0, 0)
+        self._band: QRectF | None = None
+        self._panning = False
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self.last_render_seconds: dict[str, float] = {}
+        for sig in (registry.layerLoaded, registry.layerChanged, registry.selectionChanged):
+            sig.connect(self._layer_dirty)
+        registry.layersReordered.connect(self.update)
+        registry.layerRemoved.connect(self._layer_removed)
+        registry.layerFailed.connect(lambda *_: self._check_idle())
+        registry.projectReplaced.connect(self._project_replaced)
+        registry.viewRequested.connect(self.set_view_state)
+
+    # -- viewport ---------------------------------------------------------------------------------
+    @property
+    def viewport(self) -> Viewport:
+        return self._vp
+
+    @property
+    def has_view(self) -> bool:
+        return self._has_view
+
+    def set_viewport(self, vp: Viewport, delay_ms: int = 0) -> None:
+        self._auto_fit = False
+        self._vp = vp.resized(self.width(), self.height()) if self.width() > 1 else vp
+        self._has_view = True
+        self.scheduler.cancel()
+        self.viewportChanged.emit(self._vp)
+        self.update()
+        self._schedule_refresh(delay_ms)
+
+    def set_view_state(self, view: ViewState) -> None:
+        self.set_viewport(Viewport(view.center_x, view.center_y, view.units_per_px, self._vp.width,
+                                   self._vp.height, self._vp.dpi))
+
+    def view_state(self) -> ViewState:
+        return ViewState(self._vp.center_x, self._vp.center_y, self._vp.units_per_px,
+                         self.registry.project.display_crs)
+
+    def zoom_to(self, bounds: tuple[float, float, float, float] | None, margin: float = 0.05) -> None:
+        if bounds is None:
+            return
+        self.set_viewport(self._vp.resized(self.width(), self.height()).fitted(bounds, margin))
+
+    def zoom_full(self) -> None:
+        self.zoom_to(self.registry.full_extent())
+
+    def fit_all(self) -> None:
+        """Fit all layers, and keep fitting on resizes until the user moves the view."""
+        self.zoom_full()
+        self._auto_fit = self._has_view
+
+    def zoom_by(self, factor: float) -> None:
+        self.set_viewport(self._vp.zoomed(factor), delay_ms=80)
+
+    # -- rendering --------------------------------------------------------------------------------
+    def _schedule_refresh(self, delay_ms: int = 0) -> None:
+        self._refresh_timer.start(max(0, delay_ms))
+
+    def _layer_dirty(self, layer_id: str) -> None:
+        if (not self._has_view or self._auto_fit) and self.registry.data:
+            self.fit_all()
+        self._schedule_refresh(0)
+        self.update()
+
+    def _layer_removed(self, layer_id: str) -> None:
+        self.cache.drop_layer(layer_id)
+        self.scheduler.cancel(layer_id)
+        self.update()
+
+    def _project_replaced(self) -> None:
+        self.cache.clear()
+        self.scheduler.cancel()
+        self._has_view = self.registry.project.view is not None
+        if self.registry.project.view is not None:
+            self.set_view_state(self.registry.project.view)
+        self.update()
+
+    def refresh(self) -> None:
+        """Start render jobs for every visible layer whose cached image is not for this view."""
+        if not self._has_view or self.width() < 2 or self.height() < 2:
+            return
+        vp = self._vp
+        reg = self.registry
+        for spec in reg.project.layers:
+            if not spec.visible or spec.id not in reg.data:
+                continue
+            key = reg.render_key(spec.id)
+            if not self.cache.is_current(spec.id, key, vp):
+                fn = reg.render_fn(spec.id)
+                if fn is not None:
+                    self.scheduler.submit(spec.id, key, vp, fn)
+            sel_slot = f"{spec.id}:selection"
+            sel_fn = reg.selection_fn(spec.id)
+            if sel_fn is None:
+                self.cache.drop(sel_slot)
+            else:
+                skey = (reg.selection_key(spec.id),) + key
+                if not self.cache.is_current(sel_slot, skey, vp):
+                    self.scheduler.submit(sel_slot, skey, vp, sel_fn)
+        self._check_idle()
+
+    def _on_rendered(self, result: RenderResult) -> None:
+        if result.error:
+            self.layerRenderFailed.emit(result.slot, result.error)
+        if result.image is not None:
+            current = self.cache.get(result.slot)
+            # keep the newest image; one for an older view is still a better preview than nothing
+            if current is None or result.viewport.same_frame(self._vp) or not current.viewport.same_frame(self._vp):
+                self.cache.put(result.slot, result.key, result.viewport, result.image)
+                self.last_render_seconds[result.slot] = result.seconds
+            self.update()
+
+    def is_idle(self) -> bool:
+        """True when every visible layer is loaded (or failed) and drawn for the current view."""
+        reg = self.registry
+        if reg.busy or self.scheduler.busy or self._refresh_timer.isActive() or not self._has_view:
+            return False
+        for spec in reg.project.layers:
+            if spec.visible and spec.id in reg.data:
+                if not self.cache.is_current(spec.id, reg.render_key(spec.id), self._vp):
+                    return False
+        return True
+
+    def _check_idle(self) -> None:
+        if self.is_idle():
+            self.renderingIdle.emit()
+
+    # -- painting ---------------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        vp = self._vp
+        offset = self._drag_offset
+        for spec in self.registry.project.layers:
+            if not spec.visible:
+                continue
+            for slot, opacity in ((spec.id, spec.style.opacity), (f"{spec.id}:selection", 1.0)):
+                item = self.cache.get(slot)
+                if item is None:
+                    continue
+                painter.setOpacity(max(0.0, min(1.0, opacity)))
+                if item.viewport.same_frame(vp):
+                    painter.drawImage(offset, item.image)
+                else:
+                    x, y, w, h = vp.rect_of(item.viewport)
+                    painter.drawImage(QRectF(x + offset.x(), y + offset.y(), w, h), item.image)
+        painter.setOpacity(1.0)
+        if self._band is not None:
+            draw_rubber_band(painter, self._band)
+        if self._has_view:
+            draw_scale_bar(painter, vp, label_font(9.0))
+        painter.end()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self._vp = self._vp.resized(self.width(), self.height())
+        if self._auto_fit:
+            self._vp = self._vp.fitted(self.registry.full_extent() or self._vp.extent, 0.05)
+        self.viewportChanged.emit(self._vp)
+        self._schedule_refresh(60)
+        super().resizeEvent(event)
+
+    def render_to_image(self):
+        """The canvas as currently painted (for screenshots)."""
+        return self.grab().toImage()
+
+    # -- mouse ------------------------------------------------------------------------------------
+    def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+        self._press = e.position()
+        self._panning = e.button() == Qt.MouseButton.MiddleButton or (
+            e.button() == Qt.MouseButton.LeftButton and self.tool in (Tool.PAN, Tool.IDENTIFY))
+        if e.button() == Qt.MouseButton.LeftButton and self.tool in (Tool.ZOOM_BOX, Tool.SELECT):
+            self._band = QRectF(e.position(), e.position())
+
+    def mouseMoveEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+        x, y = self._vp.to_map(e.position().x(), e.position().y())
+        self.cursorMoved.emit(float(x), float(y))
+        if self._press is None:
+            return
+        if self._band is not None:
+            self._band = QRectF(self._press, e.position())
+            self.update()
+        elif self._panning:
+            self._drag_offset = e.position() - self._press
+            self.update()
+
+    def mouseReleaseEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+        if self._press is None:
+            return
+        delta = e.position() - self._press
+        is_click = abs(delta.x()) <= CLICK_SLOP_PX and abs(delta.y()) <= CLICK_SLOP_PX
+        mods = e.modifiers()
+        mode = "add" if mods & Qt.KeyboardModifier.ShiftModifier else (
+            "toggle" if mods & Qt.KeyboardModifier.ControlModifier else "replace")
+        if self._band is not None:
+            rect = self._band.normalized()
+            self._band = None
+            if self.tool == Tool.ZOOM_BOX and not is_click:
+                x0, y1 = self._vp.to_map(rect.left(), rect.top())
+                x1, y0 = self._vp.to_map(rect.right(), rect.bottom())
+                self.zoom_to((float(x0), float(y0), float(x1), float(y1)), margin=0.0)
+            elif self.tool == Tool.SELECT:
+                if is_click:
+                    rect = QRectF(e.position().x() - 3, e.position().y() - 3, 6, 6)
+                x0, y1 = self._vp.to_map(rect.left(), rect.top())
+                x1, y0 = self._vp.to_map(rect.right(), rect.bottom())
+                self.selectRequested.emit((float(x0), float(y0), float(x1), float(y1)), mode)
+            elif self.tool == Tool.ZOOM_BOX:
+                self.set_viewport(self._vp.zoomed(2.0, (e.position().x(), e.position().y())))
+        elif self._panning and not is_click:
+            self._drag_offset = QPointF(0, 0)
+            self.set_viewport(self._vp.panned_px(delta.x(), delta.y()))
+        elif is_click and self.tool == Tool.IDENTIFY and e.button() == Qt.MouseButton.LeftButton:
+            x, y = self._vp.to_map(e.position().x(), e.position().y())
+            self.identifyRequested.emit(float(x), float(y), 4 * self._vp.units_per_px)
+        self._drag_offset = QPointF(0, 0)
+        self._press = None
+        self._panning = False
+        self.update()
+
+    def wheelEvent(self, e: QWheelEvent) -> None:  # noqa: N802
+        steps = e.angleDelta().y() / 120.0
+        if steps == 0:
+            return
+        factor = WHEEL_STEP ** steps
+        pos = e.position()
+        self.set_viewport(self._vp.zoomed(factor, (pos.x(), pos.y())), delay_ms=120)
+
+    def keyPressEvent(self, e) -> None:  # noqa: N802
+        step = 80
+        moves = {Qt.Key.Key_Left: (step, 0), Qt.Key.Key_Right: (-step, 0), Qt.Key.Key_Up: (0, step),
+                 Qt.Key.Key_Down: (0, -step)}
+        if e.key() in moves:
+            self.set_viewport(self._vp.panned_px(*moves[e.key()]), delay_ms=60)
+        elif e.key() in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(WHEEL_STEP)
+        elif e.key() == Qt.Key.Key_Minus:
+            self.zoom_by(1 / WHEEL_STEP)
+        else:
+            super().keyPressEvent(e)
+
+    def closeEvent(self, e) -> None:  # noqa: N802
+        self.scheduler.shutdown()
+        super().closeEvent(e)

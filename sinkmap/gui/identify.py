@@ -1,0 +1,68 @@
+"""Identify: the features (and raster values) under a clicked point, layer by layer, top layer first."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
+
+from .i18n import tr
+from .layers.attribute_table import _fmt
+from .layers.data import VectorData
+from .layers.raster_data import RasterData
+from .layers.registry import LayerRegistry
+
+MAX_FEATURES = 20
+
+
+def identify(registry: LayerRegistry, x: float, y: float, tolerance: float) -> list[tuple[str, str, list]]:
+    """[(layer id, layer name, [row dicts or {'value': v}])] for visible layers at display point (x, y)."""
+    out = []
+    for spec in reversed(registry.project.layers):
+        if not spec.visible:
+            continue
+        data = registry.data.get(spec.id)
+        if isinstance(data, VectorData):
+            rows = data.features_at(x, y, tolerance)[:MAX_FEATURES]
+            if len(rows):
+                frame = data.frame.drop(columns=[data.frame.geometry.name])
+                out.append((spec.id, spec.name, [{"_row": int(r), **frame.iloc[int(r)].to_dict()} for r in rows]))
+        elif isinstance(data, RasterData):
+            v = data.value_at(x, y)
+            if v is not None:
+                entry = {"value": v}
+                if spec.style.kind == "classes" and spec.style.scheme:
+                    from ..io.schemes import load_scheme
+
+                    c = load_scheme(spec.style.scheme).lookup(int(v))
+                    if c is not None:
+                        entry["class"] = f"{c.code} {c.name_zh}"
+                out.append((spec.id, spec.name, [entry]))
+    return out
+
+
+class IdentifyPanel(QTreeWidget):
+    def __init__(self, registry: LayerRegistry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.setColumnCount(2)
+        self.setHeaderLabels([tr("字段"), tr("值")])
+        self.results: list = []
+
+    def show_at(self, x: float, y: float, tolerance: float) -> list:
+        self.results = identify(self.registry, x, y, tolerance)
+        self.clear()
+        if not self.results:
+            self.addTopLevelItem(QTreeWidgetItem([tr("此处没有要素"), ""]))
+            return self.results
+        for _lid, name, rows in self.results:
+            top = QTreeWidgetItem([name, tr("{0} 个").format(len(rows))])
+            self.addTopLevelItem(top)
+            for i, row in enumerate(rows):
+                feat = QTreeWidgetItem([f"#{row.get('_row', i) + 1}" if "_row" in row else tr("像元值"), ""])
+                top.addChild(feat)
+                for k, v in row.items():
+                    if k != "_row":
+                        feat.addChild(QTreeWidgetItem([str(k), _fmt(v)]))
+                feat.setExpanded(i == 0)
+            top.setExpanded(True)
+        self.resizeColumnToContents(0)
+        return self.results

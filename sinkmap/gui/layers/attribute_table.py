@@ -1,0 +1,199 @@
+"""The attribute table: a model over a layer's GeoDataFrame that stays fast at 100,000 rows.
+
+Qt asks only for the cells on screen; :class:`FrameModel` answers from numpy column arrays through a
+row-order array (view row -> frame row), so sorting and filtering are one numpy/pandas operation on
+that array rather than a proxy model comparing rows one by one. The selection is the layer's selection
+in the :class:`LayerRegistry`, shared with the map both ways.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QTableView, QVBoxLayout, QWidget)
+
+from ..i18n import tr
+from .data import VectorData
+from .registry import LayerRegistry
+
+
+class FrameModel(QAbstractTableModel):
+    def __init__(self, frame: pd.DataFrame, parent=None) -> None:
+        super().__init__(parent)
+        if isinstance(frame, gpd.GeoDataFrame):
+            frame = pd.DataFrame(frame.drop(columns=[frame.geometry.name]))
+        self.frame = frame
+        self.columns = [str(c) for c in self.frame.columns]
+        self._arrays = [self.frame[c].to_numpy() for c in self.frame.columns]
+        self.order = np.arange(len(self.frame), dtype=np.int64)
+        self._filter_rows: np.ndarray | None = None
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+
+    # -- Qt model API -----------------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.order)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            v = self._arrays[index.column()][self.order[index.row()]]
+            return _fmt(v)
+        if role == Qt.ItemDataRole.TextAlignmentRole and self._arrays[index.column()].dtype.kind in "iuf":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.columns[section]
+        return str(int(self.order[section]) + 1)
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self._sort = (column, order)
+        self._apply()
+
+    # -- rows -------------------------------------------------------------------------------------
+    def set_filter(self, text: str = "", only_rows: np.ndarray | None = None) -> None:
+        """Keep rows whose any cell contains ``text`` (case-insensitive) and, if given, in ``only_rows``."""
+        mask = np.ones(len(self.frame), dtype=bool)
+        text = text.strip()
+        if text:
+            hit = np.zeros(len(self.frame), dtype=bool)
+            for arr in self._arrays:
+                s = pd.Series(arr, copy=False).astype(str)
+                hit |= s.str.contains(text, case=False, regex=False, na=False).to_numpy()
+            mask &= hit
+        if only_rows is not None:
+            keep = np.zeros(len(self.frame), dtype=bool)
+            keep[only_rows] = True
+            mask &= keep
+        self._filter_rows = None if mask.all() else np.flatnonzero(mask)
+        self._apply()
+
+    def _apply(self) -> None:
+        self.layoutAboutToBeChanged.emit()
+        rows = np.arange(len(self.frame), dtype=np.int64) if self._filter_rows is None else self._filter_rows
+        if self._sort is not None:
+            col, order = self._sort
+            s = pd.Series(self._arrays[col][rows])
+            try:
+                idx = s.sort_values(kind="mergesort", na_position="last",
+                                    ascending=order == Qt.SortOrder.AscendingOrder).index.to_numpy()
+            except TypeError:  # mixed types: sort as text
+                idx = s.astype(str).sort_values(kind="mergesort",
+                                                 ascending=order == Qt.SortOrder.AscendingOrder).index.to_numpy()
+            rows = rows[idx]
+        self.order = rows
+        self.layoutChanged.emit()
+
+    def view_rows(self, frame_rows: np.ndarray) -> np.ndarray:
+        """View rows showing the given frame rows (those filtered out are dropped)."""
+        inverse = np.full(len(self.frame), -1, dtype=np.int64)
+        inverse[self.order] = np.arange(len(self.order))
+        v = inverse[np.asarray(frame_rows, dtype=np.int64)]
+        return np.sort(v[v >= 0])
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float | np.floating):
+        if v != v:
+            return ""
+        return f"{v:.6g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    return str(v)
+
+
+def _ranges(rows: np.ndarray) -> list[tuple[int, int]]:
+    """Sorted rows -> [(first, last)] runs of consecutive rows."""
+    if len(rows) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(rows) != 1)
+    starts = np.concatenate([[rows[0]], rows[breaks + 1]])
+    ends = np.concatenate([rows[breaks], [rows[-1]]])
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+class AttributeTable(QWidget):
+    """A table of one layer's attributes, with filter, 'selected only' and zoom to selection."""
+
+    zoomToSelection = Signal(str)
+
+    def __init__(self, registry: LayerRegistry, layer_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.layer_id = layer_id
+        data = registry.data[layer_id]
+        assert isinstance(data, VectorData)
+        self.model = FrameModel(data.frame, self)
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.horizontalHeader().setDefaultSectionSize(110)
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText(tr("筛选（任意字段包含）…"))
+        self.only_selected = QCheckBox(tr("仅显示选中"), self)
+        self.count = QLabel(self)
+        zoom = QPushButton(tr("缩放到选中"), self)
+        zoom.clicked.connect(lambda: self.zoomToSelection.emit(self.layer_id))
+        bar = QHBoxLayout()
+        for w in (self.filter, self.only_selected, zoom, self.count):
+            bar.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.view)
+        self._syncing = False
+        self.filter.returnPressed.connect(self._refilter)
+        self.only_selected.toggled.connect(self._refilter)
+        self.view.selectionModel().selectionChanged.connect(self._view_selection_changed)
+        registry.selectionChanged.connect(self._registry_selection_changed)
+        self._registry_selection_changed(layer_id)
+        self._update_count()
+
+    def _refilter(self) -> None:
+        only = self.registry.selected_rows(self.layer_id) if self.only_selected.isChecked() else None
+        self.model.set_filter(self.filter.text(), only)
+        self._registry_selection_changed(self.layer_id)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        n_sel = len(self.registry.selected_rows(self.layer_id))
+        self.count.setText(tr("{0:,} / {1:,} 行，选中 {2:,}").format(self.model.rowCount(), len(self.model.frame), n_sel))
+
+    def _view_selection_changed(self, *_args) -> None:
+        if self._syncing:
+            return
+        rows = np.array(sorted({i.row() for i in self.view.selectionModel().selectedRows()}), dtype=np.int64)
+        frame_rows = self.model.order[rows] if len(rows) else rows
+        self._syncing = True
+        try:
+            self.registry.set_selection(self.layer_id, frame_rows)
+        finally:
+            self._syncing = False
+        self._update_count()
+
+    def _registry_selection_changed(self, layer_id: str) -> None:
+        if layer_id != self.layer_id or self._syncing:
+            return
+        self._syncing = True
+        try:
+            sel = QItemSelection()
+            last = self.model.columnCount() - 1
+            for a, b in _ranges(self.model.view_rows(self.registry.selected_rows(layer_id))):
+                sel.select(self.model.index(a, 0), self.model.index(b, last))
+            self.view.selectionModel().select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        finally:
+            self._syncing = False
+        self._update_count()

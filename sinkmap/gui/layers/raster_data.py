@@ -1,0 +1,147 @@
+"""Raster layers for the canvas: read only what the screen shows, at screen resolution. No Qt.
+
+:func:`open_raster` records a raster's size, CRS and value range (from a decimated read, which GDAL
+serves from overviews when the file has them). :meth:`RasterData.read_view` reads the window under the
+current view with ``out_shape`` close to the number of screen pixels it covers, then warps that small
+array onto the screen grid of the display CRS. A 10⁹-pixel land-cover raster therefore costs about as
+much to draw as the screen has pixels (plus GDAL's decimation when it has no overviews).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from affine import Affine
+from rasterio.enums import Resampling
+from rasterio.errors import RasterioIOError
+from rasterio.warp import reproject, transform_bounds
+from rasterio.windows import Window, from_bounds
+
+from ...core.errors import Cancelled, CRSError, InputError
+from ...core.feedback import Feedback, ensure
+
+#: Above this many pixels without overviews, a warning suggests building them.
+LARGE_RASTER_PX = 100_000_000
+_STATS_SIZE = 1024
+
+
+@dataclass
+class RasterData:
+    path: str
+    crs: str  # WKT of the raster's CRS
+    width: int
+    height: int
+    dtype: str
+    nodata: float | None
+    bounds: tuple[float, float, float, float]  # native CRS
+    extent: tuple[float, float, float, float]  # display CRS
+    display_crs: str
+    vmin: float
+    vmax: float
+    has_overviews: bool
+    classes_present: tuple[int, ...] = ()  # distinct values of an integer raster (from the sample)
+
+    @property
+    def is_integer(self) -> bool:
+        return np.issubdtype(np.dtype(self.dtype), np.integer)
+
+    def read_view(self, vp, resampling: Resampling = Resampling.nearest,
+                  cancel: threading.Event | None = None) -> np.ma.MaskedArray:
+        """The raster on the screen grid of viewport ``vp`` (height × width), masked where no data."""
+        xmin, ymin, xmax, ymax = vp.extent
+        dst = np.full((vp.height, vp.width), np.nan, dtype=np.float32)
+        dst_transform = Affine(vp.units_per_px, 0.0, xmin, 0.0, -vp.units_per_px, ymax)
+        with rasterio.open(self.path) as src:
+            try:
+                l, b, r, t = transform_bounds(self.display_crs, src.crs, xmin, ymin, xmax, ymax, densify_pts=21)
+            except Exception:  # noqa: BLE001 - a view far outside the raster's CRS domain
+                return np.ma.masked_invalid(dst)
+            sl, sb, sr, st = src.bounds
+            l, b, r, t = max(l, sl), max(b, sb), min(r, sr), min(t, st)
+            if l >= r or b >= t:
+                return np.ma.masked_invalid(dst)
+            win = from_bounds(l, b, r, t, transform=src.transform)
+            win = win.round_offsets("floor").round_lengths("ceil")
+            win = win.intersection(Window(0, 0, src.width, src.height))
+            # screen pixels the window covers -> read that many (GDAL picks an overview level)
+            wl, wb, wr, wt = transform_bounds(src.crs, self.display_crs, *rasterio.windows.bounds(win, src.transform))
+            px_w = max(1, math.ceil((wr - wl) / vp.units_per_px))
+            px_h = max(1, math.ceil((wt - wb) / vp.units_per_px))
+            out_w = int(min(win.width, px_w))
+            out_h = int(min(win.height, px_h))
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            data = src.read(1, window=win, out_shape=(out_h, out_w), resampling=resampling, masked=True)
+            src_transform = src.window_transform(win) * Affine.scale(win.width / out_w, win.height / out_h)
+            src_crs = src.crs
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        arr = data.astype(np.float32).filled(np.nan)
+        warp = Resampling.nearest if resampling == Resampling.nearest else Resampling.bilinear
+        reproject(arr, dst, src_transform=src_transform, src_crs=src_crs, src_nodata=np.nan,
+                  dst_transform=dst_transform, dst_crs=self.display_crs, dst_nodata=np.nan, resampling=warp)
+        return np.ma.masked_invalid(dst)
+
+    def value_at(self, x: float, y: float) -> float | None:
+        """The raster value at display-CRS point (x, y), None outside or on no-data."""
+        from pyproj import Transformer
+
+        tr = Transformer.from_crs(self.display_crs, self.crs, always_xy=True)
+        sx, sy = tr.transform(x, y)
+        with rasterio.open(self.path) as src:
+            row, col = src.index(sx, sy)
+            if not (0 <= row < src.height and 0 <= col < src.width):
+                return None
+            v = src.read(1, window=Window(col, row, 1, 1), masked=True)
+        if v.mask.any():
+            return None
+        return float(v[0, 0])
+
+
+def open_raster(path: str | Path, display_crs: str, feedback: Feedback | None = None) -> RasterData:
+    """Describe a raster for drawing; raises InputError/CRSError with the path and what to do."""
+    feedback = ensure(feedback)
+    path = Path(path)
+    try:
+        src = rasterio.open(path)
+    except RasterioIOError as exc:
+        raise InputError(f"cannot open the raster ({exc})", path=path,
+                         hint="check that the file exists and is a GeoTIFF or another GDAL raster") from None
+    with src:
+        if src.crs is None:
+            raise CRSError("the raster has no coordinate reference system", path=path,
+                           hint="assign one with gdal_edit.py -a_srs EPSG:4490 (or the right EPSG code)")
+        if src.width * src.height == 0:
+            raise InputError("the raster has no pixels", path=path)
+        has_ov = bool(src.overviews(1))
+        if src.width * src.height > LARGE_RASTER_PX and not has_ov:
+            feedback.warn(f"file {path}: {src.width}×{src.height} pixels and no overviews — drawing will be "
+                          "slow; build overviews (gdaladdo) to make it fast")
+        feedback.progress(0.3, "statistics")
+        scale = max(1.0, max(src.width, src.height) / _STATS_SIZE)
+        sample = src.read(1, out_shape=(max(1, int(src.height / scale)), max(1, int(src.width / scale))),
+                          resampling=Resampling.nearest, masked=True)
+        valid = sample.compressed()
+        valid = valid[np.isfinite(valid)] if valid.dtype.kind == "f" else valid
+        if len(valid):
+            vmin, vmax = np.percentile(valid, [2, 98]).tolist()
+        else:
+            vmin, vmax = 0.0, 1.0
+        present: tuple[int, ...] = ()
+        if np.issubdtype(np.dtype(src.dtypes[0]), np.integer) and len(valid):
+            uniq = np.unique(valid)
+            present = tuple(int(v) for v in uniq) if len(uniq) <= 256 else ()
+        try:
+            extent = transform_bounds(src.crs, display_crs, *src.bounds, densify_pts=21)
+        except Exception as exc:  # noqa: BLE001
+            raise CRSError(f"the raster's CRS cannot be converted to the map's ({exc})", path=path) from None
+        feedback.progress(1.0, "")
+        return RasterData(path=str(path), crs=src.crs.to_wkt(), width=src.width, height=src.height,
+                          dtype=str(src.dtypes[0]), nodata=src.nodata, bounds=tuple(src.bounds),
+                          extent=tuple(extent), display_crs=display_crs, vmin=float(vmin), vmax=float(vmax),
+                          has_overviews=has_ov, classes_present=present)

@@ -1,0 +1,215 @@
+"""The layer tree with legend: visibility check boxes, drag to reorder, styles from the context menu.
+
+Top rows are drawn on top (as in QGIS): the tree lists the project's layers in reverse drawing
+order. Each layer's children are its legend (colour swatch and class name). Dragging a layer row
+reorders the project; everything else goes through the project's methods, so the canvas, the
+project file and undo-free tests all see the same changes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
+
+from ...io.schemes import load_scheme
+from ..canvas.colors import ramp_colors
+from ..canvas.symbology import categorised_from_scheme, categorised_unique, graduated_quantiles
+from ..i18n import tr
+from .data import VectorData
+from .raster_data import RasterData
+from .registry import LayerRegistry
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def swatch(color: str, size: int = 14, outline: str = "#555555") -> QIcon:
+    pm = QPixmap(size, size)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setPen(QColor(outline))
+    p.setBrush(QColor(color))
+    p.drawRect(1, 1, size - 3, size - 3)
+    p.end()
+    return QIcon(pm)
+
+
+class LayerTree(QTreeWidget):
+    zoomToLayer = Signal(str)
+    openAttributeTable = Signal(str)
+    currentLayerChanged = Signal(str)
+    removeRequested = Signal(str)
+
+    def __init__(self, registry: LayerRegistry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.setHeaderHidden(True)
+        self.setIconSize(QSize(14, 14))
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self.itemChanged.connect(self._item_changed)
+        self.currentItemChanged.connect(self._current_changed)
+        self.itemDoubleClicked.connect(lambda item, _c: self._double_clicked(item))
+        self._syncing = False
+        for sig in (registry.layerAdded, registry.layerRemoved, registry.layersReordered, registry.layerChanged,
+                    registry.layerLoaded, registry.layerFailed, registry.projectReplaced):
+            sig.connect(lambda *_: self.rebuild())
+        self.rebuild()
+
+    # -- model -> view ----------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        self._syncing = True
+        current = self.current_layer_id()
+        expanded = {self.topLevelItem(i).data(0, ID_ROLE) for i in range(self.topLevelItemCount())
+                    if self.topLevelItem(i).isExpanded()}
+        self.clear()
+        reg = self.registry
+        for spec in reversed(reg.project.layers):
+            item = QTreeWidgetItem([spec.name])
+            item.setData(0, ID_ROLE, spec.id)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable
+                          | Qt.ItemFlag.ItemIsDragEnabled)
+            item.setCheckState(0, Qt.CheckState.Checked if spec.visible else Qt.CheckState.Unchecked)
+            if spec.id in reg.errors:
+                item.setForeground(0, QColor("#b00020"))
+                item.setToolTip(0, reg.errors[spec.id])
+            elif spec.id in reg.loading:
+                item.setText(0, f"{spec.name}  {tr('（加载中…）')}")
+            else:
+                item.setToolTip(0, spec.path if not spec.layer else f"{spec.path} — {spec.layer}")
+            self.addTopLevelItem(item)
+            for color, text in self._legend(spec.id):
+                child = QTreeWidgetItem([text])
+                child.setIcon(0, swatch(color))
+                child.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                item.addChild(child)
+            item.setExpanded(spec.id in expanded or item.childCount() <= 12)
+            if spec.id == current:
+                self.setCurrentItem(item)
+        self._syncing = False
+
+    def _legend(self, layer_id: str) -> list[tuple[str, str]]:
+        reg = self.registry
+        spec = reg.project.layer(layer_id)
+        data = reg.data.get(layer_id)
+        if isinstance(data, VectorData):
+            sym = reg.symbology.get(layer_id)
+            if sym is None or (len(sym.fills) == 1 and spec.style.kind == "single"):
+                return []
+            return list(sym.legend)
+        if isinstance(data, RasterData):
+            st = spec.style
+            if st.kind == "classes" and st.scheme:
+                scheme = load_scheme(st.scheme)
+                present = set(data.classes_present)
+                return [(c.color, f"{c.code} {c.name_zh}") for c in scheme.classes
+                        if not present or c.value in present]
+            ramp = "terrain" if st.kind == "hillshade" else st.ramp
+            lo = st.vmin if st.vmin is not None else data.vmin
+            hi = st.vmax if st.vmax is not None else data.vmax
+            c = ramp_colors(ramp, 2)
+            return [(c[0], f"{lo:.4g}"), (c[1], f"{hi:.4g}")]
+        return []
+
+    def current_layer_id(self) -> str | None:
+        item = self.currentItem()
+        while item is not None and item.parent() is not None:
+            item = item.parent()
+        return None if item is None else item.data(0, ID_ROLE)
+
+    # -- view -> model ----------------------------------------------------------------------------
+    def _item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
+        if self._syncing or item.parent() is not None:
+            return
+        self.registry.project.set_visible(item.data(0, ID_ROLE), item.checkState(0) == Qt.CheckState.Checked)
+
+    def _current_changed(self, *_args) -> None:
+        if not self._syncing:
+            lid = self.current_layer_id()
+            if lid:
+                self.currentLayerChanged.emit(lid)
+
+    def _double_clicked(self, item: QTreeWidgetItem) -> None:
+        if item.parent() is None:
+            self.zoomToLayer.emit(item.data(0, ID_ROLE))
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().dropEvent(event)
+        # flatten anything Qt nested, then push the new order (top row = drawn last) to the project
+        ids = []
+        for i in range(self.topLevelItemCount()):
+            lid = self.topLevelItem(i).data(0, ID_ROLE)
+            if lid:
+                ids.append(lid)
+        project = self.registry.project
+        for draw_index, lid in enumerate(reversed(ids)):
+            if project.index_of(lid) != draw_index:
+                project.move_layer(lid, draw_index)
+        self.rebuild()
+
+    def move_current(self, step: int) -> None:
+        """Raise (step=+1) or lower (-1) the current layer in drawing order."""
+        lid = self.current_layer_id()
+        if lid:
+            p = self.registry.project
+            p.move_layer(lid, p.index_of(lid) + step)
+
+    # -- context menu -----------------------------------------------------------------------------
+    def _menu(self, pos) -> None:
+        item = self.itemAt(pos)
+        if item is None:
+            return
+        while item.parent() is not None:
+            item = item.parent()
+        lid = item.data(0, ID_ROLE)
+        menu = self.build_menu(lid)
+        menu.exec(self.viewport().mapToGlobal(pos))
+
+    def build_menu(self, lid: str) -> QMenu:
+        reg = self.registry
+        spec = reg.project.layer(lid)
+        data = reg.data.get(lid)
+        menu = QMenu(self)
+        menu.addAction(tr("缩放到图层"), lambda: self.zoomToLayer.emit(lid))
+        if isinstance(data, VectorData):
+            menu.addAction(tr("属性表"), lambda: self.openAttributeTable.emit(lid))
+            self._vector_style_menu(menu, lid, data)
+        opacity = menu.addMenu(tr("不透明度"))
+        for pct in (100, 80, 60, 40, 20):
+            act = QAction(f"{pct}%", opacity)
+            act.setCheckable(True)
+            act.setChecked(abs(spec.style.opacity * 100 - pct) < 1)
+            act.triggered.connect(lambda _=False, v=pct: reg.project.update_style(lid, opacity=v / 100))
+            opacity.addAction(act)
+        menu.addAction(tr("上移"), lambda: self.registry.project.move_layer(lid, reg.project.index_of(lid) + 1))
+        menu.addAction(tr("下移"), lambda: self.registry.project.move_layer(lid, reg.project.index_of(lid) - 1))
+        menu.addSeparator()
+        menu.addAction(tr("移除图层"), lambda: self.removeRequested.emit(lid))
+        return menu
+
+    def _vector_style_menu(self, menu: QMenu, lid: str, data: VectorData) -> None:
+        project = self.registry.project
+        spec = project.layer(lid)
+        frame = data.frame
+        fields = [c for c in frame.columns if c != frame.geometry.name]
+        numeric = [c for c in fields if frame[c].dtype.kind in "if"]
+        style_menu = menu.addMenu(tr("样式"))
+        style_menu.addAction(tr("单一符号"), lambda: project.update_style(lid, kind="single"))
+        cat = style_menu.addMenu(tr("分类（按字段）"))
+        for f in fields:
+            def categorise(_=False, f=f):
+                scheme = "sandiao" if f.upper() in ("DI_LEI", "DLBM", "LAND_CLASS") else None
+                style = (categorised_from_scheme(spec.style, frame, f, scheme) if scheme
+                         else categorised_unique(spec.style, frame, f))
+                project.set_style(lid, style)
+            cat.addAction(f, categorise)
+        grad = style_menu.addMenu(tr("分级（按数值字段）"))
+        for f in numeric:
+            grad.addAction(f, lambda _=False, f=f: project.set_style(lid, graduated_quantiles(spec.style, frame, f)))
+        labels = menu.addMenu(tr("标注"))
+        labels.addAction(tr("无"), lambda: project.update_style(lid, label_field=None))
+        for f in fields:
+            labels.addAction(f, lambda _=False, f=f: project.update_style(lid, label_field=f))

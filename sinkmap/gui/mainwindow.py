@@ -1,0 +1,344 @@
+"""The main window: the map canvas in the centre, docks for layers, ledger, tasks, identify and tables."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from ..core.errors import SinkmapError
+from ..core.project import LayerSpec, Project
+from ..io import project_file
+from .actions import build_menus, icon
+from .canvas.tools import Tool
+from .canvas.widget import MapCanvas
+from .dashboard import LedgerDashboard
+from .i18n import save_language, tr
+from .identify import IdentifyPanel
+from .layers.attribute_table import AttributeTable
+from .layers.data import VectorData
+from .layers.registry import LayerRegistry
+from .layers.tree import LayerTree
+from .statusbar import MapStatusBar
+from .styles import default_style, guess_role, kind_of_path
+from .taskdock import TaskPanel
+from .tasks import TaskManager
+
+log = logging.getLogger(__name__)
+
+VECTOR_FILTER = "GeoPackage / Shapefile / GeoJSON / KML (*.gpkg *.shp *.geojson *.json *.kml *.kmz *.fgb)"
+RASTER_FILTER = "GeoTIFF (*.tif *.tiff *.img *.vrt)"
+PROJECT_FILTER = "sinkmap (*.sinkmap)"
+AUTOSAVE_MS = 120_000
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, project: Project | None = None, lang: str = "zh_CN") -> None:
+        super().__init__()
+        self.lang = lang
+        self.setWindowTitle(tr("sinkmap — 碳汇台账与新能源选址"))
+        self.setWindowIcon(icon("app"))
+        self.tasks = TaskManager(self)
+        self.registry = LayerRegistry(self.tasks, Project())
+        self.canvas = MapCanvas(self.registry, self)
+        self.setCentralWidget(self.canvas)
+        self.layer_tree = LayerTree(self.registry, self)
+        self.dashboard = LedgerDashboard(self.tasks, self)
+        self.dashboard.make_request = self._ledger_request
+        self.task_panel = TaskPanel(self.tasks, self)
+        self.identify_panel = IdentifyPanel(self.registry, self)
+        self.tables = QTabWidget(self)
+        self.tables.setTabsClosable(True)
+        self.tables.tabCloseRequested.connect(self._close_table)
+        self.docks = {
+            "layers": self._dock("layers", tr("图层"), self.layer_tree, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "ledger": self._dock("ledger", tr("碳汇台账"), self.dashboard, Qt.DockWidgetArea.RightDockWidgetArea),
+            "identify": self._dock("identify", tr("识别结果"), self.identify_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            "tasks": self._dock("tasks", tr("任务"), self.task_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "table": self._dock("table", tr("属性表"), self.tables, Qt.DockWidgetArea.BottomDockWidgetArea),
+        }
+        self.tabifyDockWidget(self.docks["ledger"], self.docks["identify"])
+        self.docks["ledger"].raise_()
+        self.docks["table"].hide()
+        self.status = MapStatusBar(self.registry.project.display_crs, self)
+        self.setStatusBar(self.status)
+        self.actions_by_key = build_menus(self)
+        for dock in self.docks.values():
+            self.panels_menu.addAction(dock.toggleViewAction())
+        self._auto_style: set[str] = set()
+        self._connect()
+        self._autosave = QTimer(self)
+        self._autosave.timeout.connect(self.autosave)
+        self._autosave.start(AUTOSAVE_MS)
+        self.resize(1400, 900)
+        self.set_project(project or Project())
+
+    def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _connect(self) -> None:
+        c, reg = self.canvas, self.registry
+        c.cursorMoved.connect(self.status.show_cursor)
+        c.viewportChanged.connect(self.status.show_viewport)
+        c.identifyRequested.connect(self._identify)
+        c.selectRequested.connect(self._select_box)
+        c.layerRenderFailed.connect(lambda slot, msg: self.task_panel.add_message(msg, "error"))
+        self.task_panel.message.connect(lambda m: self.status.showMessage(m, 8000))
+        self.layer_tree.zoomToLayer.connect(lambda lid: c.zoom_to(reg.extent(lid)))
+        self.layer_tree.openAttributeTable.connect(self.open_attribute_table)
+        self.layer_tree.removeRequested.connect(lambda lid: reg.project.remove_layer(lid))
+        self.dashboard.unitActivated.connect(self.zoom_to_unit)
+        self.dashboard.computeRequested.connect(lambda city, year: reg.project.set_city_year(city, year))
+        self.dashboard.choroplethRequested.connect(self.show_choropleth)
+        reg.layerLoaded.connect(self._layer_loaded)
+        reg.layerFailed.connect(self._layer_failed)
+        reg.layerAdded.connect(lambda _lid: self._layers_changed())
+        reg.layerRemoved.connect(self._layer_removed)
+
+    # -- project ----------------------------------------------------------------------------------
+    def set_project(self, project: Project) -> None:
+        self.registry.set_project(project)
+        self.status.set_display_crs(project.display_crs)
+        self.dashboard.set_city_year(project.city, project.year)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        name = Path(self.registry.project.path).name if self.registry.project.path else tr("未命名项目")
+        self.setWindowTitle(f"{name} — sinkmap")
+
+    def new_project(self) -> None:
+        self.set_project(Project())
+
+    def open_project_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("打开项目"), "", PROJECT_FILTER)
+        if path:
+            self.open_project(path)
+
+    def open_project(self, path: str | Path) -> bool:
+        """Open a project; on a bad file show the message and keep the current project."""
+        try:
+            project = project_file.load_project(path)
+        except SinkmapError as exc:
+            self.show_error(str(exc))
+            return False
+        self.set_project(project)
+        return True
+
+    def save_project(self) -> bool:
+        if not self.registry.project.path:
+            return self.save_project_as()
+        return self._save(self.registry.project.path)
+
+    def save_project_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, tr("项目另存为"), "", PROJECT_FILTER)
+        return bool(path) and self._save(path)
+
+    def _save(self, path: str | Path) -> bool:
+        project = self.registry.project
+        project.view = self.canvas.view_state() if self.canvas.has_view else project.view
+        project.city, project.year = self.dashboard.city_year()
+        try:
+            saved = project_file.save_project(project, path)
+        except SinkmapError as exc:
+            self.show_error(str(exc))
+            return False
+        project_file.clear_autosave(project)
+        self.status.showMessage(tr("已保存 {0}").format(saved), 5000)
+        self._update_title()
+        return True
+
+    def autosave(self) -> None:
+        project = self.registry.project
+        if not project.layers:
+            return
+        project.view = self.canvas.view_state() if self.canvas.has_view else project.view
+        try:
+            project_file.autosave(project)
+        except SinkmapError as exc:
+            log.warning("autosave failed: %s", exc)
+
+    # -- layers -----------------------------------------------------------------------------------
+    def add_layer_file(self, path: str | Path, layer: str | None = None, **overrides) -> LayerSpec:
+        path = Path(path)
+        kind = kind_of_path(path)
+        name = layer or path.stem
+        spec = LayerSpec(name=name, path=str(path.resolve()), layer=layer, kind=kind, role=guess_role(name, kind),
+                         encoding=overrides.get("encoding"), crs=overrides.get("crs"))
+        spec.style = default_style(spec)
+        self._auto_style.add(spec.id)
+        return self.registry.project.add_layer(spec)
+
+    def add_vector_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, tr("添加矢量图层"), "", VECTOR_FILTER)
+        for p in paths:
+            self.add_layer_file(p)
+
+    def add_raster_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, tr("添加栅格图层"), "", RASTER_FILTER)
+        for p in paths:
+            self.add_layer_file(p)
+
+    def _layer_loaded(self, lid: str) -> None:
+        data = self.registry.data.get(lid)
+        if lid in self._auto_style and isinstance(data, VectorData):
+            self._auto_style.discard(lid)
+            spec = self.registry.project.layer(lid)
+            self.registry.project.set_style(lid, default_style(spec, data.frame))
+        if not self.canvas.has_view:
+            self.canvas.fit_all()
+
+    def _layer_failed(self, lid: str, message: str) -> None:
+        if message:
+            name = self.registry.project.layer(lid).name if lid in {s.id for s in self.registry.project.layers} else lid
+            self.task_panel.add_message(tr("图层“{0}”无法加载：{1}").format(name, message), "error")
+
+    def _layer_removed(self, lid: str) -> None:
+        for i in range(self.tables.count()):
+            if getattr(self.tables.widget(i), "layer_id", None) == lid:
+                self._close_table(i)
+                break
+        self._layers_changed()
+
+    def _layers_changed(self) -> None:
+        roles = {s.role for s in self.registry.project.layers}
+        if self.dashboard.report is not None and roles & {"forest", "wetland", "protected", "landcover"}:
+            self.dashboard.schedule(1500)
+
+    def current_layer(self) -> str | None:
+        lid = self.layer_tree.current_layer_id()
+        if lid:
+            return lid
+        for spec in reversed(self.registry.project.layers):
+            if spec.visible and isinstance(self.registry.data.get(spec.id), VectorData):
+                return spec.id
+        return None
+
+    def remove_current_layer(self) -> None:
+        lid = self.current_layer()
+        if lid:
+            self.registry.project.remove_layer(lid)
+
+    def zoom_to_current_layer(self) -> None:
+        lid = self.current_layer()
+        if lid:
+            self.canvas.zoom_to(self.registry.extent(lid))
+
+    def open_attribute_table(self, lid: str | None = None) -> AttributeTable | None:
+        lid = lid or self.current_layer()
+        if not lid or not isinstance(self.registry.data.get(lid), VectorData):
+            return None
+        for i in range(self.tables.count()):
+            if getattr(self.tables.widget(i), "layer_id", None) == lid:
+                self.tables.setCurrentIndex(i)
+                self.docks["table"].show()
+                return self.tables.widget(i)
+        table = AttributeTable(self.registry, lid, self)
+        table.zoomToSelection.connect(lambda _lid: self.zoom_to_selection(_lid))
+        self.tables.addTab(table, self.registry.project.layer(lid).name)
+        self.tables.setCurrentWidget(table)
+        self.docks["table"].show()
+        return table
+
+    def _close_table(self, index: int) -> None:
+        w = self.tables.widget(index)
+        self.tables.removeTab(index)
+        if w is not None:
+            w.deleteLater()
+        if self.tables.count() == 0:
+            self.docks["table"].hide()
+
+    # -- tools ------------------------------------------------------------------------------------
+    def set_tool(self, key: str) -> None:
+        self.canvas.tool = Tool(key)
+        self.canvas.setCursor(Qt.CursorShape.CrossCursor if key != "pan" else Qt.CursorShape.OpenHandCursor)
+
+    def _identify(self, x: float, y: float, tol: float) -> None:
+        self.identify_panel.show_at(x, y, tol)
+        self.docks["identify"].show()
+        self.docks["identify"].raise_()
+
+    def _select_box(self, box, mode: str) -> None:
+        lid = self.current_layer()
+        data = self.registry.data.get(lid) if lid else None
+        if isinstance(data, VectorData):
+            self.registry.set_selection(lid, data.features_in(box), mode)
+
+    def clear_selection(self) -> None:
+        for lid in list(self.registry.selection):
+            self.registry.set_selection(lid, [], "clear")
+
+    def zoom_to_selection(self, lid: str | None = None) -> None:
+        lid = lid or self.current_layer()
+        data = self.registry.data.get(lid) if lid else None
+        rows = self.registry.selected_rows(lid) if lid else []
+        if isinstance(data, VectorData) and len(rows):
+            b = data.bounds[rows]
+            self.canvas.zoom_to((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()), margin=0.15)
+
+    def zoom_to_unit(self, name: str) -> None:
+        """Zoom to a county (or the whole city) of the boundary layer."""
+        for spec in self.registry.project.layers:
+            data = self.registry.data.get(spec.id)
+            if spec.role == "boundary" and isinstance(data, VectorData) and "name" in data.frame.columns:
+                rows = np.flatnonzero(data.frame["name"].to_numpy() == name)
+                if len(rows):
+                    b = data.bounds[rows]
+                    self.canvas.zoom_to((b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()), 0.1)
+                    self.registry.set_selection(spec.id, rows)
+                else:
+                    self.canvas.zoom_to(data.extent)
+                return
+
+    def show_choropleth(self, indicator: str, report: dict) -> None:
+        from .choropleth import add_choropleth
+
+        try:
+            add_choropleth(self, indicator, report)
+        except SinkmapError as exc:
+            self.show_error(str(exc))
+
+    # -- ledger -----------------------------------------------------------------------------------
+    def _ledger_request(self, city: str, year: int):
+        from ..jobs.ledger import LayerSource, LedgerRequest
+
+        req = LedgerRequest(year=year, city=city)
+        for spec in self.registry.project.layers:
+            if spec.role in ("forest", "wetland", "protected") and getattr(req, spec.role) is None \
+                    and not spec.path.startswith("builtin:"):
+                setattr(req, spec.role, LayerSource(Path(spec.path), spec.layer))
+        req.target_files = [Path(p) for p in self.registry.project.target_files]
+        return req
+
+    # -- misc -------------------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        """A readable message: in the task panel and, for direct user actions, a dialog without traceback."""
+        self.task_panel.add_message(message, "error")
+        if self.isVisible() and not getattr(self, "quiet", False):
+            QMessageBox.warning(self, tr("sinkmap"), message)
+
+    def set_language(self, lang: str) -> None:
+        save_language(lang)
+        self.status.showMessage(tr("界面语言将在重新启动后生效"), 8000)
+
+    def export_png_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, tr("导出地图图片"), "map.png", "PNG (*.png)")
+        if path:
+            self.canvas.render_to_image().save(path, "PNG")
+
+    def about(self) -> None:
+        QMessageBox.about(self, tr("关于 sinkmap"),
+                          tr("sinkmap：湖南碳达峰碳汇台账与新能源选址桌面工具。\n演示数据为合成数据，非真实调查数据。"))
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        QSettings().setValue("ui/geometry", self.saveGeometry())
+        self.tasks.cancel_all()
+        self.canvas.scheduler.shutdown()
+        project_file.clear_autosave(self.registry.project)
+        super().closeEvent(event)

@@ -1,0 +1,484 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<!-- sinkmap interface: Chinese source strings (the default language) with English translations. -->
+<TS version="2.1" language="en" sourcelanguage="zh_CN">
+<context>
+    <name>sinkmap</name>
+    <message>
+        <source>新建项目</source>
+        <translation>New project</translation>
+    </message>
+    <message>
+        <source>打开项目…</source>
+        <translation>Open project…</translation>
+    </message>
+    <message>
+        <source>保存项目</source>
+        <translation>Save project</translation>
+    </message>
+    <message>
+        <source>项目另存为…</source>
+        <translation>Save project as…</translation>
+    </message>
+    <message>
+        <source>添加矢量图层…</source>
+        <translation>Add vector layer…</translation>
+    </message>
+    <message>
+        <source>添加栅格图层…</source>
+        <translation>Add raster layer…</translation>
+    </message>
+    <message>
+        <source>导出地图图片…</source>
+        <translation>Export map image…</translation>
+    </message>
+    <message>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>全图</source>
+        <translation>Full extent</translation>
+    </message>
+    <message>
+        <source>放大</source>
+        <translation>Zoom in</translation>
+    </message>
+    <message>
+        <source>缩小</source>
+        <translation>Zoom out</translation>
+    </message>
+    <message>
+        <source>缩放到图层</source>
+        <translation>Zoom to layer</translation>
+    </message>
+    <message>
+        <source>缩放到选中要素</source>
+        <translation>Zoom to selected features</translation>
+    </message>
+    <message>
+        <source>清除选择</source>
+        <translation>Clear selection</translation>
+    </message>
+    <message>
+        <source>打开属性表</source>
+        <translation>Open attribute table</translation>
+    </message>
+    <message>
+        <source>移除图层</source>
+        <translation>Remove layer</translation>
+    </message>
+    <message>
+        <source>计算台账</source>
+        <translation>Compute ledger</translation>
+    </message>
+    <message>
+        <source>关于 sinkmap</source>
+        <translation>About sinkmap</translation>
+    </message>
+    <message>
+        <source>文件(&amp;F)</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>视图(&amp;V)</source>
+        <translation>&amp;View</translation>
+    </message>
+    <message>
+        <source>面板</source>
+        <translation>Panels</translation>
+    </message>
+    <message>
+        <source>界面语言</source>
+        <translation>Interface language</translation>
+    </message>
+    <message>
+        <source>图层(&amp;L)</source>
+        <translation>&amp;Layer</translation>
+    </message>
+    <message>
+        <source>工具(&amp;T)</source>
+        <translation>&amp;Tools</translation>
+    </message>
+    <message>
+        <source>台账(&amp;D)</source>
+        <translation>Le&amp;dger</translation>
+    </message>
+    <message>
+        <source>帮助(&amp;H)</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <source>地图工具</source>
+        <translation>Map tools</translation>
+    </message>
+    <message>
+        <source>平移</source>
+        <translation>Pan</translation>
+    </message>
+    <message>
+        <source>框选放大</source>
+        <translation>Zoom to box</translation>
+    </message>
+    <message>
+        <source>识别要素</source>
+        <translation>Identify features</translation>
+    </message>
+    <message>
+        <source>选择要素</source>
+        <translation>Select features</translation>
+    </message>
+    <message>
+        <source>恢复项目</source>
+        <translation>Recover project</translation>
+    </message>
+    <message>
+        <source>上次 sinkmap 未正常退出。是否恢复自动保存的项目？
+{0}</source>
+        <translation>sinkmap did not exit cleanly last time. Recover the autosaved project?
+{0}</translation>
+    </message>
+    <message>
+        <source>未命名项目</source>
+        <translation>Untitled project</translation>
+    </message>
+    <message>
+        <source>准备演示数据</source>
+        <translation>Preparing the demo data</translation>
+    </message>
+    <message>
+        <source>计算台账后显示图表</source>
+        <translation>Compute the ledger to see the chart</translation>
+    </message>
+    <message>
+        <source>无数据</source>
+        <translation>no data</translation>
+    </message>
+    <message>
+        <source>目标 {0:g}</source>
+        <translation>target {0:g}</translation>
+    </message>
+    <message>
+        <source>专题图：{0}（{1}）</source>
+        <translation>Choropleth: {0} ({1})</translation>
+    </message>
+    <message>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>指标</source>
+        <translation>Indicator</translation>
+    </message>
+    <message>
+        <source>现状</source>
+        <translation>Current</translation>
+    </message>
+    <message>
+        <source>规划目标（原文措辞）</source>
+        <translation>Plan target (as worded)</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>差距</source>
+        <translation>Gap</translation>
+    </message>
+    <message>
+        <source>专题图</source>
+        <translation>Choropleth</translation>
+    </message>
+    <message>
+        <source>把所选指标显示为各区县分级设色图</source>
+        <translation>Show the chosen indicator as a county choropleth on the map</translation>
+    </message>
+    <message>
+        <source>尚未计算</source>
+        <translation>Not computed yet</translation>
+    </message>
+    <message>
+        <source>达标</source>
+        <translation>met</translation>
+    </message>
+    <message>
+        <source>在“左右”区间内</source>
+        <translation>within the “about” band</translation>
+    </message>
+    <message>
+        <source>未达标</source>
+        <translation>short</translation>
+    </message>
+    <message>
+        <source>规划无此目标</source>
+        <translation>no target in the plan</translation>
+    </message>
+    <message>
+        <source>城市</source>
+        <translation>City</translation>
+    </message>
+    <message>
+        <source>目标年</source>
+        <translation>Target year</translation>
+    </message>
+    <message>
+        <source>图表指标</source>
+        <translation>Chart indicator</translation>
+    </message>
+    <message>
+        <source>正在计算 {0} {1} 年台账…</source>
+        <translation>Computing the {1} ledger of {0}…</translation>
+    </message>
+    <message>
+        <source>台账计算：{0} {1}</source>
+        <translation>Ledger: {0} {1}</translation>
+    </message>
+    <message>
+        <source>台账计算失败：{0}</source>
+        <translation>Ledger failed: {0}</translation>
+    </message>
+    <message>
+        <source>已达标</source>
+        <translation>met</translation>
+    </message>
+    <message>
+        <source>已取消</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>{0} 年台账：{1} 个单位</source>
+        <translation>Ledger {0}: {1} units</translation>
+    </message>
+    <message>
+        <source>口径</source>
+        <translation>Basis</translation>
+    </message>
+    <message>
+        <source>规划原文</source>
+        <translation>Plan text</translation>
+    </message>
+    <message>
+        <source>森林资源小班（演示）</source>
+        <translation>Forest subcompartments (demo)</translation>
+    </message>
+    <message>
+        <source>湿地（演示）</source>
+        <translation>Wetlands (demo)</translation>
+    </message>
+    <message>
+        <source>自然保护地（演示）</source>
+        <translation>Protected areas (demo)</translation>
+    </message>
+    <message>
+        <source>新能源项目（演示）</source>
+        <translation>Energy projects (demo)</translation>
+    </message>
+    <message>
+        <source>土地覆盖·三调（演示）</source>
+        <translation>Land cover, Sandiao (demo)</translation>
+    </message>
+    <message>
+        <source>数字高程模型（演示）</source>
+        <translation>Elevation model (demo)</translation>
+    </message>
+    <message>
+        <source>{0}区县界</source>
+        <translation>{0} counties</translation>
+    </message>
+    <message>
+        <source>字段</source>
+        <translation>Field</translation>
+    </message>
+    <message>
+        <source>值</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <source>此处没有要素</source>
+        <translation>No feature here</translation>
+    </message>
+    <message>
+        <source>{0} 个</source>
+        <translation>{0}</translation>
+    </message>
+    <message>
+        <source>像元值</source>
+        <translation>Pixel value</translation>
+    </message>
+    <message>
+        <source>筛选（任意字段包含）…</source>
+        <translation>Filter (any field contains)…</translation>
+    </message>
+    <message>
+        <source>仅显示选中</source>
+        <translation>Selected only</translation>
+    </message>
+    <message>
+        <source>缩放到选中</source>
+        <translation>Zoom to selection</translation>
+    </message>
+    <message>
+        <source>{0:,} / {1:,} 行，选中 {2:,}</source>
+        <translation>{0:,} / {1:,} rows, {2:,} selected</translation>
+    </message>
+    <message>
+        <source>不透明度</source>
+        <translation>Opacity</translation>
+    </message>
+    <message>
+        <source>上移</source>
+        <translation>Move up</translation>
+    </message>
+    <message>
+        <source>下移</source>
+        <translation>Move down</translation>
+    </message>
+    <message>
+        <source>样式</source>
+        <translation>Style</translation>
+    </message>
+    <message>
+        <source>单一符号</source>
+        <translation>Single symbol</translation>
+    </message>
+    <message>
+        <source>分类（按字段）</source>
+        <translation>Categorised (by field)</translation>
+    </message>
+    <message>
+        <source>分级（按数值字段）</source>
+        <translation>Graduated (numeric field)</translation>
+    </message>
+    <message>
+        <source>标注</source>
+        <translation>Labels</translation>
+    </message>
+    <message>
+        <source>无</source>
+        <translation>None</translation>
+    </message>
+    <message>
+        <source>属性表</source>
+        <translation>Attribute table</translation>
+    </message>
+    <message>
+        <source>（加载中…）</source>
+        <translation>(loading…)</translation>
+    </message>
+    <message>
+        <source>sinkmap — 碳汇台账与新能源选址</source>
+        <translation>sinkmap — carbon-sink ledger and renewable siting</translation>
+    </message>
+    <message>
+        <source>打开项目</source>
+        <translation>Open project</translation>
+    </message>
+    <message>
+        <source>项目另存为</source>
+        <translation>Save project as</translation>
+    </message>
+    <message>
+        <source>添加矢量图层</source>
+        <translation>Add vector layer</translation>
+    </message>
+    <message>
+        <source>添加栅格图层</source>
+        <translation>Add raster layer</translation>
+    </message>
+    <message>
+        <source>界面语言将在重新启动后生效</source>
+        <translation>The interface language changes after a restart</translation>
+    </message>
+    <message>
+        <source>导出地图图片</source>
+        <translation>Export map image</translation>
+    </message>
+    <message>
+        <source>sinkmap：湖南碳达峰碳汇台账与新能源选址桌面工具。
+演示数据为合成数据，非真实调查数据。</source>
+        <translation>sinkmap: a desktop tool for Hunan's carbon-peak sink ledger and renewable siting.
+The demo data is synthetic, not survey data.</translation>
+    </message>
+    <message>
+        <source>图层</source>
+        <translation>Layers</translation>
+    </message>
+    <message>
+        <source>碳汇台账</source>
+        <translation>Sink ledger</translation>
+    </message>
+    <message>
+        <source>识别结果</source>
+        <translation>Identify</translation>
+    </message>
+    <message>
+        <source>任务</source>
+        <translation>Tasks</translation>
+    </message>
+    <message>
+        <source>sinkmap</source>
+        <translation>sinkmap</translation>
+    </message>
+    <message>
+        <source>已保存 {0}</source>
+        <translation>Saved {0}</translation>
+    </message>
+    <message>
+        <source>图层“{0}”无法加载：{1}</source>
+        <translation>Layer “{0}” could not be loaded: {1}</translation>
+    </message>
+    <message>
+        <source>CGCS2000 / Albers 等积（湖南）</source>
+        <translation>CGCS2000 / Albers equal-area (Hunan)</translation>
+    </message>
+    <message>
+        <source>经度 {0:.5f}°  纬度 {1:.5f}°</source>
+        <translation>Lon {0:.5f}°  Lat {1:.5f}°</translation>
+    </message>
+    <message>
+        <source>3°带 —</source>
+        <translation>3° zone —</translation>
+    </message>
+    <message>
+        <source>比例尺 1:{0:,.0f}</source>
+        <translation>Scale 1:{0:,.0f}</translation>
+    </message>
+    <message>
+        <source>3°带 {0}（中央经线 {1}°E，{2}）</source>
+        <translation>3° zone {0} (CM {1}°E, {2})</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>正在取消…</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <source>没有正在运行的任务</source>
+        <translation>No task running</translation>
+    </message>
+    <message>
+        <source>消息</source>
+        <translation>Messages</translation>
+    </message>
+    <message>
+        <source>{0}：已取消，未作任何更改</source>
+        <translation>{0}: cancelled, nothing was changed</translation>
+    </message>
+    <message>
+        <source>内存不足：数据太大，无法在本机处理。请缩小范围或使用集群。</source>
+        <translation>Out of memory: the data is too large for this machine. Choose a smaller area or use a cluster.</translation>
+    </message>
+    <message>
+        <source>内部错误：{0}（详情已写入日志）</source>
+        <translation>Internal error: {0} (details in the log file)</translation>
+    </message>
+    <message>
+        <source>未知错误</source>
+        <translation>Unknown error</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,68 @@
+"""Default styles for layers by role (boundary, forest, wetland...) and by what the data holds. No Qt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..core.project import LayerSpec, Style
+from .canvas.symbology import categorised_from_scheme, graduated_quantiles
+
+ROLE_STYLES: dict[str, Style] = {
+    "boundary": Style(fill="none", stroke="#3d3d3d", stroke_width=1.4, label_field="name", label_size=10.5),
+    "forest": Style(fill="#5aa55f", stroke="#2f6b34", stroke_width=0.4),
+    "wetland": Style(fill="#7ab8e0", stroke="#2a6ea6", stroke_width=0.6, opacity=0.9),
+    "protected": Style(fill="#d0453a33", stroke="#c0392b", stroke_width=1.2),
+    "projects": Style(fill="#e67e22", stroke="#ffffff", stroke_width=1.0, point_size=8.0, label_field=None),
+    "landcover": Style(kind="classes", scheme="sandiao", opacity=0.85),
+    "dem": Style(kind="hillshade", ramp="terrain", opacity=1.0),
+}
+
+#: Field names (upper case) holding a forest land-class code, and the scheme that reads them.
+LAND_CLASS_FIELDS = {"DI_LEI": "forest_inventory", "DILEI": "forest_inventory", "DLBM": "sandiao"}
+#: Field names holding stock per hectare (m³/ha).
+STOCK_FIELDS = ("MGQXJ", "STOCK_PER_HA", "MEI_GQ_XJ", "XJ_HA")
+
+RASTER_SUFFIXES = {".tif", ".tiff", ".img", ".vrt", ".asc"}
+
+
+def kind_of_path(path: str | Path) -> str:
+    return "raster" if Path(path).suffix.lower() in RASTER_SUFFIXES else "vector"
+
+
+def guess_role(name: str, kind: str) -> str | None:
+    """A role from a layer or file name (Chinese or English words)."""
+    n = name.lower()
+    words = {
+        "dem": ("dem", "高程", "elev", "terrain", "地形"),
+        "landcover": ("landcover", "land_cover", "土地", "地类", "三调", "worldcover", "lc"),
+        "boundary": ("boundar", "行政区", "县界", "区划", "county"),
+        "forest": ("forest", "小班", "xiaoban", "森林", "林地", "subcompart"),
+        "wetland": ("wetland", "湿地"),
+        "protected": ("protect", "保护", "reserve", "自然保护地"),
+        "projects": ("project", "site", "项目", "电站", "station"),
+    }
+    for role, keys in words.items():
+        if (role in ("dem", "landcover")) != (kind == "raster"):
+            continue
+        if any(k in n for k in keys):
+            return role
+    return None
+
+
+def default_style(spec: LayerSpec, frame: pd.DataFrame | None = None) -> Style:
+    """The style a new layer gets: by role, refined by the fields it has."""
+    base = ROLE_STYLES.get(spec.role or "", Style(kind="ramp", ramp="greys") if spec.kind == "raster" else Style())
+    if spec.role == "forest" and frame is not None:
+        cols = {str(c).upper(): c for c in frame.columns}
+        for up, scheme in LAND_CLASS_FIELDS.items():
+            if up in cols:
+                try:
+                    return categorised_from_scheme(base, frame, cols[up], scheme)
+                except Exception:  # noqa: BLE001 - unknown codes: fall through to the next rule
+                    pass
+        for up in STOCK_FIELDS:
+            if up in cols:
+                return graduated_quantiles(base, frame, cols[up], 5, "greens")
+    return Style.from_dict(base.to_dict())

@@ -1,0 +1,194 @@
+"""Background work: any library call ``fn(..., feedback=...)`` in a QThread, with progress and Cancel.
+
+The library reports through the plain :class:`~sinkmap.core.feedback.BaseFeedback` protocol; here a
+subclass turns ``progress``/``warn`` into Qt signals (queued to the GUI thread) and Cancel sets the
+feedback's flag, which the library checks between steps and answers by raising ``Cancelled`` *before*
+writing anything. The outcome arrives on the GUI thread as exactly one of ``finished(result)``,
+``failed(message)`` or ``cancelled()``. A :class:`~sinkmap.core.errors.SinkmapError` becomes its own
+readable message; any other exception becomes a one-line message and its traceback goes to the log
+file, never to a dialog.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
+
+from ..core.errors import Cancelled, SinkmapError
+from ..core.feedback import BaseFeedback
+from .i18n import tr
+
+log = logging.getLogger(__name__)
+
+
+class _FeedbackSignals(QObject):
+    progressed = Signal(float, str)
+    warned = Signal(str)
+
+
+class TaskFeedback(BaseFeedback):
+    """Feedback whose progress and warnings are delivered as Qt signals (thread-safe, throttled)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.signals = _FeedbackSignals()
+        self._last = 0.0
+
+    def on_progress(self, fraction: float, text: str) -> None:
+        now = time.monotonic()
+        if now - self._last >= 0.05 or fraction >= 1.0:  # at most 20 updates a second
+            self._last = now
+            self.signals.progressed.emit(fraction, text)
+
+    def on_warning(self, message: str) -> None:
+        self.signals.warned.emit(message)
+
+
+def readable_error(exc: BaseException) -> str:
+    """What the user reads for an exception: SinkmapError text, else a short generic line."""
+    if isinstance(exc, SinkmapError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return tr("内存不足：数据太大，无法在本机处理。请缩小范围或使用集群。")
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return tr("内部错误：{0}（详情已写入日志）").format(f"{type(exc).__name__}: {text}")
+
+
+class _Thread(QThread):
+    def __init__(self, task: "Task") -> None:
+        super().__init__()
+        self.task = task
+
+    def run(self) -> None:  # worker thread
+        t = self.task
+        try:
+            t._result = t.fn(*t.args, feedback=t.feedback, **t.kwargs)
+            t._outcome = "finished"
+        except Cancelled:
+            t._outcome = "cancelled"
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes a message
+            if not isinstance(exc, SinkmapError):
+                log.exception("task %r failed", t.title)
+            t._error = readable_error(exc)
+            t._outcome = "failed"
+
+
+class Task(QObject):
+    """One background call. Signals are emitted on the GUI thread."""
+
+    progressed = Signal(float, str)
+    warned = Signal(str)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    ended = Signal()  # after any of the three outcomes
+
+    def __init__(self, title: str, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        super().__init__()
+        self.title = title
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.feedback = TaskFeedback()
+        self.feedback.signals.progressed.connect(self.progressed)
+        self.feedback.signals.warned.connect(self.warned)
+        self.state = "pending"
+        self.fraction = 0.0
+        self.text = ""
+        self.error: str | None = None
+        self.result: Any = None
+        self._result: Any = None
+        self._error: str | None = None
+        self._outcome = ""
+        self._thread = _Thread(self)
+        self._thread.finished.connect(self._on_thread_finished)
+        self.progressed.connect(self._remember)
+
+    def _remember(self, fraction: float, text: str) -> None:
+        self.fraction, self.text = fraction, text or self.text
+
+    def start(self) -> None:
+        self.state = "running"
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Ask the call to stop at its next checkpoint; ``cancelled`` follows when it has."""
+        self.feedback.cancel()
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("finished", "failed", "cancelled")
+
+    def _on_thread_finished(self) -> None:  # GUI thread
+        self.state = self._outcome or "failed"
+        if self.state == "finished":
+            self.result = self._result
+            self.finished.emit(self._result)
+        elif self.state == "cancelled":
+            self.cancelled.emit()
+        else:
+            self.error = self._error or tr("未知错误")
+            self.failed.emit(self.error)
+        self.ended.emit()
+
+    def wait(self, timeout_s: float = 30.0) -> bool:
+        """Block until the task ended and its outcome was delivered (for tests and shutdown)."""
+        deadline = time.monotonic() + timeout_s
+        while not self.done and time.monotonic() < deadline:
+            self._thread.wait(20)
+            QCoreApplication.processEvents()
+        return self.done
+
+
+class TaskManager(QObject):
+    """Starts tasks, keeps the running ones, cancels them all on shutdown."""
+
+    taskAdded = Signal(object)
+    taskEnded = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.tasks: list[Task] = []
+
+    def submit(self, title: str, fn: Callable[..., Any], *args: Any,
+               on_done: Callable[[Any], None] | None = None, on_error: Callable[[str], None] | None = None,
+               on_cancel: Callable[[], None] | None = None, **kwargs: Any) -> Task:
+        """Run ``fn(*args, feedback=..., **kwargs)`` in a new thread."""
+        task = Task(title, fn, args, kwargs)
+        if on_done:
+            task.finished.connect(on_done)
+        if on_error:
+            task.failed.connect(on_error)
+        if on_cancel:
+            task.cancelled.connect(on_cancel)
+        task.ended.connect(lambda t=task: self._ended(t))
+        self.tasks.append(task)
+        self.taskAdded.emit(task)
+        task.start()
+        return task
+
+    def _ended(self, task: Task) -> None:
+        if task in self.tasks:
+            self.tasks.remove(task)
+        self.taskEnded.emit(task)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.tasks)
+
+    def cancel_all(self, wait_s: float = 5.0) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        for task in list(self.tasks):
+            task.wait(wait_s)
+
+    def wait_all(self, timeout_s: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while self.tasks and time.monotonic() < deadline:
+            for task in list(self.tasks):
+                task.wait(max(0.0, deadline - time.monotonic()))
+        return not self.tasks

@@ -1,0 +1,185 @@
+"""``.sinkmap`` project files: JSON, UTF-8, layer paths relative to the project, atomic saves.
+
+A project file holds the layer list (source, style, visibility, order), the map view, the chosen
+city/year and the user's target files — never the data. Paths are stored relative to the project's
+folder when they are below or beside it (so a folder can be moved or zipped), absolute otherwise.
+
+Reading is defensive: a corrupt file, or one written by a newer sinkmap (``format`` greater than
+:data:`FORMAT_VERSION`), raises :class:`~sinkmap.core.errors.InputError` naming the file and saying what
+to do; nothing already open is touched. Autosave writes a copy under ``data_home()/autosave`` that the
+next start offers to recover when the previous session did not close cleanly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import InputError
+from ..core.project import LayerSpec, Project, ViewState
+from .atomic import atomic_write
+from .catalogue import data_home
+
+FORMAT_VERSION = 1
+SUFFIX = ".sinkmap"
+_MAGIC = "sinkmap-project"
+
+
+def _rel(path: str, base: Path) -> str:
+    """``path`` relative to ``base`` when that is possible without leaving the drive, else absolute."""
+    if _is_builtin(path):
+        return path
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    try:
+        return Path(os.path.relpath(p, base)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return p.as_posix()
+
+
+def _is_builtin(path: str) -> bool:
+    """Sources that are not files (``builtin:boundaries``: the bundled administrative units)."""
+    return path.startswith("builtin:")
+
+
+def _abs(path: str, base: Path) -> str:
+    if _is_builtin(path):
+        return path
+    p = Path(path)
+    return str(p if p.is_absolute() else (base / p).resolve())
+
+
+def project_to_dict(project: Project, base: Path | None) -> dict[str, Any]:
+    """The JSON document of ``project``; layer paths relative to ``base`` when given."""
+    layers = []
+    for spec in project.layers:
+        d = spec.to_dict()
+        d["path"] = _rel(spec.path, base) if base is not None else spec.path
+        layers.append(d)
+    view = None if project.view is None else dict(project.view.__dict__)
+    return {
+        "format": _MAGIC, "version": FORMAT_VERSION, "layers": layers, "view": view,
+        "display_crs": project.display_crs, "city": project.city, "year": project.year,
+        "target_files": [_rel(p, base) if base is not None else p for p in project.target_files],
+    }
+
+
+def project_from_dict(doc: Any, base: Path, *, source: Path | None = None) -> Project:
+    """Build a :class:`Project` from a parsed document; paths are resolved against ``base``."""
+    where = source or base
+    if not isinstance(doc, dict) or doc.get("format") != _MAGIC:
+        raise InputError("not a sinkmap project file", path=where,
+                         hint="open a .sinkmap file saved by sinkmap")
+    version = doc.get("version")
+    if not isinstance(version, int):
+        raise InputError("the project file has no valid format version", path=where,
+                         hint="the file is damaged; open its autosave copy or recreate the project")
+    if version > FORMAT_VERSION:
+        raise InputError(
+            f"the project was written by a newer sinkmap (project format {version}, this sinkmap reads "
+            f"up to {FORMAT_VERSION})", path=where, hint="update sinkmap to open it")
+    try:
+        layers = []
+        for d in doc.get("layers", []):
+            spec = LayerSpec.from_dict(d)
+            spec.path = _abs(spec.path, base)
+            layers.append(spec)
+        view = doc.get("view")
+        project = Project(
+            layers=layers, view=ViewState(**view) if view else None,
+            display_crs=str(doc.get("display_crs") or Project().display_crs),
+            city=str(doc.get("city", "长沙市")), year=int(doc.get("year", 2025)),
+            target_files=[_abs(p, base) for p in doc.get("target_files", [])],
+        )
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise InputError(f"the project file is damaged ({exc})", path=where,
+                         hint="open its autosave copy or recreate the project") from None
+    return project
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> Path:
+    """Save atomically: a failed save leaves the previous file intact. Sets ``project.path``."""
+    path = Path(path)
+    if path.suffix.lower() != SUFFIX:
+        path = path.with_name(path.name + SUFFIX)
+    doc = project_to_dict(project, path.parent.resolve())
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, ensure_ascii=False, indent=2)
+    project.path = str(path)
+    return path
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """Open a project file; raises :class:`InputError` for a missing, corrupt or too-new file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("project file not found", path=path, hint="check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the project file ({exc})", path=path,
+                         hint="check that it is a .sinkmap file and readable") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"the project file is damaged (invalid JSON at line {exc.lineno})", path=path,
+                         hint="open its autosave copy or recreate the project") from None
+    project = project_from_dict(doc, path.parent.resolve(), source=path)
+    project.path = str(path)
+    return project
+
+
+# -- autosave and recovery ------------------------------------------------------------------------
+
+def autosave_dir() -> Path:
+    folder = data_home() / "autosave"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def autosave_path(project: Project) -> Path:
+    """The autosave file of a project: one per saved project path, one shared for unsaved ones."""
+    key = hashlib.sha1((project.path or "untitled").encode("utf-8")).hexdigest()[:12]
+    return autosave_dir() / f"{key}{SUFFIX}"
+
+
+def autosave(project: Project) -> Path:
+    """Write the autosave copy (paths absolute, so it opens from anywhere); keeps ``project.path``."""
+    target = autosave_path(project)
+    doc = project_to_dict(project, None)
+    doc["autosave_of"] = project.path
+    with atomic_write(target, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, ensure_ascii=False, indent=2)
+    return target
+
+
+def clear_autosave(project: Project) -> None:
+    """Remove the autosave copy after a clean save or a clean exit."""
+    try:
+        autosave_path(project).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def find_recoverable() -> list[tuple[Path, str | None]]:
+    """Autosave copies left by a session that did not exit cleanly: (autosave file, original path)."""
+    out: list[tuple[Path, str | None]] = []
+    for p in sorted(autosave_dir().glob(f"*{SUFFIX}"), key=lambda q: q.stat().st_mtime, reverse=True):
+        try:
+            doc = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        out.append((p, doc.get("autosave_of") if isinstance(doc, dict) else None))
+    return out
+
+
+def recover(autosave_file: Path) -> Project:
+    """Open an autosave copy as a project bound to its original path (if it had one)."""
+    project = load_project(autosave_file)
+    doc = json.loads(Path(autosave_file).read_text(encoding="utf-8"))
+    project.path = doc.get("autosave_of")
+    return project
