@@ -1,0 +1,90 @@
+"""Scale-out of the zonal engine on Dask (``dask.distributed``).
+
+The zone structures (:class:`sinkmap.analysis.zonal_grid.ZoneGrid`, plain arrays) are scattered to the
+workers once; each chunk of rows is one task that opens the raster itself (the file must be readable at
+the same path on every worker) and runs the same kernel as the local path. Results are gathered and
+combined in chunk order, so a Dask run is bit-identical to the local run.
+
+* :func:`connect` — ``--workers N`` starts a ``LocalCluster(n_workers=N, processes=True,
+  threads_per_worker=1)``; ``--scheduler ADDRESS`` connects to a running scheduler.
+* :func:`run_on_dask` — used by :func:`sinkmap.analysis.zonal_run.execute` when a client is given.
+"""
+
+from __future__ import annotations
+
+from ..core.errors import Cancelled, InputError
+from ..core.feedback import Feedback, ensure
+
+__all__ = ["connect", "run_on_dask"]
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError as exc:
+        raise InputError("running on a Dask cluster needs dask.distributed",
+                         hint="pip install 'sinkmap[cluster]' (or 'dask[distributed]')") from exc
+    return distributed
+
+
+def connect(*, workers: int | None = None, scheduler: str | None = None, timeout: float = 30.0):
+    """A Dask client and, when we started one, its LocalCluster: ``(client, cluster_or_None)``.
+
+    The caller closes both (client first). ``workers`` and ``scheduler`` are exclusive.
+    """
+    distributed = _distributed()
+    if workers and scheduler:
+        raise InputError("give either --workers or --scheduler, not both")
+    if scheduler:
+        try:
+            return distributed.Client(scheduler, timeout=timeout), None
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc})",
+                             hint="check the address (tcp://HOST:8786) and that 'dask scheduler' is running") from None
+    if not workers or workers < 1:
+        raise InputError(f"--workers must be at least 1 (got {workers})")
+    cluster = distributed.LocalCluster(n_workers=int(workers), processes=True, threads_per_worker=1,
+                                       dashboard_address=None)
+    try:
+        client = distributed.Client(cluster)
+    except BaseException:
+        cluster.close()
+        raise
+    return client, cluster
+
+
+def run_on_dask(client, job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = None,
+                text: str = "zonal") -> list:
+    """Run :func:`sinkmap.analysis.zonal_run.run_chunk` for every chunk on ``client``; results in chunk order."""
+    from .zonal_run import run_chunk
+
+    distributed = _distributed()
+    feedback = ensure(feedback)
+    if not chunks:
+        return []
+    shared = client.scatter(job, broadcast=True, hash=False)
+    futures = [client.submit(run_chunk, shared, r0, r1, pure=False) for r0, r1 in chunks]
+    try:
+        done = 0
+        for _ in distributed.as_completed(futures):
+            done += 1
+            feedback.progress(done / len(futures), f"{text} ({done}/{len(futures)} chunks on Dask)")
+            feedback.check()
+        results = client.gather(futures)
+    except Cancelled:
+        client.cancel(futures)
+        raise
+    except Exception as exc:
+        client.cancel(futures)
+        from ..core.errors import SinkmapError
+
+        if isinstance(exc, SinkmapError):
+            raise
+        raise InputError(f"the Dask run failed ({type(exc).__name__}: {exc})",
+                         hint="every worker must read the raster at the same path and have sinkmap installed") from None
+    finally:
+        try:
+            client.cancel([shared])
+        except Exception:  # pragma: no cover - best effort cleanup
+            pass
+    return list(results)

@@ -1,0 +1,240 @@
+"""The sink ledger from rasters: land-cover classes → forest coverage and wetland area; stock density → stock.
+
+Rows carry the same keys as the vector ledger (:mod:`sinkmap.analysis.ledger`) plus ``class_areas_ha``
+({scheme code: ha}), ``nodata_area_ha`` and ``unclassified`` ({raster value: ha}). Per leaf unit (county,
+zone, any polygon) the zonal engine gives exact, ellipsoidal, boundary-weighted areas
+(:mod:`sinkmap.analysis.zonal`); city and province rows are the sums of their children when those cover
+the parent (ratios recomputed from the sums, never averaged), otherwise they are computed directly.
+
+Definitions (DOMAIN.md §2):
+
+* ``land_area_km2``: the zone's area the land-cover raster observes (all cells that are not nodata);
+  nodata is reported in ``nodata_area_ha`` and warned about. No observation at all → None.
+* forest: classes for which ``Scheme.is_forest`` holds (乔木林地, 竹林地, mangroves; 灌木林地 only with
+  ``include_special_shrub``); wetland: ``Scheme.is_wetland`` (with open water under the broad definition).
+* ``protected_wetland_area_ha``: wetland inside the dissolved protected areas (``protected``), computed in
+  the same raster pass as extra zones (zone ∩ protected); without protected areas it is None.
+* ``forest_stock_10k_m3``: Σ density (m³/ha) × cell area (ha) / 10⁴ over the zone from ``stock_raster``;
+  ``carbon_t`` from that stock with the carbon table's default forest type (a raster has no species).
+* ``living_tree_stock_10k_m3``: not measurable from these rasters → None.
+
+This module imports the numba engine lazily, so importing it costs nothing at CLI/GUI start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..core.crs import STORAGE_CRS
+from ..core.errors import InputError
+from ..core.feedback import Feedback, SubFeedback, ensure
+
+__all__ = ["RasterLedgerOptions", "RasterLedgerResult", "raster_ledger", "ROW_KEYS"]
+
+ROW_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_area_ha", "forest_coverage_pct",
+            "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha", "protected_wetland_area_ha",
+            "wetland_protection_rate_pct", "carbon_t", "co2_t")
+_ADDITIVE = ("land_area_km2", "forest_area_ha", "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha",
+             "protected_wetland_area_ha", "carbon_t", "co2_t", "nodata_area_ha")
+_ROLLUP_CHILD = {"city": "county", "province": "city"}
+_ROLLUP_MIN_COVER = 0.99  # children must cover this share of the parent to be summed (as the vector ledger)
+
+
+@dataclass
+class RasterLedgerOptions:
+    include_special_shrub: bool = False  # 灌木林地 counts as forest (国家特别规定灌木林地)
+    wetland_includes_water: bool = True  # rivers, lakes, reservoirs are wetland (broad definition)
+    band: int = 1
+    stock_band: int = 1
+    protected: object | None = None  # GeoDataFrame of protected areas (自然保护地), any CRS
+    chunking: object | None = None  # sinkmap.analysis.zonal.Chunking
+
+
+@dataclass
+class RasterLedgerResult:
+    rows: list[dict]
+    warnings: list[str] = field(default_factory=list)
+    basis: dict[str, str] = field(default_factory=dict)
+    year: int | None = None
+    zonal: object | None = None  # ZonalResult of the land cover (leaf zones, then protected intersections)
+    stock: object | None = None  # ZonalSumResult of the stock raster
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([{k: r.get(k) for k in ROW_KEYS} for r in self.rows], columns=list(ROW_KEYS))
+
+
+def _frame(zones):
+    if zones is None or len(zones) == 0:
+        raise InputError("no units to compute the ledger for", hint="choose a province, city, county or zone file")
+    if zones.crs is None:
+        raise InputError("the units have no CRS", layer="units", hint="units are expected in EPSG:4490")
+    z = zones.reset_index(drop=True).copy()
+    if "name" not in z.columns:
+        z["name"] = [str(i) for i in range(len(z))]
+    for col in ("adcode", "level", "parent"):
+        if col not in z.columns:
+            z[col] = None
+    z["level"] = [("zone" if v is None or (isinstance(v, float) and v != v) else str(v)) for v in z["level"]]
+    return z
+
+
+def _plan(z, areas_m2: np.ndarray, warnings: list[str]) -> tuple[list[int], dict[int, list[int]]]:
+    """Which units are computed from the raster (direct) and which are sums of their children."""
+    aggregate = [i for i in range(len(z)) if z.at[i, "level"] in _ROLLUP_CHILD]
+    direct = [i for i in range(len(z)) if z.at[i, "level"] not in _ROLLUP_CHILD]
+    rollup: dict[int, list[int]] = {}
+    for level in ("city", "province"):
+        for i in (i for i in aggregate if z.at[i, "level"] == level):
+            keys = {str(z.at[i, "name"])} | ({str(z.at[i, "adcode"])} if z.at[i, "adcode"] is not None else set())
+            kids = [j for j in range(len(z)) if z.at[j, "level"] == _ROLLUP_CHILD[level]
+                    and z.at[j, "parent"] is not None and str(z.at[j, "parent"]) in keys]
+            cover = sum(areas_m2[j] for j in kids) / areas_m2[i] if kids and areas_m2[i] > 0 else 0.0
+            if kids and cover >= _ROLLUP_MIN_COVER:
+                rollup[i] = kids
+            else:
+                if kids:
+                    warnings.append(f"{z.at[i, 'name']}: its {len(kids)} {_ROLLUP_CHILD[level]} unit(s) cover "
+                                    f"{cover:.1%} of it, so it is computed directly rather than summed")
+                direct.append(i)
+    return direct, rollup
+
+
+def _protected_zones(z, direct: list[int], protected):
+    """zone ∩ dissolved protected areas, one per direct unit (empty where none)."""
+    import geopandas as gpd
+    import shapely
+
+    prot = protected.to_crs(STORAGE_CRS).geometry.make_valid().values
+    union = shapely.union_all(np.asarray(prot))
+    geoms = shapely.intersection(np.asarray(z.geometry.values[direct]), union)
+    return gpd.GeoDataFrame({"name": [f"{z.at[i, 'name']} ∩ protected" for i in direct]}, geometry=geoms,
+                            crs=STORAGE_CRS)
+
+
+def raster_ledger(zones, *, landcover: str | Path | None = None, scheme: str = "sandiao",
+                  stock_raster: str | Path | None = None, year: int | None = None,
+                  options: RasterLedgerOptions | None = None, feedback: Feedback | None = None,
+                  client=None) -> RasterLedgerResult:
+    """The ledger of every unit in ``zones`` (GeoDataFrame: name, adcode, level, parent, geometry).
+
+    ``landcover``: a categorical raster in ``scheme`` (name or YAML path); ``stock_raster``: forest stock
+    density in m³/ha. ``client``: a dask.distributed Client to run the raster passes on.
+    """
+    from ..io.schemes import load_scheme
+    from .zonal import zonal_class_areas, zonal_sum
+    from .zonal_grid import ellipsoidal_areas_m2
+
+    feedback = ensure(feedback)
+    options = options or RasterLedgerOptions()
+    if landcover is None and stock_raster is None:
+        raise InputError("no raster to compute the ledger from", hint="pass --landcover FILE and/or --stock-raster FILE")
+    z = _frame(zones)
+    warnings: list[str] = []
+    basis: dict[str, str] = {}
+    areas = ellipsoidal_areas_m2(z.to_crs(STORAGE_CRS).geometry.values)
+    direct, rollup = _plan(z, areas, warnings)
+    for w in warnings:
+        feedback.warn(w)
+    leaves = z.iloc[direct]
+    rows: dict[int, dict] = {i: {k: None for k in _ADDITIVE} for i in range(len(z))}
+    zonal = stock = None
+    sch = load_scheme(scheme) if landcover is not None else None
+    span_lc = (0.0, 0.8 if stock_raster is not None else 1.0)
+    if landcover is not None:
+        targets = leaves
+        if options.protected is not None:
+            import pandas as pd
+
+            targets = pd.concat([leaves[["name", "geometry"]], _protected_zones(z, direct, options.protected)],
+                                ignore_index=True)
+            targets = targets.set_crs(STORAGE_CRS, allow_override=True) if targets.crs is None else targets
+        zonal = zonal_class_areas(landcover, targets, sch, band=options.band, client=client, chunking=options.chunking,
+                                  feedback=SubFeedback(feedback, *span_lc))
+        _fill_landcover(rows, direct, zonal, sch, options, basis)
+    if stock_raster is not None:
+        stock = zonal_sum(stock_raster, leaves, band=options.stock_band, client=client, chunking=options.chunking,
+                          feedback=SubFeedback(feedback, span_lc[1], 1.0))
+        _fill_stock(rows, direct, stock, basis, feedback)
+    for level in ("city", "province"):
+        for i, kids in rollup.items():
+            if z.at[i, "level"] == level:
+                rows[i] = _sum_rows([rows[j] for j in kids])
+    if rollup:
+        basis["rollup"] = "city/province rows: sums of their county/city rows; ratios recomputed from the sums"
+    out = []
+    for i in range(len(z)):
+        row = _ratios(dict(rows[i]))
+        row.update(name=z.at[i, "name"], adcode=z.at[i, "adcode"], level=z.at[i, "level"], parent=z.at[i, "parent"])
+        out.append({**{k: row.get(k) for k in ROW_KEYS},
+                    **{k: row.get(k) for k in ("class_areas_ha", "nodata_area_ha", "unclassified")}})
+    msgs = warnings + (zonal.warnings if zonal is not None else []) + (stock.warnings if stock is not None else [])
+    return RasterLedgerResult(rows=out, warnings=msgs, basis=basis, year=year, zonal=zonal, stock=stock)
+
+
+def _fill_landcover(rows, direct, zonal, sch, options: RasterLedgerOptions, basis) -> None:
+    forest = np.array([sch.is_forest(c, options.include_special_shrub) for c in sch.classes])
+    wet = np.array([sch.is_wetland(c, options.wetland_includes_water) for c in sch.classes])
+    n = len(direct)
+    unclassified = sum(zonal.unclassified.values()) if zonal.unclassified else np.zeros(len(zonal.labels))
+    for k, i in enumerate(direct):
+        observed = zonal.class_area_ha[k].sum() + unclassified[k]
+        row = rows[i]
+        row["class_areas_ha"] = {c: float(zonal.class_area_ha[k, j]) for j, c in enumerate(zonal.codes)}
+        row["nodata_area_ha"] = float(zonal.nodata_ha[k])
+        row["unclassified"] = {key: float(v[k]) for key, v in zonal.unclassified.items() if v[k] > 0}
+        if observed <= 0:
+            continue  # nodata everywhere: ratios stay None
+        row["land_area_km2"] = float(observed) / 100.0
+        row["forest_area_ha"] = float(zonal.class_area_ha[k, forest].sum())
+        row["wetland_area_ha"] = float(zonal.class_area_ha[k, wet].sum())
+        if options.protected is not None:
+            row["protected_wetland_area_ha"] = float(zonal.class_area_ha[n + k, wet].sum())
+    forest_names = "、".join(c.name_zh for c, f in zip(sch.classes, forest) if f)
+    basis["forest_area_ha"] = f"land-cover raster ({sch.name}): {forest_names}; exact boundary fractions, ellipsoidal"
+    basis["wetland_area_ha"] = (f"land-cover raster ({sch.name}): "
+                                + "、".join(c.name_zh for c, w in zip(sch.classes, wet) if w))
+    basis["land_area_km2"] = "area of the zone observed by the land-cover raster (nodata excluded)"
+
+
+def _fill_stock(rows, direct, stock, basis, feedback: Feedback) -> None:
+    from .carbon import co2_from_carbon, carbon_from_stock, load_carbon_factors
+
+    table = load_carbon_factors()
+    for k, i in enumerate(direct):
+        if stock.valid_ha[k] <= 0:
+            continue
+        m3 = float(stock.value_x_ha[k])
+        rows[i]["forest_stock_10k_m3"] = m3 / 1e4
+        carbon = float(carbon_from_stock(m3, table.default_type, table, feedback)[0])
+        rows[i]["carbon_t"] = carbon
+        rows[i]["co2_t"] = float(co2_from_carbon(carbon))
+    basis["forest_stock_10k_m3"] = "stock-density raster (m³/ha) × ellipsoidal cell area, boundary-weighted"
+    basis["carbon_t"] = f"stock × carbon factors of the default forest type {table.default_type} (raster: no species)"
+
+
+def _sum_rows(kids: list[dict]) -> dict:
+    out: dict = {}
+    for key in _ADDITIVE:
+        vals = [r.get(key) for r in kids]
+        out[key] = None if any(v is None for v in vals) else float(sum(vals))
+    if all(r.get("class_areas_ha") is not None for r in kids):
+        out["class_areas_ha"] = {c: sum(r["class_areas_ha"][c] for r in kids) for c in kids[0]["class_areas_ha"]}
+        un: dict = {}
+        for r in kids:
+            for key, v in r.get("unclassified", {}).items():
+                un[key] = un.get(key, 0.0) + v
+        out["unclassified"] = un
+    return out
+
+
+def _ratios(row: dict) -> dict:
+    land, fa = row.get("land_area_km2"), row.get("forest_area_ha")
+    row["forest_coverage_pct"] = None if fa is None or not land else fa / (land * 100.0) * 100.0
+    wet, prot = row.get("wetland_area_ha"), row.get("protected_wetland_area_ha")
+    row["wetland_protection_rate_pct"] = None if wet is None or prot is None or wet <= 0 else prot / wet * 100.0
+    return row

@@ -1,0 +1,178 @@
+"""The numba kernels of the zonal engine: one call per window, accumulating per zone.
+
+Both kernels stream a window of whole raster rows against the row-indexed zone structure
+(:class:`sinkmap.analysis.coverage.CoverIndex`): runs of full cells and partial cells. Cell areas come
+from the linear-per-tile model of :mod:`sinkmap.analysis.cellarea`, so a run of n equal values inside
+one tile adds ``n·A + B·Σ(c − base)`` in one step. Summation order is fixed by the data (row, then
+the index order within the row), so results are reproducible bit for bit.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["accumulate_classes", "accumulate_unknown", "accumulate_sum", "MAX_UNKNOWN", "LANES"]
+
+#: distinct unknown codes tracked per chunk; more are pooled into one "other" bin
+MAX_UNKNOWN = 64
+#: independent accumulator lanes: consecutive cells of a run go to different lanes, so adding to the
+#: same (zone, class) bin does not wait on the previous add (a store-to-load chain per lane only)
+LANES = 8
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _add_run(row, lut, accz, c, ce, a, b, base):
+    """accz[lane, bin] += area of cells c..ce (inclusive) of one row, one zone, one area tile."""
+    if b == 0.0:
+        while c + 8 <= ce + 1:
+            accz[0, lut[row[c]]] += a
+            accz[1, lut[row[c + 1]]] += a
+            accz[2, lut[row[c + 2]]] += a
+            accz[3, lut[row[c + 3]]] += a
+            accz[4, lut[row[c + 4]]] += a
+            accz[5, lut[row[c + 5]]] += a
+            accz[6, lut[row[c + 6]]] += a
+            accz[7, lut[row[c + 7]]] += a
+            c += 8
+        while c <= ce:
+            accz[0, lut[row[c]]] += a
+            c += 1
+    else:
+        while c + 8 <= ce + 1:
+            for k in range(8):
+                accz[k, lut[row[c + k]]] += a + b * (c + k - base)
+            c += 8
+        while c <= ce:
+            accz[0, lut[row[c]]] += a + b * (c - base)
+            c += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def accumulate_classes(data, row0, run_ptr, run_c0, run_c1, run_zone, part_ptr, part_col, part_zone,
+                       part_frac, lut, area_a, area_b, tile, acc):
+    """acc[zone, lane, bin] += covered area (m²) of every cell of ``data`` (rows row0.. of the raster).
+
+    ``lut`` maps every raw (unsigned) value to a bin: scheme classes, nodata, or the 'unknown' probe bin
+    that :func:`accumulate_unknown` resolves value by value afterwards (only in windows that have one).
+    """
+    nrows = data.shape[0]
+    for i in range(nrows):
+        r = row0 + i
+        row = data[i]
+        for k in range(run_ptr[r], run_ptr[r + 1]):
+            accz = acc[run_zone[k]]
+            c = run_c0[k]
+            c1 = run_c1[k]
+            while c <= c1:
+                t = c // tile
+                base = t * tile
+                ce = min(c1, base + tile - 1)
+                _add_run(row, lut, accz, c, ce, area_a[i, t], area_b[i, t], base)
+                c = ce + 1
+        for k in range(part_ptr[r], part_ptr[r + 1]):
+            c = part_col[k]
+            t = c // tile
+            acc[part_zone[k], 0, lut[row[c]]] += part_frac[k] * (area_a[i, t] + area_b[i, t] * (c - t * tile))
+
+
+@numba.njit(cache=True, nogil=True)
+def _assign(dyn, v, unknown, state, overflow_bin, first_unknown_bin):
+    """Give an unknown raster value its own bin (or the overflow bin once MAX_UNKNOWN are in use)."""
+    n = state[0]
+    if n < unknown.size:
+        unknown[n] = v
+        state[0] = n + 1
+        b = first_unknown_bin + n
+    else:
+        b = overflow_bin
+    dyn[v] = b
+    return b
+
+
+@numba.njit(cache=True, nogil=True)
+def accumulate_unknown(data, row0, run_ptr, run_c0, run_c1, run_zone, part_ptr, part_col, part_zone,
+                       part_frac, lut, probe, area_a, area_b, tile, out, dyn, unknown, state):
+    """For cells whose value maps to the ``probe`` bin: out[zone, bin] += area, one bin per raw value.
+
+    ``dyn`` (raw value -> bin, -1 = unseen) and ``unknown``/``state`` persist over a chunk. ``out`` has
+    columns [..., overflow, unknown_0, unknown_1, ...] with ``unknown.size`` unknown columns at the end.
+    """
+    overflow_bin = out.shape[1] - unknown.size - 1
+    first = overflow_bin + 1
+    for i in range(data.shape[0]):
+        r = row0 + i
+        row = data[i]
+        for k in range(run_ptr[r], run_ptr[r + 1]):
+            z = run_zone[k]
+            for c in range(run_c0[k], run_c1[k] + 1):
+                v = row[c]
+                if lut[v] == probe:
+                    bb = dyn[v]
+                    if bb < 0:
+                        bb = _assign(dyn, v, unknown, state, overflow_bin, first)
+                    t = c // tile
+                    out[z, bb] += area_a[i, t] + area_b[i, t] * (c - t * tile)
+        for k in range(part_ptr[r], part_ptr[r + 1]):
+            c = part_col[k]
+            v = row[c]
+            if lut[v] == probe:
+                bb = dyn[v]
+                if bb < 0:
+                    bb = _assign(dyn, v, unknown, state, overflow_bin, first)
+                t = c // tile
+                out[part_zone[k], bb] += part_frac[k] * (area_a[i, t] + area_b[i, t] * (c - t * tile))
+
+
+@numba.njit(cache=True, nogil=True)
+def accumulate_sum(data, row0, run_ptr, run_c0, run_c1, run_zone, part_ptr, part_col, part_zone,
+                   part_frac, nodata, has_nodata, area_a, area_b, tile, acc):
+    """acc[zone] += [Σ value·area, Σ valid area, Σ nodata area] (areas in m²) for a continuous raster.
+
+    NaN is always nodata; ``nodata`` too when ``has_nodata``.
+    """
+    nrows = data.shape[0]
+    for i in range(nrows):
+        r = row0 + i
+        row = data[i]
+        for k in range(run_ptr[r], run_ptr[r + 1]):
+            z = run_zone[k]
+            c = run_c0[k]
+            c1 = run_c1[k]
+            while c <= c1:
+                t = c // tile
+                base = t * tile
+                ce = min(c1, base + tile - 1)
+                a = area_a[i, t]
+                b = area_b[i, t]
+                s = 0.0
+                valid = 0.0
+                missing = 0.0
+                for cc in range(c, ce + 1):
+                    v = float(row[cc])
+                    ar = a + b * (cc - base)
+                    if v != v or (has_nodata and v == nodata):
+                        missing += ar
+                    else:
+                        s += v * ar
+                        valid += ar
+                acc[z, 0] += s
+                acc[z, 1] += valid
+                acc[z, 2] += missing
+                c = ce + 1
+        for k in range(part_ptr[r], part_ptr[r + 1]):
+            c = part_col[k]
+            t = c // tile
+            ar = part_frac[k] * (area_a[i, t] + area_b[i, t] * (c - t * tile))
+            v = float(row[c])
+            z = part_zone[k]
+            if v != v or (has_nodata and v == nodata):
+                acc[z, 2] += ar
+            else:
+                acc[z, 0] += v * ar
+                acc[z, 1] += ar
+
+
+def empty_unknown(lut_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fresh (raw value -> bin, unknown values, state) buffers for one chunk."""
+    return np.full(lut_size, -1, np.int32), np.zeros(MAX_UNKNOWN, np.int64), np.zeros(1, np.int64)

@@ -1,0 +1,227 @@
+"""Running the zonal kernels over a raster: chunks of rows, strips within chunks, threads or Dask.
+
+The row range is cut into chunks (whole block rows, about ``Chunking.chunk_pixels`` each) that depend only
+on the raster and the settings — never on the number of workers. A chunk reads its strips (opening the
+file per strip, so GDAL's block cache never holds more than one strip), runs the kernels, and returns its
+own sums; chunk sums are combined in chunk order. Locally the chunks run on threads (GDAL and the numba
+kernels release the GIL); on Dask as tasks (:mod:`sinkmap.analysis.cluster`). Same chunks, same code, same
+order: the results are bit-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..core.errors import Cancelled
+from ..core.feedback import Feedback, ensure
+from ..io.rasters import opened, read_strip, strips
+from .zonal_grid import ZoneGrid
+
+__all__ = ["Chunking", "ClassJob", "SumJob", "ChunkOut", "plan_chunks", "run_chunk", "execute", "LUT_VIEWS"]
+
+#: integer class rasters read through a lookup table on their unsigned view
+LUT_VIEWS = {"uint8": "uint8", "int8": "uint8", "uint16": "uint16", "int16": "uint16"}
+
+
+@dataclass(frozen=True)
+class Chunking:
+    """How the raster is cut. Results depend only on these numbers, never on the number of workers."""
+
+    window_bytes: int = 16 * 2**20  # one read strip (memory per worker)
+    chunk_pixels: int = 2**23  # about this many pixels per chunk (unit of work and of combination)
+    threads: int | None = None  # local threads (default: all CPUs)
+
+
+@dataclass
+class ClassJob:
+    """A categorical raster: bins = scheme classes, nodata (bin K), unknown probe (bin K+1)."""
+
+    grid: ZoneGrid
+    band: int
+    lut: np.ndarray  # int32 over the unsigned view of the raster's values (or the compact index of `wide`)
+    n_classes: int
+    window_bytes: int
+    wide: tuple | None = None  # (sorted class values, their bins) for rasters wider than 16 bits
+
+    @property
+    def probe(self) -> int:
+        return self.n_classes + 1
+
+
+@dataclass
+class SumJob:
+    """A continuous raster: Σ value·area, valid area, nodata area."""
+
+    grid: ZoneGrid
+    band: int
+    window_bytes: int
+
+
+@dataclass
+class ChunkOut:
+    acc: np.ndarray  # classes: (zones, K + 1) with nodata last; sums: (zones, 3)
+    unknown: dict = field(default_factory=dict)  # raster value (or 'other') -> (zones,) m², first-seen order
+    windows: int = 0
+
+
+def plan_chunks(grid: ZoneGrid, chunking: Chunking) -> list[tuple[int, int]]:
+    """Row ranges (whole block rows) covering the rows any zone touches."""
+    info = grid.info
+    lo, hi = grid.index.row_span()
+    if hi <= lo:
+        return []
+    bh = max(1, info.block_height)
+    rows = max(bh, (max(1, chunking.chunk_pixels // max(1, info.width)) // bh) * bh)
+    start = (lo // bh) * bh
+    return [(r, min(hi, r + rows)) for r in range(start, hi, rows)]
+
+
+def _real_value(raw, info) -> object:
+    view = LUT_VIEWS.get(info.dtype)
+    if view is not None and view != info.dtype:
+        return int(np.array(raw, view).view(info.dtype))
+    return int(raw) if np.dtype(info.dtype).kind in "ui" else float(raw)
+
+
+def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Event | None = None,
+              tick: Callable[[], None] | None = None) -> ChunkOut | None:
+    """Accumulate rows ``row0 .. row1`` of the raster; None if cancelled. Runs on threads and Dask workers."""
+    from .zonal_kernels import LANES, accumulate_classes, accumulate_sum
+
+    g, ix, info = job.grid, job.grid.index, job.grid.info
+    is_class = isinstance(job, ClassJob)
+    lanes = np.zeros((ix.n_zones, LANES, job.n_classes + 2)) if is_class else None
+    acc = np.zeros((ix.n_zones, 3))
+    out = ChunkOut(acc=acc)
+    view = LUT_VIEWS.get(info.dtype) if is_class else None
+    nodata = float(info.nodata) if info.nodata is not None else 0.0
+    common = (ix.run_ptr, ix.run_c0, ix.run_c1, ix.run_zone, ix.part_ptr, ix.part_col, ix.part_zone, ix.part_frac)
+    buf = None
+    for r0, nr in strips(info, window_bytes=job.window_bytes, row_range=(row0, row1)):
+        if cancel is not None and cancel.is_set():
+            return None
+        if ix.run_ptr[r0 + nr] == ix.run_ptr[r0] and ix.part_ptr[r0 + nr] == ix.part_ptr[r0]:
+            continue  # no zone in these rows: not read at all
+        if buf is None or buf.shape[0] < nr:
+            buf = np.empty((nr, info.width), info.dtype)
+        with opened(info) as ds:  # closing drops this strip's blocks from GDAL's cache
+            data = read_strip(ds, info, job.band, r0, nr, out=buf[:nr])
+        area_a, area_b = g.area.coeffs(r0, nr)
+        if is_class:
+            lut, values = job.lut, None
+            if view is None:
+                data, lut, values = _compact(data, job)
+            elif data.dtype != np.dtype(view):
+                data = data.view(view)
+            accumulate_classes(data, r0, *common, lut, area_a, area_b, g.area.tile, lanes)
+            if lanes[:, :, job.probe].any():
+                lanes[:, :, job.probe] = 0.0
+                _unknown(data, r0, common, lut, area_a, area_b, job, out, values)
+        else:
+            if data.dtype not in (np.float32, np.float64):
+                data = data.astype(np.float64)
+            accumulate_sum(data, r0, *common, nodata, info.nodata is not None, area_a, area_b, g.area.tile, acc)
+        out.windows += 1
+        if tick is not None:
+            tick()
+    if is_class:
+        out.acc = lanes[:, :, : job.n_classes + 1].sum(axis=1)
+    return out
+
+
+def _unknown(data, r0, common, lut, area_a, area_b, job: ClassJob, out: ChunkOut, values) -> None:
+    """Resolve the probe bin of one strip value by value (only strips holding unknown codes get here)."""
+    from .zonal_kernels import MAX_UNKNOWN, accumulate_unknown
+
+    z = job.grid.n_zones
+    dyn = np.full(lut.size, -1, np.int32)
+    seen = np.zeros(MAX_UNKNOWN, np.int64)
+    state = np.zeros(1, np.int64)
+    res = np.zeros((z, 1 + MAX_UNKNOWN))
+    accumulate_unknown(data, r0, *common, lut, job.probe, area_a, area_b, job.grid.area.tile, res, dyn, seen, state)
+    for j in range(int(state[0])):
+        raw = seen[j]
+        key = values[raw] if values is not None else _real_value(raw, job.grid.info)
+        key = key.item() if isinstance(key, np.generic) else key
+        out.unknown[key] = out.unknown.get(key, np.zeros(z)) + res[:, 1 + j]
+    if res[:, 0].any():
+        out.unknown["other"] = out.unknown.get("other", np.zeros(z)) + res[:, 0]
+
+
+def _compact(data: np.ndarray, job: ClassJob):
+    """Rasters wider than 16 bits or float: values -> compact uint16 index with a strip LUT."""
+    from ..core.errors import InputError
+
+    values, inverse = np.unique(data, return_inverse=True)
+    if values.size > 65535:
+        raise InputError(f"the land-cover raster holds more than 65535 distinct values in rows near {data.shape}",
+                         path=job.grid.info.path, hint="is it really a class raster? use zonal_sum for continuous data")
+    known, bins = job.wide
+    lut = np.full(values.size, job.probe, np.int32)
+    pos = np.clip(np.searchsorted(known, values), 0, max(0, known.size - 1))
+    hit = (known[pos] == values) if known.size else np.zeros(values.size, bool)
+    lut[hit] = bins[pos[hit]]
+    nd = job.grid.info.nodata
+    if nd is not None:
+        lut[values == nd] = job.n_classes
+    if values.dtype.kind == "f":
+        lut[np.isnan(values)] = job.n_classes
+    return inverse.reshape(data.shape).astype(np.uint16), lut, values
+
+
+def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = None, client=None,
+            threads: int | None = None, text: str = "zonal") -> list[ChunkOut]:
+    """Run ``job`` on every chunk (threads, or Dask when ``client`` is given); results in chunk order.
+
+    Progress is reported per strip, cancel is checked every 0.1 s (workers stop at their next strip).
+    """
+    feedback = ensure(feedback)
+    if client is not None:
+        from .cluster import run_on_dask
+
+        return run_on_dask(client, job, chunks, feedback=feedback, text=text)
+    total = sum(len(strips(job.grid.info, window_bytes=job.window_bytes, row_range=c)) for c in chunks) or 1
+    done = [0]
+    lock = threading.Lock()
+    cancel = threading.Event()
+
+    def tick():
+        with lock:
+            done[0] += 1
+
+    workers = max(1, min(threads or os.cpu_count() or 1, len(chunks) or 1))
+    results: list[ChunkOut | None] = [None] * len(chunks)
+    if workers == 1:  # no thread hop: progress and cancel between strips, in this thread
+        def tick_here():
+            tick()
+            feedback.progress(done[0] / total, text)
+            if feedback.is_cancelled():
+                cancel.set()
+        for i, (r0, r1) in enumerate(chunks):
+            results[i] = run_chunk(job, r0, r1, cancel, tick_here)
+            feedback.check()
+        return results  # type: ignore[return-value]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sinkmap-zonal") as pool:
+        futures = {pool.submit(run_chunk, job, r0, r1, cancel, tick): i for i, (r0, r1) in enumerate(chunks)}
+        pending = set(futures)
+        try:
+            while pending:
+                finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    results[futures[fut]] = fut.result()
+                feedback.progress(done[0] / total, text)
+                feedback.check()
+        except BaseException:
+            cancel.set()
+            for fut in pending:
+                fut.cancel()
+            raise
+    if any(r is None for r in results):  # pragma: no cover - cancelled between checks
+        raise Cancelled()
+    return results  # type: ignore[return-value]

@@ -1,0 +1,171 @@
+"""Reading rasters window by window (rasterio), with errors a user can act on.
+
+* :func:`open_raster` checks a raster once and returns a :class:`RasterInfo` (grid, CRS, nodata, blocks).
+* :func:`strips` plans the reading: strips of whole block rows, sized by a memory budget, so memory is
+  bounded by the window and never by the raster.
+* :func:`read_strip` reads one strip; a corrupt or truncated file becomes an :class:`InputError`.
+
+GDAL's block cache holds decoded blocks until the dataset is closed: readers open the file per chunk of
+strips (see ``sinkmap.analysis.zonal``) so the cache never grows beyond a chunk.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ..core.errors import CRSError, InputError
+
+__all__ = ["RasterInfo", "open_raster", "strips", "read_strip", "opened"]
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What the zonal engine needs to know about a raster (picklable, no open handle)."""
+
+    path: str
+    width: int
+    height: int
+    count: int
+    dtype: str
+    crs_wkt: str
+    transform: tuple  # affine coefficients a, b, c, d, e, f
+    nodata: float | None
+    block_height: int
+    block_width: int
+    is_geographic: bool
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        a, _, c, _, e, f = self.transform
+        xs = (c, c + a * self.width)
+        ys = (f, f + e * self.height)
+        return min(xs), min(ys), max(xs), max(ys)
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+    @property
+    def itemsize(self) -> int:
+        return np.dtype(self.dtype).itemsize
+
+    def affine(self):
+        from affine import Affine
+
+        return Affine(*self.transform)
+
+
+def _rio():
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    return rasterio, RasterioIOError
+
+
+def open_raster(path: str | Path, *, band: int = 1) -> RasterInfo:
+    """Check that ``path`` is a readable, georeferenced raster and describe its grid.
+
+    Raises :class:`InputError` for a missing, unreadable or corrupt file or a bad band, and
+    :class:`CRSError` when the raster has no CRS (the engine reprojects zones to the raster's CRS,
+    so it must know it).
+    """
+    rasterio, RasterioIOError = _rio()
+    path = Path(path)
+    if not path.exists():
+        raise InputError("raster file not found", path=path, hint="check the path")
+    try:
+        with rasterio.open(path) as ds:
+            if not 1 <= band <= ds.count:
+                raise InputError(f"band {band} does not exist (the raster has {ds.count})", path=path,
+                                 hint=f"use a band between 1 and {ds.count}")
+            if ds.crs is None:
+                raise CRSError(
+                    "the raster has no coordinate reference system", path=path,
+                    hint="assign one, e.g. 'gdal_edit.py -a_srs EPSG:4490 FILE' (CGCS2000 lon/lat) or the "
+                         "projected CRS it was made in; sinkmap never guesses a raster's CRS")
+            t = ds.transform
+            if t.b != 0 or t.d != 0:
+                raise InputError("the raster grid is rotated (its geotransform has rotation terms)", path=path,
+                                 hint="warp it to a north-up grid first, e.g. gdalwarp -r near IN OUT")
+            if ds.width == 0 or ds.height == 0:
+                raise InputError("the raster is empty (0 pixels)", path=path)
+            bh, bw = ds.block_shapes[band - 1]
+            return RasterInfo(
+                path=str(path), width=ds.width, height=ds.height, count=ds.count, dtype=ds.dtypes[band - 1],
+                crs_wkt=ds.crs.to_wkt(), transform=tuple(t)[:6], nodata=ds.nodatavals[band - 1],
+                block_height=int(bh), block_width=int(bw), is_geographic=bool(ds.crs.is_geographic),
+            )
+    except (InputError, CRSError):
+        raise
+    except RasterioIOError as exc:
+        raise InputError(f"not a readable raster ({_short(exc)})", path=path,
+                         hint="check that it is a complete GeoTIFF (or another GDAL raster); "
+                              "re-export or re-download it if it was truncated") from None
+
+
+def strips(info: RasterInfo, *, window_bytes: int, row_range: tuple[int, int] | None = None
+           ) -> list[tuple[int, int]]:
+    """Windows as (row0, nrows): whole block rows, as many as fit in ``window_bytes`` (at least one)."""
+    lo, hi = row_range or (0, info.height)
+    bh = max(1, info.block_height)
+    row_bytes = info.width * info.itemsize
+    blocks = max(1, int(window_bytes // max(1, row_bytes * bh)))
+    step = blocks * bh
+    out = []
+    r = lo
+    while r < hi:
+        nxt = min(hi, (r // bh) * bh + step)  # stay on block-row boundaries
+        if nxt <= r:
+            nxt = min(hi, r + step)
+        out.append((r, nxt - r))
+        r = nxt
+    return out
+
+
+@contextmanager
+def opened(info: RasterInfo) -> Iterator[object]:
+    """An open rasterio dataset for ``info`` (errors as :class:`InputError`)."""
+    rasterio, RasterioIOError = _rio()
+    try:
+        ds = rasterio.open(info.path)
+    except RasterioIOError as exc:
+        raise InputError(f"cannot open the raster ({_short(exc)})", path=info.path,
+                         hint="check that the file still exists and is readable") from None
+    try:
+        yield ds
+    finally:
+        ds.close()
+
+
+def read_strip(ds, info: RasterInfo, band: int, row0: int, nrows: int, out: np.ndarray | None = None
+               ) -> np.ndarray:
+    """Read rows ``row0 .. row0+nrows`` of ``band`` (all columns); a corrupt block is an InputError."""
+    from rasterio.windows import Window
+
+    rasterio, RasterioIOError = _rio()
+    try:
+        return ds.read(band, window=Window(0, row0, info.width, nrows), out=out)
+    except (RasterioIOError, rasterio.errors.RasterioError) as exc:
+        raise InputError(
+            f"the raster is corrupt or truncated near rows {row0}–{row0 + nrows - 1} ({_short(exc)})",
+            path=info.path, hint="re-export or re-download the file; gdalinfo -checksum FILE finds bad blocks",
+        ) from None
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+def pixel_size_m(info: RasterInfo) -> float:
+    """Approximate pixel size in metres (for densifying and messages only, never for areas)."""
+    a = abs(info.transform[0])
+    if not info.is_geographic:
+        return a
+    return a * 111_320.0 * math.cos(math.radians(0.5 * (info.bounds[1] + info.bounds[3])))
