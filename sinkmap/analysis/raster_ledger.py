@@ -45,7 +45,7 @@ _ROLLUP_MIN_COVER = 0.99  # children must cover this share of the parent to be s
 
 @dataclass
 class RasterLedgerOptions:
-    include_special_shrub: bool = False  # 灌木林地 counts as forest (国家特别规定灌木林地)
+    include_special_shrub: bool = True  # 灌木林地 counts as forest (国家特别规定灌木林地), as the vector ledger
     wetland_includes_water: bool = True  # rivers, lakes, reservoirs are wetland (broad definition)
     band: int = 1
     stock_band: int = 1
@@ -109,11 +109,14 @@ def _protected_zones(z, direct: list[int], protected):
     import geopandas as gpd
     import shapely
 
-    prot = protected.to_crs(STORAGE_CRS).geometry.make_valid().values
-    union = shapely.union_all(np.asarray(prot))
+    if protected.crs is None:
+        raise InputError("the protected-area layer has no CRS", layer="protected",
+                         hint="set its CRS (EPSG:4490 for CGCS2000 lon/lat)")
+    prot = protected.to_crs(z.crs).geometry.make_valid().values
+    union = shapely.union_all(np.asarray(prot))  # dissolved: overlapping protected areas count once
     geoms = shapely.intersection(np.asarray(z.geometry.values[direct]), union)
     return gpd.GeoDataFrame({"name": [f"{z.at[i, 'name']} ∩ protected" for i in direct]}, geometry=geoms,
-                            crs=STORAGE_CRS)
+                            crs=z.crs)
 
 
 def raster_ledger(zones, *, landcover: str | Path | None = None, scheme: str = "sandiao",
@@ -152,7 +155,6 @@ def raster_ledger(zones, *, landcover: str | Path | None = None, scheme: str = "
 
             targets = pd.concat([leaves[["name", "geometry"]], _protected_zones(z, direct, options.protected)],
                                 ignore_index=True)
-            targets = targets.set_crs(STORAGE_CRS, allow_override=True) if targets.crs is None else targets
         zonal = zonal_class_areas(landcover, targets, sch, band=options.band, client=client, chunking=options.chunking,
                                   feedback=SubFeedback(feedback, *span_lc))
         _fill_landcover(rows, direct, zonal, sch, options, basis)

@@ -158,7 +158,11 @@ def read_strip(ds, info: RasterInfo, band: int, row0: int, nrows: int, out: np.n
         ) from None
 
 
-def _short(exc: Exception) -> str:
+def _short(exc: BaseException) -> str:
+    """The first line of GDAL's message (rasterio often puts the useful part in the chained cause)."""
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and "previous exception" in str(exc):
+        exc = cause
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text if len(text) < 300 else text[:297] + "..."
 
