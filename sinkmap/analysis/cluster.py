@@ -56,14 +56,14 @@ def connect(*, workers: int | None = None, scheduler: str | None = None, timeout
 def run_on_dask(client, job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = None,
                 text: str = "zonal") -> list:
     """Run :func:`sinkmap.analysis.zonal_run.run_chunk` for every chunk on ``client``; results in chunk order."""
-    from .zonal_run import run_chunk
+    from .zonal_run import run_chunk_capped
 
     distributed = _distributed()
     feedback = ensure(feedback)
     if not chunks:
         return []
     shared = client.scatter(job, broadcast=True, hash=False)
-    futures = [client.submit(run_chunk, shared, r0, r1, pure=False) for r0, r1 in chunks]
+    futures = [client.submit(run_chunk_capped, shared, r0, r1, pure=False) for r0, r1 in chunks]
     try:
         done = 0
         for _ in distributed.as_completed(futures):

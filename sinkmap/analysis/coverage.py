@@ -310,6 +310,18 @@ def _walk(rows, cols, area, cover, order, width, zone, run_row, run_c0, run_c1, 
 
 
 @numba.njit(cache=True, nogil=True)
+def _bound(x, y, ring_lo, ring_hi, offsets):
+    """An upper bound of the records :func:`_edge_records` makes for rings ring_lo..ring_hi."""
+    n = 0
+    for ring in range(ring_lo, ring_hi):
+        for i in range(offsets[ring], offsets[ring + 1] - 1):
+            dr = abs(y[i + 1] - y[i])
+            if dr > 0.0:
+                n += 2 * int(dr) + int(abs(x[i + 1] - x[i])) + 6
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
 def _cover_all(x, y, ring_off, zone_off, height, width):
     """Runs and partial cells of every zone (zone order), unsorted across zones."""
     run_row = np.empty(1024, np.int32)
@@ -320,6 +332,10 @@ def _cover_all(x, y, ring_off, zone_off, height, width):
     part_col = np.empty(1024, np.int32)
     part_zone = np.empty(1024, np.int32)
     part_frac = np.empty(1024, np.float64)
+    rows = np.empty(1024, np.int32)
+    cols = np.empty(1024, np.int32)
+    area = np.empty(1024, np.float64)
+    cover = np.empty(1024, np.float64)
     nr = 0
     npart = 0
     dummy_i = np.zeros(0, np.int32)
@@ -327,16 +343,20 @@ def _cover_all(x, y, ring_off, zone_off, height, width):
     for z in range(zone_off.size - 1):
         lo = zone_off[z]
         hi = zone_off[z + 1]
-        n = _edge_records(x, y, lo, hi, ring_off, height, width, dummy_i, dummy_i, dummy_f, dummy_f, False)
+        cap = _bound(x, y, lo, hi, ring_off)
+        if cap == 0:
+            continue
+        if cap > rows.size:
+            rows = np.empty(cap, np.int32)
+            cols = np.empty(cap, np.int32)
+            area = np.empty(cap, np.float64)
+            cover = np.empty(cap, np.float64)
+        n = _edge_records(x, y, lo, hi, ring_off, height, width, rows, cols, area, cover, True)
         if n == 0:
             continue
-        rows = np.empty(n, np.int32)
-        cols = np.empty(n, np.int32)
-        area = np.empty(n, np.float64)
-        cover = np.empty(n, np.float64)
-        _edge_records(x, y, lo, hi, ring_off, height, width, rows, cols, area, cover, True)
-        order = _sort_records(rows, cols)
-        nr1, np1 = _walk(rows, cols, area, cover, order, width, z, dummy_i, dummy_i, dummy_i, dummy_i, dummy_i,
+        r_, c_, a_, v_ = rows[:n], cols[:n], area[:n], cover[:n]
+        order = _sort_records(r_, c_)
+        nr1, np1 = _walk(r_, c_, a_, v_, order, width, z, dummy_i, dummy_i, dummy_i, dummy_i, dummy_i,
                          dummy_i, dummy_i, dummy_f, nr, npart, False)
         run_row = _grow(run_row, nr1)
         run_c0 = _grow(run_c0, nr1)
@@ -346,25 +366,30 @@ def _cover_all(x, y, ring_off, zone_off, height, width):
         part_col = _grow(part_col, np1)
         part_zone = _grow(part_zone, np1)
         part_frac = _grow(part_frac, np1)
-        nr, npart = _walk(rows, cols, area, cover, order, width, z, run_row, run_c0, run_c1, run_zone, part_row,
+        nr, npart = _walk(r_, c_, a_, v_, order, width, z, run_row, run_c0, run_c1, run_zone, part_row,
                           part_col, part_zone, part_frac, nr, npart, True)
     return run_row, run_c0, run_c1, run_zone, part_row, part_col, part_zone, part_frac, nr, npart
 
 
 @numba.njit(cache=True, nogil=True)
-def _csr(rows, n, height):
-    """Stable counting sort of the first n entries by row: (row pointers, order)."""
+def _csr(rows, n, height, a, b, c):
+    """Stable counting sort of the first n entries by row: row pointers and a, b, c in that order."""
     ptr = np.zeros(height + 1, np.int64)
     for i in range(n):
         ptr[rows[i] + 1] += 1
     for r in range(height):
         ptr[r + 1] += ptr[r]
     pos = ptr[:-1].copy()
-    order = np.empty(n, np.int64)
+    oa = np.empty(n, a.dtype)
+    ob = np.empty(n, b.dtype)
+    oc = np.empty(n, c.dtype)
     for i in range(n):
-        order[pos[rows[i]]] = i
-        pos[rows[i]] += 1
-    return ptr, order
+        k = pos[rows[i]]
+        oa[k] = a[i]
+        ob[k] = b[i]
+        oc[k] = c[i]
+        pos[rows[i]] = k + 1
+    return ptr, oa, ob, oc
 
 
 # -- public ------------------------------------------------------------------------------------------
@@ -373,11 +398,10 @@ def cover_index(geoms, transform, height: int, width: int) -> CoverIndex:
     """Exact coverage of every (multi)polygon in ``geoms`` (in the grid's CRS) on a height × width grid."""
     x, y, ring_off, zone_off = pixel_rings(geoms, transform)
     rr, rc0, rc1, rz, pr, pc, pz, pf, nr, npart = _cover_all(x, y, ring_off, zone_off, height, width)
-    run_ptr, ro = _csr(rr, nr, height)
-    part_ptr, po = _csr(pr, npart, height)
-    return CoverIndex(height=height, width=width, n_zones=len(zone_off) - 1, run_ptr=run_ptr,
-                      run_c0=rc0[ro], run_c1=rc1[ro], run_zone=rz[ro], part_ptr=part_ptr, part_col=pc[po],
-                      part_zone=pz[po], part_frac=pf[po])
+    run_ptr, c0, c1, rzone = _csr(rr, nr, height, rc0, rc1, rz)
+    part_ptr, pcol, pzone, pfrac = _csr(pr, npart, height, pc, pz, pf)
+    return CoverIndex(height=height, width=width, n_zones=len(zone_off) - 1, run_ptr=run_ptr, run_c0=c0, run_c1=c1,
+                      run_zone=rzone, part_ptr=part_ptr, part_col=pcol, part_zone=pzone, part_frac=pfrac)
 
 
 def zone_cover(geom, transform, height: int, width: int) -> ZoneCover:

@@ -16,6 +16,7 @@ Memory per worker is one strip (``Chunking.window_bytes``) plus GDAL's blocks of
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -24,10 +25,10 @@ import numpy as np
 from ..core.crs import M2_PER_HA
 from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback, ensure
-from ..io.rasters import RasterInfo, open_raster
+from ..io.rasters import RasterInfo, block_cache, open_raster
 from ..io.schemes import Scheme, load_scheme
 from .zonal_grid import ZoneGrid, prepare_zones
-from .zonal_run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, SumJob, execute, plan_chunks
+from .zonal_run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, Prefetcher, SumJob, execute, plan_chunks
 
 __all__ = ["Chunking", "ZonalResult", "ZonalSumResult", "zonal_class_areas", "zonal_sum", "prepare_grid"]
 
@@ -124,6 +125,26 @@ def prepare_grid(raster_path, zones, *, band: int = 1, feedback: Feedback | None
     return prepare_zones(info, zones, feedback)
 
 
+def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, feedback: Feedback, text: str):
+    """Rasterise the zones (reading the first strips meanwhile, locally) and run the job's chunks."""
+    prefetch = None
+    workers = chunking.threads or os.cpu_count() or 1
+    with block_cache((workers + 2) * chunking.window_bytes):
+        if grid is None:
+            info = open_raster(raster_path, band=band)
+            if client is None and chunking.prefetch_bytes > 0 and workers > 1:
+                prefetch = Prefetcher(info, band, chunking, chunking.prefetch_bytes).start()
+            try:
+                grid = prepare_zones(info, zones, SubFeedback(feedback, 0.0, 0.05))
+            finally:
+                if prefetch is not None:
+                    prefetch.stop()
+        job = job_of(grid)
+        outs = execute(job, plan_chunks(grid, chunking), feedback=feedback, client=client, threads=chunking.threads,
+                       text=text, prefetched=prefetch)
+    return grid, job, outs
+
+
 def zonal_class_areas(raster_path, zones, scheme: str | Scheme, *, band: int = 1, feedback: Feedback | None = None,
                       chunking: Chunking | None = None, client=None, grid: ZoneGrid | None = None) -> ZonalResult:
     """Area (ha) of every class of ``scheme`` in every zone of ``zones`` (a polygon GeoDataFrame).
@@ -136,17 +157,18 @@ def zonal_class_areas(raster_path, zones, scheme: str | Scheme, *, band: int = 1
     chunking = chunking or Chunking()
     scheme = load_scheme(scheme) if isinstance(scheme, str) else scheme
     t0 = time.perf_counter()
-    grid = grid or prepare_grid(raster_path, zones, band=band, feedback=SubFeedback(feedback, 0.0, 0.05))
-    info = grid.info
-    if info.dtype.startswith("complex"):
-        raise InputError(f"a land-cover raster cannot be {info.dtype}", path=info.path,
-                         hint="use an integer raster of class codes")
-    lut, wide = _class_lut(info, scheme)
-    job = ClassJob(grid=grid, band=band, lut=lut, n_classes=len(scheme.classes), window_bytes=chunking.window_bytes,
-                   wide=wide)
-    outs = execute(job, plan_chunks(grid, chunking), feedback=feedback, client=client, threads=chunking.threads,
-                   text="land cover by zone 分区统计")
-    return _combine_classes(outs, job, grid, scheme, info, feedback, time.perf_counter() - t0)
+
+    def job_of(g: ZoneGrid) -> ClassJob:
+        if g.info.dtype.startswith("complex"):
+            raise InputError(f"a land-cover raster cannot be {g.info.dtype}", path=g.info.path,
+                             hint="use an integer raster of class codes")
+        lut, wide = _class_lut(g.info, scheme)
+        return ClassJob(grid=g, band=band, lut=lut, n_classes=len(scheme.classes),
+                        window_bytes=chunking.window_bytes, wide=wide)
+
+    grid, job, outs = _run(job_of, raster_path, zones, band, grid, chunking, client, feedback,
+                           "land cover by zone 分区统计")
+    return _combine_classes(outs, job, grid, scheme, grid.info, feedback, time.perf_counter() - t0)
 
 
 def _combine_classes(outs: list[ChunkOut], job: ClassJob, grid: ZoneGrid, scheme: Scheme, info: RasterInfo,
@@ -209,10 +231,8 @@ def zonal_sum(raster_path, zones, *, band: int = 1, feedback: Feedback | None = 
     """
     feedback = ensure(feedback)
     chunking = chunking or Chunking()
-    grid = grid or prepare_grid(raster_path, zones, band=band, feedback=SubFeedback(feedback, 0.0, 0.05))
-    job = SumJob(grid=grid, band=band, window_bytes=chunking.window_bytes)
-    outs = execute(job, plan_chunks(grid, chunking), feedback=feedback, client=client, threads=chunking.threads,
-                   text="zonal sum 分区求和")
+    grid, job, outs = _run(lambda g: SumJob(grid=g, band=band, window_bytes=chunking.window_bytes), raster_path,
+                           zones, band, grid, chunking, client, feedback, "zonal sum 分区求和")
     acc = np.zeros((grid.n_zones, 3))
     for out in outs:
         acc += out.acc

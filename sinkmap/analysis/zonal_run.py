@@ -20,10 +20,13 @@ import numpy as np
 
 from ..core.errors import Cancelled
 from ..core.feedback import Feedback, ensure
-from ..io.rasters import opened, read_strip, strips
+from contextlib import ExitStack
+
+from ..io.rasters import block_cache, opened, read_strip, strips
 from .zonal_grid import ZoneGrid
 
-__all__ = ["Chunking", "ClassJob", "SumJob", "ChunkOut", "plan_chunks", "run_chunk", "execute", "LUT_VIEWS"]
+__all__ = ["Chunking", "ClassJob", "SumJob", "ChunkOut", "Prefetcher", "plan_chunks", "run_chunk", "execute",
+           "LUT_VIEWS"]
 
 #: integer class rasters read through a lookup table on their unsigned view
 LUT_VIEWS = {"uint8": "uint8", "int8": "uint8", "uint16": "uint16", "int16": "uint16"}
@@ -36,6 +39,7 @@ class Chunking:
     window_bytes: int = 16 * 2**20  # one read strip (memory per worker)
     chunk_pixels: int = 2**23  # about this many pixels per chunk (unit of work and of combination)
     threads: int | None = None  # local threads (default: all CPUs)
+    prefetch_bytes: int = 256 * 2**20  # strips read ahead while the zones are rasterised (local runs; 0: off)
 
 
 @dataclass
@@ -70,16 +74,71 @@ class ChunkOut:
     windows: int = 0
 
 
+def _chunk_rows(info, chunking: Chunking) -> int:
+    bh = max(1, info.block_height)
+    return max(bh, (max(1, chunking.chunk_pixels // max(1, info.width)) // bh) * bh)
+
+
 def plan_chunks(grid: ZoneGrid, chunking: Chunking) -> list[tuple[int, int]]:
-    """Row ranges (whole block rows) covering the rows any zone touches."""
+    """Row ranges covering the rows any zone touches: the raster's fixed chunk grid (multiples of whole
+    block rows counted from row 0), clipped to those rows' block rows."""
     info = grid.info
     lo, hi = grid.index.row_span()
     if hi <= lo:
         return []
     bh = max(1, info.block_height)
-    rows = max(bh, (max(1, chunking.chunk_pixels // max(1, info.width)) // bh) * bh)
-    start = (lo // bh) * bh
-    return [(r, min(hi, r + rows)) for r in range(start, hi, rows)]
+    rows = _chunk_rows(info, chunking)
+    lo = (lo // bh) * bh
+    hi = min(info.height, -(-hi // bh) * bh)
+    return [(max(lo, r), min(hi, r + rows)) for r in range((lo // rows) * rows, hi, rows)]
+
+
+class Prefetcher:
+    """Reads strips, in chunk order, while the zones are being rasterised (I/O overlaps that work).
+
+    Holds at most ``budget`` bytes; stops for good when :meth:`stop` is called (the engine starts), after
+    which readers take what was fetched (:meth:`take`) and read the rest themselves.
+    """
+
+    def __init__(self, info, band: int, chunking: Chunking, budget: int) -> None:
+        self.info, self.band, self.budget = info, band, budget
+        rows = _chunk_rows(info, chunking)
+        self.plan = [s for r in range(0, info.height, rows)
+                     for s in strips(info, window_bytes=chunking.window_bytes, row_range=(r, min(info.height, r + rows)))]
+        self.data: dict[tuple[int, int], np.ndarray] = {}
+        self.held = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="sinkmap-prefetch", daemon=True)
+
+    def start(self) -> "Prefetcher":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            with opened(self.info) as ds:
+                for r0, nr in self.plan:
+                    size = nr * self.info.width * self.info.itemsize
+                    if self._stop.is_set() or self.held + size > self.budget:
+                        return
+                    arr = read_strip(ds, self.info, self.band, r0, nr)
+                    with self._lock:
+                        self.data[(r0, nr)] = arr
+                        self.held += size
+        except Exception:  # the engine's own read will raise the same error with its message
+            return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def take(self, r0: int, nr: int) -> np.ndarray | None:
+        with self._lock:
+            arr = self.data.pop((r0, nr), None)
+            if arr is not None:
+                self.held -= arr.nbytes
+            return arr
 
 
 def _real_value(raw, info) -> object:
@@ -90,9 +149,9 @@ def _real_value(raw, info) -> object:
 
 
 def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Event | None = None,
-              tick: Callable[[], None] | None = None) -> ChunkOut | None:
+              tick: Callable[[], None] | None = None, prefetched: Prefetcher | None = None) -> ChunkOut | None:
     """Accumulate rows ``row0 .. row1`` of the raster; None if cancelled. Runs on threads and Dask workers."""
-    from .zonal_kernels import LANES, accumulate_classes, accumulate_sum
+    from .zonal_kernels import LANES
 
     g, ix, info = job.grid, job.grid.index, job.grid.info
     is_class = isinstance(job, ClassJob)
@@ -103,36 +162,55 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
     nodata = float(info.nodata) if info.nodata is not None else 0.0
     common = (ix.run_ptr, ix.run_c0, ix.run_c1, ix.run_zone, ix.part_ptr, ix.part_col, ix.part_zone, ix.part_frac)
     buf = None
-    for r0, nr in strips(info, window_bytes=job.window_bytes, row_range=(row0, row1)):
-        if cancel is not None and cancel.is_set():
-            return None
-        if ix.run_ptr[r0 + nr] == ix.run_ptr[r0] and ix.part_ptr[r0 + nr] == ix.part_ptr[r0]:
-            continue  # no zone in these rows: not read at all
-        if buf is None or buf.shape[0] < nr:
-            buf = np.empty((nr, info.width), info.dtype)
-        with opened(info) as ds:  # closing drops this strip's blocks from GDAL's cache
-            data = read_strip(ds, info, job.band, r0, nr, out=buf[:nr])
-        area_a, area_b = g.area.coeffs(r0, nr)
-        if is_class:
-            lut, values = job.lut, None
-            if view is None:
-                data, lut, values = _compact(data, job)
-            elif data.dtype != np.dtype(view):
-                data = data.view(view)
-            accumulate_classes(data, r0, *common, lut, area_a, area_b, g.area.tile, lanes)
-            if lanes[:, :, job.probe].any():
-                lanes[:, :, job.probe] = 0.0
-                _unknown(data, r0, common, lut, area_a, area_b, job, out, values)
-        else:
-            if data.dtype not in (np.float32, np.float64):
-                data = data.astype(np.float64)
-            accumulate_sum(data, r0, *common, nodata, info.nodata is not None, area_a, area_b, g.area.tile, acc)
-        out.windows += 1
-        if tick is not None:
-            tick()
+    with ExitStack() as stack:
+        ds = None
+        for r0, nr in strips(info, window_bytes=job.window_bytes, row_range=(row0, row1)):
+            if cancel is not None and cancel.is_set():
+                return None
+            if ix.run_ptr[r0 + nr] == ix.run_ptr[r0] and ix.part_ptr[r0 + nr] == ix.part_ptr[r0]:
+                continue  # no zone in these rows: not read at all
+            data = prefetched.take(r0, nr) if prefetched is not None else None
+            if data is None:
+                if buf is None or buf.shape[0] < nr:
+                    buf = np.empty((nr, info.width), info.dtype)
+                if ds is None:
+                    ds = stack.enter_context(opened(info))
+                data = read_strip(ds, info, job.band, r0, nr, out=buf[:nr])
+            _strip(job, data, r0, nr, common, lanes, acc, out, view, nodata)
+            out.windows += 1
+            if tick is not None:
+                tick()
     if is_class:
         out.acc = lanes[:, :, : job.n_classes + 1].sum(axis=1)
     return out
+
+
+def _strip(job, data, r0, nr, common, lanes, acc, out: ChunkOut, view, nodata) -> None:
+    """Run the kernel(s) on one strip."""
+    from .zonal_kernels import accumulate_classes, accumulate_sum
+
+    g, info = job.grid, job.grid.info
+    area_a, area_b = g.area.coeffs(r0, nr)
+    if isinstance(job, ClassJob):
+        lut, values = job.lut, None
+        if view is None:
+            data, lut, values = _compact(data, job)
+        elif data.dtype != np.dtype(view):
+            data = data.view(view)
+        accumulate_classes(data, r0, *common, lut, area_a, area_b, g.area.tile, lanes)
+        if lanes[:, :, job.probe].any():
+            lanes[:, :, job.probe] = 0.0
+            _unknown(data, r0, common, lut, area_a, area_b, job, out, values)
+    else:
+        if data.dtype not in (np.float32, np.float64):
+            data = data.astype(np.float64)
+        accumulate_sum(data, r0, *common, nodata, info.nodata is not None, area_a, area_b, g.area.tile, acc)
+
+
+def run_chunk_capped(job, row0: int, row1: int) -> ChunkOut | None:
+    """:func:`run_chunk` with GDAL's block cache capped (for Dask workers, one task at a time)."""
+    with block_cache(4 * job.window_bytes):
+        return run_chunk(job, row0, row1)
 
 
 def _unknown(data, r0, common, lut, area_a, area_b, job: ClassJob, out: ChunkOut, values) -> None:
@@ -176,7 +254,7 @@ def _compact(data: np.ndarray, job: ClassJob):
 
 
 def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = None, client=None,
-            threads: int | None = None, text: str = "zonal") -> list[ChunkOut]:
+            threads: int | None = None, text: str = "zonal", prefetched: Prefetcher | None = None) -> list[ChunkOut]:
     """Run ``job`` on every chunk (threads, or Dask when ``client`` is given); results in chunk order.
 
     Progress is reported per strip, cancel is checked every 0.1 s (workers stop at their next strip).
@@ -196,6 +274,12 @@ def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = N
             done[0] += 1
 
     workers = max(1, min(threads or os.cpu_count() or 1, len(chunks) or 1))
+    with block_cache((workers + 2) * job.window_bytes):
+        return _execute_local(job, chunks, feedback, workers, total, done, tick, cancel, text, prefetched)
+
+
+def _execute_local(job, chunks, feedback: Feedback, workers: int, total: int, done: list, tick, cancel,
+                   text: str, prefetched) -> list[ChunkOut]:
     results: list[ChunkOut | None] = [None] * len(chunks)
     if workers == 1:  # no thread hop: progress and cancel between strips, in this thread
         def tick_here():
@@ -204,11 +288,12 @@ def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = N
             if feedback.is_cancelled():
                 cancel.set()
         for i, (r0, r1) in enumerate(chunks):
-            results[i] = run_chunk(job, r0, r1, cancel, tick_here)
+            results[i] = run_chunk(job, r0, r1, cancel, tick_here, prefetched)
             feedback.check()
         return results  # type: ignore[return-value]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sinkmap-zonal") as pool:
-        futures = {pool.submit(run_chunk, job, r0, r1, cancel, tick): i for i, (r0, r1) in enumerate(chunks)}
+        futures = {pool.submit(run_chunk, job, r0, r1, cancel, tick, prefetched): i
+                   for i, (r0, r1) in enumerate(chunks)}
         pending = set(futures)
         try:
             while pending:

@@ -5,8 +5,9 @@
   bounded by the window and never by the raster.
 * :func:`read_strip` reads one strip; a corrupt or truncated file becomes an :class:`InputError`.
 
-GDAL's block cache holds decoded blocks until the dataset is closed: readers open the file per chunk of
-strips (see ``sinkmap.analysis.zonal``) so the cache never grows beyond a chunk.
+GDAL's block cache keeps decoded blocks (up to 5 % of RAM by default) long after a streaming reader has
+used them; :func:`block_cache` caps it while the engine streams, which keeps memory per strip and is also
+faster (no growth of a gigabyte cache).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 from ..core.errors import CRSError, InputError
 
-__all__ = ["RasterInfo", "open_raster", "strips", "read_strip", "opened"]
+__all__ = ["RasterInfo", "open_raster", "strips", "read_strip", "opened", "block_cache"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,14 @@ def strips(info: RasterInfo, *, window_bytes: int, row_range: tuple[int, int] | 
         out.append((r, nxt - r))
         r = nxt
     return out
+
+
+@contextmanager
+def block_cache(max_bytes: int) -> Iterator[None]:
+    """Cap GDAL's block cache (process-wide, restored on exit) while strips are streamed."""
+    rasterio, _ = _rio()
+    with rasterio.Env(GDAL_CACHEMAX=int(max(8 * 2**20, max_bytes))):
+        yield
 
 
 @contextmanager
