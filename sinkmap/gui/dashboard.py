@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.indicators import INDICATORS, Comparator, Target
+from .calls import ledger_json
 from .canvas.colors import STATUS_COLORS
 from .chart import IndicatorChart
 from .i18n import tr
@@ -64,6 +65,7 @@ class LedgerDashboard(QWidget):
         super().__init__(parent)
         self.tasks = tasks
         self.report: dict | None = None
+        self.use_process = True  # the ledger holds the GIL for long stretches: keep it off the GUI's
         self.make_request: Callable[[str, int], object] | None = None
         self._task = None
         self.city = QComboBox(self)
@@ -145,16 +147,15 @@ class LedgerDashboard(QWidget):
     # -- computing --------------------------------------------------------------------------------
     def compute(self):
         """Start the ledger job in the background (cancelling a running one)."""
-        from ..jobs.ledger import LedgerRequest, run_ledger
+        from ..jobs.ledger import LedgerRequest
 
         if self._task is not None and not self._task.done:
             self._task.cancel()
         city, year = self.city_year()
         request = self.make_request(city, year) if self.make_request else LedgerRequest(year=year, city=city)
         self.state.setText(tr("正在计算 {0} {1} 年台账…").format(city, year))
-        self._task = self.tasks.submit(tr("台账计算：{0} {1}").format(city, year),
-                                       lambda feedback: run_ledger(request, feedback).to_json(),
-                                       on_done=self.set_report, on_error=self._failed,
+        self._task = self.tasks.submit(tr("台账计算：{0} {1}").format(city, year), ledger_json, request,
+                                       process=self.use_process, on_done=self.set_report, on_error=self._failed,
                                        on_cancel=lambda: self.state.setText(tr("已取消")))
         return self._task
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
             self.add_layer_file(p)
 
     def _layer_loaded(self, lid: str) -> None:
+        gc.freeze()  # keep the new layer's objects out of full GC walks (see app.calm_gc)
         data = self.registry.data.get(lid)
         if lid in self._auto_style and isinstance(data, VectorData):
             self._auto_style.discard(lid)
@@ -200,6 +202,7 @@ class MainWindow(QMainWindow):
             self.task_panel.add_message(tr("图层“{0}”无法加载：{1}").format(name, message), "error")
 
     def _layer_removed(self, lid: str) -> None:
+        gc.unfreeze()  # let the collector reclaim the removed layer's cycles
         for i in range(self.tables.count()):
             if getattr(self.tables.widget(i), "layer_id", None) == lid:
                 self._close_table(i)
@@ -338,7 +341,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         QSettings().setValue("ui/geometry", self.saveGeometry())
-        self.tasks.cancel_all()
+        self.tasks.shutdown()
         self.canvas.scheduler.shutdown()
         project_file.clear_autosave(self.registry.project)
         super().closeEvent(event)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import TimeoutError
 from collections.abc import Callable
 from typing import Any
 
@@ -60,6 +61,48 @@ def readable_error(exc: BaseException) -> str:
     return tr("内部错误：{0}（详情已写入日志）").format(f"{type(exc).__name__}: {text}")
 
 
+class _ChildFailed(SinkmapError):
+    pass
+
+
+def _run_in_process(t: "Task"):
+    """Run ``t.fn`` in the worker-process pool; relay cancel; map the outcome to a result or an error."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .procworker import pool
+
+    p = pool()
+    try:
+        slot, fut = p.submit(t.fn, t.args, t.kwargs, t.feedback)
+    except (RuntimeError, OSError) as exc:  # no process can be started (unguarded __main__, limits)
+        log.warning("running %r in a thread: cannot start a worker process (%s)", t.title, exc)
+        p.reset()
+        return t.fn(*t.args, feedback=t.feedback, **t.kwargs)
+    try:
+        while True:
+            try:
+                status, value = fut.result(timeout=0.05)
+                break
+            except TimeoutError:
+                if t.feedback.is_cancelled():
+                    p.cancel(slot)
+            except BrokenProcessPool:
+                p.reset()
+                raise _ChildFailed(tr("后台进程意外退出（可能是数据文件损坏）：{0}").format(t.title)) from None
+    finally:
+        p.release(slot)
+    if status == "ok":
+        return value
+    if status == "cancelled":
+        raise Cancelled()
+    if status == "memory":
+        raise MemoryError()
+    if status == "bug":
+        log.error("task %r failed in the worker process:\n%s", t.title, value[1])
+        raise _ChildFailed(tr("内部错误：{0}（详情已写入日志）").format(value[0]))
+    raise _ChildFailed(value)
+
+
 class _Thread(QThread):
     def __init__(self, task: "Task") -> None:
         super().__init__()
@@ -68,7 +111,13 @@ class _Thread(QThread):
     def run(self) -> None:  # worker thread
         t = self.task
         try:
-            t._result = t.fn(*t.args, feedback=t.feedback, **t.kwargs)
+            if t.process:
+                result = _run_in_process(t)
+            else:
+                result = t.fn(*t.args, feedback=t.feedback, **t.kwargs)
+            if t.post is not None:  # post owns cleanup of what fn produced, so it checks cancel itself
+                result = t.post(result, feedback=t.feedback)
+            t._result = result
             t._outcome = "finished"
         except Cancelled:
             t._outcome = "cancelled"
@@ -89,10 +138,13 @@ class Task(QObject):
     cancelled = Signal()
     ended = Signal()  # after any of the three outcomes
 
-    def __init__(self, title: str, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    def __init__(self, title: str, fn: Callable[..., Any], args: tuple, kwargs: dict, *,
+                 process: bool = False, post: Callable[..., Any] | None = None) -> None:
         super().__init__()
         self.title = title
         self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.process = process  # run fn in the worker-process pool (fn and args must pickle)
+        self.post = post  # post(result, feedback=...) in the thread, after fn
         self.feedback = TaskFeedback()
         self.feedback.signals.progressed.connect(self.progressed)
         self.feedback.signals.warned.connect(self.warned)
@@ -156,9 +208,12 @@ class TaskManager(QObject):
 
     def submit(self, title: str, fn: Callable[..., Any], *args: Any,
                on_done: Callable[[Any], None] | None = None, on_error: Callable[[str], None] | None = None,
-               on_cancel: Callable[[], None] | None = None, **kwargs: Any) -> Task:
-        """Run ``fn(*args, feedback=..., **kwargs)`` in a new thread."""
-        task = Task(title, fn, args, kwargs)
+               on_cancel: Callable[[], None] | None = None, process: bool = False,
+               post: Callable[..., Any] | None = None, **kwargs: Any) -> Task:
+        """Run ``fn(*args, feedback=..., **kwargs)`` in a new thread (or, ``process=True``, in a worker
+        process: for calls that hold the GIL for long; ``fn`` must be a module-level function). ``post``
+        runs on the result in the thread before ``finished`` is emitted."""
+        task = Task(title, fn, args, kwargs, process=process, post=post)
         if on_done:
             task.finished.connect(on_done)
         if on_error:
@@ -185,6 +240,14 @@ class TaskManager(QObject):
             task.cancel()
         for task in list(self.tasks):
             task.wait(wait_s)
+
+    def shutdown(self) -> None:
+        """Cancel everything and stop the worker processes (application exit)."""
+        self.cancel_all()
+        from . import procworker
+
+        if procworker._POOL is not None:
+            procworker._POOL.shutdown()
 
     def wait_all(self, timeout_s: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout_s

@@ -87,3 +87,36 @@ def test_errors_become_readable_messages(app, qtbot):
     qtbot.waitUntil(lambda: len(panel.message_texts()) == 2, timeout=5_000)
     texts = panel.message_texts()
     assert any("图层没有要素" in t for t in texts) and any("ValueError: boom" in t for t in texts)
+
+
+def test_process_task_result_progress_and_cancel(app, qtbot, tmp_path):
+    """The same calls in a worker process: result, progress relayed, cancel honoured, nothing written."""
+    from sinkmap.gui.tasks import TaskManager
+
+    tm = TaskManager()
+    seen = []
+    ok = tm.submit("写文件", write_chunks, tmp_path / "a.txt", 5, 0.0, process=True)
+    ok.progressed.connect(lambda f, t: seen.append(f))
+    with qtbot.waitSignal(ok.finished, timeout=60_000):
+        pass
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8").count("\n") == 5
+    target = tmp_path / "b.txt"
+    slow = tm.submit("写文件", write_chunks, target, 2000, 0.005, process=True)
+    qtbot.waitUntil(lambda: slow.fraction > 0.005, timeout=60_000)
+    with qtbot.waitSignal(slow.cancelled, timeout=30_000):
+        slow.cancel()
+    assert not target.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_process_task_errors_are_messages(app, qtbot):
+    from sinkmap.gui.tasks import TaskManager
+
+    tm = TaskManager()
+    t1 = tm.submit("读取", _fail_input, process=True)
+    with qtbot.waitSignal(t1.failed, timeout=60_000) as b1:
+        pass
+    assert b1.args[0] == "file /data/小班.shp: 图层没有要素 — choose another layer"
+    t2 = tm.submit("计算", _fail_bug, process=True)
+    with qtbot.waitSignal(t2.failed, timeout=60_000) as b2:
+        pass
+    assert "ValueError: boom" in b2.args[0] and "Traceback" not in b2.args[0]

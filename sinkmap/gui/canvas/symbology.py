@@ -36,8 +36,12 @@ class Symbology:
 
 def _norm_values(values: pd.Series) -> np.ndarray:
     """Attribute values as text keys: 301.0 -> '301', ' 0301 ' -> '0301', NaN -> ''."""
-    out = values.astype(object).where(values.notna(), "")
-    text = out.map(lambda v: format(v, "g") if isinstance(v, float) else str(v).strip())
+    kind = values.dtype.kind
+    if kind in "iub":
+        return values.astype(str).to_numpy(dtype=object)
+    if kind == "f":
+        return values.map(lambda v: "" if v != v else format(v, "g")).to_numpy(dtype=object)
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
     return text.to_numpy(dtype=object)
 
 
@@ -46,9 +50,8 @@ def build_symbology(style: Style, frame: pd.DataFrame | None) -> Symbology:
     n = 0 if frame is None else len(frame)
     if style.kind == "categorised" and frame is not None and style.field in frame.columns:
         keys = list(style.categories)
-        lookup = {k: i for i, k in enumerate(keys)}
         vals = _norm_values(frame[style.field])
-        cls = np.fromiter((lookup.get(v, -1) for v in vals), dtype=np.int32, count=n)
+        cls = pd.Categorical(vals, categories=keys).codes.astype(np.int32)  # -1: not a category
         fills = tuple(style.categories[k] for k in keys)
         labels = tuple(style.category_labels.get(k, k) for k in keys)
         return _with_legend(cls, fills, labels)
@@ -70,6 +73,17 @@ def _with_legend(cls: np.ndarray, fills: tuple[str, ...], labels: tuple[str, ...
     if has_other:
         legend += ((OTHER_FILL, "—"),)
     return Symbology(cls, fills, labels, has_other=has_other, legend=legend)
+
+
+def legend_from_style(style: Style) -> list[tuple[str, str]]:
+    """(colour, text) legend rows read from the style alone (no data needed)."""
+    if style.kind == "categorised":
+        return [(c, style.category_labels.get(k, k)) for k, c in style.categories.items()]
+    if style.kind == "graduated" and len(style.breaks) > 1:
+        n = len(style.breaks) - 1
+        colors = list(style.colors) if len(style.colors) == n else ramp_colors(style.ramp, n)
+        return [(colors[i], f"{style.breaks[i]:.4g} – {style.breaks[i + 1]:.4g}") for i in range(n)]
+    return []
 
 
 # -- building styles ------------------------------------------------------------------------------

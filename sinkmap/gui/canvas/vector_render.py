@@ -27,7 +27,7 @@ from .symbology import Symbology
 from .viewport import Viewport
 
 #: Parts per path: large for non-antialiased fills and strokes, small for antialiased fills.
-BIG_BATCH = 20_000
+BIG_BATCH = 2_000
 AA_FILL_BATCH = 64
 
 

@@ -9,6 +9,7 @@ attribute table. It also builds the render functions the canvas schedules.
 from __future__ import annotations
 
 import logging
+import threading
 from functools import partial
 
 import numpy as np
@@ -19,29 +20,11 @@ from ..canvas.raster_render import RasterJob, render_raster
 from ..canvas.symbology import Symbology, build_symbology
 from ..canvas.vector_render import VectorJob, render_selection, render_vector
 from ..tasks import TaskManager
-from .data import VectorData, load_vector
-from .raster_data import RasterData, open_raster
+from .data import VectorData
+from .loaders import BUILTIN_BOUNDARIES, load_layer, use_process, vector_from_payload, vector_payload  # noqa: F401
+from .raster_data import RasterData
 
 log = logging.getLogger(__name__)
-
-
-BUILTIN_BOUNDARIES = "builtin:boundaries"
-
-
-def _load(spec: LayerSpec, display_crs: str, feedback=None):
-    if spec.path == BUILTIN_BOUNDARIES:  # the bundled administrative units of a city / the province
-        from ...io.boundaries import load_units
-        from .data import prepare_vector
-
-        unit = spec.layer or "湖南省"
-        frame = load_units(province=unit) if unit.endswith("省") else load_units(city=unit)
-        if (frame["level"] == "county").any():
-            frame = frame[frame["level"] == "county"]
-        return prepare_vector(frame, display_crs, feedback)
-    if spec.kind == "raster":
-        return open_raster(spec.path, display_crs, feedback=feedback)
-    return load_vector(spec.path, spec.layer, display_crs, encoding=spec.encoding, crs=spec.crs,
-                       feedback=feedback)
 
 
 class LayerRegistry(QObject):
@@ -61,7 +44,8 @@ class LayerRegistry(QObject):
         self.tasks = tasks
         self.project = project or Project()
         self.data: dict[str, VectorData | RasterData] = {}
-        self.symbology: dict[str, Symbology] = {}
+        self._symbology: dict[str, tuple[tuple, Symbology]] = {}  # layer id -> (key, symbology)
+        self._sym_lock = threading.Lock()
         self.selection: dict[str, np.ndarray] = {}
         self._sel_version: dict[str, int] = {}
         self.errors: dict[str, str] = {}
@@ -74,7 +58,7 @@ class LayerRegistry(QObject):
         self.project.unsubscribe(self._on_event)
         self.project = project
         self.data.clear()
-        self.symbology.clear()
+        self._symbology.clear()
         self.selection.clear()
         self.errors.clear()
         project.subscribe(self._on_event)
@@ -87,13 +71,12 @@ class LayerRegistry(QObject):
             self.layerAdded.emit(layer_id)
             self.load(self.project.layer(layer_id))
         elif event == "layer_removed" and layer_id:
-            for store in (self.data, self.symbology, self.selection, self.errors):
+            for store in (self.data, self._symbology, self.selection, self.errors):
                 store.pop(layer_id, None)
             self.layerRemoved.emit(layer_id)
         elif event == "layers_reordered":
             self.layersReordered.emit()
         elif event == "layer_changed" and layer_id:
-            self._refresh_symbology(layer_id)
             self.layerChanged.emit(layer_id)
         elif event == "view_changed" and self.project.view is not None:
             self.viewRequested.emit(self.project.view)
@@ -104,8 +87,10 @@ class LayerRegistry(QObject):
     def load(self, spec: LayerSpec):
         """Load a layer's data in the background; ``layerLoaded``/``layerFailed`` follow."""
         self.loading.add(spec.id)
+        big = use_process(spec)
         return self.tasks.submit(
-            f"{spec.name}", _load, spec, self.project.display_crs,
+            f"{spec.name}", vector_payload if big else load_layer, spec, self.project.display_crs,
+            process=big, post=(lambda payload, feedback=None: vector_from_payload(payload, feedback)) if big else None,
             on_done=partial(self._loaded, spec.id), on_error=partial(self._failed, spec.id),
             on_cancel=partial(self._failed, spec.id, ""))
 
@@ -117,7 +102,6 @@ class LayerRegistry(QObject):
             return  # removed while loading
         self.data[layer_id] = data
         self.errors.pop(layer_id, None)
-        self._refresh_symbology(layer_id)
         self.layerLoaded.emit(layer_id)
         log.debug("loaded %s", spec.name)
 
@@ -127,10 +111,25 @@ class LayerRegistry(QObject):
             self.errors[layer_id] = message
         self.layerFailed.emit(layer_id, message)
 
-    def _refresh_symbology(self, layer_id: str) -> None:
+    def symbology(self, layer_id: str) -> Symbology | None:
+        """The layer's classes per feature for its current style (computed once per style revision,
+        in whichever thread asks first — normally a render thread, never blocking the GUI)."""
         data = self.data.get(layer_id)
-        if isinstance(data, VectorData):
-            self.symbology[layer_id] = build_symbology(self.project.layer(layer_id).style, data.frame)
+        if not isinstance(data, VectorData):
+            return None
+        spec = self.project.layer(layer_id)
+        return self._symbology_for(layer_id, data, spec.style, spec.revision)
+
+    def _symbology_for(self, layer_id: str, data: VectorData, style, revision: int) -> Symbology:
+        key = (revision, id(data))
+        with self._sym_lock:
+            hit = self._symbology.get(layer_id)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        sym = build_symbology(style, data.frame)
+        with self._sym_lock:
+            self._symbology[layer_id] = (key, sym)
+        return sym
 
     @property
     def busy(self) -> bool:
@@ -173,8 +172,12 @@ class LayerRegistry(QObject):
         data = self.data.get(layer_id)
         spec = self.project.layer(layer_id)
         if isinstance(data, VectorData):
-            sym = self.symbology.get(layer_id) or build_symbology(spec.style, data.frame)
-            return partial(render_vector, VectorJob(data, spec.style, sym))
+            style, revision = spec.style, spec.revision
+
+            def render(vp, cancel):  # runs in a render thread
+                sym = self._symbology_for(layer_id, data, style, revision)
+                return render_vector(VectorJob(data, style, sym), vp, cancel)
+            return render
         if isinstance(data, RasterData):
             return partial(render_raster, RasterJob(data, spec.style))
         return None

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidget
 
 from ...io.schemes import load_scheme
 from ..canvas.colors import ramp_colors
-from ..canvas.symbology import categorised_from_scheme, categorised_unique, graduated_quantiles
+from ..canvas.symbology import categorised_from_scheme, categorised_unique, graduated_quantiles, legend_from_style
 from ..i18n import tr
 from .data import VectorData
 from .raster_data import RasterData
@@ -96,10 +96,7 @@ class LayerTree(QTreeWidget):
         spec = reg.project.layer(layer_id)
         data = reg.data.get(layer_id)
         if isinstance(data, VectorData):
-            sym = reg.symbology.get(layer_id)
-            if sym is None or (len(sym.fills) == 1 and spec.style.kind == "single"):
-                return []
-            return list(sym.legend)
+            return legend_from_style(spec.style)
         if isinstance(data, RasterData):
             st = spec.style
             if st.kind == "classes" and st.scheme:

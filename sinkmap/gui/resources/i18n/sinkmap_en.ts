@@ -480,5 +480,9 @@ The demo data is synthetic, not survey data.</translation>
         <source>未知错误</source>
         <translation>Unknown error</translation>
     </message>
+    <message>
+        <source>后台进程意外退出（可能是数据文件损坏）：{0}</source>
+        <translation>The background process stopped unexpectedly (the data file may be damaged): {0}</translation>
+    </message>
 </context>
 </TS>
