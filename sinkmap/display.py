@@ -106,20 +106,52 @@ def print_ledger(report) -> None:
         table.add_row(*cells, style=style)
     console.print(table)
 
-    status = Table(title="对照规划目标 Against the plan's targets (city-wide targets)")
-    for head in ("单元", "指标", "目标", "现状", "状态", "差距"):
-        status.add_column(head)
-    for u in data["units"]:
+    _print_status_matrix(console, data["units"])
+
+
+def _print_status_matrix(console: Console, units: list[dict]) -> None:
+    """One row per unit, one column per indicator the plan sets: measured value, status, gap."""
+    indicators: dict[str, dict] = {}
+    absent: dict[str, str] = {}
+    for u in units:
         for t in u.get("targets", []):
-            ind = INDICATORS.get(t["indicator"])
-            name = ind.name_zh if ind else t["indicator"]
-            target = "—" if t.get("value") is None else (
-                f"{t['value']:g} {t.get('unit') or ''} {_COMPARATOR_ZH.get(t.get('comparator'), '')}")
+            if t.get("value") is not None:
+                indicators.setdefault(t["indicator"], t)
+            elif t["indicator"] not in indicators:
+                absent.setdefault(t["indicator"], t.get("reason") or "")
+    if not indicators and not absent:
+        return
+    cities = sorted({u.get("targets_city") for u in units if u.get("targets_city")})
+    year = next((t.get("year") for u in units for t in u.get("targets", []) if t.get("year")), "")
+    table = Table(title=f"对照规划目标 Against the plan's targets — {'、'.join(cities)} {year}")
+    table.add_column("单元")
+    for key, t in indicators.items():
+        ind = INDICATORS.get(key)
+        name = t.get("basis") or (ind.name_zh if ind else key)
+        table.add_column(f"{name}\n目标 {t['value']:g} {t.get('unit') or ''} {_COMPARATOR_ZH.get(t.get('comparator'), '')}")
+    for u in units:
+        by = {t["indicator"]: t for t in u.get("targets", [])}
+        cells = [u["name"]]
+        for key in indicators:
+            t = by.get(key)
+            if t is None:
+                cells.append("")
+                continue
             st = t["status"]
-            gap = "" if t.get("gap") in (None, 0) else f"{t['gap']:,.1f} {t.get('gap_unit', '')}"
-            status.add_row(u["name"], name, target, _fmt(t.get("measured"), 2), f"[{_STATUS_STYLE[st]}]{_STATUS_ZH[st]}[/]",
-                           gap)
-    console.print(status)
+            text = f"{_fmt(t.get('measured'), 2)} [{_STATUS_STYLE[st]}]{_STATUS_ZH[st]}[/]"
+            if t.get("gap"):
+                text += f" 差 {t['gap']:,.0f} {t.get('gap_unit') or ''}"
+            cells.append(text)
+        table.add_row(*cells, style="bold" if u["level"] in ("city", "province") else None)
+    console.print(table)
+    for key, reason in absent.items():
+        ind = INDICATORS.get(key)
+        console.print(f"[dim]{ind.name_zh if ind else key}: 规划未设目标 no target in the plan — {reason}[/dim]")
+    notes = {t.get("basis_note") for u in units for t in u.get("targets", []) if t.get("basis_note")}
+    for n in sorted(notes):
+        console.print(f"[yellow]注意 {n}[/yellow]")
+    if any(t["status"] == "city_total" for u in units for t in u.get("targets", [])):
+        console.print("[dim]全市总量目标: stock and wetland-area targets are city-wide totals, assessed on the city row[/dim]")
 
 
 def print_demo(manifest) -> None:

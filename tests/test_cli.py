@@ -158,3 +158,35 @@ def test_ledger_for_user_zones(fixture_dir, tmp_path, capsys):
     assert u["land_area_km2"] == pytest.approx(zone_ha / 100, rel=1e-4)
     assert u["forest_area_ha"] == pytest.approx(ha["f1"] + ha["f2"] / 2, rel=1e-3)
     assert u["forest_stock_10k_m3"] == pytest.approx(ha["f1"] * 100 / 1e4, rel=1e-4)
+
+
+def test_ledger_from_landcover_raster(tmp_path, capsys):
+    """A lon/lat land-cover raster over 岳麓区: 乔木林地 (301) west of a meridian, 水田 (101) east of it.
+    Expected forest area = ellipsoidal area of (county ∩ west half), computed with shapely + pyproj.Geod."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    county = load_units(county="岳麓区").geometry.iloc[0]
+    x0, y0, x1, y1 = county.bounds
+    res = 0.002
+    x0, y1 = x0 - 2 * res, y1 + 2 * res
+    w, h = int((x1 - x0) / res) + 3, int((y1 - y0) / res) + 3
+    split_col = w // 2
+    arr = np.full((h, w), 101, dtype="uint16")
+    arr[:, :split_col] = 301
+    path = tmp_path / "lc.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=1, dtype="uint16", crs="EPSG:4490",
+                       transform=from_origin(x0, y1, res, res)) as ds:
+        ds.write(arr, 1)
+    west = box(x0 - 1, y0 - 1, x0 + split_col * res, y1 + 1)
+    forest_ha = abs(GEOD.geometry_area_perimeter(county.intersection(west))[0]) / 1e4
+    land_km2 = abs(GEOD.geometry_area_perimeter(county)[0]) / 1e6
+
+    code, out, _ = _run(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--landcover", str(path),
+                        "--scheme", "sandiao", "--json")
+    assert code == 0
+    (u,) = json.loads(out)["units"]
+    assert u["land_area_km2"] == pytest.approx(land_km2, rel=1e-4)
+    assert u["forest_area_ha"] == pytest.approx(forest_ha, rel=1e-4)
+    assert u["forest_coverage_pct"] == pytest.approx(forest_ha / (land_km2 * 100) * 100, rel=1e-4)

@@ -134,7 +134,7 @@ def run_ledger(request: LedgerRequest, feedback: Feedback | None = None) -> Ledg
     rows: list[dict] = []
     basis: dict[str, str] = {}
     warnings: list[str] = []
-    if req.forest or req.wetland or req.protected:
+    if req.forest or req.wetland or (req.protected and not (req.landcover or req.stock_raster)):
         vec = _vector_ledger(req, zones, SubFeedback(feedback, 0.3, 0.8 if req.landcover else 1.0))
         rows, basis = vec.rows, dict(getattr(vec, "basis", {}) or {})
         warnings += list(vec.warnings)
@@ -248,9 +248,13 @@ def _raster_ledger(req: LedgerRequest, zones, feedback: Feedback):
         from ..analysis.cluster import connect
 
         client, cluster = connect(workers=req.workers, scheduler=req.scheduler)
+    from ..analysis.raster_ledger import RasterLedgerOptions
+
+    protected = _read(req.protected, req, feedback) if req.protected and not (req.wetland or req.forest) else None
     try:
         return raster_ledger(zones, landcover=req.landcover, scheme=req.scheme, stock_raster=req.stock_raster,
-                             year=req.year, feedback=feedback, client=client)
+                             year=req.year, options=RasterLedgerOptions(protected=protected), feedback=feedback,
+                             client=client)
     finally:
         if client is not None:
             client.close()
