@@ -5,17 +5,22 @@
 
 Generates (once, cached under benchmarks/_data/) a synthetic *structured* 三调 land-cover GeoTIFF over
 Hunan's 122 counties in EPSG:4490: smooth multi-octave value noise thresholded into sandiao codes, tiled
-512×512, DEFLATE, so compression behaves like a real map (not white noise). Then, in one run, each tool
-runs in its own subprocess (peak RSS = that process's ru_maxrss) on the same job:
+512×512, DEFLATE, so compression behaves like a real map (not white noise). Then, in one run:
 
-* floor        — rasterio reads of every block, strips of whole block rows in sinkmap's order, 1 thread;
-* floor_2t     — the same reads on 2 threads (what parallel reading alone can reach; for reference);
-* sinkmap      — zonal_class_areas(): zones rasterised exactly + one streamed pass (timed end to end,
-                 after a warm-up on a tiny raster so numba's one-off compile/cache load is excluded);
+* floor        — read + decompress alone: rasterio reads of every block, strips of whole block rows in
+                 sinkmap's order, 1 thread; the best of three read patterns (one open per strip; one open
+                 with a 64 MB GDAL cache; block by block) and of --repeats repetitions;
+* read 2 thr.  — the same reads on 2 threads (what parallel reading alone reaches; for reference);
+* sinkmap      — zonal_class_areas(): zones rasterised exactly + one streamed pass, timed end to end
+                 (best of --repeats), after a warm-up on a tiny raster so numba's one-off compile / cache
+                 load is excluded. Floor and sinkmap runs alternate in one process, so a busy machine
+                 slows both alike; peak memory is measured in a separate process (ru_maxrss, tracemalloc);
 * exactextract — its Python API, coverage-weighted per-class areas: unique + weighted_frac with an
                  ellipsoidal cell-area weights raster (one column of per-row areas), both strategies,
                  the faster one reported;
 * rasterstats  — zonal_stats(categorical=True) (pixel-centre counts; timed, not area-weighted).
+
+Each peer runs in its own subprocess (its peak RSS is that process's ru_maxrss).
 
 Checks: per-county class areas within 0.05% of exactextract's coverage-weighted areas, county totals
 within 0.01% of each polygon's ellipsoidal area. Prints times, ratios and memory.
@@ -63,18 +68,31 @@ def counties():
         raise SystemExit(f"cannot load Hunan's counties: {exc}")
 
 
-def _octave(grid, shape, scale, r0, r1, width):
-    """Bilinear value noise at ``scale`` pixels for rows r0..r1 (deterministic per octave grid)."""
-    gh, gw = shape
-    yy = (np.arange(r0, r1) + 0.5) / scale
-    xx = (np.arange(width) + 0.5) / scale
-    iy = np.minimum(yy.astype(int), gh - 2)
-    ix = np.minimum(xx.astype(int), gw - 2)
-    ty = (yy - iy)[:, None]
-    tx = (xx - ix)[None, :]
-    top = grid[iy][:, ix] * (1 - tx) + grid[iy][:, ix + 1] * tx
-    bot = grid[iy + 1][:, ix] * (1 - tx) + grid[iy + 1][:, ix + 1] * tx
-    return (top * (1 - ty) + bot * ty).astype(np.float32)
+def _add_octave(acc, grid, scale: float, r0: int, weight: float) -> None:
+    """acc += weight × bilinear value noise of ``grid`` at ``scale`` pixels, for rows r0.. (numba)."""
+    import numba
+
+    global _ADD_OCTAVE
+    if _ADD_OCTAVE is None:
+        @numba.njit(cache=True, nogil=True)
+        def kernel(acc, grid, scale, r0, weight):
+            gh, gw = grid.shape
+            for i in range(acc.shape[0]):
+                yy = (r0 + i + 0.5) / scale
+                iy = min(int(yy), gh - 2)
+                ty = yy - iy
+                for c in range(acc.shape[1]):
+                    xx = (c + 0.5) / scale
+                    ix = min(int(xx), gw - 2)
+                    tx = xx - ix
+                    top = grid[iy, ix] * (1 - tx) + grid[iy, ix + 1] * tx
+                    bot = grid[iy + 1, ix] * (1 - tx) + grid[iy + 1, ix + 1] * tx
+                    acc[i, c] += weight * (top * (1 - ty) + bot * ty)
+        _ADD_OCTAVE = kernel
+    _ADD_OCTAVE(acc, grid, scale, r0, weight)
+
+
+_ADD_OCTAVE = None
 
 
 def generate(path: Path, npx: float, zones) -> Path:
@@ -109,8 +127,8 @@ def generate(path: Path, npx: float, zones) -> Path:
             f = []
             for octs in fields:
                 acc = np.zeros((r1 - r0, width), np.float32)
-                for grid, shape, scale, w in octs:
-                    acc += w * _octave(grid, shape, scale, r0, r1, width)
+                for grid, _, scale, w in octs:
+                    _add_octave(acc, grid, float(scale), r0, float(w))
                 f.append(acc / 1.1)
             cls = CLASS_TABLE[np.digitize(f[0], CUTS1), np.digitize(f[1], CUTS2)]
             ds.write(cls, 1, window=rasterio.windows.Window(0, r0, width, r1 - r0))
@@ -159,87 +177,103 @@ def tiny_raster(zones) -> Path:
 
 # -- the tools (each in its own subprocess) ---------------------------------------------------------
 
-def run_floor(path: Path, zones, threads: int = 1) -> dict:
-    """Read + decompress every block, nothing else; the fastest of three plain rasterio read patterns."""
+def floor_patterns(path: Path):
+    """Plain rasterio reads of every block, strips in sinkmap's order; three patterns (the floor is the best)."""
     import rasterio
-    from concurrent.futures import ThreadPoolExecutor
     from rasterio.windows import Window
 
     from sinkmap.analysis.zonal_run import Chunking
     from sinkmap.io.rasters import open_raster, strips
 
     info = open_raster(path)
-    ch = Chunking()
-    windows = strips(info, window_bytes=ch.window_bytes)
+    windows = strips(info, window_bytes=Chunking().window_bytes)
 
-    def strips_reopen(ws):  # sinkmap's pattern: one open per strip
+    def strips_reopen(ws):  # one open per strip: GDAL's cache freed as it goes
         for r0, nr in ws:
             with rasterio.open(path) as ds:
                 ds.read(1, window=Window(0, r0, info.width, nr))
 
-    def strips_small_cache(ws):
+    def strips_small_cache(ws):  # one open, GDAL cache capped at 64 MB
         with rasterio.Env(GDAL_CACHEMAX=64), rasterio.open(path) as ds:
             for r0, nr in ws:
                 ds.read(1, window=Window(0, r0, info.width, nr))
 
-    def blocks(ws):
+    def blocks(ws):  # block by block
         with rasterio.Env(GDAL_CACHEMAX=64), rasterio.open(path) as ds:
-            bh, bw = info.block_height, info.block_width
             for r0, nr in ws:
-                for c0 in range(0, info.width, bw):
-                    ds.read(1, window=Window(c0, r0, min(bw, info.width - c0), nr))
+                for c0 in range(0, info.width, info.block_width):
+                    ds.read(1, window=Window(c0, r0, min(info.block_width, info.width - c0), nr))
 
-    timing = {}
-    for name, fn in (("strips_reopen", strips_reopen), ("strips_cache64", strips_small_cache), ("blocks", blocks)):
-        best = float("inf")
-        for _ in range(3):
-            t0 = time.perf_counter()
-            if threads == 1:
-                fn(windows)
-            else:
-                with ThreadPoolExecutor(threads) as pool:
-                    list(pool.map(fn, [windows[i::threads] for i in range(threads)]))
-            best = min(best, time.perf_counter() - t0)
-        timing[name] = best
-    return {"seconds": min(timing.values()), "by_pattern": timing}
+    return windows, {"strips_reopen": strips_reopen, "strips_cache64": strips_small_cache, "blocks": blocks}
 
 
-def run_sinkmap(path: Path, zones, out: Path) -> dict:
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def run_timing(path: Path, zones, out: Path, repeats: int) -> dict:
+    """Floor and sinkmap interleaved in one process (same load conditions); best of ``repeats`` each."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from sinkmap.analysis.zonal import zonal_class_areas
 
+    windows, patterns = floor_patterns(path)
     zonal_class_areas(tiny_raster(zones), zones.iloc[:1], "sandiao")  # warm-up: numba cache load, imports
-    times = []
-    for _ in range(3):
+    best = {name: float("inf") for name in patterns}
+    best2 = float("inf")
+    sm, sm_cpu = float("inf"), float("inf")
+    res = None
+    for _ in range(repeats):
+        for name, fn in patterns.items():
+            t0 = time.perf_counter()
+            fn(windows)
+            best[name] = min(best[name], time.perf_counter() - t0)
         t0 = time.perf_counter()
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(patterns["strips_cache64"], [windows[0::2], windows[1::2]]))
+        best2 = min(best2, time.perf_counter() - t0)
+        c0, t0 = _cpu(), time.perf_counter()
         res = zonal_class_areas(path, zones, "sandiao")
-        times.append(time.perf_counter() - t0)
-    tracemalloc.start()
-    zonal_class_areas(path, zones, "sandiao")
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+        sm = min(sm, time.perf_counter() - t0)
+        sm_cpu = min(sm_cpu, _cpu() - c0)
     np.savez(out, codes=np.array(res.codes), areas=res.class_area_ha, nodata=res.nodata_ha,
              covered=res.covered_ha, zone_area=res.zone_area_ha)
-    return {"seconds": min(times), "all_seconds": times, "tracemalloc_peak": peak}
+    return {"floor": min(best.values()), "floor_patterns": best, "floor_2t": best2, "sinkmap": sm,
+            "sinkmap_cpu": sm_cpu, "load": os.getloadavg()[0]}
+
+
+def run_sinkmap_memory(path: Path, zones) -> dict:
+    from sinkmap.analysis.zonal import zonal_class_areas
+
+    zonal_class_areas(tiny_raster(zones), zones.iloc[:1], "sandiao")
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    zonal_class_areas(path, zones, "sandiao")
+    sec = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"seconds": sec, "tracemalloc_peak": peak, "rss_before_mib": base}
 
 
 def run_exactextract(path: Path, zones, out: Path) -> dict:
     from exactextract import exact_extract
 
-    w = weights_raster(path)
-    best = None
-    timing = {}
-    for strategy in ("feature-sequential", "raster-sequential"):
-        t0 = time.perf_counter()
-        df = exact_extract(str(path), zones, ["unique", "weighted_frac", "weighted_sum", "weighted_mean"],
-                           weights=str(w), output="pandas", strategy=strategy)
-        timing[strategy] = time.perf_counter() - t0
-        best = df if best is None else best
     from sinkmap.io.schemes import load_scheme
 
+    w = weights_raster(path)
+    timing = {}
+    frames = {}
+    for strategy in ("feature-sequential", "raster-sequential"):
+        t0 = time.perf_counter()
+        frames[strategy] = exact_extract(str(path), zones, ["unique", "weighted_frac", "weighted_sum", "weighted_mean"],
+                                         weights=str(w), output="pandas", strategy=strategy)
+        timing[strategy] = time.perf_counter() - t0
     codes = [c.value for c in load_scheme("sandiao").classes]
     areas = np.zeros((len(zones), len(codes)))
-    for i, row in enumerate(best.itertuples()):
-        total = row.weighted_sum / row.weighted_mean if row.weighted_mean else 0.0
+    for i, row in enumerate(frames["feature-sequential"].itertuples()):
+        total = row.weighted_sum / row.weighted_mean if row.weighted_mean else 0.0  # Σ coverage × cell area
         for u, fr in zip(row.unique, row.weighted_frac):
             areas[i, codes.index(int(u))] = fr * total / 1e4
     np.savez(out, areas=areas)
@@ -251,20 +285,16 @@ def run_rasterstats(path: Path, zones, out: Path) -> dict:
 
     geoms = list(zones.geometry.values)
     t0 = time.perf_counter()
-    stats = zonal_stats(geoms, str(path), categorical=True)
-    sec = time.perf_counter() - t0
-    np.save(out, np.array([sum(s.values()) for s in stats], dtype=float))
-    return {"seconds": sec}
+    zonal_stats(geoms, str(path), categorical=True)
+    return {"seconds": time.perf_counter() - t0}
 
 
-def child(tool: str, path: Path, out: Path) -> None:
+def child(tool: str, path: Path, out: Path, repeats: int) -> None:
     zones = counties()
-    if tool == "floor":
-        res = run_floor(path, zones, 1)
-    elif tool == "floor_2t":
-        res = run_floor(path, zones, 2)
-    elif tool == "sinkmap":
-        res = run_sinkmap(path, zones, out)
+    if tool == "timing":
+        res = run_timing(path, zones, out, repeats)
+    elif tool == "sinkmap_memory":
+        res = run_sinkmap_memory(path, zones)
     elif tool == "exactextract":
         res = run_exactextract(path, zones, out)
     elif tool == "rasterstats":
@@ -275,9 +305,9 @@ def child(tool: str, path: Path, out: Path) -> None:
     print("RESULT " + json.dumps(res))
 
 
-def spawn(tool: str, path: Path, out: Path) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", tool, "--raster", str(path), "--out", str(out)],
-                          capture_output=True, text=True)
+def spawn(tool: str, path: Path, out: Path, repeats: int = 1) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--child", tool, "--raster", str(path), "--out", str(out),
+                           "--repeats", str(repeats)], capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
@@ -291,12 +321,13 @@ def main(argv=None) -> int:
     p.add_argument("--big", action="store_true", help="about 10^9 pixels instead of 10^8")
     p.add_argument("--pixels", type=float, help="target pixel count (overrides --big)")
     p.add_argument("--skip-peers", action="store_true", help="only the floor and sinkmap")
+    p.add_argument("--repeats", type=int, default=5, help="floor/sinkmap repetitions (best is kept)")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--raster", help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        child(args.child, Path(args.raster), Path(args.out))
+        child(args.child, Path(args.raster), Path(args.out), args.repeats)
         return 0
 
     npx = args.pixels or (1e9 if args.big else 1e8)
@@ -309,28 +340,37 @@ def main(argv=None) -> int:
     with rasterio.open(path) as ds:
         print(f"raster: {path.name} {ds.width}×{ds.height} = {ds.width * ds.height / 1e6:.0f} Mpx "
               f"({path.stat().st_size / 2**20:.0f} MiB on disk); zones: {len(zones)} counties; "
-              f"{os.cpu_count()} CPUs")
-    tools = ["floor", "floor_2t", "sinkmap"] + ([] if args.skip_peers else ["exactextract", "rasterstats"])
-    res = {}
-    for tool in tools:
-        out = DATA / f"_{tool}.npz" if tool != "rasterstats" else DATA / "_rasterstats.npy"
-        res[tool] = spawn(tool, path, out)
-        print(f"  {tool:13s} {res[tool]['seconds']:8.2f} s   peak RSS {res[tool]['max_rss_mib']:7.0f} MiB", flush=True)
-    report(res, zones)
+              f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}", flush=True)
+    res = {"timing": spawn("timing", path, DATA / "_sinkmap.npz", args.repeats)}
+    t = res["timing"]
+    print(f"  read floor    {t['floor']:8.3f} s  (best of {args.repeats} × {len(t['floor_patterns'])} read patterns, "
+          f"1 thread: " + ", ".join(f"{k} {v:.3f}" for k, v in t["floor_patterns"].items()) + ")")
+    print(f"  read 2 thr.   {t['floor_2t']:8.3f} s")
+    print(f"  sinkmap       {t['sinkmap']:8.3f} s  (CPU {t['sinkmap_cpu']:.3f} s, all threads)", flush=True)
+    res["sinkmap_memory"] = spawn("sinkmap_memory", path, DATA / "_unused.npz")
+    if not args.skip_peers:
+        for tool in ("exactextract", "rasterstats"):
+            res[tool] = spawn(tool, path, DATA / f"_{tool}.npz")
+            print(f"  {tool:13s} {res[tool]['seconds']:8.3f} s  peak RSS {res[tool]['max_rss_mib']:6.0f} MiB"
+                  + (f"  ({', '.join(f'{k} {v:.2f} s' for k, v in res[tool]['by_strategy'].items())})"
+                     if "by_strategy" in res[tool] else ""), flush=True)
+    report(res)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
     return 0
 
 
-def report(res: dict, zones) -> None:
-    floor = res["floor"]["seconds"]
-    sm = res["sinkmap"]["seconds"]
+def report(res: dict) -> None:
+    t = res["timing"]
+    sm = t["sinkmap"]
+    mem = res["sinkmap_memory"]
     print("\nfigures (issue 3):")
-    print(f"  sinkmap / read floor (1 thread)   = {sm / floor:6.2f}   (target ≤ 2.5)")
-    print(f"  sinkmap / read floor (2 threads)  = {sm / res['floor_2t']['seconds']:6.2f}")
+    print(f"  sinkmap / read floor (1 thread)   = {sm / t['floor']:6.2f}   (target ≤ 2.5)")
+    print(f"  sinkmap / read on 2 threads       = {sm / t['floor_2t']:6.2f}")
     for peer in ("exactextract", "rasterstats"):
         if peer in res:
             print(f"  {peer} / sinkmap {'':10s}= {res[peer]['seconds'] / sm:6.1f}×  (target ≥ 10)")
-    print(f"  sinkmap peak RSS = {res['sinkmap']['max_rss_mib']:.0f} MiB, Python-heap peak (tracemalloc) = "
-          f"{res['sinkmap']['tracemalloc_peak'] / 2**20:.0f} MiB  (target ≤ 1536 MiB at 10^9)")
+    print(f"  sinkmap peak RSS = {mem['max_rss_mib']:.0f} MiB (process; {mem['rss_before_mib']:.0f} MiB before the run), "
+          f"Python-heap peak (tracemalloc) = {mem['tracemalloc_peak'] / 2**20:.0f} MiB  (target ≤ 1536 MiB at 10^9)")
     s = np.load(DATA / "_sinkmap.npz")
     tot = np.abs(s["covered"] / s["zone_area"] - 1)
     print(f"  county totals vs polygon ellipsoidal area: max |rel. diff| = {tot.max():.2e}  (target ≤ 1e-4)")
@@ -341,7 +381,7 @@ def report(res: dict, zones) -> None:
         rel = np.abs(a[big] / e[big] - 1)
         miss = np.abs(a[~big]).max() if (~big).any() else 0.0
         print(f"  per-county class areas vs exactextract: max |rel. diff| = {rel.max():.2e}  (target ≤ 5e-4); "
-              f"classes exactextract finds absent: max sinkmap area {miss:.2e} ha")
+              f"where exactextract has none, sinkmap's largest is {miss:.2e} ha")
 
 
 if __name__ == "__main__":

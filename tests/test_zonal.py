@@ -206,9 +206,9 @@ def test_truncated_geotiff_is_a_clear_error(tmp_path):
 
 
 def test_memory_is_per_window_not_per_raster(tmp_path):
-    # 16 MiB of uint8 in one-row strips, a 16 KiB window budget: Python-side memory must stay at about one
+    # 8 MiB of uint8 in one-row strips, a 16 KiB window budget: Python-side memory must stay at about one
     # strip (32 KiB) plus the zone index (∝ rows), nowhere near the raster
-    h, w = 512, 32768
+    h, w = 256, 32768
     data = np.where(np.arange(w)[None, :] // 64 % 2 == 0, 10, 30).astype(np.uint8).repeat(h, axis=0)
     path = write(tmp_path / "wide.tif", data, from_origin(X0, Y0, 10, 10), blockysize=1, compress="deflate")
     zones = albers_zone((0, 0, w, h))
@@ -218,7 +218,7 @@ def test_memory_is_per_window_not_per_raster(tmp_path):
     res = zonal_class_areas(path, zones, "worldcover", chunking=chunking)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert peak < h * w / 16  # < 1 MiB for a 16 MiB raster
+    assert peak < h * w / 16  # < 512 KiB for an 8 MiB raster
     assert res.class_area_ha[0].sum() == pytest.approx(h * w * 100 / 1e4)
 
 

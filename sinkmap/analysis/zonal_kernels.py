@@ -23,18 +23,24 @@ LANES = 8
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _add_run(row, lut, accz, c, ce, a, b, base):
-    """accz[lane, bin] += area of cells c..ce (inclusive) of one row, one zone, one area tile."""
+    """accz[lane, bin] += area of cells c..ce (inclusive) of one row, one zone, one area tile.
+
+    Blocks of 16 equal values (most of a land-cover map) add 16 cells at once; other blocks spread
+    their cells over 8 lanes.
+    """
     if b == 0.0:
-        while c + 8 <= ce + 1:
-            accz[0, lut[row[c]]] += a
-            accz[1, lut[row[c + 1]]] += a
-            accz[2, lut[row[c + 2]]] += a
-            accz[3, lut[row[c + 3]]] += a
-            accz[4, lut[row[c + 4]]] += a
-            accz[5, lut[row[c + 5]]] += a
-            accz[6, lut[row[c + 6]]] += a
-            accz[7, lut[row[c + 7]]] += a
-            c += 8
+        a16 = 16.0 * a
+        while c + 16 <= ce + 1:
+            v = row[c]
+            same = True
+            for k in range(1, 16):
+                same &= row[c + k] == v
+            if same:
+                accz[0, lut[v]] += a16
+            else:
+                for k in range(16):
+                    accz[k & 7, lut[row[c + k]]] += a
+            c += 16
         while c <= ce:
             accz[0, lut[row[c]]] += a
             c += 1
