@@ -117,3 +117,15 @@ def test_fractions_match_exactextract(tmp_path):
     assert (theirs > 0).sum() == (ours > 0).sum()
     # and exact in double precision against shapely's intersection areas
     assert np.abs(ours.reshape(h, w) - by_shapely(poly, h, w, t)).max() < 1e-9
+
+
+def test_threaded_index_is_identical():
+    rng = np.random.default_rng(5)
+    geoms = [shapely.Point(rng.uniform(2, 28, 2)).buffer(rng.uniform(0.5, 6), 16) for _ in range(40)]
+    t = Affine(1.0, 0.0, 0.0, 0.0, -1.0, 30.0)
+    one = cover_index(geoms, t, 30, 30, threads=1)
+    two = cover_index(geoms, t, 30, 30, threads=2)
+    for key in ("run_ptr", "run_c0", "run_c1", "run_zone", "part_ptr", "part_col", "part_zone", "part_frac"):
+        assert np.array_equal(getattr(one, key), getattr(two, key)), key
+    assert one.cells_per_zone() == pytest.approx([g.intersection(shapely.box(0, 0, 30, 30)).area for g in geoms],
+                                                 rel=1e-12)

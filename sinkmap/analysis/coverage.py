@@ -27,6 +27,7 @@ imported by the raster engine, so CLI/GUI start-up does not pay for numba.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numba
@@ -322,8 +323,8 @@ def _bound(x, y, ring_lo, ring_hi, offsets):
 
 
 @numba.njit(cache=True, nogil=True)
-def _cover_all(x, y, ring_off, zone_off, height, width):
-    """Runs and partial cells of every zone (zone order), unsorted across zones."""
+def _cover_all(x, y, ring_off, zone_off, height, width, z_lo, z_hi):
+    """Runs and partial cells of zones z_lo..z_hi (zone order), unsorted across zones."""
     run_row = np.empty(1024, np.int32)
     run_c0 = np.empty(1024, np.int32)
     run_c1 = np.empty(1024, np.int32)
@@ -340,7 +341,7 @@ def _cover_all(x, y, ring_off, zone_off, height, width):
     npart = 0
     dummy_i = np.zeros(0, np.int32)
     dummy_f = np.zeros(0, np.float64)
-    for z in range(zone_off.size - 1):
+    for z in range(z_lo, z_hi):
         lo = zone_off[z]
         hi = zone_off[z + 1]
         cap = _bound(x, y, lo, hi, ring_off)
@@ -394,13 +395,36 @@ def _csr(rows, n, height, a, b, c):
 
 # -- public ------------------------------------------------------------------------------------------
 
-def cover_index(geoms, transform, height: int, width: int) -> CoverIndex:
-    """Exact coverage of every (multi)polygon in ``geoms`` (in the grid's CRS) on a height × width grid."""
+def cover_index(geoms, transform, height: int, width: int, threads: int | None = None) -> CoverIndex:
+    """Exact coverage of every (multi)polygon in ``geoms`` (in the grid's CRS) on a height × width grid.
+
+    With several threads the zones are split into contiguous groups rasterised in parallel (the kernels
+    release the GIL); the groups are concatenated in zone order, so the index is the same bit for bit.
+    """
     x, y, ring_off, zone_off = pixel_rings(geoms, transform)
-    rr, rc0, rc1, rz, pr, pc, pz, pf, nr, npart = _cover_all(x, y, ring_off, zone_off, height, width)
+    nz = len(zone_off) - 1
+    threads = max(1, min(threads or os.cpu_count() or 1, nz // 8 or 1))
+    if threads == 1:
+        parts = [_cover_all(x, y, ring_off, zone_off, height, width, 0, nz)]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        vertices = np.array([ring_off[zone_off[z + 1]] - ring_off[zone_off[z]] for z in range(nz)], float)
+        cuts = np.searchsorted(np.cumsum(vertices), vertices.sum() * np.arange(1, threads) / threads)
+        bounds = [0, *[int(c) + 1 for c in cuts], nz]
+        bounds = sorted(set(min(nz, b) for b in bounds))
+        with ThreadPoolExecutor(len(bounds) - 1) as pool:
+            parts = list(pool.map(lambda lh: _cover_all(x, y, ring_off, zone_off, height, width, *lh),
+                                  zip(bounds[:-1], bounds[1:])))
+    if len(parts) == 1:
+        rr, rc0, rc1, rz, pr, pc, pz, pf, nr, npart = parts[0]
+    else:
+        cat = [np.concatenate([p[k][: p[8 if k < 4 else 9]] for p in parts]) for k in range(8)]
+        rr, rc0, rc1, rz, pr, pc, pz, pf = cat
+        nr, npart = len(rr), len(pr)
     run_ptr, c0, c1, rzone = _csr(rr, nr, height, rc0, rc1, rz)
     part_ptr, pcol, pzone, pfrac = _csr(pr, npart, height, pc, pz, pf)
-    return CoverIndex(height=height, width=width, n_zones=len(zone_off) - 1, run_ptr=run_ptr, run_c0=c0, run_c1=c1,
+    return CoverIndex(height=height, width=width, n_zones=nz, run_ptr=run_ptr, run_c0=c0, run_c1=c1,
                       run_zone=rzone, part_ptr=part_ptr, part_col=pcol, part_zone=pzone, part_frac=pfrac)
 
 
