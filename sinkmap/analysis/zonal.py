@@ -16,7 +16,6 @@ Memory per worker is one strip (``Chunking.window_bytes``) plus GDAL's blocks of
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 
@@ -25,10 +24,10 @@ import numpy as np
 from ..core.crs import M2_PER_HA
 from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback, ensure
-from ..io.rasters import RasterInfo, block_cache, open_raster
+from ..io.rasters import RasterInfo, open_raster
 from ..io.schemes import Scheme, load_scheme
 from .zonal_grid import ZoneGrid, prepare_zones
-from .zonal_run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, Prefetcher, SumJob, execute, plan_chunks
+from .zonal_run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, SumJob, execute, plan_chunks
 
 __all__ = ["Chunking", "ZonalResult", "ZonalSumResult", "zonal_class_areas", "zonal_sum", "prepare_grid"]
 
@@ -126,22 +125,13 @@ def prepare_grid(raster_path, zones, *, band: int = 1, feedback: Feedback | None
 
 
 def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, feedback: Feedback, text: str):
-    """Rasterise the zones (reading the first strips meanwhile, locally) and run the job's chunks."""
-    prefetch = None
-    workers = chunking.threads or os.cpu_count() or 1
-    with block_cache((workers + 2) * chunking.window_bytes):
-        if grid is None:
-            info = open_raster(raster_path, band=band)
-            if client is None and chunking.prefetch_bytes > 0 and workers > 1:
-                prefetch = Prefetcher(info, band, chunking, chunking.prefetch_bytes).start()
-            try:
-                grid = prepare_zones(info, zones, SubFeedback(feedback, 0.0, 0.05))
-            finally:
-                if prefetch is not None:
-                    prefetch.stop()
-        job = job_of(grid)
-        outs = execute(job, plan_chunks(grid, chunking), feedback=feedback, client=client, threads=chunking.threads,
-                       text=text, prefetched=prefetch)
+    """Rasterise the zones on the raster's grid (unless given) and run the job's chunks."""
+    if grid is None:
+        grid = prepare_zones(open_raster(raster_path, band=band), zones, SubFeedback(feedback, 0.0, 0.05),
+                             threads=chunking.threads)
+    job = job_of(grid)
+    outs = execute(job, plan_chunks(grid, chunking), feedback=feedback, client=client, threads=chunking.threads,
+                   text=text)
     return grid, job, outs
 
 

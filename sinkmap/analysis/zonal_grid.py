@@ -90,7 +90,7 @@ def _to_raster_crs(zones, info: RasterInfo):
     return np.asarray(dense.to_crs(target).values)
 
 
-def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None) -> ZoneGrid:
+def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None, threads: int | None = None) -> ZoneGrid:
     """Rasterise ``zones`` exactly on the grid of ``info`` (zones reprojected to the raster's CRS)."""
     feedback = ensure(feedback)
     _check_zones(zones)
@@ -99,7 +99,7 @@ def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None) -> 
     if bad.any():
         geoms = np.where(bad, shapely.Polygon(), geoms)
     feedback.progress(0.1, "rasterising zones")
-    index = cover_index(geoms, info.transform, info.height, info.width)
+    index = cover_index(geoms, info.transform, info.height, info.width, threads=threads)
     feedback.check()
     zone_area = ellipsoidal_areas_m2(zones.to_crs(STORAGE_CRS).geometry.values)
     grid = ZoneGrid(info=info, index=index, area=area_model(info), labels=zone_labels(zones),

@@ -1,8 +1,8 @@
 """Running the zonal kernels over a raster: chunks of rows, strips within chunks, threads or Dask.
 
 The row range is cut into chunks (whole block rows, about ``Chunking.chunk_pixels`` each) that depend only
-on the raster and the settings — never on the number of workers. A chunk reads its strips (opening the
-file per strip, so GDAL's block cache never holds more than one strip), runs the kernels, and returns its
+on the raster and the settings — never on the number of workers. A chunk opens the file once, reads its
+strips (GDAL's block cache capped meanwhile, so memory stays per strip), runs the kernels, and returns its
 own sums; chunk sums are combined in chunk order. Locally the chunks run on threads (GDAL and the numba
 kernels release the GIL); on Dask as tasks (:mod:`sinkmap.analysis.cluster`). Same chunks, same code, same
 order: the results are bit-identical.
@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from ..io.rasters import block_cache, opened, read_strip, strips
 from .zonal_grid import ZoneGrid
 
-__all__ = ["Chunking", "ClassJob", "SumJob", "ChunkOut", "Prefetcher", "plan_chunks", "run_chunk", "execute",
+__all__ = ["Chunking", "ClassJob", "SumJob", "ChunkOut", "plan_chunks", "run_chunk", "run_chunk_capped", "execute",
            "LUT_VIEWS"]
 
 #: integer class rasters read through a lookup table on their unsigned view
@@ -39,7 +39,6 @@ class Chunking:
     window_bytes: int = 16 * 2**20  # one read strip (memory per worker)
     chunk_pixels: int = 2**23  # about this many pixels per chunk (unit of work and of combination)
     threads: int | None = None  # local threads (default: all CPUs)
-    prefetch_bytes: int = 256 * 2**20  # strips read ahead while the zones are rasterised (local runs; 0: off)
 
 
 @dataclass
@@ -93,54 +92,6 @@ def plan_chunks(grid: ZoneGrid, chunking: Chunking) -> list[tuple[int, int]]:
     return [(max(lo, r), min(hi, r + rows)) for r in range((lo // rows) * rows, hi, rows)]
 
 
-class Prefetcher:
-    """Reads strips, in chunk order, while the zones are being rasterised (I/O overlaps that work).
-
-    Holds at most ``budget`` bytes; stops for good when :meth:`stop` is called (the engine starts), after
-    which readers take what was fetched (:meth:`take`) and read the rest themselves.
-    """
-
-    def __init__(self, info, band: int, chunking: Chunking, budget: int) -> None:
-        self.info, self.band, self.budget = info, band, budget
-        rows = _chunk_rows(info, chunking)
-        self.plan = [s for r in range(0, info.height, rows)
-                     for s in strips(info, window_bytes=chunking.window_bytes, row_range=(r, min(info.height, r + rows)))]
-        self.data: dict[tuple[int, int], np.ndarray] = {}
-        self.held = 0
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="sinkmap-prefetch", daemon=True)
-
-    def start(self) -> "Prefetcher":
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        try:
-            with opened(self.info) as ds:
-                for r0, nr in self.plan:
-                    size = nr * self.info.width * self.info.itemsize
-                    if self._stop.is_set() or self.held + size > self.budget:
-                        return
-                    arr = read_strip(ds, self.info, self.band, r0, nr)
-                    with self._lock:
-                        self.data[(r0, nr)] = arr
-                        self.held += size
-        except Exception:  # the engine's own read will raise the same error with its message
-            return
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def take(self, r0: int, nr: int) -> np.ndarray | None:
-        with self._lock:
-            arr = self.data.pop((r0, nr), None)
-            if arr is not None:
-                self.held -= arr.nbytes
-            return arr
-
-
 def _real_value(raw, info) -> object:
     view = LUT_VIEWS.get(info.dtype)
     if view is not None and view != info.dtype:
@@ -149,7 +100,7 @@ def _real_value(raw, info) -> object:
 
 
 def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Event | None = None,
-              tick: Callable[[], None] | None = None, prefetched: Prefetcher | None = None) -> ChunkOut | None:
+              tick: Callable[[], None] | None = None) -> ChunkOut | None:
     """Accumulate rows ``row0 .. row1`` of the raster; None if cancelled. Runs on threads and Dask workers."""
     from .zonal_kernels import LANES
 
@@ -169,13 +120,11 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
                 return None
             if ix.run_ptr[r0 + nr] == ix.run_ptr[r0] and ix.part_ptr[r0 + nr] == ix.part_ptr[r0]:
                 continue  # no zone in these rows: not read at all
-            data = prefetched.take(r0, nr) if prefetched is not None else None
-            if data is None:
-                if buf is None or buf.shape[0] < nr:
-                    buf = np.empty((nr, info.width), info.dtype)
-                if ds is None:
-                    ds = stack.enter_context(opened(info))
-                data = read_strip(ds, info, job.band, r0, nr, out=buf[:nr])
+            if buf is None or buf.shape[0] < nr:
+                buf = np.empty((nr, info.width), info.dtype)
+            if ds is None:  # one open per chunk; the capped block cache keeps memory per strip
+                ds = stack.enter_context(opened(info))
+            data = read_strip(ds, info, job.band, r0, nr, out=buf[:nr])
             _strip(job, data, r0, nr, common, lanes, acc, out, view, nodata)
             out.windows += 1
             if tick is not None:
@@ -254,7 +203,7 @@ def _compact(data: np.ndarray, job: ClassJob):
 
 
 def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = None, client=None,
-            threads: int | None = None, text: str = "zonal", prefetched: Prefetcher | None = None) -> list[ChunkOut]:
+            threads: int | None = None, text: str = "zonal") -> list[ChunkOut]:
     """Run ``job`` on every chunk (threads, or Dask when ``client`` is given); results in chunk order.
 
     Progress is reported per strip, cancel is checked every 0.1 s (workers stop at their next strip).
@@ -275,11 +224,11 @@ def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = N
 
     workers = max(1, min(threads or os.cpu_count() or 1, len(chunks) or 1))
     with block_cache((workers + 2) * job.window_bytes):
-        return _execute_local(job, chunks, feedback, workers, total, done, tick, cancel, text, prefetched)
+        return _execute_local(job, chunks, feedback, workers, total, done, tick, cancel, text)
 
 
 def _execute_local(job, chunks, feedback: Feedback, workers: int, total: int, done: list, tick, cancel,
-                   text: str, prefetched) -> list[ChunkOut]:
+                   text: str) -> list[ChunkOut]:
     results: list[ChunkOut | None] = [None] * len(chunks)
     if workers == 1:  # no thread hop: progress and cancel between strips, in this thread
         def tick_here():
@@ -288,12 +237,11 @@ def _execute_local(job, chunks, feedback: Feedback, workers: int, total: int, do
             if feedback.is_cancelled():
                 cancel.set()
         for i, (r0, r1) in enumerate(chunks):
-            results[i] = run_chunk(job, r0, r1, cancel, tick_here, prefetched)
+            results[i] = run_chunk(job, r0, r1, cancel, tick_here)
             feedback.check()
         return results  # type: ignore[return-value]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sinkmap-zonal") as pool:
-        futures = {pool.submit(run_chunk, job, r0, r1, cancel, tick, prefetched): i
-                   for i, (r0, r1) in enumerate(chunks)}
+        futures = {pool.submit(run_chunk, job, r0, r1, cancel, tick): i for i, (r0, r1) in enumerate(chunks)}
         pending = set(futures)
         try:
             while pending:
