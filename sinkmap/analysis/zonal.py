@@ -6,12 +6,14 @@ every cell by its true ellipsoidal area (:mod:`sinkmap.analysis.cellarea`), so a
 to its polygon's area. Nodata is excluded and reported; codes the scheme does not know are counted as
 "unclassified" and reported with their areas.
 
-Execution: the row range is cut into chunks (whole block rows, about ``Chunking.chunk_pixels`` each) that
-depend only on the raster. Each chunk opens the raster itself, reads its strips, and accumulates into
-its own arrays; chunk results are combined in chunk order. Locally the chunks run on threads (the
-kernels and GDAL release the GIL), on Dask as tasks (:mod:`sinkmap.analysis.cluster`) — the same
-chunks, the same code and the same summation order, so both give bit-identical results.
-Memory per worker is one strip (``Chunking.window_bytes``) plus GDAL's blocks of one chunk.
+Execution (:mod:`sinkmap.analysis.zonal_run`): the row range is cut into chunks (whole block rows, about
+``Chunking.chunk_pixels`` each) that depend only on the raster. Each chunk opens the raster itself, reads
+its strips, and accumulates into its own arrays; chunk results are combined in chunk order. Locally the
+chunks run on threads (the kernels and GDAL release the GIL), on Dask as tasks
+(:mod:`sinkmap.analysis.cluster`) — the same chunks, the same code and the same summation order, so both
+give bit-identical results. Memory: the zone index (∝ boundary length and rows, 43 MB for Hunan's
+counties at 10⁹ pixels) plus, per worker, one strip (``Chunking.window_bytes``, at least one block row)
+and GDAL's block cache, capped while the engine runs.
 """
 
 from __future__ import annotations
