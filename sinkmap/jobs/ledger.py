@@ -149,7 +149,8 @@ def run_ledger(request: LedgerRequest, feedback: Feedback | None = None) -> Ledg
 
     units = [_with_targets(row, targets, req, basis) for row in rows]
     feedback.progress(1.0, "完成 done")
-    return LedgerReport(year=req.year, units=units, warnings=warnings + list(feedback_warnings(feedback)),
+    all_warnings = list(dict.fromkeys(warnings + feedback_warnings(feedback)))  # each once, in order
+    return LedgerReport(year=req.year, units=units, warnings=all_warnings,
                         inputs=inputs, synthetic=synthetic, basis=basis)
 
 
