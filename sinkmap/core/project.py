@@ -66,12 +66,15 @@ class LayerSpec:
     visible: bool = True
     style: Style = dc_field(default_factory=Style)
     encoding: str | None = None  # user override of the detected encoding
-    crs: str | None = None  # user override of the detected CRS
+    crs: str | None = None  # user override of the detected CRS ("GCJ-02": AMap/Tencent coordinates)
+    fields: dict[str, str] = dc_field(default_factory=dict)  # field mapping overrides (key -> field name)
+    scheme: str | None = None  # classification scheme of the layer's codes (sandiao, worldcover...)
     id: str = dc_field(default_factory=lambda: uuid.uuid4().hex[:12])
     revision: int = 0  # bumped on every style/data change; part of the render cache key
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k not in ("style", "revision")}
+        out["fields"] = dict(self.fields)
         out["style"] = self.style.to_dict()
         return out
 

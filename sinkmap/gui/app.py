@@ -75,7 +75,7 @@ def create_app(lang: str | None = None) -> tuple[QApplication, str]:
 def build_window(project: str | Path | Project | None = None, lang: str | None = None, *,
                  demo: bool = True, compute_ledger: bool = True):
     """Create the main window on ``project`` (path or Project), else on the demo world."""
-    from .demo_project import boundary_layer, demo_layer_specs
+    from .demo_project import DEMO_CITIES, boundary_layer, demo_layer_specs
     from .mainwindow import MainWindow
 
     app, lang = create_app(lang)
@@ -88,10 +88,14 @@ def build_window(project: str | Path | Project | None = None, lang: str | None =
             raise SinkmapError(f"cannot open the project {project}")
     else:
         base = Project(city="长沙市", year=2025)
-        base.add_layer(boundary_layer(base.city))
         win.set_project(base)
-        if demo:
-            win.tasks.submit(tr("准备演示数据"), demo_layer_specs, on_done=lambda specs: _add_demo(win, specs))
+        boundaries = boundary_layer(*DEMO_CITIES)
+        if demo:  # the demo's layers and the boundaries arrive together (generated first if needed)
+            win.tasks.submit(tr("准备演示数据"), demo_layer_specs,
+                             on_done=lambda specs: _add_demo(win, [boundaries, *specs]),
+                             on_error=lambda _m: _add_demo(win, [boundaries]))
+        else:
+            base.add_layer(boundaries)
     if compute_ledger:
         win.dashboard.schedule(0)
     calm_gc()
@@ -105,6 +109,7 @@ def _add_demo(win, specs) -> None:
     for spec in specs:
         order = ROLE_ORDER.index(spec.role) if spec.role in ROLE_ORDER else len(ROLE_ORDER)
         index = sum(1 for s in project.layers if s.role in ROLE_ORDER and ROLE_ORDER.index(s.role) < order)
+        win._auto_style.add(spec.id)  # refine the role's style from the data once loaded (DI_LEI classes...)
         project.add_layer(spec, index=index)
 
 

@@ -23,6 +23,7 @@ from .chart import IndicatorChart
 from .i18n import tr
 from .tasks import TaskManager
 
+COL_STATUS, COL_GAP, COL_TARGET = 3, 4, 5
 PLAN_CITIES = ("长沙市", "株洲市", "邵阳市", "郴州市")
 YEARS = (2025, 2030)
 SHOWN = ("forest_coverage_pct", "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_10k_ha",
@@ -30,7 +31,7 @@ SHOWN = ("forest_coverage_pct", "forest_stock_10k_m3", "living_tree_stock_10k_m3
 
 
 def column_titles() -> list[str]:
-    return [tr("单位"), tr("指标"), tr("现状"), tr("规划目标（原文措辞）"), tr("状态"), tr("差距")]
+    return [tr("单位"), tr("指标"), tr("现状"), tr("状态"), tr("差距"), tr("规划目标（原文措辞）")]
 
 
 def status_text(status: str) -> str:
@@ -194,8 +195,8 @@ class LedgerDashboard(QWidget):
         if not tt:
             tt = tr("规划无此目标") + (f"（{a['reason']}）" if a.get("reason") else "")
         cells = [u.get("name", ""), ind.name_zh, f"{fmt_num(measured)} {ind.unit}" if measured is not None else "—",
-                 tt, status_text(status),
-                 "" if gap is None else (tr("已达标") if gap == 0 else f"{fmt_num(gap)} {a.get('gap_unit', '')}")]
+                 status_text(status),
+                 "" if gap is None else (tr("已达标") if gap == 0 else f"{fmt_num(gap)} {a.get('gap_unit', '')}"), tt]
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, u.get("name"))
@@ -203,17 +204,17 @@ class LedgerDashboard(QWidget):
                 f = item.font()
                 f.setBold(u.get("level") == "city")
                 item.setFont(f)
-            if c == 3 and a.get("quote"):
+            if c == COL_TARGET and a.get("quote"):
                 note = f"\n\n{tr('口径')}：{a.get('basis')}" if a.get("basis") else ""
                 if a.get("basis_note"):
                     note += f"\n{a['basis_note']}"
                 item.setToolTip(f"{tr('规划原文')}：{a['quote']}{note}")
-            if c == 4:
+            if c == COL_STATUS:
                 color = QColor(STATUS_COLORS.get(status, "#bbbbbb"))
                 color.setAlpha(90)
                 item.setBackground(QBrush(color))
-            if c in (2, 5):
-                item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+            if c in (2, COL_GAP):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(r, c, item)
 
     def _row_activated(self, row: int, _col: int) -> None:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 VECTOR_FILTER = "GeoPackage / Shapefile / GeoJSON / KML (*.gpkg *.shp *.geojson *.json *.kml *.kmz *.fgb)"
 RASTER_FILTER = "GeoTIFF (*.tif *.tiff *.img *.vrt)"
 PROJECT_FILTER = "sinkmap (*.sinkmap)"
+DROP_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz", ".fgb", ".tif", ".tiff", ".img", ".vrt",
+                 ".sinkmap"}
 AUTOSAVE_MS = 120_000
 
 
@@ -63,6 +65,7 @@ class MainWindow(QMainWindow):
         }
         self.tabifyDockWidget(self.docks["ledger"], self.docks["identify"])
         self.docks["ledger"].raise_()
+        self.resizeDocks([self.docks["ledger"], self.docks["layers"]], [560, 260], Qt.Orientation.Horizontal)
         self.docks["table"].hide()
         self.status = MapStatusBar(self.registry.project.display_crs, self)
         self.setStatusBar(self.status)
@@ -74,6 +77,7 @@ class MainWindow(QMainWindow):
         self._autosave = QTimer(self)
         self._autosave.timeout.connect(self.autosave)
         self._autosave.start(AUTOSAVE_MS)
+        self.setAcceptDrops(True)
         self.resize(1400, 900)
         self.set_project(project or Project())
 
@@ -166,20 +170,62 @@ class MainWindow(QMainWindow):
             log.warning("autosave failed: %s", exc)
 
     # -- layers -----------------------------------------------------------------------------------
-    def add_layer_file(self, path: str | Path, layer: str | None = None, **overrides) -> LayerSpec:
+    def add_layer_file(self, path: str | Path, layer: str | None = None, *, encoding: str | None = None,
+                       crs: str | None = None, role: str | None = "guess", fields: dict | None = None) -> LayerSpec:
+        """Add a file as a layer (loaded in the background); ``role='guess'`` guesses from the name."""
         path = Path(path)
         kind = kind_of_path(path)
         name = layer or path.stem
-        spec = LayerSpec(name=name, path=str(path.resolve()), layer=layer, kind=kind, role=guess_role(name, kind),
-                         encoding=overrides.get("encoding"), crs=overrides.get("crs"))
+        if role == "guess":
+            role = guess_role(name, kind)
+        spec = LayerSpec(name=name, path=str(path.resolve()), layer=layer, kind=kind, role=role,
+                         encoding=encoding, crs=crs, fields=dict(fields or {}))
         spec.style = default_style(spec)
         self._auto_style.add(spec.id)
         return self.registry.project.add_layer(spec)
 
+    def import_vector(self, path: str | Path, interactive: bool = True) -> LayerSpec | None:
+        """The import dialog for one vector file, then the layer; messages instead of tracebacks."""
+        from .import_dialog import ImportDialog
+
+        try:
+            dialog = ImportDialog(path, self)
+        except SinkmapError as exc:
+            self.show_error(str(exc))
+            return None
+        if interactive and dialog.exec() != ImportDialog.DialogCode.Accepted:
+            return None
+        c = dialog.choice()
+        return self.add_layer_file(c.path, c.layer, encoding=c.encoding, crs=c.crs, role=c.role, fields=c.fields)
+
     def add_vector_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, tr("添加矢量图层"), "", VECTOR_FILTER)
         for p in paths:
-            self.add_layer_file(p)
+            self.import_vector(p)
+
+    # -- drag and drop ----------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if any(self._droppable(u.toLocalFile()) for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            self.open_path(url.toLocalFile())
+        event.acceptProposedAction()
+
+    @staticmethod
+    def _droppable(path: str) -> bool:
+        return Path(path).suffix.lower() in DROP_SUFFIXES
+
+    def open_path(self, path: str | Path) -> None:
+        """A dropped or command-line file: a project, a raster or a vector (through the import dialog)."""
+        suffix = Path(path).suffix.lower()
+        if suffix == project_file.SUFFIX:
+            self.open_project(path)
+        elif kind_of_path(path) == "raster":
+            self.add_layer_file(path)
+        elif suffix in DROP_SUFFIXES:
+            self.import_vector(path)
 
     def add_raster_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, tr("添加栅格图层"), "", RASTER_FILTER)
@@ -236,6 +282,8 @@ class MainWindow(QMainWindow):
     def open_attribute_table(self, lid: str | None = None) -> AttributeTable | None:
         lid = lid or self.current_layer()
         if not lid or not isinstance(self.registry.data.get(lid), VectorData):
+            if lid and lid not in self.registry.data:
+                self.status.showMessage(tr("图层尚未加载：请先显示它"), 5000)
             return None
         for i in range(self.tables.count()):
             if getattr(self.tables.widget(i), "layer_id", None) == lid:
@@ -316,6 +364,9 @@ class MainWindow(QMainWindow):
             if spec.role in ("forest", "wetland", "protected") and getattr(req, spec.role) is None \
                     and not spec.path.startswith("builtin:"):
                 setattr(req, spec.role, LayerSource(Path(spec.path), spec.layer))
+                if spec.role == "forest":
+                    req.fields = dict(spec.fields)
+                    req.encoding = spec.encoding
         req.target_files = [Path(p) for p in self.registry.project.target_files]
         return req
 

@@ -10,11 +10,15 @@ from ..core.project import LayerSpec, Style
 from .canvas.symbology import categorised_from_scheme, graduated_quantiles
 
 ROLE_STYLES: dict[str, Style] = {
-    "boundary": Style(fill="none", stroke="#3d3d3d", stroke_width=1.4, label_field="name", label_size=10.5),
+    "boundary": Style(fill="none", stroke="#303030", stroke_width=1.3, label_field="name", label_size=10.0),
     "forest": Style(fill="#5aa55f", stroke="#2f6b34", stroke_width=0.4),
     "wetland": Style(fill="#7ab8e0", stroke="#2a6ea6", stroke_width=0.6, opacity=0.9),
-    "protected": Style(fill="#d0453a33", stroke="#c0392b", stroke_width=1.2),
-    "projects": Style(fill="#e67e22", stroke="#ffffff", stroke_width=1.0, point_size=8.0, label_field=None),
+    "protected": Style(fill="#d0453a30", stroke="#b03a2e", stroke_width=0.8),
+    "projects": Style(fill="#e67e22", stroke="#ffffff", stroke_width=1.0, point_size=9.0),
+    "redline": Style(fill="#c0392b22", stroke="#c0392b", stroke_width=0.8),
+    "farmland": Style(fill="#f2d96b88", stroke="none", stroke_width=0.0),
+    "roads": Style(fill="#7f7f7f", stroke="#8a8a8a", stroke_width=0.9),
+    "substations": Style(fill="#8e44ad", stroke="#ffffff", stroke_width=0.8, point_size=6.0),
     "landcover": Style(kind="classes", scheme="sandiao", opacity=0.85),
     "dem": Style(kind="hillshade", ramp="terrain", opacity=1.0),
 }

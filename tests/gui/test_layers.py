@@ -18,7 +18,7 @@ def test_process_load_equals_thread_load(app, qtbot, counties_gpkg, monkeypatch)
 
     spec = LayerSpec(name="县", path=str(counties_gpkg), layer="counties")
     direct = loaders.load_layer(spec, EQUAL_AREA_CRS)
-    monkeypatch.setattr(loaders, "PROCESS_BYTES", 0)  # every file counts as big
+    monkeypatch.setattr(loaders, "PROCESS_FEATURES", 0)  # every layer counts as big
     assert loaders.use_process(spec)
     reg = LayerRegistry(TaskManager(), Project())
     reg.project.add_layer(spec)

@@ -27,7 +27,7 @@ def test_chinese_labels(app, qtbot, counties_gpkg):
     assert menus[:3] == ["文件(&F)", "视图(&V)", "图层(&L)"]
     assert {d.windowTitle() for d in win.docks.values()} >= {"图层", "碳汇台账", "任务", "识别结果"}
     assert win.layer_tree.topLevelItem(0).text(0) == "县界"
-    assert win.dashboard.table.horizontalHeaderItem(3).text() == "规划目标（原文措辞）"
+    assert win.dashboard.table.horizontalHeaderItem(5).text() == "规划目标（原文措辞）"
     assert "Albers" in win.status.crs.text()
 
 

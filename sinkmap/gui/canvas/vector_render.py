@@ -21,7 +21,8 @@ from ...core.errors import Cancelled
 from ...core.project import Style
 from ..fonts import label_font
 from ..layers.data import LINE, POINT, POLYGON, VectorData
-from .lod import screen_parts
+from .lod import screen_parts, split_by_class
+from .colors import hex_to_rgba
 from .qpaths import chunked_paths, path_from_parts, polygonf
 from .symbology import Symbology
 from .viewport import Viewport
@@ -50,8 +51,11 @@ def _check(cancel: threading.Event | None) -> None:
 
 
 def _color(hex_color: str) -> QColor | None:
+    """A style colour: '#rrggbb' or '#rrggbbaa' (CSS order; Qt alone would read '#aarrggbb')."""
     if not hex_color or hex_color.lower() == "none":
         return None
+    if hex_color.startswith("#") and len(hex_color) in (4, 7, 9):
+        return QColor(*hex_to_rgba(hex_color))
     return QColor(hex_color)
 
 
@@ -101,12 +105,10 @@ def _draw_polygons(painter: QPainter, job: VectorJob, vp: Viewport, cancel) -> N
     stroke = _color(style.stroke)
     stroke_w = max(0.0, style.stroke_width)
     outlined = stroke is not None and stroke_w > 0
-    all_parts = []
-    for _k, fill, mask in _class_masks(sym):
-        _check(cancel)
-        parts = screen_parts(job.data, vp, feature_mask=mask)
-        all_parts.append(parts)
-        fill_c = _color(fill)
+    everything = screen_parts(job.data, vp)  # one visibility + decimation pass for all classes
+    _check(cancel)
+    for k, parts in split_by_class(everything, sym.feature_class):
+        fill_c = _color(sym.fills[k] if k >= 0 else sym.other_fill)
         if fill_c is not None and len(parts.offsets) > 1:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QBrush(fill_c))
@@ -123,10 +125,9 @@ def _draw_polygons(painter: QPainter, job: VectorJob, vp: Viewport, cancel) -> N
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(_pen(stroke, stroke_w))
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for parts in all_parts:
-            for path in chunked_paths(parts.xy, parts.offsets, BIG_BATCH):
-                _check(cancel)
-                painter.drawPath(path)
+        for path in chunked_paths(everything.xy, everything.offsets, BIG_BATCH):
+            _check(cancel)
+            painter.drawPath(path)
 
 
 def _draw_lines(painter: QPainter, job: VectorJob, vp: Viewport, cancel) -> None:

@@ -79,7 +79,11 @@ class MapCanvas(QWidget):
 
     def set_viewport(self, vp: Viewport, delay_ms: int = 0) -> None:
         self._auto_fit = False
-        self._vp = vp.resized(self.width(), self.height()) if self.width() > 1 else vp
+        vp = vp.resized(self.width(), self.height()) if self.width() > 1 else vp
+        if self._has_view and vp.same_frame(self._vp):
+            self._schedule_refresh(delay_ms)  # same view: keep the jobs already running for it
+            return
+        self._vp = vp
         self._has_view = True
         self.scheduler.cancel()
         self.viewportChanged.emit(self._vp)

@@ -24,7 +24,8 @@ from .data import VectorData, prepare_vector
 from .raster_data import RasterData, open_raster
 
 BUILTIN_BOUNDARIES = "builtin:boundaries"
-#: Vector files at least this big (all sidecars together) load in a worker process.
+#: Vector layers with at least this many features (or Shapefiles this big) load in a worker process.
+PROCESS_FEATURES = 50_000
 PROCESS_BYTES = 8_000_000
 _SHP_SIDECARS = (".shp", ".shx", ".dbf")
 
@@ -40,20 +41,38 @@ def file_bytes(path: str | Path) -> int:
 
 
 def use_process(spec: LayerSpec) -> bool:
-    return spec.kind == "vector" and not spec.path.startswith("builtin:") and file_bytes(spec.path) >= PROCESS_BYTES
+    """Whether reading the layer is big enough to hold the GIL for long (then: a worker process)."""
+    if spec.kind != "vector" or spec.path.startswith("builtin:"):
+        return False
+    if Path(spec.path).suffix.lower() == ".shp":
+        return file_bytes(spec.path) >= PROCESS_BYTES
+    try:
+        import pyogrio
+
+        count = pyogrio.read_info(spec.path, layer=spec.layer, force_feature_count=True).get("features", -1)
+    except Exception:  # noqa: BLE001 - unreadable: the loader reports it properly
+        return False
+    return count < 0 and file_bytes(spec.path) >= PROCESS_BYTES or count >= PROCESS_FEATURES
 
 
 def _read_frame(spec: LayerSpec, feedback: Feedback) -> gpd.GeoDataFrame:
     if spec.path == BUILTIN_BOUNDARIES:  # the bundled administrative units of a city / the province
         from ...io.boundaries import load_units
 
-        unit = spec.layer or "湖南省"
-        frame = load_units(province=unit) if unit.endswith("省") else load_units(city=unit)
+        units = [u.strip() for u in (spec.layer or "湖南省").split(",") if u.strip()]
+        frames = [load_units(province=u) if u.endswith("省") else load_units(city=u) for u in units]
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         if (frame["level"] == "county").any():
             frame = frame[frame["level"] == "county"]
-        return frame
+        return gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=frames[0].crs)
     from ...io.vectors import read_vector
 
+    if spec.crs and spec.crs.upper().replace("-", "") == "GCJ02":  # web-map coordinates: convert at the edge
+        from ...io.gcj02 import frame_gcj02_to_cgcs2000
+
+        frame = read_vector(spec.path, layer=spec.layer, encoding=spec.encoding, crs=None, assume_lonlat=True,
+                            feedback=feedback)
+        return frame_gcj02_to_cgcs2000(frame)
     return read_vector(spec.path, layer=spec.layer, encoding=spec.encoding, crs=spec.crs, feedback=feedback)
 
 

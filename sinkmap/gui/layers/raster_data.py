@@ -65,9 +65,13 @@ class RasterData:
             l, b, r, t = max(l, sl), max(b, sb), min(r, sr), min(t, st)
             if l >= r or b >= t:
                 return np.ma.masked_invalid(dst)
-            win = from_bounds(l, b, r, t, transform=src.transform)
-            win = win.round_offsets("floor").round_lengths("ceil")
-            win = win.intersection(Window(0, 0, src.width, src.height))
+            fw = from_bounds(l, b, r, t, transform=src.transform)
+            c0, r0 = math.floor(fw.col_off), math.floor(fw.row_off)
+            c1, r1 = math.ceil(fw.col_off + fw.width), math.ceil(fw.row_off + fw.height)
+            c0, r0, c1, r1 = max(c0, 0), max(r0, 0), min(c1, src.width), min(r1, src.height)
+            if c1 <= c0 or r1 <= r0:
+                return np.ma.masked_invalid(dst)
+            win = Window(c0, r0, c1 - c0, r1 - r0)
             # screen pixels the window covers -> read that many (GDAL picks an overview level)
             wl, wb, wr, wt = transform_bounds(src.crs, self.display_crs, *rasterio.windows.bounds(win, src.transform))
             px_w = max(1, math.ceil((wr - wl) / vp.units_per_px))
@@ -77,7 +81,7 @@ class RasterData:
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
             data = src.read(1, window=win, out_shape=(out_h, out_w), resampling=resampling, masked=True)
-            src_transform = src.window_transform(win) * Affine.scale(win.width / out_w, win.height / out_h)
+            src_transform = src.window_transform(win) @ Affine.scale(win.width / out_w, win.height / out_h)
             src_crs = src.crs
         if cancel is not None and cancel.is_set():
             raise Cancelled()

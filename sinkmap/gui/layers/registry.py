@@ -64,12 +64,14 @@ class LayerRegistry(QObject):
         project.subscribe(self._on_event)
         self.projectReplaced.emit()
         for spec in project.layers:
-            self.load(spec)
+            if spec.visible:  # hidden layers load when first shown
+                self.load(spec)
 
     def _on_event(self, event: str, layer_id: str | None) -> None:
         if event == "layer_added" and layer_id:
             self.layerAdded.emit(layer_id)
-            self.load(self.project.layer(layer_id))
+            if self.project.layer(layer_id).visible:
+                self.load(self.project.layer(layer_id))
         elif event == "layer_removed" and layer_id:
             for store in (self.data, self._symbology, self.selection, self.errors):
                 store.pop(layer_id, None)
@@ -77,6 +79,7 @@ class LayerRegistry(QObject):
         elif event == "layers_reordered":
             self.layersReordered.emit()
         elif event == "layer_changed" and layer_id:
+            self.ensure_loaded(layer_id)
             self.layerChanged.emit(layer_id)
         elif event == "view_changed" and self.project.view is not None:
             self.viewRequested.emit(self.project.view)
@@ -93,6 +96,13 @@ class LayerRegistry(QObject):
             process=big, post=(lambda payload, feedback=None: vector_from_payload(payload, feedback)) if big else None,
             on_done=partial(self._loaded, spec.id), on_error=partial(self._failed, spec.id),
             on_cancel=partial(self._failed, spec.id, ""))
+
+    def ensure_loaded(self, layer_id: str) -> None:
+        """Load a visible layer that has not been loaded (or tried) yet."""
+        spec = self.project.layer(layer_id)
+        if spec.visible and layer_id not in self.data and layer_id not in self.loading \
+                and layer_id not in self.errors:
+            self.load(spec)
 
     def _loaded(self, layer_id: str, data) -> None:
         self.loading.discard(layer_id)

@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
 from ...io.schemes import load_scheme
-from ..canvas.colors import ramp_colors
+from ..canvas.colors import hex_to_rgba, ramp_colors
 from ..canvas.symbology import categorised_from_scheme, categorised_unique, graduated_quantiles, legend_from_style
 from ..i18n import tr
 from .data import VectorData
@@ -28,7 +28,7 @@ def swatch(color: str, size: int = 14, outline: str = "#555555") -> QIcon:
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
     p.setPen(QColor(outline))
-    p.setBrush(QColor(color))
+    p.setBrush(QColor(*hex_to_rgba(color)) if color.startswith("#") else QColor(color))
     p.drawRect(1, 1, size - 3, size - 3)
     p.end()
     return QIcon(pm)
@@ -174,6 +174,16 @@ class LayerTree(QTreeWidget):
         if isinstance(data, VectorData):
             menu.addAction(tr("属性表"), lambda: self.openAttributeTable.emit(lid))
             self._vector_style_menu(menu, lid, data)
+        elif isinstance(data, RasterData):
+            style_menu = menu.addMenu(tr("样式"))
+            p = reg.project
+            for scheme in ("sandiao", "worldcover"):
+                style_menu.addAction(tr("分类：{0}").format(load_scheme(scheme).title_zh),
+                                     lambda _=False, sc=scheme: p.update_style(lid, kind="classes", scheme=sc))
+            style_menu.addAction(tr("山体阴影（高程）"), lambda: p.update_style(lid, kind="hillshade"))
+            for ramp in ("terrain", "greens", "blues", "greys"):
+                style_menu.addAction(tr("色带：{0}").format(ramp),
+                                     lambda _=False, r=ramp: p.update_style(lid, kind="ramp", ramp=r))
         opacity = menu.addMenu(tr("不透明度"))
         for pct in (100, 80, 60, 40, 20):
             act = QAction(f"{pct}%", opacity)

@@ -175,16 +175,16 @@
         <translation>Current</translation>
     </message>
     <message>
-        <source>规划目标（原文措辞）</source>
-        <translation>Plan target (as worded)</translation>
-    </message>
-    <message>
         <source>状态</source>
         <translation>Status</translation>
     </message>
     <message>
         <source>差距</source>
         <translation>Gap</translation>
+    </message>
+    <message>
+        <source>规划目标（原文措辞）</source>
+        <translation>Plan target (as worded)</translation>
     </message>
     <message>
         <source>专题图</source>
@@ -271,8 +271,8 @@
         <translation>Protected areas (demo)</translation>
     </message>
     <message>
-        <source>新能源项目（演示）</source>
-        <translation>Energy projects (demo)</translation>
+        <source>规划项目（演示）</source>
+        <translation>Planned projects (demo)</translation>
     </message>
     <message>
         <source>土地覆盖·三调（演示）</source>
@@ -283,8 +283,28 @@
         <translation>Elevation model (demo)</translation>
     </message>
     <message>
+        <source>生态保护红线（演示）</source>
+        <translation>Ecological red line (demo)</translation>
+    </message>
+    <message>
+        <source>永久基本农田（演示）</source>
+        <translation>Permanent basic farmland (demo)</translation>
+    </message>
+    <message>
+        <source>道路（演示）</source>
+        <translation>Roads (demo)</translation>
+    </message>
+    <message>
+        <source>变电站（演示）</source>
+        <translation>Substations (demo)</translation>
+    </message>
+    <message>
         <source>{0}区县界</source>
         <translation>{0} counties</translation>
+    </message>
+    <message>
+        <source>区县界（{0}）</source>
+        <translation>Counties ({0})</translation>
     </message>
     <message>
         <source>字段</source>
@@ -305,6 +325,86 @@
     <message>
         <source>像元值</source>
         <translation>Pixel value</translation>
+    </message>
+    <message>
+        <source>森林资源小班</source>
+        <translation>Forest subcompartments</translation>
+    </message>
+    <message>
+        <source>湿地</source>
+        <translation>Wetlands</translation>
+    </message>
+    <message>
+        <source>自然保护地</source>
+        <translation>Protected areas</translation>
+    </message>
+    <message>
+        <source>行政区界</source>
+        <translation>Administrative boundaries</translation>
+    </message>
+    <message>
+        <source>项目点</source>
+        <translation>Project sites</translation>
+    </message>
+    <message>
+        <source>其他</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>图层</source>
+        <translation>Layers</translation>
+    </message>
+    <message>
+        <source>概况</source>
+        <translation>Summary</translation>
+    </message>
+    <message>
+        <source>字符编码</source>
+        <translation>Encoding</translation>
+    </message>
+    <message>
+        <source>坐标系</source>
+        <translation>CRS</translation>
+    </message>
+    <message>
+        <source>用途</source>
+        <translation>Use</translation>
+    </message>
+    <message>
+        <source>文件没有坐标系：请选择（如 EPSG:4490 经纬度，EPSG:4545–4547 高斯-克吕格 3° 带）</source>
+        <translation>The file has no CRS: choose one (e.g. EPSG:4490 lon/lat, EPSG:4545–4547 Gauss–Krüger 3° zones)</translation>
+    </message>
+    <message>
+        <source>经纬度数据：若来自高德、腾讯等网络地图（GCJ-02，偏移约 650 米），请选择 GCJ-02</source>
+        <translation>Lon/lat data: if it comes from AMap, Tencent or another Chinese web map (GCJ-02, about 650 m off), choose GCJ-02</translation>
+    </message>
+    <message>
+        <source>含义</source>
+        <translation>Meaning</translation>
+    </message>
+    <message>
+        <source>字段对应（森林资源小班）</source>
+        <translation>Field mapping (forest subcompartments)</translation>
+    </message>
+    <message>
+        <source>导入图层：{0}</source>
+        <translation>Import layer: {0}</translation>
+    </message>
+    <message>
+        <source>{0}，{1:,} 个要素，{2}</source>
+        <translation>{0}, {1:,} features, {2}</translation>
+    </message>
+    <message>
+        <source>属性预览（前 {0} 行）</source>
+        <translation>Attribute preview (first {0} rows)</translation>
+    </message>
+    <message>
+        <source>检测结果：{0}</source>
+        <translation>Detected: {0}</translation>
+    </message>
+    <message>
+        <source>预览失败：{0}</source>
+        <translation>Preview failed: {0}</translation>
     </message>
     <message>
         <source>筛选（任意字段包含）…</source>
@@ -363,8 +463,20 @@
         <translation>Attribute table</translation>
     </message>
     <message>
+        <source>山体阴影（高程）</source>
+        <translation>Hillshade (elevation)</translation>
+    </message>
+    <message>
         <source>（加载中…）</source>
         <translation>(loading…)</translation>
+    </message>
+    <message>
+        <source>分类：{0}</source>
+        <translation>Classes: {0}</translation>
+    </message>
+    <message>
+        <source>色带：{0}</source>
+        <translation>Colour ramp: {0}</translation>
     </message>
     <message>
         <source>sinkmap — 碳汇台账与新能源选址</source>
@@ -401,10 +513,6 @@
 The demo data is synthetic, not survey data.</translation>
     </message>
     <message>
-        <source>图层</source>
-        <translation>Layers</translation>
-    </message>
-    <message>
         <source>碳汇台账</source>
         <translation>Sink ledger</translation>
     </message>
@@ -423,6 +531,10 @@ The demo data is synthetic, not survey data.</translation>
     <message>
         <source>已保存 {0}</source>
         <translation>Saved {0}</translation>
+    </message>
+    <message>
+        <source>图层尚未加载：请先显示它</source>
+        <translation>The layer is not loaded yet: show it first</translation>
     </message>
     <message>
         <source>图层“{0}”无法加载：{1}</source>

@@ -1,0 +1,229 @@
+"""Import dialog for vector files: layer, encoding, CRS, role and field mapping, with a live preview.
+
+What the file says comes from ``sinkmap.io.vectors.inspect_vector`` (driver, layers, feature count,
+fields, CRS, the detected Shapefile encoding); the preview reads the first rows with the chosen
+encoding so the user sees whether Chinese text is right before anything is loaded. The detected CRS
+can be overridden (including GCJ-02 for data from AMap/Tencent web maps), and for inventory layers the
+detected field mapping (``sinkmap.analysis.fieldmap.detect_mapping``) is shown and editable. The dialog
+only builds an :class:`ImportChoice`; loading happens in the background like every other layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QTableView,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..core.errors import SinkmapError
+from ..io.encoding import reading_codec
+from ..io.vectors import inspect_vector
+from .i18n import tr
+from .layers.attribute_table import FrameModel
+from .styles import guess_role
+
+ENCODINGS = ("UTF-8", "GBK", "GB18030", "BIG5", "CP1252")
+CRS_CHOICES = ("EPSG:4490", "EPSG:4326", "EPSG:4545", "EPSG:4546", "EPSG:4547", "EPSG:4526", "EPSG:4527",
+               "GCJ-02")
+ROLES = ("forest", "wetland", "protected", "boundary", "projects", None)
+FOREST_KEYS = ("land_class", "area", "stock_per_ha", "stock", "origin", "species", "canopy", "county")
+PREVIEW_ROWS = 100
+
+
+def role_label(role: str | None) -> str:
+    return {"forest": tr("森林资源小班"), "wetland": tr("湿地"), "protected": tr("自然保护地"),
+            "boundary": tr("行政区界"), "projects": tr("项目点"), None: tr("其他")}[role]
+
+
+@dataclass
+class ImportChoice:
+    path: str
+    layer: str | None
+    encoding: str | None
+    crs: str | None
+    role: str | None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def read_preview(path: str | Path, layer: str | None, encoding: str | None, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
+    """The first ``rows`` rows decoded with ``encoding`` (a GeoDataFrame: field detection looks at areas)."""
+    codec = reading_codec(encoding) if encoding else None
+    return pyogrio.read_dataframe(path, layer=layer, encoding=codec, max_features=rows)
+
+
+class ImportDialog(QDialog):
+    def __init__(self, path: str | Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = str(path)
+        self.setWindowTitle(tr("导入图层：{0}").format(Path(path).name))
+        self.info = inspect_vector(path)  # raises InputError for files that cannot be opened
+        self.layer = QComboBox(self)
+        self.layer.addItems(list(self.info.layers))
+        self.layer.setCurrentText(self.info.layer)
+        self.summary = QLabel(self)
+        self.encoding = QComboBox(self)
+        self.encoding.setEditable(True)
+        self.crs = QComboBox(self)
+        self.crs.setEditable(True)
+        self.crs_hint = QLabel(self)
+        self.crs_hint.setWordWrap(True)
+        self.role = QComboBox(self)
+        for r in ROLES:
+            self.role.addItem(role_label(r), r)
+        self.mapping = QTableWidget(0, 2, self)
+        self.mapping.setHorizontalHeaderLabels([tr("含义"), tr("字段")])
+        self.mapping.verticalHeader().setVisible(False)
+        self.preview = QTableView(self)
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #b00020")
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(tr("图层"), self.layer)
+        form.addRow(tr("概况"), self.summary)
+        form.addRow(tr("字符编码"), self.encoding)
+        form.addRow(tr("坐标系"), self.crs)
+        form.addRow("", self.crs_hint)
+        form.addRow(tr("用途"), self.role)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(tr("字段对应（森林资源小班）"), self))
+        layout.addWidget(self.mapping)
+        layout.addWidget(QLabel(tr("属性预览（前 {0} 行）").format(PREVIEW_ROWS), self))
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(820, 640)
+        self._fill_from_info()
+        self.layer.currentTextChanged.connect(self._layer_changed)
+        self.encoding.currentTextChanged.connect(lambda _t: self.refresh_preview())
+        self.role.currentIndexChanged.connect(lambda _i: self._update_mapping())
+
+    # -- filling ----------------------------------------------------------------------------------
+    def _fill_from_info(self) -> None:
+        info = self.info
+        self.summary.setText(tr("{0}，{1:,} 个要素，{2}").format(info.driver, info.feature_count, info.geometry_type))
+        self.encoding.blockSignals(True)
+        self.encoding.clear()
+        guess = info.encoding
+        if guess is not None:
+            self.encoding.addItem(guess.encoding)
+            self.encoding.setToolTip(tr("检测结果：{0}").format(guess.label))
+        for e in ENCODINGS:
+            if self.encoding.findText(e) < 0:
+                self.encoding.addItem(e)
+        self.encoding.setEnabled(guess is not None)  # only Shapefiles carry a choice of encoding
+        self.encoding.blockSignals(False)
+        self.crs.clear()
+        detected = info.crs
+        if detected:
+            self.crs.addItem(_short_crs(detected))
+        for c in CRS_CHOICES:
+            if self.crs.findText(c) < 0:
+                self.crs.addItem(c)
+        self.crs.setCurrentIndex(0)
+        self.crs_hint.setText(self._crs_hint(detected))
+        guessed = guess_role(Path(self.path).stem + " " + (info.layer or ""), "vector")
+        if guessed is None and any(f.upper() in ("DI_LEI", "XIAO_BAN", "MIAN_JI") for f in info.fields):
+            guessed = "forest"
+        self.role.setCurrentIndex(ROLES.index(guessed) if guessed in ROLES else len(ROLES) - 1)
+        self.refresh_preview()
+        self._update_mapping()
+
+    def _crs_hint(self, detected: str | None) -> str:
+        if not detected:
+            return tr("文件没有坐标系：请选择（如 EPSG:4490 经纬度，EPSG:4545–4547 高斯-克吕格 3° 带）")
+        b = self.info.bounds
+        lonlat = b is not None and 72 <= b[0] <= 138 and 0 <= b[1] <= 56 and b[2] <= 138 and b[3] <= 56
+        if lonlat and _short_crs(detected) in ("EPSG:4326", "WGS 84"):
+            return tr("经纬度数据：若来自高德、腾讯等网络地图（GCJ-02，偏移约 650 米），请选择 GCJ-02")
+        return ""
+
+    def _layer_changed(self, name: str) -> None:
+        try:
+            self.info = inspect_vector(self.path, layer=name)
+        except SinkmapError as exc:
+            self.error.setText(str(exc))
+            return
+        self._fill_from_info()
+
+    def refresh_preview(self) -> None:
+        try:
+            frame = read_preview(self.path, self.layer.currentText() or None, self.encoding_choice())
+        except Exception as exc:  # noqa: BLE001 - shown in the dialog, never a traceback
+            self.error.setText(tr("预览失败：{0}").format(exc))
+            return
+        self.error.setText("")
+        self.preview_frame = frame
+        self.preview.setModel(FrameModel(frame, self.preview))
+
+    def _update_mapping(self) -> None:
+        self.mapping.setRowCount(0)
+        if self.role.currentData() != "forest":
+            self.mapping.setEnabled(False)
+            return
+        self.mapping.setEnabled(True)
+        detected = self.detected_fields()
+        geom = getattr(self.preview_frame, "geometry", None)
+        fields = [""] + [c for c in self.preview_frame.columns if geom is None or c != geom.name]
+        self.mapping.setRowCount(len(FOREST_KEYS))
+        for r, key in enumerate(FOREST_KEYS):
+            self.mapping.setItem(r, 0, QTableWidgetItem(key))
+            combo = QComboBox(self.mapping)
+            combo.addItems(fields)
+            combo.setCurrentText(detected.get(key) or "")
+            self.mapping.setCellWidget(r, 1, combo)
+
+    def detected_fields(self) -> dict[str, str]:
+        """The automatic field mapping on the preview rows (empty if detection fails)."""
+        from ..analysis.fieldmap import detect_mapping
+
+        try:
+            m = detect_mapping(self.preview_frame, kind="forest")
+        except Exception:  # noqa: BLE001 - no CRS or odd fields: the user maps them by hand
+            return {}
+        return {k: v for k, v in (getattr(m, "fields", {}) or {}).items() if v}
+
+    # -- result -----------------------------------------------------------------------------------
+    def encoding_choice(self) -> str | None:
+        return self.encoding.currentText() if self.encoding.isEnabled() else None
+
+    def crs_choice(self) -> str | None:
+        text = self.crs.currentText().strip()
+        detected = _short_crs(self.info.crs) if self.info.crs else None
+        return None if not text or text == detected else text
+
+    def choice(self) -> ImportChoice:
+        fields = {}
+        if self.role.currentData() == "forest":
+            detected = self.detected_fields()
+            for r, key in enumerate(FOREST_KEYS):
+                value = self.mapping.cellWidget(r, 1).currentText()
+                if value and value != detected.get(key):
+                    fields[key] = value  # only what the user changed overrides detection
+        return ImportChoice(path=self.path, layer=self.layer.currentText() or None,
+                            encoding=self.encoding_choice() if self._encoding_overridden() else None,
+                            crs=self.crs_choice(), role=self.role.currentData(), fields=fields)
+
+    def _encoding_overridden(self) -> bool:
+        guess = self.info.encoding
+        return guess is not None and self.encoding.currentText() != guess.encoding
+
+
+def _short_crs(crs: str) -> str:
+    """'EPSG:4490' stays; WKT/PROJ text becomes its EPSG code when PROJ knows one."""
+    if crs.upper().startswith("EPSG:"):
+        return crs.upper()
+    try:
+        from pyproj import CRS
+
+        c = CRS.from_user_input(crs)
+        code = c.to_epsg()
+        return f"EPSG:{code}" if code else c.name
+    except Exception:  # noqa: BLE001
+        return crs[:60]
