@@ -91,8 +91,8 @@ def build_window(project: str | Path | Project | None = None, lang: str | None =
         win.set_project(base)
         boundaries = boundary_layer(*DEMO_CITIES)
         if demo:  # the demo's layers and the boundaries arrive together (generated first if needed)
-            win.tasks.submit(tr("准备演示数据"), demo_layer_specs,
-                             on_done=lambda specs: _add_demo(win, [boundaries, *specs]),
+            win.tasks.submit(tr("准备演示数据"), _demo_with_extent, base.display_crs,
+                             on_done=lambda r: _add_demo(win, [boundaries, *r[0]], r[1]),
                              on_error=lambda _m: _add_demo(win, [boundaries]))
         else:
             base.add_layer(boundaries)
@@ -102,10 +102,19 @@ def build_window(project: str | Path | Project | None = None, lang: str | None =
     return win
 
 
-def _add_demo(win, specs) -> None:
+def _demo_with_extent(display_crs: str, feedback=None):
+    from .demo_project import demo_extent, demo_layer_specs
+
+    specs = demo_layer_specs(feedback)
+    return specs, demo_extent(specs, display_crs)
+
+
+def _add_demo(win, specs, extent=None) -> None:
     from .demo_project import ROLE_ORDER
 
     project = win.registry.project
+    if extent is not None:  # the first view now: loading layers then does not move it
+        win.canvas.fit_extent(extent)
     for spec in specs:
         order = ROLE_ORDER.index(spec.role) if spec.role in ROLE_ORDER else len(ROLE_ORDER)
         index = sum(1 for s in project.layers if s.role in ROLE_ORDER and ROLE_ORDER.index(s.role) < order)

@@ -62,6 +62,16 @@ def demo_layer_specs(feedback: Feedback | None = None) -> list[LayerSpec]:
     return specs
 
 
+def demo_extent(specs: list[LayerSpec], display_crs: str) -> tuple[float, float, float, float] | None:
+    """Union of the visible layers' header extents: the first view, before any layer is loaded."""
+    from .layers.loaders import quick_extent
+
+    boxes = [b for s in specs if s.visible and (b := quick_extent(s, display_crs)) is not None]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
 def demo_project(city: str = "长沙市", year: int = 2025, feedback: Feedback | None = None) -> Project:
     specs = demo_layer_specs(feedback) + [boundary_layer(*DEMO_CITIES)]
     specs.sort(key=lambda s: ROLE_ORDER.index(s.role) if s.role in ROLE_ORDER else len(ROLE_ORDER))

@@ -50,3 +50,71 @@ def test_scale_readout_matches_viewport(app, qtbot, counties_gpkg):
     # 1:N where N = metres per pixel × pixels per metre of the screen (dpi / 0.0254)
     expected = vp.units_per_px * vp.dpi / 0.0254
     assert win.status.scale.text() == f"比例尺 1:{expected:,.0f}"
+
+
+def test_save_reopen_same_view(app, qtbot, counties_gpkg, tmp_path):
+    from sinkmap.gui.mainwindow import MainWindow
+
+    win = _window(qtbot, counties_gpkg)
+    win.canvas.set_viewport(win.canvas.viewport.zoomed(3.0, (100, 80)).panned_px(25, -10))
+    vp = win.canvas.viewport
+    win.registry.project.update_style(win.registry.project.layers[0].id, opacity=0.5, label_field="name")
+    assert win._save(tmp_path / "p.sinkmap")
+    other = MainWindow()
+    other.quiet = True
+    qtbot.addWidget(other)
+    other.resize(1200, 800)
+    other.show()
+    assert other.open_project(tmp_path / "p.sinkmap")
+    qtbot.waitUntil(other.canvas.is_idle, timeout=20_000)
+    v2 = other.canvas.viewport
+    assert (v2.center_x, v2.center_y, v2.units_per_px) == (vp.center_x, vp.center_y, vp.units_per_px)
+    st = other.registry.project.layers[0].style
+    assert st.opacity == 0.5 and st.label_field == "name"
+
+
+def test_corrupt_project_keeps_what_is_open(app, qtbot, counties_gpkg, tmp_path):
+    win = _window(qtbot, counties_gpkg)
+    before = [s.id for s in win.registry.project.layers]
+    bad = tmp_path / "bad.sinkmap"
+    bad.write_text('{"format": "sinkmap-project", "version": 7}', encoding="utf-8")
+    assert not win.open_project(bad)
+    assert [s.id for s in win.registry.project.layers] == before
+    assert any("newer sinkmap" in m for m in win.task_panel.message_texts())
+
+
+def test_identify_click_shows_attributes(app, qtbot, counties_gpkg):
+    from PySide6.QtCore import QPoint, Qt
+
+    from sinkmap.gui.canvas.tools import Tool
+
+    win = _window(qtbot, counties_gpkg)
+    to_map = Transformer.from_crs("EPSG:4490", win.registry.project.display_crs, always_xy=True)
+    x, y = to_map.transform(113.2, 28.2)  # inside 乙县
+    col, row = win.canvas.viewport.to_screen(x, y)
+    win.set_tool(Tool.IDENTIFY.value)
+    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(col), int(row)))
+    results = win.identify_panel.results
+    assert len(results) == 1 and results[0][2][0]["name"] == "乙县"
+    texts = [win.identify_panel.topLevelItem(0).child(0).child(i).text(1)
+             for i in range(win.identify_panel.topLevelItem(0).child(0).childCount())]
+    assert "乙县" in texts
+
+
+def test_box_select_selects_in_table(app, qtbot, counties_gpkg):
+    from PySide6.QtCore import QPoint, Qt
+
+    from sinkmap.gui.canvas.tools import Tool
+
+    win = _window(qtbot, counties_gpkg)
+    lid = win.registry.project.layers[0].id
+    table = win.open_attribute_table(lid)
+    to_map = Transformer.from_crs("EPSG:4490", win.registry.project.display_crs, always_xy=True)
+    p0 = win.canvas.viewport.to_screen(*to_map.transform(111.9, 28.5))
+    p1 = win.canvas.viewport.to_screen(*to_map.transform(112.5, 27.9))  # a box around 甲县 only
+    win.set_tool(Tool.SELECT.value)
+    qtbot.mousePress(win.canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(p0[0]), int(p0[1])))
+    qtbot.mouseMove(win.canvas, QPoint(int(p1[0]), int(p1[1])))
+    qtbot.mouseRelease(win.canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(p1[0]), int(p1[1])))
+    assert list(win.registry.selected_rows(lid)) == [0]
+    assert [i.row() for i in table.view.selectionModel().selectedRows()] == [0]

@@ -51,6 +51,7 @@ class MapCanvas(QWidget):
         self._vp = Viewport(0.0, 0.0, 100.0, max(1, self.width()), max(1, self.height()))
         self._has_view = False
         self._auto_fit = False  # the view was fitted automatically: refit when the widget is resized
+        self._fit_target: tuple[float, float, float, float] | None = None
         self.tool = Tool.PAN
         self._press: QPointF | None = None
         self._drag_offset = QPointF(0, 0)
@@ -108,7 +109,21 @@ class MapCanvas(QWidget):
 
     def fit_all(self) -> None:
         """Fit all layers, and keep fitting on resizes until the user moves the view."""
-        self.zoom_full()
+        extent = self.registry.full_extent()
+        if extent is not None:
+            self.fit_extent(extent)
+
+    def fit_extent(self, extent: tuple[float, float, float, float]) -> None:
+        """Fit ``extent`` in auto-fit mode; a fit that would barely change the view keeps it (and its
+        running render jobs)."""
+        if self._auto_fit and self._has_view:
+            xmin, ymin, xmax, ymax = self._vp.extent
+            inside = extent[0] >= xmin and extent[1] >= ymin and extent[2] <= xmax and extent[3] <= ymax
+            new = self._vp.resized(self.width(), self.height()).fitted(extent, 0.05)
+            if inside and new.units_per_px >= self._vp.units_per_px * 0.8:
+                return
+        self.zoom_to(extent)
+        self._fit_target = extent
         self._auto_fit = self._has_view
 
     def zoom_by(self, factor: float) -> None:
@@ -217,7 +232,7 @@ class MapCanvas(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         self._vp = self._vp.resized(self.width(), self.height())
         if self._auto_fit:
-            self._vp = self._vp.fitted(self.registry.full_extent() or self._vp.extent, 0.05)
+            self._vp = self._vp.fitted(self._fit_target or self.registry.full_extent() or self._vp.extent, 0.05)
         self.viewportChanged.emit(self._vp)
         self._schedule_refresh(60)
         super().resizeEvent(event)

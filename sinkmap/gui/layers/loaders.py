@@ -9,17 +9,16 @@ chunks so that no single step holds the GIL for long.
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
 from ...core.feedback import Feedback, SubFeedback, ensure
 from ...core.project import LayerSpec
+from . import layer_cache
 from .data import VectorData, prepare_vector
 from .raster_data import RasterData, open_raster
 
@@ -55,6 +54,28 @@ def use_process(spec: LayerSpec) -> bool:
     return count < 0 and file_bytes(spec.path) >= PROCESS_BYTES or count >= PROCESS_FEATURES
 
 
+def quick_extent(spec: LayerSpec, display_crs: str) -> tuple[float, float, float, float] | None:
+    """The layer's extent in the display CRS from the file's header (no features read); None if unknown."""
+    from rasterio.warp import transform_bounds
+
+    try:
+        if spec.kind == "raster":
+            import rasterio
+
+            with rasterio.open(spec.path) as src:
+                return tuple(transform_bounds(src.crs, display_crs, *src.bounds, densify_pts=21))
+        if spec.path.startswith("builtin:") or spec.crs:
+            return None
+        import pyogrio
+
+        info = pyogrio.read_info(spec.path, layer=spec.layer, force_total_bounds=True)
+        if info.get("crs") is None or info.get("total_bounds") is None:
+            return None
+        return tuple(transform_bounds(info["crs"], display_crs, *info["total_bounds"], densify_pts=21))
+    except Exception:  # noqa: BLE001 - a hint only; the real load reports problems
+        return None
+
+
 def _read_frame(spec: LayerSpec, feedback: Feedback) -> gpd.GeoDataFrame:
     if spec.path == BUILTIN_BOUNDARIES:  # the bundled administrative units of a city / the province
         from ...io.boundaries import load_units
@@ -85,68 +106,47 @@ def load_layer(spec: LayerSpec, display_crs: str, feedback: Feedback | None = No
     return prepare_vector(frame, display_crs, SubFeedback(feedback, 0.7, 1.0))
 
 
-#: Arrays sent from the worker process through files (np.save / memory-mapped np.load) rather than
-#: pickled through the pipe: unpickling 100 MB holds the GIL for ~100 ms, a chunked copy does not.
-_SHIPPED = ("coords", "part_offsets", "part_feature", "bounds", "wkb", "wkb_offsets")
-_COPY_CHUNK = 2_000_000
-
-
 def vector_payload(spec: LayerSpec, display_crs: str, feedback: Feedback | None = None) -> dict:
-    """(In the worker process.) The prepared layer: attributes pickled, big arrays in a temp folder."""
-    feedback = ensure(feedback)
+    """(In the worker process.) Read and prepare the layer; hand it over as a folder of arrays."""
     data = load_layer(spec, display_crs, feedback)
-    frame = data.frame
-    geom_name = frame.geometry.name
-    wkb = shapely.to_wkb(np.asarray(frame.geometry.array))
-    sizes = np.fromiter((0 if b is None else len(b) for b in wkb), dtype=np.int64, count=len(wkb))
-    offsets = np.zeros(len(wkb) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    arrays = {"coords": data.coords, "part_offsets": data.part_offsets, "part_feature": data.part_feature,
-              "bounds": data.bounds, "wkb": np.frombuffer(b"".join(b for b in wkb if b is not None), np.uint8),
-              "wkb_offsets": offsets}
-    folder = Path(tempfile.mkdtemp(prefix="sinkmap-layer-"))
-    for name, arr in arrays.items():
-        np.save(folder / f"{name}.npy", arr, allow_pickle=False)
-    return {"attrs": pd.DataFrame(frame.drop(columns=[geom_name])), "geom_name": geom_name,
-            "crs": frame.crs.to_wkt(), "kind": data.kind, "display_crs": display_crs, "folder": str(folder)}
-
-
-def _take(path: Path) -> np.ndarray:
-    """Load an .npy through a memory map, copying in chunks (each step holds the GIL briefly)."""
-    src = np.load(path, mmap_mode="r", allow_pickle=False)
-    out = np.empty(src.shape, dtype=src.dtype)
-    flat_src, flat_out = src.reshape(-1), out.reshape(-1)
-    for i in range(0, len(flat_src), _COPY_CHUNK):
-        flat_out[i:i + _COPY_CHUNK] = flat_src[i:i + _COPY_CHUNK]
-    del src, flat_src
-    return out
+    return {"folder": str(layer_cache.write_temp(data)), "key": layer_cache.cache_key(spec, display_crs)}
 
 
 def vector_from_payload(payload: dict, feedback: Feedback | None = None) -> VectorData:
-    """(In the parent, off the GUI thread.) Rebuild the VectorData; always removes the temp folder."""
+    """(In the parent, off the GUI thread.) Read the handed-over folder, then keep it as the cache entry."""
     folder = Path(payload["folder"])
     try:
         if feedback is not None:
             feedback.check()
-        arr = {name: _take(folder / f"{name}.npy") for name in _SHIPPED}
-        wkb, off = arr["wkb"], arr["wkb_offsets"].tolist()
-        n = len(off) - 1
-        parts = []
-        for start in range(0, n, 2_500):
-            if feedback is not None:
-                feedback.check()
-            stop = min(n, start + 2_500)
-            base = off[start]
-            buf = wkb[base:off[stop]].tobytes()  # one chunk's bytes, not the whole layer's
-            chunk = np.array([buf[off[i] - base:off[i + 1] - base] or None for i in range(start, stop)], dtype=object)
-            parts.append(shapely.from_wkb(chunk))
-    finally:
+        data = layer_cache.read_folder(folder, feedback)
+    except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
-    geoms = np.concatenate(parts) if parts else np.zeros(0, dtype=object)
-    frame = gpd.GeoDataFrame(payload["attrs"], geometry=gpd.GeoSeries(geoms, crs=payload["crs"],
-                                                                       name=payload["geom_name"]))
-    return VectorData(frame=frame, kind=payload["kind"], coords=arr["coords"], part_offsets=arr["part_offsets"],
-                      part_feature=arr["part_feature"], bounds=arr["bounds"], display_crs=payload["display_crs"])
+        raise
+    layer_cache.store(folder, payload.get("key"))
+    return data
+
+
+def load_layer_cached(spec: LayerSpec, display_crs: str, feedback: Feedback | None = None
+                      ) -> VectorData | RasterData:
+    """``load_layer`` through the layer cache (vector files): a hit skips reading and flattening."""
+    key = layer_cache.cache_key(spec, display_crs)
+    hit = layer_cache.lookup(key)
+    if hit is not None:
+        try:
+            return layer_cache.read_folder(hit, feedback)
+        except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError):
+            shutil.rmtree(hit, ignore_errors=True)  # a damaged entry: read the file again
+    data = load_layer(spec, display_crs, feedback)
+    if key is not None and isinstance(data, VectorData):
+        try:
+            layer_cache.store(layer_cache.write_temp(data), key)
+        except OSError:
+            pass  # a full disk costs the cache, not the layer
+    return data
+
+
+def is_cached(spec: LayerSpec, display_crs: str) -> bool:
+    return layer_cache.lookup(layer_cache.cache_key(spec, display_crs)) is not None
 
 
 def pid() -> int:

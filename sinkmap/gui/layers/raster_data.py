@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from ...core.feedback import Feedback, ensure
 
 #: Above this many pixels without overviews, a warning suggests building them.
 LARGE_RASTER_PX = 100_000_000
-_STATS_SIZE = 1024
+_STATS_SIZE = 2048  # the in-memory overview (and statistics sample) is at most this wide
 
 
 @dataclass
@@ -45,6 +45,8 @@ class RasterData:
     vmax: float
     has_overviews: bool
     classes_present: tuple[int, ...] = ()  # distinct values of an integer raster (from the sample)
+    overview: np.ndarray | None = field(default=None, repr=False)  # float32, NaN = no data
+    overview_transform: Affine | None = None
 
     @property
     def is_integer(self) -> bool:
@@ -56,6 +58,11 @@ class RasterData:
         xmin, ymin, xmax, ymax = vp.extent
         dst = np.full((vp.height, vp.width), np.nan, dtype=np.float32)
         dst_transform = Affine(vp.units_per_px, 0.0, xmin, 0.0, -vp.units_per_px, ymax)
+        warp = Resampling.nearest if resampling == Resampling.nearest else Resampling.bilinear
+        if self._overview_suffices(vp):  # zoomed out: warp the in-memory overview, no disk read
+            reproject(self.overview, dst, src_transform=self.overview_transform, src_crs=self.crs, src_nodata=np.nan,
+                      dst_transform=dst_transform, dst_crs=self.display_crs, dst_nodata=np.nan, resampling=warp)
+            return np.ma.masked_invalid(dst)
         with rasterio.open(self.path) as src:
             try:
                 l, b, r, t = transform_bounds(self.display_crs, src.crs, xmin, ymin, xmax, ymax, densify_pts=21)
@@ -86,10 +93,18 @@ class RasterData:
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         arr = data.astype(np.float32).filled(np.nan)
-        warp = Resampling.nearest if resampling == Resampling.nearest else Resampling.bilinear
         reproject(arr, dst, src_transform=src_transform, src_crs=src_crs, src_nodata=np.nan,
                   dst_transform=dst_transform, dst_crs=self.display_crs, dst_nodata=np.nan, resampling=warp)
         return np.ma.masked_invalid(dst)
+
+    def _overview_suffices(self, vp) -> bool:
+        """True when a screen pixel covers at least one overview pixel (in display-CRS metres)."""
+        if self.overview is None or self.overview_transform is None:
+            return False
+        ov_h, ov_w = self.overview.shape
+        l, b, r, t = self.extent
+        ov_px_size = min((r - l) / ov_w, (t - b) / ov_h)  # display units per overview pixel, roughly
+        return vp.units_per_px >= ov_px_size
 
     def value_at(self, x: float, y: float) -> float | None:
         """The raster value at display-CRS point (x, y), None outside or on no-data."""
@@ -128,8 +143,10 @@ def open_raster(path: str | Path, display_crs: str, feedback: Feedback | None = 
                           "slow; build overviews (gdaladdo) to make it fast")
         feedback.progress(0.3, "statistics")
         scale = max(1.0, max(src.width, src.height) / _STATS_SIZE)
-        sample = src.read(1, out_shape=(max(1, int(src.height / scale)), max(1, int(src.width / scale))),
-                          resampling=Resampling.nearest, masked=True)
+        ov_h, ov_w = max(1, int(src.height / scale)), max(1, int(src.width / scale))
+        sample = src.read(1, out_shape=(ov_h, ov_w), resampling=Resampling.nearest, masked=True)
+        overview = sample.astype(np.float32).filled(np.nan)
+        overview_transform = src.transform @ Affine.scale(src.width / ov_w, src.height / ov_h)
         valid = sample.compressed()
         valid = valid[np.isfinite(valid)] if valid.dtype.kind == "f" else valid
         if len(valid):
@@ -148,4 +165,5 @@ def open_raster(path: str | Path, display_crs: str, feedback: Feedback | None = 
         return RasterData(path=str(path), crs=src.crs.to_wkt(), width=src.width, height=src.height,
                           dtype=str(src.dtypes[0]), nodata=src.nodata, bounds=tuple(src.bounds),
                           extent=tuple(extent), display_crs=display_crs, vmin=float(vmin), vmax=float(vmax),
-                          has_overviews=has_ov, classes_present=present)
+                          has_overviews=has_ov, classes_present=present,
+                          overview=overview if scale > 1.0 else None, overview_transform=overview_transform)

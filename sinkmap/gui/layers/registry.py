@@ -21,7 +21,8 @@ from ..canvas.symbology import Symbology, build_symbology
 from ..canvas.vector_render import VectorJob, render_selection, render_vector
 from ..tasks import TaskManager
 from .data import VectorData
-from .loaders import BUILTIN_BOUNDARIES, load_layer, use_process, vector_from_payload, vector_payload  # noqa: F401
+from .loaders import (BUILTIN_BOUNDARIES, is_cached, load_layer_cached, use_process,  # noqa: F401
+                      vector_from_payload, vector_payload)
 from .raster_data import RasterData
 
 log = logging.getLogger(__name__)
@@ -90,9 +91,9 @@ class LayerRegistry(QObject):
     def load(self, spec: LayerSpec):
         """Load a layer's data in the background; ``layerLoaded``/``layerFailed`` follow."""
         self.loading.add(spec.id)
-        big = use_process(spec)
+        big = use_process(spec) and not is_cached(spec, self.project.display_crs)
         return self.tasks.submit(
-            f"{spec.name}", vector_payload if big else load_layer, spec, self.project.display_crs,
+            f"{spec.name}", vector_payload if big else load_layer_cached, spec, self.project.display_crs,
             process=big, post=(lambda payload, feedback=None: vector_from_payload(payload, feedback)) if big else None,
             on_done=partial(self._loaded, spec.id), on_error=partial(self._failed, spec.id),
             on_cancel=partial(self._failed, spec.id, ""))
