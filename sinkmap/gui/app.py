@@ -144,10 +144,11 @@ def window_settled(win) -> bool:
 
 
 def screenshot(path: str | Path, project: str | Path | Project | None = None, *, lang: str | None = None,
-               size: tuple[int, int] = DEFAULT_SIZE, timeout_s: float = 300.0) -> Path:
-    """Open the project (or the demo), wait until everything is drawn, save the window as PNG."""
+               size: tuple[int, int] = DEFAULT_SIZE, timeout_s: float = 300.0, ledger: bool = True) -> Path:
+    """Open the project (or the demo), wait until everything is drawn (and the ledger computed), save
+    the window as PNG (atomically). Returns the path."""
     path = Path(path)
-    win = build_window(project, lang)
+    win = build_window(project, lang, compute_ledger=ledger)
     win.quiet = True
     win.resize(*size)
     win.show()

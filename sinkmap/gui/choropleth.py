@@ -15,7 +15,7 @@ from ..core.project import LayerSpec, Style
 from ..io.catalogue import cache_dir
 from ..io.vectors import write_vector
 from .canvas.colors import ramp_colors
-from .i18n import tr
+from .i18n import name_of, tr
 from .layers.data import VectorData
 
 
@@ -58,7 +58,7 @@ def add_choropleth(win, indicator: str, report: dict) -> LayerSpec:
     ramp = "blues" if "wetland" in indicator else "greens"
     style = Style(kind="graduated", field="value", breaks=breaks, colors=ramp_colors(ramp, len(breaks) - 1),
                   ramp=ramp, stroke="#ffffff", stroke_width=0.8, label_field="name", opacity=0.9)
-    name = tr("专题图：{0}（{1}）").format(INDICATORS[indicator].name_zh, year)
+    name = tr("专题图：{0}（{1}）").format(name_of(INDICATORS[indicator]), year)
     for spec in reg.project.layers:
         if spec.path == str(path):
             reg.project.remove_layer(spec.id)

@@ -20,7 +20,7 @@ from ..core.indicators import INDICATORS, Comparator, Target
 from .calls import ledger_json
 from .canvas.colors import STATUS_COLORS
 from .chart import IndicatorChart
-from .i18n import tr
+from .i18n import is_english, name_of, tr
 from .tasks import TaskManager
 
 COL_STATUS, COL_GAP, COL_TARGET = 3, 4, 5
@@ -36,7 +36,8 @@ def column_titles() -> list[str]:
 
 def status_text(status: str) -> str:
     return {"met": tr("达标"), "within_band": tr("在“左右”区间内"), "short": tr("未达标"),
-            "no_target": tr("规划无此目标"), "no_data": tr("无数据")}.get(status, status)
+            "no_target": tr("规划无此目标"), "no_data": tr("无数据"),
+            "city_total": tr("全市总量目标（见全市行）")}.get(status, status)
 
 
 def target_text(a: dict, lang_zh: bool = True) -> str:
@@ -48,7 +49,7 @@ def target_text(a: dict, lang_zh: bool = True) -> str:
     t = Target(city=a.get("city") or "", year=int(a.get("year") or 0), indicator=a["indicator"],
                value=float(a["value"]), unit=a.get("unit") or "", comparator=Comparator(a["comparator"]),
                basis=a.get("basis") or "", quote=a.get("quote") or "", seed="", line=0)
-    return format_target(t, "zh" if lang_zh else "en")
+    return format_target(t, "zh" if lang_zh and not is_english() else "en")
 
 
 def fmt_num(v, digits: int = 2) -> str:
@@ -78,7 +79,7 @@ class LedgerDashboard(QWidget):
         self.map_btn.setToolTip(tr("把所选指标显示为各区县分级设色图"))
         self.indicator = QComboBox(self)
         for key in SHOWN:
-            self.indicator.addItem(INDICATORS[key].name_zh, key)
+            self.indicator.addItem(name_of(INDICATORS[key]), key)
         self.state = QLabel(tr("尚未计算"), self)
         self.state.setWordWrap(True)
         top = QHBoxLayout()
@@ -194,7 +195,7 @@ class LedgerDashboard(QWidget):
         tt = target_text(a)
         if not tt:
             tt = tr("规划无此目标") + (f"（{a['reason']}）" if a.get("reason") else "")
-        cells = [u.get("name", ""), ind.name_zh, f"{fmt_num(measured)} {ind.unit}" if measured is not None else "—",
+        cells = [u.get("name", ""), name_of(ind), f"{fmt_num(measured)} {ind.unit}" if measured is not None else "—",
                  status_text(status),
                  "" if gap is None else (tr("已达标") if gap == 0 else f"{fmt_num(gap)} {a.get('gap_unit', '')}"), tt]
         for c, text in enumerate(cells):
@@ -237,7 +238,7 @@ class LedgerDashboard(QWidget):
             bars.append((u.get("name", ""), v, a.get("status") or "no_data", u.get("level") == "city"))
             if u.get("level") == "city" and a.get("value") is not None:
                 target = float(a["value"])
-        self.chart.set_data(bars, target, INDICATORS[key].name_zh + f"（{INDICATORS[key].unit}）")
+        self.chart.set_data(bars, target, f"{name_of(INDICATORS[key])} ({INDICATORS[key].unit})")
 
     def _choropleth(self) -> None:
         if self.report is not None:

@@ -30,6 +30,21 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(CONTEXT, text)
 
 
+def current_language() -> str:
+    """The interface language of this process (set once at start)."""
+    app = QCoreApplication.instance()
+    return getattr(app, "_sinkmap_lang", None) or "zh_CN"
+
+
+def is_english() -> bool:
+    return current_language() == "en"
+
+
+def name_of(obj) -> str:
+    """``obj.name_zh`` or, in English, ``obj.name_en`` (indicators, scheme classes)."""
+    return getattr(obj, "name_en", None) if is_english() and getattr(obj, "name_en", None) else obj.name_zh
+
+
 def ts_path(lang: str) -> Path:
     return I18N_DIR / f"sinkmap_{lang}.ts"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
-from .i18n import tr
+from .i18n import name_of, tr
 from .layers.attribute_table import _fmt
 from .layers.data import VectorData
 from .layers.raster_data import RasterData
@@ -34,7 +34,7 @@ def identify(registry: LayerRegistry, x: float, y: float, tolerance: float) -> l
 
                     c = load_scheme(spec.style.scheme).lookup(int(v))
                     if c is not None:
-                        entry["class"] = f"{c.code} {c.name_zh}"
+                        entry["class"] = f"{c.code} {name_of(c)}"
                 out.append((spec.id, spec.name, [entry]))
     return out
 

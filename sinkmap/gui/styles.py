@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..core.project import LayerSpec, Style
 from .canvas.symbology import categorised_from_scheme, graduated_quantiles
+from .i18n import current_language
 
 ROLE_STYLES: dict[str, Style] = {
     "boundary": Style(fill="none", stroke="#303030", stroke_width=1.3, label_field="name", label_size=10.0),
@@ -63,7 +64,7 @@ def default_style(spec: LayerSpec, frame: pd.DataFrame | None = None) -> Style:
         for up, scheme in LAND_CLASS_FIELDS.items():
             if up in cols:
                 try:
-                    return categorised_from_scheme(base, frame, cols[up], scheme)
+                    return categorised_from_scheme(base, frame, cols[up], scheme, current_language())
                 except Exception:  # noqa: BLE001 - unknown codes: fall through to the next rule
                     pass
         for up in STOCK_FIELDS:

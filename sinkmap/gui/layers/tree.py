@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidget
 from ...io.schemes import load_scheme
 from ..canvas.colors import hex_to_rgba, ramp_colors
 from ..canvas.symbology import categorised_from_scheme, categorised_unique, graduated_quantiles, legend_from_style
-from ..i18n import tr
+from ..i18n import current_language, name_of, tr
 from .data import VectorData
 from .raster_data import RasterData
 from .registry import LayerRegistry
@@ -102,7 +102,7 @@ class LayerTree(QTreeWidget):
             if st.kind == "classes" and st.scheme:
                 scheme = load_scheme(st.scheme)
                 present = set(data.classes_present)
-                return [(c.color, f"{c.code} {c.name_zh}") for c in scheme.classes
+                return [(c.color, f"{c.code} {name_of(c)}") for c in scheme.classes
                         if not present or c.value in present]
             ramp = "terrain" if st.kind == "hillshade" else st.ramp
             lo = st.vmin if st.vmin is not None else data.vmin
@@ -209,7 +209,7 @@ class LayerTree(QTreeWidget):
         for f in fields:
             def categorise(_=False, f=f):
                 scheme = "sandiao" if f.upper() in ("DI_LEI", "DLBM", "LAND_CLASS") else None
-                style = (categorised_from_scheme(spec.style, frame, f, scheme) if scheme
+                style = (categorised_from_scheme(spec.style, frame, f, scheme, current_language()) if scheme
                          else categorised_unique(spec.style, frame, f))
                 project.set_style(lid, style)
             cat.addAction(f, categorise)

@@ -215,6 +215,10 @@
         <translation>no target in the plan</translation>
     </message>
     <message>
+        <source>全市总量目标（见全市行）</source>
+        <translation>city-wide total (see the city row)</translation>
+    </message>
+    <message>
         <source>城市</source>
         <translation>City</translation>
     </message>
