@@ -47,9 +47,19 @@ class ChildFeedback(BaseFeedback):
             raise Cancelled()
 
 
+def _watch_parent(parent: int) -> None:
+    """Exit when the application is gone (killed or crashed), instead of lingering as an orphan."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(2.0)
+    os._exit(0)
+
+
 def _init(queue, flags) -> None:
     global _QUEUE, _FLAGS
     _QUEUE, _FLAGS = queue, flags
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     try:
         os.nice(10)  # background work yields the CPU to the window
     except (AttributeError, OSError):  # Windows has no nice()

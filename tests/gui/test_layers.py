@@ -118,3 +118,17 @@ def test_selection_is_shared_between_table_and_map(app, qtbot, counties_gpkg):
     x1, y1 = Transformer.from_crs("EPSG:4490", EQUAL_AREA_CRS, always_xy=True).transform(113.2, 28.2)
     assert list(data.features_in((x0, y0, x1, y1))) == [1]
     assert list(data.features_at((x0 + x1) / 2, (y0 + y1) / 2, 1.0)) == [1]
+
+
+def test_empty_layer_is_a_message(app, qtbot, tmp_path):
+    import geopandas as gpd
+
+    from sinkmap.gui.layers.registry import LayerRegistry
+    from sinkmap.gui.tasks import TaskManager
+
+    path = tmp_path / "empty.gpkg"
+    gpd.GeoDataFrame({"a": []}, geometry=[], crs="EPSG:4490").to_file(path, layer="empty", driver="GPKG")
+    reg = LayerRegistry(TaskManager(), Project())
+    spec = reg.project.add_layer(LayerSpec(name="空", path=str(path), layer="empty"))
+    qtbot.waitUntil(lambda: spec.id in reg.errors, timeout=30_000)
+    assert "no features" in reg.errors[spec.id]
