@@ -208,3 +208,27 @@ def test_progress_per_unit_and_cancel():
     fb.cancel()
     with pytest.raises(Cancelled):
         compute_ledger(fx.units(), LedgerInputs(forest=fx.forest()), LedgerOptions(year=2025), fb)
+
+
+def test_unit_inside_layer_extent_without_forest_is_zero_not_unknown():
+    """Three 10 km counties in a row; forest only in the west and east ones. The middle county lies inside
+    the layer's extent, so its forest is 0 ha (known), and the city total is the sum (not unknown)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from sinkmap.analysis.ledger import LedgerInputs, LedgerOptions, compute_ledger
+
+    x, y = 500_000, 3_100_000  # EPSG:4547 (no zone prefix): on the central meridian 114°E, scale 1
+    counties = [box(x + i * 10_000, y, x + (i + 1) * 10_000, y + 10_000) for i in range(3)]
+    zones = gpd.GeoDataFrame({"name": ["W", "M", "E", "C"], "adcode": ["1", "2", "3", "9"],
+                              "level": ["county"] * 3 + ["city"], "parent": ["C", "C", "C", None]},
+                             geometry=counties + [box(x, y, x + 30_000, y + 10_000)], crs="EPSG:4547").to_crs("EPSG:4490")
+    forest = gpd.GeoDataFrame({"DI_LEI": ["0111", "0111"], "MEI_GQ_XJ": [100.0, 100.0]},
+                              geometry=[box(x + 1000, y + 1000, x + 2000, y + 2000),
+                                        box(x + 28_000, y + 1000, x + 29_000, y + 2000)],
+                              crs="EPSG:4547").to_crs("EPSG:4490")
+    res = compute_ledger(zones, LedgerInputs(forest=forest), LedgerOptions(year=2025))
+    rows = {r["name"]: r for r in res.rows}
+    assert rows["M"]["forest_area_ha"] == 0.0 and rows["M"]["forest_stock_10k_m3"] == 0.0
+    assert rows["C"]["forest_area_ha"] == pytest.approx(rows["W"]["forest_area_ha"] + rows["E"]["forest_area_ha"])
+    assert rows["C"]["forest_area_ha"] == pytest.approx(200.0, rel=1e-3)  # two 1 km² squares, GK scale ≈ 1

@@ -355,8 +355,12 @@ def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | Non
     row["land_area_km2"] = shapely.area(unit) / M2_PER_KM2
     if forest is not None:
         idx, area, _ = _clip(forest.layer, unit)
-        if idx.size == 0:
-            log.warn(f"layer {forest.layer.label!r} has no features in {name}: its forest values are left empty")
+        if idx.size == 0 and not shapely.intersects(box(*shapely.total_bounds(forest.layer.geoms)), unit):
+            log.warn(f"layer {forest.layer.label!r} does not reach {name}: its forest values are left empty")
+        elif idx.size == 0:  # inside the layer's extent with no forest feature: none, not unknown
+            row.update(forest_area_ha=0.0, forest_stock_10k_m3=0.0 if forest.stock is not None else None)
+            if forest.living is not None:
+                row.update(living_tree_stock_10k_m3=0.0, carbon_t=0.0, co2_t=0.0)
         else:
             full = forest.layer.area_m2[idx]
             frac = np.divide(area, full, out=np.zeros_like(area), where=full > 0)
