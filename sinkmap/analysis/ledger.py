@@ -264,7 +264,9 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log
     defaulted = int((has_stock & res.defaulted).sum())
     if defaulted:
         if species_col:
-            what = f"a species the carbon table does not know ({describe_unknown(res.unknown)})"
+            counted = species[has_stock & res.defaulted].fillna("(空)").astype(str).value_counts()
+            what = ("a species the carbon table does not know "
+                    f"({describe_unknown({str(k): int(v) for k, v in counted.items()})})")
             todo = f"add aliases to {table.path}"
         else:
             what, todo = "no species (优势树种) field", "map one with --field species=FIELD"
