@@ -153,6 +153,9 @@ def generate_demo(out_dir: str | os.PathLike[str] | None = None, seed: int = DEF
     try:
         manifest = _build(tmp, options, feedback)
         for name in manifest.files:
+            stale = folder / f"{name}.aux.xml"  # GDAL side file describing the previous version
+            if stale.exists():
+                stale.unlink()
             os.replace(tmp / name, folder / name)
         manifest.path = folder
         text = json.dumps(manifest.to_json(), ensure_ascii=False, indent=2, default=_json_default)

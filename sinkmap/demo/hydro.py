@@ -122,7 +122,8 @@ def polygonize(mask: np.ndarray, grid: Grid, smooth_cells: float = 0.35) -> shap
         return shapely.Polygon()
     geom = shapely.union_all(polys)
     d = smooth_cells * grid.res
-    return geom.buffer(d, quad_segs=2).buffer(-2 * d, quad_segs=2).buffer(d, quad_segs=2)
+    rounded = geom.buffer(d, quad_segs=3).buffer(-2 * d, quad_segs=3).buffer(d, quad_segs=3)
+    return shapely.simplify(rounded, 0.3 * grid.res, preserve_topology=True)
 
 
 def water_bodies(geo: Geography, net: Network, elev: np.ndarray, grid: Grid, seed: int) -> list[WaterBody]:

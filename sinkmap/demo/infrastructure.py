@@ -50,7 +50,7 @@ def farmland(codes: np.ndarray, slope: np.ndarray, grid: Grid, county_idx: np.nd
     i0, j0 = int(bi.min()), int(bj.min())
     block = (bi - i0) * (int(bj.max()) - j0 + 1) + (bj - j0)
     label = np.where(ok, ((block * 3 + dl) * 64 + county_idx + 1), 0).astype(np.int32)
-    frame = label_polygons(label, grid, county_idx, counties, simplify_cells=0.6)
+    frame = label_polygons(label, grid, county_idx, counties, simplify_cells=1.1)
     names = counties["name"].to_numpy()
     frame["XIAN"] = names[frame["county"].to_numpy()]
     kind = (frame["label"].to_numpy() // 64) % 3

@@ -22,12 +22,13 @@ def polygonal(g: shapely.Geometry | None) -> shapely.Geometry:
 
 
 def label_polygons(label: np.ndarray, grid: Grid, county_idx: np.ndarray, counties: gpd.GeoDataFrame,
-                   county_of_label: np.ndarray | None = None, simplify_cells: float = 0.7) -> gpd.GeoDataFrame:
+                   county_of_label: np.ndarray | None = None, simplify_cells: float = 1.1) -> gpd.GeoDataFrame:
     """One polygon per 4-connected patch of equal non-zero ``label``.
 
     ``label`` must encode the county (patches never cross a county border in the raster); the county
     index of each patch is ``label % 64 - 1`` unless ``county_of_label`` maps labels to counties. The
-    patches are smoothed with a coverage simplification (shared edges stay shared) and those near a
+    patches are smoothed with a coverage simplification (shared edges stay shared; GEOS's area-based
+    tolerance must reach ~1 cell to turn one-cell stair steps into diagonals) and those near a
     county border are intersected with the county polygon, so areas add up per county.
     """
     mask = label > 0

@@ -15,6 +15,7 @@ Fields: BHDMC (name), BHDLX (type), BHDJB (level), XIAN, MIAN_JI (ha), location_
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -33,6 +34,7 @@ STREAM_PA = 70
 PRECISION_NAMED = "approximate (real area, shape and position drawn for the demo; not the official boundary)"
 PRECISION_DEMO = "synthetic (demo area; no real counterpart)"
 RESERVE_TYPES = ("国家公园", "自然保护区")
+CORRIDOR_M = 40.0  # a wetland protection area reaches this far beyond the water's edge
 
 
 @dataclass
@@ -103,7 +105,8 @@ def demo_parks(frame: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, grid: Grid, 
     step = max(1, int(round(0.16 / grid.res)))
     h, w = (grid.height // step) * step, (grid.width // step) * step
     r = np.where(protected_mask[:h, :w] == 0, rel[:h, :w], np.nan).reshape(h // step, step, w // step, step)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():  # blocks entirely protected or outside: NaN, by design
+        warnings.simplefilter("ignore", RuntimeWarning)
         score = np.nanmean(r, axis=(1, 3))
     cidx = county_idx[step // 2:h:step, step // 2:w:step]
     order = np.argsort(-np.nan_to_num(score, nan=-1e9), axis=None, kind="stable")
@@ -143,6 +146,29 @@ def demo_parks(frame: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, grid: Grid, 
         return frame
     return gpd.GeoDataFrame(pd.concat([frame, gpd.GeoDataFrame(rows, crs=STORAGE_CRS)], ignore_index=True),
                             crs=STORAGE_CRS)
+
+
+def trim_parks(frame: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, city: CityFrame, targets_pct: dict[str, float]
+               ) -> gpd.GeoDataFrame:
+    """Drop demo forest parks (last added first) of cities whose protected share ended above target
+    (the wetland protection corridors add more land than the water they hold)."""
+    county_city = dict(zip(counties["name"], counties["parent"]))
+    area = _area_ha(frame.geometry.values)
+    keep = np.ones(len(frame), bool)
+    is_park = frame["BHDMC"].str.startswith("演示森林公园").to_numpy()
+    cities = frame["XIAN"].map(county_city).to_numpy()
+    for c, target in targets_pct.items():
+        land = city.land_ha.get(c, 0.0)
+        if land <= 0:
+            continue
+        share = 100 * area[cities == c].sum() / land  # features do not overlap (see finish)
+        for k in np.flatnonzero(is_park & (cities == c))[::-1]:
+            if share <= target + 0.2:
+                break
+            if share - 100 * area[k] / land >= target - 0.4:
+                keep[k] = False
+                share -= 100 * area[k] / land
+    return frame[keep].reset_index(drop=True)
 
 
 def protected_wetland_ha(wetlands: gpd.GeoDataFrame, protected: gpd.GeoDataFrame) -> np.ndarray:
@@ -188,30 +214,59 @@ def _clipped_intersection(w: shapely.Geometry, p: shapely.Geometry, bb) -> shape
         return shapely.intersection(w, p)
 
 
-def expected_wetland_protection_ha(wetlands: gpd.GeoDataFrame, protected: gpd.GeoDataFrame,
-                                   county_city: dict[str, str], targets_pct: dict[str, float]) -> dict[str, float]:
-    """Per city, the wetland area still to protect to reach the target rate (what the wetland protection
-    areas will add to the protected land)."""
-    city = wetlands["XIAN"].map(county_city)
+def expected_corridor_land_ha(wetlands: gpd.GeoDataFrame, protected: gpd.GeoDataFrame,
+                              county_city: dict[str, str], targets_pct: dict[str, float]) -> dict[str, float]:
+    """Per city, the land the wetland protection areas added later will take: the wetland still to protect
+    times the mean (area + CORRIDOR_M × perimeter) / area of the city's unprotected wetland."""
+    city = wetlands["XIAN"].map(county_city).to_numpy()
     prot = protected_wetland_ha(wetlands, protected)
+    area = wetlands["MIAN_JI"].to_numpy()
+    perim_m = wetlands.to_crs(EQUAL_AREA_CRS).length.to_numpy()
     out = {}
     for c, t in targets_pct.items():
-        m = (city == c).to_numpy()
-        out[c] = max(0.0, t / 100 * float(wetlands["MIAN_JI"].to_numpy()[m].sum()) - float(prot[m].sum()))
+        m = city == c
+        free = m & (prot < 0.5 * area)
+        ratio = ((area[free] + CORRIDOR_M * perim_m[free] / M2_PER_HA).sum() / area[free].sum()
+                 if area[free].sum() > 0 else 1.0)
+        out[c] = max(0.0, t / 100 * float(area[m].sum()) - float(prot[m].sum())) * ratio
     return out
 
 
 def wetland_protection(wetlands: gpd.GeoDataFrame, protected: gpd.GeoDataFrame, counties: gpd.GeoDataFrame,
                        targets_pct: dict[str, float], seed: int) -> gpd.GeoDataFrame:
     """Add '演示湿地保护小区 N' over unprotected wetland until each city's protection rate reaches its
-    target (wetland polygons taken in a hashed order, skipping any that would overshoot by > 0.5 pp)."""
+    target (wetland polygons taken compact-first, skipping any that would overshoot by > 0.5 pp).
+
+    A protection area is a corridor CORRIDOR_M beyond the water's edge (see :func:`_with_corridors`), so it
+    also covers bits of neighbouring wetland: a second pass aims lower by the overshoot of the first.
+    """
     county_city = dict(zip(counties["name"], counties["parent"]))
     city = wetlands["XIAN"].map(county_city).to_numpy()
-    prot = protected_wetland_ha(wetlands, protected)
     area = wetlands["MIAN_JI"].to_numpy()
-    rank = hash01(seed, STREAM_PA + 1, np.arange(len(wetlands)))
-    chosen = np.zeros(len(wetlands), bool)
-    for c, target in targets_pct.items():
+    compact = area / np.maximum(shapely.get_num_coordinates(np.asarray(wetlands.geometry.values, dtype=object)), 4)
+    prot = protected_wetland_ha(wetlands, protected)
+    aims = dict(targets_pct)
+    out = protected
+    for _ in range(2):
+        out = _with_corridors(protected, wetlands, _select(city, area, prot, aims, seed, compact), counties)
+        got = protected_wetland_ha(wetlands, out)
+        for c, target in targets_pct.items():
+            m = city == c
+            if area[m].sum() > 0:
+                aims[c] -= 100 * got[m].sum() / area[m].sum() - target
+    return out
+
+
+def _select(city: np.ndarray, area: np.ndarray, prot: np.ndarray, aims: dict[str, float], seed: int,
+            compact: np.ndarray | None = None) -> np.ndarray:
+    """Wetland polygons to protect, in order of ``compact`` (area per vertex: rivers' main reaches, lakes,
+    reservoirs and ponds before long thin streams, as protection programmes do; it also keeps the
+    protected layer light) broken by a position hash."""
+    rank = hash01(seed, STREAM_PA + 1, np.arange(len(area)))
+    if compact is not None:
+        rank = -np.log1p(compact) + 0.5 * rank
+    chosen = np.zeros(len(area), bool)
+    for c, target in aims.items():
         m = city == c
         total = area[m].sum()
         if total <= 0:
@@ -225,23 +280,40 @@ def wetland_protection(wetlands: gpd.GeoDataFrame, protected: gpd.GeoDataFrame, 
                 continue
             chosen[k] = True
             have += gain
-    rows = []
-    if chosen.any():
-        sel = wetlands[chosen].copy()
-        # one protection area per county and 0.2° block, as a small-area programme would designate them
-        lon = sel.geometry.representative_point().x.to_numpy()
-        lat = sel.geometry.representative_point().y.to_numpy()
-        sel["_blk"] = (np.floor(lon / 0.2) * 1000 + np.floor(lat / 0.2)).astype(int)
-        groups = list(sel.groupby(["XIAN", "_blk"], sort=True))
-        unions = [shapely.union_all(np.asarray(grp.geometry.values, dtype=object)) for _, grp in groups]
-        for n, (((xian, _), _grp), geom) in enumerate(zip(groups, unions), start=1):
-            rows.append({"BHDMC": f"演示湿地保护小区 {n}", "BHDLX": "湿地保护小区", "BHDJB": "县级", "XIAN": xian,
-                         "location_precision": PRECISION_DEMO, "plan_source": "", "geometry": geom})
-    out = protected
-    if rows:
-        out = gpd.GeoDataFrame(pd.concat([protected, gpd.GeoDataFrame(rows, crs=STORAGE_CRS)], ignore_index=True),
-                               crs=STORAGE_CRS)
-    return out
+    return chosen
+
+
+def _with_corridors(protected: gpd.GeoDataFrame, wetlands: gpd.GeoDataFrame, chosen: np.ndarray,
+                    counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``protected`` plus one protection area per county and 0.2° block over the chosen wetland.
+
+    Each chosen piece is widened by CORRIDOR_M and simplified by 0.75 × CORRIDOR_M (so it still holds the
+    water), then the pieces of a block are merged. Not reusing the wetland outlines exactly matters: overlays
+    of polygons that share edges exactly are very slow in GEOS, and every consumer intersects wetland with
+    protected areas.
+    """
+    if not chosen.any():
+        return protected
+    sel = wetlands[chosen]
+    pts = sel.geometry.representative_point()
+    blk = (np.floor(pts.x.to_numpy() / 0.2) * 1000 + np.floor(pts.y.to_numpy() / 0.2)).astype(np.int64)
+    metric = np.asarray(sel.to_crs(EQUAL_AREA_CRS).geometry.values, dtype=object)
+    wide = shapely.simplify(shapely.buffer(metric, CORRIDOR_M, quad_segs=2), 0.75 * CORRIDOR_M, preserve_topology=True)
+    keys = pd.MultiIndex.from_arrays([sel["XIAN"].to_numpy(), blk])
+    groups = pd.Series(np.arange(len(sel))).groupby(keys, sort=True)
+    merged, names = [], []
+    for (xian, _), idx in groups:
+        merged.append(shapely.union_all(wide[idx.to_numpy()]))
+        names.append(xian)
+    geoms = gpd.GeoSeries(merged, crs=EQUAL_AREA_CRS).to_crs(STORAGE_CRS).values
+    county_geom = dict(zip(counties["name"], counties.geometry))
+    geoms = shapely.intersection(geoms, np.array([county_geom[x] for x in names], dtype=object))
+    start = int((protected["BHDLX"] == "湿地保护小区").sum()) + 1 if len(protected) else 1
+    rows = [{"BHDMC": f"演示湿地保护小区 {n}", "BHDLX": "湿地保护小区", "BHDJB": "县级", "XIAN": xian,
+             "location_precision": PRECISION_DEMO, "plan_source": "", "geometry": g}
+            for n, (xian, g) in enumerate(zip(names, geoms), start=start)]
+    return gpd.GeoDataFrame(pd.concat([protected, gpd.GeoDataFrame(rows, crs=STORAGE_CRS)], ignore_index=True),
+                            crs=STORAGE_CRS)
 
 
 def finish(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -282,7 +354,7 @@ def redline(grid: Grid, rel: np.ndarray, forest: np.ndarray, city_idx: np.ndarra
     polys = [shapely.geometry.shape(g) for g, v in shapes(m2.astype(np.uint8), mask=m2, transform=coarse.transform)]
     if not polys:
         return gpd.GeoDataFrame({"HXMC": [], "XIAN": [], "MIAN_JI": []}, geometry=[], crs=STORAGE_CRS)
-    geoms = shapely.coverage_simplify(np.array(polys, dtype=object), 0.8 * coarse.res)
+    geoms = shapely.coverage_simplify(np.array(polys, dtype=object), 1.1 * coarse.res)
     rl = gpd.GeoDataFrame({"HXMC": "生态保护红线（演示）"}, geometry=list(geoms), crs=STORAGE_CRS,
                           index=range(len(polys)))
     rl = split_by(rl, counties.geometry.values, counties["name"].to_numpy(), "XIAN")

@@ -137,8 +137,14 @@ def wetland_frame(rivers: gpd.GeoDataFrame, bodies: list[WaterBody], codes: np.n
             "SD_XING": [TYPE_OF_BODY[x.kind][1] for x in bodies],
         }, geometry=[x.geometry for x in bodies], crs=STORAGE_CRS)
         parts.append(b)
+    main = rivers[rivers["order"] == 1]
+    # floodplain flats hug the channel: the flat cells, kept within ~300 m of the water's edge
+    banks = (gpd.GeoSeries([shapely.union_all(main.geometry.values)], crs=STORAGE_CRS).to_crs(EQUAL_AREA_CRS)
+             .buffer(300, quad_segs=3).to_crs(STORAGE_CRS).iloc[0]) if len(main) else None
     for code, lx, xing in ((FLAT, "河流湿地", "洪泛平原湿地"), (MARSH, "沼泽湿地", "草本沼泽")):
-        geom = polygonize(codes == code, grid, smooth_cells=0.25)
+        geom = polygonize(codes == code, grid, smooth_cells=0.45)
+        if code == FLAT and banks is not None and not geom.is_empty:
+            geom = geom.intersection(banks)
         if not geom.is_empty:
             geoms = list(getattr(geom, "geoms", [geom]))
             g = gpd.GeoDataFrame({"SDMC": [""] * len(geoms), "SDLX": lx, "SD_XING": xing},
@@ -205,3 +211,18 @@ def remove_overlaps(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         geoms[i] = shapely.difference(geoms[i], shapely.union_all(others))
     out = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
     return out[~out.geometry.is_empty].reset_index(drop=True)
+
+
+def rescale_ponds(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, county_city: dict[str, str],
+                  targets_ha: dict[str, float], n_ponds: dict[str, int]) -> dict[str, int]:
+    """Pond counts scaled by (area still needed) / (area the first ``n_ponds`` actually added), per city."""
+    def by_city(f: gpd.GeoDataFrame) -> pd.Series:
+        return f.groupby(f["XIAN"].map(county_city))["MIAN_JI"].sum()
+
+    b, a = by_city(before), by_city(after)
+    out = {}
+    for c, n in n_ponds.items():
+        added = float(a.get(c, 0.0)) - float(b.get(c, 0.0))
+        need = targets_ha.get(c, 0.0) - float(b.get(c, 0.0))
+        out[c] = int(round(n * need / added)) if added > 0 and need > 0 else n
+    return out

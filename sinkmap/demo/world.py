@@ -91,8 +91,9 @@ def build(tmp: Path, options: DemoOptions, pool: ThreadPoolExecutor, pending: li
 
     # -- terrain --------------------------------------------------------------------------------------
     step("地形 terrain: rivers and ranges", 0.05)
-    near = rasterize(((g, 1) for g in counties.geometry.buffer(0.05)), out_shape=fg.shape, transform=fg.transform,
-                     dtype="uint8") > 0
+    # counties widened by ~5 km (in degrees: only a mask for where tributaries start)
+    widened = shapely.buffer(np.asarray(counties.geometry.values, dtype=object), 0.05)
+    near = rasterize(((g, 1) for g in widened), out_shape=fg.shape, transform=fg.transform, dtype="uint8") > 0
     net = terrain.stream_network(geo, fg, seed, near, spacing=options.stream_spacing)
     fields = terrain.build_fields(geo, fg, net)
     notch = terrain.tributary_notch(net, mg)
@@ -146,19 +147,26 @@ def build(tmp: Path, options: DemoOptions, pool: ThreadPoolExecutor, pending: li
     wf = wetlands.wetland_frame(rivers, bodies, lc.codes, mg, counties)
     county_city = dict(zip(counties["name"], counties["parent"]))
     pond_scale = 4.0 if options.small else 1.0  # the small world has 9× fewer paddy cells to put ponds on
-    n_ponds = wetlands.ponds_needed(wf, county_city, {c: targets[c]["wetland_area_ha"] for c in cities}, pond_scale)
-    pf = wetlands.ponds(lc.codes, mg, city_idx, cities, n_ponds, seed, pond_scale)
-    wf = wetlands.add_ponds(wf, pf, counties)
+    want_ha = {c: targets[c]["wetland_area_ha"] for c in cities}
+    n_ponds = wetlands.ponds_needed(wf, county_city, want_ha, pond_scale)
+    with_ponds = wetlands.add_ponds(wf, wetlands.ponds(lc.codes, mg, city_idx, cities, n_ponds, seed, pond_scale),
+                                    counties)
+    # ponds lose a little to clipping and to water already mapped: a second pass scales the count
+    n_ponds = wetlands.rescale_ponds(wf, with_ponds, county_city, want_ha, n_ponds)
+    wf = wetlands.add_ponds(wf, wetlands.ponds(lc.codes, mg, city_idx, cities, n_ponds, seed, pond_scale), counties)
     step("自然保护地 protected areas", 0.48)
     doc, _ = protected_doc()
-    pa = protected.named_areas(doc, counties, wf, seed)
+    # protected areas stay ~1 m inside their county: polygons of neighbouring counties sharing the boundary
+    # exactly leave zero-area slivers in any union-then-clip, which makes every later overlay crawl (GEOS)
+    inset = counties.assign(geometry=shapely.buffer(np.asarray(counties.geometry.values, dtype=object), -1e-5))
+    pa = protected.named_areas(doc, inset, wf, seed)
     land = measure.land_ha(counties)
     cf = protected.CityFrame({c: sum(land[n] for n in counties.loc[counties["parent"] == c, "name"]) for c in cities},
                              {c: list(counties.loc[counties["parent"] == c, "name"]) for c in cities})
     # the wetland protection areas added later also count as protected land: leave room for them
-    expected = protected.expected_wetland_protection_ha(wf, pa, county_city,
-                                                        {c: targets[c]["protection_pct"] for c in cities})
-    pa = protected.demo_parks(pa, counties, mg, rel, county_idx, cf,
+    expected = protected.expected_corridor_land_ha(wf, pa, county_city,
+                                                   {c: targets[c]["protection_pct"] for c in cities})
+    pa = protected.demo_parks(pa, inset, mg, rel, county_idx, cf,
                               {c: targets[c]["protected_share_pct"] - 100 * expected.get(c, 0.0) / cf.land_ha[c]
                                for c in cities}, seed)
     reserve = _mask(pa[pa["BHDLX"].isin(protected.RESERVE_TYPES)], mg)
@@ -177,15 +185,16 @@ def build(tmp: Path, options: DemoOptions, pool: ThreadPoolExecutor, pending: li
     forest = _forest_columns(forest)
 
     step("湿地保护率 wetland protection", 0.74)
-    pa = protected.wetland_protection(wf, pa, counties, {c: targets[c]["protection_pct"] for c in cities},
-                                              seed)
-    pa = protected.finish(pa)
+    pa = protected.finish(protected.wetland_protection(wf, pa, inset,
+                                                       {c: targets[c]["protection_pct"] for c in cities}, seed))
+    # demo parks can cover wetland too: if the share ended high, drop a few of them (never below the target)
+    pa = protected.trim_parks(pa, counties, cf, {c: targets[c]["protected_share_pct"] for c in cities})
     forest_cells = np.isin(lc.codes, landcover.FOREST_LAND)
     red = protected.redline(mg, rel, forest_cells, city_idx, cities, pa, counties, cal.redline_share)
 
     step("农田、道路、变电站、项目 farmland, roads, substations, projects", 0.80)
     farm = farm_future.result()
-    area = shapely.union_all(counties.geometry.values).buffer(0.02)
+    area = shapely.buffer(shapely.union_all(counties.geometry.values), 0.02)  # degrees: a clip margin only
     road = infrastructure.roads(geo, [list(c) for c in geo.corridors], area, mg, seed)
     pdoc, _ = projects_doc()
     subs = infrastructure.substations(geo, pdoc.get("substations", []), counties, seed)
