@@ -70,7 +70,7 @@ class DemoOptions:
 
     @property
     def cell_deg(self) -> float:
-        return 0.04 if self.small else 0.019
+        return 0.04 if self.small else 0.021
 
     def key(self) -> dict[str, Any]:
         return {"seed": self.seed, "small": self.small, "counties": list(self.counties or []),

@@ -224,6 +224,7 @@ def attributes(frame: gpd.GeoDataFrame, inp: InventoryInputs, model: ForestModel
     pick = _pick(u(9)[oth], np.tile(np.array(list(ofl.values()), float), (int(oth.sum()), 1)))
     dilei[oth] = codes[pick]
     sparse = oth & (dilei == "0120")
+    species[sparse & (species == "油茶")] = "马尾松"  # 油茶 is an orchard-like 经济林, never 疏林
     canopy[sparse] = 0.10 + 0.09 * u(7)[sparse]
     s_lo, s_hi = model.sparse_stock
     stock_ha[sparse] = s_lo + (s_hi - s_lo) * u(5)[sparse]

@@ -63,10 +63,23 @@ def colormap_from_scheme(scheme) -> dict[int, tuple[int, int, int, int]]:
     return out
 
 
+PRECISION_DEG = 1e-7  # ~1 cm: vertices snapped to this grid keep polygons valid after reprojection too
+
+
 def _valid_polygons(geoms) -> list:
-    """make_valid, keeping only the polygonal part (readers must not have to repair anything)."""
+    """Snapped to a 1 cm grid (GEOS keeps the result valid) and made valid, polygonal part only: readers
+    must not have to repair anything, in lon/lat or after projecting to an equal-area CRS."""
     out = []
-    for g in shapely.make_valid(np.asarray(geoms, dtype=object)):
+    geoms = np.asarray(geoms, dtype=object)
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    snapped = shapely.set_precision(geoms, PRECISION_DEG)
+    bad = ~shapely.is_valid(snapped)
+    if bad.any():
+        snapped[bad] = shapely.make_valid(snapped[bad])
+    for g in snapped:
         if g.geom_type not in ("Polygon", "MultiPolygon"):
             parts = [p for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
             g = shapely.MultiPolygon(parts) if len(parts) > 1 else (parts[0] if parts else shapely.Polygon())
