@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.jsonutil import json_default
 from ..core.errors import InputError
 from ..core.feedback import Feedback, ensure
 from ..io.catalogue import data_home
@@ -158,7 +159,7 @@ def generate_demo(out_dir: str | os.PathLike[str] | None = None, seed: int = DEF
                 stale.unlink()
             os.replace(tmp / name, folder / name)
         manifest.path = folder
-        text = json.dumps(manifest.to_json(), ensure_ascii=False, indent=2, default=_json_default)
+        text = json.dumps(manifest.to_json(), ensure_ascii=False, indent=2, default=json_default)
         (tmp / MANIFEST_FILE).write_text(text, encoding="utf-8")
         os.replace(tmp / MANIFEST_FILE, folder / MANIFEST_FILE)
     finally:
@@ -191,16 +192,6 @@ def demo_layers(path: str | os.PathLike[str]) -> dict[str, tuple[Path, str | Non
             out[f"dem_1s:{info['county']}"] = (folder / name, None)
     return out
 
-
-def _json_default(value: Any) -> Any:
-    try:
-        import numpy as np
-
-        if isinstance(value, np.generic):
-            return value.item()
-    except ImportError:  # pragma: no cover
-        pass
-    return str(value)
 
 
 def _build(tmp: Path, options: DemoOptions, feedback: Feedback) -> DemoManifest:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.jsonutil import json_default
 from ..core.errors import FieldError, InputError
 from ..core.feedback import Feedback, SubFeedback, ensure
 from ..core.indicators import INDICATORS, TOTAL_INDICATORS, Status
@@ -326,20 +327,10 @@ def write_report(report: LedgerReport, path: Path) -> None:
         meta["data_label"] = "synthetic demo data — 演示数据，非真实调查数据"
     if suffix == ".json":
         with atomic_write(path, "w") as fh:
-            json.dump(report.to_json(), fh, ensure_ascii=False, indent=2, default=_json_default)
+            json.dump(report.to_json(), fh, ensure_ascii=False, indent=2, default=json_default)
         return
     write_table(report.to_frame(), path, meta=meta)
 
-
-def _json_default(value: Any):
-    try:
-        import numpy as np
-
-        if isinstance(value, np.generic):
-            return value.item()
-    except ImportError:  # pragma: no cover
-        pass
-    return str(value)
 
 
 __all__ = ["LedgerRequest", "LedgerReport", "LayerSource", "run_ledger", "write_report", "INDICATORS"]
