@@ -34,6 +34,7 @@ class Style:
     category_labels: dict[str, str] = dc_field(default_factory=dict)  # value -> legend text
     breaks: list[float] = dc_field(default_factory=list)  # graduated: n+1 class edges
     colors: list[str] = dc_field(default_factory=list)  # graduated: n colours
+    method: str = "quantile"  # graduated breaks: quantile / equal_interval / natural_breaks / manual
     scheme: str | None = None  # raster classes: classification scheme name (sandiao, worldcover)
     ramp: str = "terrain"  # raster ramp name (see sinkmap.gui.canvas.colors)
     vmin: float | None = None  # raster ramp range (None: from the data)

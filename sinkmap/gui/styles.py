@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.project import LayerSpec, Style
-from .canvas.symbology import categorised_from_scheme, graduated_quantiles
+from ..io.schemes import available_schemes, load_scheme
+from .canvas.symbology import categorised_from_scheme, category_counts, graduated_quantiles
 from .i18n import current_language
 
 ROLE_STYLES: dict[str, Style] = {
@@ -54,6 +55,31 @@ def guess_role(name: str, kind: str) -> str | None:
         if any(k in n for k in keys):
             return role
     return None
+
+
+def field_scheme(frame: pd.DataFrame, field_name: str, min_share: float = 0.9) -> str | None:
+    """The classification scheme whose codes ``field_name`` holds, or None.
+
+    By the field's name first (DI_LEI: forest inventory land classes, DLBM: 三调); otherwise the bundled
+    scheme that knows the codes of at least ``min_share`` of the features of a text field (numeric
+    fields are not guessed: stock or area values would pass for WorldCover codes).
+    """
+    by_name = LAND_CLASS_FIELDS.get(str(field_name).upper())
+    if by_name:
+        return by_name
+    if field_name not in frame.columns or frame[field_name].dtype.kind in "iufb":
+        return None
+    counts = {k: v for k, v in category_counts(frame, field_name).items() if k}
+    total = sum(counts.values())
+    if not total:
+        return None
+    best, best_share = None, 0.0
+    for name in available_schemes():
+        scheme = load_scheme(name)
+        share = sum(v for k, v in counts.items() if scheme.lookup(k) is not None) / total
+        if share > best_share:
+            best, best_share = name, share
+    return best if best_share >= min_share else None
 
 
 def default_style(spec: LayerSpec, frame: pd.DataFrame | None = None) -> Style:

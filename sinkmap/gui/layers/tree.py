@@ -4,34 +4,30 @@ Top rows are drawn on top (as in QGIS): the tree lists the project's layers in r
 order. Each layer's children are its legend (colour swatch and class name). Dragging a layer row
 reorders the project; everything else goes through the project's methods, so the canvas, the
 project file and undo-free tests all see the same changes.
+
+Double-clicking a layer (or one of its legend rows) opens the style dialog, as in QGIS; zooming to the
+layer, which double-click did before, stays in the context menu (缩放到图层). The context menu also
+keeps quick style choices for one-click changes.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
 from ...io.schemes import load_scheme
-from ..canvas.colors import hex_to_rgba, ramp_colors
+from ..canvas.colors import ramp_colors
 from ..canvas.symbology import categorised_from_scheme, categorised_unique, graduated_quantiles, legend_from_style
 from ..i18n import current_language, name_of, tr
+from ..style_dialog import StyleDialog
+from ..style_widgets import swatch
+from ..styles import field_scheme
 from .data import VectorData
 from .raster_data import RasterData
 from .registry import LayerRegistry
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-def swatch(color: str, size: int = 14, outline: str = "#555555") -> QIcon:
-    pm = QPixmap(size, size)
-    pm.fill(Qt.GlobalColor.transparent)
-    p = QPainter(pm)
-    p.setPen(QColor(outline))
-    p.setBrush(QColor(*hex_to_rgba(color)) if color.startswith("#") else QColor(color))
-    p.drawRect(1, 1, size - 3, size - 3)
-    p.end()
-    return QIcon(pm)
 
 
 class LayerTree(QTreeWidget):
@@ -54,6 +50,7 @@ class LayerTree(QTreeWidget):
         self.currentItemChanged.connect(self._current_changed)
         self.itemDoubleClicked.connect(lambda item, _c: self._double_clicked(item))
         self._syncing = False
+        self.style_dialog: StyleDialog | None = None  # the open style dialog, if any
         for sig in (registry.layerAdded, registry.layerRemoved, registry.layersReordered, registry.layerChanged,
                     registry.layerLoaded, registry.layerFailed, registry.projectReplaced):
             sig.connect(lambda *_: self.rebuild())
@@ -130,8 +127,28 @@ class LayerTree(QTreeWidget):
                 self.currentLayerChanged.emit(lid)
 
     def _double_clicked(self, item: QTreeWidgetItem) -> None:
-        if item.parent() is None:
-            self.zoomToLayer.emit(item.data(0, ID_ROLE))
+        while item.parent() is not None:  # a legend row: its layer
+            item = item.parent()
+        lid = item.data(0, ID_ROLE)
+        if lid:
+            self.open_style_dialog(lid)
+
+    def open_style_dialog(self, lid: str) -> StyleDialog:
+        """Open the style dialog of a layer (window-modal, returns at once); one dialog at a time."""
+        if self.style_dialog is not None:
+            self.style_dialog.reject()
+        reg = self.registry
+        reg.ensure_loaded(lid)
+        dlg = StyleDialog(reg.project, lid, reg.data.get(lid), self.window())
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.finished.connect(lambda _r, d=dlg: self._dialog_closed(d))
+        self.style_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def _dialog_closed(self, dlg: StyleDialog) -> None:
+        if self.style_dialog is dlg:
+            self.style_dialog = None
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().dropEvent(event)
@@ -170,6 +187,7 @@ class LayerTree(QTreeWidget):
         spec = reg.project.layer(lid)
         data = reg.data.get(lid)
         menu = QMenu(self)
+        menu.addAction(tr("图层属性 / 样式…"), lambda: self.open_style_dialog(lid))
         menu.addAction(tr("缩放到图层"), lambda: self.zoomToLayer.emit(lid))
         if isinstance(data, VectorData):
             menu.addAction(tr("属性表"), lambda: self.openAttributeTable.emit(lid))
@@ -208,7 +226,7 @@ class LayerTree(QTreeWidget):
         cat = style_menu.addMenu(tr("分类（按字段）"))
         for f in fields:
             def categorise(_=False, f=f):
-                scheme = "sandiao" if f.upper() in ("DI_LEI", "DLBM", "LAND_CLASS") else None
+                scheme = field_scheme(frame, f)
                 style = (categorised_from_scheme(spec.style, frame, f, scheme, current_language()) if scheme
                          else categorised_unique(spec.style, frame, f))
                 project.set_style(lid, style)
