@@ -600,5 +600,189 @@ The demo data is synthetic, not survey data.</translation>
         <source>后台进程意外退出（可能是数据文件损坏）：{0}</source>
         <translation>The background process stopped unexpectedly (the data file may be damaged): {0}</translation>
     </message>
+    <message>
+        <source>分类</source>
+        <translation>Categorised</translation>
+    </message>
+    <message>
+        <source>分级</source>
+        <translation>Graduated</translation>
+    </message>
+    <message>
+        <source>山体阴影</source>
+        <translation>Hillshade</translation>
+    </message>
+    <message>
+        <source>色带</source>
+        <translation>Colour ramp</translation>
+    </message>
+    <message>
+        <source>执行分类</source>
+        <translation>Classify</translation>
+    </message>
+    <message>
+        <source>重设为数据范围（2%–98%）</source>
+        <translation>Reset to the data range (2%–98%)</translation>
+    </message>
+    <message>
+        <source>渲染方式</source>
+        <translation>Renderer</translation>
+    </message>
+    <message>
+        <source>分类标准</source>
+        <translation>Classification scheme</translation>
+    </message>
+    <message>
+        <source>类别</source>
+        <translation>Classes</translation>
+    </message>
+    <message>
+        <source>最小值</source>
+        <translation>Minimum</translation>
+    </message>
+    <message>
+        <source>最大值</source>
+        <translation>Maximum</translation>
+    </message>
+    <message>
+        <source>确定</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>应用</source>
+        <translation>Apply</translation>
+    </message>
+    <message>
+        <source>符号</source>
+        <translation>Symbology</translation>
+    </message>
+    <message>
+        <source>图层数据尚未加载：可以修改样式，但不能按数据分类。</source>
+        <translation>The layer's data is not loaded yet: the style can be edited, but not classified from the data.</translation>
+    </message>
+    <message>
+        <source>图层属性 — {0}</source>
+        <translation>Layer properties — {0}</translation>
+    </message>
+    <message>
+        <source>数据统计：2% 分位 {0:.6g}，98% 分位 {1:.6g}</source>
+        <translation>Data statistics: 2nd percentile {0:.6g}, 98th percentile {1:.6g}</translation>
+    </message>
+    <message>
+        <source>双击更改颜色</source>
+        <translation>Double-click to change the colour</translation>
+    </message>
+    <message>
+        <source>无填充</source>
+        <translation>No fill</translation>
+    </message>
+    <message>
+        <source>无边线</source>
+        <translation>No outline</translation>
+    </message>
+    <message>
+        <source>填充颜色</source>
+        <translation>Fill colour</translation>
+    </message>
+    <message>
+        <source>边线颜色</source>
+        <translation>Outline colour</translation>
+    </message>
+    <message>
+        <source>边线宽度</source>
+        <translation>Outline width</translation>
+    </message>
+    <message>
+        <source>点大小</source>
+        <translation>Point size</translation>
+    </message>
+    <message>
+        <source>自动（地类字段用其分类标准）</source>
+        <translation>Automatic (land-class fields use their scheme)</translation>
+    </message>
+    <message>
+        <source>唯一值（不用分类标准）</source>
+        <translation>Unique values (no scheme)</translation>
+    </message>
+    <message>
+        <source>删除所选</source>
+        <translation>Delete selected</translation>
+    </message>
+    <message>
+        <source>全部删除</source>
+        <translation>Delete all</translation>
+    </message>
+    <message>
+        <source>分位数（等数量）</source>
+        <translation>Quantile (equal count)</translation>
+    </message>
+    <message>
+        <source>等间距</source>
+        <translation>Equal interval</translation>
+    </message>
+    <message>
+        <source>自然断点（Jenks）</source>
+        <translation>Natural breaks (Jenks)</translation>
+    </message>
+    <message>
+        <source>手动</source>
+        <translation>Manual</translation>
+    </message>
+    <message>
+        <source>数值字段</source>
+        <translation>Numeric field</translation>
+    </message>
+    <message>
+        <source>分级方法</source>
+        <translation>Mode</translation>
+    </message>
+    <message>
+        <source>级数</source>
+        <translation>Classes</translation>
+    </message>
+    <message>
+        <source>标注字段</source>
+        <translation>Label field</translation>
+    </message>
+    <message>
+        <source>字号</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>颜色</source>
+        <translation>Colour</translation>
+    </message>
+    <message>
+        <source>图例</source>
+        <translation>Legend</translation>
+    </message>
+    <message>
+        <source>数量</source>
+        <translation>Count</translation>
+    </message>
+    <message>
+        <source>下限</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <source>上限</source>
+        <translation>To</translation>
+    </message>
+    <message>
+        <source>该字段的值不在所选分类标准中，已按唯一值分类。</source>
+        <translation>The field's values are not in the chosen scheme: classified by unique values.</translation>
+    </message>
+    <message>
+        <source>{0} 个要素的值不在上表中，以灰色绘制。</source>
+        <translation>{0} features have values not in the table; they are drawn grey.</translation>
+    </message>
+    <message>
+        <source>选择颜色</source>
+        <translation>Choose a colour</translation>
+    </message>
+    <message>
+        <source>图层属性 / 样式…</source>
+        <translation>Layer properties / style…</translation>
+    </message>
 </context>
 </TS>
