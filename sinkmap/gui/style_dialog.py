@@ -28,8 +28,14 @@ from .style_pages import CategorisedPage, GraduatedPage, LabelsPage, SinglePage,
 from .style_widgets import ramp_icon, swatch
 from .styles import LAND_CLASS_FIELDS, STOCK_FIELDS
 
-VECTOR_RENDERERS = (("single", "单一符号"), ("categorised", "分类"), ("graduated", "分级"))
-RASTER_RENDERERS = (("classes", "分类"), ("hillshade", "山体阴影"), ("ramp", "色带"))
+def vector_renderers() -> tuple[tuple[str, str], ...]:
+    """(style kind, interface name) of vector renderers (translated when called, not at import)."""
+    return (("single", tr("单一符号")), ("categorised", tr("分类")), ("graduated", tr("分级")))
+
+
+def raster_renderers() -> tuple[tuple[str, str], ...]:
+    return (("classes", tr("分类")), ("hillshade", tr("山体阴影")), ("ramp", tr("色带")))
+
 _DECIMALS = 4
 
 
@@ -40,8 +46,8 @@ class RasterPage(QWidget):
         super().__init__(parent)
         self.data = data
         self.renderer = QComboBox()
-        for key, text in RASTER_RENDERERS:
-            self.renderer.addItem(tr(text), key)
+        for key, text in raster_renderers():
+            self.renderer.addItem(text, key)
         self.renderer.setCurrentIndex(max(0, self.renderer.findData(style.kind)))
         self.scheme = QComboBox()
         for name in available_schemes():
@@ -133,8 +139,8 @@ class VectorPage(QWidget):
         super().__init__(parent)
         self.frame = frame
         self.renderer = QComboBox()
-        for key, text in VECTOR_RENDERERS:
-            self.renderer.addItem(tr(text), key)
+        for key, text in vector_renderers():
+            self.renderer.addItem(text, key)
         self.renderer.setCurrentIndex(max(0, self.renderer.findData(style.kind)))
         self.single = SinglePage(style)
         self.categorised = CategorisedPage(style, frame)

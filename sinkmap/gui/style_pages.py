@@ -164,7 +164,7 @@ class CategorisedPage(QWidget):
             self.scheme.addItem(sc.title_en if is_english() else sc.title_zh, name)
         if style.kind == "categorised" and style.scheme in available_schemes():
             self.scheme.setCurrentIndex(self.scheme.findData(style.scheme))
-        self.classify_button = QPushButton(tr("分类"))
+        self.classify_button = QPushButton(tr("执行分类"))
         self.delete_button = QPushButton(tr("删除所选"))
         self.clear_button = QPushButton(tr("全部删除"))
         self.note = QLabel()
@@ -242,7 +242,10 @@ class CategorisedPage(QWidget):
                 "scheme": self._scheme_used}
 
 
-METHODS = (("quantile", "分位数（等数量）"), ("equal_interval", "等间距"), ("natural_breaks", "自然断点（Jenks）"))
+def graduated_methods() -> tuple[tuple[str, str], ...]:
+    """(Style.method, interface name) of the classification methods offered."""
+    return (("quantile", tr("分位数（等数量）")), ("equal_interval", tr("等间距")),
+            ("natural_breaks", tr("自然断点（Jenks）")), ("manual", tr("手动")))
 
 
 class GraduatedPage(QWidget):
@@ -255,14 +258,13 @@ class GraduatedPage(QWidget):
         self._breaks: list[float] = []
         self.field = _field_combo(numeric_fields(frame), style.field if style.kind == "graduated" else None)
         self.method = QComboBox()
-        for key, text in METHODS:
-            self.method.addItem(tr(text), key)
-        self.method.addItem(tr("手动"), "manual")
+        for key, text in graduated_methods():
+            self.method.addItem(text, key)
         self.method.setCurrentIndex(max(0, self.method.findData(style.method)))
         self.n_classes = QSpinBox(minimum=2, maximum=12)
         self.n_classes.setValue(max(2, len(style.breaks) - 1) if style.kind == "graduated" else 5)
         self.ramp = _ramp_combo(style.ramp if style.ramp in RAMPS and style.kind == "graduated" else "greens")
-        self.classify_button = QPushButton(tr("分类"))
+        self.classify_button = QPushButton(tr("执行分类"))
         self.classify_button.setEnabled(frame is not None)
         self.table = _table([tr("颜色"), tr("下限"), tr("上限"), tr("图例"), tr("数量")])
         _recolor_on_double_click(self, self.table)
