@@ -165,21 +165,31 @@ def screenshot(path: str | Path, project: str | Path | Project | None = None, *,
     return path
 
 
-def _offer_recovery(win) -> None:
-    found = project_file.find_recoverable()
-    if not found:
-        return
-    auto, original = found[0]
+def ask_recovery(win, original: str | None) -> bool:
+    """The question at start after a crash: recover the autosaved project? (True: yes)."""
     answer = QMessageBox.question(
         win, tr("恢复项目"),
         tr("上次 sinkmap 未正常退出。是否恢复自动保存的项目？\n{0}").format(original or tr("未命名项目")))
-    if answer == QMessageBox.StandardButton.Yes:
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def _offer_recovery(win, ask: Callable[[object, str | None], bool] | None = None) -> bool:
+    """After a crash: offer the newest autosave. Yes opens it (layers, view, city/year as autosaved);
+    No deletes it. ``ask(win, original_path)`` is the question (a dialog unless a test passes its own).
+    Returns True when a project was recovered."""
+    found = project_file.find_recoverable()
+    if not found:
+        return False
+    auto, original = found[0]
+    if (ask or ask_recovery)(win, original):
         try:
             win.set_project(project_file.recover(auto))
         except SinkmapError as exc:
             win.show_error(str(exc))
-    else:
-        auto.unlink(missing_ok=True)
+            return False
+        return True
+    auto.unlink(missing_ok=True)
+    return False
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from ..core.errors import SinkmapError
-from ..core.project import LayerSpec, Project
+from ..core.project import Project
 from ..io import project_file
 from .actions import build_menus, icon
 from .canvas.tools import Tool
@@ -24,21 +24,18 @@ from .layers.data import VectorData
 from .layers.registry import LayerRegistry
 from .layers.tree import LayerTree
 from .statusbar import MapStatusBar
-from .styles import default_style, guess_role, kind_of_path
+from .styles import default_style
 from .taskdock import TaskPanel
 from .tasks import TaskManager
+from .window_imports import DROP_SUFFIXES, RASTER_FILTER, VECTOR_FILTER, ImportMixin  # noqa: F401
 
 log = logging.getLogger(__name__)
 
-VECTOR_FILTER = "GeoPackage / Shapefile / GeoJSON / KML (*.gpkg *.shp *.geojson *.json *.kml *.kmz *.fgb)"
-RASTER_FILTER = "GeoTIFF (*.tif *.tiff *.img *.vrt)"
 PROJECT_FILTER = "sinkmap (*.sinkmap)"
-DROP_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz", ".fgb", ".tif", ".tiff", ".img", ".vrt",
-                 ".sinkmap"}
 AUTOSAVE_MS = 120_000
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ImportMixin, QMainWindow):
     def __init__(self, project: Project | None = None, lang: str = "zh_CN") -> None:
         super().__init__()
         self.lang = lang
@@ -70,6 +67,7 @@ class MainWindow(QMainWindow):
         self.status = MapStatusBar(self.registry.project.display_crs, self)
         self.setStatusBar(self.status)
         self.actions_by_key = build_menus(self)
+        self._add_layer_actions()
         for dock in self.docks.values():
             self.panels_menu.addAction(dock.toggleViewAction())
         self._auto_style: set[str] = set()
@@ -169,68 +167,6 @@ class MainWindow(QMainWindow):
         except SinkmapError as exc:
             log.warning("autosave failed: %s", exc)
 
-    # -- layers -----------------------------------------------------------------------------------
-    def add_layer_file(self, path: str | Path, layer: str | None = None, *, encoding: str | None = None,
-                       crs: str | None = None, role: str | None = "guess", fields: dict | None = None) -> LayerSpec:
-        """Add a file as a layer (loaded in the background); ``role='guess'`` guesses from the name."""
-        path = Path(path)
-        kind = kind_of_path(path)
-        name = layer or path.stem
-        if role == "guess":
-            role = guess_role(name, kind)
-        spec = LayerSpec(name=name, path=str(path.resolve()), layer=layer, kind=kind, role=role,
-                         encoding=encoding, crs=crs, fields=dict(fields or {}))
-        spec.style = default_style(spec)
-        self._auto_style.add(spec.id)
-        return self.registry.project.add_layer(spec)
-
-    def import_vector(self, path: str | Path, interactive: bool = True) -> LayerSpec | None:
-        """The import dialog for one vector file, then the layer; messages instead of tracebacks."""
-        from .import_dialog import ImportDialog
-
-        try:
-            dialog = ImportDialog(path, self)
-        except SinkmapError as exc:
-            self.show_error(str(exc))
-            return None
-        if interactive and dialog.exec() != ImportDialog.DialogCode.Accepted:
-            return None
-        c = dialog.choice()
-        return self.add_layer_file(c.path, c.layer, encoding=c.encoding, crs=c.crs, role=c.role, fields=c.fields)
-
-    def add_vector_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, tr("添加矢量图层"), "", VECTOR_FILTER)
-        for p in paths:
-            self.import_vector(p)
-
-    # -- drag and drop ----------------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
-        if any(self._droppable(u.toLocalFile()) for u in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802
-        for url in event.mimeData().urls():
-            self.open_path(url.toLocalFile())
-        event.acceptProposedAction()
-
-    @staticmethod
-    def _droppable(path: str) -> bool:
-        return Path(path).suffix.lower() in DROP_SUFFIXES
-
-    def open_path(self, path: str | Path) -> None:
-        """A dropped or command-line file: a project, a raster or a vector (through the import dialog)."""
-        suffix = Path(path).suffix.lower()
-        if suffix == project_file.SUFFIX:
-            self.open_project(path)
-        elif kind_of_path(path) == "raster":
-            self.add_layer_file(path)
-        elif suffix in DROP_SUFFIXES:
-            self.import_vector(path)
-
-    def add_raster_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, tr("添加栅格图层"), "", RASTER_FILTER)
-        for p in paths:
-            self.add_layer_file(p)
 
     def _layer_loaded(self, lid: str) -> None:
         gc.freeze()  # keep the new layer's objects out of full GC walks (see app.calm_gc)

@@ -63,7 +63,7 @@ def quick_extent(spec: LayerSpec, display_crs: str) -> tuple[float, float, float
             import rasterio
 
             with rasterio.open(spec.path) as src:
-                return tuple(transform_bounds(src.crs, display_crs, *src.bounds, densify_pts=21))
+                return tuple(transform_bounds(spec.crs or src.crs, display_crs, *src.bounds, densify_pts=21))
         if spec.path.startswith("builtin:") or spec.crs:
             return None
         import pyogrio
@@ -101,7 +101,7 @@ def load_layer(spec: LayerSpec, display_crs: str, feedback: Feedback | None = No
     """Read and prepare a layer in the calling thread."""
     feedback = ensure(feedback)
     if spec.kind == "raster":
-        return open_raster(spec.path, display_crs, feedback=feedback)
+        return open_raster(spec.path, display_crs, feedback=feedback, crs=spec.crs)
     frame = _read_frame(spec, SubFeedback(feedback, 0.0, 0.7))
     return prepare_vector(frame, display_crs, SubFeedback(feedback, 0.7, 1.0))
 

@@ -65,7 +65,7 @@ class RasterData:
             return np.ma.masked_invalid(dst)
         with rasterio.open(self.path) as src:
             try:
-                l, b, r, t = transform_bounds(self.display_crs, src.crs, xmin, ymin, xmax, ymax, densify_pts=21)
+                l, b, r, t = transform_bounds(self.display_crs, self.crs, xmin, ymin, xmax, ymax, densify_pts=21)
             except Exception:  # noqa: BLE001 - a view far outside the raster's CRS domain
                 return np.ma.masked_invalid(dst)
             sl, sb, sr, st = src.bounds
@@ -80,7 +80,7 @@ class RasterData:
                 return np.ma.masked_invalid(dst)
             win = Window(c0, r0, c1 - c0, r1 - r0)
             # screen pixels the window covers -> read that many (GDAL picks an overview level)
-            wl, wb, wr, wt = transform_bounds(src.crs, self.display_crs, *rasterio.windows.bounds(win, src.transform))
+            wl, wb, wr, wt = transform_bounds(self.crs, self.display_crs, *rasterio.windows.bounds(win, src.transform))
             px_w = max(1, math.ceil((wr - wl) / vp.units_per_px))
             px_h = max(1, math.ceil((wt - wb) / vp.units_per_px))
             out_w = int(min(win.width, px_w))
@@ -89,7 +89,7 @@ class RasterData:
                 raise Cancelled()
             data = src.read(1, window=win, out_shape=(out_h, out_w), resampling=resampling, masked=True)
             src_transform = src.window_transform(win) @ Affine.scale(win.width / out_w, win.height / out_h)
-            src_crs = src.crs
+            src_crs = self.crs
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         arr = data.astype(np.float32).filled(np.nan)
@@ -122,8 +122,12 @@ class RasterData:
         return float(v[0, 0])
 
 
-def open_raster(path: str | Path, display_crs: str, feedback: Feedback | None = None) -> RasterData:
-    """Describe a raster for drawing; raises InputError/CRSError with the path and what to do."""
+def open_raster(path: str | Path, display_crs: str, feedback: Feedback | None = None,
+                crs: str | None = None) -> RasterData:
+    """Describe a raster for drawing; raises InputError/CRSError with the path and what to do.
+
+    ``crs`` overrides the file's CRS (the user's choice in the import dialog, e.g. for a raster
+    that carries none)."""
     feedback = ensure(feedback)
     path = Path(path)
     try:
@@ -132,9 +136,14 @@ def open_raster(path: str | Path, display_crs: str, feedback: Feedback | None = 
         raise InputError(f"cannot open the raster ({exc})", path=path,
                          hint="check that the file exists and is a GeoTIFF or another GDAL raster") from None
     with src:
-        if src.crs is None:
+        try:
+            src_crs = rasterio.crs.CRS.from_user_input(crs) if crs else src.crs
+        except Exception as exc:  # noqa: BLE001 - a CRS text PROJ does not know
+            raise CRSError(f"unknown coordinate reference system {crs!r} ({exc})", path=path,
+                           hint="use an EPSG code such as EPSG:4490 or EPSG:4547") from None
+        if src_crs is None:
             raise CRSError("the raster has no coordinate reference system", path=path,
-                           hint="assign one with gdal_edit.py -a_srs EPSG:4490 (or the right EPSG code)")
+                           hint="set one in the import dialog, or assign it with gdal_edit.py -a_srs EPSG:4490")
         if src.width * src.height == 0:
             raise InputError("the raster has no pixels", path=path)
         has_ov = bool(src.overviews(1))
@@ -158,11 +167,11 @@ def open_raster(path: str | Path, display_crs: str, feedback: Feedback | None = 
             uniq = np.unique(valid)
             present = tuple(int(v) for v in uniq) if len(uniq) <= 256 else ()
         try:
-            extent = transform_bounds(src.crs, display_crs, *src.bounds, densify_pts=21)
+            extent = transform_bounds(src_crs, display_crs, *src.bounds, densify_pts=21)
         except Exception as exc:  # noqa: BLE001
             raise CRSError(f"the raster's CRS cannot be converted to the map's ({exc})", path=path) from None
         feedback.progress(1.0, "")
-        return RasterData(path=str(path), crs=src.crs.to_wkt(), width=src.width, height=src.height,
+        return RasterData(path=str(path), crs=src_crs.to_wkt(), width=src.width, height=src.height,
                           dtype=str(src.dtypes[0]), nodata=src.nodata, bounds=tuple(src.bounds),
                           extent=tuple(extent), display_crs=display_crs, vmin=float(vmin), vmax=float(vmax),
                           has_overviews=has_ov, classes_present=present,
