@@ -784,5 +784,141 @@ The demo data is synthetic, not survey data.</translation>
         <source>图层属性 / 样式…</source>
         <translation>Layer properties / style…</translation>
     </message>
+    <message>
+        <source>导入栅格：{0}</source>
+        <translation>Import raster: {0}</translation>
+    </message>
+    <message>
+        <source>土地覆盖</source>
+        <translation>Land cover</translation>
+    </message>
+    <message>
+        <source>高程（DEM）</source>
+        <translation>Elevation (DEM)</translation>
+    </message>
+    <message>
+        <source>蓄积量密度（连续值）</source>
+        <translation>Stock density (continuous)</translation>
+    </message>
+    <message>
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>大小</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>{0:,} × {1:,} 像元（共 {2:,} 个）</source>
+        <translation>{0:,} × {1:,} pixels ({2:,} in all)</translation>
+    </message>
+    <message>
+        <source>波段与数据类型</source>
+        <translation>Bands and data type</translation>
+    </message>
+    <message>
+        <source>{0} 个波段，{1}</source>
+        <translation>{0} band(s), {1}</translation>
+    </message>
+    <message>
+        <source>无数据值</source>
+        <translation>No-data value</translation>
+    </message>
+    <message>
+        <source>像元大小</source>
+        <translation>Pixel size</translation>
+    </message>
+    <message>
+        <source>约 {0:,.2f} × {1:,.2f} 米</source>
+        <translation>about {0:,.2f} × {1:,.2f} m</translation>
+    </message>
+    <message>
+        <source>未知（需要坐标系）</source>
+        <translation>unknown (needs a CRS)</translation>
+    </message>
+    <message>
+        <source>金字塔</source>
+        <translation>Overviews</translation>
+    </message>
+    <message>
+        <source>有</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>无：{0:,} 个像元，缩小显示会很慢，建议构建</source>
+        <translation>none: {0:,} pixels, drawing zoomed out will be slow — building them is recommended</translation>
+    </message>
+    <message>
+        <source>无（栅格不大，不需要）</source>
+        <translation>none (not needed for a raster this small)</translation>
+    </message>
+    <message>
+        <source>构建金字塔（外部 .ovr 文件，后台进行，可取消）</source>
+        <translation>Build overviews (external .ovr file, in the background, can be cancelled)</translation>
+    </message>
+    <message>
+        <source>分类方案</source>
+        <translation>Classification scheme</translation>
+    </message>
+    <message>
+        <source>浏览…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>选择分类方案文件</source>
+        <translation>Choose a classification scheme file</translation>
+    </message>
+    <message>
+        <source>文件没有坐标系：请输入或选择一个（如 EPSG:4490 经纬度，EPSG:4545–4547 高斯-克吕格 3° 带），否则无法在地图上定位</source>
+        <translation>The file has no coordinate reference system: type or choose one (e.g. EPSG:4490 lon/lat, EPSG:4545–4547 Gauss–Krüger 3° zones), otherwise it cannot be placed on the map</translation>
+    </message>
+    <message>
+        <source>文件没有坐标系：请先选择坐标系（{0}）</source>
+        <translation>The file has no coordinate reference system: choose one first ({0})</translation>
+    </message>
+    <message>
+        <source>将使用 {0} 代替文件中的坐标系（{1}）</source>
+        <translation>{0} will be used instead of the file's CRS ({1})</translation>
+    </message>
+    <message>
+        <source>栅格不是整数类型：分类代码应为整数</source>
+        <translation>The raster is not of an integer type: class codes must be integers</translation>
+    </message>
+    <message>
+        <source>抽样 {0:,} 个像元，其中 {1:.1%} 的代码在方案中</source>
+        <translation>{0:,} pixels sampled; the scheme knows the codes of {1:.1%}</translation>
+    </message>
+    <message>
+        <source>方案中没有的代码（像元数）：{0}{1}——这些像元不显示，也不计入台账</source>
+        <translation>Codes the scheme does not know (pixels): {0}{1} — these pixels are not drawn and not counted in the ledger</translation>
+    </message>
+    <message>
+        <source> 等 {0} 个</source>
+        <translation> and more ({0} in all)</translation>
+    </message>
+    <message>
+        <source>构建金字塔…</source>
+        <translation>Build overviews…</translation>
+    </message>
+    <message>
+        <source>为当前栅格图层构建金字塔（外部 .ovr），缩小显示时更快</source>
+        <translation>Build overviews (external .ovr) for the current raster layer: faster drawing when zoomed out</translation>
+    </message>
+    <message>
+        <source>构建金字塔：{0}</source>
+        <translation>Building overviews: {0}</translation>
+    </message>
+    <message>
+        <source>请先选择一个栅格图层</source>
+        <translation>Select a raster layer first</translation>
+    </message>
+    <message>
+        <source>图层“{0}”已有金字塔</source>
+        <translation>Layer “{0}” already has overviews</translation>
+    </message>
+    <message>
+        <source>无法读取栅格“{0}”：{1}</source>
+        <translation>Cannot read the raster “{0}”: {1}</translation>
+    </message>
 </context>
 </TS>
