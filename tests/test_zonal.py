@@ -206,13 +206,13 @@ def test_truncated_geotiff_is_a_clear_error(tmp_path):
 
 
 def test_memory_is_per_window_not_per_raster(tmp_path):
-    # 8 MiB of uint8 in one-row strips, a 16 KiB window budget: Python-side memory must stay at about one
-    # strip (32 KiB) plus the zone index (∝ rows), nowhere near the raster
+    # 8 MiB of uint8 in one-row strips, a 16 KiB window budget and 64 KiB read ahead: Python-side memory
+    # must stay at a few strips (32 KiB each) plus the zone index (∝ rows), nowhere near the raster
     h, w = 256, 32768
     data = np.where(np.arange(w)[None, :] // 64 % 2 == 0, 10, 30).astype(np.uint8).repeat(h, axis=0)
     path = write(tmp_path / "wide.tif", data, from_origin(X0, Y0, 10, 10), blockysize=1, compress="deflate")
     zones = albers_zone((0, 0, w, h))
-    chunking = Chunking(window_bytes=16 * 1024, chunk_pixels=2**20, threads=1)
+    chunking = Chunking(window_bytes=16 * 1024, chunk_pixels=2**20, threads=1, read_ahead_bytes=64 * 1024)
     zonal_class_areas(path, zones, "worldcover", chunking=chunking)  # warm up
     tracemalloc.start()
     res = zonal_class_areas(path, zones, "worldcover", chunking=chunking)

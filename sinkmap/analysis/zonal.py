@@ -29,7 +29,9 @@ from ..core.feedback import Feedback, SubFeedback, ensure
 from ..io.rasters import RasterInfo, open_raster
 from ..io.schemes import Scheme, load_scheme
 from .zonal_grid import ZoneGrid, prepare_zones
-from .zonal_run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, SumJob, execute, plan_chunks
+from ..io.rasters import block_cache
+from .zonal_prefetch import ReadAhead
+from .zonal_run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, SumJob, chunk_grid, execute, plan_chunks, strip_keys
 
 __all__ = ["Chunking", "ZonalResult", "ZonalSumResult", "zonal_class_areas", "zonal_sum", "prepare_grid"]
 
@@ -104,8 +106,8 @@ def _class_lut(info: RasterInfo, scheme: Scheme) -> tuple[np.ndarray, tuple | No
     k = len(scheme.classes)
     view = LUT_VIEWS.get(info.dtype)
     nodata = info.nodata
-    if view is not None:
-        lut = np.full(256 if view == "uint8" else 65536, k + 1, np.int32)
+    if view is not None:  # bins fit a byte for any real scheme: a 64 KiB table stays in cache
+        lut = np.full(256 if view == "uint8" else 65536, k + 1, np.uint8 if k + 2 <= 255 else np.int32)
         dtype = np.dtype(info.dtype)
         lo, hi = np.iinfo(dtype).min, np.iinfo(dtype).max
         for j, c in enumerate(scheme.classes):
@@ -127,13 +129,33 @@ def prepare_grid(raster_path, zones, *, band: int = 1, feedback: Feedback | None
 
 
 def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, feedback: Feedback, text: str):
-    """Rasterise the zones on the raster's grid (unless given) and run the job's chunks."""
-    if grid is None:
-        grid = prepare_zones(open_raster(raster_path, band=band), zones, SubFeedback(feedback, 0.0, 0.05),
-                             threads=chunking.threads)
-    job = job_of(grid)
-    outs = execute(job, plan_chunks(grid, chunking), feedback=feedback, client=client, threads=chunking.threads,
-                   text=text)
+    """Rasterise the zones on the raster's grid (unless given) and run the job's chunks.
+
+    Run locally, the raster's strips are read ahead on a background thread while the zones are
+    rasterised (:mod:`sinkmap.analysis.zonal_prefetch`); the kernels then take them as they come.
+    """
+    ahead: list[ReadAhead] = []
+
+    def start_reading(lo: int, hi: int) -> None:
+        if client is None and chunking.read_ahead_bytes > 0:
+            keys = strip_keys(info, chunking.window_bytes, chunk_grid(info, chunking, lo, hi))
+            ahead.append(ReadAhead(info, band, keys, chunking.read_ahead_bytes).start())
+
+    try:
+        with block_cache(4 * chunking.window_bytes):
+            if grid is None:
+                info = open_raster(raster_path, band=band)
+                grid = prepare_zones(info, zones, SubFeedback(feedback, 0.0, 0.05), threads=chunking.threads,
+                                     on_rows=start_reading)
+            job = job_of(grid)
+            chunks = plan_chunks(grid, chunking)
+            if ahead:
+                ahead[0].keep_only(strip_keys(grid.info, chunking.window_bytes, chunks))
+            outs = execute(job, chunks, feedback=feedback, client=client, threads=chunking.threads, text=text,
+                           ahead=ahead[0] if ahead else None)
+    finally:
+        for a in ahead:
+            a.close()
     return grid, job, outs
 
 

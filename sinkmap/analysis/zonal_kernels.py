@@ -23,35 +23,42 @@ LANES = 8
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _add_run(row, lut, accz, c, ce, a, b, base):
-    """accz[lane, bin] += area of cells c..ce (inclusive) of one row, one zone, one area tile.
+    """accz[lane, bin] += area of cells c..ce (inclusive) of one row, one zone, one area tile, where the
+    cell area varies along the row (a + b·(col − base)); cells are spread over 8 lanes."""
+    while c + 8 <= ce + 1:
+        for k in range(8):
+            accz[k, lut[row[c + k]]] += a + b * (c + k - base)
+        c += 8
+    while c <= ce:
+        accz[0, lut[row[c]]] += a + b * (c - base)
+        c += 1
 
-    Blocks of 16 equal values (most of a land-cover map) add 16 cells at once; other blocks spread
-    their cells over 8 lanes.
-    """
-    if b == 0.0:
-        a16 = 16.0 * a
-        while c + 16 <= ce + 1:
-            v = row[c]
-            same = True
-            for k in range(1, 16):
-                same &= row[c + k] == v
-            if same:
-                accz[0, lut[v]] += a16
-            else:
-                for k in range(16):
-                    accz[k & 7, lut[row[c + k]]] += a
-            c += 16
-        while c <= ce:
-            accz[0, lut[row[c]]] += a
-            c += 1
-    else:
-        while c + 8 <= ce + 1:
-            for k in range(8):
-                accz[k, lut[row[c + k]]] += a + b * (c + k - base)
-            c += 8
-        while c <= ce:
-            accz[0, lut[row[c]]] += a + b * (c - base)
-            c += 1
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _count_run(row, lut, cnt, c, ce):
+    """cnt[lane, bin] += 1 for cells c..ce (inclusive): integer counts over four lanes (no FP chain)."""
+    while c + 4 <= ce + 1:
+        cnt[0, lut[row[c]]] += 1
+        cnt[1, lut[row[c + 1]]] += 1
+        cnt[2, lut[row[c + 2]]] += 1
+        cnt[3, lut[row[c + 3]]] += 1
+        c += 4
+    while c <= ce:
+        cnt[0, lut[row[c]]] += 1
+        c += 1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _flush_counts(cnt, accz, a):
+    """accz[0, bin] += count × cell area, and clear the counts."""
+    for b in range(cnt.shape[1]):
+        n = cnt[0, b] + cnt[1, b] + cnt[2, b] + cnt[3, b]
+        if n:
+            accz[0, b] += n * a
+            cnt[0, b] = 0
+            cnt[1, b] = 0
+            cnt[2, b] = 0
+            cnt[3, b] = 0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -61,8 +68,11 @@ def accumulate_classes(data, row0, run_ptr, run_c0, run_c1, run_zone, part_ptr, 
 
     ``lut`` maps every raw (unsigned) value to a bin: scheme classes, nodata, or the 'unknown' probe bin
     that :func:`accumulate_unknown` resolves value by value afterwards (only in windows that have one).
+    Where the cell area is constant along a run (every lon/lat raster), cells are counted per bin in
+    integers and the count is multiplied by the area once per run; otherwise areas are added per cell.
     """
     nrows = data.shape[0]
+    cnt = np.zeros((4, acc.shape[2]), np.int64)
     for i in range(nrows):
         r = row0 + i
         row = data[i]
@@ -74,7 +84,11 @@ def accumulate_classes(data, row0, run_ptr, run_c0, run_c1, run_zone, part_ptr, 
                 t = c // tile
                 base = t * tile
                 ce = min(c1, base + tile - 1)
-                _add_run(row, lut, accz, c, ce, area_a[i, t], area_b[i, t], base)
+                if area_b[i, t] == 0.0:
+                    _count_run(row, lut, cnt, c, ce)
+                    _flush_counts(cnt, accz, area_a[i, t])
+                else:
+                    _add_run(row, lut, accz, c, ce, area_a[i, t], area_b[i, t], base)
                 c = ce + 1
         for k in range(part_ptr[r], part_ptr[r + 1]):
             c = part_col[k]

@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from ..io.rasters import block_cache, opened, read_strip, strips
 from .zonal_grid import ZoneGrid
 
-__all__ = ["Chunking", "ClassJob", "SumJob", "ChunkOut", "plan_chunks", "run_chunk", "run_chunk_capped", "execute",
+__all__ = ["Chunking", "ClassJob", "SumJob", "ChunkOut", "plan_chunks", "chunk_grid", "strip_keys", "run_chunk", "run_chunk_capped", "execute",
            "LUT_VIEWS"]
 
 #: integer class rasters read through a lookup table on their unsigned view
@@ -39,6 +39,7 @@ class Chunking:
     window_bytes: int = 16 * 2**20  # one read strip (memory per worker)
     chunk_pixels: int = 2**23  # about this many pixels per chunk (unit of work and of combination)
     threads: int | None = None  # local threads (default: all CPUs)
+    read_ahead_bytes: int = 192 * 2**20  # strips read ahead while the zones are rasterised (0: off)
 
 
 @dataclass
@@ -47,7 +48,7 @@ class ClassJob:
 
     grid: ZoneGrid
     band: int
-    lut: np.ndarray  # int32 over the unsigned view of the raster's values (or the compact index of `wide`)
+    lut: np.ndarray  # uint8 (int32 if > 253 classes) over the unsigned view of the raster's values (or the compact index of `wide`)
     n_classes: int
     window_bytes: int
     wide: tuple | None = None  # (sorted class values, their bins) for rasters wider than 16 bits
@@ -78,18 +79,24 @@ def _chunk_rows(info, chunking: Chunking) -> int:
     return max(bh, (max(1, chunking.chunk_pixels // max(1, info.width)) // bh) * bh)
 
 
-def plan_chunks(grid: ZoneGrid, chunking: Chunking) -> list[tuple[int, int]]:
-    """Row ranges covering the rows any zone touches: the raster's fixed chunk grid (multiples of whole
-    block rows counted from row 0), clipped to those rows' block rows."""
-    info = grid.info
-    lo, hi = grid.index.row_span()
+def chunk_grid(info, chunking: Chunking, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The raster's fixed chunks (multiples of whole block rows counted from row 0) meeting rows lo..hi."""
     if hi <= lo:
         return []
-    bh = max(1, info.block_height)
     rows = _chunk_rows(info, chunking)
-    lo = (lo // bh) * bh
-    hi = min(info.height, -(-hi // bh) * bh)
-    return [(max(lo, r), min(hi, r + rows)) for r in range((lo // rows) * rows, hi, rows)]
+    return [(r, min(info.height, r + rows)) for r in range((lo // rows) * rows, min(hi, info.height), rows)]
+
+
+def plan_chunks(grid: ZoneGrid, chunking: Chunking) -> list[tuple[int, int]]:
+    """Row ranges covering the rows any zone touches: the raster's fixed chunk grid. Strips of a chunk
+    with no zone in their rows are skipped without being read, so the chunks need not be clipped."""
+    lo, hi = grid.index.row_span()
+    return chunk_grid(grid.info, chunking, lo, hi)
+
+
+def strip_keys(info, window_bytes: int, chunks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Every strip of ``chunks``, in the order the chunks read them."""
+    return [s for c in chunks for s in strips(info, window_bytes=window_bytes, row_range=c)]
 
 
 def _real_value(raw, info) -> object:
@@ -100,8 +107,11 @@ def _real_value(raw, info) -> object:
 
 
 def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Event | None = None,
-              tick: Callable[[], None] | None = None) -> ChunkOut | None:
-    """Accumulate rows ``row0 .. row1`` of the raster; None if cancelled. Runs on threads and Dask workers."""
+              tick: Callable[[], None] | None = None, ahead=None) -> ChunkOut | None:
+    """Accumulate rows ``row0 .. row1`` of the raster; None if cancelled. Runs on threads and Dask workers.
+
+    ``ahead``: a :class:`~sinkmap.analysis.zonal_prefetch.ReadAhead` holding strips already read.
+    """
     from .zonal_kernels import LANES
 
     g, ix, info = job.grid, job.grid.index, job.grid.info
@@ -119,12 +129,18 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
             if cancel is not None and cancel.is_set():
                 return None
             if ix.run_ptr[r0 + nr] == ix.run_ptr[r0] and ix.part_ptr[r0 + nr] == ix.part_ptr[r0]:
+                if ahead is not None:
+                    ahead.discard((r0, nr))
+                if tick is not None:
+                    tick()
                 continue  # no zone in these rows: not read at all
-            if buf is None or buf.shape[0] < nr:
-                buf = np.empty((nr, info.width), info.dtype)
-            if ds is None:  # one open per chunk; the capped block cache keeps memory per strip
-                ds = stack.enter_context(opened(info))
-            data = read_strip(ds, info, job.band, r0, nr, out=buf[:nr])
+            data = ahead.take((r0, nr)) if ahead is not None else None
+            if data is None:
+                if buf is None or buf.shape[0] < nr:
+                    buf = np.empty((nr, info.width), info.dtype)
+                if ds is None:  # one open per chunk; the capped block cache keeps memory per strip
+                    ds = stack.enter_context(opened(info))
+                data = read_strip(ds, info, job.band, r0, nr, out=buf[:nr])
             _strip(job, data, r0, nr, common, lanes, acc, out, view, nodata)
             out.windows += 1
             if tick is not None:
@@ -203,7 +219,7 @@ def _compact(data: np.ndarray, job: ClassJob):
 
 
 def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = None, client=None,
-            threads: int | None = None, text: str = "zonal") -> list[ChunkOut]:
+            threads: int | None = None, text: str = "zonal", ahead=None) -> list[ChunkOut]:
     """Run ``job`` on every chunk (threads, or Dask when ``client`` is given); results in chunk order.
 
     Progress is reported per strip, cancel is checked every 0.1 s (workers stop at their next strip).
@@ -224,11 +240,11 @@ def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = N
 
     workers = max(1, min(threads or os.cpu_count() or 1, len(chunks) or 1))
     with block_cache((workers + 2) * job.window_bytes):
-        return _execute_local(job, chunks, feedback, workers, total, done, tick, cancel, text)
+        return _execute_local(job, chunks, feedback, workers, total, done, tick, cancel, text, ahead)
 
 
 def _execute_local(job, chunks, feedback: Feedback, workers: int, total: int, done: list, tick, cancel,
-                   text: str) -> list[ChunkOut]:
+                   text: str, ahead=None) -> list[ChunkOut]:
     results: list[ChunkOut | None] = [None] * len(chunks)
     if workers == 1:  # no thread hop: progress and cancel between strips, in this thread
         def tick_here():
@@ -237,11 +253,11 @@ def _execute_local(job, chunks, feedback: Feedback, workers: int, total: int, do
             if feedback.is_cancelled():
                 cancel.set()
         for i, (r0, r1) in enumerate(chunks):
-            results[i] = run_chunk(job, r0, r1, cancel, tick_here)
+            results[i] = run_chunk(job, r0, r1, cancel, tick_here, ahead)
             feedback.check()
         return results  # type: ignore[return-value]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sinkmap-zonal") as pool:
-        futures = {pool.submit(run_chunk, job, r0, r1, cancel, tick): i for i, (r0, r1) in enumerate(chunks)}
+        futures = {pool.submit(run_chunk, job, r0, r1, cancel, tick, ahead): i for i, (r0, r1) in enumerate(chunks)}
         pending = set(futures)
         try:
             while pending:
