@@ -920,5 +920,9 @@ The demo data is synthetic, not survey data.</translation>
         <source>无法读取栅格“{0}”：{1}</source>
         <translation>Cannot read the raster “{0}”: {1}</translation>
     </message>
+    <message>
+        <source>山体阴影按高程以地形色带着色：最小值、最大值是色带两端的高程。</source>
+        <translation>The hillshade is tinted by elevation with the terrain ramp: the minimum and maximum are the elevations at the ramp's ends.</translation>
+    </message>
 </context>
 </TS>
