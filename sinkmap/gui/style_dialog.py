@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
                                QLabel, QListWidget, QListWidgetItem, QPushButton, QSlider, QSpinBox,
                                QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
@@ -56,6 +56,7 @@ class RasterPage(QWidget):
         self.scheme.setCurrentIndex(max(0, self.scheme.findData(style.scheme or "sandiao")))
         self.classes = QListWidget()
         self.ramp = QComboBox()
+        self.ramp.setIconSize(QSize(96, 14))
         for name in RAMPS:
             self.ramp.addItem(ramp_icon(name), name, name)
         self.ramp.setCurrentIndex(max(0, self.ramp.findData(style.ramp)))
@@ -73,12 +74,15 @@ class RasterPage(QWidget):
         self.form.addRow(tr("分类标准"), self.scheme)
         self.form.addRow(tr("类别"), self.classes)
         self.form.addRow(tr("色带"), self.ramp)
+        self.hillshade_note = QLabel(tr("山体阴影按高程以地形色带着色：最小值、最大值是色带两端的高程。"))
+        self.hillshade_note.setWordWrap(True)
+        self.form.addRow("", self.hillshade_note)
         self.form.addRow(tr("最小值"), self.vmin)
         self.form.addRow(tr("最大值"), self.vmax)
         self.form.addRow("", self.reset)
-        if data is not None:
-            stats = QLabel(tr("数据统计：2% 分位 {0:.6g}，98% 分位 {1:.6g}").format(data.vmin, data.vmax))
-            self.form.addRow("", stats)
+        self.stats = QLabel(tr("数据统计：2% 分位 {0:.6g}，98% 分位 {1:.6g}").format(data.vmin, data.vmax)
+                            if data is not None else "")
+        self.form.addRow("", self.stats)
         self.renderer.currentIndexChanged.connect(self._show_rows)
         self.scheme.currentIndexChanged.connect(self._list_classes)
         self._show_rows()
@@ -97,8 +101,10 @@ class RasterPage(QWidget):
     def _show_rows(self) -> None:
         kind = self.renderer.currentData()
         for widget, shown in ((self.scheme, kind == "classes"), (self.classes, kind == "classes"),
-                              (self.ramp, kind == "ramp"), (self.vmin, kind != "classes"),
-                              (self.vmax, kind != "classes"), (self.reset, kind != "classes")):
+                              (self.ramp, kind == "ramp"), (self.hillshade_note, kind == "hillshade"),
+                              (self.vmin, kind != "classes"),
+                              (self.vmax, kind != "classes"), (self.reset, kind != "classes"),
+                              (self.stats, kind != "classes" and self.data is not None)):
             self.form.setRowVisible(widget, shown)
 
     def _list_classes(self) -> None:

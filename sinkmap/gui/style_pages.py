@@ -52,6 +52,7 @@ def _field_combo(fields: list[str], current: str | None) -> QComboBox:
 
 def _ramp_combo(current: str) -> QComboBox:
     combo = QComboBox()
+    combo.setIconSize(QSize(96, 14))
     for name in RAMPS:
         combo.addItem(ramp_icon(name), name, name)
     combo.setCurrentIndex(max(0, combo.findData(current)))
@@ -75,14 +76,15 @@ def _fixed_item(text: str, align_right: bool = False) -> QTableWidgetItem:
     return item
 
 
-def _table(headers: list[str]) -> QTableWidget:
+def _table(headers: list[str], stretch: int) -> QTableWidget:
+    """A class table; column ``stretch`` (the legend text) takes the spare width."""
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     table.setIconSize(QSize(36, 14))
     return table
 
@@ -169,7 +171,7 @@ class CategorisedPage(QWidget):
         self.clear_button = QPushButton(tr("全部删除"))
         self.note = QLabel()
         self.note.setWordWrap(True)
-        self.table = _table([tr("颜色"), tr("值"), tr("图例"), tr("数量")])
+        self.table = _table([tr("颜色"), tr("值"), tr("图例"), tr("数量")], 2)
         _recolor_on_double_click(self, self.table)
         form = QFormLayout()
         form.addRow(tr("字段"), self.field)
@@ -266,7 +268,7 @@ class GraduatedPage(QWidget):
         self.ramp = _ramp_combo(style.ramp if style.ramp in RAMPS and style.kind == "graduated" else "greens")
         self.classify_button = QPushButton(tr("执行分类"))
         self.classify_button.setEnabled(frame is not None)
-        self.table = _table([tr("颜色"), tr("下限"), tr("上限"), tr("图例"), tr("数量")])
+        self.table = _table([tr("颜色"), tr("下限"), tr("上限"), tr("图例"), tr("数量")], 3)
         _recolor_on_double_click(self, self.table)
         form = QFormLayout()
         form.addRow(tr("数值字段"), self.field)
