@@ -81,7 +81,7 @@ def lonlat_polygon_areas(geoms, a: float, inv_f: float) -> np.ndarray:
     mean_s = sum(w * _zone_integral(0.5 * (p0 + p1) + 0.5 * (p1 - p0) * x, a, e2) for x, w in zip(gx, gw)) * 0.5
     contrib = -mean_s * dlam
     ring_of_edge = ridx[:-1][same]
-    np.add.at(out, gidx[ring_of_edge], contrib)
+    out = np.bincount(gidx[ring_of_edge], weights=contrib, minlength=len(geoms))
     return np.abs(out)
 
 

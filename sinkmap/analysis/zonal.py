@@ -28,7 +28,7 @@ from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback, ensure
 from ..io.rasters import RasterInfo, open_raster
 from ..io.schemes import Scheme, load_scheme
-from .zonal_grid import ZoneGrid, prepare_zones
+from .zonal_grid import ZoneGrid, envelope_rows, prepare_zones
 from ..io.rasters import block_cache
 from .zonal_prefetch import ReadAhead
 from .zonal_run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, SumJob, chunk_grid, execute, plan_chunks, strip_keys
@@ -135,18 +135,15 @@ def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, fee
     rasterised (:mod:`sinkmap.analysis.zonal_prefetch`); the kernels then take them as they come.
     """
     ahead: list[ReadAhead] = []
-
-    def start_reading(lo: int, hi: int) -> None:
-        if client is None and chunking.read_ahead_bytes > 0:
-            keys = strip_keys(info, chunking.window_bytes, chunk_grid(info, chunking, lo, hi))
-            ahead.append(ReadAhead(info, band, keys, chunking.read_ahead_bytes).start())
-
     try:
         with block_cache(4 * chunking.window_bytes):
             if grid is None:
                 info = open_raster(raster_path, band=band)
-                grid = prepare_zones(info, zones, SubFeedback(feedback, 0.0, 0.05), threads=chunking.threads,
-                                     on_rows=start_reading)
+                if client is None and chunking.read_ahead_bytes > 0 and zones is not None and len(zones):
+                    rows = envelope_rows(info, zones)  # known before the zones are reprojected
+                    keys = strip_keys(info, chunking.window_bytes, chunk_grid(info, chunking, *rows))
+                    ahead.append(ReadAhead(info, band, keys, chunking.read_ahead_bytes).start())
+                grid = prepare_zones(info, zones, SubFeedback(feedback, 0.0, 0.05), threads=chunking.threads)
             job = job_of(grid)
             chunks = plan_chunks(grid, chunking)
             if ahead:

@@ -19,7 +19,7 @@ from ..io.rasters import RasterInfo
 from .cellarea import AreaModel, area_model
 from .coverage import CoverIndex, cover_index
 
-__all__ = ["ZoneGrid", "prepare_zones", "zone_labels", "ellipsoidal_areas_m2"]
+__all__ = ["ZoneGrid", "prepare_zones", "envelope_rows", "zone_labels", "ellipsoidal_areas_m2"]
 
 #: densify zone edges before reprojecting: straight lines in one CRS are curves in another
 _DENSIFY_DEG = 0.01
@@ -90,33 +90,37 @@ def _to_raster_crs(zones, info: RasterInfo):
     return np.asarray(dense.to_crs(target).values)
 
 
-def _row_span(geoms, info: RasterInfo) -> tuple[int, int]:
-    """Rows of the raster that the zones' envelope meets (clipped to the raster; lo == hi if none)."""
-    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+def envelope_rows(info: RasterInfo, zones) -> tuple[int, int]:
+    """Raster rows that the zones' envelope meets, from their bounds alone (cheap; a row or two of
+    margin; lo == hi if none). Used to start reading before the zones are reprojected and rasterised."""
+    from pyproj import CRS, Transformer
+
+    try:
+        x0, y0, x1, y1 = zones.total_bounds
+        src, dst = CRS.from_user_input(zones.crs), CRS.from_wkt(info.crs_wkt)
+        if src != dst:
+            x0, y0, x1, y1 = Transformer.from_crs(src, dst, always_xy=True).transform_bounds(x0, y0, x1, y1,
+                                                                                             densify_pts=21)
+    except Exception:  # noqa: BLE001 - no usable bounds: prepare_zones will say what is wrong
+        return 0, 0
     if not np.isfinite([x0, y0, x1, y1]).all():
         return 0, 0
     e, f = info.transform[4], info.transform[5]
     ra, rb = (y1 - f) / e, (y0 - f) / e
-    lo = max(0, int(np.floor(min(ra, rb))) - 1)
-    hi = min(info.height, int(np.ceil(max(ra, rb))) + 1)
+    lo = max(0, int(np.floor(min(ra, rb))) - 2)
+    hi = min(info.height, int(np.ceil(max(ra, rb))) + 2)
     return lo, max(lo, hi)
 
 
-def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None, threads: int | None = None,
-                  on_rows=None) -> ZoneGrid:
-    """Rasterise ``zones`` exactly on the grid of ``info`` (zones reprojected to the raster's CRS).
-
-    ``on_rows(lo, hi)``, if given, is called with the raster rows the zones can touch as soon as they are
-    reprojected — before the (longer) rasterisation, so reading the raster can start meanwhile.
-    """
+def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None, threads: int | None = None
+                  ) -> ZoneGrid:
+    """Rasterise ``zones`` exactly on the grid of ``info`` (zones reprojected to the raster's CRS)."""
     feedback = ensure(feedback)
     _check_zones(zones)
     geoms = _to_raster_crs(zones, info)
     bad = np.array([g is None or g.is_empty for g in geoms]) | ~np.isfinite(shapely.bounds(geoms)).all(axis=1)
     if bad.any():
         geoms = np.where(bad, shapely.Polygon(), geoms)
-    if on_rows is not None:
-        on_rows(*_row_span(geoms, info))
     feedback.progress(0.1, "rasterising zones")
     index = cover_index(geoms, info.transform, info.height, info.width, threads=threads)
     feedback.check()
