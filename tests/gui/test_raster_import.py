@@ -236,12 +236,16 @@ def test_window_builds_overviews_in_background_and_reloads(window, qtbot, tmp_pa
     path, _ = _blocky(tmp_path / "lc.tif")
     spec = window.import_raster(path, interactive=False)
     assert not _loaded(qtbot, window, spec).has_overviews
+    layer_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "图层(&L)")
+    assert window.actions_by_key["build_overviews"] in layer_menu.actions()
+    assert "构建金字塔…" in [a.text() for a in window.layer_tree.build_menu(spec.id).actions()]
     task = window.build_overviews(spec.id, factors=[2, 4])
     assert task.wait(60) and task.state == "finished"
     qtbot.waitUntil(lambda: getattr(window.registry.data.get(spec.id), "has_overviews", False), timeout=30_000)
     with rasterio.open(tmp_path / "lc.tif.ovr") as ovr:
         assert ovr.width == 1024 and ovr.overviews(1) == [2]
     assert window.build_overviews(spec.id) is None  # it has them now
+    assert "构建金字塔…" not in [a.text() for a in window.layer_tree.build_menu(spec.id).actions()]
 
 
 def test_window_cancel_leaves_no_ovr(window, qtbot, tmp_path):
