@@ -262,3 +262,45 @@ def test_zonal_sum_of_a_density(tmp_path):
     assert res.nodata_ha[0] == pytest.approx(0.5 * 2 * 100 / 1e4)
     assert res.value_x_ha[0] == pytest.approx(25.0 * 0.06)  # m³
     assert res.mean()[0] == pytest.approx(25.0)
+
+
+def _with_internal_mask(path, data, mask, dtype):
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+        with rasterio.open(path, "w", driver="GTiff", height=data.shape[0], width=data.shape[1], count=1,
+                           dtype=dtype, crs=EQUAL_AREA_CRS, transform=from_origin(X0, Y0, 10, 10)) as ds:
+            ds.write(data.astype(dtype), 1)
+            ds.write_mask(mask)
+    return path
+
+
+def test_mask_band_is_nodata(tmp_path):
+    # 10×10 cells of 100 m²: 301 in columns 0–4, 101 in 5–9; an internal mask hides rows 0–1 (no nodata value)
+    data = np.where(np.arange(10)[None, :] < 5, 301, 101).repeat(10, axis=0)
+    mask = np.full((10, 10), 255, np.uint8)
+    mask[:2, :] = 0
+    path = _with_internal_mask(tmp_path / "masked.tif", data, mask, "uint16")
+    assert open_raster(path).masked and open_raster(path).nodata is None
+    # zone: columns 3 .. 7.5, rows 1 .. 4 → row 1 masked: 4.5 cells nodata; rows 2–3: 301 = 2×2, 101 = 2×2.5 cells
+    res = zonal_class_areas(path, albers_zone((3, 1, 7.5, 4)), "sandiao")
+    areas = dict(zip(res.codes, res.class_area_ha[0]))
+    assert areas["0301"] == pytest.approx(4 * 100 / 1e4, rel=1e-12)
+    assert areas["0101"] == pytest.approx(5 * 100 / 1e4, rel=1e-12)
+    assert res.nodata_ha[0] == pytest.approx(4.5 * 100 / 1e4, rel=1e-12)
+    # a continuous raster: 20 m³/ha where unmasked → valid 9 cells × 0.01 ha × 20 = 1.8 m³
+    dens = _with_internal_mask(tmp_path / "dens.tif", np.full((10, 10), 20.0), mask, "float32")
+    s = zonal_sum(dens, albers_zone((3, 1, 7.5, 4)))
+    assert s.value_x_ha[0] == pytest.approx(9 * 0.01 * 20, rel=1e-12)
+    assert s.nodata_ha[0] == pytest.approx(4.5 * 0.01, rel=1e-12)
+
+
+def test_mask_band_with_unknown_codes(tmp_path):
+    # an int16 raster with a code sandiao does not know (-5) in row 5, masked rows 0–1
+    data = np.full((10, 10), 302, np.int16)
+    data[5, :] = -5
+    mask = np.full((10, 10), 255, np.uint8)
+    mask[:2, :] = 0
+    path = _with_internal_mask(tmp_path / "masked16.tif", data, mask, "int16")
+    res = zonal_class_areas(path, albers_zone((0, 0, 10, 10)), "sandiao")
+    assert res.class_area_ha[0, res.codes.index("0302")] == pytest.approx(0.7)  # 7 rows × 10 cells × 0.01 ha
+    assert res.unclassified[-5][0] == pytest.approx(0.1)
+    assert res.nodata_ha[0] == pytest.approx(0.2)

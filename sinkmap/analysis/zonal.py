@@ -128,6 +128,12 @@ def prepare_grid(raster_path, zones, *, band: int = 1, feedback: Feedback | None
     return prepare_zones(info, zones, feedback)
 
 
+def _reads_ahead(client, chunking: Chunking, info: RasterInfo, zones) -> bool:
+    """Local runs read ahead (not on Dask, not with a mask band, which is read with its strip)."""
+    return client is None and chunking.read_ahead_bytes > 0 and not info.masked and zones is not None \
+        and len(zones) > 0
+
+
 def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, feedback: Feedback, text: str):
     """Rasterise the zones on the raster's grid (unless given) and run the job's chunks.
 
@@ -139,7 +145,7 @@ def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, fee
         with block_cache(4 * chunking.window_bytes):
             if grid is None:
                 info = open_raster(raster_path, band=band)
-                if client is None and chunking.read_ahead_bytes > 0 and zones is not None and len(zones):
+                if _reads_ahead(client, chunking, info, zones):
                     rows = envelope_rows(info, zones)  # known before the zones are reprojected
                     keys = strip_keys(info, chunking.window_bytes, chunk_grid(info, chunking, *rows))
                     ahead.append(ReadAhead(info, band, keys, chunking.read_ahead_bytes).start())

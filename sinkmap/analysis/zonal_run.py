@@ -22,7 +22,7 @@ from ..core.errors import Cancelled
 from ..core.feedback import Feedback, ensure
 from contextlib import ExitStack
 
-from ..io.rasters import block_cache, opened, read_strip, strips
+from ..io.rasters import block_cache, opened, read_strip, read_strip_mask, strips
 from .zonal_grid import ZoneGrid
 
 __all__ = ["Chunking", "ClassJob", "SumJob", "ChunkOut", "plan_chunks", "chunk_grid", "strip_keys", "run_chunk", "run_chunk_capped", "execute",
@@ -141,7 +141,12 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
                 if ds is None:  # one open per chunk; the capped block cache keeps memory per strip
                     ds = stack.enter_context(opened(info))
                 data = read_strip(ds, info, job.band, r0, nr, out=buf[:nr])
-            _strip(job, data, r0, nr, common, lanes, acc, out, view, nodata)
+            mask = None
+            if info.masked:  # validity from a mask/alpha band: read it alongside (never read ahead)
+                if ds is None:
+                    ds = stack.enter_context(opened(info))
+                mask = read_strip_mask(ds, info, job.band, r0, nr)
+            _strip(job, data, r0, nr, common, lanes, acc, out, view, nodata, mask)
             out.windows += 1
             if tick is not None:
                 tick()
@@ -150,25 +155,31 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
     return out
 
 
-def _strip(job, data, r0, nr, common, lanes, acc, out: ChunkOut, view, nodata) -> None:
-    """Run the kernel(s) on one strip."""
+def _strip(job, data, r0, nr, common, lanes, acc, out: ChunkOut, view, nodata, mask=None) -> None:
+    """Run the kernel(s) on one strip (``mask``: 0 where a mask/alpha band says there is no data)."""
     from .zonal_kernels import accumulate_classes, accumulate_sum
 
     g, info = job.grid, job.grid.info
     area_a, area_b = g.area.coeffs(r0, nr)
+    if mask is not None and mask.all():
+        mask = None
     if isinstance(job, ClassJob):
         lut, values = job.lut, None
         if view is None:
             data, lut, values = _compact(data, job)
         elif data.dtype != np.dtype(view):
             data = data.view(view)
+        if mask is not None:
+            data, lut, values = _masked(data, lut, values, mask, job, info)
         accumulate_classes(data, r0, *common, lut, area_a, area_b, g.area.tile, lanes)
         if lanes[:, :, job.probe].any():
             lanes[:, :, job.probe] = 0.0
             _unknown(data, r0, common, lut, area_a, area_b, job, out, values)
     else:
-        if data.dtype not in (np.float32, np.float64):
+        if data.dtype not in (np.float32, np.float64) or mask is not None:
             data = data.astype(np.float64)
+        if mask is not None:
+            data[mask == 0] = np.nan  # NaN is always nodata to the kernel
         accumulate_sum(data, r0, *common, nodata, info.nodata is not None, area_a, area_b, g.area.tile, acc)
 
 
@@ -195,6 +206,19 @@ def _unknown(data, r0, common, lut, area_a, area_b, job: ClassJob, out: ChunkOut
         out.unknown[key] = out.unknown.get(key, np.zeros(z)) + res[:, 1 + j]
     if res[:, 0].any():
         out.unknown["other"] = out.unknown.get("other", np.zeros(z)) + res[:, 0]
+
+
+def _masked(data: np.ndarray, lut: np.ndarray, values, mask: np.ndarray, job: ClassJob, info):
+    """Strip values -> compact index with one extra index, for masked cells, that maps to nodata."""
+    uniq, inverse = np.unique(data, return_inverse=True)
+    compact_lut = np.append(lut[uniq].astype(np.int32), job.n_classes).astype(np.int32)
+    index = inverse.reshape(data.shape).astype(np.uint32 if uniq.size >= 65535 else np.uint16)
+    index[mask == 0] = uniq.size
+    if values is not None:  # already a compact index: keep the raster values it stands for
+        real = values[uniq]
+    else:
+        real = uniq.view(info.dtype) if LUT_VIEWS.get(info.dtype) not in (None, info.dtype) else uniq
+    return index, compact_lut, np.append(real, real[:1]) if real.size else real
 
 
 def _compact(data: np.ndarray, job: ClassJob):

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..core.errors import CRSError, InputError
 
-__all__ = ["RasterInfo", "open_raster", "strips", "read_strip", "opened", "block_cache"]
+__all__ = ["RasterInfo", "open_raster", "strips", "read_strip", "read_strip_mask", "opened", "block_cache"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class RasterInfo:
     block_height: int
     block_width: int
     is_geographic: bool
+    masked: bool = False  # validity comes from a mask band or alpha band (not from a nodata value)
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -97,10 +98,12 @@ def open_raster(path: str | Path, *, band: int = 1) -> RasterInfo:
             if ds.width == 0 or ds.height == 0:
                 raise InputError("the raster is empty (0 pixels)", path=path)
             bh, bw = ds.block_shapes[band - 1]
+            flags = {f.name for f in ds.mask_flag_enums[band - 1]}
             return RasterInfo(
                 path=str(path), width=ds.width, height=ds.height, count=ds.count, dtype=ds.dtypes[band - 1],
                 crs_wkt=ds.crs.to_wkt(), transform=tuple(t)[:6], nodata=ds.nodatavals[band - 1],
                 block_height=int(bh), block_width=int(bw), is_geographic=bool(ds.crs.is_geographic),
+                masked=bool(flags & {"per_dataset", "alpha"}),
             )
     except (InputError, CRSError):
         raise
@@ -163,6 +166,20 @@ def read_strip(ds, info: RasterInfo, band: int, row0: int, nrows: int, out: np.n
     except (RasterioIOError, rasterio.errors.RasterioError) as exc:
         raise InputError(
             f"the raster is corrupt or truncated near rows {row0}–{row0 + nrows - 1} ({_short(exc)})",
+            path=info.path, hint="re-export or re-download the file; gdalinfo -checksum FILE finds bad blocks",
+        ) from None
+
+
+def read_strip_mask(ds, info: RasterInfo, band: int, row0: int, nrows: int) -> np.ndarray:
+    """The validity mask (0 = no data) of rows ``row0 .. row0+nrows`` from the raster's mask or alpha band."""
+    from rasterio.windows import Window
+
+    rasterio, RasterioIOError = _rio()
+    try:
+        return ds.read_masks(band, window=Window(0, row0, info.width, nrows))
+    except (RasterioIOError, rasterio.errors.RasterioError) as exc:
+        raise InputError(
+            f"the raster's mask is corrupt or truncated near rows {row0}–{row0 + nrows - 1} ({_short(exc)})",
             path=info.path, hint="re-export or re-download the file; gdalinfo -checksum FILE finds bad blocks",
         ) from None
 
