@@ -24,7 +24,8 @@ from .canvas.colors import RAMPS
 from .i18n import is_english, name_of, tr
 from .layers.data import VectorData
 from .layers.raster_data import RasterData
-from .style_pages import CategorisedPage, GraduatedPage, LabelsPage, SinglePage, attribute_fields, numeric_fields
+from .style_graduated import GraduatedPage
+from .style_pages import CategorisedPage, LabelsPage, SinglePage, attribute_fields, numeric_fields
 from .style_widgets import ramp_icon, swatch
 from .styles import LAND_CLASS_FIELDS, STOCK_FIELDS
 

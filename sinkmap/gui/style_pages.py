@@ -1,4 +1,5 @@
-"""Vector pages of the style dialog: single symbol, categorised, graduated, labels.
+"""Vector pages of the style dialog: single symbol, categorised, labels (graduated: ``style_graduated``),
+and the table helpers they share.
 
 Each page shows part of a :class:`~sinkmap.core.project.Style` (``load``) and hands back the fields it
 owns as a dict (``changes``); the dialog merges them over the layer's style, so a page never drops
@@ -13,14 +14,13 @@ from typing import Any
 import pandas as pd
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
+                               QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from ..core.project import Style
 from ..io.schemes import available_schemes, load_scheme
-from .canvas.colors import RAMPS, ramp_colors
-from .canvas.symbology import (category_counts, categorised_from_scheme, categorised_unique, graduated,
-                               graduated_counts)
+from .canvas.colors import RAMPS
+from .canvas.symbology import category_counts, categorised_from_scheme, categorised_unique
 from .i18n import current_language, is_english, tr
 from .style_widgets import ColorButton, ramp_icon, swatch
 from .styles import field_scheme
@@ -40,7 +40,7 @@ def numeric_fields(frame: pd.DataFrame | None) -> list[str]:
     return [c for c in attribute_fields(frame) if frame[c].dtype.kind in "iuf"]
 
 
-def _field_combo(fields: list[str], current: str | None) -> QComboBox:
+def field_combo(fields: list[str], current: str | None) -> QComboBox:
     combo = QComboBox()
     combo.addItems(fields)
     if current and current not in fields:
@@ -50,7 +50,7 @@ def _field_combo(fields: list[str], current: str | None) -> QComboBox:
     return combo
 
 
-def _ramp_combo(current: str) -> QComboBox:
+def ramp_combo(current: str) -> QComboBox:
     combo = QComboBox()
     combo.setIconSize(QSize(96, 14))
     for name in RAMPS:
@@ -59,7 +59,7 @@ def _ramp_combo(current: str) -> QComboBox:
     return combo
 
 
-def _color_item(color: str) -> QTableWidgetItem:
+def color_item(color: str) -> QTableWidgetItem:
     item = QTableWidgetItem()
     item.setIcon(swatch(color, 14, width=36))
     item.setData(COLOR_ROLE, color)
@@ -68,7 +68,7 @@ def _color_item(color: str) -> QTableWidgetItem:
     return item
 
 
-def _fixed_item(text: str, align_right: bool = False) -> QTableWidgetItem:
+def fixed_item(text: str, align_right: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
     if align_right:
@@ -76,7 +76,7 @@ def _fixed_item(text: str, align_right: bool = False) -> QTableWidgetItem:
     return item
 
 
-def _table(headers: list[str], stretch: int) -> QTableWidget:
+def class_table(headers: list[str], stretch: int) -> QTableWidget:
     """A class table; column ``stretch`` (the legend text) takes the spare width."""
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -89,14 +89,14 @@ def _table(headers: list[str], stretch: int) -> QTableWidget:
     return table
 
 
-def _recolor_on_double_click(page: QWidget, table: QTableWidget) -> None:
+def recolor_on_double_click(page: QWidget, table: QTableWidget) -> None:
     def clicked(row: int, col: int) -> None:
         if col != 0:
             return
         item = table.item(row, 0)
         chosen = pick_color_module().pick_color(page, item.data(COLOR_ROLE))
         if chosen is not None:
-            table.setItem(row, 0, _color_item(chosen))
+            table.setItem(row, 0, color_item(chosen))
     table.cellDoubleClicked.connect(clicked)
 
 
@@ -123,8 +123,8 @@ class SinglePage(QWidget):
         self.stroke_width.setValue(style.stroke_width)
         self.point_size = QDoubleSpinBox(minimum=1.0, maximum=60.0, singleStep=1.0, decimals=1, suffix=" px")
         self.point_size.setValue(style.point_size)
-        form.addRow(tr("填充颜色"), _row(self.fill, self.no_fill))
-        form.addRow(tr("边线颜色"), _row(self.stroke, self.no_stroke))
+        form.addRow(tr("填充颜色"), hbox(self.fill, self.no_fill))
+        form.addRow(tr("边线颜色"), hbox(self.stroke, self.no_stroke))
         form.addRow(tr("边线宽度"), self.stroke_width)
         form.addRow(tr("点大小"), self.point_size)
         self.no_fill.toggled.connect(lambda on: self.fill.setEnabled(not on))
@@ -138,7 +138,7 @@ class SinglePage(QWidget):
                 "stroke_width": self.stroke_width.value(), "point_size": self.point_size.value()}
 
 
-def _row(*widgets: QWidget) -> QWidget:
+def hbox(*widgets: QWidget) -> QWidget:
     box = QWidget()
     lay = QHBoxLayout(box)
     lay.setContentsMargins(0, 0, 0, 0)
@@ -157,7 +157,7 @@ class CategorisedPage(QWidget):
         super().__init__(parent)
         self.frame = frame
         self.base = style
-        self.field = _field_combo(attribute_fields(frame), style.field)
+        self.field = field_combo(attribute_fields(frame), style.field)
         self.scheme = QComboBox()
         self.scheme.addItem(tr("自动（地类字段用其分类标准）"), self.AUTO)
         self.scheme.addItem(tr("唯一值（不用分类标准）"), self.UNIQUE)
@@ -171,15 +171,15 @@ class CategorisedPage(QWidget):
         self.clear_button = QPushButton(tr("全部删除"))
         self.note = QLabel()
         self.note.setWordWrap(True)
-        self.table = _table([tr("颜色"), tr("值"), tr("图例"), tr("数量")], 2)
-        _recolor_on_double_click(self, self.table)
+        self.table = class_table([tr("颜色"), tr("值"), tr("图例"), tr("数量")], 2)
+        recolor_on_double_click(self, self.table)
         form = QFormLayout()
         form.addRow(tr("字段"), self.field)
         form.addRow(tr("分类标准"), self.scheme)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.table, 1)
-        lay.addWidget(_row(self.classify_button, self.delete_button, self.clear_button))
+        lay.addWidget(hbox(self.classify_button, self.delete_button, self.clear_button))
         lay.addWidget(self.note)
         self.classify_button.clicked.connect(self.classify)
         self.delete_button.clicked.connect(self._delete_selected)
@@ -217,12 +217,12 @@ class CategorisedPage(QWidget):
         for key, color in style.categories.items():
             row = self.table.rowCount()
             self.table.insertRow(row)
-            self.table.setItem(row, 0, _color_item(color))
-            value = _fixed_item(key)
+            self.table.setItem(row, 0, color_item(color))
+            value = fixed_item(key)
             value.setData(KEY_ROLE, key)
             self.table.setItem(row, 1, value)
             self.table.setItem(row, 2, QTableWidgetItem(style.category_labels.get(key, key)))
-            self.table.setItem(row, 3, _fixed_item(str(counts.get(key, 0)) if counts else "", True))
+            self.table.setItem(row, 3, fixed_item(str(counts.get(key, 0)) if counts else "", True))
         missing = sum(v for k, v in counts.items() if k not in style.categories)
         if missing:
             self.note.setText(self.note.text() + " " + tr("{0} 个要素的值不在上表中，以灰色绘制。").format(missing))
@@ -232,7 +232,7 @@ class CategorisedPage(QWidget):
             self.table.removeRow(row)
 
     def set_color(self, row: int, color: str) -> None:
-        self.table.setItem(row, 0, _color_item(color))
+        self.table.setItem(row, 0, color_item(color))
 
     def changes(self) -> dict[str, Any]:
         cats, labels = {}, {}
@@ -242,115 +242,6 @@ class CategorisedPage(QWidget):
             labels[key] = self.table.item(row, 2).text()
         return {"field": self.field.currentText() or None, "categories": cats, "category_labels": labels,
                 "scheme": self._scheme_used}
-
-
-def graduated_methods() -> tuple[tuple[str, str], ...]:
-    """(Style.method, interface name) of the classification methods offered."""
-    return (("quantile", tr("分位数（等数量）")), ("equal_interval", tr("等间距")),
-            ("natural_breaks", tr("自然断点（Jenks）")), ("manual", tr("手动")))
-
-
-class GraduatedPage(QWidget):
-    """Classes of a numeric field: method, number of classes, colour ramp; bounds and colours editable."""
-
-    def __init__(self, style: Style, frame: pd.DataFrame | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.frame = frame
-        self.base = style
-        self._breaks: list[float] = []
-        self.field = _field_combo(numeric_fields(frame), style.field if style.kind == "graduated" else None)
-        self.method = QComboBox()
-        for key, text in graduated_methods():
-            self.method.addItem(text, key)
-        self.method.setCurrentIndex(max(0, self.method.findData(style.method)))
-        self.n_classes = QSpinBox(minimum=2, maximum=12)
-        self.n_classes.setValue(max(2, len(style.breaks) - 1) if style.kind == "graduated" else 5)
-        self.ramp = _ramp_combo(style.ramp if style.ramp in RAMPS and style.kind == "graduated" else "greens")
-        self.classify_button = QPushButton(tr("执行分类"))
-        self.classify_button.setEnabled(frame is not None)
-        self.table = _table([tr("颜色"), tr("下限"), tr("上限"), tr("图例"), tr("数量")], 3)
-        _recolor_on_double_click(self, self.table)
-        form = QFormLayout()
-        form.addRow(tr("数值字段"), self.field)
-        form.addRow(tr("分级方法"), self.method)
-        form.addRow(tr("级数"), self.n_classes)
-        form.addRow(tr("色带"), self.ramp)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.table, 1)
-        lay.addWidget(_row(self.classify_button))
-        self.classify_button.clicked.connect(self.classify)
-        self.ramp.currentIndexChanged.connect(self._recolor_from_ramp)
-        self.table.itemChanged.connect(self._bound_edited)
-        self._syncing = False
-        self._manual = style.method == "manual"
-        if style.kind == "graduated":
-            self._fill(style.breaks, list(style.colors) if len(style.colors) == len(style.breaks) - 1
-                       else ramp_colors(style.ramp, max(len(style.breaks) - 1, 0)))
-
-    def classify(self) -> None:
-        if self.frame is None or self.field.currentText() not in self.frame:
-            return
-        method = self.method.currentData()
-        style = graduated(self.base, self.frame, self.field.currentText(), self.n_classes.value(),
-                          self.ramp.currentData(), "quantile" if method == "manual" else method)
-        if method == "manual":
-            self.method.setCurrentIndex(self.method.findData("quantile"))
-        self._manual = False
-        self._fill(style.breaks, style.colors)
-
-    def _fill(self, breaks: list[float], colors: list[str]) -> None:
-        self._syncing = True
-        self.table.setRowCount(0)
-        for i in range(len(breaks) - 1):
-            self.table.insertRow(i)
-            self.table.setItem(i, 0, _color_item(colors[i]))
-            self.table.setItem(i, 1, QTableWidgetItem(f"{breaks[i]:.6g}"))
-            self.table.setItem(i, 2, QTableWidgetItem(f"{breaks[i + 1]:.6g}"))
-        self._breaks = [float(b) for b in breaks]
-        self._syncing = False
-        self._refresh_labels()
-
-    def _refresh_labels(self) -> None:
-        self._syncing = True
-        counts = (graduated_counts(self.frame, self.field.currentText(), self._breaks)
-                  if self.frame is not None and self.field.currentText() in self.frame and len(self._breaks) > 1 else [])
-        for i in range(self.table.rowCount()):
-            self.table.setItem(i, 3, _fixed_item(f"{self._breaks[i]:.4g} – {self._breaks[i + 1]:.4g}"))
-            self.table.setItem(i, 4, _fixed_item(str(counts[i]) if counts else "", True))
-        self._syncing = False
-
-    def _bound_edited(self, item: QTableWidgetItem) -> None:
-        """An edited lower/upper bound moves the shared bound of the neighbouring class too."""
-        if self._syncing or item.column() not in (1, 2):
-            return
-        index = item.row() + (item.column() - 1)  # position in the bounds list
-        try:
-            value = float(item.text().replace(",", ""))
-        except ValueError:
-            value = self._breaks[index]
-        self._breaks[index] = value
-        self._syncing = True
-        item.setText(f"{value:.6g}")
-        if item.column() == 2 and item.row() + 1 < self.table.rowCount():
-            self.table.item(item.row() + 1, 1).setText(f"{value:.6g}")
-        if item.column() == 1 and item.row() > 0:
-            self.table.item(item.row() - 1, 2).setText(f"{value:.6g}")
-        self._syncing = False
-        self._manual = True
-        self.method.setCurrentIndex(self.method.findData("manual"))
-        self._refresh_labels()
-
-    def _recolor_from_ramp(self) -> None:
-        n = self.table.rowCount()
-        for i, c in enumerate(ramp_colors(self.ramp.currentData(), n) if n else []):
-            self.table.setItem(i, 0, _color_item(c))
-
-    def changes(self) -> dict[str, Any]:
-        colors = [self.table.item(i, 0).data(COLOR_ROLE) for i in range(self.table.rowCount())]
-        return {"field": self.field.currentText() or None, "breaks": list(self._breaks),
-                "colors": colors, "ramp": self.ramp.currentData(),
-                "method": "manual" if self._manual else self.method.currentData()}
 
 
 class LabelsPage(QWidget):
