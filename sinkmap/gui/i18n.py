@@ -76,9 +76,11 @@ class TsTranslator(QTranslator):
         self.table = read_ts(path)
 
     def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401 - Qt override
+        # None (a null string) tells Qt "no translation here": it then tries other translators and
+        # finally shows the source text. An empty string would blank Qt's own buttons.
         if context != CONTEXT:
-            return ""
-        return self.table.get(source_text, "")
+            return None
+        return self.table.get(source_text) or None
 
     def isEmpty(self) -> bool:  # noqa: N802 - Qt name
         return not self.table

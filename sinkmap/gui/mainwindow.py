@@ -295,14 +295,25 @@ class MainWindow(ImportMixin, QMainWindow):
     def _ledger_request(self, city: str, year: int):
         from ..jobs.ledger import LayerSource, LedgerRequest
 
+        from ..demo.generate import demo_dir
+
         req = LedgerRequest(year=year, city=city)
+        demo = demo_dir().resolve()
         for spec in self.registry.project.layers:
-            if spec.role in ("forest", "wetland", "protected") and getattr(req, spec.role) is None \
-                    and not spec.path.startswith("builtin:"):
+            if spec.path.startswith("builtin:"):
+                continue
+            if spec.role in ("forest", "wetland", "protected") and getattr(req, spec.role) is None:
                 setattr(req, spec.role, LayerSource(Path(spec.path), spec.layer))
                 if spec.role == "forest":
                     req.fields = dict(spec.fields)
                     req.encoding = spec.encoding
+            elif spec.kind == "raster" and not Path(spec.path).resolve().is_relative_to(demo):
+                # a user's land cover / stock density fills what the vector layers leave empty (the demo's
+                # own land cover is not used: the demo ledger is the vector one, as on the command line)
+                if spec.role == "landcover" and req.landcover is None:
+                    req.landcover, req.scheme = Path(spec.path), spec.style.scheme or "sandiao"
+                elif spec.role == "stock_density" and req.stock_raster is None:
+                    req.stock_raster = Path(spec.path)
         req.target_files = [Path(p) for p in self.registry.project.target_files]
         return req
 

@@ -62,3 +62,16 @@ def test_ts_fallback_translator(app):
         assert tr("碳汇台账") == "Sink ledger"
     finally:
         QCoreApplication.removeTranslator(translator)
+
+
+def test_ts_fallback_leaves_qt_own_texts_alone(app):
+    # without lrelease, the .ts reader translates sinkmap's strings and says "no translation" (None, a
+    # null string) for anything else, so Qt keeps its own button texts instead of blanking them
+    from sinkmap.gui.i18n import TsTranslator, ts_path
+
+    t = TsTranslator(ts_path("en"))
+    assert t.table  # the .ts has sinkmap's strings
+    some_source = next(iter(t.table))
+    assert t.translate("sinkmap", some_source) == t.table[some_source] != ""
+    assert t.translate("QPlatformTheme", "OK") is None
+    assert t.translate("sinkmap", "no such source text") is None
