@@ -7,6 +7,9 @@ features on its edge are intersected (shapely 2 array operations over an STRtree
 100,000 subcompartments to seconds. City and province rows are sums of their children present in ``zones``
 with ratios recomputed from the sums (never averaged percentages); without (complete) children they are
 computed directly. A value the inputs cannot give is None, never 0.
+
+Protected wetland (wetland ∩ union of the protected areas) is measured per wetland feature against only the
+protected polygons it meets (``sinkmap.analysis.overlay``), never with one union of the whole protected layer.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ..core.feedback import Feedback, ensure
 from ..io.schemes import load_scheme
 from .carbon import CO2_PER_C, CarbonTable, describe_unknown, load_carbon_factors
 from .fieldmap import AREA_UNITS, FieldMapping, classify_codes, detect_mapping, detect_scheme, parse_numbers
+from .overlay import ProtectedParts
 
 ROW_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_area_ha", "forest_coverage_pct",
             "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha", "protected_wetland_area_ha",
@@ -121,20 +125,17 @@ def _prepare_layer(geoms_all: np.ndarray, label: str, log: _Log) -> _Layer:
     return _Layer(label=label, rows=rows, geoms=geoms, area_m2=shapely.area(geoms), tree=STRtree(geoms))
 
 
-def _clip(layer: _Layer, unit, want_geoms: bool = False):
-    """(positions in the layer, clipped area m², clipped geometries or None) of the features meeting ``unit``."""
+def _clip(layer: _Layer, unit):
+    """(positions in the layer, clipped area m², positions in the first array of the features crossing the
+    unit's border) of the features meeting ``unit``."""
     idx = layer.tree.query(unit, predicate="intersects")
     sub = layer.geoms[idx]
     inside = shapely.contains_properly(unit, sub)
     area = layer.area_m2[idx].copy()
-    clipped = sub.copy() if want_geoms else None
     edge = np.flatnonzero(~inside)
     if edge.size:
-        cut = shapely.intersection(sub[edge], unit)
-        area[edge] = shapely.area(cut)
-        if want_geoms:
-            clipped[edge] = cut
-    return idx, area, clipped
+        area[edge] = shapely.area(shapely.intersection(sub[edge], unit))
+    return idx, area, edge
 
 
 def _lonlat_extent(bounds) -> str:
@@ -342,7 +343,8 @@ def _prepare_protected(gdf, inputs: LedgerInputs, log: _Log, basis: dict[str, st
     label = inputs.protected_name or "自然保护地"
     layer = _prepare_layer(_project(gdf.reset_index(drop=True), label), label, log)
     basis["wetland_protection_rate_pct"] = (
-        "湿地保护率 = wetland ∩ union of the protected areas (dissolved first, so overlaps count once) / wetland")
+        "湿地保护率 = wetland ∩ union of the protected areas / wetland (the protected areas each wetland feature "
+        "touches are dissolved over it, so overlaps count once)")
     return layer
 
 
@@ -350,8 +352,8 @@ def _prepare_protected(gdf, inputs: LedgerInputs, log: _Log, basis: dict[str, st
 # one unit
 
 
-def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | None, protected_union,
-                  log: _Log) -> dict:
+def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | None,
+                  protection: ProtectedParts | None, log: _Log) -> dict:
     shapely.prepare(unit)
     row: dict = dict.fromkeys(ADDITIVE_KEYS)
     row["land_area_km2"] = shapely.area(unit) / M2_PER_KM2
@@ -380,16 +382,13 @@ def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | Non
                 row["carbon_t"] = carbon
                 row["co2_t"] = carbon * CO2_PER_C
     if wetland is not None:
-        idx, area, clipped = _clip(wetland, unit, want_geoms=protected_union is not None)
+        idx, area, edge = _clip(wetland, unit)
         if idx.size == 0 and not shapely.intersects(box(*shapely.total_bounds(wetland.geoms)), unit):
             log.warn(f"layer {wetland.label!r} does not reach {name}: its wetland values are left empty")
         else:
             row["wetland_area_ha"] = float(area.sum()) / M2_PER_HA
-            if protected_union is not None:
-                prot = shapely.intersection(protected_union, unit)
-                shapely.prepare(prot)
-                row["protected_wetland_area_ha"] = (
-                    float(shapely.area(shapely.intersection(clipped, prot)).sum()) / M2_PER_HA if idx.size else 0.0)
+            if protection is not None:
+                row["protected_wetland_area_ha"] = protection.area_in(unit, idx, edge) / M2_PER_HA
     return row
 
 
@@ -465,17 +464,14 @@ def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: Ledge
     for layer in (forest.layer if forest else None, wetland, protected):
         if layer is not None:
             _check_overlap(layer, units, names)
-    protected_union = None
-    if protected is not None:
-        feedback.progress(0.05, "合并保护地 dissolving protected areas")
-        protected_union = shapely.union_all(protected.geoms)
-        shapely.prepare(protected_union)
+    protection = (None if wetland is None or protected is None else
+                  ProtectedParts(wetland.geoms, wetland.area_m2, protected.geoms, protected.tree, feedback))
 
     rows: dict[int, dict] = {}
     for k, i in enumerate(direct):
         feedback.check()
         feedback.progress(0.1 + 0.85 * k / len(direct), f"{names[k]}")
-        rows[i] = _compute_unit(z.at[i, "_geom"], names[k], forest, wetland, protected_union, log)
+        rows[i] = _compute_unit(z.at[i, "_geom"], names[k], forest, wetland, protection, log)
         if wetland is not None and protected is None:
             rows[i]["protected_wetland_area_ha"] = None
     for level in ("city", "province"):
