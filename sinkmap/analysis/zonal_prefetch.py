@@ -36,6 +36,7 @@ class ReadAhead:
         self._state = {k: _PENDING for k in self.keys}
         self._data: dict[tuple[int, int], np.ndarray] = {}
         self._held = 0
+        self._free: list[np.ndarray] = []  # strip buffers given back, reused (no fresh pages to fault in)
         self._cond = threading.Condition()
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="sinkmap-readahead", daemon=True)
@@ -64,6 +65,23 @@ class ReadAhead:
                 self._state[key] = _TAKEN
             return None
 
+    def buffer(self, nrows: int) -> np.ndarray:
+        """A strip buffer of ``nrows`` rows: a given-back one if it fits, else a new one."""
+        with self._cond:
+            for i, arr in enumerate(self._free):
+                if arr.shape[0] >= nrows:
+                    return self._free.pop(i)[:nrows]
+        return np.empty((nrows, self.info.width), self.info.dtype)
+
+    def give_back(self, arr: np.ndarray) -> None:
+        """A strip the caller is done with: its memory serves the next read (kept within the budget)."""
+        base = arr if arr.base is None else arr.base
+        if not isinstance(base, np.ndarray) or base.ndim != 2 or base.shape[1] != self.info.width:
+            return
+        with self._cond:
+            if not self._stop and (len(self._free) + 1) * base.nbytes <= max(self.budget, base.nbytes):
+                self._free.append(base)
+
     def discard(self, key: tuple[int, int]) -> None:
         """A strip the chunks will not use (no zone in its rows): free it, or never read it."""
         self.take(key)
@@ -85,6 +103,7 @@ class ReadAhead:
         with self._cond:
             self._stop = True
             self._data.clear()
+            self._free.clear()
             self._held = 0
             self._cond.notify_all()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
@@ -121,7 +140,7 @@ class ReadAhead:
                 while (item := self._next()) is not None:
                     key, need = item
                     try:
-                        arr = read_strip(ds, self.info, self.band, key[0], key[1])
+                        arr = read_strip(ds, self.info, self.band, key[0], key[1], out=self.buffer(key[1]))
                     except BaseException:
                         with self._cond:  # the chunk reads it itself and reports the error properly
                             self._state[key] = _PENDING if not self._stop else _TAKEN

@@ -136,7 +136,9 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
                 continue  # no zone in these rows: not read at all
             data = ahead.take((r0, nr)) if ahead is not None else None
             if data is None:
-                if buf is None or buf.shape[0] < nr:
+                if ahead is not None:
+                    buf = ahead.buffer(nr)
+                elif buf is None or buf.shape[0] < nr:
                     buf = np.empty((nr, info.width), info.dtype)
                 if ds is None:  # one open per chunk; the capped block cache keeps memory per strip
                     ds = stack.enter_context(opened(info))
@@ -147,6 +149,8 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
                     ds = stack.enter_context(opened(info))
                 mask = read_strip_mask(ds, info, job.band, r0, nr)
             _strip(job, data, r0, nr, common, lanes, acc, out, view, nodata, mask)
+            if ahead is not None:
+                ahead.give_back(data)
             out.windows += 1
             if tick is not None:
                 tick()
