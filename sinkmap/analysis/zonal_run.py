@@ -106,11 +106,36 @@ def _real_value(raw, info) -> object:
     return int(raw) if np.dtype(info.dtype).kind in "ui" else float(raw)
 
 
+class Handles:
+    """One open dataset per thread for a whole local run (an open costs about a millisecond, and a run
+    has one chunk per few block rows); all closed together at the end."""
+
+    def __init__(self, info) -> None:
+        self.info = info
+        self._local = threading.local()
+        self._stack = ExitStack()
+        self._lock = threading.Lock()
+
+    def get(self):
+        ds = getattr(self._local, "ds", None)
+        if ds is None:
+            with self._lock:
+                ds = self._stack.enter_context(opened(self.info))
+            self._local.ds = ds
+        return ds
+
+    def close(self) -> None:
+        with self._lock:
+            self._stack.close()
+
+
 def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Event | None = None,
-              tick: Callable[[], None] | None = None, ahead=None) -> ChunkOut | None:
+              tick: Callable[[], None] | None = None, ahead=None, handles: Handles | None = None
+              ) -> ChunkOut | None:
     """Accumulate rows ``row0 .. row1`` of the raster; None if cancelled. Runs on threads and Dask workers.
 
-    ``ahead``: a :class:`~sinkmap.analysis.zonal_prefetch.ReadAhead` holding strips already read.
+    ``ahead``: a :class:`~sinkmap.analysis.zonal_prefetch.ReadAhead` holding strips already read;
+    ``handles``: this thread's open dataset (local runs), else the chunk opens the raster itself.
     """
     from .zonal_kernels import LANES
 
@@ -140,13 +165,13 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
                     buf = ahead.buffer(nr)
                 elif buf is None or buf.shape[0] < nr:
                     buf = np.empty((nr, info.width), info.dtype)
-                if ds is None:  # one open per chunk; the capped block cache keeps memory per strip
-                    ds = stack.enter_context(opened(info))
+                if ds is None:  # one open per chunk or thread; the capped block cache keeps memory per strip
+                    ds = handles.get() if handles is not None else stack.enter_context(opened(info))
                 data = read_strip(ds, info, job.band, r0, nr, out=buf[:nr])
             mask = None
             if info.masked:  # validity from a mask/alpha band: read it alongside (never read ahead)
                 if ds is None:
-                    ds = stack.enter_context(opened(info))
+                    ds = handles.get() if handles is not None else stack.enter_context(opened(info))
                 mask = read_strip_mask(ds, info, job.band, r0, nr)
             _strip(job, data, r0, nr, common, lanes, acc, out, view, nodata, mask)
             if ahead is not None:
@@ -274,6 +299,17 @@ def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = N
 def _execute_local(job, chunks, feedback: Feedback, workers: int, total: int, done: list, tick, cancel,
                    text: str, ahead=None) -> list[ChunkOut]:
     results: list[ChunkOut | None] = [None] * len(chunks)
+    handles = Handles(job.grid.info)
+    try:
+        return _run_local(job, chunks, feedback, workers, (total, done, tick, cancel, text), ahead, handles,
+                          results)
+    finally:
+        handles.close()
+
+
+def _run_local(job, chunks, feedback: Feedback, workers: int, progress: tuple, ahead, handles: Handles,
+               results: list) -> list[ChunkOut]:
+    total, done, tick, cancel, text = progress
     if workers == 1:  # no thread hop: progress and cancel between strips, in this thread
         def tick_here():
             tick()
@@ -281,11 +317,12 @@ def _execute_local(job, chunks, feedback: Feedback, workers: int, total: int, do
             if feedback.is_cancelled():
                 cancel.set()
         for i, (r0, r1) in enumerate(chunks):
-            results[i] = run_chunk(job, r0, r1, cancel, tick_here, ahead)
+            results[i] = run_chunk(job, r0, r1, cancel, tick_here, ahead, handles)
             feedback.check()
         return results  # type: ignore[return-value]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sinkmap-zonal") as pool:
-        futures = {pool.submit(run_chunk, job, r0, r1, cancel, tick, ahead): i for i, (r0, r1) in enumerate(chunks)}
+        futures = {pool.submit(run_chunk, job, r0, r1, cancel, tick, ahead, handles): i
+                   for i, (r0, r1) in enumerate(chunks)}
         pending = set(futures)
         try:
             while pending:
