@@ -72,8 +72,7 @@ def accumulate_classes(data, row0, run_ptr, run_c0, run_c1, run_zone, part_ptr, 
     integers and the count is multiplied by the area once per run; otherwise areas are added per cell.
     """
     nrows = data.shape[0]
-    nb = acc.shape[2]
-    cnt = np.zeros((4, nb), np.int64)
+    cnt = np.zeros((4, acc.shape[2]), np.int64)
     for i in range(nrows):
         r = row0 + i
         row = data[i]
@@ -82,25 +81,9 @@ def accumulate_classes(data, row0, run_ptr, run_c0, run_c1, run_zone, part_ptr, 
             c = run_c0[k]
             c1 = run_c1[k]
             t = c // tile
-            if c1 // tile == t and area_b[i, t] == 0.0:  # the common case, kept as a flat loop
-                while c + 4 <= c1 + 1:
-                    cnt[0, lut[row[c]]] += 1
-                    cnt[1, lut[row[c + 1]]] += 1
-                    cnt[2, lut[row[c + 2]]] += 1
-                    cnt[3, lut[row[c + 3]]] += 1
-                    c += 4
-                while c <= c1:
-                    cnt[0, lut[row[c]]] += 1
-                    c += 1
-                a = area_a[i, t]
-                for b in range(nb):
-                    n = cnt[0, b] + cnt[1, b] + cnt[2, b] + cnt[3, b]
-                    if n:
-                        acc[z, 0, b] += n * a
-                        cnt[0, b] = 0
-                        cnt[1, b] = 0
-                        cnt[2, b] = 0
-                        cnt[3, b] = 0
+            if c1 // tile == t and area_b[i, t] == 0.0:  # the common case: one tile, no nested loop
+                _count_run(row, lut, cnt, c, c1)
+                _flush_counts(cnt, acc[z], area_a[i, t])
                 continue
             accz = acc[z]
             while c <= c1:
