@@ -1,10 +1,17 @@
-"""Render scheduling: one QRunnable per layer per view, on a thread pool, cancelled when the view moves.
+"""Render scheduling: one job per layer per view, on a thread pool, cancelled when the view moves.
 
 A job is a plain function ``fn(viewport, cancel_event) -> QImage`` built on the GUI thread from
 immutable inputs (see ``vector_render`` / ``raster_render``). :class:`RenderScheduler` starts it on
-its own QThreadPool, sets the previous job's cancel event for the same slot (a layer, or a layer's
+its own thread pool, sets the previous job's cancel event for the same slot (a layer, or a layer's
 selection overlay) and delivers the finished image through a queued signal. Results for a view that is
 no longer wanted still arrive, tagged with their key and viewport; the cache decides what to keep.
+
+The pool is Python's (``ThreadPoolExecutor``), not a QThreadPool: PySide gives a QThreadPool thread a
+fresh Python thread state for every job, so ``threading.local`` data dies between two jobs on the same
+OS thread. pyproj 3.7 keeps its per-thread PROJ context in such a thread-local (which destroys it) and
+the raw pointer in OS-thread storage (which keeps it): the second job to create a Transformer on that
+thread used a freed context and crashed the process (pyproj issue #1509). Python-created threads keep
+one thread state for their whole life.
 """
 
 from __future__ import annotations
@@ -13,9 +20,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtGui import QImage
 
 from ...core.errors import Cancelled
@@ -41,12 +49,10 @@ class _Signals(QObject):
     done = Signal(object)
 
 
-class _RenderRunnable(QRunnable):
+class _RenderRunnable:
     def __init__(self, slot: str, key: tuple, vp: Viewport, fn: RenderFn, cancel: threading.Event,
                  signals: _Signals) -> None:
-        super().__init__()
         self.slot, self.key, self.vp, self.fn, self.cancel, self.signals = slot, key, vp, fn, cancel, signals
-        self.setAutoDelete(True)
 
     def run(self) -> None:  # render thread
         if self.cancel.is_set():
@@ -72,8 +78,8 @@ class RenderScheduler(QObject):
 
     def __init__(self, parent: QObject | None = None, threads: int | None = None) -> None:
         super().__init__(parent)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(max(2, threads or QThread.idealThreadCount()))
+        self.pool = ThreadPoolExecutor(max(2, threads or QThread.idealThreadCount()), "sinkmap-render")
+        self._closed = False
         self._signals = _Signals()
         self._signals.done.connect(self._on_done)
         self._running: dict[str, tuple[tuple, Viewport, threading.Event]] = {}
@@ -81,6 +87,8 @@ class RenderScheduler(QObject):
 
     def submit(self, slot: str, key: tuple, vp: Viewport, fn: RenderFn) -> None:
         """Start rendering ``slot``; a running job for the same slot is cancelled unless identical."""
+        if self._closed:
+            return
         running = self._running.get(slot)
         if running is not None:
             rkey, rvp, rcancel = running
@@ -90,7 +98,7 @@ class RenderScheduler(QObject):
         cancel = threading.Event()
         self._running[slot] = (key, vp, cancel)
         self._count += 1
-        self.pool.start(_RenderRunnable(slot, key, vp, fn, cancel, self._signals))
+        self.pool.submit(_RenderRunnable(slot, key, vp, fn, cancel, self._signals).run)
 
     def cancel(self, slot: str | None = None) -> None:
         for s, (_k, _vp, ev) in list(self._running.items()):
@@ -114,5 +122,7 @@ class RenderScheduler(QObject):
             self.idle.emit()
 
     def shutdown(self) -> None:
+        """Cancel every job and wait for the running ones (they stop at their next cancel check)."""
+        self._closed = True
         self.cancel()
-        self.pool.waitForDone(5000)
+        self.pool.shutdown(wait=True, cancel_futures=True)
