@@ -13,13 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyogrio
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QTableView,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core.errors import SinkmapError
+from ..core.errors import CRSError, InputError, SinkmapError
 from ..io.encoding import reading_codec
+from ..io.vector_checks import guess_crs_from_bounds
 from ..io.vectors import inspect_vector
 from .i18n import tr
 from .layers.attribute_table import FrameModel
@@ -123,6 +125,10 @@ class ImportDialog(QDialog):
         detected = info.crs
         if detected:
             self.crs.addItem(_short_crs(detected))
+        elif info.bounds is not None:  # no CRS: offer first what the numbers show (e.g. GK with zone number)
+            guess = guess_crs_from_bounds(np.asarray(info.bounds, dtype=float))
+            if guess.code:
+                self.crs.addItem(guess.code)
         for c in CRS_CHOICES:
             if self.crs.findText(c) < 0:
                 self.crs.addItem(c)
@@ -134,6 +140,8 @@ class ImportDialog(QDialog):
         self.role.setCurrentIndex(ROLES.index(guessed) if guessed in ROLES else len(ROLES) - 1)
         self.refresh_preview()
         self._update_mapping()
+        if info.feature_count == 0:  # say it at once, not only when OK is pressed
+            self.error.setText(self.problem() or "")
 
     def _crs_hint(self, detected: str | None) -> str:
         if not detected:
@@ -197,6 +205,33 @@ class ImportDialog(QDialog):
         text = self.crs.currentText().strip()
         detected = _short_crs(self.info.crs) if self.info.crs else None
         return None if not text or text == detected else text
+
+    def problem(self) -> str | None:
+        """Why the layer cannot be added as chosen (None when it can): a layer without features, or a CRS
+        that PROJ does not know (GCJ-02 is the loader's own choice and passes)."""
+        from .raster_probe import check_crs
+
+        layer = self.layer.currentText() or None
+        if self.info.feature_count == 0:
+            return str(InputError("the layer has no features", path=self.path, layer=layer,
+                                  hint="choose another layer or file"))
+        text = self.crs.currentText().strip()
+        if not text:
+            return None if self.info.crs else tr("文件没有坐标系：请先选择坐标系（{0}）").format(self.path)
+        if text.upper().replace("-", "") == "GCJ02":
+            return None
+        try:
+            check_crs(text)
+        except SinkmapError as exc:
+            return str(CRSError(exc.message, path=self.path, layer=layer, hint=exc.hint))
+        return None
+
+    def accept(self) -> None:
+        problem = self.problem()
+        if problem:
+            self.error.setText(problem)
+            return
+        super().accept()
 
     def choice(self) -> ImportChoice:
         fields = {}

@@ -62,6 +62,10 @@ class ImportMixin:
         if interactive and dialog.exec() != ImportDialog.DialogCode.Accepted:
             return None
         c = dialog.choice()
+        problem = dialog.problem()  # the dialog refuses OK on these; the quiet path must refuse them too
+        if problem:
+            self.show_error(problem)
+            return None
         return self.add_layer_file(c.path, c.layer, encoding=c.encoding, crs=c.crs, role=c.role, fields=c.fields)
 
     def add_vector_dialog(self) -> None:
