@@ -52,6 +52,13 @@ def target_text(a: dict, lang_zh: bool = True) -> str:
     return format_target(t, "zh" if lang_zh and not is_english() else "en")
 
 
+def unit_text(unit: str) -> str:
+    """A plan unit in the interface language ('万m³' reads '×10⁴ m³' in English, as the targets do)."""
+    from ..io.targets import unit_label
+
+    return unit_label(unit, "en" if is_english() else "zh")
+
+
 def fmt_num(v, digits: int = 2) -> str:
     if v is None:
         return "—"
@@ -95,6 +102,9 @@ class LedgerDashboard(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # the status column is sized by _fit_status_column: its longest text (全市总量目标（见全市行）) would
+        # push the plan's target out of the dock; it is elided there and whole in the tooltip
+        self.table.horizontalHeader().setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.cellDoubleClicked.connect(self._row_activated)
         self.chart = IndicatorChart(self)
@@ -183,7 +193,15 @@ class LedgerDashboard(QWidget):
             self._fill_row(r, u, key, a, first=(key == SHOWN[0]))
         for r in range(0, len(rows), len(SHOWN)):
             self.table.setSpan(r, 0, len(SHOWN), 1)
+        self._fit_status_column()
         self._update_chart()
+
+    def _fit_status_column(self) -> None:
+        """Wide enough for the short statuses (达标, 未达标, 无数据); longer ones are elided (their colour
+        tells them apart, the tooltip has the whole text), so the gap and the plan's target stay in view."""
+        fm = self.table.fontMetrics()
+        cap = max(fm.horizontalAdvance(status_text(s)) for s in ("met", "short", "no_data")) + 24
+        self.table.setColumnWidth(COL_STATUS, min(max(self.table.sizeHintForColumn(COL_STATUS), 40), cap))
 
     def _fill_row(self, r: int, u: dict, key: str, a: dict, first: bool) -> None:
         ind = INDICATORS[key]
@@ -195,9 +213,10 @@ class LedgerDashboard(QWidget):
         tt = target_text(a)
         if not tt:
             tt = tr("规划无此目标") + (f"（{a['reason']}）" if a.get("reason") else "")
-        cells = [u.get("name", ""), name_of(ind), f"{fmt_num(measured)} {ind.unit}" if measured is not None else "—",
-                 status_text(status),
-                 "" if gap is None else (tr("已达标") if gap == 0 else f"{fmt_num(gap)} {a.get('gap_unit', '')}"), tt]
+        gap_unit = unit_text(a.get("gap_unit", ""))
+        cells = [u.get("name", ""), name_of(ind),
+                 f"{fmt_num(measured)} {unit_text(ind.unit)}" if measured is not None else "—", status_text(status),
+                 "" if gap is None else (tr("已达标") if gap == 0 else f"{fmt_num(gap)} {gap_unit}"), tt]
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, u.get("name"))
@@ -211,6 +230,7 @@ class LedgerDashboard(QWidget):
                     note += f"\n{a['basis_note']}"
                 item.setToolTip(f"{tr('规划原文')}：{a['quote']}{note}")
             if c == COL_STATUS:
+                item.setToolTip(text)  # whole, where the column elides it
                 color = QColor(STATUS_COLORS.get(status, "#bbbbbb"))
                 color.setAlpha(90)
                 item.setBackground(QBrush(color))
@@ -238,7 +258,7 @@ class LedgerDashboard(QWidget):
             bars.append((u.get("name", ""), v, a.get("status") or "no_data", u.get("level") == "city"))
             if u.get("level") == "city" and a.get("value") is not None:
                 target = float(a["value"])
-        self.chart.set_data(bars, target, f"{name_of(INDICATORS[key])} ({INDICATORS[key].unit})")
+        self.chart.set_data(bars, target, f"{name_of(INDICATORS[key])} ({unit_text(INDICATORS[key].unit)})")
 
     def _choropleth(self) -> None:
         if self.report is not None:

@@ -396,8 +396,13 @@ def _num(v: float) -> str:
     return f"{v:,.6g}" if abs(v) >= 1e5 else f"{v:.6g}"
 
 
+def unit_label(unit: str, lang: str = "zh") -> str:
+    """A plan unit as displays write it in ``lang`` ('万m³' is '×10⁴ m³' in English), as in format_target."""
+    return _UNIT_EN.get(unit, unit) if lang == "en" else unit
+
+
 def _with_unit(v: float, unit: str, lang: str) -> str:
-    u = _UNIT_EN.get(unit, unit) if lang == "en" else unit
+    u = unit_label(unit, lang)
     return f"{_num(v)}{u}" if unit == "%" else f"{_num(v)} {u}"
 
 
@@ -423,4 +428,4 @@ def format_target(t: Target, lang: str = "zh") -> str:
 
 
 __all__ = ["AbsentRecord", "Jurisdiction", "TargetDetails", "TargetSet", "default_user_file",
-           "format_target", "load_targets"]
+           "format_target", "load_targets", "unit_label"]
