@@ -5,6 +5,10 @@ Shows the report of :func:`sinkmap.jobs.ledger.run_ledger` (the same numbers as 
 value, the target as the plan words it (the quote and the file/line on hover), a status colour and the
 gap in natural units. Absent targets say so ("规划无此目标") and never show as zero. The ledger is
 computed in a background task and recomputed when the chosen city/year or the layers change.
+
+A click on a unit — any cell of its rows in the table, or its bar in the chart — emits ``unitActivated``
+(the window zooms the map to it). The first report shown widens the dashboard's dock, if it is docked
+and narrower, so the table needs no horizontal scroll (at most to ``DOCK_SHARE`` of the window).
 """
 
 from __future__ import annotations
@@ -12,61 +16,26 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
 
-from ..core.indicators import INDICATORS, Comparator, Target
+from ..core.indicators import INDICATORS
 from .calls import ledger_json
-from .canvas.colors import STATUS_COLORS
 from .chart import IndicatorChart
-from .i18n import is_english, name_of, tr
+from .i18n import name_of, tr
+from .ledger_table import (COL_GAP, COL_STATUS, COL_TARGET, SHOWN, LedgerTable, column_titles, fmt_num,
+                           measured_from_unit, status_text, target_text, unit_text)
 from .tasks import TaskManager
 
-COL_STATUS, COL_GAP, COL_TARGET = 3, 4, 5
+__all__ = ["COL_GAP", "COL_STATUS", "COL_TARGET", "PLAN_CITIES", "SHOWN", "YEARS", "LedgerDashboard",
+           "column_titles", "fmt_num", "status_text", "target_text", "unit_text"]
+
 PLAN_CITIES = ("长沙市", "株洲市", "邵阳市", "郴州市")
 YEARS = (2025, 2030)
-SHOWN = ("forest_coverage_pct", "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_10k_ha",
-         "wetland_protection_rate_pct")
-
-
-def column_titles() -> list[str]:
-    return [tr("单位"), tr("指标"), tr("现状"), tr("状态"), tr("差距"), tr("规划目标（原文措辞）")]
-
-
-def status_text(status: str) -> str:
-    return {"met": tr("达标"), "within_band": tr("在“左右”区间内"), "short": tr("未达标"),
-            "no_target": tr("规划无此目标"), "no_data": tr("无数据"),
-            "city_total": tr("全市总量目标（见全市行）")}.get(status, status)
-
-
-def target_text(a: dict, lang_zh: bool = True) -> str:
-    """The target as the plan words it, e.g. '森林覆盖率 2025 不低于 55%'; '' when absent."""
-    from ..io.targets import format_target
-
-    if a.get("value") is None or not a.get("comparator"):
-        return ""
-    t = Target(city=a.get("city") or "", year=int(a.get("year") or 0), indicator=a["indicator"],
-               value=float(a["value"]), unit=a.get("unit") or "", comparator=Comparator(a["comparator"]),
-               basis=a.get("basis") or "", quote=a.get("quote") or "", seed="", line=0)
-    return format_target(t, "zh" if lang_zh and not is_english() else "en")
-
-
-def unit_text(unit: str) -> str:
-    """A plan unit in the interface language ('万m³' reads '×10⁴ m³' in English, as the targets do)."""
-    from ..io.targets import unit_label
-
-    return unit_label(unit, "en" if is_english() else "zh")
-
-
-def fmt_num(v, digits: int = 2) -> str:
-    if v is None:
-        return "—"
-    return f"{v:,.{digits}f}"
-
+DOCK_SHARE = 0.45  # the ledger dock widens to fit its table, up to this share of the window's width
 
 class LedgerDashboard(QWidget):
-    unitActivated = Signal(str)  # unit name (zoom to it)
+    unitActivated = Signal(str)  # unit name (zoom to it): a click on its table rows or its chart bar
     choroplethRequested = Signal(str, object)  # indicator key, report dict
     computeRequested = Signal(str, int)
 
@@ -77,6 +46,7 @@ class LedgerDashboard(QWidget):
         self.use_process = True  # the ledger holds the GIL for long stretches: keep it off the GUI's
         self.make_request: Callable[[str, int], object] | None = None
         self._task = None
+        self._dock_fitted = False
         self.city = QComboBox(self)
         self.city.addItems(PLAN_CITIES)
         self.year = QComboBox(self)
@@ -96,18 +66,10 @@ class LedgerDashboard(QWidget):
         top.addWidget(self.year)
         top.addWidget(self.compute_btn)
         top.addStretch(1)
-        self.table = QTableWidget(0, 6, self)
-        self.table.setHorizontalHeaderLabels(column_titles())
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # the status column is sized by _fit_status_column: its longest text (全市总量目标（见全市行）) would
-        # push the plan's target out of the dock; it is elided there and whole in the tooltip
-        self.table.horizontalHeader().setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.cellDoubleClicked.connect(self._row_activated)
+        self.table = LedgerTable(self)
+        self.table.unitClicked.connect(self.unitActivated)
         self.chart = IndicatorChart(self)
+        self.chart.barClicked.connect(self.unitActivated)
         chart_bar = QHBoxLayout()
         chart_bar.addWidget(QLabel(tr("图表指标"), self))
         chart_bar.addWidget(self.indicator)
@@ -183,65 +145,22 @@ class LedgerDashboard(QWidget):
         label = report.get("data_label")
         self.state.setText(tr("{0} 年台账：{1} 个单位").format(report.get("year"), len(units))
                            + (f" — {label}" if label else ""))
-        rows = []
-        for u in units:
-            by_ind = {a["indicator"]: a for a in u.get("targets", [])}
-            for key in SHOWN:
-                rows.append((u, key, by_ind.get(key, {"indicator": key, "status": "no_target"})))
-        self.table.setRowCount(len(rows))
-        for r, (u, key, a) in enumerate(rows):
-            self._fill_row(r, u, key, a, first=(key == SHOWN[0]))
-        for r in range(0, len(rows), len(SHOWN)):
-            self.table.setSpan(r, 0, len(SHOWN), 1)
-        self._fit_status_column()
+        self.table.set_units(units)
         self._update_chart()
+        self._widen_dock_once()
 
-    def _fit_status_column(self) -> None:
-        """Wide enough for the short statuses (达标, 未达标, 无数据); longer ones are elided (their colour
-        tells them apart, the tooltip has the whole text), so the gap and the plan's target stay in view."""
-        fm = self.table.fontMetrics()
-        cap = max(fm.horizontalAdvance(status_text(s)) for s in ("met", "short", "no_data")) + 24
-        self.table.setColumnWidth(COL_STATUS, min(max(self.table.sizeHintForColumn(COL_STATUS), 40), cap))
-
-    def _fill_row(self, r: int, u: dict, key: str, a: dict, first: bool) -> None:
-        ind = INDICATORS[key]
-        measured = a.get("measured")
-        if measured is None:
-            measured = _measured_from_unit(u, key)
-        status = a.get("status") or "no_data"
-        gap = a.get("gap")
-        tt = target_text(a)
-        if not tt:
-            tt = tr("规划无此目标") + (f"（{a['reason']}）" if a.get("reason") else "")
-        gap_unit = unit_text(a.get("gap_unit", ""))
-        cells = [u.get("name", ""), name_of(ind),
-                 f"{fmt_num(measured)} {unit_text(ind.unit)}" if measured is not None else "—", status_text(status),
-                 "" if gap is None else (tr("已达标") if gap == 0 else f"{fmt_num(gap)} {gap_unit}"), tt]
-        for c, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, u.get("name"))
-            if c == 0:
-                f = item.font()
-                f.setBold(u.get("level") == "city")
-                item.setFont(f)
-            if c == COL_TARGET and a.get("quote"):
-                note = f"\n\n{tr('口径')}：{a.get('basis')}" if a.get("basis") else ""
-                if a.get("basis_note"):
-                    note += f"\n{a['basis_note']}"
-                item.setToolTip(f"{tr('规划原文')}：{a['quote']}{note}")
-            if c == COL_STATUS:
-                item.setToolTip(text)  # whole, where the column elides it
-                color = QColor(STATUS_COLORS.get(status, "#bbbbbb"))
-                color.setAlpha(90)
-                item.setBackground(QBrush(color))
-            if c in (2, COL_GAP):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.table.setItem(r, c, item)
-
-    def _row_activated(self, row: int, _col: int) -> None:
-        item = self.table.item(row, 0) or self.table.item(row - row % len(SHOWN), 0)
-        if item is not None:
-            self.unitActivated.emit(item.data(Qt.ItemDataRole.UserRole))
+    def _widen_dock_once(self) -> None:
+        """Widen the dock holding the dashboard so the table shows every column whole — once, for the
+        first report shown while docked, so a width the user chose later is kept."""
+        dock = self.parentWidget()
+        window = dock.parentWidget() if isinstance(dock, QDockWidget) else None
+        if self._dock_fitted or not isinstance(window, QMainWindow) or dock.isFloating() or not self.isVisible():
+            return
+        self._dock_fitted = True
+        chrome = dock.width() - self.table.width()  # margins and frames between the dock and the table
+        wanted = min(self.table.preferred_width() + chrome, int(window.width() * DOCK_SHARE))
+        if wanted > dock.width():
+            window.resizeDocks([dock], [wanted], Qt.Orientation.Horizontal)
 
     def _update_chart(self) -> None:
         key = self.indicator.currentData()
@@ -254,7 +173,7 @@ class LedgerDashboard(QWidget):
             a = next((t for t in u.get("targets", []) if t["indicator"] == key), {})
             v = a.get("measured")
             if v is None:
-                v = _measured_from_unit(u, key)
+                v = measured_from_unit(u, key)
             bars.append((u.get("name", ""), v, a.get("status") or "no_data", u.get("level") == "city"))
             if u.get("level") == "city" and a.get("value") is not None:
                 target = float(a["value"])
@@ -264,9 +183,3 @@ class LedgerDashboard(QWidget):
         if self.report is not None:
             self.choroplethRequested.emit(self.indicator.currentData(), self.report)
 
-
-def _measured_from_unit(u: dict, key: str):
-    if key == "wetland_area_10k_ha":
-        ha = u.get("wetland_area_ha")
-        return None if ha is None else ha / 1e4
-    return u.get(key)

@@ -1,20 +1,46 @@
 """The task panel: running background tasks with progress and Cancel, and a list of messages.
 
 Failures and warnings of background work land here as readable lines (and in the status bar) rather
-than in modal dialogs, so nothing interrupts the user and nothing blocks screenshots or tests.
+than in modal dialogs, so nothing interrupts the user and nothing blocks screenshots or tests. The
+panel and the status bar show file names instead of absolute paths (:func:`~sinkmap.gui.messages.shorten_paths`)
+and a message takes at most three lines (the last one elided) until it is clicked, when it shows whole;
+the whole message is also in the item's tooltip and in the log.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QStyledItemDelegate, QStyleOptionViewItem, QVBoxLayout, QWidget)
 
 from .i18n import tr
+from .messages import shorten_paths
 from .tasks import Task, TaskManager
+
+log = logging.getLogger(__name__)
+FULL_TEXT = Qt.ItemDataRole.UserRole + 1  # the message as written, before shortening
+LOG_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING}
+
+
+class MessageDelegate(QStyledItemDelegate):
+    """Messages at most ``MAX_LINES`` lines high (Qt elides the last one), whole while selected."""
+
+    MAX_LINES = 3
+
+    def __init__(self, view: QListWidget) -> None:
+        super().__init__(view)
+        self.view = view
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        if self.view.selectionModel().isSelected(index):
+            return size
+        cap = self.MAX_LINES * option.fontMetrics.lineSpacing() + 4  # + the item's vertical margins
+        return QSize(size.width(), min(size.height(), cap))
 
 
 class TaskRow(QWidget):
@@ -48,7 +74,7 @@ class TaskRow(QWidget):
 
 
 class TaskPanel(QWidget):
-    message = Signal(str)  # one line for the status bar
+    message = Signal(str)  # one line for the status bar (paths shortened to file names)
 
     def __init__(self, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +86,10 @@ class TaskPanel(QWidget):
         self.idle_label.setStyleSheet("color: #777777")
         self.messages = QListWidget(self)
         self.messages.setWordWrap(True)
+        self.messages.setSpacing(2)  # messages apart from each other
+        self.messages.setItemDelegate(MessageDelegate(self.messages))
+        # a clicked message opens to its whole text (and the one left closes): lay the items out again
+        self.messages.itemSelectionChanged.connect(self.messages.doItemsLayout)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.idle_label)
@@ -88,11 +118,23 @@ class TaskPanel(QWidget):
             self.add_message(tr("{0}：已取消，未作任何更改").format(task.title), "info")
 
     def add_message(self, text: str, level: str = "info") -> None:
-        item = QListWidgetItem(f"{time.strftime('%H:%M:%S')}  {text}")
+        """A message at the top of the list (paths shortened, whole in the tooltip), logged whole, and
+        ``message`` emitted with the short text for the status bar."""
+        stamp = time.strftime("%H:%M:%S")
+        short = shorten_paths(text)
+        log.log(LOG_LEVELS.get(level, logging.INFO), "message: %s", text)
+        item = QListWidgetItem(f"{stamp}  {short}")
         item.setForeground(QColor({"error": "#b00020", "warning": "#9a6700"}.get(level, "#333333")))
         item.setData(Qt.ItemDataRole.UserRole, level)
+        item.setData(FULL_TEXT, f"{stamp}  {text}")
+        item.setToolTip(text)
         self.messages.insertItem(0, item)
-        self.message.emit(text)
+        self.message.emit(short)
 
     def message_texts(self) -> list[str]:
+        """The messages as written (absolute paths kept), newest first, each after its time."""
+        return [self.messages.item(i).data(FULL_TEXT) for i in range(self.messages.count())]
+
+    def shown_texts(self) -> list[str]:
+        """The messages as the panel shows them (file names instead of absolute paths), newest first."""
         return [self.messages.item(i).text() for i in range(self.messages.count())]

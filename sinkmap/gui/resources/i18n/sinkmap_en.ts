@@ -924,5 +924,9 @@ The demo data is synthetic, not survey data.</translation>
         <source>山体阴影按高程以地形色带着色：最小值、最大值是色带两端的高程。</source>
         <translation>The hillshade is tinted by elevation with the terrain ramp: the minimum and maximum are the elevations at the ramp's ends.</translation>
     </message>
+    <message>
+        <source>单击缩放到该单位</source>
+        <translation>Click to zoom to this unit</translation>
+    </message>
 </context>
 </TS>

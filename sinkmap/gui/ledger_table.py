@@ -1,0 +1,204 @@
+"""The dashboard's ledger table: one block of rows per unit (city total first), one row per indicator.
+
+Columns: unit, indicator, measured value, status (coloured), gap, and the plan's target as the plan
+words it. The target takes two lines — the plan's name for the indicator, then year and value
+("森林覆盖率（林木绿化率）" / "2025 稳定在 55% 左右") — each elided on its own, so the value never is;
+the whole target and the plan's sentence are in the tooltip. The other columns are one line, sized to
+their texts; :meth:`LedgerTable.preferred_width` says how wide the table wants to be to show them all
+without a horizontal scroll bar.
+
+A mouse click on any cell of a unit (or Enter on the current row) emits :attr:`LedgerTable.unitClicked`;
+moving with the arrow keys does not, so browsing the table does not move the map at every key press.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from ..core.indicators import INDICATORS, Comparator, Target
+from .canvas.colors import STATUS_COLORS
+from .i18n import is_english, name_of, tr
+
+COL_STATUS, COL_GAP, COL_TARGET = 3, 4, 5
+SHOWN = ("forest_coverage_pct", "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_10k_ha",
+         "wetland_protection_rate_pct")
+CELL_PAD = 12  # horizontal padding of a cell's text (the style's margins, with some air)
+
+
+def column_titles() -> list[str]:
+    return [tr("单位"), tr("指标"), tr("现状"), tr("状态"), tr("差距"), tr("规划目标（原文措辞）")]
+
+
+def status_text(status: str) -> str:
+    return {"met": tr("达标"), "within_band": tr("在“左右”区间内"), "short": tr("未达标"),
+            "no_target": tr("规划无此目标"), "no_data": tr("无数据"),
+            "city_total": tr("全市总量目标（见全市行）")}.get(status, status)
+
+
+def target_text(a: dict, lang_zh: bool = True) -> str:
+    """The target as the plan words it, e.g. '森林覆盖率 2025 不低于 55%'; '' when absent."""
+    from ..io.targets import format_target
+
+    if a.get("value") is None or not a.get("comparator"):
+        return ""
+    t = Target(city=a.get("city") or "", year=int(a.get("year") or 0), indicator=a["indicator"],
+               value=float(a["value"]), unit=a.get("unit") or "", comparator=Comparator(a["comparator"]),
+               basis=a.get("basis") or "", quote=a.get("quote") or "", seed="", line=0)
+    return format_target(t, "zh" if lang_zh and not is_english() else "en")
+
+
+def target_lines(a: dict) -> tuple[str, str]:
+    """The target in two lines: the plan's name for the indicator, then year and value
+    ('森林蓄积量', '2025 不低于 3500 万m³'); ('', '') when the plan has no such target."""
+    text = target_text(a)
+    year = f" {a.get('year')}"
+    cut = text.find(year) if text else -1
+    if cut <= 0:
+        return text, ""
+    return text[:cut], text[cut + 1:]
+
+
+def unit_text(unit: str) -> str:
+    """A plan unit in the interface language ('万m³' reads '×10⁴ m³' in English, as the targets do)."""
+    from ..io.targets import unit_label
+
+    return unit_label(unit, "en" if is_english() else "zh")
+
+
+def fmt_num(v, digits: int = 2) -> str:
+    if v is None:
+        return "—"
+    return f"{v:,.{digits}f}"
+
+
+def measured_from_unit(u: dict, key: str):
+    """A unit's measured value of an indicator from its ledger row (wetland area: ha → 万公顷)."""
+    if key == "wetland_area_10k_ha":
+        ha = u.get("wetland_area_ha")
+        return None if ha is None else ha / 1e4
+    return u.get(key)
+
+
+class LedgerTable(QTableWidget):
+    unitClicked = Signal(str)  # the unit's name: a click on any of its cells, or Enter on its row
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 6, parent)
+        self.setHorizontalHeaderLabels(column_titles())
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setWordWrap(False)  # the target's two lines are explicit; each line elides on its own
+        self.verticalHeader().setVisible(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # the status column is sized by _fit_status_column: its longest text (全市总量目标（见全市行）) would
+        # push the plan's target out of the dock; it is elided there and whole in the tooltip
+        header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.clicked.connect(self._clicked)
+
+    # -- filling ----------------------------------------------------------------------------------
+    def set_units(self, units: list[dict]) -> None:
+        """One block of len(SHOWN) rows per unit of a ledger report, the unit's name spanning its block."""
+        rows = []
+        for u in units:
+            by_ind = {a["indicator"]: a for a in u.get("targets", [])}
+            for key in SHOWN:
+                rows.append((u, key, by_ind.get(key, {"indicator": key, "status": "no_target"})))
+        self.clearSpans()
+        self.setRowCount(len(rows))
+        for r, (u, key, a) in enumerate(rows):
+            self._fill_row(r, u, key, a)
+        for r in range(0, len(rows), len(SHOWN)):
+            self.setSpan(r, 0, len(SHOWN), 1)
+        self._fit_status_column()
+        self.resizeRowsToContents()
+
+    def _fit_status_column(self) -> None:
+        """Wide enough for the short statuses (达标, 未达标, 无数据); longer ones are elided (their colour
+        tells them apart, the tooltip has the whole text), so the gap and the plan's target stay in view."""
+        fm = self.fontMetrics()
+        cap = max(fm.horizontalAdvance(status_text(s)) for s in ("met", "short", "no_data")) + 24
+        self.setColumnWidth(COL_STATUS, min(max(self.sizeHintForColumn(COL_STATUS), 40), cap))
+
+    def _fill_row(self, r: int, u: dict, key: str, a: dict) -> None:
+        ind = INDICATORS[key]
+        measured = a.get("measured")
+        if measured is None:
+            measured = measured_from_unit(u, key)
+        status = a.get("status") or "no_data"
+        gap = a.get("gap")
+        gap_unit = unit_text(a.get("gap_unit", ""))
+        cells = [u.get("name", ""), name_of(ind),
+                 f"{fmt_num(measured)} {unit_text(ind.unit)}" if measured is not None else "—", status_text(status),
+                 "" if gap is None else (tr("已达标") if gap == 0 else f"{fmt_num(gap)} {gap_unit}"),
+                 "\n".join(line for line in target_lines(a) if line)]
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, u.get("name"))
+            if c == 0:
+                f = item.font()
+                f.setBold(u.get("level") == "city")
+                item.setFont(f)
+            if c == COL_TARGET:
+                self._set_target(item, a)
+            if c == COL_STATUS:
+                item.setToolTip(text)  # whole, where the column elides it
+                color = QColor(STATUS_COLORS.get(status, "#bbbbbb"))
+                color.setAlpha(90)
+                item.setBackground(QBrush(color))
+            if c in (2, COL_GAP):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.setItem(r, c, item)
+
+    @staticmethod
+    def _set_target(item: QTableWidgetItem, a: dict) -> None:
+        """The target cell: two lines, or 规划无此目标 and the reason; the whole wording and the plan's
+        sentence (with its basis) in the tooltip."""
+        whole = target_text(a)
+        if not whole:
+            item.setText(tr("规划无此目标") + (f"\n{a['reason']}" if a.get("reason") else ""))
+            item.setToolTip(item.text())
+            return
+        tip = whole
+        if a.get("quote"):
+            tip += f"\n\n{tr('规划原文')}：{a['quote']}"
+            if a.get("basis"):
+                tip += f"\n\n{tr('口径')}：{a.get('basis')}"
+            if a.get("basis_note"):
+                tip += f"\n{a['basis_note']}"
+        item.setToolTip(tip)
+
+    # -- size -------------------------------------------------------------------------------------
+    def target_width(self) -> int:
+        """Width that shows every line of the target column whole (the value line always matters)."""
+        fm = self.fontMetrics()
+        widths = [fm.horizontalAdvance(line) for r in range(self.rowCount())
+                  if (item := self.item(r, COL_TARGET)) is not None for line in item.text().split("\n")]
+        header = fm.horizontalAdvance(column_titles()[COL_TARGET])
+        return max(widths + [header]) + CELL_PAD
+
+    def preferred_width(self) -> int:
+        """The table's width with every column whole: no horizontal scroll bar, no elided target."""
+        columns = sum(self.columnWidth(c) for c in range(COL_TARGET))
+        return columns + self.target_width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+
+    # -- activation -------------------------------------------------------------------------------
+    def unit_at(self, row: int) -> str | None:
+        item = self.item(row, 0) or self.item(row - row % len(SHOWN), 0)
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+
+    def _clicked(self, index: QModelIndex) -> None:
+        name = self.unit_at(index.row()) if index.isValid() else None
+        if name:
+            self.unitClicked.emit(name)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """Enter zooms to the current row's unit; arrows only move (no zoom at every key press)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._clicked(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
