@@ -5,7 +5,8 @@ Everything the thread reads is immutable for the job's lifetime: the prepared :c
 go into a few QPainterPaths (built from numpy, see ``qpaths``); fills are drawn without antialiasing
 and the outlines with it, which looks the same as an antialiased fill (the outline covers the edge)
 at a fraction of the cost. Fill-only layers use small antialiased batches. Features smaller than a
-pixel or two become dots. Labels are placed greedily and skipped where they would overlap.
+pixel or two become dots. Labels are not drawn here: all layers' labels are placed together and drawn
+above every layer (see ``labels``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen
 
 from ...core.errors import Cancelled
 from ...core.project import Style
-from ..fonts import label_font
 from ..layers.data import LINE, POINT, POLYGON, VectorData
 from .lod import screen_parts, split_by_class
 from .colors import hex_to_rgba
@@ -79,9 +79,6 @@ def render_vector(job: VectorJob, vp: Viewport, cancel: threading.Event | None =
             _draw_lines(painter, job, vp, cancel)
         else:
             _draw_points(painter, job, vp, cancel)
-        if job.style.label_field:
-            _check(cancel)
-            draw_labels(painter, job.data, job.style, vp)
     finally:
         painter.end()
     return img
@@ -163,45 +160,6 @@ def _draw_points(painter: QPainter, job: VectorJob, vp: Viewport, cancel) -> Non
             painter.drawPoints(pts)
         painter.setPen(_pen(_color(fill) or QColor("#d62728"), size))
         painter.drawPoints(pts)
-
-
-def draw_labels(painter: QPainter, data: VectorData, style: Style, vp: Viewport,
-                min_feature_px: float = 24.0) -> int:
-    """Label features at least ``min_feature_px`` wide on screen; skip overlaps. Returns labels drawn."""
-    if style.label_field not in data.frame.columns:
-        return 0
-    b = data.bounds
-    wide = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) / vp.units_per_px
-    xmin, ymin, xmax, ymax = vp.extent
-    xy = data.label_xy
-    with np.errstate(invalid="ignore"):
-        inside = (xy[:, 0] >= xmin) & (xy[:, 0] <= xmax) & (xy[:, 1] >= ymin) & (xy[:, 1] <= ymax)
-    rows = np.flatnonzero(inside & ((wide >= min_feature_px) | (data.kind == POINT)))
-    if len(rows) == 0:
-        return 0
-    rows = rows[np.argsort(-wide[rows], kind="stable")][:2000]  # biggest first
-    font = label_font(style.label_size)
-    metrics = QFontMetricsF(font)
-    sx, sy = vp.to_screen(xy[rows, 0], xy[rows, 1])
-    values = data.frame[style.label_field].to_numpy(dtype=object)[rows]
-    taken: list[QRectF] = []
-    halo = QPainterPath()
-    text_path = QPainterPath()
-    for x, y, value in zip(sx.tolist(), sy.tolist(), values.tolist()):
-        if value is None or value != value:
-            continue
-        text = str(value)
-        w = metrics.horizontalAdvance(text)
-        rect = QRectF(x - w / 2, y - metrics.ascent() / 2 - 2, w, metrics.height())
-        if any(rect.intersects(r) for r in taken):
-            continue
-        taken.append(rect.adjusted(-3, -2, 3, 2))
-        text_path.addText(QPointF(x - w / 2, y + metrics.ascent() / 2 - metrics.descent() / 2), font, text)
-    halo.addPath(text_path)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.strokePath(halo, _pen(QColor(255, 255, 255, 220), 3.0))
-    painter.fillPath(text_path, QColor(style.label_color))
-    return len(taken)
 
 
 def render_selection(data: VectorData, mask: np.ndarray, vp: Viewport,

@@ -3,7 +3,8 @@
 Painting never renders: it draws the cached image of each visible layer (bottom to top, with the
 layer's opacity), transformed from the viewport it was rendered for to the current one. So a drag
 moves the cached images at once and a wheel zoom scales them, and the fresh images replace them as the
-render threads deliver. Every view change cancels the jobs for the previous view.
+render threads deliver. Every view change cancels the jobs for the previous view. The labels of all
+labelled layers are one more image (slot ``LABELS_SLOT``), placed together and painted above every layer.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from PySide6.QtWidgets import QWidget
 
 from ...core.project import ViewState
 from ..fonts import label_font
+from ..layers.data import VectorData
 from ..layers.registry import LayerRegistry
 from .cache import ImageCache
+from .labels import LabelSource, render_labels
 from .render import RenderResult, RenderScheduler
 from .tools import Tool, draw_rubber_band, draw_scale_bar
 from .viewport import Viewport
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 BACKGROUND = QColor("#f4f6f8")
 WHEEL_STEP = 1.25
 CLICK_SLOP_PX = 4
+LABELS_SLOT = "~labels"  # not a layer id (those are hex), so ImageCache.drop_layer never drops it
 
 
 class MapCanvas(QWidget):
@@ -63,7 +67,7 @@ class MapCanvas(QWidget):
         self.last_render_seconds: dict[str, float] = {}
         for sig in (registry.layerLoaded, registry.layerChanged, registry.selectionChanged):
             sig.connect(self._layer_dirty)
-        registry.layersReordered.connect(self.update)
+        registry.layersReordered.connect(self._layers_reordered)
         registry.layerRemoved.connect(self._layer_removed)
         registry.layerFailed.connect(lambda *_: self._check_idle())
         registry.projectReplaced.connect(self._project_replaced)
@@ -142,6 +146,11 @@ class MapCanvas(QWidget):
     def _layer_removed(self, layer_id: str) -> None:
         self.cache.drop_layer(layer_id)
         self.scheduler.cancel(layer_id)
+        self._schedule_refresh(0)  # the labels: that layer's go, others may take their place
+        self.update()
+
+    def _layers_reordered(self) -> None:
+        self._schedule_refresh(0)  # upper layers' labels are placed first
         self.update()
 
     def _project_replaced(self) -> None:
@@ -174,7 +183,28 @@ class MapCanvas(QWidget):
                 skey = (reg.selection_key(spec.id),) + key
                 if not self.cache.is_current(sel_slot, skey, vp):
                     self.scheduler.submit(sel_slot, skey, vp, sel_fn)
+        self._refresh_labels(vp)
         self._check_idle()
+
+    def _label_sources(self) -> tuple[tuple, list[LabelSource]]:
+        """(cache key, sources) of the visible, loaded, labelled vector layers, topmost first."""
+        reg = self.registry
+        key: list[tuple] = []
+        sources: list[LabelSource] = []
+        for spec in reversed(reg.project.layers):
+            data = reg.data.get(spec.id)
+            if spec.visible and spec.style.label_field and isinstance(data, VectorData):
+                key.append((spec.id,) + reg.render_key(spec.id))
+                sources.append(LabelSource(data, spec.style))
+        return tuple(key), sources
+
+    def _refresh_labels(self, vp: Viewport) -> None:
+        key, sources = self._label_sources()
+        if not sources:
+            self.scheduler.cancel(LABELS_SLOT)
+            self.cache.drop(LABELS_SLOT)
+        elif not self.cache.is_current(LABELS_SLOT, key, vp):
+            self.scheduler.submit(LABELS_SLOT, key, vp, lambda v, cancel: render_labels(sources, v, cancel))
 
     def _on_rendered(self, result: RenderResult) -> None:
         if result.error:
@@ -196,7 +226,8 @@ class MapCanvas(QWidget):
             if spec.visible and spec.id in reg.data:
                 if not self.cache.is_current(spec.id, reg.render_key(spec.id), self._vp):
                     return False
-        return True
+        key, sources = self._label_sources()
+        return not sources or self.cache.is_current(LABELS_SLOT, key, self._vp)
 
     def _check_idle(self) -> None:
         if self.is_idle():
@@ -207,27 +238,30 @@ class MapCanvas(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), BACKGROUND)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        vp = self._vp
-        offset = self._drag_offset
+        slots = []
         for spec in self.registry.project.layers:
-            if not spec.visible:
-                continue
-            for slot, opacity in ((spec.id, spec.style.opacity), (f"{spec.id}:selection", 1.0)):
-                item = self.cache.get(slot)
-                if item is None:
-                    continue
+            if spec.visible:
+                slots += [(spec.id, spec.style.opacity), (f"{spec.id}:selection", 1.0)]
+        for slot, opacity in slots + [(LABELS_SLOT, 1.0)]:
+            item = self.cache.get(slot)
+            if item is not None:
                 painter.setOpacity(max(0.0, min(1.0, opacity)))
-                if item.viewport.same_frame(vp):
-                    painter.drawImage(offset, item.image)
-                else:
-                    x, y, w, h = vp.rect_of(item.viewport)
-                    painter.drawImage(QRectF(x + offset.x(), y + offset.y(), w, h), item.image)
+                self._draw_cached(painter, item)
         painter.setOpacity(1.0)
         if self._band is not None:
             draw_rubber_band(painter, self._band)
         if self._has_view:
-            draw_scale_bar(painter, vp, label_font(9.0))
+            draw_scale_bar(painter, self._vp, label_font(9.0))
         painter.end()
+
+    def _draw_cached(self, painter: QPainter, item) -> None:
+        """A cached image, moved/scaled from the view it was rendered for to the current one."""
+        vp, offset = self._vp, self._drag_offset
+        if item.viewport.same_frame(vp):
+            painter.drawImage(offset, item.image)
+        else:
+            x, y, w, h = vp.rect_of(item.viewport)
+            painter.drawImage(QRectF(x + offset.x(), y + offset.y(), w, h), item.image)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         self._vp = self._vp.resized(self.width(), self.height())
