@@ -27,7 +27,7 @@ from .statusbar import MapStatusBar
 from .styles import default_style
 from .taskdock import TaskPanel
 from .tasks import TaskManager
-from .window_imports import DROP_SUFFIXES, RASTER_FILTER, VECTOR_FILTER, ImportMixin  # noqa: F401
+from .window_imports import DROP_SUFFIXES, RASTER_FILTER, VECTOR_FILTER, AutoStyled, ImportMixin  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class MainWindow(ImportMixin, QMainWindow):
         self._add_layer_actions()
         for dock in self.docks.values():
             self.panels_menu.addAction(dock.toggleViewAction())
-        self._auto_style: set[str] = set()
+        self._auto_style = AutoStyled()
         self._connect()
         self._autosave = QTimer(self)
         self._autosave.timeout.connect(self.autosave)
@@ -102,7 +102,7 @@ class MainWindow(ImportMixin, QMainWindow):
         self.dashboard.choroplethRequested.connect(self.show_choropleth)
         reg.layerLoaded.connect(self._layer_loaded)
         reg.layerFailed.connect(self._layer_failed)
-        reg.layerAdded.connect(lambda _lid: self._layers_changed())
+        reg.layerAdded.connect(self._layer_added)
         reg.layerRemoved.connect(self._layer_removed)
 
     # -- project ----------------------------------------------------------------------------------
@@ -167,13 +167,15 @@ class MainWindow(ImportMixin, QMainWindow):
         except SinkmapError as exc:
             log.warning("autosave failed: %s", exc)
 
+    def _layer_added(self, lid: str) -> None:
+        self._auto_style.entered(self.registry.project.layer(lid))
+        self._layers_changed()
 
     def _layer_loaded(self, lid: str) -> None:
         gc.freeze()  # keep the new layer's objects out of full GC walks (see app.calm_gc)
         data = self.registry.data.get(lid)
-        if lid in self._auto_style and isinstance(data, VectorData):
-            self._auto_style.discard(lid)
-            spec = self.registry.project.layer(lid)
+        spec = self.registry.project.layer(lid)
+        if self._auto_style.take(spec) and isinstance(data, VectorData):  # not if a style was set meanwhile
             self.registry.project.set_style(lid, default_style(spec, data.frame))
         if not self.canvas.has_view:
             self.canvas.fit_all()
@@ -184,6 +186,7 @@ class MainWindow(ImportMixin, QMainWindow):
             self.task_panel.add_message(tr("图层“{0}”无法加载：{1}").format(name, message), "error")
 
     def _layer_removed(self, lid: str) -> None:
+        self._auto_style.discard(lid)
         gc.unfreeze()  # let the collector reclaim the removed layer's cycles
         for i in range(self.tables.count()):
             if getattr(self.tables.widget(i), "layer_id", None) == lid:

@@ -1,6 +1,8 @@
 """The main window's imports: adding files as layers (vector and raster dialogs), drag and drop, and
 building a raster layer's overviews in the background.
 
+Also :class:`AutoStyled`, the layers whose automatic style is still to be refined from their data.
+
 A mixin of :class:`~sinkmap.gui.mainwindow.MainWindow` (kept apart so each module stays short); it uses
 the window's ``registry``, ``tasks``, ``layer_tree``, ``status``, ``actions_by_key`` and ``show_error``.
 """
@@ -23,6 +25,39 @@ VECTOR_FILTER = "GeoPackage / Shapefile / GeoJSON / KML (*.gpkg *.shp *.geojson 
 RASTER_FILTER = "GeoTIFF (*.tif *.tiff *.img *.vrt)"
 DROP_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz", ".fgb", ".tif", ".tiff", ".img", ".vrt",
                  ".sinkmap"}
+
+
+class AutoStyled:
+    """Layers still waiting for their automatic style, which is refined from the data once loaded.
+
+    ``add(layer_id)`` marks a layer before (or right after) it enters the project; ``entered(spec)``
+    remembers the style revision it had then. Any later ``Project.set_style`` — the user in the style
+    dialog while the layer loads, a choropleth, a test — bumps the revision, and :meth:`take` then
+    refuses: the automatic style never overwrites a style somebody set.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[str, int | None] = {}  # layer id -> style revision when it entered
+
+    def add(self, layer_id: str) -> None:
+        self._pending.setdefault(layer_id, None)
+
+    def discard(self, layer_id: str) -> None:
+        self._pending.pop(layer_id, None)
+
+    def __contains__(self, layer_id: object) -> bool:
+        return layer_id in self._pending
+
+    def entered(self, spec: LayerSpec) -> None:
+        if spec.id in self._pending and self._pending[spec.id] is None:
+            self._pending[spec.id] = spec.revision
+
+    def take(self, spec: LayerSpec) -> bool:
+        """True (once) when ``spec`` is marked and its style was not set since it entered the project."""
+        if spec.id not in self._pending:
+            return False
+        revision = self._pending.pop(spec.id)
+        return revision is None or revision == spec.revision
 
 
 class ImportMixin:
@@ -175,8 +210,10 @@ class ImportMixin:
         """Raster actions: in the Layer menu and the toolbar, and in the layer tree's context menu."""
         from .actions import make_action
 
-        act = make_action(self, tr("构建金字塔…"), self.build_overviews, None,
-                          tip=tr("为当前栅格图层构建金字塔（外部 .ovr），缩小显示时更快"))
+        text = tr("构建金字塔…")
+        tip = tr("为当前栅格图层构建金字塔（外部 .ovr），缩小显示时更快")
+        act = make_action(self, text, self.build_overviews, "build_overviews", tip=tip)
+        act.setToolTip(f"{text.rstrip('…').rstrip('.')}\n{tip}")  # the toolbar shows the icon only: name it
         self.actions_by_key["build_overviews"] = act
         remove = self.actions_by_key["remove_layer"]
         for menu_action in self.menuBar().actions():
