@@ -26,7 +26,8 @@ def test_thread_local_survives_between_render_jobs(app, qtbot):
     def job(vp, cancel):
         before = getattr(local, "jobs", None)
         xy = None
-        if before is not None or not seen:  # first job on the thread, or the thread-local survived
+        mine = [b for t, b, _xy in seen if t == threading.get_ident()]
+        if before is not None or not mine:  # first job on this thread, or its thread-local survived
             # 112°E 28°N in the Albers CRS (central meridian 111.5°E): east of it, x > 0
             xy = Transformer.from_crs("EPSG:4490", EQUAL_AREA_CRS, always_xy=True).transform(112.0, 28.0)
         local.jobs = (before or 0) + 1
@@ -36,14 +37,18 @@ def test_thread_local_survives_between_render_jobs(app, qtbot):
     sched = RenderScheduler(threads=2)
     vp = Viewport(0.0, 0.0, 1.0, 10, 10)
     try:
-        for i in range(4):  # one after the other: the pool reuses its first thread
+        for i in range(6):  # one after the other: the pool mostly reuses a thread it already has
             with qtbot.waitSignal(sched.idle, timeout=10_000):
                 sched.submit("layer", (i,), vp, job)
     finally:
         sched.shutdown()
-    threads = {t for t, _b, _xy in seen}
-    assert len(seen) == 4 and len(threads) == 1
-    assert [b for _t, b, _xy in seen] == [None, 1, 2, 3]  # the same thread state every time
+    assert len(seen) == 6
+    by_thread: dict[int, list] = {}
+    for t, b, _xy in seen:
+        by_thread.setdefault(t, []).append(b)
+    assert len(by_thread) <= 2 and any(len(v) > 1 for v in by_thread.values())  # some thread ran again
+    for befores in by_thread.values():  # each thread keeps its Python thread state between jobs
+        assert befores == [None, *range(1, len(befores))]
     assert all(xy is not None and xy[0] > 0 for _t, _b, xy in seen)
 
 
