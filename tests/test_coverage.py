@@ -129,3 +129,15 @@ def test_threaded_index_is_identical():
         assert np.array_equal(getattr(one, key), getattr(two, key)), key
     assert one.cells_per_zone() == pytest.approx([g.intersection(shapely.box(0, 0, 30, 30)).area for g in geoms],
                                                  rel=1e-12)
+
+
+def test_long_row_cut_by_horizontal_edges():
+    # x 0.5 .. 900.5, y 7.5 .. 8.0: only row 2's lower half, across 901 cells. The two vertical edges make
+    # a handful of records, but the half winding between them makes ~900 partial cells (the rasteriser's
+    # "more partial cells than records" path): cells 1..899 are 0.5, cells 0 and 900 are 0.5 × 0.5
+    cov = zone_cover(shapely.box(0.5, 7.5, 900.5, 8.0), T, 10, 1000).dense(10, 1000)
+    expected = np.zeros((10, 1000))
+    expected[2, 1:900] = 0.5
+    expected[2, 0] = expected[2, 900] = 0.25
+    assert np.allclose(cov, expected, rtol=0, atol=1e-12)
+    assert cov.sum() == pytest.approx(900 * 0.5, rel=1e-12)

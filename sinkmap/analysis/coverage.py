@@ -282,6 +282,8 @@ def _walk(rows, cols, area, cover, order, width, zone, run_row, run_c0, run_c1, 
                 if c - 1 >= prev + 1 and aw > _EPS:  # the untouched span prev+1 .. c-1
                     if aw >= 1.0 - _FULL_EPS:
                         if write:
+                            if nr >= run_row.size:
+                                return -1, -1  # out of room: the caller counts first, then writes
                             run_row[nr] = r
                             run_c0[nr] = prev + 1
                             run_c1[nr] = c - 1
@@ -290,6 +292,8 @@ def _walk(rows, cols, area, cover, order, width, zone, run_row, run_c0, run_c1, 
                     else:
                         for cc in range(prev + 1, c):
                             if write:
+                                if npart >= part_row.size:
+                                    return -1, -1
                                 part_row[npart] = r
                                 part_col[npart] = cc
                                 part_zone[npart] = zone
@@ -300,6 +304,8 @@ def _walk(rows, cols, area, cover, order, width, zone, run_row, run_c0, run_c1, 
                 f = min(abs(w + a_sum), 1.0)
                 if f > _EPS:
                     if write:
+                        if npart >= part_row.size:
+                            return -1, -1
                         part_row[npart] = r
                         part_col[npart] = c
                         part_zone[npart] = zone
@@ -357,18 +363,25 @@ def _cover_all(x, y, ring_off, zone_off, height, width, z_lo, z_hi):
             continue
         r_, c_, a_, v_ = rows[:n], cols[:n], area[:n], cover[:n]
         order = _sort_records(r_, c_)
-        nr1, np1 = _walk(r_, c_, a_, v_, order, width, z, dummy_i, dummy_i, dummy_i, dummy_i, dummy_i,
-                         dummy_i, dummy_i, dummy_f, nr, npart, False)
-        run_row = _grow(run_row, nr1)
-        run_c0 = _grow(run_c0, nr1)
-        run_c1 = _grow(run_c1, nr1)
-        run_zone = _grow(run_zone, nr1)
-        part_row = _grow(part_row, np1)
-        part_col = _grow(part_col, np1)
-        part_zone = _grow(part_zone, np1)
-        part_frac = _grow(part_frac, np1)
-        nr, npart = _walk(r_, c_, a_, v_, order, width, z, run_row, run_c0, run_c1, run_zone, part_row,
-                          part_col, part_zone, part_frac, nr, npart, True)
+        # one writing walk with room for the usual counts (runs <= 2n, partial cells <= n + a little);
+        # only rows cut by a horizontal edge can need more: then count first and write again
+        need_r, need_p = nr + 2 * n + 16, npart + n + 16
+        while True:
+            run_row = _grow(run_row, need_r)
+            run_c0 = _grow(run_c0, need_r)
+            run_c1 = _grow(run_c1, need_r)
+            run_zone = _grow(run_zone, need_r)
+            part_row = _grow(part_row, need_p)
+            part_col = _grow(part_col, need_p)
+            part_zone = _grow(part_zone, need_p)
+            part_frac = _grow(part_frac, need_p)
+            nr1, np1 = _walk(r_, c_, a_, v_, order, width, z, run_row, run_c0, run_c1, run_zone, part_row,
+                             part_col, part_zone, part_frac, nr, npart, True)
+            if nr1 >= 0:
+                break
+            need_r, need_p = _walk(r_, c_, a_, v_, order, width, z, dummy_i, dummy_i, dummy_i, dummy_i, dummy_i,
+                                   dummy_i, dummy_i, dummy_f, nr, npart, False)
+        nr, npart = nr1, np1
     return run_row, run_c0, run_c1, run_zone, part_row, part_col, part_zone, part_frac, nr, npart
 
 
