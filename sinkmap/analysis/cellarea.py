@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from ..core.errors import CRSError
@@ -44,20 +45,12 @@ def lonlat_row_areas(lat_edges_deg: np.ndarray, dlon_deg: float, a: float, inv_f
     return np.abs(a * a * (1.0 - e2) * integral * np.radians(dlon_deg))
 
 
-def _zone_integral(phi: np.ndarray, a: float, e2: float) -> np.ndarray:
-    """S(φ) = ∫₀^φ a²(1−e²) cos φ' / (1 − e² sin² φ')² dφ' (area per radian of longitude, equator→φ)."""
-    s = np.sin(phi)
-    e = np.sqrt(e2)
-    core = s / (1.0 - e2 * s * s) + (np.arctanh(e * s) / e if e2 > 0 else s)
-    return 0.5 * a * a * (1.0 - e2) * core
-
-
 def lonlat_polygon_areas(geoms, a: float, inv_f: float) -> np.ndarray:
     """Ellipsoidal area (m²) of lon/lat polygons whose edges are straight in lon/lat (as rasterised).
 
     Green's theorem with the zone integral S(φ): area = −∮ S(φ) dλ (counter-clockwise rings), each edge
     integrated with 3-point Gauss–Legendre in φ (S is smooth; exact to rounding for any edge length that
-    occurs in boundary data). Vectorised over all vertices: milliseconds for a province.
+    occurs in boundary data). One compiled pass over all vertices: about a millisecond for a province.
     """
     import shapely
 
@@ -66,22 +59,31 @@ def lonlat_polygon_areas(geoms, a: float, inv_f: float) -> np.ndarray:
     geoms = shapely.orient_polygons(np.asarray(geoms, dtype=object))
     parts, pidx = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
-    gidx = pidx[ring_part]
     xy, ridx = shapely.get_coordinates(rings, return_index=True)
-    out = np.zeros(len(geoms))
     if len(xy) < 2:
-        return out
-    same = ridx[1:] == ridx[:-1]
-    lam = np.radians(xy[:, 0])
-    phi = np.radians(xy[:, 1])
-    dlam = (lam[1:] - lam[:-1])[same]
-    p0 = phi[:-1][same]
-    p1 = phi[1:][same]
+        return np.zeros(len(geoms))
     gx, gw = np.polynomial.legendre.leggauss(3)
-    mean_s = sum(w * _zone_integral(0.5 * (p0 + p1) + 0.5 * (p1 - p0) * x, a, e2) for x, w in zip(gx, gw)) * 0.5
-    contrib = -mean_s * dlam
-    ring_of_edge = ridx[:-1][same]
-    out = np.bincount(gidx[ring_of_edge], weights=contrib, minlength=len(geoms))
+    return _green_areas(np.radians(xy[:, 0]), np.radians(xy[:, 1]), ridx.astype(np.int64),
+                        pidx[ring_part].astype(np.int64), len(geoms), float(a), float(e2), gx, gw)
+
+
+@numba.njit(cache=True, nogil=True)
+def _green_areas(lam, phi, ridx, zone_of_ring, n_zones, a, e2, gx, gw):
+    """The edge loop of :func:`lonlat_polygon_areas`: −Σ mean S(φ) · Δλ per zone, S by Gauss–Legendre."""
+    out = np.zeros(n_zones)
+    e = np.sqrt(e2)
+    k0 = 0.5 * a * a * (1.0 - e2)
+    for i in range(lam.size - 1):
+        if ridx[i + 1] != ridx[i]:
+            continue
+        p0 = phi[i]
+        p1 = phi[i + 1]
+        mean_s = 0.0
+        for j in range(gx.size):  # S(φ) = ½a²(1−e²)(sin φ/(1−e² sin²φ) + atanh(e sin φ)/e)
+            sp = np.sin(0.5 * (p0 + p1) + 0.5 * (p1 - p0) * gx[j])
+            core = sp / (1.0 - e2 * sp * sp) + (np.arctanh(e * sp) / e if e2 > 0.0 else sp)
+            mean_s += gw[j] * k0 * core
+        out[zone_of_ring[ridx[i]]] -= 0.5 * mean_s * (lam[i + 1] - lam[i])
     return np.abs(out)
 
 
