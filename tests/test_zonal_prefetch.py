@@ -89,3 +89,13 @@ def test_read_ahead_zonal_sum_matches(tmp_path):
     a = zonal_sum(path, zones, chunking=Chunking(**base, read_ahead_bytes=0))
     b = zonal_sum(path, zones, chunking=Chunking(**base, read_ahead_bytes=2**24))
     assert np.array_equal(a.value_x_ha, b.value_x_ha) and np.array_equal(a.valid_ha, b.valid_ha)
+
+
+def test_take_after_close_reads_yourself(tmp_path):
+    path, _ = _raster(tmp_path)
+    info = open_raster(path)
+    keys = strips(info, window_bytes=32 * 300 * 2, row_range=(0, info.height))
+    ra = ReadAhead(info, 1, keys, budget_bytes=2**24).start()
+    _wait_idle(ra, 2)
+    ra.close()
+    assert all(ra.take(k) is None for k in keys)  # nothing held after close, never a wait or an error

@@ -52,7 +52,7 @@ class ReadAhead:
         """The strip if read (or being read) ahead; None means "read it yourself" (it is now claimed)."""
         with self._cond:
             state = self._state.get(key)
-            while state == _READING:
+            while state == _READING and not self._stop:
                 self._cond.wait()
                 state = self._state.get(key)
             if state == _READY:
@@ -102,6 +102,8 @@ class ReadAhead:
         """Stop reading and free what is held (idempotent; waits for the strip being read)."""
         with self._cond:
             self._stop = True
+            for key in self._data:
+                self._state[key] = _TAKEN
             self._data.clear()
             self._free.clear()
             self._held = 0
@@ -152,6 +154,7 @@ class ReadAhead:
                         self.read_here += 1
                         if self._stop or self._state.get(key) != _READING:
                             self._held -= need
+                            self._state[key] = _TAKEN
                         else:
                             self._data[key] = arr
                             self._state[key] = _READY
