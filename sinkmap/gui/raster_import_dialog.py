@@ -175,7 +175,7 @@ class RasterImportDialog(QDialog):
         else:
             self.crs_hint.setText("")
         self.crs_hint.setVisible(bool(self.crs_hint.text()))
-        size = self.info.pixel_size_m(text or None)
+        size = self.info.pixel_size_m(text if text and text != self.detected_crs else None)
         self.pixel_size.setText(tr("约 {0:,.2f} × {1:,.2f} 米").format(*size) if size else tr("未知（需要坐标系）"))
 
     def _role_changed(self) -> None:
@@ -218,7 +218,9 @@ class RasterImportDialog(QDialog):
         if not text:
             return None if self.detected_crs else tr("文件没有坐标系：请先选择坐标系（{0}）").format(self.path)
         try:
-            check_crs(text)
+            # the file's own CRS is shown by its name when it has no EPSG code (the project's Albers reads
+            # 'unknown'): check the file's WKT, not that name
+            check_crs(self.info.crs_wkt if text == self.detected_crs else text)
         except SinkmapError as exc:
             return str(exc)
         return None

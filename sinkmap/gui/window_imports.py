@@ -192,8 +192,16 @@ class ImportMixin:
             self.status.showMessage(tr("图层“{0}”已有金字塔").format(spec.name), 5000)
             return None
         lid = spec.id
-        return self.tasks.submit(tr("构建金字塔：{0}").format(spec.name), build_overviews, spec.path, factors,
+        builds = self.__dict__.setdefault("_overview_builds", {})  # layer id -> its running build
+        running = builds.get(lid)
+        if running is not None and not running.done and not running.feedback.is_cancelled():
+            self.status.showMessage(tr("图层“{0}”的金字塔正在构建").format(spec.name), 5000)
+            return None  # a second click: one build is enough (a cancelled one may be replaced at once)
+        task = self.tasks.submit(tr("构建金字塔：{0}").format(spec.name), build_overviews, spec.path, factors,
                                  overview_resampling(spec.role), on_done=lambda _p: self.reload_layer(lid))
+        builds[lid] = task
+        task.ended.connect(lambda t=task: builds.pop(lid) if builds.get(lid) is t else None)
+        return task
 
     def reload_layer(self, lid: str) -> None:
         """Read a layer's file again (after its overviews were built); the map redraws when it is loaded."""

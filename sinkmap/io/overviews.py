@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import os
+import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -128,7 +129,10 @@ def build_overviews(path: str | Path, factors: list[int] | None = None, resampli
         raise InputError("cannot write the overviews: the raster's folder is read-only", path=path.parent,
                          hint="copy the raster to a folder you can write to, or build them with gdaladdo -ro")
     feedback.check()
-    vrt = path.with_name(f".{path.name}.{os.getpid()}.sinkmap-ovr.vrt")
+    # a name of its own per build: a cancelled build still cleaning up must not remove a new build's files
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".sinkmap-ovr.vrt", dir=path.parent)
+    os.close(fd)
+    vrt = Path(name)
     tmp_ovr = vrt.with_name(vrt.name + ".ovr")
     leftovers = (vrt, tmp_ovr, vrt.with_name(vrt.name + ".aux.xml"))
     vrt.write_text(doc, encoding="utf-8")

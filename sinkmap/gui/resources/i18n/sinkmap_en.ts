@@ -928,5 +928,9 @@ The demo data is synthetic, not survey data.</translation>
         <source>单击缩放到该单位</source>
         <translation>Click to zoom to this unit</translation>
     </message>
+    <message>
+        <source>图层“{0}”的金字塔正在构建</source>
+        <translation>The overviews of layer “{0}” are being built</translation>
+    </message>
 </context>
 </TS>
