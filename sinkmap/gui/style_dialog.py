@@ -5,8 +5,9 @@ Raster layers: 分类 (a classification scheme's palette), 山体阴影 (tinted 
 ramp between a minimum and a maximum, prefilled from the layer's 2–98 % statistics) and the opacity.
 
 OK and Apply write the style with :meth:`Project.set_style` — the canvas redraws and the tree's legend
-follows, and the project file stores it. Cancel puts back the style the layer had when the dialog
-opened, also after Apply.
+follows, and the project file stores it — when the user changed something. Cancel puts back the style
+the layer had when the dialog opened, also after Apply; a style the layer got meanwhile without the
+dialog (the automatic style of a layer that was still loading) is left alone.
 """
 
 from __future__ import annotations
@@ -248,6 +249,10 @@ class StyleDialog(QDialog):
         if data is None:
             lay.addWidget(note)
         lay.addWidget(self.buttons)
+        # what the dialog shows before any edit: OK writes only a style the user changed (a layer still
+        # loading may get its automatic style meanwhile, which an untouched dialog must not overwrite)
+        self._initial = self.style()
+        self._applied = False  # the dialog wrote a style: Cancel puts the original back
 
     def style(self) -> Style:
         """The style the dialog shows now (the original's other settings kept)."""
@@ -262,8 +267,13 @@ class StyleDialog(QDialog):
     def apply(self) -> None:
         """Write the style to the project (once per change: an unchanged style is not re-rendered)."""
         style = self.style()
-        if style != self.project.layer(self.layer_id).style:
+        try:
+            current = self.project.layer(self.layer_id).style
+        except KeyError:  # the layer was removed meanwhile: nothing to write to
+            return
+        if style != current and (self._applied or style != self._initial):
             self.project.set_style(self.layer_id, style)
+            self._applied = True
 
     def accept(self) -> None:
         self.apply()
@@ -274,6 +284,6 @@ class StyleDialog(QDialog):
             current = self.project.layer(self.layer_id).style
         except KeyError:  # the layer was removed meanwhile
             current = self.original
-        if current != self.original:
+        if self._applied and current != self.original:
             self.project.set_style(self.layer_id, Style.from_dict(self.original.to_dict()))
         super().reject()

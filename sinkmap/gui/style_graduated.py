@@ -4,6 +4,7 @@ breaks or bounds typed by hand, coloured along a ramp, with the feature count of
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -101,6 +102,8 @@ class GraduatedPage(QWidget):
         try:
             value = float(item.text().replace(",", ""))
         except ValueError:
+            value = self._breaks[index]
+        if not math.isfinite(value):  # nan / inf parse, but bound no class
             value = self._breaks[index]
         self._breaks[index] = value
         self._syncing = True

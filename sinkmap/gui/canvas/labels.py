@@ -44,6 +44,7 @@ from ...core.errors import Cancelled
 from ...core.project import Style
 from ..fonts import label_font
 from ..layers.data import LINE, POINT, POLYGON, VectorData
+from .colors import hex_to_rgba
 from .viewport import Viewport
 
 #: A polygon or line is labelled when its bounding box is at least this wide or high on screen.
@@ -349,12 +350,19 @@ def place_labels(sources: Sequence[LabelSource], vp: Viewport, cancel: threading
 
 # -- drawing --------------------------------------------------------------------------------------
 
+def _label_color(text: str) -> QColor:
+    """A style colour ('#rrggbb' or CSS-order '#rrggbbaa'; Qt alone would read '#aarrggbb')."""
+    if text.startswith("#") and len(text) in (4, 7, 9):
+        return QColor(*hex_to_rgba(text))
+    return QColor(text)
+
+
 def _text_pass(painter: QPainter, sources: Sequence[LabelSource], placed: Sequence[PlacedLabel],
                color: QColor | None) -> None:
     """Every placed label's text, in its layer's font and colour (or all in ``color``)."""
     for li, src in enumerate(sources):
         painter.setFont(label_font(src.style.label_size))
-        painter.setPen(color or QColor(src.style.label_color))
+        painter.setPen(color or _label_color(src.style.label_color))
         for p in placed:
             if p.layer == li:
                 painter.drawText(QPointF(p.x, p.baseline), p.text)
