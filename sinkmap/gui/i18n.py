@@ -15,7 +15,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +131,21 @@ def save_language(lang: str) -> None:
     QSettings().setValue(SETTINGS_KEY, lang)
 
 
+def install_qt_translation(app: QCoreApplication, lang: str) -> QTranslator | None:
+    """Qt's own words (standard buttons, file and colour dialogs) in ``lang``, from the qtbase_*.qm files
+    PySide6 ships; None when there are none (English needs none)."""
+    translator = QTranslator(app)
+    if translator.load(QLocale(lang), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)
+        return translator
+    return None
+
+
 def install_translator(app: QCoreApplication, lang: str) -> QTranslator | None:
-    """Install the translation for ``lang`` (None for Chinese, the source language)."""
+    """Install the translation for ``lang`` (None for Chinese, the source language: then only Qt's own
+    words need a translation, so that OK / Cancel read 确定 / 取消)."""
     if lang.startswith("zh"):
+        install_qt_translation(app, lang)
         return None
     translator: QTranslator | None = None
     qm = compiled_qm(lang)
