@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -131,17 +132,30 @@ def prepare_grid(raster_path, zones, *, band: int = 1, feedback: Feedback | None
     return prepare_zones(info, zones, feedback)
 
 
+_HANDOFF_LOCK = threading.Lock()
+_HANDOFF = {"runs": 0, "before": 0.0}  # engine runs under way (GUI threads may overlap), interval before
+
+
 @contextmanager
 def _quick_gil_handoff(seconds: float = 0.001):
     """Hand the GIL over every ``seconds`` instead of 5 ms while the engine runs: GDAL's reads give the
     GIL back and take it again per block, and with another thread busy in Python each retake would
-    otherwise wait up to a whole switch interval (measured: reading alone twice as slow)."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, seconds))
+    otherwise wait up to a whole switch interval (measured: reading alone twice as slow).
+
+    Process-wide, so counted: the first run to start sets it, the last to end restores it (overlapping
+    runs ending in any order leave the interval as they found it)."""
+    with _HANDOFF_LOCK:
+        if _HANDOFF["runs"] == 0:
+            _HANDOFF["before"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(_HANDOFF["before"], seconds))
+        _HANDOFF["runs"] += 1
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        with _HANDOFF_LOCK:
+            _HANDOFF["runs"] -= 1
+            if _HANDOFF["runs"] == 0:
+                sys.setswitchinterval(_HANDOFF["before"])
 
 
 def _reads_ahead(client, chunking: Chunking, info: RasterInfo, zones) -> bool:
@@ -162,8 +176,10 @@ def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, fee
             if grid is None:
                 info = open_raster(raster_path, band=band)
                 if _reads_ahead(client, chunking, info, zones):
-                    rows = envelope_rows(info, zones)  # known before the zones are reprojected
-                    keys = strip_keys(info, chunking.window_bytes, chunk_grid(info, chunking, *rows))
+                    lo, hi = envelope_rows(info, zones)  # known before the zones are reprojected
+                    keys = [(r0, nr) for r0, nr in strip_keys(info, chunking.window_bytes,
+                                                              chunk_grid(info, chunking, lo, hi))
+                            if r0 < hi and r0 + nr > lo]  # not the chunks' strips beyond the zones
                     ahead.append(ReadAhead(info, band, keys, chunking.read_ahead_bytes).start())
                 # while a thread reads ahead, rasterise on one fewer (the reader gets a core of its own)
                 threads = chunking.threads or os.cpu_count() or 1
@@ -172,7 +188,8 @@ def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, fee
             job = job_of(grid)
             chunks = plan_chunks(grid, chunking)
             if ahead:
-                ahead[0].keep_only(strip_keys(grid.info, chunking.window_bytes, chunks))
+                # only strips holding a zone row: the others are skipped unread by the chunks
+                ahead[0].keep_only(strip_keys(grid.info, chunking.window_bytes, chunks, grid.index))
             outs = execute(job, chunks, feedback=feedback, client=client, threads=chunking.threads, text=text,
                            ahead=ahead[0] if ahead else None)
     finally:

@@ -37,6 +37,7 @@ class ReadAhead:
         self._data: dict[tuple[int, int], np.ndarray] = {}
         self._held = 0
         self._free: list[np.ndarray] = []  # strip buffers given back, reused (no fresh pages to fault in)
+        self._free_bytes = 0  # their bytes (kept within the budget)
         self._cond = threading.Condition()
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="sinkmap-readahead", daemon=True)
@@ -70,6 +71,7 @@ class ReadAhead:
         with self._cond:
             for i, arr in enumerate(self._free):
                 if arr.shape[0] >= nrows:
+                    self._free_bytes -= arr.nbytes
                     return self._free.pop(i)[:nrows]
         return np.empty((nrows, self.info.width), self.info.dtype)
 
@@ -79,24 +81,33 @@ class ReadAhead:
         if not isinstance(base, np.ndarray) or base.ndim != 2 or base.shape[1] != self.info.width:
             return
         with self._cond:
-            if not self._stop and (len(self._free) + 1) * base.nbytes <= max(self.budget, base.nbytes):
+            if not self._stop and (not self._free or self._free_bytes + base.nbytes <= self.budget):
                 self._free.append(base)
+                self._free_bytes += base.nbytes
 
     def discard(self, key: tuple[int, int]) -> None:
-        """A strip the chunks will not use (no zone in its rows): free it, or never read it."""
-        self.take(key)
+        """A strip the chunks will not use (no zone in its rows): free it, or never read it. Never waits:
+        a strip being read is dropped by the reader when done (and its budget given back)."""
+        with self._cond:
+            self._drop(key)
+            self._cond.notify_all()
 
     def keep_only(self, keys) -> None:
         """Drop every strip not in ``keys`` (the final chunk plan, known once the zones are rasterised)."""
         wanted = set(keys)
         with self._cond:
-            for key, state in list(self._state.items()):
-                if key not in wanted and state in (_PENDING, _READY):
-                    arr = self._data.pop(key, None)
-                    if arr is not None:
-                        self._held -= arr.nbytes
-                    self._state[key] = _TAKEN
+            for key in self.keys:
+                if key not in wanted:
+                    self._drop(key)
             self._cond.notify_all()
+
+    def _drop(self, key: tuple[int, int]) -> None:
+        """(Lock held.) Mark ``key`` as nobody's: freed if read, never read if pending, dropped when read."""
+        state = self._state.get(key)
+        if state == _READY:
+            self._held -= self._data.pop(key).nbytes
+        if state in (_PENDING, _READING, _READY):
+            self._state[key] = _TAKEN
 
     def close(self) -> None:
         """Stop reading and free what is held (idempotent; waits for the strip being read)."""
@@ -106,6 +117,7 @@ class ReadAhead:
                 self._state[key] = _TAKEN
             self._data.clear()
             self._free.clear()
+            self._free_bytes = 0
             self._held = 0
             self._cond.notify_all()
         if self._thread.is_alive() and self._thread is not threading.current_thread():

@@ -94,9 +94,16 @@ def plan_chunks(grid: ZoneGrid, chunking: Chunking) -> list[tuple[int, int]]:
     return chunk_grid(grid.info, chunking, lo, hi)
 
 
-def strip_keys(info, window_bytes: int, chunks: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Every strip of ``chunks``, in the order the chunks read them."""
-    return [s for c in chunks for s in strips(info, window_bytes=window_bytes, row_range=c)]
+def strip_keys(info, window_bytes: int, chunks: list[tuple[int, int]], index=None) -> list[tuple[int, int]]:
+    """Every strip of ``chunks``, in the order the chunks read them (with ``index``: only the strips
+    holding a zone row, the ones :func:`run_chunk` reads)."""
+    keys = [s for c in chunks for s in strips(info, window_bytes=window_bytes, row_range=c)]
+    return keys if index is None else [(r0, nr) for r0, nr in keys if _has_zones(index, r0, nr)]
+
+
+def _has_zones(ix, r0: int, nr: int) -> bool:
+    """Whether any zone has a run or a partial cell in rows r0 .. r0+nr."""
+    return bool(ix.run_ptr[r0 + nr] != ix.run_ptr[r0] or ix.part_ptr[r0 + nr] != ix.part_ptr[r0])
 
 
 def _real_value(raw, info) -> object:
@@ -153,7 +160,7 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
         for r0, nr in strips(info, window_bytes=job.window_bytes, row_range=(row0, row1)):
             if cancel is not None and cancel.is_set():
                 return None
-            if ix.run_ptr[r0 + nr] == ix.run_ptr[r0] and ix.part_ptr[r0 + nr] == ix.part_ptr[r0]:
+            if not _has_zones(ix, r0, nr):
                 if ahead is not None:
                     ahead.discard((r0, nr))
                 if tick is not None:
