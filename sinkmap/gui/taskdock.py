@@ -4,7 +4,9 @@ Failures and warnings of background work land here as readable lines (and in the
 than in modal dialogs, so nothing interrupts the user and nothing blocks screenshots or tests. The
 panel and the status bar show file names instead of absolute paths (:func:`~sinkmap.gui.messages.shorten_paths`)
 and a message takes at most three lines (the last one elided) until it is clicked, when it shows whole;
-the whole message is also in the item's tooltip and in the log.
+the whole message is also in the item's tooltip and in the log. In the Chinese interface the common
+analysis warnings (written in English by the analysis code) are shown in Chinese
+(:func:`~sinkmap.gui.warning_text.localize_warning`); the tooltip and the log keep the English original.
 """
 
 from __future__ import annotations
@@ -17,13 +19,21 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
                                QStyledItemDelegate, QStyleOptionViewItem, QVBoxLayout, QWidget)
 
-from .i18n import tr
+from .i18n import is_english, tr
 from .messages import shorten_paths
 from .tasks import Task, TaskManager
+from .warning_text import localize_warning
 
 log = logging.getLogger(__name__)
 FULL_TEXT = Qt.ItemDataRole.UserRole + 1  # the message as written, before shortening
 LOG_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING}
+
+
+def shown_text(text: str) -> str:
+    """A message as the panel and the status bar show it: file names instead of absolute paths, then, in
+    the Chinese interface, the known analysis warnings in Chinese."""
+    short = shorten_paths(text)
+    return short if is_english() else localize_warning(short)
 
 
 class MessageDelegate(QStyledItemDelegate):
@@ -74,7 +84,7 @@ class TaskRow(QWidget):
 
 
 class TaskPanel(QWidget):
-    message = Signal(str)  # one line for the status bar (paths shortened to file names)
+    message = Signal(str)  # one line for the status bar (paths shortened to file names, warnings localised)
 
     def __init__(self, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,10 +128,11 @@ class TaskPanel(QWidget):
             self.add_message(tr("{0}：已取消，未作任何更改").format(task.title), "info")
 
     def add_message(self, text: str, level: str = "info") -> None:
-        """A message at the top of the list (paths shortened, whole in the tooltip), logged whole, and
-        ``message`` emitted with the short text for the status bar."""
+        """A message at the top of the list (paths shortened, known warnings in Chinese in the Chinese
+        interface; whole and as written in the tooltip), logged whole, and ``message`` emitted with the
+        shown text for the status bar."""
         stamp = time.strftime("%H:%M:%S")
-        short = shorten_paths(text)
+        short = shown_text(text)
         log.log(LOG_LEVELS.get(level, logging.INFO), "message: %s", text)
         item = QListWidgetItem(f"{stamp}  {short}")
         item.setForeground(QColor({"error": "#b00020", "warning": "#9a6700"}.get(level, "#333333")))
@@ -136,5 +147,6 @@ class TaskPanel(QWidget):
         return [self.messages.item(i).data(FULL_TEXT) for i in range(self.messages.count())]
 
     def shown_texts(self) -> list[str]:
-        """The messages as the panel shows them (file names instead of absolute paths), newest first."""
+        """The messages as the panel shows them (file names instead of absolute paths, known warnings in
+        the interface language), newest first."""
         return [self.messages.item(i).text() for i in range(self.messages.count())]
