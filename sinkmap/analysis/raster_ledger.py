@@ -23,7 +23,7 @@ This module imports the numba engine lazily, so importing it costs nothing at CL
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,16 +31,11 @@ import numpy as np
 from ..core.crs import STORAGE_CRS
 from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback, ensure
+from .ledger import ADDITIVE_KEYS, ROLLUP_CHILD, ROLLUP_MIN_COVER, ROW_KEYS, LedgerResult
 
 __all__ = ["RasterLedgerOptions", "RasterLedgerResult", "raster_ledger", "ROW_KEYS"]
 
-ROW_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_area_ha", "forest_coverage_pct",
-            "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha", "protected_wetland_area_ha",
-            "wetland_protection_rate_pct", "carbon_t", "co2_t")
-_ADDITIVE = ("land_area_km2", "forest_area_ha", "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha",
-             "protected_wetland_area_ha", "carbon_t", "co2_t", "nodata_area_ha")
-_ROLLUP_CHILD = {"city": "county", "province": "city"}
-_ROLLUP_MIN_COVER = 0.99  # children must cover this share of the parent to be summed (as the vector ledger)
+_ADDITIVE = ADDITIVE_KEYS + ("nodata_area_ha",)  # the vector ledger's sums, plus the raster's nodata
 
 
 @dataclass
@@ -54,18 +49,11 @@ class RasterLedgerOptions:
 
 
 @dataclass
-class RasterLedgerResult:
-    rows: list[dict]
-    warnings: list[str] = field(default_factory=list)
-    basis: dict[str, str] = field(default_factory=dict)
-    year: int | None = None
+class RasterLedgerResult(LedgerResult):
+    """The vector ledger's result plus the zonal passes it came from."""
+
     zonal: object | None = None  # ZonalResult of the land cover (leaf zones, then protected intersections)
     stock: object | None = None  # ZonalSumResult of the stock raster
-
-    def to_frame(self):
-        import pandas as pd
-
-        return pd.DataFrame([{k: r.get(k) for k in ROW_KEYS} for r in self.rows], columns=list(ROW_KEYS))
 
 
 def _frame(zones):
@@ -85,20 +73,20 @@ def _frame(zones):
 
 def _plan(z, areas_m2: np.ndarray, warnings: list[str]) -> tuple[list[int], dict[int, list[int]]]:
     """Which units are computed from the raster (direct) and which are sums of their children."""
-    aggregate = [i for i in range(len(z)) if z.at[i, "level"] in _ROLLUP_CHILD]
-    direct = [i for i in range(len(z)) if z.at[i, "level"] not in _ROLLUP_CHILD]
+    aggregate = [i for i in range(len(z)) if z.at[i, "level"] in ROLLUP_CHILD]
+    direct = [i for i in range(len(z)) if z.at[i, "level"] not in ROLLUP_CHILD]
     rollup: dict[int, list[int]] = {}
     for level in ("city", "province"):
         for i in (i for i in aggregate if z.at[i, "level"] == level):
             keys = {str(z.at[i, "name"])} | ({str(z.at[i, "adcode"])} if z.at[i, "adcode"] is not None else set())
-            kids = [j for j in range(len(z)) if z.at[j, "level"] == _ROLLUP_CHILD[level]
+            kids = [j for j in range(len(z)) if z.at[j, "level"] == ROLLUP_CHILD[level]
                     and z.at[j, "parent"] is not None and str(z.at[j, "parent"]) in keys]
             cover = sum(areas_m2[j] for j in kids) / areas_m2[i] if kids and areas_m2[i] > 0 else 0.0
-            if kids and cover >= _ROLLUP_MIN_COVER:
+            if kids and cover >= ROLLUP_MIN_COVER:
                 rollup[i] = kids
             else:
                 if kids:
-                    warnings.append(f"{z.at[i, 'name']}: its {len(kids)} {_ROLLUP_CHILD[level]} unit(s) cover "
+                    warnings.append(f"{z.at[i, 'name']}: its {len(kids)} {ROLLUP_CHILD[level]} unit(s) cover "
                                     f"{cover:.1%} of it, so it is computed directly rather than summed")
                 direct.append(i)
     return direct, rollup
