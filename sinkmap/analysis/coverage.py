@@ -253,6 +253,18 @@ def _grow(a, need):
     return b
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _put_part(part_row, part_col, part_zone, part_frac, k, r, c, zone, frac):
+    """Write partial cell ``k``; False when the arrays are full (the caller then sizes them exactly)."""
+    if k >= part_row.size:
+        return False
+    part_row[k] = r
+    part_col[k] = c
+    part_zone[k] = zone
+    part_frac[k] = frac
+    return True
+
+
 @numba.njit(cache=True, nogil=True)
 def _walk(rows, cols, area, cover, order, width, zone, run_row, run_c0, run_c1, run_zone, part_row, part_col,
           part_zone, part_frac, nr, npart, write):
@@ -291,25 +303,16 @@ def _walk(rows, cols, area, cover, order, width, zone, run_row, run_c0, run_c1, 
                         nr += 1
                     else:
                         for cc in range(prev + 1, c):
-                            if write:
-                                if npart >= part_row.size:
-                                    return -1, -1
-                                part_row[npart] = r
-                                part_col[npart] = cc
-                                part_zone[npart] = zone
-                                part_frac[npart] = aw
+                            if write and not _put_part(part_row, part_col, part_zone, part_frac, npart, r, cc,
+                                                       zone, aw):
+                                return -1, -1
                             npart += 1
                 if last:
                     break
                 f = min(abs(w + a_sum), 1.0)
                 if f > _EPS:
-                    if write:
-                        if npart >= part_row.size:
-                            return -1, -1
-                        part_row[npart] = r
-                        part_col[npart] = c
-                        part_zone[npart] = zone
-                        part_frac[npart] = f
+                    if write and not _put_part(part_row, part_col, part_zone, part_frac, npart, r, c, zone, f):
+                        return -1, -1
                     npart += 1
                 prev = c
             w += cv_sum
