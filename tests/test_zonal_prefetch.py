@@ -67,7 +67,25 @@ def test_a_claimed_strip_is_never_read_ahead(tmp_path):
         assert ra.read_here == 3  # strip 5 (claimed) and 3.. (dropped) were never read
 
 
-def test_read_ahead_does_not_change_a_bit(tmp_path):
+def test_read_ahead_does_not_change_a_bit(tmp_path, monkeypatch):
+    import sinkmap.analysis.zonal as zonal_mod
+
+    made: list[ReadAhead] = []
+
+    class Recorded(ReadAhead):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            made.append(self)
+
+    def prepare_then_let_the_reader_start(*args, **kw):  # a loaded machine must not skip the read-ahead
+        grid = prepare_zones(*args, **kw)
+        if made:
+            _wait_idle(made[-1], 1)
+        return grid
+
+    prepare_zones = zonal_mod.prepare_zones
+    monkeypatch.setattr(zonal_mod, "ReadAhead", Recorded)
+    monkeypatch.setattr(zonal_mod, "prepare_zones", prepare_then_let_the_reader_start)
     path, _ = _raster(tmp_path)
     zones = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[shapely.Point(112.15, 27.7).buffer(0.1),
                                                              shapely.box(112.05, 27.45, 112.29, 27.6)],
@@ -76,10 +94,12 @@ def test_read_ahead_does_not_change_a_bit(tmp_path):
     ref = zonal_class_areas(path, zones, "sandiao", chunking=Chunking(**base, threads=1, read_ahead_bytes=0))
     for threads in (1, 2):
         for budget in (1, 2 * 32 * 300 * 2, 2**26):
+            made.clear()
             got = zonal_class_areas(path, zones, "sandiao",
                                     chunking=Chunking(**base, threads=threads, read_ahead_bytes=budget))
             assert np.array_equal(got.class_area_ha, ref.class_area_ha)
             assert np.array_equal(got.nodata_ha, ref.nodata_ha)
+            assert len(made) == 1 and made[0].read_here > 0  # the strips really came from the read-ahead
 
 
 def test_read_ahead_zonal_sum_matches(tmp_path):
