@@ -92,7 +92,7 @@ def ledger(rasters):
 
 def test_hand_values(ledger):
     rows, _ = ledger
-    a, b, city = rows["甲县"], rows["乙县"], rows["某市"]
+    a, b = rows["甲县"], rows["乙县"]
     assert a["land_area_km2"] == pytest.approx(100.0, rel=1e-12)
     assert a["forest_area_ha"] == pytest.approx(600 + 200 + 200 + 100, rel=1e-12)
     assert a["forest_coverage_pct"] == pytest.approx(11.0, rel=1e-12)
@@ -109,6 +109,8 @@ def test_city_is_the_sum_of_its_counties(ledger):
     rows, res = ledger
     a, b, city = rows["甲县"], rows["乙县"], rows["某市"]
     assert city["forest_area_ha"] == pytest.approx(1200.0, rel=1e-12)
+    for key in ("forest_area_ha", "land_area_km2", "wetland_area_ha", "protected_wetland_area_ha"):
+        assert city[key] == pytest.approx(a[key] + b[key], rel=1e-12)
     assert city["land_area_km2"] == pytest.approx(200.0, rel=1e-12)
     assert city["forest_coverage_pct"] == pytest.approx(1200 / 20000 * 100, rel=1e-12)
     assert city["wetland_area_ha"] == pytest.approx(1400.0, rel=1e-12)

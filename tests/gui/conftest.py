@@ -53,3 +53,57 @@ def points_gpkg(tmp_path):
     gpd.GeoDataFrame({"name": ["站A"]}, geometry=[Point(112.2, 28.2)], crs="EPSG:4490").to_file(
         path, layer="sites", driver="GPKG")
     return path
+
+
+@pytest.fixture
+def english(app, monkeypatch):
+    """English for the length of a test, installed the way ``create_app("en")`` does it, then removed."""
+    from PySide6.QtCore import QCoreApplication
+
+    from sinkmap.gui.i18n import install_translator
+
+    translator = install_translator(app, "en")
+    assert translator is not None
+    monkeypatch.setattr(app, "_sinkmap_lang", "en", raising=False)
+    yield
+    QCoreApplication.removeTranslator(translator)
+
+
+@pytest.fixture
+def yuelu_forest_gpkg(tmp_path):
+    """Two 乔木林 subcompartments inside 岳麓区 (Changsha): 10 ha × 80 m³/ha and 5 ha × 120 m³/ha."""
+    path = tmp_path / "forest.gpkg"
+    gpd.GeoDataFrame({"DI_LEI": ["0111", "0111"], "MIAN_JI": [10.0, 5.0], "MEI_GQ_XJ": [80.0, 120.0]},
+                     geometry=[box(112.90, 28.20, 112.9034, 28.2027), box(112.91, 28.20, 112.9117, 28.2027)],
+                     crs="EPSG:4490").to_file(path, layer="xiaoban", driver="GPKG")
+    return path
+
+
+@pytest.fixture
+def landcover_tif(tmp_path):
+    """20 × 10 pixels of 0.02° from (112.0°E, 28.2°N): columns 0–9 are 301 (乔木林地), 10–19 are 101 (水田)."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "landcover.tif"
+    data = np.full((10, 20), 101, dtype=np.uint16)
+    data[:, :10] = 301
+    with rasterio.open(path, "w", driver="GTiff", width=20, height=10, count=1, dtype="uint16", crs="EPSG:4490",
+                       transform=from_origin(112.0, 28.2, 0.02, 0.02), nodata=0) as ds:
+        ds.write(data, 1)
+    return path
+
+
+@pytest.fixture
+def empty_window(app, qtbot, monkeypatch, tmp_path):
+    """A main window on an empty project, with its own data folder; closed after the test."""
+    monkeypatch.setenv("SINKMAP_HOME", str(tmp_path / "home"))
+    from sinkmap.core.project import Project
+    from sinkmap.gui.mainwindow import MainWindow
+
+    win = MainWindow(Project())
+    win.quiet = True
+    qtbot.addWidget(win)
+    yield win
+    win.close()

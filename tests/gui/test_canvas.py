@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
 import pytest
 import shapely
 from pyproj import Transformer
-from PySide6.QtGui import QColor
 
 from sinkmap.core.crs import EQUAL_AREA_CRS
 from sinkmap.core.project import LayerSpec, Project, Style

@@ -6,26 +6,19 @@ import json
 
 import geopandas as gpd
 from pyproj import Geod
-from shapely.geometry import box
 
 from sinkmap.core.project import LayerSpec, Project
 
 
-def _forest(tmp_path):
-    """Two 乔木林 subcompartments inside 岳麓区 (Changsha): 10 ha × 80 m³/ha and 5 ha × 120 m³/ha."""
-    path = tmp_path / "forest.gpkg"
-    gpd.GeoDataFrame({"DI_LEI": ["0111", "0111"], "MIAN_JI": [10.0, 5.0], "MEI_GQ_XJ": [80.0, 120.0]},
-                     geometry=[box(112.90, 28.20, 112.9034, 28.2027), box(112.91, 28.20, 112.9117, 28.2027)],
-                     crs="EPSG:4490").to_file(path, layer="xiaoban", driver="GPKG")
-    return path
 
 
-def test_dashboard_matches_cli(app, qtbot, tmp_path, capsys):
+
+def test_dashboard_matches_cli(app, qtbot, tmp_path, capsys, yuelu_forest_gpkg):
     from sinkmap.cli import main as cli_main
     from sinkmap.gui.dashboard import SHOWN, fmt_num
     from sinkmap.gui.mainwindow import MainWindow
 
-    path = _forest(tmp_path)
+    path = yuelu_forest_gpkg
     assert cli_main(["ledger", "--city", "长沙市", "--year", "2025", "--forest", str(path), "--json", "--quiet"]) == 0
     cli = json.loads(capsys.readouterr().out)
     cli_yuelu = next(u for u in cli["units"] if u["name"] == "岳麓区")

@@ -52,16 +52,6 @@ def _report() -> dict:
     return {"year": 2025, "units": out, "data_label": "hand-written test report"}
 
 
-@pytest.fixture
-def english(app, monkeypatch):
-    from sinkmap.gui.i18n import install_translator
-
-    translator = install_translator(app, "en")
-    assert translator is not None
-    monkeypatch.setattr(app, "_sinkmap_lang", "en", raising=False)
-    yield
-    QCoreApplication.removeTranslator(translator)
-
 
 def _window(qtbot, lang: str = "zh_CN"):
     """Changsha's bundled county boundaries in a 1500 × 920 window, the hand-written report shown."""

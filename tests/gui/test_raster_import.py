@@ -13,7 +13,6 @@ from rasterio.warp import transform_bounds
 from sinkmap.core.crs import EQUAL_AREA_CRS
 from sinkmap.core.errors import Cancelled, InputError
 from sinkmap.core.feedback import BaseFeedback, NullFeedback
-from sinkmap.core.project import Project
 
 
 def _write(path, data, crs="EPSG:4490", transform=None, nodata=None, **kw):
@@ -34,15 +33,7 @@ def _sandiao(path):
     return _write(path, data, nodata=0)
 
 
-@pytest.fixture
-def window(app, qtbot, monkeypatch, tmp_path):
-    monkeypatch.setenv("SINKMAP_HOME", str(tmp_path / "home"))
-    from sinkmap.gui.mainwindow import MainWindow
 
-    win = MainWindow(Project())
-    win.quiet = True
-    qtbot.addWidget(win)
-    return win
 
 
 def _loaded(qtbot, win, spec):
@@ -110,7 +101,7 @@ def test_user_scheme_file_is_offered(app, qtbot, tmp_path, monkeypatch):
     assert dialog.fit.unknown == [(301, 400 - 4), (101, 400 - 16)]
 
 
-def test_raster_without_crs_gets_a_message_and_takes_an_override(window, qtbot, tmp_path):
+def test_raster_without_crs_gets_a_message_and_takes_an_override(empty_window, qtbot, tmp_path):
     from sinkmap.gui.raster_import_dialog import RasterImportDialog
 
     path = _write(tmp_path / "nocrs.tif", np.arange(100, dtype=np.float32).reshape(10, 10), crs=None,
@@ -127,31 +118,31 @@ def test_raster_without_crs_gets_a_message_and_takes_an_override(window, qtbot, 
     dialog.set_crs("EPSG:99999999")
     assert dialog.crs_problem()
 
-    assert window.import_raster(path, interactive=False) is None  # no CRS, no dialog: a message
-    assert any("nocrs.tif" in m for m in window.task_panel.message_texts())
-    spec = window.import_raster(path, interactive=False, crs="EPSG:4547")
+    assert empty_window.import_raster(path, interactive=False) is None  # no CRS, no dialog: a message
+    assert any("nocrs.tif" in m for m in empty_window.task_panel.message_texts())
+    spec = empty_window.import_raster(path, interactive=False, crs="EPSG:4547")
     assert spec.crs == "EPSG:4547"
-    data = _loaded(qtbot, window, spec)
+    data = _loaded(qtbot, empty_window, spec)
     expected = transform_bounds("EPSG:4547", EQUAL_AREA_CRS, 500_000.0, 3_119_700.0, 500_300.0, 3_120_000.0,
                                 densify_pts=21)
     np.testing.assert_allclose(data.extent, expected, atol=1e-6)
 
 
-def test_import_raster_sets_role_scheme_and_style(window, qtbot, tmp_path):
-    spec = window.import_raster(_sandiao(tmp_path / "tile.tif"), interactive=False)
+def test_import_raster_sets_role_scheme_and_style(empty_window, qtbot, tmp_path):
+    spec = empty_window.import_raster(_sandiao(tmp_path / "tile.tif"), interactive=False)
     assert (spec.role, spec.scheme, spec.style.kind, spec.style.scheme) == ("landcover", "sandiao", "classes",
                                                                               "sandiao")
-    assert _loaded(qtbot, window, spec).classes_present == (101, 301, 9999)
+    assert _loaded(qtbot, empty_window, spec).classes_present == (101, 301, 9999)
 
 
 @pytest.mark.parametrize("content", [b"", b"II*\x00" + b"\x00" * 60, "不是栅格".encode("utf-8")])
-def test_bad_raster_is_a_message_and_the_app_keeps_running(window, tmp_path, content):
-    keep = window.import_raster(_sandiao(tmp_path / "good.tif"), interactive=False)
+def test_bad_raster_is_a_message_and_the_app_keeps_running(empty_window, tmp_path, content):
+    keep = empty_window.import_raster(_sandiao(tmp_path / "good.tif"), interactive=False)
     bad = tmp_path / "bad.tif"
     bad.write_bytes(content)
-    assert window.import_raster(bad, interactive=False) is None
-    assert any("bad.tif" in m for m in window.task_panel.message_texts())
-    assert [s.id for s in window.registry.project.layers] == [keep.id]
+    assert empty_window.import_raster(bad, interactive=False) is None
+    assert any("bad.tif" in m for m in empty_window.task_panel.message_texts())
+    assert [s.id for s in empty_window.registry.project.layers] == [keep.id]
 
 
 def test_big_raster_without_overviews_is_offered_them(app, qtbot, tmp_path):
@@ -232,28 +223,28 @@ def test_failed_build_leaves_no_ovr(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lc.tif"]
 
 
-def test_window_builds_overviews_in_background_and_reloads(window, qtbot, tmp_path):
+def test_window_builds_overviews_in_background_and_reloads(empty_window, qtbot, tmp_path):
     path, _ = _blocky(tmp_path / "lc.tif")
-    spec = window.import_raster(path, interactive=False)
-    assert not _loaded(qtbot, window, spec).has_overviews
-    layer_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "图层(&L)")
-    assert window.actions_by_key["build_overviews"] in layer_menu.actions()
-    assert "构建金字塔…" in [a.text() for a in window.layer_tree.build_menu(spec.id).actions()]
-    task = window.build_overviews(spec.id, factors=[2, 4])
+    spec = empty_window.import_raster(path, interactive=False)
+    assert not _loaded(qtbot, empty_window, spec).has_overviews
+    layer_menu = next(a.menu() for a in empty_window.menuBar().actions() if a.text() == "图层(&L)")
+    assert empty_window.actions_by_key["build_overviews"] in layer_menu.actions()
+    assert "构建金字塔…" in [a.text() for a in empty_window.layer_tree.build_menu(spec.id).actions()]
+    task = empty_window.build_overviews(spec.id, factors=[2, 4])
     assert task.wait(60) and task.state == "finished"
-    qtbot.waitUntil(lambda: getattr(window.registry.data.get(spec.id), "has_overviews", False), timeout=30_000)
+    qtbot.waitUntil(lambda: getattr(empty_window.registry.data.get(spec.id), "has_overviews", False), timeout=30_000)
     with rasterio.open(tmp_path / "lc.tif.ovr") as ovr:
         assert ovr.width == 1024 and ovr.overviews(1) == [2]
-    assert window.build_overviews(spec.id) is None  # it has them now
-    assert "构建金字塔…" not in [a.text() for a in window.layer_tree.build_menu(spec.id).actions()]
+    assert empty_window.build_overviews(spec.id) is None  # it has them now
+    assert "构建金字塔…" not in [a.text() for a in empty_window.layer_tree.build_menu(spec.id).actions()]
 
 
-def test_window_cancel_leaves_no_ovr(window, qtbot, tmp_path):
+def test_window_cancel_leaves_no_ovr(empty_window, qtbot, tmp_path):
     path, _ = _blocky(tmp_path / "lc.tif")
-    spec = window.import_raster(path, interactive=False)
-    _loaded(qtbot, window, spec)
-    task = window.build_overviews(spec.id, factors=[2, 4])
+    spec = empty_window.import_raster(path, interactive=False)
+    _loaded(qtbot, empty_window, spec)
+    task = empty_window.build_overviews(spec.id, factors=[2, 4])
     task.cancel()  # the child process takes far longer to start than this line
     assert task.wait(60) and task.state == "cancelled"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == ["lc.tif"]
-    assert not window.registry.data[spec.id].has_overviews
+    assert not empty_window.registry.data[spec.id].has_overviews

@@ -12,23 +12,16 @@ from sinkmap.core.feedback import NullFeedback
 from sinkmap.core.project import Style
 
 
-def _landcover(path):
-    """20 × 10 pixels of 0.02°: the west half 301 (乔木林地), the east half 101 (水田)."""
-    data = np.full((10, 20), 101, dtype=np.uint16)
-    data[:, :10] = 301
-    with rasterio.open(path, "w", driver="GTiff", width=20, height=10, count=1, dtype="uint16", crs="EPSG:4490",
-                       transform=from_origin(112.0, 28.2, 0.02, 0.02), nodata=0) as ds:
-        ds.write(data, 1)
-    return path
 
 
-def test_land_cover_classes_drawn_with_scheme_colours(app, tmp_path):
+
+def test_land_cover_classes_drawn_with_scheme_colours(app, tmp_path, landcover_tif):
     from sinkmap.gui.canvas.raster_render import RasterJob, render_raster
     from sinkmap.gui.canvas.viewport import Viewport
     from sinkmap.gui.layers.raster_data import open_raster
     from sinkmap.io.schemes import load_scheme
 
-    data = open_raster(_landcover(tmp_path / "lc.tif"), EQUAL_AREA_CRS)
+    data = open_raster(landcover_tif, EQUAL_AREA_CRS)
     assert data.classes_present == (101, 301)
     vp = Viewport(0, 0, 1, 300, 200).fitted(data.extent, 0.1)
     img = render_raster(RasterJob(data, Style(kind="classes", scheme="sandiao")), vp)

@@ -12,7 +12,6 @@ from rasterio.transform import from_origin
 from sinkmap.core.crs import EQUAL_AREA_CRS
 from sinkmap.core.errors import Cancelled
 from sinkmap.core.feedback import BaseFeedback
-from sinkmap.core.project import Project
 
 
 def _write(path, data, crs, transform):
@@ -23,19 +22,10 @@ def _write(path, data, crs, transform):
     return path
 
 
-@pytest.fixture
-def window(app, qtbot, monkeypatch, tmp_path):
-    monkeypatch.setenv("SINKMAP_HOME", str(tmp_path / "home"))
-    from sinkmap.gui.mainwindow import MainWindow
-
-    win = MainWindow(Project())
-    win.quiet = True
-    qtbot.addWidget(win)
-    yield win
-    win.close()
 
 
-def test_raster_in_a_crs_without_epsg_code_is_accepted(window, qtbot, tmp_path):
+
+def test_raster_in_a_crs_without_epsg_code_is_accepted(empty_window, qtbot, tmp_path):
     """The project's own Albers (a PROJ string, no EPSG code) is what an exported analysis raster carries:
     its name is 'unknown', which is no CRS text — the dialog must not refuse the file's own CRS."""
     from sinkmap.gui.raster_import_dialog import RasterImportDialog
@@ -49,10 +39,10 @@ def test_raster_in_a_crs_without_epsg_code_is_accepted(window, qtbot, tmp_path):
     assert dialog.pixel_size.text() == "约 1,000.00 × 1,000.00 米"  # metres of the Albers grid
     dialog.accept()
     assert dialog.result() == RasterImportDialog.DialogCode.Accepted and not dialog.error.text()
-    spec = window.import_raster(path, interactive=False)
+    spec = empty_window.import_raster(path, interactive=False)
     assert spec is not None and spec.crs is None
-    qtbot.waitUntil(lambda: spec.id in window.registry.data or spec.id in window.registry.errors, timeout=30_000)
-    data = window.registry.data[spec.id]
+    qtbot.waitUntil(lambda: spec.id in empty_window.registry.data or spec.id in empty_window.registry.errors, timeout=30_000)
+    data = empty_window.registry.data[spec.id]
     # the map's CRS is this Albers: the extent is the raster's own bounds, 10 km × 10 km
     np.testing.assert_allclose(data.extent, (0.0, 2_990_000.0, 10_000.0, 3_000_000.0), atol=1e-3)
 
@@ -109,15 +99,15 @@ def test_cancel_then_build_again_at_once_keeps_the_second_build(tmp_path):
         assert src.overviews(1) == [2, 4, 8]
 
 
-def test_window_builds_a_raster_once_and_cancel_then_rebuild_works(window, qtbot, tmp_path):
+def test_window_builds_a_raster_once_and_cancel_then_rebuild_works(empty_window, qtbot, tmp_path):
     """Two clicks on 构建金字塔 start one build; Cancel then an immediate rebuild gives a complete .ovr."""
     path = _big(tmp_path / "lc.tif")
-    spec = window.import_raster(path, interactive=False)
-    qtbot.waitUntil(lambda: spec.id in window.registry.data, timeout=30_000)
-    first = window.build_overviews(spec.id, factors=[2, 4, 8])
-    assert window.build_overviews(spec.id, factors=[2, 4, 8]) is None  # already building: not twice
+    spec = empty_window.import_raster(path, interactive=False)
+    qtbot.waitUntil(lambda: spec.id in empty_window.registry.data, timeout=30_000)
+    first = empty_window.build_overviews(spec.id, factors=[2, 4, 8])
+    assert empty_window.build_overviews(spec.id, factors=[2, 4, 8]) is None  # already building: not twice
     first.cancel()
-    again = window.build_overviews(spec.id, factors=[2, 4, 8])  # at once, before the first has cleaned up
+    again = empty_window.build_overviews(spec.id, factors=[2, 4, 8])  # at once, before the first has cleaned up
     assert again is not None
     assert first.wait(60) and first.state == "cancelled"
     assert again.wait(120) and again.state == "finished", again.error

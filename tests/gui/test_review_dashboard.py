@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import shapely
 from pyproj import Transformer
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from shapely.geometry import box
 

@@ -8,11 +8,7 @@ here for the length of a test, then removed again).
 
 from __future__ import annotations
 
-import geopandas as gpd
-import pytest
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QImage
-from shapely.geometry import box
 
 from sinkmap.core.indicators import INDICATORS
 from sinkmap.core.project import LayerSpec, Project
@@ -20,34 +16,18 @@ from sinkmap.core.project import LayerSpec, Project
 FOREST_STOCK = 1  # SHOWN[1] is forest_stock_10k_m3
 
 
-@pytest.fixture
-def english(app, monkeypatch):
-    from sinkmap.gui.i18n import install_translator
-
-    translator = install_translator(app, "en")
-    assert translator is not None
-    monkeypatch.setattr(app, "_sinkmap_lang", "en", raising=False)
-    yield
-    QCoreApplication.removeTranslator(translator)
 
 
-def _forest(tmp_path):
-    """Two 乔木林 subcompartments inside 岳麓区 (Changsha), as in test_dashboard."""
-    path = tmp_path / "forest.gpkg"
-    gpd.GeoDataFrame({"DI_LEI": ["0111", "0111"], "MIAN_JI": [10.0, 5.0], "MEI_GQ_XJ": [80.0, 120.0]},
-                     geometry=[box(112.90, 28.20, 112.9034, 28.2027), box(112.91, 28.20, 112.9117, 28.2027)],
-                     crs="EPSG:4490").to_file(path, layer="xiaoban", driver="GPKG")
-    return path
 
 
-def _window_with_ledger(qtbot, tmp_path, lang):
+def _window_with_ledger(qtbot, forest_gpkg, lang):
     from sinkmap.gui.layers.registry import BUILTIN_BOUNDARIES
     from sinkmap.gui.mainwindow import MainWindow
     from sinkmap.gui.styles import ROLE_STYLES
 
     project = Project(layers=[
         LayerSpec(name="县界", path=BUILTIN_BOUNDARIES, layer="长沙市", role="boundary", style=ROLE_STYLES["boundary"]),
-        LayerSpec(name="小班", path=str(_forest(tmp_path)), layer="xiaoban", role="forest")], city="长沙市", year=2025)
+        LayerSpec(name="小班", path=str(forest_gpkg), layer="xiaoban", role="forest")], city="长沙市", year=2025)
     win = MainWindow(project, lang=lang)
     win.quiet = True
     qtbot.addWidget(win)
@@ -82,10 +62,10 @@ def _cells_fit(table, columns) -> list[str]:
     return out
 
 
-def test_english_window(english, qtbot, tmp_path):
+def test_english_window(english, qtbot, tmp_path, yuelu_forest_gpkg):
     from sinkmap.gui.dashboard import COL_STATUS, SHOWN
 
-    win = _window_with_ledger(qtbot, tmp_path, "en")
+    win = _window_with_ledger(qtbot, yuelu_forest_gpkg, "en")
     assert [a.text() for a in win.menuBar().actions()] == ["&File", "&View", "&Layer", "&Tools", "Le&dger", "&Help"]
     assert {k: d.windowTitle() for k, d in win.docks.items()} == {
         "layers": "Layers", "ledger": "Sink ledger", "identify": "Identify", "tasks": "Tasks",
@@ -116,10 +96,10 @@ def test_english_window(english, qtbot, tmp_path):
     assert QImage(str(path)).width() == win.width()
 
 
-def test_chinese_dashboard_columns_fit(app, qtbot, tmp_path):
+def test_chinese_dashboard_columns_fit(app, qtbot, tmp_path, yuelu_forest_gpkg):
     from sinkmap.gui.dashboard import COL_STATUS, COL_TARGET
 
-    win = _window_with_ledger(qtbot, tmp_path, "zh_CN")
+    win = _window_with_ledger(qtbot, yuelu_forest_gpkg, "zh_CN")
     t = win.dashboard.table
     assert [a.text() for a in win.menuBar().actions()][:3] == ["文件(&F)", "视图(&V)", "图层(&L)"]
     assert t.item(_row(t, "岳麓区", FOREST_STOCK), 2).text() == "0.14 万m³"

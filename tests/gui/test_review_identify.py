@@ -36,14 +36,7 @@ def _continuous(path: Path) -> Path:
     return path
 
 
-def _landcover(path: Path) -> Path:
-    """10 × 20 pixels of 0.02° from (112.0°E, 28.2°N): columns 0–9 are 301, columns 10–19 are 101."""
-    data = np.full((10, 20), 101, dtype=np.uint16)
-    data[:, :10] = 301
-    with rasterio.open(path, "w", driver="GTiff", width=20, height=10, count=1, dtype="uint16", crs="EPSG:4490",
-                       transform=from_origin(112.0, 28.2, 0.02, 0.02), nodata=0) as ds:
-        ds.write(data, 1)
-    return path
+
 
 
 def _gk_pixel_centre_lonlat(row: float, col: float) -> tuple[float, float]:
@@ -106,10 +99,10 @@ def test_identify_continuous_raster_value_in_projected_crs(app, qtbot, tmp_path)
         assert _panel_texts(win)[0] == "此处没有要素"
 
 
-def test_identify_land_cover_shows_code_and_class_name(app, qtbot, tmp_path):
+def test_identify_land_cover_shows_code_and_class_name(app, qtbot, landcover_tif):
     scheme = {c["value"]: c for c in yaml.safe_load(SCHEME_FILE.read_text(encoding="utf-8"))["classes"]}
     win = _window(qtbot)
-    spec = win.import_raster(_landcover(tmp_path / "landcover.tif"), interactive=False)
+    spec = win.import_raster(landcover_tif, interactive=False)
     assert spec is not None and spec.role == "landcover" and spec.style.scheme == "sandiao"
     qtbot.waitUntil(win.canvas.is_idle, timeout=20_000)
     # pixel centres: column 3 (112.07°E) is in the west half, column 15 (112.31°E) in the east half
@@ -123,10 +116,10 @@ def test_identify_land_cover_shows_code_and_class_name(app, qtbot, tmp_path):
         assert expected in _panel_texts(win)
 
 
-def test_identify_lists_vector_above_raster(app, qtbot, tmp_path, counties_gpkg):
+def test_identify_lists_vector_above_raster(app, qtbot, counties_gpkg, landcover_tif):
     """A county polygon over the land cover: both answer the click, the top layer (the county) first."""
     win = _window(qtbot)
-    raster = win.import_raster(_landcover(tmp_path / "landcover.tif"), interactive=False)
+    raster = win.import_raster(landcover_tif, interactive=False)
     counties = win.add_layer_file(counties_gpkg, "counties", role="boundary")
     qtbot.waitUntil(win.canvas.is_idle, timeout=20_000)
     results = _click_lonlat(qtbot, win, 112.07, 28.11)  # inside 甲县 (112.0–112.4°E) and the raster's 301 half
