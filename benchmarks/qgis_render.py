@@ -8,7 +8,6 @@ Style: categorised by DI_LEI with the same colours sinkmap uses, 0.4 px outlines
 """
 
 import json
-import statistics
 import sys
 import time
 

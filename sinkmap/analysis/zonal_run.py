@@ -146,7 +146,7 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
     """
     from .zonal_kernels import LANES
 
-    g, ix, info = job.grid, job.grid.index, job.grid.info
+    ix, info = job.grid.index, job.grid.info
     is_class = isinstance(job, ClassJob)
     lanes = np.zeros((ix.n_zones, LANES, job.n_classes + 2)) if is_class else None
     acc = np.zeros((ix.n_zones, 3))

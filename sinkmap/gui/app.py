@@ -75,7 +75,7 @@ def create_app(lang: str | None = None) -> tuple[QApplication, str]:
 def build_window(project: str | Path | Project | None = None, lang: str | None = None, *,
                  demo: bool = True, compute_ledger: bool = True):
     """Create the main window on ``project`` (path or Project), else on the demo world."""
-    from .demo_project import DEMO_CITIES, boundary_layer, demo_layer_specs
+    from .demo_project import DEMO_CITIES, boundary_layer
     from .mainwindow import MainWindow
 
     app, lang = create_app(lang)

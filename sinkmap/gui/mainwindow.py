@@ -27,7 +27,7 @@ from .statusbar import MapStatusBar
 from .styles import default_style
 from .taskdock import TaskPanel
 from .tasks import TaskManager
-from .window_imports import DROP_SUFFIXES, RASTER_FILTER, VECTOR_FILTER, AutoStyled, ImportMixin  # noqa: F401
+from .window_imports import AutoStyled, ImportMixin
 
 log = logging.getLogger(__name__)
 

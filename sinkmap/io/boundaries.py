@@ -37,7 +37,7 @@ import shapely
 import yaml
 
 from ..core.crs import STORAGE_CRS
-from ..core.errors import InputError, UnknownUnitError
+from ..core.errors import InputError
 from ..core.feedback import Feedback, ensure
 from . import gcj02
 from .catalogue import cache_dir, layer_path

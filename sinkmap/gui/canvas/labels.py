@@ -43,7 +43,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
 from ...core.errors import Cancelled
 from ...core.project import Style
 from ..fonts import label_font
-from ..layers.data import LINE, POINT, POLYGON, VectorData
+from ..layers.data import POINT, POLYGON, VectorData
 from .colors import hex_to_rgba
 from .viewport import Viewport
 
