@@ -107,3 +107,21 @@ def empty_window(app, qtbot, monkeypatch, tmp_path):
     qtbot.addWidget(win)
     yield win
     win.close()
+
+
+@pytest.fixture
+def drawn_window(app, qtbot):
+    """A factory: the main window on a project of ``layers``, shown at ``size`` and drawn to the end."""
+    from sinkmap.core.project import Project
+    from sinkmap.gui.mainwindow import MainWindow
+
+    def make(layers, size=(1200, 800), timeout=20_000):
+        win = MainWindow(Project(layers=list(layers)))
+        win.quiet = True
+        qtbot.addWidget(win)
+        win.resize(*size)
+        win.show()
+        qtbot.waitUntil(win.canvas.is_idle, timeout=timeout)
+        return win
+
+    return make

@@ -73,20 +73,13 @@ def test_cancelled_render_raises(app, counties_frame):
                       Viewport(0, 0, 1, 100, 100).fitted(data.extent), ev)
 
 
-def test_window_shows_real_counties_where_they_belong(app, qtbot):
+def test_window_shows_real_counties_where_they_belong(app, drawn_window):
     """Changsha's counties from the bundled boundaries: 浏阳市 is red on screen, a point west of 宁乡 is not."""
     from sinkmap.gui.layers.registry import BUILTIN_BOUNDARIES
-    from sinkmap.gui.mainwindow import MainWindow
     from sinkmap.io.boundaries import load_units
 
-    spec = LayerSpec(name="县界", path=BUILTIN_BOUNDARIES, layer="长沙市", role="boundary",
-                     style=Style(fill=RED, stroke="none", stroke_width=0))
-    win = MainWindow(Project(layers=[spec]))
-    win.quiet = True
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitUntil(win.canvas.is_idle, timeout=30_000)
+    win = drawn_window([LayerSpec(name="县界", path=BUILTIN_BOUNDARIES, layer="长沙市", role="boundary",
+                                  style=Style(fill=RED, stroke="none", stroke_width=0))], timeout=30_000)
     image = win.canvas.render_to_image()
     units = load_units(city="长沙市")
     liuyang = units[units["name"] == "浏阳市"].geometry.iloc[0]

@@ -14,7 +14,7 @@ from pyproj import Transformer
 from shapely.geometry import Point, box
 
 from sinkmap.core.crs import EQUAL_AREA_CRS
-from sinkmap.core.project import LayerSpec, Project, Style
+from sinkmap.core.project import LayerSpec, Style
 
 LONG = "甲甲甲甲甲县"  # six CJK characters: ~80 px at 10 pt, wider than the 60 px between the anchors
 RED, BLUE = "#ff0000", "#0000ff"
@@ -180,9 +180,8 @@ def test_placement_of_many_labels_never_overlaps(app):
     assert (np.diff(area) <= 0).all()  # placed in order of decreasing area
 
 
-def test_labels_are_drawn_above_the_layers_on_top(app, qtbot, tmp_path):
+def test_labels_are_drawn_above_the_layers_on_top(app, qtbot, tmp_path, drawn_window):
     """A big red point of an upper layer sits on the county's label: the label (blue) still shows."""
-    from sinkmap.gui.mainwindow import MainWindow
 
     county, site = tmp_path / "county.gpkg", tmp_path / "site.gpkg"
     gpd.GeoDataFrame({"name": ["甲县"]}, geometry=[box(112.0, 28.0, 112.4, 28.4)], crs="EPSG:4490").to_file(
@@ -193,12 +192,7 @@ def test_labels_are_drawn_above_the_layers_on_top(app, qtbot, tmp_path):
         fill="#ffffff", stroke="none", stroke_width=0, label_field="name", label_color=BLUE, label_size=12.0))
     above = LayerSpec(name="site", path=str(site), layer="site", style=Style(
         fill=RED, stroke="none", stroke_width=0, point_size=80.0, label_field=None))
-    win = MainWindow(Project(layers=[below, above]))
-    win.quiet = True
-    qtbot.addWidget(win)
-    win.resize(1000, 700)
-    win.show()
-    qtbot.waitUntil(win.canvas.is_idle, timeout=20_000)
+    win = drawn_window([below, above], size=(1000, 700))
     image = win.canvas.grab().toImage()
     vp = win.canvas.viewport
     x, y = Transformer.from_crs("EPSG:4490", vp_crs(win), always_xy=True).transform(112.2, 28.2)

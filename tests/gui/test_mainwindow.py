@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
 from pyproj import Transformer
 
-from sinkmap.core.project import LayerSpec, Project, Style
+from sinkmap.core.project import LayerSpec, Style
 
 
-def _window(qtbot, path, **style):
-    from sinkmap.gui.mainwindow import MainWindow
-
-    project = Project(layers=[LayerSpec(name="县界", path=str(path), layer="counties", role="boundary",
-                                        style=Style(**style))])
-    win = MainWindow(project)
-    win.quiet = True
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitUntil(win.canvas.is_idle, timeout=20_000)
-    return win
+@pytest.fixture
+def window(drawn_window, counties_gpkg):
+    """The two test counties, drawn with the default boundary style."""
+    return drawn_window([LayerSpec(name="县界", path=str(counties_gpkg), layer="counties", role="boundary",
+                                   style=Style())])
 
 
-def test_chinese_labels(app, qtbot, counties_gpkg):
-    win = _window(qtbot, counties_gpkg)
+def test_chinese_labels(app, qtbot, counties_gpkg, window):
+    win = window
     menus = [a.text() for a in win.menuBar().actions()]
     assert menus[:3] == ["文件(&F)", "视图(&V)", "图层(&L)"]
     assert {d.windowTitle() for d in win.docks.values()} >= {"图层", "碳汇台账", "任务", "识别结果"}
@@ -31,8 +25,8 @@ def test_chinese_labels(app, qtbot, counties_gpkg):
     assert "Albers" in win.status.crs.text()
 
 
-def test_status_bar_shows_lonlat_and_gauss_kruger_zone(app, qtbot, counties_gpkg):
-    win = _window(qtbot, counties_gpkg)
+def test_status_bar_shows_lonlat_and_gauss_kruger_zone(app, qtbot, counties_gpkg, window):
+    win = window
     to_map = Transformer.from_crs("EPSG:4490", win.registry.project.display_crs, always_xy=True)
     x, y = to_map.transform(112.2, 28.2)
     win.status.show_cursor(x, y)
@@ -44,18 +38,18 @@ def test_status_bar_shows_lonlat_and_gauss_kruger_zone(app, qtbot, counties_gpkg
     assert "38" in win.status.zone.text() and "EPSG:4547" in win.status.zone.text()
 
 
-def test_scale_readout_matches_viewport(app, qtbot, counties_gpkg):
-    win = _window(qtbot, counties_gpkg)
+def test_scale_readout_matches_viewport(app, qtbot, counties_gpkg, window):
+    win = window
     vp = win.canvas.viewport
     # 1:N where N = metres per pixel × pixels per metre of the screen (dpi / 0.0254)
     expected = vp.units_per_px * vp.dpi / 0.0254
     assert win.status.scale.text() == f"比例尺 1:{expected:,.0f}"
 
 
-def test_save_reopen_same_view(app, qtbot, counties_gpkg, tmp_path):
+def test_save_reopen_same_view(app, qtbot, counties_gpkg, tmp_path, window):
     from sinkmap.gui.mainwindow import MainWindow
 
-    win = _window(qtbot, counties_gpkg)
+    win = window
     win.canvas.set_viewport(win.canvas.viewport.zoomed(3.0, (100, 80)).panned_px(25, -10))
     vp = win.canvas.viewport
     win.registry.project.update_style(win.registry.project.layers[0].id, opacity=0.5, label_field="name")
@@ -73,8 +67,8 @@ def test_save_reopen_same_view(app, qtbot, counties_gpkg, tmp_path):
     assert st.opacity == 0.5 and st.label_field == "name"
 
 
-def test_corrupt_project_keeps_what_is_open(app, qtbot, counties_gpkg, tmp_path):
-    win = _window(qtbot, counties_gpkg)
+def test_corrupt_project_keeps_what_is_open(app, qtbot, counties_gpkg, tmp_path, window):
+    win = window
     before = [s.id for s in win.registry.project.layers]
     bad = tmp_path / "bad.sinkmap"
     bad.write_text('{"format": "sinkmap-project", "version": 7}', encoding="utf-8")
@@ -83,12 +77,12 @@ def test_corrupt_project_keeps_what_is_open(app, qtbot, counties_gpkg, tmp_path)
     assert any("newer sinkmap" in m for m in win.task_panel.message_texts())
 
 
-def test_identify_click_shows_attributes(app, qtbot, counties_gpkg):
+def test_identify_click_shows_attributes(app, qtbot, counties_gpkg, window):
     from PySide6.QtCore import QPoint, Qt
 
     from sinkmap.gui.canvas.tools import Tool
 
-    win = _window(qtbot, counties_gpkg)
+    win = window
     to_map = Transformer.from_crs("EPSG:4490", win.registry.project.display_crs, always_xy=True)
     x, y = to_map.transform(113.2, 28.2)  # inside 乙县
     col, row = win.canvas.viewport.to_screen(x, y)
@@ -101,12 +95,12 @@ def test_identify_click_shows_attributes(app, qtbot, counties_gpkg):
     assert "乙县" in texts
 
 
-def test_box_select_selects_in_table(app, qtbot, counties_gpkg):
+def test_box_select_selects_in_table(app, qtbot, counties_gpkg, window):
     from PySide6.QtCore import QPoint, Qt
 
     from sinkmap.gui.canvas.tools import Tool
 
-    win = _window(qtbot, counties_gpkg)
+    win = window
     lid = win.registry.project.layers[0].id
     table = win.open_attribute_table(lid)
     to_map = Transformer.from_crs("EPSG:4490", win.registry.project.display_crs, always_xy=True)

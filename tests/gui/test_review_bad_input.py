@@ -21,19 +21,10 @@ BLUE = "#0000ff"
 
 
 @pytest.fixture
-def window(app, qtbot, counties_gpkg):
+def window(drawn_window, counties_gpkg):
     """A window with one loaded layer (the two test counties, red), drawn."""
-    from sinkmap.gui.mainwindow import MainWindow
-
-    spec = LayerSpec(name="县界", path=str(counties_gpkg), layer="counties", role="boundary",
-                     style=Style(fill=RED, stroke="none", stroke_width=0, label_field=None))
-    win = MainWindow(Project(layers=[spec]))
-    win.quiet = True
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitUntil(win.canvas.is_idle, timeout=20_000)
-    return win
+    return drawn_window([LayerSpec(name="县界", path=str(counties_gpkg), layer="counties", role="boundary",
+                                   style=Style(fill=RED, stroke="none", stroke_width=0, label_field=None))])
 
 
 def _pixel(win, lon, lat):

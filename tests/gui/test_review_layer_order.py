@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from shapely.geometry import box
 
-from sinkmap.core.project import LayerSpec, Project, Style
+from sinkmap.core.project import LayerSpec, Style
 
 RED, BLUE = "#ff0000", "#0000ff"
 OVERLAP = (112.3, 28.2)  # inside both squares
@@ -26,19 +26,11 @@ def _layer(tmp_path, name, bounds, colour):
 
 
 @pytest.fixture
-def window(app, qtbot, tmp_path):
+def window(drawn_window, tmp_path):
     """红 (112.0–112.4°E) drawn first, 蓝 (112.2–112.6°E) on top of it; they overlap at 112.2–112.4°E."""
-    from sinkmap.gui.mainwindow import MainWindow
-
     red = _layer(tmp_path, "red", (112.0, 28.0, 112.4, 28.4), RED)
     blue = _layer(tmp_path, "blue", (112.2, 28.0, 112.6, 28.4), BLUE)
-    win = MainWindow(Project(layers=[red, blue]))
-    win.quiet = True
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitUntil(win.canvas.is_idle, timeout=20_000)
-    return win, red.id, blue.id
+    return drawn_window([red, blue]), red.id, blue.id
 
 
 def _colour(win, lonlat):
