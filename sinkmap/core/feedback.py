@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import threading
 import warnings
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, Union, runtime_checkable
 
 from .errors import Cancelled
+
+if TYPE_CHECKING:
+    from .messages import Notice
+
+#: What ``warn`` takes: a :class:`~sinkmap.core.messages.Notice` (code + parameters, rendered in the
+#: interface language at the edge); a plain string is legacy.
+Message = Union["Notice", str]
 
 
 @runtime_checkable
 class Feedback(Protocol):
     def progress(self, fraction: float, text: str = "") -> None: ...
-    def warn(self, message: str) -> None: ...
+    def warn(self, message: Message) -> None: ...
     def is_cancelled(self) -> bool: ...
     def check(self) -> None: ...
 
@@ -30,7 +37,7 @@ class BaseFeedback:
 
     def __init__(self) -> None:
         self._cancel = threading.Event()
-        self.warnings: list[str] = []
+        self.warnings: list[Message] = []
         self.fraction = 0.0
         self.text = ""
 
@@ -41,7 +48,7 @@ class BaseFeedback:
             self.text = text
         self.on_progress(self.fraction, self.text)
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: Message) -> None:
         self.warnings.append(message)
         self.on_warning(message)
 
@@ -60,7 +67,7 @@ class BaseFeedback:
     def on_progress(self, fraction: float, text: str) -> None:  # pragma: no cover - display hook
         pass
 
-    def on_warning(self, message: str) -> None:
+    def on_warning(self, message: Message) -> None:
         pass
 
 
@@ -71,8 +78,8 @@ class NullFeedback(BaseFeedback):
 class WarningsFeedback(BaseFeedback):
     """Feedback that also forwards warnings to Python's ``warnings`` module (library default)."""
 
-    def on_warning(self, message: str) -> None:
-        warnings.warn(message, UserWarning, stacklevel=3)
+    def on_warning(self, message: Message) -> None:
+        warnings.warn(str(message), UserWarning, stacklevel=3)
 
 
 class SubFeedback(BaseFeedback):
@@ -88,7 +95,7 @@ class SubFeedback(BaseFeedback):
         f = min(1.0, max(0.0, float(fraction)))
         self.parent.progress(self.start + (self.end - self.start) * f, text)
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: Message) -> None:
         self.parent.warn(message)
 
     def is_cancelled(self) -> bool:
