@@ -1,177 +1,207 @@
-"""The ``sinkmap`` command: a thin shell over the library (argument parsing and display only).
+"""The ``sinkmap`` command: argument parsing only.
 
-Every sub-command is ``parse → call one library function → print/write``; errors the user can act on
-(:class:`sinkmap.core.errors.SinkmapError`) are printed as one readable message with exit status 2.
+Every job sub-command (``ledger``, ``targets``, ``boundaries``, ``demo``, ``overviews`` and any job added
+later) is built from its declaration in :mod:`sinkmap.jobs` — flags, help in the interface language
+(``--lang`` or ``LANG``), checks — and run through the same path as the app and projects. Besides the
+jobs: ``sinkmap jobs [--json]`` (the catalogue), ``sinkmap run PROJECT --job ID`` (repeat a job run
+stored in a project) and ``sinkmap gui`` (the desktop app; the default with no command and a display).
+Errors the user can act on are printed as one readable message with exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
-from pathlib import Path
+from typing import Any
 
 from .core.errors import SinkmapError
+from .core.messages import language_from_env, normalise_language, set_language
 
 EXIT_USAGE = 2
+LANG_CHOICES = ("zh_CN", "zh", "en")
 
 
-def _add_unit_args(p: argparse.ArgumentParser, *, required: bool = True, zones: bool = False) -> None:
-    g = p.add_mutually_exclusive_group(required=required)
-    g.add_argument("--city", help="a city, e.g. 长沙市 (or 长沙)")
-    g.add_argument("--county", help="a county/district or zone, e.g. 岳麓区, 湖南湘江新区")
-    g.add_argument("--province", help="湖南省: all 122 counties and 14 cities")
-    if zones:
-        g.add_argument("--zones", metavar="FILE", help="your own zones (polygons): a ledger row for each")
+def _t(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh_CN" else en
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: argparse's own words (it translates through gettext, which has no Chinese catalogue installed).
+_ARGPARSE_ZH = {
+    "usage: ": "用法：", "options": "选项", "positional arguments": "位置参数",
+    "show this help message and exit": "显示此帮助并退出",
+    "the following arguments are required: %s": "缺少必需参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效选项：%(value)r（可选 %(choices)s）",
+    "expected one argument": "需要一个参数值",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "ambiguous option: %(option)s could match %(matches)s": "有歧义的选项：%(option)s 可匹配 %(matches)s",
+}
+
+
+def _localise_argparse(lang: str) -> None:
+    import gettext
+
+    table = _ARGPARSE_ZH if lang == "zh_CN" else {}
+    argparse._ = lambda text: table.get(text, gettext.gettext(text))  # type: ignore[attr-defined]
+
+
+def sniff_language(argv: list[str]) -> str:
+    """The interface language: ``--lang X`` anywhere on the line, else ``SINKMAP_LANG``/``LANG``."""
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else (
+            argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None)
+        lang = normalise_language(value)
+        if lang:
+            return lang
+    return language_from_env()
+
+
+def _app_args(p: argparse.ArgumentParser, lang: str, *, top: bool) -> None:
+    """``--screenshot``, ``--project``, ``--lang``: on the top level and on ``gui`` (any order works)."""
+    default = None if top else argparse.SUPPRESS
+    p.add_argument("--screenshot", metavar="PATH", default=default,
+                   help=_t(lang, "打开应用、渲染窗口并保存为 PNG 后退出", "open the app, render, save the window as PNG, quit"))
+    p.add_argument("--project", metavar="FILE", default=default,
+                   help=_t(lang, "要打开的 .sinkmap 项目（默认：演示数据）", "a .sinkmap project to open (default: the demo world)"))
+    p.add_argument("--lang", choices=LANG_CHOICES, default=default,
+                   help=_t(lang, "界面语言（默认 zh_CN）", "interface language (default zh_CN)"))
+
+
+def _param_help(param, lang: str) -> str:
+    text = param.help(lang)
+    extra = []
+    if param.required:
+        extra.append(_t(lang, "必需", "required"))
+    if param.default not in (None, [], {}, False):
+        extra.append(_t(lang, "默认 ", "default ") + str(param.default))
+    if param.choices:
+        extra.append(_t(lang, "可选 ", "one of ") + ", ".join(param.choices))
+    if param.kind in ("number", "integer") and (param.minimum is not None or param.maximum is not None):
+        lo = "" if param.minimum is None else f"{param.minimum:g}"
+        hi = "" if param.maximum is None else f"{param.maximum:g}"
+        extra.append(_t(lang, "范围 ", "range ") + f"{lo}…{hi}")
+    return text + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def _add_job(sub, job, lang: str) -> None:
+    epilog = []
+    for group in job.exclusive:
+        flags = ", ".join(job.param(n).cli_flag for n in group.params)
+        epilog.append(_t(lang, ("必须且只能给出其一：" if group.required else "至多给出其一：") + flags,
+                         ("exactly one of: " if group.required else "at most one of: ") + flags))
+    if job.demo_roles:
+        epilog.append(_t(lang, "未给出任何图层时使用合成演示数据（输出中注明“演示数据”）。",
+                         "With no layer given, the synthetic demo world is used (outputs say so)."))
+    p = sub.add_parser(job.cli_name, help=job.title(lang), description=f"{job.title(lang)} — {job.help(lang)}",
+                       epilog="\n".join(epilog) or None, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for param in job.params:
+        kwargs: dict[str, Any] = {"dest": param.name, "help": _param_help(param, lang), "default": None}
+        if param.kind == "bool":
+            kwargs["action"] = "store_true"
+        else:
+            kwargs["metavar"] = param.metavar or param.name.upper()
+            if param.repeatable:
+                kwargs["action"] = "append"
+        p.add_argument(param.cli_flag, **kwargs)
+        if param.kind == "layer":
+            p.add_argument(param.layer_flag, dest=f"{param.name}__layer", metavar="NAME",
+                           help=_t(lang, f"{param.cli_flag} 中的图层名（多图层文件，如 GeoPackage）",
+                                   f"layer of {param.cli_flag} (a GeoPackage with several layers)"))
+    p.add_argument("--json", action="store_true", help=_t(lang, "以 JSON 输出报告", "print the report as JSON"))
+    p.add_argument("--quiet", action="store_true", help=_t(lang, "不显示进度条", "no progress bar"))
+    p.set_defaults(job=job.id)
+
+
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    from .jobs.registry import all_jobs
+
+    lang = lang or language_from_env()
     parser = argparse.ArgumentParser(
         prog="sinkmap",
-        description="sinkmap — 碳达峰碳汇台账：森林、湿地与新能源选址 (Hunan carbon-sink ledger)",
-    )
-    parser.add_argument("--screenshot", metavar="PATH", help="open the app, render, save the window as PNG, quit")
-    parser.add_argument("--project", metavar="FILE", help="a .sinkmap project to open (default: the demo world)")
-    parser.add_argument("--lang", choices=["zh_CN", "en"], help="interface language (default zh_CN)")
+        description=_t(lang, "sinkmap — 碳达峰碳汇台账：森林、湿地与新能源选址（湖南）",
+                       "sinkmap — carbon-sink ledger, forests, wetlands and renewable siting (Hunan)"))
+    _app_args(parser, lang, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("targets", help="the sink targets transcribed from the five plans")
-    p.add_argument("--city", help="only this city (长沙市, 株洲市, 邵阳市, 郴州市, 湖南湘江新区)")
-    p.add_argument("--year", type=int, help="only this target year")
-    p.add_argument("--targets", action="append", default=[], metavar="FILE",
-                   help="a user targets file (YAML/CSV) adding or overriding bundled targets; repeatable")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-    p = sub.add_parser("boundaries", help="write administrative boundaries in CGCS2000 (EPSG:4490)")
-    _add_unit_args(p)
-    p.add_argument("--out", required=True, metavar="FILE", help=".gpkg, .geojson or .shp")
-
-    p = sub.add_parser("ledger", help="the sink ledger per county and city against the plan's targets")
-    _add_unit_args(p, zones=True)
-    p.add_argument("--zones-layer", metavar="NAME", help="layer of --zones")
-    p.add_argument("--zone-name-field", metavar="FIELD", help="field of --zones holding the zone names")
-    p.add_argument("--year", type=int, required=True, help="target year to compare with, e.g. 2025")
-    p.add_argument("--forest", metavar="FILE", help="forest subcompartment (小班) polygons")
-    p.add_argument("--forest-layer", metavar="NAME", help="layer of --forest (GeoPackage with several layers)")
-    p.add_argument("--wetland", metavar="FILE", help="wetland polygons")
-    p.add_argument("--wetland-layer", metavar="NAME")
-    p.add_argument("--protected", metavar="FILE", help="protected areas (自然保护地) polygons")
-    p.add_argument("--protected-layer", metavar="NAME")
-    p.add_argument("--field", action="append", default=[], metavar="KEY=FIELDNAME",
-                   help="field mapping override, e.g. stock_per_ha=MGQXJ, area_unit=mu; repeatable")
-    p.add_argument("--encoding", help="attribute encoding of Shapefiles without .cpg (e.g. GBK)")
-    p.add_argument("--crs", help="CRS to assume for layers without one (e.g. EPSG:4490, EPSG:4547)")
-    p.add_argument("--landcover", metavar="FILE", help="land-cover raster (GeoTIFF)")
-    p.add_argument("--scheme", default="sandiao", help="classification of --landcover: sandiao, worldcover or a YAML file")
-    p.add_argument("--stock-raster", metavar="FILE", help="forest stock density raster (m³/ha)")
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--workers", type=int, metavar="N", help="run the raster ledger on a local Dask cluster of N workers")
-    g.add_argument("--scheduler", metavar="ADDRESS", help="run the raster ledger on a Dask scheduler")
-    p.add_argument("--targets", action="append", default=[], metavar="FILE", help="user targets file; repeatable")
-    p.add_argument("--band", type=float, metavar="PP",
-                   help="width of the 左右 (about) band in percentage points for %% targets (default 1)")
-    p.add_argument("--out", metavar="FILE", help="write the ledger: .csv, .xlsx or .json")
-    p.add_argument("--json", action="store_true", help="print the ledger as JSON instead of a table")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-    p = sub.add_parser("demo", help="generate the synthetic demo world (labelled synthetic everywhere)")
-    p.add_argument("--out", metavar="DIR", help="folder (default: the user data folder)")
-    p.add_argument("--seed", type=int, help="random seed (same seed, same output)")
-    p.add_argument("--force", action="store_true", help="regenerate even if it exists")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-    sub.add_parser("gui", help="open the desktop application (default when no command is given)")
+    for job in all_jobs():
+        _add_job(sub, job, lang)
+    p = sub.add_parser("jobs", help=_t(lang, "列出全部任务及其参数", "list every job and its parameters"))
+    p.add_argument("--json", action="store_true", help=_t(lang, "机器可读的任务目录", "the machine-readable catalogue"))
+    p = sub.add_parser("run", help=_t(lang, "重新运行项目中保存的任务", "repeat a job run stored in a project"))
+    p.add_argument("project_file", metavar="PROJECT", help=_t(lang, ".sinkmap 项目文件", "a .sinkmap project file"))
+    p.add_argument("--job", required=True, metavar="ID", help=_t(lang, "任务 id（最近一次运行）", "job id (its latest run)"))
+    p.add_argument("--json", action="store_true", help=_t(lang, "以 JSON 输出报告", "print the report as JSON"))
+    p.add_argument("--quiet", action="store_true", help=_t(lang, "不显示进度条", "no progress bar"))
+    p = sub.add_parser("gui", help=_t(lang, "打开桌面应用（有显示器且未给命令时的默认）",
+                                      "open the desktop application (default with a display and no command)"))
+    _app_args(p, lang, top=False)
     return parser
 
 
+def _has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("QT_QPA_PLATFORM"))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = sniff_language(argv)
+    set_language(lang)
+    _localise_argparse(lang)
+    parser = build_parser(lang)
     args = parser.parse_args(argv)
     try:
         if args.command is None and not args.screenshot:
-            if sys.stdin is None or not sys.stdout.isatty():
+            if not _has_display():
                 parser.print_help()
                 return 0
             return _cmd_gui(args)
-        handler = {
-            "targets": _cmd_targets, "boundaries": _cmd_boundaries, "ledger": _cmd_ledger,
-            "demo": _cmd_demo, "gui": _cmd_gui, None: _cmd_gui,
-        }[args.command]
-        return handler(args)
+        if args.command in (None, "gui"):
+            return _cmd_gui(args)
+        if args.command == "jobs":
+            from . import display
+
+            display.print_jobs(as_json=args.json, lang=lang)
+            return 0
+        if args.command == "run":
+            from .jobs.runs import rerun_from_project
+
+            return _run_and_show(lambda feedback: rerun_from_project(args.project_file, args.job, feedback), args, lang)
+        return _cmd_job(args, lang)
     except SinkmapError as exc:
-        print(f"sinkmap: {exc}", file=sys.stderr)
+        print(f"sinkmap: {exc.render(lang)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("sinkmap: interrupted; nothing was written", file=sys.stderr)
+        print(_t(lang, "sinkmap：已中断，未写入任何文件", "sinkmap: interrupted; nothing was written"), file=sys.stderr)
         return 130
 
 
-# --- sub-commands -------------------------------------------------------------------------------
+def _cmd_job(args: argparse.Namespace, lang: str) -> int:
+    from .jobs.base import run_job
+    from .jobs.registry import get
 
-def _cmd_targets(args: argparse.Namespace) -> int:
+    job = get(args.job)
+    raw: dict[str, Any] = {}
+    for param in job.params:
+        value = getattr(args, param.name, None)
+        if param.kind == "layer" and value is not None:
+            value = (value, getattr(args, f"{param.name}__layer", None))
+        if param.kind == "bool" and value is False:
+            value = None
+        raw[param.name] = value
+    request = job.make_request(raw)
+    return _run_and_show(lambda feedback: run_job(job, request, feedback), args, lang)
+
+
+def _run_and_show(run, args: argparse.Namespace, lang: str) -> int:
     from . import display
-    from .io.targets import load_targets
 
-    tset = load_targets(args.targets)
-    targets = tset.all()
-    city = None
-    if args.city:
-        from .io.boundaries import resolve_unit
-
-        ref = resolve_unit(args.city)  # unknown names fail here, with the nearest names suggested
-        city = tset.resolve(ref.name)
-        targets = tset.for_city(city)
-    if args.year:
-        targets = [t for t in targets if t.year == args.year]
-    if args.json:
-        print(json.dumps([t.to_dict() for t in targets], ensure_ascii=False, indent=2))
-    else:
-        display.print_targets(targets, tset, city=city, year=args.year)
-    return 0
-
-
-def _cmd_boundaries(args: argparse.Namespace) -> int:
-    from .io.boundaries import load_units
-    from .io.vectors import write_vector
-
-    gdf = load_units(city=args.city, county=args.county, province=args.province)
-    out = Path(args.out)
-    write_vector(gdf, out)
-    print(f"wrote {len(gdf)} units to {out} (EPSG:4490, CGCS2000; internal use — published maps need 审图号 review)")
-    return 0
-
-
-def _cmd_ledger(args: argparse.Namespace) -> int:
-    from . import display
-    from .jobs.ledger import LedgerRequest, run_ledger, write_report
-
-    request = LedgerRequest.from_cli(args)
     with display.progress_feedback(quiet=args.quiet or args.json) as feedback:
-        report = run_ledger(request, feedback)
-    if args.out:
-        write_report(report, Path(args.out))
-    if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-    else:
-        display.print_ledger(report)
-        if args.out:
-            print(f"wrote {args.out}")
-    for w in report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    return 0
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from . import display
-    from .demo.generate import generate_demo
-
-    kwargs = {}
-    if args.seed is not None:
-        kwargs["seed"] = args.seed
-    with display.progress_feedback(quiet=args.quiet) as feedback:
-        manifest = generate_demo(out_dir=Path(args.out) if args.out else None, force=args.force,
-                                 feedback=feedback, **kwargs)
-    display.print_demo(manifest)
+        report = run(feedback)
+    display.show_report(report, as_json=args.json, lang=lang)
     return 0
 
 
@@ -179,17 +209,14 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     try:
         from .gui.app import main as gui_main
     except ImportError as exc:  # PySide6 missing
-        raise SinkmapError(
-            f"the desktop application needs PySide6 ({exc})",
-            hint="install it with: pip install -e '.[gui]'",
-        ) from None
+        raise SinkmapError(code="common.no_gui", detail=str(exc)) from None
     gui_argv = []
-    if args.screenshot:
+    if getattr(args, "screenshot", None):
         gui_argv += ["--screenshot", args.screenshot]
-    if args.project:
+    if getattr(args, "project", None):
         gui_argv += ["--project", args.project]
-    if args.lang:
-        gui_argv += ["--lang", args.lang]
+    if getattr(args, "lang", None):
+        gui_argv += ["--lang", normalise_language(args.lang) or args.lang]
     return gui_main(gui_argv)
 
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -56,13 +57,14 @@ def _fmt(value: object, digits: int = 1) -> str:
     return str(value)
 
 
-def print_targets(targets, tset, city=None, year=None) -> None:
+def print_targets(report) -> None:
+    """The targets report (:class:`sinkmap.jobs.plan_targets.TargetsReport`) as a table."""
     console = _console()
     table = Table(title="规划碳汇目标 Plan sink targets", show_lines=False)
     for col in ("城市", "年份", "指标", "目标", "规划原文 (quote)", "出处"):
         table.add_column(col, no_wrap=col in ("城市", "年份", "出处"))
     seeds = set()
-    for t in sorted(targets, key=lambda t: (t.city, t.year, t.indicator)):
+    for t in sorted(report.targets, key=lambda t: (t.city, t.year, t.indicator)):
         ind = INDICATORS.get(t.indicator)
         name = t.basis if t.indicator == "forest_coverage_pct" and t.basis else (ind.name_zh if ind else t.indicator)
         seeds.add(t.seed)
@@ -71,12 +73,9 @@ def print_targets(targets, tset, city=None, year=None) -> None:
     console.print(table)
     if seeds:
         console.print("[dim]出处 = seed file : line — " + ", ".join(sorted(seeds)) + "[/dim]")
-    cities = [city] if city else tset.cities()
-    for c in cities:
-        for y in ([year] if year else tset.years(c)):
-            for indicator, reason in tset.absent(c, y):
-                ind = INDICATORS.get(indicator)
-                console.print(f"[dim]{c} {y} {ind.name_zh if ind else indicator}: 规划未设目标 — {reason}[/dim]")
+    for c, y, indicator, reason in report.absent:
+        ind = INDICATORS.get(indicator)
+        console.print(f"[dim]{c} {y} {ind.name_zh if ind else indicator}: 规划未设目标 — {reason}[/dim]")
 
 
 def print_ledger(report) -> None:
@@ -154,8 +153,57 @@ def _print_status_matrix(console: Console, units: list[dict]) -> None:
         console.print("[dim]全市总量目标: stock and wetland-area targets are city-wide totals, assessed on the city row[/dim]")
 
 
-def print_demo(manifest) -> None:
+def print_demo(report) -> None:
     console = _console()
-    console.print(f"演示数据 synthetic demo world written to {manifest.path}")
-    for name, info in manifest.layers.items():
+    console.print(f"演示数据 synthetic demo world written to {report.path}")
+    for name, info in report.layers.items():
         console.print(f"  {name}: {info}")
+
+
+def print_jobs(as_json: bool = False, lang: str | None = None) -> None:
+    """``sinkmap jobs``: every job with its parameters (``--json``: the machine-readable catalogue)."""
+    import json
+
+    from .core.messages import current_language, is_chinese
+    from .jobs.registry import all_jobs, catalogue
+
+    if as_json:
+        print(json.dumps(catalogue(), ensure_ascii=False, indent=2))
+        return
+    lang = lang or current_language()
+    console = _console()
+    for job in all_jobs():
+        console.print(f"[bold]{job.id}[/bold]  {escape(job.title(lang))}")
+        console.print(f"  {escape(job.help(lang))}", style="dim")
+        for p in job.params:
+            flag = p.cli_flag + (f" [{p.layer_flag}]" if p.kind == "layer" else "")
+            req = (" 必需" if is_chinese(lang) else " required") if p.required else ""
+            console.print(f"    {escape(flag):<24} {p.kind:<8} {escape(p.help(lang))}{req}")
+        console.print()
+
+
+def show_report(report, as_json: bool = False, lang: str | None = None) -> None:
+    """A job's report on the terminal: its own table where it has one, else its summary; then warnings."""
+    import json
+
+    from .core.jsonutil import json_default
+    from .core.messages import current_language, is_chinese
+
+    lang = lang or current_language()
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=json_default))
+    else:
+        printer = {"LedgerReport": print_ledger, "TargetsReport": print_targets, "DemoReport": print_demo}.get(
+            type(report).__name__)
+        if printer is not None:
+            printer(report)
+            if type(report).__name__ != "DemoReport":
+                for out in report.outputs:
+                    print(("已写出 " if is_chinese(lang) else "wrote ") + str(out.path))
+        else:
+            for line in report.summary(lang):
+                print(line)
+    prefix = "警告" if is_chinese(lang) else "warning"
+    for w in report.warnings:
+        text = w.render(lang) if hasattr(w, "render") else str(w)
+        print(f"{prefix}: {text}", file=sys.stderr)

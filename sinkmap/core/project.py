@@ -70,6 +70,7 @@ class LayerSpec:
     crs: str | None = None  # user override of the detected CRS ("GCJ-02": AMap/Tencent coordinates)
     fields: dict[str, str] = dc_field(default_factory=dict)  # field mapping overrides (key -> field name)
     scheme: str | None = None  # classification scheme of the layer's codes (sandiao, worldcover...)
+    produced_by: str | None = None  # id of the JobRun that wrote it (None: loaded by the user)
     id: str = dc_field(default_factory=lambda: uuid.uuid4().hex[:12])
     revision: int = 0  # bumped on every style/data change; part of the render cache key
 
@@ -95,11 +96,43 @@ class ViewState:
     crs: str = EQUAL_AREA_CRS
 
 
+@dataclass
+class JobRun:
+    """One run of a job stored in the project: its parameters and what it wrote, so it can be repeated
+    (``sinkmap run PROJECT --job ID``) and exports can say what produced each layer.
+
+    ``params`` are JSON values (paths absolute in memory; the project file stores the names listed in
+    ``path_params`` relative to the project). ``data`` says whether the synthetic demo world stood in.
+    """
+
+    job: str
+    params: dict[str, Any] = dc_field(default_factory=dict)
+    path_params: list[str] = dc_field(default_factory=list)
+    outputs: list[dict[str, Any]] = dc_field(default_factory=list)
+    status: str = "finished"
+    started: str = ""
+    seconds: float = 0.0
+    data: str = "user"
+    version: str = ""
+    id: str = dc_field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v)
+                for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "JobRun":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if not isinstance(known.get("job"), str) or not isinstance(known.get("params", {}), dict):
+            raise ValueError("a job run needs a job id and a parameter object")
+        return cls(**known)
+
+
 Listener = Callable[[str, "str | None"], None]
 
 #: Events a project emits: (name, layer id or None).
 EVENTS = ("layer_added", "layer_removed", "layers_reordered", "layer_changed", "view_changed",
-          "settings_changed")
+          "settings_changed", "job_run")
 
 
 @dataclass
@@ -112,6 +145,7 @@ class Project:
     city: str = "长沙市"
     year: int = 2025
     target_files: list[str] = dc_field(default_factory=list)
+    job_runs: list[JobRun] = dc_field(default_factory=list)
     path: str | None = None  # where it was last saved/opened, None for a new project
     _listeners: list[Listener] = dc_field(default_factory=list, repr=False, compare=False)
 
@@ -184,3 +218,12 @@ class Project:
         if (city, year) != (self.city, self.year):
             self.city, self.year = city, year
             self._emit("settings_changed", None)
+
+    # -- job runs ----------------------------------------------------------------------------------
+    def record_run(self, run: JobRun) -> JobRun:
+        self.job_runs.append(run)
+        self._emit("job_run", None)
+        return run
+
+    def last_run(self, job_id: str) -> JobRun | None:
+        return next((r for r in reversed(self.job_runs) if r.job == job_id), None)

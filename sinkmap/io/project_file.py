@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
-from ..core.project import LayerSpec, Project, ViewState
+from ..core.project import JobRun, LayerSpec, Project, ViewState
 from .atomic import atomic_write
 from .catalogue import data_home
 
@@ -65,7 +65,36 @@ def project_to_dict(project: Project, base: Path | None) -> dict[str, Any]:
         "format": _MAGIC, "version": FORMAT_VERSION, "layers": layers, "view": view,
         "display_crs": project.display_crs, "city": project.city, "year": project.year,
         "target_files": [_rel(p, base) if base is not None else p for p in project.target_files],
+        "job_runs": [_run_to_dict(r, base) for r in project.job_runs],
     }
+
+
+def _map_paths(run: JobRun, fn) -> dict[str, Any]:
+    """The run's parameters with ``fn`` applied to every path (a path, a list of them, {path, layer})."""
+    def one(v):
+        if isinstance(v, dict) and isinstance(v.get("path"), str):
+            return {**v, "path": fn(v["path"])}
+        return fn(v) if isinstance(v, str) else v
+
+    return {k: ([one(x) for x in v] if isinstance(v, list) else one(v)) if k in run.path_params and v is not None
+            else v for k, v in run.params.items()}
+
+
+def _run_to_dict(run: JobRun, base: Path | None) -> dict[str, Any]:
+    d = run.to_dict()
+    if base is not None:
+        d["params"] = _map_paths(run, lambda p: _rel(p, base))
+        d["outputs"] = [{**o, "path": _rel(o["path"], base)} if isinstance(o.get("path"), str) else o
+                        for o in run.outputs]
+    return d
+
+
+def _run_from_dict(d: Any, base: Path) -> JobRun:
+    run = JobRun.from_dict(d)
+    run.params = _map_paths(run, lambda p: _abs(p, base))
+    run.outputs = [{**o, "path": _abs(o["path"], base)} if isinstance(o, dict) and isinstance(o.get("path"), str)
+                   else o for o in run.outputs]
+    return run
 
 
 def project_from_dict(doc: Any, base: Path, *, source: Path | None = None) -> Project:
@@ -94,6 +123,7 @@ def project_from_dict(doc: Any, base: Path, *, source: Path | None = None) -> Pr
             display_crs=str(doc.get("display_crs") or Project().display_crs),
             city=str(doc.get("city", "长沙市")), year=int(doc.get("year", 2025)),
             target_files=[_abs(p, base) for p in doc.get("target_files", [])],
+            job_runs=[_run_from_dict(r, base) for r in doc.get("job_runs", [])],
         )
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise InputError(f"the project file is damaged ({exc})", path=where,

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.jsonutil import json_default
 from ..core.errors import FieldError, InputError
-from ..core.feedback import Feedback, SubFeedback, ensure
+from ..core.feedback import Feedback, SubFeedback
 from ..core.indicators import INDICATORS, TOTAL_INDICATORS, Status
+from ..core.jsonutil import json_default
+from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text, run_job
+from .registry import register
 
 OUTPUT_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_area_ha", "forest_coverage_pct",
                "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha", "protected_wetland_area_ha",
@@ -22,13 +24,9 @@ OUTPUT_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_are
 
 
 @dataclass
-class LayerSource:
-    path: Path
-    layer: str | None = None
-
-
-@dataclass
 class LedgerRequest:
+    """What the ledger job takes (its parameters, declared once in :data:`LEDGER`)."""
+
     year: int
     city: str | None = None
     county: str | None = None
@@ -48,50 +46,23 @@ class LedgerRequest:
     scheduler: str | None = None
     target_files: list[Path] = field(default_factory=list)
     band_pct_points: float | None = None
+    out: Path | None = None
 
     @property
     def has_layers(self) -> bool:
         return any(x is not None for x in (self.forest, self.wetland, self.protected, self.landcover,
                                            self.stock_raster))
 
-    @classmethod
-    def from_cli(cls, args: Any) -> "LedgerRequest":
-        def src(path, layer):
-            return LayerSource(Path(path), layer) if path else None
-
-        fields: dict[str, str] = {}
-        for item in args.field:
-            key, sep, value = item.partition("=")
-            if not sep or not key.strip() or not value.strip():
-                raise FieldError(f"--field {item!r} is not KEY=FIELDNAME",
-                                 hint="e.g. --field stock_per_ha=MGQXJ --field area_unit=mu")
-            fields[key.strip()] = value.strip()
-        return cls(
-            year=args.year, city=args.city, county=args.county, province=args.province,
-            zones=src(getattr(args, "zones", None), getattr(args, "zones_layer", None)),
-            zone_name_field=getattr(args, "zone_name_field", None),
-            forest=src(args.forest, args.forest_layer), wetland=src(args.wetland, args.wetland_layer),
-            protected=src(args.protected, args.protected_layer), fields=fields, encoding=args.encoding,
-            crs=args.crs, landcover=Path(args.landcover) if args.landcover else None, scheme=args.scheme,
-            stock_raster=Path(args.stock_raster) if args.stock_raster else None, workers=args.workers,
-            scheduler=args.scheduler, target_files=[Path(p) for p in args.targets], band_pct_points=args.band,
-        )
-
 
 @dataclass
-class LedgerReport:
-    year: int
-    units: list[dict]
-    warnings: list[str]
-    inputs: dict[str, str]
-    synthetic: bool = False
+class LedgerReport(Report):
+    year: int = 0
+    units: list[dict] = field(default_factory=list)
     basis: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         out: dict[str, Any] = {"year": self.year, "units": self.units}
-        if self.synthetic:
-            out["data_label"] = "synthetic demo data — 演示数据，非真实调查数据"
-        out["inputs"] = self.inputs
+        out.update(self.base_json())
         if self.basis:
             out["basis"] = self.basis
         return out
@@ -113,28 +84,31 @@ class LedgerReport:
 
 
 def run_ledger(request: LedgerRequest, feedback: Feedback | None = None) -> LedgerReport:
-    """Compute the ledger for the requested units and compare each with its city's targets."""
+    """The ledger job on a request, as every front end runs it (demo fallback, warnings, output file)."""
+    return run_job(LEDGER, request, feedback)
+
+
+def compute_ledger_job(request: LedgerRequest, feedback: Feedback) -> LedgerReport:
+    """Compute the ledger for the requested units and compare each with its city's targets.
+
+    The job's ``run``: layers are as given (the demo world, when nothing was given, was filled in before
+    by :func:`sinkmap.jobs.base.apply_demo_world`).
+    """
     from ..io.boundaries import load_units
     from ..io.targets import load_targets
 
-    feedback = ensure(feedback)
     feedback.progress(0.0, "加载行政区划 boundaries")
     if request.zones is not None:
         zones = load_user_zones(request.zones, request.zone_name_field, request, feedback)
     else:
         zones = load_units(city=request.city, county=request.county, province=request.province)
     targets = load_targets(request.target_files)
-    inputs: dict[str, str] = {}
-    synthetic = False
-
     req = request
-    if not req.has_layers:
-        req, synthetic = _with_demo_layers(request, SubFeedback(feedback, 0.0, 0.3))
-    inputs.update({k: str(getattr(req, k).path) for k in ("forest", "wetland", "protected") if getattr(req, k)})
+    inputs = {k: str(getattr(req, k).path) for k in ("forest", "wetland", "protected") if getattr(req, k)}
 
     rows: list[dict] = []
     basis: dict[str, str] = {}
-    warnings: list[str] = []
+    warnings: list = []
     if req.forest or req.wetland or (req.protected and not (req.landcover or req.stock_raster)):
         vec = _vector_ledger(req, zones, SubFeedback(feedback, 0.3, 0.8 if req.landcover else 1.0))
         rows, basis = vec.rows, dict(getattr(vec, "basis", {}) or {})
@@ -145,14 +119,20 @@ def run_ledger(request: LedgerRequest, feedback: Feedback | None = None) -> Ledg
         rows = _merge_rows(rows, ras.rows)
         warnings += list(getattr(ras, "warnings", []))
     if not rows:
-        raise InputError("no layer to compute the ledger from",
-                         hint="pass --forest/--wetland/--protected or --landcover, or run without them for the demo")
+        raise InputError(code="jobs.ledger.no_layers")
 
     units = [_with_targets(row, targets, req, basis) for row in rows]
-    feedback.progress(1.0, "完成 done")
     all_warnings = list(dict.fromkeys(warnings + feedback_warnings(feedback)))  # each once, in order
-    return LedgerReport(year=req.year, units=units, warnings=all_warnings,
-                        inputs=inputs, synthetic=synthetic, basis=basis)
+    feedback.progress(1.0, "完成 done")
+    return LedgerReport(year=req.year, units=units, warnings=all_warnings, inputs=inputs, basis=basis)
+
+
+def write_outputs(report: LedgerReport, request: LedgerRequest) -> list[Output]:
+    """The job's files: ``--out`` as .csv, .xlsx or .json (after the report knows where its data came from)."""
+    if request.out is None:
+        return []
+    write_report(report, request.out)
+    return [Output(request.out, kind="table", name=request.out.name)]
 
 
 #: Field names tried, in order, for the name of a user's zone.
@@ -193,20 +173,6 @@ def load_user_zones(src: LayerSource, name_field: str | None, req: LedgerRequest
 
 def feedback_warnings(feedback: Feedback) -> list[str]:
     return list(getattr(feedback, "warnings", []))
-
-
-def _with_demo_layers(request: LedgerRequest, feedback: Feedback) -> tuple[LedgerRequest, bool]:
-    from dataclasses import replace
-
-    from ..demo.generate import demo_layers, ensure_demo
-
-    path = ensure_demo(feedback=feedback)
-    layers = demo_layers(path)
-    return replace(
-        request,
-        forest=LayerSource(*layers["forest"]), wetland=LayerSource(*layers["wetland"]),
-        protected=LayerSource(*layers["protected"]),
-    ), True
 
 
 def _read(src: LayerSource | None, req: LedgerRequest, feedback: Feedback):
@@ -333,4 +299,86 @@ def write_report(report: LedgerReport, path: Path) -> None:
 
 
 
-__all__ = ["LedgerRequest", "LedgerReport", "LayerSource", "run_ledger", "write_report", "INDICATORS"]
+def _layer(name: str, role: str | None, zh: str, en: str, help_zh: str, help_en: str) -> Param:
+    return Param(name, "layer", Text(zh, en), Text(help_zh, help_en), role=role, metavar="FILE",
+                 suffixes=(".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz", ".gdb"))
+
+
+LEDGER = register(Job(
+    id="ledger",
+    title=Text("碳汇台账", "Sink ledger"),
+    help=Text("按区县、城市（或自定义片区）统计森林覆盖率、森林蓄积、湿地面积与保护率、碳储量，并与城市碳达峰方案目标对照。"
+              "未给出任何图层时使用合成演示数据（报告中注明）。",
+              "Forest coverage, stock, wetland area and protection, carbon per county and city (or your own "
+              "zones), measured against the city's carbon-peak plan targets. With no layer given it runs on the "
+              "synthetic demo world (the report says so)."),
+    params=(
+        Param("city", "unit", Text("城市", "City"), Text("城市，如 长沙市（或 长沙）", "a city, e.g. 长沙市 (or 长沙)"),
+),
+        Param("county", "unit", Text("区县/片区", "County or zone"),
+              Text("区县或片区，如 岳麓区、湖南湘江新区", "a county/district or zone, e.g. 岳麓区, 湖南湘江新区"),
+),
+        Param("province", "unit", Text("省", "Province"), Text("湖南省：全部 122 个区县和 14 个市",
+                                                               "湖南省: all 122 counties and 14 cities"),
+),
+        _layer("zones", None, "自定义片区", "Your zones", "自定义片区（面图层），每个片区一行",
+               "your own zones (polygons): a ledger row for each"),
+        Param("zone_name_field", "text", Text("片区名称字段", "Zone name field"),
+              Text("--zones 中存放片区名称的字段", "field of --zones holding the zone names"), metavar="FIELD",
+              advanced=True),
+        Param("year", "year", Text("目标年", "Target year"), Text("对照的目标年份，如 2025", "target year to compare with, e.g. 2025"),
+              required=True, minimum=2000, maximum=2100),
+        _layer("forest", "forest", "森林小班", "Forest subcompartments", "森林小班面图层（二调/一张图）",
+               "forest subcompartment (小班) polygons"),
+        _layer("wetland", "wetland", "湿地", "Wetlands", "湿地面图层", "wetland polygons"),
+        _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层",
+               "protected areas (自然保护地) polygons"),
+        Param("fields", "fields", Text("字段映射", "Field mapping"),
+              Text("覆盖自动识别的字段，如 stock_per_ha=MGQXJ、area_unit=mu；可重复",
+                   "field mapping override, e.g. stock_per_ha=MGQXJ, area_unit=mu; repeatable"),
+              repeatable=True, flag="--field", metavar="KEY=FIELDNAME", default={}),
+        Param("encoding", "text", Text("属性编码", "Attribute encoding"),
+              Text("无 .cpg 的 Shapefile 的属性编码（如 GBK）", "attribute encoding of Shapefiles without .cpg (e.g. GBK)"),
+              advanced=True),
+        Param("crs", "text", Text("假定坐标系", "Assumed CRS"),
+              Text("无坐标系图层所用的坐标系（如 EPSG:4490、EPSG:4547、GCJ-02）",
+                   "CRS to assume for layers without one (e.g. EPSG:4490, EPSG:4547, GCJ-02)"), advanced=True),
+        Param("landcover", "raster", Text("土地覆被栅格", "Land-cover raster"),
+              Text("土地覆被栅格（GeoTIFF）", "land-cover raster (GeoTIFF)"), role="landcover", metavar="FILE",
+              suffixes=(".tif", ".tiff", ".vrt", ".img")),
+        Param("scheme", "text", Text("分类体系", "Classification scheme"),
+              Text("--landcover 的分类：sandiao（三调）、worldcover 或 YAML 文件",
+                   "classification of --landcover: sandiao, worldcover or a YAML file"), default="sandiao"),
+        Param("stock_raster", "raster", Text("蓄积密度栅格", "Stock-density raster"),
+              Text("森林蓄积密度栅格（m³/ha）", "forest stock density raster (m³/ha)"), role="stock_density",
+              metavar="FILE", suffixes=(".tif", ".tiff", ".vrt", ".img")),
+        Param("workers", "integer", Text("Dask 进程数", "Dask workers"),
+              Text("在本机 N 个进程的 Dask 集群上计算栅格台账", "run the raster ledger on a local Dask cluster of N workers"),
+              minimum=1, maximum=256, metavar="N", advanced=True),
+        Param("scheduler", "text", Text("Dask 调度器", "Dask scheduler"),
+              Text("在 Dask 调度器上计算栅格台账（如 tcp://host:8786）", "run the raster ledger on a Dask scheduler (e.g. tcp://host:8786)"),
+              metavar="ADDRESS", advanced=True),
+        Param("target_files", "file", Text("目标文件", "Targets file"),
+              Text("用户目标文件（YAML/CSV），补充或覆盖内置目标；可重复",
+                   "user targets file (YAML/CSV) adding or overriding bundled targets; repeatable"),
+              repeatable=True, flag="--targets", metavar="FILE", default=[], suffixes=(".yaml", ".yml", ".csv")),
+        Param("band_pct_points", "number", Text("“左右”区间", "About band"),
+              Text("百分比目标“左右”区间的宽度（百分点，默认 1）",
+                   "width of the 左右 (about) band in percentage points for % targets (default 1)"),
+              minimum=0, maximum=20, flag="--band", metavar="PP", advanced=True),
+        Param("out", "output", Text("输出文件", "Output file"),
+              Text("写出台账：.csv、.xlsx 或 .json", "write the ledger: .csv, .xlsx or .json"),
+              suffixes=(".csv", ".xlsx", ".json"), metavar="FILE"),
+    ),
+    exclusive=(Exclusive("units", ("city", "county", "province", "zones"), required=True),
+               Exclusive("dask", ("workers", "scheduler"))),
+    request=LedgerRequest,
+    run=compute_ledger_job,
+    write=write_outputs,
+    menu=Text("分析", "Analysis"),
+    panel="dashboard",
+    demo_roles=("forest", "wetland", "protected"),
+))
+
+
+__all__ = ["LEDGER", "LedgerRequest", "LedgerReport", "LayerSource", "run_ledger", "write_report", "INDICATORS"]

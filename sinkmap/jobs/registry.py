@@ -1,0 +1,92 @@
+"""The job registry: every :class:`~sinkmap.jobs.base.Job` the CLI, the app and projects can run.
+
+Built-in jobs are the modules of this package (any module not in :data:`FRAMEWORK`): each declares its
+job with :func:`register` at import. Adding a job is adding one module here — the CLI, ``sinkmap jobs``
+and the app's job menu pick it up. Other packages add jobs through the ``sinkmap.jobs`` entry-point
+group (the entry point names the module). Importing a job module is cheap: declarations only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Mapping
+from typing import Any
+
+from ..core.feedback import Feedback
+from .base import Job, ParamError, Report, run_job
+
+#: Modules of this package that are the framework, not jobs.
+FRAMEWORK = frozenset({"base", "registry", "worker", "runs", "catalogue"})
+
+_JOBS: dict[str, Job] = {}
+_DISCOVERED = False
+
+
+def register(job: Job) -> Job:
+    """Add ``job`` (its module recorded so a worker process can import it); returns it."""
+    if not job.module:
+        object.__setattr__(job, "module", job.run.__module__)
+    existing = _JOBS.get(job.id)
+    if existing is not None and existing.module != job.module:
+        raise ValueError(f"job id {job.id!r} is declared twice ({existing.module}, {job.module})")
+    _JOBS[job.id] = job
+    return job
+
+
+def unregister(job_id: str) -> None:
+    """Remove a job (tests that declare a job of their own)."""
+    _JOBS.pop(job_id, None)
+
+
+def _discover() -> None:
+    global _DISCOVERED
+    if _DISCOVERED:
+        return
+    _DISCOVERED = True
+    from . import __path__ as pkg_path
+
+    for info in sorted(pkgutil.iter_modules(pkg_path), key=lambda m: m.name):
+        if info.name not in FRAMEWORK and not info.name.startswith("_"):
+            importlib.import_module(f"{__package__}.{info.name}")
+    try:
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group="sinkmap.jobs"):
+            importlib.import_module(ep.value.split(":")[0])
+    except Exception:  # noqa: BLE001 - a broken plugin must not stop the built-in jobs
+        pass
+
+
+def all_jobs() -> list[Job]:
+    """Every registered job, built-in first, in id order."""
+    _discover()
+    return sorted(_JOBS.values(), key=lambda j: (j.module.startswith("sinkmap.") is False, j.id))
+
+
+def get(job_id: str) -> Job:
+    _discover()
+    try:
+        return _JOBS[job_id]
+    except KeyError:
+        import difflib
+
+        near = difflib.get_close_matches(job_id, list(_JOBS), n=3)
+        raise ParamError(code="jobs.unknown_job", job=job_id, near=", ".join(near) or ", ".join(sorted(_JOBS))) from None
+
+
+def run(job_id: str, values: Mapping[str, Any], feedback: Feedback | None = None, module: str | None = None) -> Report:
+    """Run a job by id on raw parameter values (module-level: the app's worker processes call this).
+
+    ``module`` is imported first when given, so a job declared outside this package is known in a
+    fresh worker process.
+    """
+    if module:
+        importlib.import_module(module)
+    job = get(job_id)
+    return run_job(job, job.make_request(values), feedback)
+
+
+def catalogue() -> list[dict[str, Any]]:
+    """Every job with its typed parameters and help in both languages (``sinkmap jobs --json``)."""
+    return [job.describe() for job in all_jobs()]
