@@ -47,15 +47,25 @@ def _localise_argparse(lang: str) -> None:
     argparse._ = lambda text: table.get(text, gettext.gettext(text))  # type: ignore[attr-defined]
 
 
-def sniff_language(argv: list[str]) -> str:
-    """The interface language: ``--lang X`` anywhere on the line, else ``SINKMAP_LANG``/``LANG``."""
-    for i, arg in enumerate(argv):
-        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else (
-            argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None)
-        lang = normalise_language(value)
-        if lang:
-            return lang
-    return language_from_env()
+def take_language(argv: list[str]) -> tuple[list[str], str | None]:
+    """``argv`` without its ``--lang X`` / ``--lang=X`` (allowed anywhere on the line), and that language."""
+    rest: list[str] = []
+    lang = None
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg.startswith("--lang="):
+            lang = normalise_language(arg.split("=", 1)[1]) or lang
+        elif arg == "--lang" and i + 1 < len(argv) and normalise_language(argv[i + 1]):
+            lang = normalise_language(argv[i + 1])
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return rest, lang
 
 
 def _app_args(p: argparse.ArgumentParser, lang: str, *, top: bool) -> None:
@@ -82,7 +92,7 @@ def _param_help(param, lang: str) -> str:
         lo = "" if param.minimum is None else f"{param.minimum:g}"
         hi = "" if param.maximum is None else f"{param.maximum:g}"
         extra.append(_t(lang, "范围 ", "range ") + f"{lo}…{hi}")
-    return text + (f" ({'; '.join(extra)})" if extra else "")
+    return (text + (f" ({'; '.join(extra)})" if extra else "")).replace("%", "%%")  # argparse formats help
 
 
 def _add_job(sub, job, lang: str) -> None:
@@ -94,8 +104,9 @@ def _add_job(sub, job, lang: str) -> None:
     if job.demo_roles:
         epilog.append(_t(lang, "未给出任何图层时使用合成演示数据（输出中注明“演示数据”）。",
                          "With no layer given, the synthetic demo world is used (outputs say so)."))
-    p = sub.add_parser(job.cli_name, help=job.title(lang), description=f"{job.title(lang)} — {job.help(lang)}",
-                       epilog="\n".join(epilog) or None, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(job.cli_name, help=job.title(lang).replace("%", "%%"),
+                       description=f"{job.title(lang)} — {job.help(lang)}".replace("%", "%%"),
+                       epilog="\n".join(epilog).replace("%", "%%") or None, formatter_class=argparse.RawDescriptionHelpFormatter)
     for param in job.params:
         kwargs: dict[str, Any] = {"dest": param.name, "help": _param_help(param, lang), "default": None}
         if param.kind == "bool":
@@ -147,12 +158,13 @@ def _has_display() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    lang = sniff_language(argv)
+    argv, given = take_language(list(sys.argv[1:] if argv is None else argv))
+    lang = given or language_from_env()
     set_language(lang)
     _localise_argparse(lang)
     parser = build_parser(lang)
     args = parser.parse_args(argv)
+    args.lang = given
     try:
         if args.command is None and not args.screenshot:
             if not _has_display():
@@ -216,7 +228,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     if getattr(args, "project", None):
         gui_argv += ["--project", args.project]
     if getattr(args, "lang", None):
-        gui_argv += ["--lang", normalise_language(args.lang) or args.lang]
+        gui_argv += ["--lang", args.lang]
     return gui_main(gui_argv)
 
 

@@ -19,6 +19,7 @@ from .canvas.widget import MapCanvas
 from .dashboard import LedgerDashboard
 from .i18n import save_language, tr
 from .identify import IdentifyPanel
+from .job_menu import install_job_menu
 from .layers.attribute_table import AttributeTable
 from .layers.data import VectorData
 from .layers.registry import LayerRegistry
@@ -67,6 +68,7 @@ class MainWindow(ImportMixin, QMainWindow):
         self.status = MapStatusBar(self.registry.project.display_crs, self)
         self.setStatusBar(self.status)
         self.actions_by_key = build_menus(self)
+        install_job_menu(self)  # every registered job without a panel of its own, with a generated dialog
         self._add_layer_actions()
         for dock in self.docks.values():
             self.panels_menu.addAction(dock.toggleViewAction())

@@ -76,7 +76,25 @@ PATH_KINDS = ("file", "layer", "raster", "output", "folder")
 
 
 class ParamError(InputError):
-    """A parameter value that cannot be used (names the parameter and says what it takes)."""
+    """A parameter value that cannot be used (names the parameter and says what it takes).
+
+    ``param_name`` is the parameter's name, so a dialog can show its title instead of the CLI flag.
+    """
+
+    param_name: str | None = None
+
+    def for_display(self, title: str) -> "ParamError":
+        """The same error naming the parameter by ``title`` (the app's dialogs)."""
+        params = {k: v for k, v in self.params.items() if k not in ("path", "layer", "field")}
+        params["param"] = title
+        return ParamError(code=self.code, path=self.path, layer=self.layer, field=self.field, **params)
+
+
+def param_error(param: "Param", code: str, **params: Any) -> ParamError:
+    params.setdefault("param", param.cli_flag)
+    err = ParamError(code=code, **params)
+    err.param_name = param.name
+    return err
 
 
 @dataclass(frozen=True)
@@ -136,7 +154,7 @@ class Param:
         return self._one(raw)
 
     def _fail(self, code: str, **params: Any) -> ParamError:
-        return ParamError(code=code, param=self.cli_flag, **params)
+        return param_error(self, code, **params)
 
     def _one(self, raw: Any) -> Any:
         kind = self.kind
@@ -310,17 +328,16 @@ def _existing_file(param: Param, raw: Any) -> Path:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise ParamError(code="jobs.param.no_such_file", path=path, param=param.cli_flag) from None
+        raise param_error(param, "jobs.param.no_such_file", path=path) from None
     except OSError as exc:
-        raise ParamError(code="jobs.param.unreadable", path=path, param=param.cli_flag,
-                         detail=exc.strerror or str(exc)) from None
+        raise param_error(param, "jobs.param.unreadable", path=path, detail=exc.strerror or str(exc)) from None
     if stat.S_ISDIR(mode):
         # a Shapefile folder or a File Geodatabase is a folder GDAL reads: accept those for vector layers
         if param.kind == "layer" and (path.suffix.lower() == ".gdb" or any(path.glob("*.shp"))):
             return path
-        raise ParamError(code="jobs.param.is_folder", path=path, param=param.cli_flag)
+        raise param_error(param, "jobs.param.is_folder", path=path)
     if not stat.S_ISREG(mode):
-        raise ParamError(code="jobs.param.not_regular", path=path, param=param.cli_flag)
+        raise param_error(param, "jobs.param.not_regular", path=path)
     return path
 
 
@@ -394,11 +411,13 @@ class Report:
 
 @dataclass(frozen=True)
 class Exclusive:
-    """Parameters of which at most one (exactly one when ``required``) may be given."""
+    """Parameters of which at most one (exactly one when ``required``) may be given; ``title`` labels
+    the group's row in the app's dialog."""
 
     name: str
     params: tuple[str, ...]
     required: bool = False
+    title: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -459,7 +478,7 @@ class Job:
                                  names=", ".join(self.param(n).cli_flag for n in group.params))
         for p in self.params:
             if p.required and values.get(p.name) in (None, [], {}):
-                raise ParamError(code="jobs.param.required", job=self.id, param=p.cli_flag)
+                raise param_error(p, "jobs.param.required", job=self.id)
         _check_outputs_are_not_inputs(self, values)
         return values
 
@@ -476,6 +495,9 @@ class Job:
         if self.exclusive:
             out["exclusive"] = [{"name": g.name, "params": list(g.params), "required": g.required}
                                 for g in self.exclusive]
+            for entry, g in zip(out["exclusive"], self.exclusive):
+                if g.title is not None:
+                    entry["title"] = g.title.to_json()
         if self.demo_roles:
             out["demo_fallback"] = list(self.demo_roles)
         if self.panel:
@@ -504,8 +526,7 @@ def _check_outputs_are_not_inputs(job: Job, values: Mapping[str, Any]) -> None:
         if p.kind == "output" and values.get(p.name) is not None:
             out = Path(values[p.name]).resolve()
             if out in inputs:
-                raise ParamError(code="jobs.param.output_is_input", path=values[p.name], param=p.cli_flag,
-                                 other=inputs[out])
+                raise param_error(p, "jobs.param.output_is_input", path=values[p.name], other=inputs[out])
 
 
 # -- the demo world --------------------------------------------------------------------------------------
@@ -535,12 +556,33 @@ def apply_demo_world(job: Job, request: Any, feedback: Feedback) -> tuple[Any, l
     return replace(request, **filled), list(filled)
 
 
+def demo_inputs(job: Job, request: Any) -> list[str]:
+    """The input parameters of ``request`` whose files are the synthetic demo world's (e.g. the demo
+    layers of the app's first project): a report made from them is labelled synthetic too."""
+    from ..demo.generate import demo_dir
+
+    demo = demo_dir().resolve()
+    names = []
+    for p in job.params:
+        if p.kind not in INPUT_KINDS:
+            continue
+        value = getattr(request, p.name, None)
+        for v in (value if isinstance(value, (list, tuple)) else [value]):
+            path = v.path if isinstance(v, LayerSource) else v
+            if path is not None and Path(path).resolve().is_relative_to(demo):
+                names.append(p.name)
+                break
+    return names
+
+
 def run_job(job: Job, request: Any, feedback: Feedback | None = None) -> Report:
-    """Run ``job`` on a request: the demo fallback, the job's own run, then the report's bookkeeping."""
+    """Run ``job`` on a request: the demo fallback, the job's own run, then the report's bookkeeping
+    (its data label: synthetic when the demo world stood in or any input is a demo file)."""
     from ..core.feedback import ensure
 
     feedback = ensure(feedback)
     request, demo = apply_demo_world(job, request, feedback)
+    demo = demo or demo_inputs(job, request)
     report = job.run(request, feedback)
     report.job = job.id
     if demo:

@@ -47,7 +47,7 @@ BOUNDARIES = register(Job(
         Param("out", "output", Text("输出文件", "Output file"), Text(".gpkg、.geojson 或 .shp", ".gpkg, .geojson or .shp"),
               required=True, suffixes=(".gpkg", ".geojson", ".shp"), metavar="FILE"),
     ),
-    exclusive=(Exclusive("units", ("city", "county", "province"), required=True),),
+    exclusive=(Exclusive("units", ("city", "county", "province"), required=True, title=Text("范围", "Extent")),),
     request=BoundariesRequest,
     run=run_boundaries,
     menu=Text("数据", "Data"),

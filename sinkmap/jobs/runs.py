@@ -62,3 +62,17 @@ def timed_run(job: Job, request: Any, feedback: Feedback | None = None) -> tuple
     t0 = time.perf_counter()
     report = run_job(job, request, feedback)
     return report, run_record(job, request, report, started, time.perf_counter() - t0)
+
+
+def run_values(job_id: str, raw: dict[str, Any], module: str | None = None,
+               feedback: Feedback | None = None) -> tuple[Report, JobRun]:
+    """Check ``raw`` values, run the job and return its report and run record (module-level: the app
+    calls it in a worker process; ``module`` declares a job from outside this package there)."""
+    import importlib
+
+    from .registry import get
+
+    if module:
+        importlib.import_module(module)
+    job = get(job_id)
+    return timed_run(job, job.make_request(raw), feedback)
