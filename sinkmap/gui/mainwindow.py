@@ -10,21 +10,21 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
+from ..carto.styles import default_style
 from ..core.errors import SinkmapError
 from ..core.project import Project
 from ..io import project_file
+from ..io.layerdata.data import VectorData
 from .actions import build_menus, icon
 from .canvas.tools import Tool
 from .canvas.widget import MapCanvas
 from .dashboard import LedgerDashboard
-from .i18n import save_language, tr
+from .i18n import current_language, name_of, save_language, tr
 from .identify import IdentifyPanel
 from .layers.attribute_table import AttributeTable
-from .layers.data import VectorData
 from .layers.registry import LayerRegistry
 from .layers.tree import LayerTree
 from .statusbar import MapStatusBar
-from .styles import default_style
 from .taskdock import TaskPanel
 from .tasks import TaskManager
 from .window_imports import AutoStyled, ImportMixin
@@ -176,7 +176,7 @@ class MainWindow(ImportMixin, QMainWindow):
         data = self.registry.data.get(lid)
         spec = self.registry.project.layer(lid)
         if self._auto_style.take(spec) and isinstance(data, VectorData):  # not if a style was set meanwhile
-            self.registry.project.set_style(lid, default_style(spec, data.frame))
+            self.registry.project.set_style(lid, default_style(spec, data.frame, current_language()))
         if not self.canvas.has_view:
             self.canvas.fit_all()
 
@@ -287,10 +287,19 @@ class MainWindow(ImportMixin, QMainWindow):
                 return
 
     def show_choropleth(self, indicator: str, report: dict) -> None:
-        from .choropleth import add_choropleth
+        """The indicator as a choropleth of the loaded county boundaries (a new layer above them)."""
+        from ..carto.choropleth import add_choropleth
+        from ..core.errors import InputError
+        from ..core.indicators import INDICATORS
 
+        reg = self.registry
+        boundary = next((s for s in reg.project.layers if s.role == "boundary"
+                         and isinstance(reg.data.get(s.id), VectorData)), None)
         try:
-            add_choropleth(self, indicator, report)
+            if boundary is None:
+                raise InputError("no county boundary layer is loaded", hint="add the boundaries first (文件 → 新建项目)")
+            name = tr("专题图：{0}（{1}）").format(name_of(INDICATORS[indicator]), report.get("year"))
+            add_choropleth(reg.project, boundary, reg.data[boundary.id].frame, indicator, report, name)
         except SinkmapError as exc:
             self.show_error(str(exc))
 

@@ -15,15 +15,15 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
+from ...carto.viewport import Viewport
 from ...core.project import ViewState
+from ...io.layerdata.data import VectorData
 from ..fonts import label_font
-from ..layers.data import VectorData
 from ..layers.registry import LayerRegistry
 from .cache import ImageCache
 from .labels import LabelSource, render_labels
 from .render import RenderResult, RenderScheduler
 from .tools import Tool, draw_rubber_band, draw_scale_bar
-from .viewport import Viewport
 
 log = logging.getLogger(__name__)
 
