@@ -98,7 +98,9 @@ class MainWindow(ImportMixin, QMainWindow):
         self.layer_tree.openAttributeTable.connect(self.open_attribute_table)
         self.layer_tree.removeRequested.connect(lambda lid: reg.project.remove_layer(lid))
         self.dashboard.unitActivated.connect(self.zoom_to_unit)
+        # the user's city/year go into the project at once; the dashboard shows the project's
         self.dashboard.computeRequested.connect(lambda city, year: reg.project.set_city_year(city, year))
+        reg.settingsChanged.connect(lambda: self.dashboard.set_city_year(reg.project.city, reg.project.year))
         self.dashboard.choroplethRequested.connect(self.show_choropleth)
         reg.layerLoaded.connect(self._layer_loaded)
         reg.layerFailed.connect(self._layer_failed)
@@ -144,9 +146,9 @@ class MainWindow(ImportMixin, QMainWindow):
         return bool(path) and self._save(path)
 
     def _save(self, path: str | Path) -> bool:
+        """Serialise the project: it holds everything a save needs (the canvas writes the view into it,
+        the dashboard the city and year)."""
         project = self.registry.project
-        project.view = self.canvas.view_state() if self.canvas.has_view else project.view
-        project.city, project.year = self.dashboard.city_year()
         try:
             saved = project_file.save_project(project, path)
         except SinkmapError as exc:
@@ -161,7 +163,6 @@ class MainWindow(ImportMixin, QMainWindow):
         project = self.registry.project
         if not project.layers:
             return
-        project.view = self.canvas.view_state() if self.canvas.has_view else project.view
         try:
             project_file.autosave(project)
         except SinkmapError as exc:
