@@ -1,4 +1,4 @@
-"""Review 2 — resources come back when windows close: render threads, task threads, child processes,
+"""Resources come back when windows close: render threads, task threads, child processes,
 temporary files of an overview build that was running."""
 
 from __future__ import annotations

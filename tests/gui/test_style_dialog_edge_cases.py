@@ -1,4 +1,4 @@
-"""Review 2 — the style dialog with odd inputs and timing: a layer that loads (and gets its automatic
+"""The style dialog with odd inputs and timing: a layer that loads (and gets its automatic
 style) while the dialog is open, a layer removed meanwhile, bounds typed as nan/inf, and a label colour
 with transparency."""
 
