@@ -1,6 +1,6 @@
 """Loading a layer's data for the canvas, in a thread or in a worker process. No Qt.
 
-Small files load in a thread. Large vector files load in a worker process (see ``procworker``):
+Small files load in a thread. Large vector files load in a worker process (see :mod:`sinkmap.jobs.worker`):
 reading them holds the GIL for long, which would freeze the window. The child reads and flattens the
 layer and sends back plain arrays plus the geometries as WKB; the parent rebuilds the geometries in
 chunks so that no single step holds the GIL for long.
