@@ -72,10 +72,10 @@ def in_process(gpkg: Path, repeats: int = 5) -> dict:
 
     from sinkmap.core.project import LayerSpec, Project, Style
     from sinkmap.gui.app import create_app, wait_until
-    from sinkmap.gui.canvas.symbology import build_symbology, categorised_from_scheme
+    from sinkmap.carto.symbology import build_symbology, categorised_from_scheme
     from sinkmap.gui.canvas.vector_render import VectorJob, render_vector
-    from sinkmap.gui.canvas.viewport import Viewport
-    from sinkmap.gui.layers.data import load_vector
+    from sinkmap.carto.viewport import Viewport
+    from sinkmap.io.layerdata.data import load_vector
     from sinkmap.gui.mainwindow import MainWindow
 
     create_app("zh_CN")

@@ -36,7 +36,7 @@ class Style:
     colors: list[str] = dc_field(default_factory=list)  # graduated: n colours
     method: str = "quantile"  # graduated breaks: quantile / equal_interval / natural_breaks / manual
     scheme: str | None = None  # raster classes: classification scheme name (sandiao, worldcover)
-    ramp: str = "terrain"  # raster ramp name (see sinkmap.gui.canvas.colors)
+    ramp: str = "terrain"  # raster ramp name (see sinkmap.carto.colors)
     vmin: float | None = None  # raster ramp range (None: from the data)
     vmax: float | None = None
     label_field: str | None = None

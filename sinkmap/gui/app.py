@@ -75,7 +75,7 @@ def create_app(lang: str | None = None) -> tuple[QApplication, str]:
 def build_window(project: str | Path | Project | None = None, lang: str | None = None, *,
                  demo: bool = True, compute_ledger: bool = True):
     """Create the main window on ``project`` (path or Project), else on the demo world."""
-    from .demo_project import DEMO_CITIES, boundary_layer
+    from ..carto.demo_map import DEMO_CITIES
     from .mainwindow import MainWindow
 
     app, lang = create_app(lang)
@@ -89,7 +89,7 @@ def build_window(project: str | Path | Project | None = None, lang: str | None =
     else:
         base = Project(city="长沙市", year=2025)
         win.set_project(base)
-        boundaries = boundary_layer(*DEMO_CITIES)
+        boundaries = demo_boundaries(*DEMO_CITIES)
         if demo:  # the demo's layers and the boundaries arrive together (generated first if needed)
             win.tasks.submit(tr("准备演示数据"), _demo_with_extent, base.display_crs,
                              on_done=lambda r: _add_demo(win, [boundaries, *r[0]], r[1]),
@@ -102,15 +102,45 @@ def build_window(project: str | Path | Project | None = None, lang: str | None =
     return win
 
 
+def demo_layer_name(role: str) -> str:
+    return {"forest": tr("森林资源小班（演示）"), "wetland": tr("湿地（演示）"), "protected": tr("自然保护地（演示）"),
+            "projects": tr("规划项目（演示）"), "landcover": tr("土地覆盖·三调（演示）"),
+            "dem": tr("数字高程模型（演示）"), "redline": tr("生态保护红线（演示）"),
+            "farmland": tr("永久基本农田（演示）"), "roads": tr("道路（演示）"),
+            "substations": tr("变电站（演示）")}.get(role, role)
+
+
+def demo_boundaries(*cities: str):
+    """The bundled county boundaries of the demo's cities, named in the interface language."""
+    from ..carto.demo_map import boundary_layer
+
+    name = tr("{0}区县界").format(cities[0]) if len(cities) == 1 else tr("区县界（{0}）").format("、".join(cities))
+    return boundary_layer(*cities, name=name)
+
+
+def demo_layer_specs(feedback=None) -> list:
+    """LayerSpecs for the demo world's layers (generating it if needed); [] if the demo is unavailable."""
+    from ..carto.demo_map import demo_layer_specs as specs_of
+    from ..core.feedback import ensure
+
+    feedback = ensure(feedback)
+    try:
+        from ..demo.generate import demo_layers, ensure_demo
+    except ImportError:
+        log.warning("the demo world generator (sinkmap.demo.generate) is not available")
+        return []
+    return specs_of(demo_layers(ensure_demo(feedback=feedback)), demo_layer_name)
+
+
 def _demo_with_extent(display_crs: str, feedback=None):
-    from .demo_project import demo_extent, demo_layer_specs
+    from ..carto.demo_map import demo_extent
 
     specs = demo_layer_specs(feedback)
     return specs, demo_extent(specs, display_crs)
 
 
 def _add_demo(win, specs, extent=None) -> None:
-    from .demo_project import ROLE_ORDER
+    from ..carto.demo_map import ROLE_ORDER
 
     project = win.registry.project
     if extent is not None:  # the first view now: loading layers then does not move it
@@ -221,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             _offer_recovery(win)
         from PySide6.QtCore import QTimer
 
-        from .procworker import pool
+        from ..jobs.worker import pool
 
         QTimer.singleShot(3000, pool().warm)  # worker processes ready before the first big load
         return app.exec()

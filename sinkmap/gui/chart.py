@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .canvas.colors import STATUS_COLORS
+from ..carto.colors import STATUS_COLORS
 from .i18n import tr
 
 

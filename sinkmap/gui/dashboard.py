@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QMai
                                QVBoxLayout, QWidget)
 
 from ..core.indicators import INDICATORS
-from .calls import ledger_json
+from ..jobs.worker import ledger_json
 from .chart import IndicatorChart
 from .i18n import name_of, tr
 from .ledger_table import (COL_GAP, COL_STATUS, COL_TARGET, SHOWN, LedgerTable, column_titles, fmt_num,

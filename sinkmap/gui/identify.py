@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
+from ..io.layerdata.data import VectorData
+from ..io.layerdata.raster_data import RasterData
 from .i18n import name_of, tr
 from .layers.attribute_table import _fmt
-from .layers.data import VectorData
-from .layers.raster_data import RasterData
 from .layers.registry import LayerRegistry
 
 MAX_FEATURES = 20

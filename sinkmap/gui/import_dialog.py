@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from ..core.errors import CRSError, InputError, SinkmapError
 from ..io.encoding import reading_codec
+from ..io.layerdata.roles import guess_role
 from ..io.vector_checks import guess_crs_from_bounds
 from ..io.vectors import inspect_vector
 from .i18n import tr
 from .layers.attribute_table import FrameModel
-from .styles import guess_role
 
 ENCODINGS = ("UTF-8", "GBK", "GB18030", "BIG5", "CP1252")
 CRS_CHOICES = ("EPSG:4490", "EPSG:4326", "EPSG:4545", "EPSG:4546", "EPSG:4547", "EPSG:4526", "EPSG:4527",
@@ -209,7 +209,7 @@ class ImportDialog(QDialog):
     def problem(self) -> str | None:
         """Why the layer cannot be added as chosen (None when it can): a layer without features, or a CRS
         that PROJ does not know (GCJ-02 is the loader's own choice and passes)."""
-        from .raster_probe import check_crs
+        from ..io.layerdata.raster_probe import check_crs
 
         layer = self.layer.currentText() or None
         if self.info.feature_count == 0:

@@ -17,8 +17,8 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from ..carto.colors import STATUS_COLORS
 from ..core.indicators import INDICATORS, Comparator, Target
-from .canvas.colors import STATUS_COLORS
 from .i18n import is_english, name_of, tr
 
 COL_STATUS, COL_GAP, COL_TARGET = 3, 4, 5

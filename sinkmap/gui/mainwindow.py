@@ -10,22 +10,22 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
+from ..carto.styles import default_style
 from ..core.errors import SinkmapError
 from ..core.project import Project
 from ..io import project_file
+from ..io.layerdata.data import VectorData
 from .actions import build_menus, icon
 from .canvas.tools import Tool
 from .canvas.widget import MapCanvas
 from .dashboard import LedgerDashboard
-from .i18n import save_language, tr
+from .i18n import current_language, name_of, save_language, tr
 from .identify import IdentifyPanel
 from .job_menu import install_job_menu
 from .layers.attribute_table import AttributeTable
-from .layers.data import VectorData
 from .layers.registry import LayerRegistry
 from .layers.tree import LayerTree
 from .statusbar import MapStatusBar
-from .styles import default_style
 from .taskdock import TaskPanel
 from .tasks import TaskManager
 from .window_imports import AutoStyled, ImportMixin
@@ -100,7 +100,9 @@ class MainWindow(ImportMixin, QMainWindow):
         self.layer_tree.openAttributeTable.connect(self.open_attribute_table)
         self.layer_tree.removeRequested.connect(lambda lid: reg.project.remove_layer(lid))
         self.dashboard.unitActivated.connect(self.zoom_to_unit)
+        # the user's city/year go into the project at once; the dashboard shows the project's
         self.dashboard.computeRequested.connect(lambda city, year: reg.project.set_city_year(city, year))
+        reg.settingsChanged.connect(lambda: self.dashboard.set_city_year(reg.project.city, reg.project.year))
         self.dashboard.choroplethRequested.connect(self.show_choropleth)
         reg.layerLoaded.connect(self._layer_loaded)
         reg.layerFailed.connect(self._layer_failed)
@@ -146,9 +148,9 @@ class MainWindow(ImportMixin, QMainWindow):
         return bool(path) and self._save(path)
 
     def _save(self, path: str | Path) -> bool:
+        """Serialise the project: it holds everything a save needs (the canvas writes the view into it,
+        the dashboard the city and year)."""
         project = self.registry.project
-        project.view = self.canvas.view_state() if self.canvas.has_view else project.view
-        project.city, project.year = self.dashboard.city_year()
         try:
             saved = project_file.save_project(project, path)
         except SinkmapError as exc:
@@ -163,7 +165,6 @@ class MainWindow(ImportMixin, QMainWindow):
         project = self.registry.project
         if not project.layers:
             return
-        project.view = self.canvas.view_state() if self.canvas.has_view else project.view
         try:
             project_file.autosave(project)
         except SinkmapError as exc:
@@ -178,7 +179,7 @@ class MainWindow(ImportMixin, QMainWindow):
         data = self.registry.data.get(lid)
         spec = self.registry.project.layer(lid)
         if self._auto_style.take(spec) and isinstance(data, VectorData):  # not if a style was set meanwhile
-            self.registry.project.set_style(lid, default_style(spec, data.frame))
+            self.registry.project.set_style(lid, default_style(spec, data.frame, current_language()))
         if not self.canvas.has_view:
             self.canvas.fit_all()
 
@@ -289,10 +290,19 @@ class MainWindow(ImportMixin, QMainWindow):
                 return
 
     def show_choropleth(self, indicator: str, report: dict) -> None:
-        from .choropleth import add_choropleth
+        """The indicator as a choropleth of the loaded county boundaries (a new layer above them)."""
+        from ..carto.choropleth import add_choropleth
+        from ..core.errors import InputError
+        from ..core.indicators import INDICATORS
 
+        reg = self.registry
+        boundary = next((s for s in reg.project.layers if s.role == "boundary"
+                         and isinstance(reg.data.get(s.id), VectorData)), None)
         try:
-            add_choropleth(self, indicator, report)
+            if boundary is None:
+                raise InputError("no county boundary layer is loaded", hint="add the boundaries first (文件 → 新建项目)")
+            name = tr("专题图：{0}（{1}）").format(name_of(INDICATORS[indicator]), report.get("year"))
+            add_choropleth(reg.project, boundary, reg.data[boundary.id].frame, indicator, report, name)
         except SinkmapError as exc:
             self.show_error(str(exc))
 

@@ -1,7 +1,7 @@
 """Import dialog for rasters: what the file is, its CRS (overridable), its role and classification scheme.
 
 The dialog shows the size, bands, data type, no-data value, detected CRS, pixel size in metres and
-whether the raster has overviews (:mod:`sinkmap.gui.raster_probe` reads the header and a small value
+whether the raster has overviews (:mod:`sinkmap.io.layerdata.raster_probe` reads the header and a small value
 sample). The role (land cover / DEM / stock density / other) and, for land cover, the classification
 scheme are guessed and editable; for the chosen scheme the dialog says how many sampled pixels it knows
 and lists the codes it does not. A raster without a CRS cannot be accepted until one is typed. A big
@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
 
 from ..core.errors import SinkmapError
+from ..io.layerdata.raster_probe import (RASTER_ROLES, check_crs, guess_role_and_scheme, inspect_raster, scheme_fit,
+                           short_crs)
 from ..io.schemes import load_scheme
 from .i18n import current_language, tr
-from .raster_probe import (RASTER_ROLES, check_crs, guess_role_and_scheme, inspect_raster, scheme_fit,
-                           short_crs)
 
 RASTER_CRS_CHOICES = ("EPSG:4490", "EPSG:4326", "EPSG:4545", "EPSG:4546", "EPSG:4547", "EPSG:4526", "EPSG:4527",
                       "EPSG:32649", "EPSG:32650")
@@ -129,7 +129,7 @@ class RasterImportDialog(QDialog):
         self._role_changed()
 
     def _fill_schemes(self, current: str | None) -> None:
-        from .raster_probe import scheme_choices
+        from ..io.layerdata.raster_probe import scheme_choices
 
         self.scheme.blockSignals(True)
         self.scheme.clear()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pyproj import CRS, Transformer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from ..carto.viewport import Viewport
 from ..core.crs import STORAGE_CRS, gk3_zone
-from .canvas.viewport import Viewport
 from .i18n import tr
 
 

@@ -19,16 +19,16 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QLabel, QListWidget, QListWidgetItem, QPushButton, QSlider, QSpinBox,
                                QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
+from ..carto.colors import RAMPS
+from ..carto.styles import LAND_CLASS_FIELDS, STOCK_FIELDS
 from ..core.project import Project, Style
+from ..io.layerdata.data import VectorData
+from ..io.layerdata.raster_data import RasterData
 from ..io.schemes import available_schemes, load_scheme
-from .canvas.colors import RAMPS
 from .i18n import is_english, name_of, tr
-from .layers.data import VectorData
-from .layers.raster_data import RasterData
 from .style_graduated import GraduatedPage
 from .style_pages import CategorisedPage, LabelsPage, SinglePage, attribute_fields, numeric_fields
 from .style_widgets import ramp_icon, swatch
-from .styles import LAND_CLASS_FIELDS, STOCK_FIELDS
 
 def vector_renderers() -> tuple[tuple[str, str], ...]:
     """(style kind, interface name) of vector renderers (translated when called, not at import)."""

@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 from PySide6.QtWidgets import QComboBox, QFormLayout, QPushButton, QSpinBox, QTableWidgetItem, QVBoxLayout, QWidget
 
+from ..carto.colors import RAMPS, ramp_colors
+from ..carto.symbology import graduated, graduated_counts
 from ..core.project import Style
-from .canvas.colors import RAMPS, ramp_colors
-from .canvas.symbology import graduated, graduated_counts
 from .i18n import tr
 from .style_pages import (COLOR_ROLE, class_table, color_item, field_combo, fixed_item, hbox, numeric_fields,
                           ramp_combo, recolor_on_double_click)

@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
+from ..carto.colors import RAMPS
+from ..carto.styles import field_scheme
+from ..carto.symbology import category_counts, categorised_from_scheme, categorised_unique
 from ..core.project import Style
 from ..io.schemes import available_schemes, load_scheme
-from .canvas.colors import RAMPS
-from .canvas.symbology import category_counts, categorised_from_scheme, categorised_unique
 from .i18n import current_language, is_english, tr
 from .style_widgets import ColorButton, ramp_icon, swatch
-from .styles import field_scheme
 
 COLOR_ROLE = Qt.ItemDataRole.UserRole + 7
 KEY_ROLE = Qt.ItemDataRole.UserRole + 8

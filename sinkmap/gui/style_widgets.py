@@ -1,6 +1,6 @@
 """Small widgets of the style dialog: colour buttons with swatches, ramp previews, colour picking.
 
-Style colours are CSS-order hex text (``#rrggbb`` or ``#rrggbbaa``, see ``canvas.colors.hex_to_rgba``);
+Style colours are CSS-order hex text (``#rrggbb`` or ``#rrggbbaa``, see ``sinkmap.carto.colors.hex_to_rgba``);
 Qt's own ``QColor("#aarrggbb")`` reads eight digits the other way round, so every conversion goes
 through :func:`qcolor` and :func:`hex_of`.
 """
@@ -11,7 +11,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QColorDialog, QPushButton, QWidget
 
-from .canvas.colors import hex_to_rgba, ramp_lut
+from ..carto.colors import hex_to_rgba, ramp_lut
 from .i18n import tr
 
 

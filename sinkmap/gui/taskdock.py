@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
                                QStyledItemDelegate, QStyleOptionViewItem, QVBoxLayout, QWidget)
 
 from .i18n import is_english, tr
-from .messages import shorten_paths
+from ..core.shortpaths import shorten_paths
 from .tasks import Task, TaskManager
 from .warning_text import localize_warning
 

@@ -69,7 +69,7 @@ def _run_in_process(t: "Task"):
     """Run ``t.fn`` in the worker-process pool; relay cancel; map the outcome to a result or an error."""
     from concurrent.futures.process import BrokenProcessPool
 
-    from .procworker import pool
+    from ..jobs.worker import pool
 
     p = pool()
     try:
@@ -244,7 +244,7 @@ class TaskManager(QObject):
     def shutdown(self) -> None:
         """Cancel everything and stop the worker processes (application exit)."""
         self.cancel_all()
-        from . import procworker
+        from ..jobs import worker as procworker
 
         if procworker._POOL is not None:
             procworker._POOL.shutdown()

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QToolBar
 
+from ..carto.styles import default_style
 from ..core.errors import SinkmapError
 from ..core.project import LayerSpec
 from ..io import project_file
+from ..io.layerdata.raster_data import RasterData
+from ..io.layerdata.raster_probe import raster_style
+from ..io.layerdata.roles import guess_role, kind_of_path
 from .i18n import tr
-from .layers.raster_data import RasterData
-from .raster_probe import raster_style
-from .styles import default_style, guess_role, kind_of_path
 
 VECTOR_FILTER = "GeoPackage / Shapefile / GeoJSON / KML (*.gpkg *.shp *.geojson *.json *.kml *.kmz *.fgb)"
 RASTER_FILTER = "GeoTIFF (*.tif *.tiff *.img *.vrt)"
@@ -176,7 +177,7 @@ class ImportMixin:
         import rasterio
 
         from ..io.overviews import build_overviews
-        from .raster_probe import overview_resampling
+        from ..io.layerdata.raster_probe import overview_resampling
 
         spec = self._raster_layer(lid)
         if spec is None:

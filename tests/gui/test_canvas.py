@@ -23,10 +23,10 @@ def _pixel(vp, lon, lat):
 
 
 def test_render_vector_pixels(app, counties_frame):
-    from sinkmap.gui.canvas.symbology import build_symbology
+    from sinkmap.carto.symbology import build_symbology
     from sinkmap.gui.canvas.vector_render import VectorJob, render_vector
-    from sinkmap.gui.canvas.viewport import Viewport
-    from sinkmap.gui.layers.data import prepare_vector
+    from sinkmap.carto.viewport import Viewport
+    from sinkmap.io.layerdata.data import prepare_vector
 
     frame = counties_frame
     data = prepare_vector(frame, EQUAL_AREA_CRS)
@@ -42,10 +42,10 @@ def test_render_vector_pixels(app, counties_frame):
 
 
 def test_categorised_classes_get_their_colours(app, counties_frame):
-    from sinkmap.gui.canvas.symbology import build_symbology
+    from sinkmap.carto.symbology import build_symbology
     from sinkmap.gui.canvas.vector_render import VectorJob, render_vector
-    from sinkmap.gui.canvas.viewport import Viewport
-    from sinkmap.gui.layers.data import prepare_vector
+    from sinkmap.carto.viewport import Viewport
+    from sinkmap.io.layerdata.data import prepare_vector
 
     frame = counties_frame
     data = prepare_vector(frame, EQUAL_AREA_CRS)
@@ -59,10 +59,10 @@ def test_categorised_classes_get_their_colours(app, counties_frame):
 
 def test_cancelled_render_raises(app, counties_frame):
     from sinkmap.core.errors import Cancelled
-    from sinkmap.gui.canvas.symbology import build_symbology
+    from sinkmap.carto.symbology import build_symbology
     from sinkmap.gui.canvas.vector_render import VectorJob, render_vector
-    from sinkmap.gui.canvas.viewport import Viewport
-    from sinkmap.gui.layers.data import prepare_vector
+    from sinkmap.carto.viewport import Viewport
+    from sinkmap.io.layerdata.data import prepare_vector
 
     frame = counties_frame
     data = prepare_vector(frame, EQUAL_AREA_CRS)

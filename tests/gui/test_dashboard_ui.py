@@ -57,7 +57,7 @@ def _window(qtbot, lang: str = "zh_CN"):
     """Changsha's bundled county boundaries in a 1500 × 920 window, the hand-written report shown."""
     from sinkmap.gui.layers.registry import BUILTIN_BOUNDARIES
     from sinkmap.gui.mainwindow import MainWindow
-    from sinkmap.gui.styles import ROLE_STYLES
+    from sinkmap.carto.styles import ROLE_STYLES
 
     boundary = LayerSpec(name="县界", path=BUILTIN_BOUNDARIES, layer="长沙市", role="boundary",
                          style=ROLE_STYLES["boundary"])
@@ -145,7 +145,7 @@ def test_arrow_keys_move_without_zooming_enter_zooms(window, qtbot):
 
 
 def test_chart_bar_click_zooms(window, qtbot):
-    from sinkmap.gui.canvas.colors import STATUS_COLORS
+    from sinkmap.carto.colors import STATUS_COLORS
 
     win, chart = window, window.dashboard.chart
     emitted = []

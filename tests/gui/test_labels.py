@@ -22,14 +22,14 @@ RED, BLUE = "#ff0000", "#0000ff"
 
 def _source(geoms, names, **style):
     from sinkmap.gui.canvas.labels import LabelSource
-    from sinkmap.gui.layers.data import prepare_vector
+    from sinkmap.io.layerdata.data import prepare_vector
 
     frame = gpd.GeoDataFrame({"name": names}, geometry=geoms, crs=EQUAL_AREA_CRS)
     return LabelSource(prepare_vector(frame, EQUAL_AREA_CRS), Style(label_field="name", **style))
 
 
 def _vp(cx, cy, upp, w=400, h=300):
-    from sinkmap.gui.canvas.viewport import Viewport
+    from sinkmap.carto.viewport import Viewport
 
     return Viewport(cx, cy, upp, w, h)
 

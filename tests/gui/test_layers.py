@@ -12,7 +12,7 @@ from sinkmap.core.project import LayerSpec, Project
 
 
 def test_process_load_equals_thread_load(app, qtbot, counties_gpkg, monkeypatch):
-    from sinkmap.gui.layers import loaders
+    from sinkmap.io.layerdata import loaders
     from sinkmap.gui.layers.registry import LayerRegistry
     from sinkmap.gui.tasks import TaskManager
 
@@ -45,9 +45,9 @@ def test_broken_file_is_a_message_and_the_app_goes_on(app, qtbot, tmp_path):
 def test_level_of_detail_decimates_and_dots():
     import geopandas as gpd
 
-    from sinkmap.gui.canvas.lod import screen_parts
-    from sinkmap.gui.canvas.viewport import Viewport
-    from sinkmap.gui.layers.data import prepare_vector
+    from sinkmap.carto.lod import screen_parts
+    from sinkmap.carto.viewport import Viewport
+    from sinkmap.io.layerdata.data import prepare_vector
 
     # a 1000 m square with a vertex every metre (4001 vertices) and a 1 m square far away
     big = shapely.segmentize(box(0, 0, 1000, 1000), 1.0)

@@ -67,6 +67,31 @@ def test_save_reopen_same_view(app, qtbot, counties_gpkg, tmp_path, window):
     assert st.opacity == 0.5 and st.label_field == "name"
 
 
+def test_project_holds_the_view_and_city_year_as_they_change(app, qtbot, window, tmp_path, monkeypatch):
+    from sinkmap.core.project import ViewState
+    from sinkmap.io import project_file
+
+    win = window
+    project = win.registry.project
+    win.canvas.set_viewport(win.canvas.viewport.zoomed(2.0, (60, 40)))  # a zoom: the project has the view at once
+    vp = win.canvas.viewport
+    assert project.view == ViewState(vp.center_x, vp.center_y, vp.units_per_px, project.display_crs)
+    win.dashboard.city.setCurrentText("郴州市")  # the user picks a city and a year
+    win.dashboard.year.setCurrentText("2030")
+    win.dashboard._debounce.stop()  # (no ledger run in this test)
+    assert (project.city, project.year) == ("郴州市", 2030)
+    project.set_city_year("株洲市", 2025)  # the model changes: the dashboard follows
+    assert win.dashboard.city_year() == ("株洲市", 2025)
+    project.set_view(ViewState(vp.center_x + 5_000.0, vp.center_y, vp.units_per_px, project.display_crs))
+    assert (win.canvas.viewport.center_x, win.canvas.viewport.units_per_px) == (vp.center_x + 5_000.0, vp.units_per_px)
+    # saving serialises the project alone: the widgets are not asked
+    monkeypatch.setattr(win.canvas, "view_state", lambda: pytest.fail("save read the canvas"))
+    monkeypatch.setattr(win.dashboard, "city_year", lambda: pytest.fail("save read the dashboard"))
+    assert win._save(tmp_path / "p.sinkmap")
+    back = project_file.load_project(tmp_path / "p.sinkmap")
+    assert (back.city, back.year, back.view) == ("株洲市", 2025, project.view)
+
+
 def test_corrupt_project_keeps_what_is_open(app, qtbot, counties_gpkg, tmp_path, window):
     win = window
     before = [s.id for s in win.registry.project.layers]

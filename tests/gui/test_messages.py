@@ -32,7 +32,7 @@ CARBON = ("台账计算：长沙市 2025: layer '/root/.local/share/sinkmap/demo
     ("add aliases to /work/main/layers/carbon_factors.yaml", "add aliases to carbon_factors.yaml"),
 ])
 def test_absolute_paths_become_file_names(text, expected):
-    from sinkmap.gui.messages import shorten_paths
+    from sinkmap.core.shortpaths import shorten_paths
 
     assert shorten_paths(text) == expected
 
@@ -43,7 +43,7 @@ def test_absolute_paths_become_file_names(text, expected):
     "50 m/s, 森林/湿地, ratio 3 / 4, layers/carbon_factors.yaml",  # not absolute paths
 ])
 def test_other_text_is_left_alone(text):
-    from sinkmap.gui.messages import shorten_paths
+    from sinkmap.core.shortpaths import shorten_paths
 
     assert shorten_paths(text) == text
 

@@ -146,7 +146,7 @@ def test_bad_raster_is_a_message_and_the_app_keeps_running(empty_window, tmp_pat
 
 
 def test_big_raster_without_overviews_is_offered_them(app, qtbot, tmp_path):
-    from sinkmap.gui.layers.raster_data import LARGE_RASTER_PX
+    from sinkmap.io.layerdata.raster_data import LARGE_RASTER_PX
     from sinkmap.gui.raster_import_dialog import RasterImportDialog
 
     side = 10_001  # 100,020,001 pixels > LARGE_RASTER_PX; sparse: no block is written, the file stays small

@@ -17,8 +17,8 @@ from sinkmap.core.project import Style
 
 def test_land_cover_classes_drawn_with_scheme_colours(app, tmp_path, landcover_tif):
     from sinkmap.gui.canvas.raster_render import RasterJob, render_raster
-    from sinkmap.gui.canvas.viewport import Viewport
-    from sinkmap.gui.layers.raster_data import open_raster
+    from sinkmap.carto.viewport import Viewport
+    from sinkmap.io.layerdata.raster_data import open_raster
     from sinkmap.io.schemes import load_scheme
 
     data = open_raster(landcover_tif, EQUAL_AREA_CRS)
@@ -49,8 +49,8 @@ def test_hillshade_of_a_plane_matches_the_formula():
 
 
 def test_big_raster_without_overviews_warns_and_draws(app, tmp_path):
-    from sinkmap.gui.canvas.viewport import Viewport
-    from sinkmap.gui.layers.raster_data import LARGE_RASTER_PX, open_raster
+    from sinkmap.carto.viewport import Viewport
+    from sinkmap.io.layerdata.raster_data import LARGE_RASTER_PX, open_raster
 
     n = 12_000  # 1.44e8 pixels, sparse: only one 512 × 512 tile is written
     assert n * n > LARGE_RASTER_PX
@@ -70,7 +70,7 @@ def test_unreadable_raster_is_an_input_error(tmp_path):
     import pytest
 
     from sinkmap.core.errors import InputError
-    from sinkmap.gui.layers.raster_data import open_raster
+    from sinkmap.io.layerdata.raster_data import open_raster
 
     bad = tmp_path / "bad.tif"
     bad.write_bytes(b"not a tiff")

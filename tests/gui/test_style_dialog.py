@@ -29,7 +29,7 @@ def five_stands() -> gpd.GeoDataFrame:
 @pytest.fixture
 def vector_layer(app, tmp_path):
     """(project, layer id, prepared data) for the five stands, saved as a GeoPackage."""
-    from sinkmap.gui.layers.data import prepare_vector
+    from sinkmap.io.layerdata.data import prepare_vector
 
     frame = five_stands()
     path = tmp_path / "stands.gpkg"
@@ -42,7 +42,7 @@ def vector_layer(app, tmp_path):
 @pytest.fixture
 def dem_layer(app, tmp_path):
     """(project, layer id, raster data) for a 10 × 10 DEM holding 0, 1, ..., 99 m."""
-    from sinkmap.gui.layers.raster_data import open_raster
+    from sinkmap.io.layerdata.raster_data import open_raster
 
     path = tmp_path / "dem.tif"
     with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32", crs="EPSG:4490",
@@ -69,7 +69,7 @@ def _column(table, col):
 # -- pure helpers ---------------------------------------------------------------------------------
 
 def test_equal_interval_breaks_by_hand():
-    from sinkmap.gui.canvas.symbology import equal_interval_breaks, graduated_classes
+    from sinkmap.carto.symbology import equal_interval_breaks, graduated_classes
 
     # min 2, max 20, 4 classes: width (20 − 2) / 4 = 4.5 → 2, 6.5, 11, 15.5, 20
     breaks = equal_interval_breaks(np.array(STOCK), 4)
@@ -79,7 +79,7 @@ def test_equal_interval_breaks_by_hand():
 
 
 def test_quantile_and_natural_breaks_by_hand():
-    from sinkmap.gui.canvas.symbology import natural_breaks, quantile_breaks
+    from sinkmap.carto.symbology import natural_breaks, quantile_breaks
 
     # five sorted values, quartiles at positions 0, 1, 2, 3, 4 of the sorted list: the values themselves
     assert quantile_breaks(np.array(STOCK), 4) == pytest.approx(STOCK)
@@ -92,7 +92,7 @@ def test_quantile_and_natural_breaks_by_hand():
 def test_land_class_field_scheme_is_recognised():
     import pandas as pd
 
-    from sinkmap.gui.styles import field_scheme
+    from sinkmap.carto.styles import field_scheme
 
     assert field_scheme(five_stands(), "DI_LEI") == "forest_inventory"  # by the field's name
     assert field_scheme(pd.DataFrame({"code": ["0301", "0302", "0101"]}), "code") == "sandiao"  # by its codes
@@ -104,7 +104,7 @@ def test_land_class_field_scheme_is_recognised():
 
 def test_categorised_gives_one_class_per_value_with_the_colours_set(qtbot, vector_layer, monkeypatch):
     from sinkmap.gui import style_widgets
-    from sinkmap.gui.canvas.symbology import build_symbology
+    from sinkmap.carto.symbology import build_symbology
 
     project, lid, data = vector_layer
     dlg = _dialog(qtbot, project, lid, data)
@@ -317,9 +317,9 @@ def test_tree_double_click_and_menu_open_the_dialog(qtbot, vector_layer):
 def test_graduated_style_draws_its_colours_on_the_map(app, vector_layer):
     from pyproj import Transformer
 
-    from sinkmap.gui.canvas.symbology import build_symbology, graduated_equal_interval
+    from sinkmap.carto.symbology import build_symbology, graduated_equal_interval
     from sinkmap.gui.canvas.vector_render import VectorJob, render_vector
-    from sinkmap.gui.canvas.viewport import Viewport
+    from sinkmap.carto.viewport import Viewport
 
     _project, _lid, data = vector_layer
     style = graduated_equal_interval(Style(stroke="none", stroke_width=0), data.frame, "MGQXJ", 4, "greens")

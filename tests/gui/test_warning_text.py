@@ -29,7 +29,7 @@ SUBJ_W = "图层“湿地.shp”"
 
 
 def _localized(text: str) -> str:
-    from sinkmap.gui.messages import shorten_paths
+    from sinkmap.core.shortpaths import shorten_paths
     from sinkmap.gui.warning_text import localize_warning
 
     return localize_warning(shorten_paths(text))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QImage
 
-from .viewport import Viewport
+from ...carto.viewport import Viewport
 
 
 @dataclass

@@ -40,12 +40,12 @@ from pyproj import Transformer
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
 
+from ...carto.colors import hex_to_rgba
+from ...carto.viewport import Viewport
 from ...core.errors import Cancelled
 from ...core.project import Style
+from ...io.layerdata.data import POINT, POLYGON, VectorData
 from ..fonts import label_font
-from ..layers.data import POINT, POLYGON, VectorData
-from .colors import hex_to_rgba
-from .viewport import Viewport
 
 #: A polygon or line is labelled when its bounding box is at least this wide or high on screen.
 MIN_FEATURE_PX = 24.0

@@ -13,12 +13,12 @@ import numpy as np
 from PySide6.QtGui import QImage
 from rasterio.enums import Resampling
 
+from ...carto.colors import hex_to_rgba, ramp_lut
+from ...carto.viewport import Viewport
 from ...core.errors import Cancelled
 from ...core.project import Style
+from ...io.layerdata.raster_data import RasterData
 from ...io.schemes import load_scheme
-from ..layers.raster_data import RasterData
-from .colors import hex_to_rgba, ramp_lut
-from .viewport import Viewport
 
 
 @dataclass(frozen=True)

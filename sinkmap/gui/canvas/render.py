@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtGui import QImage
 
+from ...carto.viewport import Viewport
 from ...core.errors import Cancelled
 from ..tasks import readable_error
-from .viewport import Viewport
 
 log = logging.getLogger(__name__)
 

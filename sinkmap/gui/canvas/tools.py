@@ -8,7 +8,7 @@ from enum import Enum
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
-from .viewport import Viewport
+from ...carto.viewport import Viewport
 
 
 class Tool(str, Enum):

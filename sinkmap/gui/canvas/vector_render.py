@@ -18,14 +18,14 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen
 
+from ...carto.colors import hex_to_rgba
+from ...carto.lod import screen_parts, split_by_class
+from ...carto.symbology import Symbology
+from ...carto.viewport import Viewport
 from ...core.errors import Cancelled
 from ...core.project import Style
-from ..layers.data import LINE, POINT, POLYGON, VectorData
-from .lod import screen_parts, split_by_class
-from .colors import hex_to_rgba
+from ...io.layerdata.data import LINE, POINT, POLYGON, VectorData
 from .qpaths import chunked_paths, path_from_parts, polygonf
-from .symbology import Symbology
-from .viewport import Viewport
 
 #: Parts per path: large for non-antialiased fills and strokes, small for antialiased fills.
 BIG_BATCH = 2_000

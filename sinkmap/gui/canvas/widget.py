@@ -15,15 +15,15 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
+from ...carto.viewport import Viewport
 from ...core.project import ViewState
+from ...io.layerdata.data import VectorData
 from ..fonts import label_font
-from ..layers.data import VectorData
 from ..layers.registry import LayerRegistry
 from .cache import ImageCache
 from .labels import LabelSource, render_labels
 from .render import RenderResult, RenderScheduler
 from .tools import Tool, draw_rubber_band, draw_scale_bar
-from .viewport import Viewport
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ class MapCanvas(QWidget):
         self.scheduler.idle.connect(self._check_idle)
         self._vp = Viewport(0.0, 0.0, 100.0, max(1, self.width()), max(1, self.height()))
         self._has_view = False
+        self._storing_view = False  # writing the view into the project: ignore the project's echo
         self._auto_fit = False  # the view was fitted automatically: refit when the widget is resized
         self._fit_target: tuple[float, float, float, float] | None = None
         self.tool = Tool.PAN
@@ -90,12 +91,29 @@ class MapCanvas(QWidget):
             return
         self._vp = vp
         self._has_view = True
+        self._store_view()
         self.scheduler.cancel()
         self.viewportChanged.emit(self._vp)
         self.update()
         self._schedule_refresh(delay_ms)
 
+    def _store_view(self) -> None:
+        """Write the view into the project (which a save serialises) when it differs: a view change is
+        one discrete step (a pan's release, a wheel step, a fit), so this costs a comparison and no render."""
+        view = self.view_state()
+        project = self.registry.project
+        if view == project.view:
+            return
+        self._storing_view = True
+        try:
+            project.set_view(view)
+        finally:
+            self._storing_view = False
+
     def set_view_state(self, view: ViewState) -> None:
+        """Show ``view`` (from the project: an opened project, or a view set on the model)."""
+        if self._storing_view:
+            return
         self.set_viewport(Viewport(view.center_x, view.center_y, view.units_per_px, self._vp.width,
                                    self._vp.height, self._vp.dpi))
 
@@ -267,6 +285,8 @@ class MapCanvas(QWidget):
         self._vp = self._vp.resized(self.width(), self.height())
         if self._auto_fit:
             self._vp = self._vp.fitted(self._fit_target or self.registry.full_extent() or self._vp.extent, 0.05)
+        if self._has_view:
+            self._store_view()
         self.viewportChanged.emit(self._vp)
         self._schedule_refresh(60)
         super().resizeEvent(event)

@@ -15,8 +15,8 @@ from PySide6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionMo
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
 
+from ...io.layerdata.data import VectorData
 from ..i18n import tr
-from .data import VectorData
 from .registry import LayerRegistry
 
 

@@ -15,15 +15,15 @@ from functools import partial
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from ...carto.symbology import Symbology, build_symbology
 from ...core.project import LayerSpec, Project
+from ...io.layerdata.data import VectorData
+from ...io.layerdata.loaders import (BUILTIN_BOUNDARIES, is_cached, load_layer_cached, use_process,  # noqa: F401
+                      vector_from_payload, vector_payload)
+from ...io.layerdata.raster_data import RasterData
 from ..canvas.raster_render import RasterJob, render_raster
-from ..canvas.symbology import Symbology, build_symbology
 from ..canvas.vector_render import VectorJob, render_selection, render_vector
 from ..tasks import TaskManager
-from .data import VectorData
-from .loaders import (BUILTIN_BOUNDARIES, is_cached, load_layer_cached, use_process,  # noqa: F401
-                      vector_from_payload, vector_payload)
-from .raster_data import RasterData
 
 log = logging.getLogger(__name__)
 

@@ -16,15 +16,15 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
+from ...carto.colors import ramp_colors
+from ...carto.styles import field_scheme
+from ...carto.symbology import categorised_from_scheme, categorised_unique, graduated_quantiles, legend_from_style
+from ...io.layerdata.data import VectorData
+from ...io.layerdata.raster_data import RasterData
 from ...io.schemes import load_scheme
-from ..canvas.colors import ramp_colors
-from ..canvas.symbology import categorised_from_scheme, categorised_unique, graduated_quantiles, legend_from_style
 from ..i18n import current_language, name_of, tr
 from ..style_dialog import StyleDialog
 from ..style_widgets import swatch
-from ..styles import field_scheme
-from .data import VectorData
-from .raster_data import RasterData
 from .registry import LayerRegistry
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -1,4 +1,4 @@
-"""Review 2 — raster import and overviews: a CRS without an EPSG code, two builds of the same raster."""
+"""Raster import and overviews: a CRS without an EPSG code, two builds of the same raster."""
 
 from __future__ import annotations
 

@@ -1,15 +1,14 @@
-"""Default styles for layers by role (boundary, forest, wetland...) and by what the data holds. No Qt."""
+"""Default styles for layers by role (boundary, forest, wetland...) and by what the data holds. No Qt.
+
+The role itself comes from the file or layer name (:func:`sinkmap.io.layerdata.roles.guess_role`)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pandas as pd
 
 from ..core.project import LayerSpec, Style
 from ..io.schemes import available_schemes, load_scheme
-from .canvas.symbology import categorised_from_scheme, category_counts, graduated_quantiles
-from .i18n import current_language
+from .symbology import categorised_from_scheme, category_counts, graduated_quantiles
 
 ROLE_STYLES: dict[str, Style] = {
     "boundary": Style(fill="none", stroke="#303030", stroke_width=1.3, label_field="name", label_size=10.0),
@@ -29,33 +28,6 @@ ROLE_STYLES: dict[str, Style] = {
 LAND_CLASS_FIELDS = {"DI_LEI": "forest_inventory", "DILEI": "forest_inventory", "DLBM": "sandiao"}
 #: Field names holding stock per hectare (m³/ha).
 STOCK_FIELDS = ("MGQXJ", "STOCK_PER_HA", "MEI_GQ_XJ", "XJ_HA")
-
-RASTER_SUFFIXES = {".tif", ".tiff", ".img", ".vrt", ".asc"}
-
-
-def kind_of_path(path: str | Path) -> str:
-    return "raster" if Path(path).suffix.lower() in RASTER_SUFFIXES else "vector"
-
-
-def guess_role(name: str, kind: str) -> str | None:
-    """A role from a layer or file name (Chinese or English words)."""
-    n = name.lower()
-    words = {
-        "dem": ("dem", "高程", "elev", "terrain", "地形"),
-        "landcover": ("landcover", "land_cover", "土地", "地类", "三调", "worldcover", "lc"),
-        "boundary": ("boundar", "行政区", "县界", "区划", "county"),
-        "forest": ("forest", "小班", "xiaoban", "森林", "林地", "subcompart"),
-        "wetland": ("wetland", "湿地"),
-        "protected": ("protect", "保护", "reserve", "自然保护地"),
-        "projects": ("project", "site", "项目", "电站", "station"),
-    }
-    for role, keys in words.items():
-        if (role in ("dem", "landcover")) != (kind == "raster"):
-            continue
-        if any(k in n for k in keys):
-            return role
-    return None
-
 
 def field_scheme(frame: pd.DataFrame, field_name: str, min_share: float = 0.9) -> str | None:
     """The classification scheme whose codes ``field_name`` holds, or None.
@@ -82,15 +54,15 @@ def field_scheme(frame: pd.DataFrame, field_name: str, min_share: float = 0.9) -
     return best if best_share >= min_share else None
 
 
-def default_style(spec: LayerSpec, frame: pd.DataFrame | None = None) -> Style:
-    """The style a new layer gets: by role, refined by the fields it has."""
+def default_style(spec: LayerSpec, frame: pd.DataFrame | None = None, lang: str = "zh_CN") -> Style:
+    """The style a new layer gets: by role, refined by the fields it has (class labels in ``lang``)."""
     base = ROLE_STYLES.get(spec.role or "", Style(kind="ramp", ramp="greys") if spec.kind == "raster" else Style())
     if spec.role == "forest" and frame is not None:
         cols = {str(c).upper(): c for c in frame.columns}
         for up, scheme in LAND_CLASS_FIELDS.items():
             if up in cols:
                 try:
-                    return categorised_from_scheme(base, frame, cols[up], scheme, current_language())
+                    return categorised_from_scheme(base, frame, cols[up], scheme, lang)
                 except Exception:  # noqa: BLE001 - unknown codes: fall through to the next rule
                     pass
         for up in STOCK_FIELDS:

@@ -1,4 +1,4 @@
-"""Review 2 — the style dialog with odd inputs and timing: a layer that loads (and gets its automatic
+"""The style dialog with odd inputs and timing: a layer that loads (and gets its automatic
 style) while the dialog is open, a layer removed meanwhile, bounds typed as nan/inf, and a label colour
 with transparency."""
 
@@ -83,7 +83,7 @@ def test_ok_on_a_layer_removed_meanwhile_just_closes(qtbot, app, tmp_path):
 def test_typed_bound_that_is_not_a_finite_number_is_refused(qtbot, app):
     """Equal interval on 1..5 in 2 classes: bounds 1, 3, 5. Typing nan / inf / 1e999 as the shared bound
     keeps 3 (a NaN bound put every feature in the first class and broke style comparison)."""
-    from sinkmap.gui.layers.data import prepare_vector
+    from sinkmap.io.layerdata.data import prepare_vector
     from sinkmap.gui.style_dialog import StyleDialog
 
     frame = gpd.GeoDataFrame({"a": [1.0, 2.0, 3.0, 4.0, 5.0]},
@@ -115,8 +115,8 @@ def test_label_colour_with_transparency_keeps_its_hue(app):
     """Style colours are CSS-order '#rrggbbaa' (the dialog's colour picker offers alpha). Qt alone reads
     eight digits as '#aarrggbb': half-transparent red '#ff000080' came out opaque navy (0, 0, 0x80)."""
     from sinkmap.gui.canvas.labels import LabelSource, render_labels
-    from sinkmap.gui.canvas.viewport import Viewport
-    from sinkmap.gui.layers.data import prepare_vector
+    from sinkmap.carto.viewport import Viewport
+    from sinkmap.io.layerdata.data import prepare_vector
 
     frame = gpd.GeoDataFrame({"name": ["甲县"]}, geometry=[box(-50_000, -50_000, 50_000, 50_000)], crs=EQUAL_AREA_CRS)
     src = LabelSource(prepare_vector(frame, EQUAL_AREA_CRS),

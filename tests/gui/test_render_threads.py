@@ -14,7 +14,7 @@ from pyproj import Transformer
 from PySide6.QtGui import QImage
 
 from sinkmap.core.crs import EQUAL_AREA_CRS
-from sinkmap.gui.canvas.viewport import Viewport
+from sinkmap.carto.viewport import Viewport
 
 
 def test_thread_local_survives_between_render_jobs(app, qtbot):

@@ -171,3 +171,15 @@ def pool() -> ProcessPool:
     if _POOL is None:
         _POOL = ProcessPool()
     return _POOL
+
+
+# -- calls the window runs in the pool: module-level, so the child can unpickle them without Qt ----------
+
+def ledger_json(request, feedback: BaseFeedback | None = None) -> dict:
+    """The ledger report as the CLI's ``--json`` document (``sinkmap.jobs.ledger.run_ledger``)."""
+    from .ledger import run_ledger
+
+    report = run_ledger(request, feedback)
+    out = report.to_json()
+    out["warnings"] = list(report.warnings)
+    return out

@@ -1,6 +1,6 @@
 """Loading a layer's data for the canvas, in a thread or in a worker process. No Qt.
 
-Small files load in a thread. Large vector files load in a worker process (see ``procworker``):
+Small files load in a thread. Large vector files load in a worker process (see :mod:`sinkmap.jobs.worker`):
 reading them holds the GIL for long, which would freeze the window. The child reads and flattens the
 layer and sends back plain arrays plus the geometries as WKB; the parent rebuilds the geometries in
 chunks so that no single step holds the GIL for long.
@@ -78,7 +78,7 @@ def quick_extent(spec: LayerSpec, display_crs: str) -> tuple[float, float, float
 
 def _read_frame(spec: LayerSpec, feedback: Feedback) -> gpd.GeoDataFrame:
     if spec.path == BUILTIN_BOUNDARIES:  # the bundled administrative units of a city / the province
-        from ...io.boundaries import load_units
+        from ..boundaries import load_units
 
         units = [u.strip() for u in (spec.layer or "湖南省").split(",") if u.strip()]
         frames = [load_units(province=u) if u.endswith("省") else load_units(city=u) for u in units]
@@ -86,10 +86,10 @@ def _read_frame(spec: LayerSpec, feedback: Feedback) -> gpd.GeoDataFrame:
         if (frame["level"] == "county").any():
             frame = frame[frame["level"] == "county"]
         return gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=frames[0].crs)
-    from ...io.vectors import read_vector
+    from ..vectors import read_vector
 
     if spec.crs and spec.crs.upper().replace("-", "") == "GCJ02":  # web-map coordinates: convert at the edge
-        from ...io.gcj02 import frame_gcj02_to_cgcs2000
+        from ..gcj02 import frame_gcj02_to_cgcs2000
 
         frame = read_vector(spec.path, layer=spec.layer, encoding=spec.encoding, crs=None, assume_lonlat=True,
                             feedback=feedback)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ...core.project import Style
-from ...io.schemes import load_scheme
+from ..core.project import Style
+from ..io.schemes import load_scheme
 from .colors import QUALITATIVE, ramp_colors
 
 OTHER_FILL = "#c8c8c8"

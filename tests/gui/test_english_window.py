@@ -23,7 +23,7 @@ FOREST_STOCK = 1  # SHOWN[1] is forest_stock_10k_m3
 def _window_with_ledger(qtbot, forest_gpkg, lang):
     from sinkmap.gui.layers.registry import BUILTIN_BOUNDARIES
     from sinkmap.gui.mainwindow import MainWindow
-    from sinkmap.gui.styles import ROLE_STYLES
+    from sinkmap.carto.styles import ROLE_STYLES
 
     project = Project(layers=[
         LayerSpec(name="县界", path=BUILTIN_BOUNDARIES, layer="长沙市", role="boundary", style=ROLE_STYLES["boundary"]),

@@ -40,10 +40,10 @@ def ledger_window(app, qtbot, tmp_path, monkeypatch):
     """Changsha's bundled county boundaries and a (hidden) forest layer, the 2025 ledger computed."""
     from sinkmap.gui.layers.registry import BUILTIN_BOUNDARIES
     from sinkmap.gui.mainwindow import MainWindow
-    from sinkmap.gui.styles import ROLE_STYLES
+    from sinkmap.carto.styles import ROLE_STYLES
 
     # the choropleth's GeoPackage goes to the test's folder (not os.environ: render threads read it)
-    monkeypatch.setattr("sinkmap.gui.choropleth.cache_dir", lambda: tmp_path)
+    monkeypatch.setattr("sinkmap.carto.choropleth.cache_dir", lambda: tmp_path)
     boundary = LayerSpec(name="县界", path=BUILTIN_BOUNDARIES, layer="长沙市", role="boundary",
                          style=ROLE_STYLES["boundary"])
     forest = LayerSpec(name="小班", path=str(_forest(tmp_path)), layer="xiaoban", role="forest", visible=False)
@@ -132,7 +132,7 @@ def _choropleth_layers(win):
 
 
 def test_choropleth_classes_follow_the_report(ledger_window, qtbot):
-    from sinkmap.gui.canvas.symbology import OTHER_FILL
+    from sinkmap.carto.symbology import OTHER_FILL
 
     win = ledger_window
     report = win.dashboard.report

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..layers.data import VectorData
+from ..io.layerdata.data import VectorData
 from .viewport import Viewport
 
 

@@ -1,4 +1,4 @@
-"""Review 2 — in the Chinese interface Qt's own words are Chinese too: the OK / Cancel of the raster import
+"""In the Chinese interface Qt's own words are Chinese too: the OK / Cancel of the raster import
 dialog, the Yes / No of the recovery question, file and colour dialogs (Qt ships qtbase_zh_CN.qm; it was
 not loaded, so a Chinese user met English buttons in the middle of a Chinese window)."""
 

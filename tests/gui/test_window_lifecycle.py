@@ -1,4 +1,4 @@
-"""Review 2 — resources come back when windows close: render threads, task threads, child processes,
+"""Resources come back when windows close: render threads, task threads, child processes,
 temporary files of an overview build that was running."""
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ def test_twenty_windows_opened_and_closed_leave_threads_and_processes_as_they_we
                                                                                   tmp_path, counties_gpkg):
     monkeypatch.setenv("SINKMAP_HOME", str(tmp_path / "home"))
     _open_use_close(qtbot, counties_gpkg)  # Qt starts its own helper threads once per process
+    # closing it shut down the worker-process pool an earlier test may have started: let that finish
+    qtbot.waitUntil(lambda: not mp.active_children() and not any(
+        type(t).__name__ == "_ExecutorManagerThread" for t in threading.enumerate()), timeout=20_000)
     before = _resources()
     for _ in range(20):
         _open_use_close(qtbot, counties_gpkg)

@@ -99,7 +99,7 @@ def read_folder(folder: Path, feedback: Feedback | None = None) -> VectorData:
 # -- the cache ------------------------------------------------------------------------------------
 
 def cache_root() -> Path:
-    from ...io.catalogue import cache_dir
+    from ..catalogue import cache_dir
 
     root = cache_dir() / "layers"
     root.mkdir(parents=True, exist_ok=True)

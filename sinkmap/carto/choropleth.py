@@ -2,6 +2,7 @@
 
 The joined table is written (atomically) as a GeoPackage in the cache folder and added as an ordinary
 layer, so it is saved with the project, styled like any other layer and its attribute table opens.
+No Qt: the window finds the loaded boundary layer and names the new layer in the interface language.
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.indicators import INDICATORS
-from ..core.project import LayerSpec, Style
+from ..core.project import LayerSpec, Project, Style
 from ..io.catalogue import cache_dir
 from ..io.vectors import write_vector
-from .canvas.colors import ramp_colors
-from .i18n import name_of, tr
-from .layers.data import VectorData
+from .colors import ramp_colors
 
 
 def indicator_frame(boundaries: gpd.GeoDataFrame, indicator: str, report: dict) -> gpd.GeoDataFrame:
@@ -37,13 +36,22 @@ def indicator_frame(boundaries: gpd.GeoDataFrame, indicator: str, report: dict) 
     return out
 
 
-def add_choropleth(win, indicator: str, report: dict) -> LayerSpec:
-    reg = win.registry
-    boundary = next((s for s in reg.project.layers if s.role == "boundary"
-                     and isinstance(reg.data.get(s.id), VectorData)), None)
-    if boundary is None:
-        raise InputError("no county boundary layer is loaded", hint="add the boundaries first (文件 → 新建项目)")
-    frame = indicator_frame(reg.data[boundary.id].frame, indicator, report)
+def choropleth_style(values: np.ndarray, indicator: str) -> Style:
+    """Five quantile classes of the finite ``values`` (blues for wetland indicators, else greens)."""
+    ok = values[np.isfinite(values)]
+    breaks = sorted(set(np.quantile(ok, np.linspace(0, 1, 6)).round(6).tolist())) if len(ok) > 1 else [ok[0], ok[0] + 1]
+    if len(breaks) < 2:
+        breaks = [breaks[0], breaks[0] + 1.0]
+    ramp = "blues" if "wetland" in indicator else "greens"
+    return Style(kind="graduated", field="value", breaks=breaks, colors=ramp_colors(ramp, len(breaks) - 1),
+                 ramp=ramp, stroke="#ffffff", stroke_width=0.8, label_field="name", opacity=0.9)
+
+
+def add_choropleth(project: Project, boundary: LayerSpec, boundaries: gpd.GeoDataFrame, indicator: str,
+                   report: dict, name: str) -> LayerSpec:
+    """Write the indicator's choropleth of ``boundaries`` (the rows of the layer ``boundary``) and add it
+    to ``project`` as the layer ``name`` at the boundary layer's index (replacing an earlier one)."""
+    frame = indicator_frame(boundaries, indicator, report)
     values = frame["value"].to_numpy(dtype=float)
     if not np.isfinite(values).any():
         raise InputError(f"the ledger has no values for {INDICATORS[indicator].name_zh}",
@@ -51,18 +59,11 @@ def add_choropleth(win, indicator: str, report: dict) -> LayerSpec:
     year = report.get("year")
     path = cache_dir() / f"choropleth_{boundary.layer or 'units'}_{year}_{indicator}.gpkg"
     write_vector(frame, path, layer=indicator)
-    ok = values[np.isfinite(values)]
-    breaks = sorted(set(np.quantile(ok, np.linspace(0, 1, 6)).round(6).tolist())) if len(ok) > 1 else [ok[0], ok[0] + 1]
-    if len(breaks) < 2:
-        breaks = [breaks[0], breaks[0] + 1.0]
-    ramp = "blues" if "wetland" in indicator else "greens"
-    style = Style(kind="graduated", field="value", breaks=breaks, colors=ramp_colors(ramp, len(breaks) - 1),
-                  ramp=ramp, stroke="#ffffff", stroke_width=0.8, label_field="name", opacity=0.9)
-    name = tr("专题图：{0}（{1}）").format(name_of(INDICATORS[indicator]), year)
-    for spec in reg.project.layers:
+    style = choropleth_style(values, indicator)
+    for spec in project.layers:
         if spec.path == str(path):
-            reg.project.remove_layer(spec.id)
+            project.remove_layer(spec.id)
             break
     spec = LayerSpec(name=name, path=str(path), layer=indicator, kind="vector", role="choropleth", style=style)
-    reg.project.add_layer(spec, index=reg.project.index_of(boundary.id))
+    project.add_layer(spec, index=project.index_of(boundary.id))
     return spec

@@ -201,7 +201,7 @@ def load_vector(path: str | Path, layer: str | None, display_crs: str, *, encodi
                 crs: str | None = None, feedback: Feedback | None = None) -> VectorData:
     """Read a vector layer (any format ``read_vector`` knows) and prepare it for drawing."""
     from ...core.feedback import SubFeedback
-    from ...io.vectors import read_vector
+    from ..vectors import read_vector
 
     feedback = ensure(feedback)
     frame = read_vector(path, layer=layer, encoding=encoding, crs=crs, feedback=SubFeedback(feedback, 0, 0.7))

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import CRSError, InputError
-from ..io.catalogue import data_home
-from ..io.schemes import available_schemes, load_scheme
-from .layers.raster_data import LARGE_RASTER_PX
-from .styles import guess_role
+from ...core.errors import CRSError, InputError
+from ..catalogue import data_home
+from ..schemes import available_schemes, load_scheme
+from .raster_data import LARGE_RASTER_PX
+from .roles import guess_role
 
 #: Raster roles offered by the import dialog (None: other).
 RASTER_ROLES = ("landcover", "dem", "stock_density", None)
@@ -233,7 +233,7 @@ def overview_resampling(role: str | None) -> str:
 
 def raster_style(base, role: str | None, scheme: str | None):
     """The new raster layer's style: the role's default, with the chosen scheme for land cover and a
-    green ramp for stock density (``base`` from :func:`sinkmap.gui.styles.default_style`)."""
+    green ramp for stock density (``base`` from :func:`sinkmap.carto.styles.default_style`)."""
     from dataclasses import replace
 
     if role == "landcover":
