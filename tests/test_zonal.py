@@ -12,7 +12,7 @@ import shapely
 from pyproj import Geod
 from rasterio.transform import from_origin
 
-from sinkmap.analysis.cellarea import area_model, lonlat_row_areas
+from sinkmap.analysis.zonal.cellarea import area_model, lonlat_row_areas
 from sinkmap.analysis.zonal import Chunking, zonal_class_areas, zonal_sum
 from sinkmap.core.crs import EQUAL_AREA_CRS
 from sinkmap.core.errors import Cancelled, CRSError, InputError

@@ -3,7 +3,7 @@
 Rows carry the same keys as the vector ledger (:mod:`sinkmap.analysis.ledger`) plus ``class_areas_ha``
 ({scheme code: ha}), ``nodata_area_ha`` and ``unclassified`` ({raster value: ha}). Per leaf unit (county,
 zone, any polygon) the zonal engine gives exact, ellipsoidal, boundary-weighted areas
-(:mod:`sinkmap.analysis.zonal`); city and province rows are the sums of their children when those cover
+(:mod:`sinkmap.analysis.zonal.stats`); city and province rows are the sums of their children when those cover
 the parent (ratios recomputed from the sums, never averaged), otherwise they are computed directly.
 
 Definitions (DOMAIN.md §2):
@@ -117,8 +117,8 @@ def raster_ledger(zones, *, landcover: str | Path | None = None, scheme: str = "
     density in m³/ha. ``client``: a dask.distributed Client to run the raster passes on.
     """
     from ..io.schemes import load_scheme
-    from .zonal import zonal_class_areas, zonal_sum
-    from .zonal_grid import ellipsoidal_areas_m2
+    from .zonal.stats import zonal_class_areas, zonal_sum
+    from .zonal.grid import ellipsoidal_areas_m2
 
     feedback = ensure(feedback)
     options = options or RasterLedgerOptions()

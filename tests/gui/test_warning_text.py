@@ -121,7 +121,7 @@ def test_import_checks(app):
 
 
 def test_zonal_checks(app):
-    from sinkmap.analysis.zonal import _warn_classes
+    from sinkmap.analysis.zonal.stats import _warn_classes
 
     labels = [{"name": "甲县"}, {"name": "乙县"}, {"name": "丙县"}]
     res = SimpleNamespace(

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from ..core.crs import CGCS2000_A, CGCS2000_INV_F, STORAGE_CRS
-from ..core.errors import CRSError, InputError
-from ..core.feedback import Feedback, ensure
-from ..io.rasters import RasterInfo
+from ...core.crs import CGCS2000_A, CGCS2000_INV_F, STORAGE_CRS
+from ...core.errors import CRSError, InputError
+from ...core.feedback import Feedback, ensure
+from ...io.rasters import RasterInfo
 from .cellarea import AreaModel, area_model
-from .coverage import CoverIndex, cover_index
+from .rasterize import CoverIndex, cover_index
 
 __all__ = ["ZoneGrid", "prepare_zones", "envelope_rows", "zone_labels", "ellipsoidal_areas_m2"]
 

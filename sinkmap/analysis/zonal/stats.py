@@ -1,16 +1,16 @@
 """The zonal engine: per zone × class areas, and zonal sums, of rasters far larger than memory.
 
 One pass over the raster, strip by strip (whole block rows), against the zones rasterised once per grid
-(:mod:`sinkmap.analysis.coverage`): boundary cells are weighted by the exact fraction inside the zone and
-every cell by its true ellipsoidal area (:mod:`sinkmap.analysis.cellarea`), so a zone's class areas sum
+(:mod:`sinkmap.analysis.zonal.rasterize`): boundary cells are weighted by the exact fraction inside the zone and
+every cell by its true ellipsoidal area (:mod:`sinkmap.analysis.zonal.cellarea`), so a zone's class areas sum
 to its polygon's area. Nodata is excluded and reported; codes the scheme does not know are counted as
 "unclassified" and reported with their areas.
 
-Execution (:mod:`sinkmap.analysis.zonal_run`): the row range is cut into chunks (whole block rows, about
+Execution (:mod:`sinkmap.analysis.zonal.run`): the row range is cut into chunks (whole block rows, about
 ``Chunking.chunk_pixels`` each) that depend only on the raster. Each chunk opens the raster itself, reads
 its strips, and accumulates into its own arrays; chunk results are combined in chunk order. Locally the
 chunks run on threads (the kernels and GDAL release the GIL), on Dask as tasks
-(:mod:`sinkmap.analysis.cluster`) — the same chunks, the same code and the same summation order, so both
+(:mod:`sinkmap.analysis.zonal.dask_backend`) — the same chunks, the same code and the same summation order, so both
 give bit-identical results. Memory: the zone index (∝ boundary length and rows, 43 MB for Hunan's
 counties at 10⁹ pixels) plus, per worker, one strip (``Chunking.window_bytes``, at least one block row)
 and GDAL's block cache, capped while the engine runs.
@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.crs import M2_PER_HA
-from ..core.errors import InputError
-from ..core.feedback import Feedback, SubFeedback, ensure
-from ..io.rasters import RasterInfo, open_raster
-from ..io.schemes import Scheme, load_scheme
-from .zonal_grid import ZoneGrid, envelope_rows, prepare_zones
-from ..io.rasters import block_cache
-from .zonal_prefetch import ReadAhead
-from .zonal_run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, SumJob, chunk_grid, execute, plan_chunks, strip_keys
+from ...core.crs import M2_PER_HA
+from ...core.errors import InputError
+from ...core.feedback import Feedback, SubFeedback, ensure
+from ...io.rasters import RasterInfo, open_raster
+from ...io.schemes import Scheme, load_scheme
+from .grid import ZoneGrid, envelope_rows, prepare_zones
+from ...io.rasters import block_cache
+from .prefetch import ReadAhead
+from .run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, SumJob, chunk_grid, execute, plan_chunks, strip_keys
 
 __all__ = ["Chunking", "ZonalResult", "ZonalSumResult", "zonal_class_areas", "zonal_sum", "prepare_grid"]
 
@@ -168,7 +168,7 @@ def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, fee
     """Rasterise the zones on the raster's grid (unless given) and run the job's chunks.
 
     Run locally, the raster's strips are read ahead on a background thread while the zones are
-    rasterised (:mod:`sinkmap.analysis.zonal_prefetch`); the kernels then take them as they come.
+    rasterised (:mod:`sinkmap.analysis.zonal.prefetch`); the kernels then take them as they come.
     """
     ahead: list[ReadAhead] = []
     try:

@@ -20,10 +20,10 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-import sinkmap.analysis.zonal_prefetch as prefetch
-from sinkmap.analysis import zonal
+import sinkmap.analysis.zonal.prefetch as prefetch
+from sinkmap.analysis.zonal import stats as zonal
 from sinkmap.analysis.zonal import Chunking, zonal_class_areas
-from sinkmap.analysis.zonal_prefetch import ReadAhead
+from sinkmap.analysis.zonal.prefetch import ReadAhead
 from sinkmap.core.errors import CRSError
 from sinkmap.core.feedback import NullFeedback
 from sinkmap.io.rasters import open_raster, strips

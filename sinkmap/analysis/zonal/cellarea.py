@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from ..core.errors import CRSError
+from ...core.errors import CRSError
 
 __all__ = ["AreaModel", "area_model", "lonlat_row_areas", "lonlat_polygon_areas"]
 
