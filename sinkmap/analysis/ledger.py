@@ -29,17 +29,10 @@ from ..core.feedback import Feedback, ensure
 from ..io.schemes import load_scheme
 from .carbon import CO2_PER_C, CarbonTable, describe_unknown, load_carbon_factors
 from .fieldmap import AREA_UNITS, FieldMapping, classify_codes, detect_mapping, detect_scheme, parse_numbers
+from .ledger_core import (ADDITIVE_KEYS, ROLLUP_BASIS, ROLLUP_CHILD, ROLLUP_MIN_COVER, ROW_KEYS,  # noqa: F401
+                          add_ratios, plan_rollup, roll_up, to_crs, unit_frame, unit_row)
 from .overlay import ProtectedParts
 
-ROW_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_area_ha", "forest_coverage_pct",
-            "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha", "protected_wetland_area_ha",
-            "wetland_protection_rate_pct", "carbon_t", "co2_t")
-ADDITIVE_KEYS = ("land_area_km2", "forest_area_ha", "forest_stock_10k_m3", "living_tree_stock_10k_m3",
-                 "wetland_area_ha", "protected_wetland_area_ha", "carbon_t", "co2_t")
-#: child level summed into each aggregate level
-ROLLUP_CHILD = {"city": "county", "province": "city"}
-#: children must cover this share of their parent's area to be summed; otherwise the parent is computed directly
-ROLLUP_MIN_COVER = 0.99
 
 
 @dataclass
@@ -105,10 +98,7 @@ class _Layer:
 
 
 def _project(gdf: gpd.GeoDataFrame, label: str) -> np.ndarray:
-    if gdf.crs is None:
-        raise CRSError("the layer has no CRS", layer=label,
-                       hint="give the CRS (EPSG:4490 for CGCS2000 lon/lat, EPSG:4545-4547 for 3° zones)")
-    return gdf.geometry.to_crs(EQUAL_AREA_CRS).to_numpy()
+    return to_crs(gdf, EQUAL_AREA_CRS, label).to_numpy()
 
 
 def _prepare_layer(geoms_all: np.ndarray, label: str, log: _Log) -> _Layer:
@@ -392,40 +382,14 @@ def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | Non
     return row
 
 
-def _ratios(row: dict) -> dict:
-    land, fa = row.get("land_area_km2"), row.get("forest_area_ha")
-    # % = ha / (km² × 100 ha/km²) × 100 = ha / km²
-    row["forest_coverage_pct"] = None if fa is None or not land else fa / land
-    wet, prot = row.get("wetland_area_ha"), row.get("protected_wetland_area_ha")
-    row["wetland_protection_rate_pct"] = None if wet is None or prot is None or wet <= 0 else prot / wet * 100.0
-    return row
-
-
 # --------------------------------------------------------------------------------------------------------------
 # the ledger
 
 
 def _units_frame(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    if zones is None or len(zones) == 0:
-        raise InputError("no units to compute the ledger for", hint="choose a city, county or zone file")
-    if "name" not in zones.columns:
-        raise FieldError("the units have no 'name' field", layer="units", hint="give each zone a name")
-    if zones.crs is None:
-        raise CRSError("the units have no CRS", layer="units", hint="units are expected in EPSG:4490")
-    z = zones.reset_index(drop=True).copy()
-    for col in ("adcode", "level", "parent"):
-        if col not in z.columns:
-            z[col] = None
-    z["level"] = z["level"].map(lambda v: "zone" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-    z["_geom"] = z.geometry.to_crs(EQUAL_AREA_CRS).to_numpy()
+    z = unit_frame(zones)
+    z["_geom"] = to_crs(z, EQUAL_AREA_CRS, "units").to_numpy()
     return z
-
-
-def _children(z: gpd.GeoDataFrame, i: int) -> list[int]:
-    level = z.at[i, "level"]
-    keys = {str(z.at[i, "name"])} | ({str(z.at[i, "adcode"])} if z.at[i, "adcode"] is not None else set())
-    return [j for j in range(len(z)) if z.at[j, "level"] == ROLLUP_CHILD[level]
-            and z.at[j, "parent"] is not None and str(z.at[j, "parent"]) in keys]
 
 
 def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: LedgerOptions,
@@ -443,22 +407,7 @@ def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: Ledge
     protected = None if inputs.protected is None else _prepare_protected(inputs.protected, inputs, log, basis)
     feedback.check()
 
-    aggregate = {i for i in range(len(z)) if z.at[i, "level"] in ROLLUP_CHILD}
-    direct = [i for i in range(len(z)) if i not in aggregate]
-    rollup: dict[int, list[int]] = {}
-    for level in ("city", "province"):  # cities first: provinces sum cities
-        for i in (i for i in sorted(aggregate) if z.at[i, "level"] == level):
-            kids = _children(z, i)
-            unit = z.at[i, "_geom"]
-            cover = (sum(shapely.area(z.at[j, "_geom"]) for j in kids) / shapely.area(unit)
-                     if kids and unit is not None and shapely.area(unit) > 0 else 0.0)
-            if kids and (unit is None or cover >= ROLLUP_MIN_COVER):
-                rollup[i] = kids
-            else:
-                if kids:
-                    log.warn(f"{z.at[i, 'name']}: its {len(kids)} {ROLLUP_CHILD[level]} unit(s) cover "
-                             f"{cover:.1%} of it, so it is computed directly rather than summed")
-                direct.append(i)
+    direct, rollup = plan_rollup(z, shapely.area(z["_geom"].to_numpy()), log.warn)
     units = np.array([z.at[i, "_geom"] for i in direct], dtype=object)
     names = [str(z.at[i, "name"]) for i in direct]
     for layer in (forest.layer if forest else None, wetland, protected):
@@ -474,22 +423,12 @@ def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: Ledge
         rows[i] = _compute_unit(z.at[i, "_geom"], names[k], forest, wetland, protection, log)
         if wetland is not None and protected is None:
             rows[i]["protected_wetland_area_ha"] = None
-    for level in ("city", "province"):
-        for i, kids in rollup.items():
-            if z.at[i, "level"] != level:
-                continue
-            rows[i] = {key: (None if any(rows[j][key] is None for j in kids) else sum(rows[j][key] for j in kids))
-                       for key in ADDITIVE_KEYS}
+    roll_up(z, rows, rollup, ADDITIVE_KEYS)
     if wetland is not None and protected is None:
         log.warn("no protected-area layer: 湿地保护率 is left empty")
-    out = []
-    for i in range(len(z)):
-        row = _ratios(dict(rows[i]))
-        row.update(name=z.at[i, "name"], adcode=z.at[i, "adcode"], level=z.at[i, "level"],
-                   parent=z.at[i, "parent"])
-        out.append({k: row.get(k) for k in ROW_KEYS})
+    out = [unit_row(z, i, add_ratios(dict(rows[i]))) for i in range(len(z))]
     if rollup:
-        basis["rollup"] = "city/province rows: sums of their county/city rows; ratios recomputed from the sums"
+        basis["rollup"] = ROLLUP_BASIS
     feedback.progress(1.0, "完成 done")
     return LedgerResult(rows=out, warnings=list(log.messages), basis=basis, year=options.year)
 
