@@ -87,7 +87,7 @@ def raster_ledger(zones, *, landcover: str | Path | None = None, scheme: str = "
     feedback = ensure(feedback)
     options = options or RasterLedgerOptions()
     if landcover is None and stock_raster is None:
-        raise InputError("no raster to compute the ledger from", hint="pass --landcover FILE and/or --stock-raster FILE")
+        raise InputError(code="analysis.ledger.no_raster")
     z = unit_frame(zones)
     warnings: list = []
     basis: dict[str, str] = {}

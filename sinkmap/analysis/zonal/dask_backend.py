@@ -22,8 +22,7 @@ def _distributed():
     try:
         import distributed
     except ImportError as exc:
-        raise InputError("running on a Dask cluster needs dask.distributed",
-                         hint="pip install 'sinkmap[cluster]' (or 'dask[distributed]')") from exc
+        raise InputError(code="analysis.dask.not_installed") from exc
     return distributed
 
 
@@ -34,15 +33,14 @@ def connect(*, workers: int | None = None, scheduler: str | None = None, timeout
     """
     distributed = _distributed()
     if workers and scheduler:
-        raise InputError("give either --workers or --scheduler, not both")
+        raise InputError(code="analysis.dask.workers_and_scheduler")
     if scheduler:
         try:
             return distributed.Client(scheduler, timeout=timeout), None
         except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc})",
-                             hint="check the address (tcp://HOST:8786) and that 'dask scheduler' is running") from None
+            raise InputError(code="analysis.dask.unreachable", scheduler=str(scheduler), detail=str(exc)) from None
     if not workers or workers < 1:
-        raise InputError(f"--workers must be at least 1 (got {workers})")
+        raise InputError(code="analysis.dask.bad_workers", workers=workers)
     cluster = distributed.LocalCluster(n_workers=int(workers), processes=True, threads_per_worker=1,
                                        dashboard_address=None)
     try:
@@ -82,8 +80,7 @@ def run_on_dask(client, run_chunk, job, chunks: list[tuple[int, int]], *, feedba
 
         if isinstance(exc, SinkmapError):
             raise
-        raise InputError(f"the Dask run failed ({type(exc).__name__}: {exc})",
-                         hint="every worker must read the raster at the same path and have sinkmap installed") from None
+        raise InputError(code="analysis.dask.failed", error=type(exc).__name__, detail=str(exc)) from None
     finally:
         try:
             client.cancel([shared])

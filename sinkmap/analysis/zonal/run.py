@@ -263,8 +263,7 @@ def _compact(data: np.ndarray, job: ClassJob):
 
     values, inverse = np.unique(data, return_inverse=True)
     if values.size > 65535:
-        raise InputError(f"the land-cover raster holds more than 65535 distinct values in rows near {data.shape}",
-                         path=job.grid.info.path, hint="is it really a class raster? use zonal_sum for continuous data")
+        raise InputError(code="analysis.zonal.too_many_values", path=job.grid.info.path, shape=str(data.shape))
     known, bins = job.wide
     lut = np.full(values.size, job.probe, np.int32)
     pos = np.clip(np.searchsorted(known, values), 0, max(0, known.size - 1))
