@@ -122,9 +122,9 @@ def detect_area_unit(values: Iterable, geometry_ha: np.ndarray, *, layer: str = 
     for unit, ha_per_unit in AREA_UNITS.items():
         expected = 1.0 / ha_per_unit
         if abs(ratio / expected - 1.0) <= AREA_RATIO_TOLERANCE:
-            return unit, Notice("analysis.fieldmap.area_unit_read", **where, ratio=float(ratio),
+            return unit, Notice("analysis.fieldmap.area_unit_read", **where, ratio=f"{ratio:.4g}",
                                 unit_name=_UNIT_NAMES[unit])
-    return None, Notice("analysis.fieldmap.area_unit_unknown", **where, ratio=float(ratio))
+    return None, Notice("analysis.fieldmap.area_unit_unknown", **where, ratio=f"{ratio:.4g}")
 
 
 def detect_mapping(gdf, kind: str = "forest", overrides: Mapping[str, str | None] | None = None, *,

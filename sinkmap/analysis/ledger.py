@@ -188,7 +188,7 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log
         name, share = detect_scheme(attrs[land_col])
         scheme = load_scheme(name)
         if share < 0.5:
-            log.warn(Notice("analysis.ledger.scheme_unsure", label=label, share=float(share), column=land_col,
+            log.warn(Notice("analysis.ledger.scheme_unsure", label=label, share=f"{share:.0%}", column=land_col,
                             scheme=scheme.title_zh))
     classes = classify_codes(attrs[land_col], scheme)
     unknown = classes.isna()

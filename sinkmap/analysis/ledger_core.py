@@ -28,7 +28,6 @@ ROLLUP_CHILD = {"city": "county", "province": "city"}
 #: children must cover this share of their parent's area to be summed; otherwise the parent is computed directly
 ROLLUP_MIN_COVER = 0.99
 ROLLUP_BASIS = "city/province rows: sums of their county/city rows; ratios recomputed from the sums"
-_LEVEL_ZH = {"county": "区县", "city": "市州"}
 
 
 def to_crs(gdf, crs, layer: str):
@@ -88,9 +87,9 @@ def plan_rollup(z, areas_m2: Sequence[float], warn: Callable[[Notice], None]) ->
                 rollup[i] = kids
             else:
                 if kids:
-                    child = ROLLUP_CHILD[level]
-                    warn(Notice("analysis.ledger.rollup_partial", unit=str(z.at[i, "name"]), n=len(kids),
-                                child=child, child_zh=_LEVEL_ZH[child], cover=float(cover)))
+                    params = dict(unit=str(z.at[i, "name"]), n=len(kids), cover=f"{cover:.1%}")
+                    warn(Notice("analysis.ledger.rollup_partial.county", **params) if level == "city"
+                         else Notice("analysis.ledger.rollup_partial.city", **params))
                 direct.append(i)
     return direct, rollup
 

@@ -17,9 +17,12 @@ MESSAGES: dict[str, M] = {
                                   "choose a province, city, county or zone file", "请选择省、市、区县或区域文件"),
     "analysis.ledger.units_unnamed": M("the units have no 'name' field", "行政单元没有“name”字段",
                                        "give each zone a name", "请为每个区域命名"),
-    "analysis.ledger.rollup_partial": M(
-        "{unit}: its {n} {child} unit(s) cover {cover:.1%} of it, so it is computed directly rather than summed",
-        "{unit}：其 {n} 个{child_zh}只覆盖其面积的 {cover:.1%}，因此直接计算，而不由下级汇总"),
+    "analysis.ledger.rollup_partial.county": M(
+        "{unit}: its {n} county unit(s) cover {cover} of it, so it is computed directly rather than summed",
+        "{unit}：其 {n} 个区县只覆盖其面积的 {cover}，因此直接计算，而不由区县汇总"),
+    "analysis.ledger.rollup_partial.city": M(
+        "{unit}: its {n} city unit(s) cover {cover} of it, so it is computed directly rather than summed",
+        "{unit}：其 {n} 个市州只覆盖其面积的 {cover}，因此直接计算，而不由市州汇总"),
     "analysis.ledger.no_raster": M("no raster to compute the ledger from", "没有可计算台账的栅格",
                                    "pass --landcover FILE and/or --stock-raster FILE",
                                    "请指定土地覆盖栅格（--landcover）和/或蓄积量栅格（--stock-raster）"),
@@ -39,9 +42,9 @@ MESSAGES: dict[str, M] = {
                                        "map it with --field land_class=FIELD; the layer's fields are: {fields}",
                                        "请用 --field land_class=字段名 指定；该图层的字段有：{fields}"),
     "analysis.ledger.scheme_unsure": M(
-        "layer {label!r}: only {share:.0%} of the values of {column} are codes of any known scheme "
+        "layer {label!r}: only {share} of the values of {column} are codes of any known scheme "
         "(best: {scheme}) — choose the scheme or a custom scheme file",
-        "图层“{label}”：字段 {column} 的值只有 {share:.0%} 是已知分类体系的编码（最接近：{scheme}）"
+        "图层“{label}”：字段 {column} 的值只有 {share} 是已知分类体系的编码（最接近：{scheme}）"
         "——请选择分类体系或自定义分类文件"),
     "analysis.ledger.unknown_land_class": M(
         "layer {label!r}: {n} features have {column} values the scheme {scheme} does not know ({codes}): counted "
@@ -116,13 +119,13 @@ MESSAGES: dict[str, M] = {
     "analysis.fieldmap.area_unusable": M("layer {layer!r}, field {field!r}: no usable area values; the geometry "
                                          "area is used", "图层“{layer}”，字段“{field}”：没有可用的面积值，改用几何面积"),
     "analysis.fieldmap.area_unit_read": M(
-        "layer {layer!r}, field {field!r}: values sum to {ratio:.4g} × the geometry area in ha, so they are read "
+        "layer {layer!r}, field {field!r}: values sum to {ratio} × the geometry area in ha, so they are read "
         "as {unit_name}",
-        "图层“{layer}”，字段“{field}”：数值之和为几何面积（公顷）的 {ratio:.4g} 倍，按 {unit_name} 读取"),
+        "图层“{layer}”，字段“{field}”：数值之和为几何面积（公顷）的 {ratio} 倍，按 {unit_name} 读取"),
     "analysis.fieldmap.area_unit_unknown": M(
-        "layer {layer!r}, field {field!r}: values sum to {ratio:.4g} × the geometry area in ha, which fits "
+        "layer {layer!r}, field {field!r}: values sum to {ratio} × the geometry area in ha, which fits "
         "neither 公顷 (1) nor 亩 (15): the geometry area is used — set area_unit=ha|mu if the field is right",
-        "图层“{layer}”，字段“{field}”：数值之和为几何面积（公顷）的 {ratio:.4g} 倍，既不像公顷（1）也不像亩（15），"
+        "图层“{layer}”，字段“{field}”：数值之和为几何面积（公顷）的 {ratio} 倍，既不像公顷（1）也不像亩（15），"
         "改用几何面积——如字段无误，请设置 area_unit=ha|mu"),
     "analysis.fieldmap.not_numbers": M(
         "{n} values of field {column} in layer {label} are not numbers ({examples})",
