@@ -144,7 +144,7 @@ def weights_raster(path: Path) -> Path:
     import rasterio
     from affine import Affine
 
-    from sinkmap.analysis.cellarea import area_model
+    from sinkmap.analysis.zonal.cellarea import area_model
     from sinkmap.io.rasters import open_raster
 
     out = path.with_name(path.stem + "_cellarea.tif")
@@ -182,7 +182,7 @@ def floor_patterns(path: Path):
     import rasterio
     from rasterio.windows import Window
 
-    from sinkmap.analysis.zonal_run import Chunking
+    from sinkmap.analysis.zonal.run import Chunking
     from sinkmap.io.rasters import open_raster, strips
 
     info = open_raster(path)

@@ -36,7 +36,7 @@ def test_unknown_species_use_default_with_a_counting_warning():
     # default type 针阔混: 0.486 × 1.656 × 1.248 × 0.5 per m³
     assert c == pytest.approx([100 * 0.486 * 1.656 * 1.248 * 0.5] * 3)
     assert len(fb.warnings) == 1
-    assert "3 feature(s)" in fb.warnings[0] and "银杏 ×2" in fb.warnings[0] and "针阔混" in fb.warnings[0]
+    assert "3 feature(s)" in str(fb.warnings[0]) and "银杏 ×2" in str(fb.warnings[0]) and "针阔混" in str(fb.warnings[0])
 
 
 def test_every_row_says_where_it_comes_from():

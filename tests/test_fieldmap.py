@@ -52,7 +52,7 @@ def test_area_in_mu_is_detected_and_warned():
     fb = NullFeedback()
     m = detect_mapping(gdf, "forest", feedback=fb, layer="小班")
     assert m.get("area") == "MIAN_JI" and m.area_unit == "mu" and m.area_unit_source == "detected"
-    assert len(fb.warnings) == 1 and "亩" in fb.warnings[0] and "MIAN_JI" in fb.warnings[0]
+    assert len(fb.warnings) == 1 and "亩" in str(fb.warnings[0]) and "MIAN_JI" in str(fb.warnings[0])
     # the same areas in ha: detected silently
     gdf["MIAN_JI"] = [fx.geod_ha(r) for r in fx.FOREST_RECTS.values()]
     fb = NullFeedback()
@@ -61,7 +61,7 @@ def test_area_in_mu_is_detected_and_warned():
     gdf["MIAN_JI"] = gdf["MIAN_JI"] * 3
     fb = NullFeedback()
     assert detect_mapping(gdf, "forest", feedback=fb).area_unit is None
-    assert "neither" in fb.warnings[0]
+    assert "neither" in str(fb.warnings[0])
     m = detect_mapping(gdf, "forest", overrides={"area_unit": "mu"})
     assert m.area_unit == "mu" and m.area_unit_source == "override"
 
@@ -82,7 +82,7 @@ def test_non_numeric_values_are_counted_and_named():
     fb = NullFeedback()
     out = parse_numbers(s, layer="小班", field_name="MEI_GQ_XJ", strict=False, feedback=fb)
     np.testing.assert_array_equal(out, [100, np.nan, np.nan, np.nan, np.nan, 80.5, np.nan])
-    assert "treated as missing" in fb.warnings[0]
+    assert "treated as missing" in str(fb.warnings[0])
 
 
 def test_scheme_detection_and_codes_with_or_without_leading_zero():

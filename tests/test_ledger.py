@@ -126,7 +126,7 @@ def test_missing_stock_field_gives_none_and_a_warning():
     a = rows["甲县"]
     assert a["forest_area_ha"] is not None
     assert a["forest_stock_10k_m3"] is None and a["living_tree_stock_10k_m3"] is None and a["carbon_t"] is None
-    assert any("no stock field" in w for w in result.warnings)
+    assert any("no stock field" in w for w in map(str, result.warnings))
     assert a["wetland_area_ha"] is None and a["wetland_protection_rate_pct"] is None
 
 
@@ -145,7 +145,7 @@ def test_non_numeric_stock_is_named():
     # lenient: treated as missing (乔木林 without a value counts 0 stock), with warnings
     rows, result, _ = run(forest=forest, options=LedgerOptions(year=2025, strict_numbers=False))
     assert rows["甲县"]["forest_stock_10k_m3"] == pytest.approx(100 * fx.geod_ha(fx.F8_IN_A) / 1e4, rel=REL)
-    assert any("have no stock value" in w for w in result.warnings)
+    assert any("have no stock value" in w for w in map(str, result.warnings))
 
 
 def test_area_field_in_mu_with_area_source_field():
@@ -155,7 +155,7 @@ def test_area_field_in_mu_with_area_source_field():
     ha[0] *= 1.1
     forest["MIAN_JI"] = [v * 15 for v in ha]
     rows, result, fb = run(forest=forest, options=LedgerOptions(year=2025, area_source="field"))
-    assert any("亩" in w for w in result.warnings)
+    assert any("亩" in w for w in map(str, result.warnings))
     # forest area = F1 field area (1.1 × geometry) + F2 + F5 + F6 + half of F8's field area
     expected = 1.1 * fx.geod_ha(R["F1"]) + fx.geod_ha(R["F2"], R["F5"], R["F6"]) + fx.geod_ha(R["F8"]) / 2
     assert rows["甲县"]["forest_area_ha"] == pytest.approx(expected, rel=REL)
@@ -165,7 +165,7 @@ def test_unknown_land_class_codes_are_reported():
     forest = fx.forest()
     forest.loc[forest["XIAO_BAN"] == "F6", "DI_LEI"] = "0999"
     rows, result, _ = run(forest=forest)
-    assert any("0999 ×1" in w and "unclassified" in w for w in result.warnings)
+    assert any("0999 ×1" in w and "unclassified" in w for w in map(str, result.warnings))
     assert rows["甲县"]["forest_area_ha"] == pytest.approx(
         fx.geod_ha(R["F1"], R["F2"], R["F5"], fx.F8_IN_A), rel=REL)
 

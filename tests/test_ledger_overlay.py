@@ -104,7 +104,7 @@ def test_edge_sharing_untouched_and_repaired_protected_areas(hand):
     assert b["wetland_area_ha"] == pytest.approx(wet, rel=REL)
     assert b["protected_wetland_area_ha"] == pytest.approx(prot, rel=REL)
     assert b["wetland_protection_rate_pct"] == pytest.approx(prot / wet * 100, rel=REL)  # ≈ 47.4 %
-    assert any("1 invalid geometries" in w for w in result.warnings)
+    assert any("1 invalid geometries" in w for w in map(str, result.warnings))
     assert "dissolved" in result.basis["wetland_protection_rate_pct"]
 
 

@@ -168,7 +168,7 @@ def test_zone_with_nodata_everywhere(tmp_path, rasters):
     assert west["nodata_area_ha"] == pytest.approx(4000.0)
     assert rows["甲县"]["forest_coverage_pct"] == pytest.approx(100.0)  # observed part only: all forest
     assert rows["甲县"]["nodata_area_ha"] == pytest.approx(5000.0)
-    assert any("nodata everywhere" in w and "西区" in w for w in fb.warnings)
+    assert any("nodata everywhere" in w and "西区" in w for w in map(str, fb.warnings))
 
 
 def test_needs_a_raster():

@@ -12,7 +12,7 @@ import shapely
 from pyproj import Geod
 from rasterio.transform import from_origin
 
-from sinkmap.analysis.cellarea import area_model, lonlat_row_areas
+from sinkmap.analysis.zonal.cellarea import area_model, lonlat_row_areas
 from sinkmap.analysis.zonal import Chunking, zonal_class_areas, zonal_sum
 from sinkmap.core.crs import EQUAL_AREA_CRS
 from sinkmap.core.errors import Cancelled, CRSError, InputError
@@ -70,7 +70,7 @@ def test_zone_partly_outside_the_raster_is_reported(lc10):
     fb = NullFeedback()
     res = zonal_class_areas(lc10, albers_zone((8, 0, 12, 2)), "sandiao", feedback=fb)
     assert res.covered_ha[0] == pytest.approx(2 * 2 * 100 / 1e4, rel=1e-12)  # 2 columns inside × 2 rows
-    assert any("extend beyond the raster" in w and "50.00%" in w for w in fb.warnings)
+    assert any("extend beyond the raster" in w and "50.00%" in w for w in map(str, fb.warnings))
 
 
 def test_lonlat_row_area_matches_geod():
@@ -151,7 +151,7 @@ def test_unknown_codes_are_unclassified_and_warned(tmp_path):
     res = zonal_class_areas(path, albers_zone((0, 0, 10, 10)), "sandiao", feedback=fb)
     assert res.unclassified[777][0] == pytest.approx(3 * 10 * 100 / 1e4)
     assert res.class_area_ha[0, res.codes.index("0301")] == pytest.approx(7 * 10 * 100 / 1e4)
-    assert any("777" in w and "0.30 ha" in w and "unclassified" in w for w in fb.warnings)
+    assert any("777" in w and "0.30 ha" in w and "unclassified" in w for w in map(str, fb.warnings))
 
 
 def test_int32_and_int16_rasters(tmp_path):
@@ -168,7 +168,7 @@ def test_nodata_everywhere_in_a_zone(lc10):
     fb = NullFeedback()
     res = zonal_class_areas(lc10, albers_zone((0, 9, 10, 10), (0, 0, 1, 1)), "sandiao", feedback=fb)
     assert res.class_area_ha[0].sum() == 0.0 and res.nodata_ha[0] == pytest.approx(0.1)
-    assert any("nodata everywhere" in w and "z0" in w for w in fb.warnings)
+    assert any("nodata everywhere" in w and "z0" in w for w in map(str, fb.warnings))
 
 
 def test_raster_without_crs(tmp_path):

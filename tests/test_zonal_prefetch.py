@@ -1,4 +1,4 @@
-"""Reading ahead (sinkmap.analysis.zonal_prefetch): same strips, same results, bounded memory."""
+"""Reading ahead (sinkmap.analysis.zonal.prefetch): same strips, same results, bounded memory."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import shapely
 from rasterio.transform import from_origin
 
 from sinkmap.analysis.zonal import Chunking, zonal_class_areas, zonal_sum
-from sinkmap.analysis.zonal_prefetch import ReadAhead
+from sinkmap.analysis.zonal.prefetch import ReadAhead
 from sinkmap.io.rasters import open_raster, strips
 
 
@@ -68,7 +68,7 @@ def test_a_claimed_strip_is_never_read_ahead(tmp_path):
 
 
 def test_read_ahead_does_not_change_a_bit(tmp_path, monkeypatch):
-    import sinkmap.analysis.zonal as zonal_mod
+    import sinkmap.analysis.zonal.stats as zonal_mod
 
     made: list[ReadAhead] = []
 

@@ -19,6 +19,7 @@ import yaml
 
 from ..core.errors import InputError
 from ..core.feedback import Feedback, ensure
+from ..core.messages import Notice
 from ..io.catalogue import layer_path
 
 #: t CO₂ per t C: the ratio of molar masses (44 g/mol CO₂ over 12 g/mol C) — physics, not a sourced factor.
@@ -136,17 +137,14 @@ def _load(path: str) -> CarbonTable:
         default_type = str(doc["default_type"])
         bamboo = doc.get("bamboo") or {}
     except FileNotFoundError:
-        raise InputError("carbon factor table not found", path=path) from None
+        raise InputError(code="analysis.carbon.table_missing", path=path) from None
     except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(f"not a valid carbon factor table ({exc})", path=path,
-                         hint="each row of 'types' needs type, svd, bef, r, cf and source; "
-                              "see layers/carbon_factors.yaml") from None
+        raise InputError(code="analysis.carbon.table_invalid", path=path, detail=str(exc)) from None
     undefined = [f"{a}→{t}" for a, t in aliases.items() if t not in factors]
     if default_type not in factors:
         undefined.insert(0, f"default_type→{default_type}")
     if undefined:
-        raise InputError("carbon factor table refers to types it does not define: " + ", ".join(undefined),
-                         path=path, hint="every alias and the default_type must name a row of 'types'")
+        raise InputError(code="analysis.carbon.types_undefined", path=path, types=", ".join(undefined))
     per_ha = bamboo.get("carbon_t_per_ha")
     return CarbonTable(factors=factors, aliases=aliases, default_type=default_type, sources=sources,
                        bamboo_carbon_t_per_ha=None if per_ha is None else float(per_ha),
@@ -169,10 +167,10 @@ def carbon_from_stock(stock_m3: object, species_or_type: object, table: CarbonTa
         raise ValueError(f"species ({species.shape}) and stock ({stock.shape}) differ in shape")
     res = table.resolve(species)
     if res.n_default:
-        ensure(feedback).warn(
-            f"{label + ': ' if label else ''}{res.n_default} feature(s) have a species the carbon table does "
-            f"not know ({describe_unknown(res.unknown)}): they use the default type {table.default_type} — add "
-            f"aliases in {table.path or 'layers/carbon_factors.yaml'}")
+        params = dict(n=int(res.n_default), species=describe_unknown(res.unknown), default=table.default_type,
+                      table=str(table.path or "layers/carbon_factors.yaml"))
+        ensure(feedback).warn(Notice("analysis.carbon.species_defaulted_in", label=label, **params) if label
+                              else Notice("analysis.carbon.species_defaulted", **params))
     return stock * table.t_c_per_m3(res.types)
 
 

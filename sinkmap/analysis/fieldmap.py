@@ -24,8 +24,10 @@ import yaml
 from ..core.crs import EQUAL_AREA_CRS, HA_PER_MU, M2_PER_HA
 from ..core.errors import CRSError, FieldError, InputError
 from ..core.feedback import Feedback, ensure
+from ..core.messages import Notice
 from ..io.catalogue import layer_path
 from ..io.schemes import Scheme, SchemeClass, load_scheme
+from .ledger_core import to_crs
 
 KINDS = ("forest", "wetland", "protected")
 
@@ -66,8 +68,7 @@ def _candidates_from(path: str) -> dict[str, dict[str, tuple[str, ...]]]:
         doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         return {kind: {key: tuple(str(c) for c in cands) for key, cands in doc[kind].items()} for kind in doc}
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"not a valid field-name table ({exc})", path=path,
-                         hint="see layers/fieldmap.yaml: kind → key → list of candidate names") from None
+        raise InputError(code="analysis.fieldmap.table_invalid", path=path, detail=str(exc)) from None
 
 
 def field_candidates(kind: str) -> dict[str, tuple[str, ...]]:
@@ -97,36 +98,33 @@ def _find_column(name: str, columns: list[str]) -> str | None:
     return None
 
 
-def geometry_area_ha(gdf) -> np.ndarray:
-    """Ellipsoidal area (ha) of each geometry, via the equal-area CRS (never in degrees)."""
-    if gdf.crs is None:
-        raise CRSError("the layer has no CRS, so its areas cannot be measured",
-                       hint="give the CRS (e.g. --crs EPSG:4490 or EPSG:4547) or add a .prj file")
-    return gdf.geometry.to_crs(EQUAL_AREA_CRS).area.to_numpy() / M2_PER_HA
+def geometry_area_ha(gdf, layer: str | None = None) -> np.ndarray:
+    """Ellipsoidal area (ha) of each geometry, via the equal-area CRS (never in degrees); a layer without a
+    CRS is the :class:`CRSError` of :func:`sinkmap.analysis.ledger_core.to_crs` (``layer`` names it)."""
+    return to_crs(gdf, EQUAL_AREA_CRS, layer).area.to_numpy() / M2_PER_HA
 
 
 def detect_area_unit(values: Iterable, geometry_ha: np.ndarray, *, layer: str = "",
-                     field_name: str = "") -> tuple[str | None, str]:
+                     field_name: str = "") -> tuple[str | None, Notice]:
     """The unit of an area field: ratio of its sum to the geometry area ≈ 1 → ha, ≈ 15 → 亩, ≈ 10⁴ → m².
 
-    Returns (unit or None, a sentence saying what was found). None means the ratio fits no unit: use the
-    geometry area.
+    Returns (unit or None, a :class:`Notice` saying what was found). None means the ratio fits no unit: use
+    the geometry area.
     """
     vals = pd.to_numeric(pd.Series(list(values) if not isinstance(values, pd.Series) else values),
                          errors="coerce").to_numpy(dtype=float)
     geom = np.asarray(geometry_ha, dtype=float)
     ok = np.isfinite(vals) & np.isfinite(geom) & (geom > 0)
-    where = f"layer {layer!r}, field {field_name!r}" if layer else f"field {field_name!r}"
+    where = dict(layer=label_of(layer), field=field_name)
     if not ok.any() or geom[ok].sum() <= 0:
-        return None, f"{where}: no usable area values; the geometry area is used"
+        return None, Notice("analysis.fieldmap.area_unusable", **where)
     ratio = vals[ok].sum() / geom[ok].sum()
     for unit, ha_per_unit in AREA_UNITS.items():
         expected = 1.0 / ha_per_unit
         if abs(ratio / expected - 1.0) <= AREA_RATIO_TOLERANCE:
-            return unit, (f"{where}: values sum to {ratio:.4g} × the geometry area in ha, so they are read as "
-                          f"{_UNIT_NAMES[unit]}")
-    return None, (f"{where}: values sum to {ratio:.4g} × the geometry area in ha, which fits neither 公顷 (1) "
-                  f"nor 亩 (15): the geometry area is used — set area_unit=ha|mu if the field is right")
+            return unit, Notice("analysis.fieldmap.area_unit_read", **where, ratio=f"{ratio:.4g}",
+                                unit_name=_UNIT_NAMES[unit])
+    return None, Notice("analysis.fieldmap.area_unit_unknown", **where, ratio=f"{ratio:.4g}")
 
 
 def detect_mapping(gdf, kind: str = "forest", overrides: Mapping[str, str | None] | None = None, *,
@@ -152,20 +150,21 @@ def detect_mapping(gdf, kind: str = "forest", overrides: Mapping[str, str | None
         value = None if value is None else str(value).strip()
         if key == "area_unit":
             if value not in AREA_UNITS:
-                raise FieldError(f"area_unit must be one of {', '.join(AREA_UNITS)}, not {value!r}", layer=label)
+                raise FieldError(code="analysis.fieldmap.bad_area_unit", layer=label, units=", ".join(AREA_UNITS),
+                                 value=value)
             area_unit, unit_source = value, "override"
             continue
         if key not in candidates:
-            raise FieldError(f"unknown field key {key!r} for a {kind} layer", layer=label,
-                             hint=f"use one of {', '.join(candidates)} (or area_unit)")
+            raise FieldError(code="analysis.fieldmap.unknown_key", layer=label, key=key, kind=kind,
+                             keys=", ".join(candidates))
         explicit.add(key)
         if not value:
             fields[key] = None
             continue
         col = _find_column(value, columns)
         if col is None:
-            raise FieldError(f"the layer has no field {value!r} (given for {key})", layer=label, field=value,
-                             hint=f"the layer's fields are: {available}")
+            raise FieldError(code="analysis.fieldmap.no_such_field", layer=label, field=value, key=key,
+                             available=available)
         fields[key] = col
     used = {v for v in fields.values() if v}
     for key, names in candidates.items():
@@ -180,7 +179,7 @@ def detect_mapping(gdf, kind: str = "forest", overrides: Mapping[str, str | None
                 break
     ordered = {key: fields[key] for key in candidates}
     if area_unit is None and ordered.get("area") and len(gdf):
-        geom = geometry_ha if geometry_ha is not None else geometry_area_ha(gdf)
+        geom = geometry_ha if geometry_ha is not None else geometry_area_ha(gdf, label)
         area_unit, message = detect_area_unit(gdf[ordered["area"]], geom, layer=label, field_name=ordered["area"])
         unit_source = "detected" if area_unit else ""
         if area_unit != "ha":
@@ -211,12 +210,10 @@ def parse_numbers(values: pd.Series, *, layer: str, field_name: str, strict: boo
     bad = nums.isna() & ~blank
     if bad.any():
         examples = ", ".join(f'"{v}"' for v in pd.unique(as_obj[bad].astype(str))[:5])
-        message = (f"{int(bad.sum())} values of field {field_name} in layer {label_of(layer)} are not numbers "
-                   f"({examples})")
+        params = dict(n=int(bad.sum()), column=field_name, label=label_of(layer), examples=examples)
         if strict:
-            raise FieldError(message, hint="replace them with numbers (or leave them empty for 'no value'), "
-                                           "or map another field, e.g. --field stock_per_ha=FIELD")
-        ensure(feedback).warn(message + ": they are treated as missing")
+            raise FieldError(code="analysis.fieldmap.not_numbers", **params)
+        ensure(feedback).warn(Notice("analysis.fieldmap.not_numbers_missing", **params))
     return nums.to_numpy(dtype=float, na_value=np.nan)
 
 

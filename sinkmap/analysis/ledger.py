@@ -24,22 +24,16 @@ from shapely import STRtree
 from shapely.geometry import box
 
 from ..core.crs import EQUAL_AREA_CRS, M2_PER_HA, M2_PER_KM2, STORAGE_CRS
-from ..core.errors import CRSError, FieldError, InputError
+from ..core.errors import FieldError, InputError
 from ..core.feedback import Feedback, ensure
+from ..core.messages import Notice
 from ..io.schemes import load_scheme
 from .carbon import CO2_PER_C, CarbonTable, describe_unknown, load_carbon_factors
 from .fieldmap import AREA_UNITS, FieldMapping, classify_codes, detect_mapping, detect_scheme, parse_numbers
+from .ledger_core import (ADDITIVE_KEYS, ROLLUP_BASIS, ROLLUP_CHILD, ROLLUP_MIN_COVER, ROW_KEYS,  # noqa: F401
+                          add_ratios, plan_rollup, roll_up, to_crs, unit_frame, unit_row)
 from .overlay import ProtectedParts
 
-ROW_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_area_ha", "forest_coverage_pct",
-            "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha", "protected_wetland_area_ha",
-            "wetland_protection_rate_pct", "carbon_t", "co2_t")
-ADDITIVE_KEYS = ("land_area_km2", "forest_area_ha", "forest_stock_10k_m3", "living_tree_stock_10k_m3",
-                 "wetland_area_ha", "protected_wetland_area_ha", "carbon_t", "co2_t")
-#: child level summed into each aggregate level
-ROLLUP_CHILD = {"city": "county", "province": "city"}
-#: children must cover this share of their parent's area to be summed; otherwise the parent is computed directly
-ROLLUP_MIN_COVER = 0.99
 
 
 @dataclass
@@ -70,7 +64,7 @@ class LedgerInputs:
 @dataclass
 class LedgerResult:
     rows: list[dict]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)  # str() of each is its English text
     basis: dict[str, str] = field(default_factory=dict)
     year: int | None = None
 
@@ -83,9 +77,9 @@ class _Log:
 
     def __init__(self, feedback: Feedback) -> None:
         self.feedback = feedback
-        self.messages: list[str] = []
+        self.messages: list[Notice] = []
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: Notice) -> None:
         if message not in self.messages:
             self.messages.append(message)
             self.feedback.warn(message)
@@ -105,23 +99,20 @@ class _Layer:
 
 
 def _project(gdf: gpd.GeoDataFrame, label: str) -> np.ndarray:
-    if gdf.crs is None:
-        raise CRSError("the layer has no CRS", layer=label,
-                       hint="give the CRS (EPSG:4490 for CGCS2000 lon/lat, EPSG:4545-4547 for 3° zones)")
-    return gdf.geometry.to_crs(EQUAL_AREA_CRS).to_numpy()
+    return to_crs(gdf, EQUAL_AREA_CRS, label).to_numpy()
 
 
 def _prepare_layer(geoms_all: np.ndarray, label: str, log: _Log) -> _Layer:
     present = ~(shapely.is_missing(geoms_all) | shapely.is_empty(geoms_all))
     if not present.all():
-        log.warn(f"layer {label!r}: {int((~present).sum())} features without geometry are skipped")
+        log.warn(Notice("analysis.ledger.no_geometry", label=label, n=int((~present).sum())))
     rows = np.flatnonzero(present)
     geoms = geoms_all[rows]
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid])
-        log.warn(f"layer {label!r}: {int(invalid.sum())} invalid geometries (self-intersections…) were repaired")
+        log.warn(Notice("analysis.ledger.repaired", label=label, n=int(invalid.sum())))
     return _Layer(label=label, rows=rows, geoms=geoms, area_m2=shapely.area(geoms), tree=STRtree(geoms))
 
 
@@ -146,12 +137,10 @@ def _lonlat_extent(bounds) -> str:
 def _check_overlap(layer: _Layer, units: np.ndarray, names: list[str]) -> None:
     if layer.geoms.size and layer.tree.query(units, predicate="intersects").size:
         return
-    where = "、".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    extent = _lonlat_extent(shapely.total_bounds(layer.geoms)) if layer.geoms.size else "empty"
-    raise InputError(
-        f"layer {layer.label} does not overlap {where}: its extent is {extent}, the units' is "
-        f"{_lonlat_extent(shapely.total_bounds(units))}", layer=layer.label,
-        hint="check the CRS (GCJ-02? projected coordinates read as degrees? a missing .prj?) or the county chosen")
+    where = "、".join(names[:5]) + (f" (+{len(names) - 5})" if len(names) > 5 else "")
+    extent = _lonlat_extent(shapely.total_bounds(layer.geoms)) if layer.geoms.size else "—"
+    raise InputError(code="analysis.ledger.no_overlap", layer=layer.label, label=layer.label, units=where,
+                     extent=extent, units_extent=_lonlat_extent(shapely.total_bounds(units)))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -191,30 +180,28 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log
 
     land_col = mapping.get("land_class")
     if land_col is None:
-        raise FieldError("no land-class (地类) field found", layer=label,
-                         hint=f"map it with --field land_class=FIELD; the layer's fields are: "
-                              f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}")
+        raise FieldError(code="analysis.ledger.no_land_class", layer=label,
+                         fields=", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name))
     if inputs.forest_scheme:
         scheme = load_scheme(inputs.forest_scheme)
     else:
         name, share = detect_scheme(attrs[land_col])
         scheme = load_scheme(name)
         if share < 0.5:
-            log.warn(f"layer {label!r}: only {share:.0%} of the values of {land_col} are codes of any known "
-                     f"scheme (best: {scheme.title_zh}) — choose the scheme or a custom scheme file")
+            log.warn(Notice("analysis.ledger.scheme_unsure", label=label, share=f"{share:.0%}", column=land_col,
+                            scheme=scheme.title_zh))
     classes = classify_codes(attrs[land_col], scheme)
     unknown = classes.isna()
     if unknown.any():
         codes = attrs[land_col][unknown].astype(object).map(lambda v: "(空)" if pd.isna(v) else str(v))
-        log.warn(f"layer {label!r}: {int(unknown.sum())} features have {land_col} values the scheme "
-                 f"{scheme.name} does not know ({describe_unknown(codes.value_counts().to_dict())}): counted "
-                 f"as unclassified (not forest, no stock)")
+        log.warn(Notice("analysis.ledger.unknown_land_class", label=label, n=int(unknown.sum()), column=land_col,
+                        scheme=scheme.name, codes=describe_unknown(codes.value_counts().to_dict())))
     groups = classes.map(lambda c: None if c is None else c.group).to_numpy(dtype=object)
     treelike = classes.map(lambda c: c is not None and (c.group == "tree_forest" or c.tree_forest)).to_numpy(bool)
     counted = classes.map(lambda c: c is not None and scheme.is_forest(c, options.include_special_shrub))
     canopy = numbers("canopy")
     if canopy is not None and np.nanmax(canopy, initial=0.0) > 1.0:
-        log.warn(f"layer {label!r}: canopy field {mapping.get('canopy')} has values above 1: read as percent")
+        log.warn(Notice("analysis.ledger.canopy_percent", label=label, column=mapping.get("canopy")))
         canopy = canopy / 100.0
     canopy_ok = np.ones(n, bool) if canopy is None else (np.isnan(canopy) | (canopy >= options.min_canopy))
     is_tree = treelike & canopy_ok
@@ -225,15 +212,14 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log
     if options.area_source == "field":
         col = mapping.get("area")
         if col is None:
-            raise FieldError("area_source is 'field' but the layer has no area field", layer=label,
-                             hint="map it with --field area=FIELD or use the geometry area")
+            raise FieldError(code="analysis.ledger.no_area_field", layer=label)
         if mapping.area_unit is None:
-            log.warn(f"layer {label!r}: the unit of area field {col} is unknown: the geometry area is used")
+            log.warn(Notice("analysis.ledger.area_unit_unknown", label=label, column=col))
         else:
             values = numbers("area") * AREA_UNITS[mapping.area_unit]
             missing = np.isnan(values)
             if missing.any():
-                log.warn(f"layer {label!r}: {int(missing.sum())} features have no {col}: geometry area used")
+                log.warn(Notice("analysis.ledger.area_missing", label=label, n=int(missing.sum()), column=col))
             area_ha = np.where(missing, area_ha, values)
             area_note = f"area field {col} in {mapping.area_unit}, split by the clipped share of each geometry"
     basis["area"] = f"land area: ellipsoidal (Albers equal-area, CGCS2000); forest areas: {area_note}"
@@ -245,8 +231,7 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log
     elif total is not None:
         stock, stock_note = total, f"{mapping.get('stock')} (m³ per subcompartment) × clipped share"
     else:
-        log.warn(f"layer {label!r}: no stock field (per-hectare or per-subcompartment) found: 森林蓄积量, "
-                 f"活立木蓄积量 and carbon are left empty — map one with --field stock_per_ha=FIELD")
+        log.warn(Notice("analysis.ledger.no_stock_field", label=label))
     living = stock
     living_per_ha = numbers("living_stock_per_ha")
     if living_per_ha is not None:
@@ -255,7 +240,7 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log
     if stock is not None:
         no_value = is_tree & np.isnan(stock)
         if no_value.any():
-            log.warn(f"layer {label!r}: {int(no_value.sum())} 乔木林 features have no stock value: counted as 0")
+            log.warn(Notice("analysis.ledger.tree_no_stock", label=label, n=int(no_value.sum())))
 
     table = inputs.carbon_table or load_carbon_factors()
     species_col = mapping.get("species")
@@ -266,13 +251,12 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log
     if defaulted:
         if species_col:
             counted = species[has_stock & res.defaulted].fillna("(空)").astype(str).value_counts()
-            what = ("a species the carbon table does not know "
-                    f"({describe_unknown({str(k): int(v) for k, v in counted.items()})})")
-            todo = f"add aliases to {table.path}"
+            log.warn(Notice("analysis.ledger.species_unknown", label=label, n=defaulted,
+                            species=describe_unknown({str(k): int(v) for k, v in counted.items()}),
+                            default=table.default_type, table=str(table.path)))
         else:
-            what, todo = "no species (优势树种) field", "map one with --field species=FIELD"
-        log.warn(f"layer {label!r}: {defaulted} features with stock have {what}: their carbon uses the default "
-                 f"type {table.default_type} — {todo}")
+            log.warn(Notice("analysis.ledger.no_species_field", label=label, n=defaulted,
+                            default=table.default_type))
 
     basis["forest_coverage_pct"] = (
         f"森林覆盖率 = forest area / land area; forest = {scheme.title_zh} classes counted as forest "
@@ -323,9 +307,9 @@ def _prepare_wetland(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Lo
             keep = keep.to_numpy(bool)
             unknown = classes.isna()
             if unknown.any():
-                log.warn(f"layer {label!r}: {int(unknown.sum())} features have {col} values {scheme.name} does "
-                         f"not know ({describe_unknown(values[unknown].astype(str).value_counts().to_dict())}): "
-                         f"not counted as wetland")
+                log.warn(Notice("analysis.ledger.unknown_wetland_class", label=label, n=int(unknown.sum()),
+                                column=col, scheme=scheme.name,
+                                codes=describe_unknown(values[unknown].astype(str).value_counts().to_dict())))
             layer = _subset(layer, keep)
             note = (f"{scheme.title_zh} wetland classes of field {col}"
                     + (" incl. 河流/湖泊/水库 water" if options.wetland_includes_water else " excl. open water"))
@@ -360,7 +344,7 @@ def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | Non
     if forest is not None:
         idx, area, _ = _clip(forest.layer, unit)
         if idx.size == 0 and not shapely.intersects(box(*shapely.total_bounds(forest.layer.geoms)), unit):
-            log.warn(f"layer {forest.layer.label!r} does not reach {name}: its forest values are left empty")
+            log.warn(Notice("analysis.ledger.forest_not_reached", label=forest.layer.label, unit=name))
         elif idx.size == 0:  # inside the layer's extent with no forest feature: none, not unknown
             row.update(forest_area_ha=0.0, forest_stock_10k_m3=0.0 if forest.stock is not None else None)
             if forest.living is not None:
@@ -384,20 +368,11 @@ def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | Non
     if wetland is not None:
         idx, area, edge = _clip(wetland, unit)
         if idx.size == 0 and not shapely.intersects(box(*shapely.total_bounds(wetland.geoms)), unit):
-            log.warn(f"layer {wetland.label!r} does not reach {name}: its wetland values are left empty")
+            log.warn(Notice("analysis.ledger.wetland_not_reached", label=wetland.label, unit=name))
         else:
             row["wetland_area_ha"] = float(area.sum()) / M2_PER_HA
             if protection is not None:
                 row["protected_wetland_area_ha"] = protection.area_in(unit, idx, edge) / M2_PER_HA
-    return row
-
-
-def _ratios(row: dict) -> dict:
-    land, fa = row.get("land_area_km2"), row.get("forest_area_ha")
-    # % = ha / (km² × 100 ha/km²) × 100 = ha / km²
-    row["forest_coverage_pct"] = None if fa is None or not land else fa / land
-    wet, prot = row.get("wetland_area_ha"), row.get("protected_wetland_area_ha")
-    row["wetland_protection_rate_pct"] = None if wet is None or prot is None or wet <= 0 else prot / wet * 100.0
     return row
 
 
@@ -406,26 +381,9 @@ def _ratios(row: dict) -> dict:
 
 
 def _units_frame(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    if zones is None or len(zones) == 0:
-        raise InputError("no units to compute the ledger for", hint="choose a city, county or zone file")
-    if "name" not in zones.columns:
-        raise FieldError("the units have no 'name' field", layer="units", hint="give each zone a name")
-    if zones.crs is None:
-        raise CRSError("the units have no CRS", layer="units", hint="units are expected in EPSG:4490")
-    z = zones.reset_index(drop=True).copy()
-    for col in ("adcode", "level", "parent"):
-        if col not in z.columns:
-            z[col] = None
-    z["level"] = z["level"].map(lambda v: "zone" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-    z["_geom"] = z.geometry.to_crs(EQUAL_AREA_CRS).to_numpy()
+    z = unit_frame(zones)
+    z["_geom"] = to_crs(z, EQUAL_AREA_CRS, "units").to_numpy()
     return z
-
-
-def _children(z: gpd.GeoDataFrame, i: int) -> list[int]:
-    level = z.at[i, "level"]
-    keys = {str(z.at[i, "name"])} | ({str(z.at[i, "adcode"])} if z.at[i, "adcode"] is not None else set())
-    return [j for j in range(len(z)) if z.at[j, "level"] == ROLLUP_CHILD[level]
-            and z.at[j, "parent"] is not None and str(z.at[j, "parent"]) in keys]
 
 
 def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: LedgerOptions,
@@ -435,7 +393,7 @@ def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: Ledge
     log = _Log(feedback)
     basis: dict[str, str] = {}
     if options.area_source not in ("geometry", "field"):
-        raise InputError(f"area_source must be 'geometry' or 'field', not {options.area_source!r}")
+        raise InputError(code="analysis.ledger.bad_area_source", value=str(options.area_source))
     z = _units_frame(zones)
     feedback.progress(0.0, "准备图层 preparing layers")
     forest = None if inputs.forest is None else _prepare_forest(inputs.forest, inputs, options, log, basis)
@@ -443,22 +401,7 @@ def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: Ledge
     protected = None if inputs.protected is None else _prepare_protected(inputs.protected, inputs, log, basis)
     feedback.check()
 
-    aggregate = {i for i in range(len(z)) if z.at[i, "level"] in ROLLUP_CHILD}
-    direct = [i for i in range(len(z)) if i not in aggregate]
-    rollup: dict[int, list[int]] = {}
-    for level in ("city", "province"):  # cities first: provinces sum cities
-        for i in (i for i in sorted(aggregate) if z.at[i, "level"] == level):
-            kids = _children(z, i)
-            unit = z.at[i, "_geom"]
-            cover = (sum(shapely.area(z.at[j, "_geom"]) for j in kids) / shapely.area(unit)
-                     if kids and unit is not None and shapely.area(unit) > 0 else 0.0)
-            if kids and (unit is None or cover >= ROLLUP_MIN_COVER):
-                rollup[i] = kids
-            else:
-                if kids:
-                    log.warn(f"{z.at[i, 'name']}: its {len(kids)} {ROLLUP_CHILD[level]} unit(s) cover "
-                             f"{cover:.1%} of it, so it is computed directly rather than summed")
-                direct.append(i)
+    direct, rollup = plan_rollup(z, shapely.area(z["_geom"].to_numpy()), log.warn)
     units = np.array([z.at[i, "_geom"] for i in direct], dtype=object)
     names = [str(z.at[i, "name"]) for i in direct]
     for layer in (forest.layer if forest else None, wetland, protected):
@@ -474,22 +417,12 @@ def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: Ledge
         rows[i] = _compute_unit(z.at[i, "_geom"], names[k], forest, wetland, protection, log)
         if wetland is not None and protected is None:
             rows[i]["protected_wetland_area_ha"] = None
-    for level in ("city", "province"):
-        for i, kids in rollup.items():
-            if z.at[i, "level"] != level:
-                continue
-            rows[i] = {key: (None if any(rows[j][key] is None for j in kids) else sum(rows[j][key] for j in kids))
-                       for key in ADDITIVE_KEYS}
+    roll_up(z, rows, rollup, ADDITIVE_KEYS)
     if wetland is not None and protected is None:
-        log.warn("no protected-area layer: 湿地保护率 is left empty")
-    out = []
-    for i in range(len(z)):
-        row = _ratios(dict(rows[i]))
-        row.update(name=z.at[i, "name"], adcode=z.at[i, "adcode"], level=z.at[i, "level"],
-                   parent=z.at[i, "parent"])
-        out.append({k: row.get(k) for k in ROW_KEYS})
+        log.warn(Notice("analysis.ledger.no_protected"))
+    out = [unit_row(z, i, add_ratios(dict(rows[i]))) for i in range(len(z))]
     if rollup:
-        basis["rollup"] = "city/province rows: sums of their county/city rows; ratios recomputed from the sums"
+        basis["rollup"] = ROLLUP_BASIS
     feedback.progress(1.0, "完成 done")
     return LedgerResult(rows=out, warnings=list(log.messages), basis=basis, year=options.year)
 

@@ -3,7 +3,7 @@
 Rows carry the same keys as the vector ledger (:mod:`sinkmap.analysis.ledger`) plus ``class_areas_ha``
 ({scheme code: ha}), ``nodata_area_ha`` and ``unclassified`` ({raster value: ha}). Per leaf unit (county,
 zone, any polygon) the zonal engine gives exact, ellipsoidal, boundary-weighted areas
-(:mod:`sinkmap.analysis.zonal`); city and province rows are the sums of their children when those cover
+(:mod:`sinkmap.analysis.zonal.stats`); city and province rows are the sums of their children when those cover
 the parent (ratios recomputed from the sums, never averaged), otherwise they are computed directly.
 
 Definitions (DOMAIN.md §2):
@@ -31,11 +31,14 @@ import numpy as np
 from ..core.crs import STORAGE_CRS
 from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback, ensure
-from .ledger import ADDITIVE_KEYS, ROLLUP_CHILD, ROLLUP_MIN_COVER, ROW_KEYS, LedgerResult
+from .ledger import LedgerResult
+from .ledger_core import (ADDITIVE_KEYS, ROLLUP_BASIS, ROW_KEYS, add_ratios, plan_rollup, roll_up, to_crs, unit_frame,
+                          unit_row)
 
 __all__ = ["RasterLedgerOptions", "RasterLedgerResult", "raster_ledger", "ROW_KEYS"]
 
 _ADDITIVE = ADDITIVE_KEYS + ("nodata_area_ha",)  # the vector ledger's sums, plus the raster's nodata
+_ROW_KEYS = ROW_KEYS + ("class_areas_ha", "nodata_area_ha", "unclassified")
 
 
 @dataclass
@@ -56,51 +59,12 @@ class RasterLedgerResult(LedgerResult):
     stock: object | None = None  # ZonalSumResult of the stock raster
 
 
-def _frame(zones):
-    if zones is None or len(zones) == 0:
-        raise InputError("no units to compute the ledger for", hint="choose a province, city, county or zone file")
-    if zones.crs is None:
-        raise InputError("the units have no CRS", layer="units", hint="units are expected in EPSG:4490")
-    z = zones.reset_index(drop=True).copy()
-    if "name" not in z.columns:
-        z["name"] = [str(i) for i in range(len(z))]
-    for col in ("adcode", "level", "parent"):
-        if col not in z.columns:
-            z[col] = None
-    z["level"] = [("zone" if v is None or (isinstance(v, float) and v != v) else str(v)) for v in z["level"]]
-    return z
-
-
-def _plan(z, areas_m2: np.ndarray, warnings: list[str]) -> tuple[list[int], dict[int, list[int]]]:
-    """Which units are computed from the raster (direct) and which are sums of their children."""
-    aggregate = [i for i in range(len(z)) if z.at[i, "level"] in ROLLUP_CHILD]
-    direct = [i for i in range(len(z)) if z.at[i, "level"] not in ROLLUP_CHILD]
-    rollup: dict[int, list[int]] = {}
-    for level in ("city", "province"):
-        for i in (i for i in aggregate if z.at[i, "level"] == level):
-            keys = {str(z.at[i, "name"])} | ({str(z.at[i, "adcode"])} if z.at[i, "adcode"] is not None else set())
-            kids = [j for j in range(len(z)) if z.at[j, "level"] == ROLLUP_CHILD[level]
-                    and z.at[j, "parent"] is not None and str(z.at[j, "parent"]) in keys]
-            cover = sum(areas_m2[j] for j in kids) / areas_m2[i] if kids and areas_m2[i] > 0 else 0.0
-            if kids and cover >= ROLLUP_MIN_COVER:
-                rollup[i] = kids
-            else:
-                if kids:
-                    warnings.append(f"{z.at[i, 'name']}: its {len(kids)} {ROLLUP_CHILD[level]} unit(s) cover "
-                                    f"{cover:.1%} of it, so it is computed directly rather than summed")
-                direct.append(i)
-    return direct, rollup
-
-
 def _protected_zones(z, direct: list[int], protected):
     """zone ∩ dissolved protected areas, one per direct unit (empty where none)."""
     import geopandas as gpd
     import shapely
 
-    if protected.crs is None:
-        raise InputError("the protected-area layer has no CRS", layer="protected",
-                         hint="set its CRS (EPSG:4490 for CGCS2000 lon/lat)")
-    prot = protected.to_crs(z.crs).geometry.make_valid().values
+    prot = to_crs(protected, z.crs, "protected").make_valid().values
     union = shapely.union_all(np.asarray(prot))  # dissolved: overlapping protected areas count once
     geoms = shapely.intersection(np.asarray(z.geometry.values[direct]), union)
     return gpd.GeoDataFrame({"name": [f"{z.at[i, 'name']} ∩ protected" for i in direct]}, geometry=geoms,
@@ -117,18 +81,18 @@ def raster_ledger(zones, *, landcover: str | Path | None = None, scheme: str = "
     density in m³/ha. ``client``: a dask.distributed Client to run the raster passes on.
     """
     from ..io.schemes import load_scheme
-    from .zonal import zonal_class_areas, zonal_sum
-    from .zonal_grid import ellipsoidal_areas_m2
+    from .zonal.stats import zonal_class_areas, zonal_sum
+    from .zonal.grid import ellipsoidal_areas_m2
 
     feedback = ensure(feedback)
     options = options or RasterLedgerOptions()
     if landcover is None and stock_raster is None:
-        raise InputError("no raster to compute the ledger from", hint="pass --landcover FILE and/or --stock-raster FILE")
-    z = _frame(zones)
-    warnings: list[str] = []
+        raise InputError(code="analysis.ledger.no_raster")
+    z = unit_frame(zones)
+    warnings: list = []
     basis: dict[str, str] = {}
-    areas = ellipsoidal_areas_m2(z.to_crs(STORAGE_CRS).geometry.values)
-    direct, rollup = _plan(z, areas, warnings)
+    areas = ellipsoidal_areas_m2(to_crs(z, STORAGE_CRS, "units").values)
+    direct, rollup = plan_rollup(z, areas, warnings.append)
     for w in warnings:
         feedback.warn(w)
     leaves = z.iloc[direct]
@@ -150,18 +114,10 @@ def raster_ledger(zones, *, landcover: str | Path | None = None, scheme: str = "
         stock = zonal_sum(stock_raster, leaves, band=options.stock_band, client=client, chunking=options.chunking,
                           feedback=SubFeedback(feedback, span_lc[1], 1.0))
         _fill_stock(rows, direct, stock, basis, feedback)
-    for level in ("city", "province"):
-        for i, kids in rollup.items():
-            if z.at[i, "level"] == level:
-                rows[i] = _sum_rows([rows[j] for j in kids])
+    roll_up(z, rows, rollup, _ADDITIVE, extra=_sum_classes)
     if rollup:
-        basis["rollup"] = "city/province rows: sums of their county/city rows; ratios recomputed from the sums"
-    out = []
-    for i in range(len(z)):
-        row = _ratios(dict(rows[i]))
-        row.update(name=z.at[i, "name"], adcode=z.at[i, "adcode"], level=z.at[i, "level"], parent=z.at[i, "parent"])
-        out.append({**{k: row.get(k) for k in ROW_KEYS},
-                    **{k: row.get(k) for k in ("class_areas_ha", "nodata_area_ha", "unclassified")}})
+        basis["rollup"] = ROLLUP_BASIS
+    out = [unit_row(z, i, add_ratios(dict(rows[i]), via_hectares=True), _ROW_KEYS) for i in range(len(z))]
     msgs = warnings + (zonal.warnings if zonal is not None else []) + (stock.warnings if stock is not None else [])
     return RasterLedgerResult(rows=out, warnings=msgs, basis=basis, year=year, zonal=zonal, stock=stock)
 
@@ -207,11 +163,9 @@ def _fill_stock(rows, direct, stock, basis, feedback: Feedback) -> None:
     basis["carbon_t"] = f"stock × carbon factors of the default forest type {table.default_type} (raster: no species)"
 
 
-def _sum_rows(kids: list[dict]) -> dict:
+def _sum_classes(kids: list[dict]) -> dict:
+    """The per-class and unclassified areas of a rolled-up unit: sums of its children's."""
     out: dict = {}
-    for key in _ADDITIVE:
-        vals = [r.get(key) for r in kids]
-        out[key] = None if any(v is None for v in vals) else float(sum(vals))
     if all(r.get("class_areas_ha") is not None for r in kids):
         out["class_areas_ha"] = {c: sum(r["class_areas_ha"][c] for r in kids) for c in kids[0]["class_areas_ha"]}
         un: dict = {}
@@ -220,11 +174,3 @@ def _sum_rows(kids: list[dict]) -> dict:
                 un[key] = un.get(key, 0.0) + v
         out["unclassified"] = un
     return out
-
-
-def _ratios(row: dict) -> dict:
-    land, fa = row.get("land_area_km2"), row.get("forest_area_ha")
-    row["forest_coverage_pct"] = None if fa is None or not land else fa / (land * 100.0) * 100.0
-    wet, prot = row.get("wetland_area_ha"), row.get("protected_wetland_area_ha")
-    row["wetland_protection_rate_pct"] = None if wet is None or prot is None or wet <= 0 else prot / wet * 100.0
-    return row

@@ -107,7 +107,9 @@ def render_demo(folder: Path, out_dir: Path, max_px: int = 1800) -> list[Path]:
     names = set(gpd.read_file(gpkg, layer=layers["forest"][1], columns=["XIAN"], ignore_geometry=True)["XIAN"])
     import pandas as pd
 
-    units = pd.concat([load_units(city=c) for c in ("长沙市", "株洲市", "邵阳市", "郴州市")])
+    from ..io.targets import plan_cities
+
+    units = pd.concat([load_units(city=c) for c in plan_cities()])
     counties = units[(units["level"] == "county") & units["name"].isin(names)].geometry
     paths = []
     shade = hillshade(np.nan_to_num(dem, nan=0), g)

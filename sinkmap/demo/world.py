@@ -25,7 +25,8 @@ from ..io.boundaries import load_units
 from ..io.schemes import load_scheme
 from . import hydro, infrastructure, inventory, landcover, measure, projects, protected, terrain, wetlands
 from .config import calibration, forest_model, geography, projects_doc, protected_doc
-from .generate import (CITIES, DEM_FILE, DEMO_VERSION, FINE_DEM_FILE, GPKG_FILE, LANDCOVER_FILE, LAYER_NAMES, DemoManifest,
+from ..io.targets import plan_cities
+from .manifest import (DEM_FILE, DEMO_VERSION, FINE_DEM_FILE, GPKG_FILE, LANDCOVER_FILE, LAYER_NAMES, DemoManifest,
                        DemoOptions)
 from .grid import Grid, bilinear
 from .writers import LABEL, colormap_from_scheme, write_layers, write_raster
@@ -39,6 +40,7 @@ class Built:
 
 
 def _counties(options: DemoOptions) -> gpd.GeoDataFrame:
+    CITIES = plan_cities()  # noqa: N806 - the demo's cities: the plan cities of the targets file
     frames = [load_units(city=c) for c in CITIES]
     units = pd.concat(frames, ignore_index=True)
     counties = units[units["level"] == "county"].sort_values("adcode").reset_index(drop=True)
@@ -79,7 +81,7 @@ def build(tmp: Path, options: DemoOptions, pool: ThreadPoolExecutor, pending: li
     # -- boundaries and grids -------------------------------------------------------------------------
     step("行政区划 boundaries", 0.02)
     counties = _counties(options)
-    cities = [c for c in CITIES if c in set(counties["parent"])]
+    cities = list(dict.fromkeys(counties["parent"]))  # in adcode order, as the counties
     targets = _scaled_targets(cal, counties, options)
     dem_grid = Grid.covering(tuple(counties.total_bounds), options.dem_res, 0.15)
     mg = dem_grid.coarsen(3)

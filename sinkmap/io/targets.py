@@ -18,6 +18,7 @@ import io as _io
 import math
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -427,5 +428,45 @@ def format_target(t: Target, lang: str = "zh") -> str:
     return f"{name} {t.year} {phrase}"
 
 
+# ---------------------------------------------------------------------------------------------------
+# the plan cities and years of the bundled file (for pickers, the demo world, defaults)
+# ---------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=4)
+def _bundled_set(path: str) -> "TargetSet":
+    """The bundled targets alone, read once per path (private: callers must not change it)."""
+    ts = TargetSet()
+    ts._apply(Path(path), bundled=True, feedback=ensure(None))
+    return ts
+
+
+def _bundled() -> "TargetSet":
+    return _bundled_set(str(layer_path("targets.yaml")))
+
+
+def plan_cities() -> tuple[str, ...]:
+    """The cities of the bundled targets file that have targets of their own, in file order.
+
+    (湖南湘江新区 inherits 长沙市's targets and has none of its own, so it is not one.) Read once and
+    cached; user target files are not consulted.
+    """
+    ts = _bundled()
+    own = {t.city for t in ts.all()}
+    return tuple(c for c in ts.cities() if c in own)
+
+
+def plan_years(city: str | None = None) -> tuple[int, ...]:
+    """The plan (target) years of ``city`` in the bundled targets file — its ``plan_years`` and every year
+    it (or whoever it inherits from) has a target or an absent record for — or, without a city, those of
+    all :func:`plan_cities` together; ascending. Short names work (长沙); an unknown city gives ``()``.
+    Cached like :func:`plan_cities`.
+    """
+    ts = _bundled()
+    if city is None:
+        return tuple(sorted({y for c in plan_cities() for y in ts.years(c)}))
+    name = ts.resolve(city)
+    return tuple(ts.years(name)) if name in ts.cities() else ()
+
+
 __all__ = ["AbsentRecord", "Jurisdiction", "TargetDetails", "TargetSet", "default_user_file",
-           "format_target", "load_targets", "unit_label"]
+           "format_target", "load_targets", "plan_cities", "plan_years", "unit_label"]

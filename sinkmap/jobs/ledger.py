@@ -213,7 +213,7 @@ def _raster_ledger(req: LedgerRequest, zones, feedback: Feedback):
     client = None
     cluster = None
     if req.workers or req.scheduler:
-        from ..analysis.cluster import connect
+        from ..analysis.zonal.dask_backend import connect
 
         client, cluster = connect(workers=req.workers, scheduler=req.scheduler)
     from ..analysis.raster_ledger import RasterLedgerOptions

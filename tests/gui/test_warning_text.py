@@ -32,7 +32,7 @@ def _localized(text: str) -> str:
     from sinkmap.core.shortpaths import shorten_paths
     from sinkmap.gui.warning_text import localize_warning
 
-    return localize_warning(shorten_paths(text))
+    return localize_warning(shorten_paths(str(text)))  # analysis warnings are Notices: their English text
 
 
 def _ledger_warnings() -> list[str]:
@@ -55,7 +55,7 @@ def _ledger_warnings() -> list[str]:
     compute_ledger(units(with_city=False, with_zone=False),  # 甲县 (reached) and 乙县 (not reached)
                    LedgerInputs(forest=forest, wetland=wetland, forest_name=FOREST, wetland_name=WETLAND),
                    LedgerOptions(year=2025, area_source="field"), feedback)
-    return feedback.warnings
+    return [str(w) for w in feedback.warnings]  # Notices: their English text
 
 
 def test_ledger_warnings_from_a_real_run(app):
@@ -121,7 +121,7 @@ def test_import_checks(app):
 
 
 def test_zonal_checks(app):
-    from sinkmap.analysis.zonal import _warn_classes
+    from sinkmap.analysis.zonal.stats import _warn_classes
 
     labels = [{"name": "甲县"}, {"name": "乙县"}, {"name": "丙县"}]
     res = SimpleNamespace(

@@ -4,5 +4,189 @@ from __future__ import annotations
 
 from . import M
 
+_GIVE_CRS_EN = ("give the CRS (EPSG:4490 for CGCS2000 lon/lat, EPSG:4545-4547 for 3° zones), e.g. with --crs "
+                "or a .prj file")
+_GIVE_CRS_ZH = "请指定坐标系（CGCS2000 经纬度为 EPSG:4490，3 度带投影为 EPSG:4545–4547），例如用 --crs 或 .prj 文件"
+
 MESSAGES: dict[str, M] = {
+    # -- both ledgers (sinkmap.analysis.ledger_core) --------------------------------------------------------
+    "analysis.crs.missing": M("the layer has no CRS", "图层没有坐标系", _GIVE_CRS_EN, _GIVE_CRS_ZH),
+    "analysis.crs.unusable": M("its CRS {crs} cannot be transformed ({detail})",
+                               "坐标系 {crs} 无法转换（{detail}）", _GIVE_CRS_EN, _GIVE_CRS_ZH),
+    "analysis.ledger.no_units": M("no units to compute the ledger for", "没有可计算台账的行政单元",
+                                  "choose a province, city, county or zone file", "请选择省、市、区县或区域文件"),
+    "analysis.ledger.units_unnamed": M("the units have no 'name' field", "行政单元没有“name”字段",
+                                       "give each zone a name", "请为每个区域命名"),
+    "analysis.ledger.rollup_partial.county": M(
+        "{unit}: its {n} county unit(s) cover {cover} of it, so it is computed directly rather than summed",
+        "{unit}：其 {n} 个区县只覆盖其面积的 {cover}，因此直接计算，而不由区县汇总"),
+    "analysis.ledger.rollup_partial.city": M(
+        "{unit}: its {n} city unit(s) cover {cover} of it, so it is computed directly rather than summed",
+        "{unit}：其 {n} 个市州只覆盖其面积的 {cover}，因此直接计算，而不由市州汇总"),
+    "analysis.ledger.no_raster": M("no raster to compute the ledger from", "没有可计算台账的栅格",
+                                   "pass --landcover FILE and/or --stock-raster FILE",
+                                   "请指定土地覆盖栅格（--landcover）和/或蓄积量栅格（--stock-raster）"),
+    "analysis.ledger.bad_area_source": M("area_source must be 'geometry' or 'field', not {value!r}",
+                                         "面积来源（area_source）应为 'geometry' 或 'field'，而不是 {value!r}"),
+    # -- the vector ledger (sinkmap.analysis.ledger) -----------------------------------------------------
+    "analysis.ledger.no_geometry": M("layer {label!r}: {n} features without geometry are skipped",
+                                     "图层“{label}”：{n} 个没有几何的要素已跳过"),
+    "analysis.ledger.repaired": M("layer {label!r}: {n} invalid geometries (self-intersections…) were repaired",
+                                  "图层“{label}”：已修复 {n} 个无效几何（自相交等）"),
+    "analysis.ledger.no_overlap": M(
+        "layer {label} does not overlap {units}: its extent is {extent}, the units' is {units_extent}",
+        "图层 {label} 与 {units} 不重叠：图层范围为 {extent}，行政单元范围为 {units_extent}",
+        "check the CRS (GCJ-02? projected coordinates read as degrees? a missing .prj?) or the county chosen",
+        "请检查坐标系（是否为 GCJ-02？投影坐标被当作经纬度？缺少 .prj 文件？）或所选区县"),
+    "analysis.ledger.no_land_class": M("no land-class (地类) field found", "未找到地类字段",
+                                       "map it with --field land_class=FIELD; the layer's fields are: {fields}",
+                                       "请用 --field land_class=字段名 指定；该图层的字段有：{fields}"),
+    "analysis.ledger.scheme_unsure": M(
+        "layer {label!r}: only {share} of the values of {column} are codes of any known scheme "
+        "(best: {scheme}) — choose the scheme or a custom scheme file",
+        "图层“{label}”：字段 {column} 的值只有 {share} 是已知分类体系的编码（最接近：{scheme}）"
+        "——请选择分类体系或自定义分类文件"),
+    "analysis.ledger.unknown_land_class": M(
+        "layer {label!r}: {n} features have {column} values the scheme {scheme} does not know ({codes}): counted "
+        "as unclassified (not forest, no stock)",
+        "图层“{label}”：{n} 个要素的 {column} 值不在分类体系 {scheme} 中（{codes}），计为未分类（不算森林，无蓄积）"),
+    "analysis.ledger.canopy_percent": M("layer {label!r}: canopy field {column} has values above 1: read as percent",
+                                        "图层“{label}”：郁闭度字段 {column} 有大于 1 的值，按百分数读取"),
+    "analysis.ledger.no_area_field": M("area_source is 'field' but the layer has no area field",
+                                       "面积来源设为字段，但该图层没有面积字段",
+                                       "map it with --field area=FIELD or use the geometry area",
+                                       "请用 --field area=字段名 指定，或改用几何面积"),
+    "analysis.ledger.area_unit_unknown": M(
+        "layer {label!r}: the unit of area field {column} is unknown: the geometry area is used",
+        "图层“{label}”：面积字段 {column} 的单位未知，改用几何面积"),
+    "analysis.ledger.area_missing": M("layer {label!r}: {n} features have no {column}: geometry area used",
+                                      "图层“{label}”：{n} 个要素没有 {column} 值，改用几何面积"),
+    "analysis.ledger.no_stock_field": M(
+        "layer {label!r}: no stock field (per-hectare or per-subcompartment) found: 森林蓄积量, 活立木蓄积量 and "
+        "carbon are left empty — map one with --field stock_per_ha=FIELD",
+        "图层“{label}”：未找到蓄积量字段（每公顷或每小班），森林蓄积量、活立木蓄积量和碳储量留空"
+        "——请用 --field stock_per_ha=字段名 指定"),
+    "analysis.ledger.tree_no_stock": M("layer {label!r}: {n} 乔木林 features have no stock value: counted as 0",
+                                       "图层“{label}”：{n} 个乔木林要素没有蓄积量，按 0 计"),
+    "analysis.ledger.species_unknown": M(
+        "layer {label!r}: {n} features with stock have a species the carbon table does not know ({species}): "
+        "their carbon uses the default type {default} — add aliases to {table}",
+        "图层“{label}”：{n} 个有蓄积的要素的树种不在碳计量参数表中（{species}），其碳储量按默认类型“{default}”计算"
+        "——请在 {table} 中添加别名"),
+    "analysis.ledger.no_species_field": M(
+        "layer {label!r}: {n} features with stock have no species (优势树种) field: their carbon uses the default "
+        "type {default} — map one with --field species=FIELD",
+        "图层“{label}”：{n} 个有蓄积的要素没有优势树种字段，其碳储量按默认类型“{default}”计算"
+        "——请用 --field species=字段名 指定"),
+    "analysis.ledger.unknown_wetland_class": M(
+        "layer {label!r}: {n} features have {column} values {scheme} does not know ({codes}): not counted as wetland",
+        "图层“{label}”：{n} 个要素的 {column} 值不在 {scheme} 中（{codes}），不计为湿地"),
+    "analysis.ledger.forest_not_reached": M("layer {label!r} does not reach {unit}: its forest values are left empty",
+                                            "图层“{label}”未覆盖 {unit}：其森林指标留空"),
+    "analysis.ledger.wetland_not_reached": M("layer {label!r} does not reach {unit}: its wetland values are left empty",
+                                             "图层“{label}”未覆盖 {unit}：其湿地指标留空"),
+    "analysis.ledger.no_protected": M("no protected-area layer: 湿地保护率 is left empty",
+                                      "没有自然保护地图层：湿地保护率留空"),
+    # -- carbon factors (sinkmap.analysis.carbon) ---------------------------------------------------------
+    "analysis.carbon.table_missing": M("carbon factor table not found", "未找到碳计量参数表"),
+    "analysis.carbon.table_invalid": M(
+        "not a valid carbon factor table ({detail})", "不是有效的碳计量参数表（{detail}）",
+        "each row of 'types' needs type, svd, bef, r, cf and source; see layers/carbon_factors.yaml",
+        "“types”的每一行都需要 type、svd、bef、r、cf 和 source，参见 layers/carbon_factors.yaml"),
+    "analysis.carbon.types_undefined": M(
+        "carbon factor table refers to types it does not define: {types}", "碳计量参数表引用了未定义的类型：{types}",
+        "every alias and the default_type must name a row of 'types'",
+        "每个别名和 default_type 都必须对应“types”中的一行"),
+    "analysis.carbon.species_defaulted": M(
+        "{n} feature(s) have a species the carbon table does not know ({species}): they use the default type "
+        "{default} — add aliases in {table}",
+        "{n} 个要素的树种不在碳计量参数表中（{species}），按默认类型“{default}”计算——请在 {table} 中添加别名"),
+    "analysis.carbon.species_defaulted_in": M(
+        "{label}: {n} feature(s) have a species the carbon table does not know ({species}): they use the default "
+        "type {default} — add aliases in {table}",
+        "{label}：{n} 个要素的树种不在碳计量参数表中（{species}），按默认类型“{default}”计算——请在 {table} 中添加别名"),
+    # -- field mapping (sinkmap.analysis.fieldmap) --------------------------------------------------------
+    "analysis.fieldmap.table_invalid": M("not a valid field-name table ({detail})", "不是有效的字段名对照表（{detail}）",
+                                         "see layers/fieldmap.yaml: kind → key → list of candidate names",
+                                         "参见 layers/fieldmap.yaml：图层类型 → 键 → 候选字段名列表"),
+    "analysis.fieldmap.bad_area_unit": M("area_unit must be one of {units}, not {value!r}",
+                                         "面积单位（area_unit）应为 {units} 之一，而不是 {value!r}"),
+    "analysis.fieldmap.unknown_key": M("unknown field key {key!r} for a {kind} layer", "{kind} 图层没有字段键 {key!r}",
+                                       "use one of {keys} (or area_unit)", "请使用 {keys}（或 area_unit）之一"),
+    "analysis.fieldmap.no_such_field": M("the layer has no field {field!r} (given for {key})",
+                                         "图层没有字段 {field!r}（指定给 {key}）",
+                                         "the layer's fields are: {available}", "该图层的字段有：{available}"),
+    "analysis.fieldmap.area_unusable": M("layer {layer!r}, field {field!r}: no usable area values; the geometry "
+                                         "area is used", "图层“{layer}”，字段“{field}”：没有可用的面积值，改用几何面积"),
+    "analysis.fieldmap.area_unit_read": M(
+        "layer {layer!r}, field {field!r}: values sum to {ratio} × the geometry area in ha, so they are read "
+        "as {unit_name}",
+        "图层“{layer}”，字段“{field}”：数值之和为几何面积（公顷）的 {ratio} 倍，按 {unit_name} 读取"),
+    "analysis.fieldmap.area_unit_unknown": M(
+        "layer {layer!r}, field {field!r}: values sum to {ratio} × the geometry area in ha, which fits "
+        "neither 公顷 (1) nor 亩 (15): the geometry area is used — set area_unit=ha|mu if the field is right",
+        "图层“{layer}”，字段“{field}”：数值之和为几何面积（公顷）的 {ratio} 倍，既不像公顷（1）也不像亩（15），"
+        "改用几何面积——如字段无误，请设置 area_unit=ha|mu"),
+    "analysis.fieldmap.not_numbers": M(
+        "{n} values of field {column} in layer {label} are not numbers ({examples})",
+        "图层“{label}”：字段 {column} 有 {n} 个值不是数字（{examples}）",
+        "replace them with numbers (or leave them empty for 'no value'), or map another field, e.g. "
+        "--field stock_per_ha=FIELD",
+        "请改为数字（无值则留空），或指定其他字段，例如 --field stock_per_ha=字段名"),
+    "analysis.fieldmap.not_numbers_missing": M(
+        "{n} values of field {column} in layer {label} are not numbers ({examples}): they are treated as missing",
+        "图层“{label}”：字段 {column} 有 {n} 个值不是数字（{examples}），按缺失处理"),
+    # -- the zonal engine (sinkmap.analysis.zonal) ---------------------------------------------------------
+    "analysis.zonal.no_zones": M("no zones to summarise the raster over", "没有用于统计栅格的区域",
+                                 "pass at least one polygon", "请至少提供一个多边形"),
+    "analysis.zonal.not_polygons": M("zones must be polygons (found {kinds})", "区域必须是多边形（实际为 {kinds}）",
+                                     "buffer lines/points or pick a polygon layer", "请对线或点做缓冲，或选择面图层"),
+    "analysis.zonal.no_overlap": M(
+        "the raster does not overlap any of the zones", "栅格与所有区域都不重叠",
+        "zones span {zones} (EPSG:4490); raster bounds {bounds} in its own CRS — check the raster's CRS is right "
+        "(a wrong CRS puts it elsewhere) and that it covers the area",
+        "区域范围 {zones}（EPSG:4490），栅格范围 {bounds}（栅格自身坐标系）——请检查栅格坐标系是否正确"
+        "（坐标系错误会使栅格落在别处），以及栅格是否覆盖该区域"),
+    "analysis.zonal.outside_raster": M("{n} zone(s) lie entirely outside the raster: {zones}",
+                                       "{n} 个区域完全在栅格范围之外：{zones}"),
+    "analysis.zonal.landcover_dtype": M("a land-cover raster cannot be {dtype}", "土地覆盖栅格不能是 {dtype} 类型",
+                                        "use an integer raster of class codes", "请使用以分类编码表示的整数栅格"),
+    "analysis.zonal.unclassified": M(
+        "{n} raster code(s) not in the scheme {scheme!r}, counted as unclassified — {codes} (check the --scheme "
+        "matches the raster, or add the codes to a scheme file)",
+        "{n} 个栅格编码不在分类体系“{scheme}”中，计为未分类——{codes}（请检查所选分类体系与栅格是否相符，或把这些编码加入分类文件）"),
+    "analysis.zonal.nodata_everywhere": M(
+        "{n} zone(s) are nodata everywhere in the raster: {zones} (their ratios are left empty)",
+        "{n} 个区域在栅格中处处为无数据：{zones}（其比例留空）"),
+    "analysis.zonal.beyond_raster": M("{n} zone(s) extend beyond the raster (part outside: {zones})",
+                                      "{n} 个区域超出栅格范围（超出部分：{zones}）"),
+    "analysis.zonal.too_many_values": M(
+        "the land-cover raster holds more than 65535 distinct values in rows near {shape}",
+        "土地覆盖栅格在 {shape} 附近的行中有超过 65535 个不同的值",
+        "is it really a class raster? use zonal_sum for continuous data",
+        "它真的是分类栅格吗？连续数据请用 zonal_sum"),
+    "analysis.zonal.no_ellipsoid": M("the raster's geographic CRS has no ellipsoid", "栅格的地理坐标系没有椭球体",
+                                     "assign a complete CRS such as EPSG:4490", "请指定完整的坐标系，如 EPSG:4490"),
+    "analysis.zonal.bad_latitudes": M("the raster's latitudes go beyond ±90°: its CRS is probably not lon/lat",
+                                      "栅格的纬度超出 ±90°，其坐标系可能不是经纬度",
+                                      "assign the CRS the raster was made in", "请指定栅格制作时所用的坐标系"),
+    "analysis.zonal.no_area_scale": M("cannot compute the area scale of the raster's projection ({detail})",
+                                      "无法计算栅格投影的面积比例（{detail}）",
+                                      "warp the raster to EPSG:4490 or an equal-area CRS",
+                                      "请将栅格重投影到 EPSG:4490 或等积投影"),
+    # -- Dask (sinkmap.analysis.zonal.dask_backend) ------------------------------------------------------
+    "analysis.dask.not_installed": M("running on a Dask cluster needs dask.distributed",
+                                     "在 Dask 集群上运行需要 dask.distributed",
+                                     "pip install 'sinkmap[cluster]' (or 'dask[distributed]')",
+                                     "请安装：pip install 'sinkmap[cluster]'（或 'dask[distributed]'）"),
+    "analysis.dask.workers_and_scheduler": M("give either --workers or --scheduler, not both",
+                                             "--workers 和 --scheduler 只能指定其一"),
+    "analysis.dask.unreachable": M("cannot reach the Dask scheduler at {scheduler} ({detail})",
+                                   "无法连接 Dask 调度器 {scheduler}（{detail}）",
+                                   "check the address (tcp://HOST:8786) and that 'dask scheduler' is running",
+                                   "请检查地址（tcp://主机:8786）以及“dask scheduler”是否在运行"),
+    "analysis.dask.bad_workers": M("--workers must be at least 1 (got {workers})", "--workers 至少为 1（实际为 {workers}）"),
+    "analysis.dask.failed": M("the Dask run failed ({error}: {detail})", "Dask 运行失败（{error}：{detail}）",
+                              "every worker must read the raster at the same path and have sinkmap installed",
+                              "每个工作进程都须能以相同路径读取栅格，并已安装 sinkmap"),
 }

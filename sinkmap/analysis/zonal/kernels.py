@@ -1,8 +1,8 @@
 """The numba kernels of the zonal engine: one call per window, accumulating per zone.
 
 Both kernels stream a window of whole raster rows against the row-indexed zone structure
-(:class:`sinkmap.analysis.coverage.CoverIndex`): runs of full cells and partial cells. Cell areas come
-from the linear-per-tile model of :mod:`sinkmap.analysis.cellarea`, so a run of n equal values inside
+(:class:`sinkmap.analysis.zonal.rasterize.CoverIndex`): runs of full cells and partial cells. Cell areas come
+from the linear-per-tile model of :mod:`sinkmap.analysis.zonal.cellarea`, so a run of n equal values inside
 one tile adds ``n·A + B·Σ(c − base)`` in one step. Summation order is fixed by the data (row, then
 the index order within the row), so results are reproducible bit for bit.
 """

@@ -4,7 +4,7 @@ The row range is cut into chunks (whole block rows, about ``Chunking.chunk_pixel
 on the raster and the settings — never on the number of workers. A chunk opens the file once, reads its
 strips (GDAL's block cache capped meanwhile, so memory stays per strip), runs the kernels, and returns its
 own sums; chunk sums are combined in chunk order. Locally the chunks run on threads (GDAL and the numba
-kernels release the GIL); on Dask as tasks (:mod:`sinkmap.analysis.cluster`). Same chunks, same code, same
+kernels release the GIL); on Dask as tasks (:mod:`sinkmap.analysis.zonal.dask_backend`). Same chunks, same code, same
 order: the results are bit-identical.
 """
 
@@ -18,12 +18,12 @@ from typing import Callable
 
 import numpy as np
 
-from ..core.errors import Cancelled
-from ..core.feedback import Feedback, ensure
+from ...core.errors import Cancelled
+from ...core.feedback import Feedback, ensure
 from contextlib import ExitStack
 
-from ..io.rasters import block_cache, opened, read_strip, read_strip_mask, strips
-from .zonal_grid import ZoneGrid
+from ...io.rasters import block_cache, opened, read_strip, read_strip_mask, strips
+from .grid import ZoneGrid
 
 __all__ = ["Chunking", "ClassJob", "SumJob", "ChunkOut", "plan_chunks", "chunk_grid", "strip_keys", "run_chunk", "run_chunk_capped", "execute",
            "LUT_VIEWS"]
@@ -141,10 +141,10 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
               ) -> ChunkOut | None:
     """Accumulate rows ``row0 .. row1`` of the raster; None if cancelled. Runs on threads and Dask workers.
 
-    ``ahead``: a :class:`~sinkmap.analysis.zonal_prefetch.ReadAhead` holding strips already read;
+    ``ahead``: a :class:`~sinkmap.analysis.zonal.prefetch.ReadAhead` holding strips already read;
     ``handles``: this thread's open dataset (local runs), else the chunk opens the raster itself.
     """
-    from .zonal_kernels import LANES
+    from .kernels import LANES
 
     ix, info = job.grid.index, job.grid.info
     is_class = isinstance(job, ClassJob)
@@ -193,7 +193,7 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
 
 def _strip(job, data, r0, nr, common, lanes, acc, out: ChunkOut, view, nodata, mask=None) -> None:
     """Run the kernel(s) on one strip (``mask``: 0 where a mask/alpha band says there is no data)."""
-    from .zonal_kernels import accumulate_classes, accumulate_sum
+    from .kernels import accumulate_classes, accumulate_sum
 
     g, info = job.grid, job.grid.info
     area_a, area_b = g.area.coeffs(r0, nr)
@@ -227,7 +227,7 @@ def run_chunk_capped(job, row0: int, row1: int) -> ChunkOut | None:
 
 def _unknown(data, r0, common, lut, area_a, area_b, job: ClassJob, out: ChunkOut, values) -> None:
     """Resolve the probe bin of one strip value by value (only strips holding unknown codes get here)."""
-    from .zonal_kernels import MAX_UNKNOWN, accumulate_unknown
+    from .kernels import MAX_UNKNOWN, accumulate_unknown
 
     z = job.grid.n_zones
     dyn = np.full(lut.size, -1, np.int32)
@@ -259,12 +259,11 @@ def _masked(data: np.ndarray, lut: np.ndarray, values, mask: np.ndarray, job: Cl
 
 def _compact(data: np.ndarray, job: ClassJob):
     """Rasters wider than 16 bits or float: values -> compact uint16 index with a strip LUT."""
-    from ..core.errors import InputError
+    from ...core.errors import InputError
 
     values, inverse = np.unique(data, return_inverse=True)
     if values.size > 65535:
-        raise InputError(f"the land-cover raster holds more than 65535 distinct values in rows near {data.shape}",
-                         path=job.grid.info.path, hint="is it really a class raster? use zonal_sum for continuous data")
+        raise InputError(code="analysis.zonal.too_many_values", path=job.grid.info.path, shape=str(data.shape))
     known, bins = job.wide
     lut = np.full(values.size, job.probe, np.int32)
     pos = np.clip(np.searchsorted(known, values), 0, max(0, known.size - 1))
@@ -286,9 +285,9 @@ def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = N
     """
     feedback = ensure(feedback)
     if client is not None:
-        from .cluster import run_on_dask
+        from .dask_backend import run_on_dask
 
-        return run_on_dask(client, job, chunks, feedback=feedback, text=text)
+        return run_on_dask(client, run_chunk_capped, job, chunks, feedback=feedback, text=text)
     total = sum(len(strips(job.grid.info, window_bytes=job.window_bytes, row_range=c)) for c in chunks) or 1
     done = [0]
     lock = threading.Lock()

@@ -13,7 +13,7 @@ from sinkmap.core.errors import InputError
 
 distributed = pytest.importorskip("distributed")
 
-from sinkmap.analysis.cluster import connect  # noqa: E402
+from sinkmap.analysis.zonal.dask_backend import connect  # noqa: E402
 from sinkmap.analysis.raster_ledger import raster_ledger  # noqa: E402
 from sinkmap.analysis.zonal import Chunking, zonal_class_areas, zonal_sum  # noqa: E402
 

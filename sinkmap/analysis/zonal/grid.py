@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from ..core.crs import CGCS2000_A, CGCS2000_INV_F, STORAGE_CRS
-from ..core.errors import CRSError, InputError
-from ..core.feedback import Feedback, ensure
-from ..io.rasters import RasterInfo
+from ...core.crs import CGCS2000_A, CGCS2000_INV_F, STORAGE_CRS
+from ...core.errors import CRSError, InputError
+from ...core.feedback import Feedback, ensure
+from ...core.messages import Notice
+from ...io.rasters import RasterInfo
 from .cellarea import AreaModel, area_model
-from .coverage import CoverIndex, cover_index
+from .rasterize import CoverIndex, cover_index
 
 __all__ = ["ZoneGrid", "prepare_zones", "envelope_rows", "zone_labels", "ellipsoidal_areas_m2"]
 
@@ -64,14 +65,12 @@ def ellipsoidal_areas_m2(geoms_4490) -> np.ndarray:
 
 def _check_zones(zones) -> None:
     if zones is None or len(zones) == 0:
-        raise InputError("no zones to summarise the raster over", hint="pass at least one polygon")
+        raise InputError(code="analysis.zonal.no_zones")
     if zones.crs is None:
-        raise CRSError("the zones have no CRS", layer="zones",
-                       hint="set it with GeoDataFrame.set_crs (boundaries are EPSG:4490 in sinkmap)")
+        raise CRSError(code="analysis.crs.missing", layer="zones")
     kinds = set(zones.geometry.geom_type.dropna())
     if not kinds <= {"Polygon", "MultiPolygon"}:
-        raise InputError(f"zones must be polygons (found {', '.join(sorted(kinds))})", layer="zones",
-                         hint="buffer lines/points or pick a polygon layer")
+        raise InputError(code="analysis.zonal.not_polygons", layer="zones", kinds=", ".join(sorted(kinds)))
 
 
 def _to_raster_crs(zones, info: RasterInfo):
@@ -130,15 +129,11 @@ def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None, thr
     cells = index.cells_per_zone()
     if not np.any(cells > 0):
         zb = zones.to_crs(STORAGE_CRS).total_bounds
-        raise CRSError(
-            "the raster does not overlap any of the zones",
-            path=info.path,
-            hint=(f"zones span lon {zb[0]:.3f}…{zb[2]:.3f}, lat {zb[1]:.3f}…{zb[3]:.3f} (EPSG:4490); raster bounds "
-                  f"{tuple(round(x, 3) for x in info.bounds)} in its own CRS — check the raster's CRS is right "
-                  "(a wrong CRS puts it elsewhere) and that it covers the area"),
-        )
+        raise CRSError(code="analysis.zonal.no_overlap", path=info.path,
+                       zones=f"lon {zb[0]:.3f}…{zb[2]:.3f}, lat {zb[1]:.3f}…{zb[3]:.3f}",
+                       bounds=str(tuple(round(x, 3) for x in info.bounds)))
     missing = [grid.labels[i].get("name", str(i)) for i in np.flatnonzero(cells == 0)]
     if missing:
-        grid.warnings.append(f"{len(missing)} zone(s) lie entirely outside the raster: {', '.join(map(str, missing[:10]))}"
-                             + (" …" if len(missing) > 10 else ""))
+        grid.warnings.append(Notice("analysis.zonal.outside_raster", n=len(missing),
+                                    zones=", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")))
     return grid

@@ -1,4 +1,4 @@
-"""Review of the read-ahead / run machinery of the zonal engine: the failure modes found in review.
+"""Concurrency of the zonal engine: the read-ahead thread against the chunks, and overlapping runs.
 
 * a strip the plan dropped while the reader was reading it must not keep its budget (read-ahead would
   stop for good with a one-strip budget);
@@ -20,12 +20,11 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-import sinkmap.analysis.zonal_prefetch as prefetch
-from sinkmap.analysis import zonal
+import sinkmap.analysis.zonal.prefetch as prefetch
+from sinkmap.analysis.zonal import stats as zonal
 from sinkmap.analysis.zonal import Chunking, zonal_class_areas
-from sinkmap.analysis.zonal_prefetch import ReadAhead
+from sinkmap.analysis.zonal.prefetch import ReadAhead
 from sinkmap.core.errors import CRSError
-from sinkmap.core.feedback import NullFeedback
 from sinkmap.io.rasters import open_raster, strips
 
 H, W = 320, 200  # 10 strips of 32 rows (blocks of 32 × 32)
@@ -101,28 +100,40 @@ def test_discarding_a_strip_being_read_does_not_wait_for_it(tmp_path, monkeypatc
 
 
 def test_strips_without_zone_rows_are_never_read_ahead(tmp_path, monkeypatch):
-    # two zones, rows 2–30 and 290–318 of one chunk; the strips of rows 32–287 hold no zone row
+    # two zones, rows 2–30 and 290–318 of one chunk; the strips of rows 32–287 hold no zone row. The
+    # reader starts on the zones' envelope (rows 2–318, every strip) before the zones are rasterised and
+    # learns the plan (strips 0 and 288 only) from keep_only; with a one-strip budget it must then read
+    # strip 0 and strip 288, never a strip in between.
     path, _ = _raster(tmp_path)
     zones = gpd.GeoDataFrame({"name": ["北", "南"]},
                              geometry=[shapely.box(112.01, 28.0 - 0.030, 112.19, 28.0 - 0.002),
                                        shapely.box(112.01, 28.0 - 0.318, 112.19, 28.0 - 0.290)], crs="EPSG:4490")
     base = dict(window_bytes=STRIP, chunk_pixels=H * W, threads=1)
     ref = zonal_class_areas(path, zones, "sandiao", chunking=Chunking(**base, read_ahead_bytes=0))
+    keys = strips(open_raster(path), window_bytes=STRIP, row_range=(0, H))
+    first, last = keys[0], keys[-1]
     spy = _Spy(monkeypatch)
+    real_keep_only, real_take = ReadAhead.keep_only, ReadAhead.take
 
-    class LetTheReaderMove(NullFeedback):
-        """After the first strip is used, wait until the reader has picked its next strip (no race)."""
+    # The interleaving is fixed by waiting on the reader at the two points where it could otherwise lose
+    # a race with the chunk (on a loaded machine the reader thread may not run for a while):
+    def keep_only(self, wanted):
+        # before the plan is known, the reader has started on strip 0 (and, the budget full, waits): so
+        # the middle strips are pending — and next in its order — when the plan drops them
+        assert _wait(lambda: len(spy.rows) >= 1), "the reader never started"
+        real_keep_only(self, wanted)
 
-        def progress(self, fraction, text=""):
-            super().progress(fraction, text)
-            if "rasterising" not in text and len(spy.rows) == 1:
-                _wait(lambda: len(spy.rows) >= 2)
+    def take(self, key):
+        got = real_take(self, key)
+        if key == first:  # strip 0 taken, its budget free: the reader picks its next strip before the
+            assert _wait(lambda: len(spy.rows) >= 2), "the reader did not go on"  # chunk can claim 288
+        return got
 
-    got = zonal_class_areas(path, zones, "sandiao", feedback=LetTheReaderMove(),
-                            chunking=Chunking(**base, read_ahead_bytes=1))  # one strip at a time
+    monkeypatch.setattr(ReadAhead, "keep_only", keep_only)
+    monkeypatch.setattr(ReadAhead, "take", take)
+    got = zonal_class_areas(path, zones, "sandiao", chunking=Chunking(**base, read_ahead_bytes=1))  # one strip
     assert np.array_equal(got.class_area_ha, ref.class_area_ha)
-    assert spy.rows[0] == 0 and len(spy.rows) >= 2
-    assert not [r for r in spy.rows if 32 <= r < 288], f"strips without zones read ahead: {spy.rows}"
+    assert spy.rows == [first[0], last[0]], f"strips read ahead: {spy.rows} (only 0 and 288 hold zone rows)"
 
 
 def test_given_back_buffers_stay_within_the_budget_in_bytes(tmp_path):

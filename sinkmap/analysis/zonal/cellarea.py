@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from ..core.errors import CRSError
+from ...core.errors import CRSError
 
 __all__ = ["AreaModel", "area_model", "lonlat_row_areas", "lonlat_polygon_areas"]
 
@@ -134,12 +134,10 @@ def area_model(info) -> AreaModel:
     if info.is_geographic:
         ell = crs.ellipsoid
         if ell is None:
-            raise CRSError("the raster's geographic CRS has no ellipsoid", path=info.path,
-                           hint="assign a complete CRS such as EPSG:4490")
+            raise CRSError(code="analysis.zonal.no_ellipsoid", path=info.path)
         lat_edges = f_ + e_ * np.arange(info.height + 1)
         if np.abs(lat_edges).max() > 90.0 + 1e-9:
-            raise CRSError("the raster's latitudes go beyond ±90°: its CRS is probably not lon/lat",
-                           path=info.path, hint="assign the CRS the raster was made in")
+            raise CRSError(code="analysis.zonal.bad_latitudes", path=info.path)
         rows = lonlat_row_areas(lat_edges, abs(a_), ell.semi_major_metre, ell.inverse_flattening)
         return AreaModel(width=info.width, tile=max(1, info.width), row_area=rows)
     nominal = abs(a_ * e_)
@@ -154,8 +152,7 @@ def area_model(info) -> AreaModel:
     try:
         scale = np.asarray(Proj(crs).get_factors(lon, lat, errcheck=False).areal_scale, dtype=float)
     except Exception as exc:  # pyproj raises various errors for projections without factors
-        raise CRSError(f"cannot compute the area scale of the raster's projection ({exc})", path=info.path,
-                       hint="warp the raster to EPSG:4490 or an equal-area CRS") from None
+        raise CRSError(code="analysis.zonal.no_area_scale", path=info.path, detail=str(exc)) from None
     scale = scale.reshape(gx.shape)
     exact = bool(np.all(np.abs(scale - 1.0) < 1e-9))
     nodes = np.where(np.isfinite(scale) & (scale > 0), nominal / np.where(scale > 0, scale, 1.0), nominal)

@@ -1,6 +1,6 @@
 """Reading ahead: a background thread reads and decompresses strips while the zones are rasterised.
 
-The zonal engine's first step, rasterising the zones exactly (:mod:`sinkmap.analysis.coverage`), needs
+The zonal engine's first step, rasterising the zones exactly (:mod:`sinkmap.analysis.zonal.rasterize`), needs
 no raster data, and reading + decompressing needs no zones. :class:`ReadAhead` starts reading the strips
 the chunks will ask for as soon as the zones' rows are known (right after their reprojection), so the two
 overlap instead of following each other. Once the kernels run, they take strips that are ready, wait for
@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from ..io.rasters import RasterInfo, opened, read_strip
+from ...io.rasters import RasterInfo, opened, read_strip
 
 __all__ = ["ReadAhead"]
 

@@ -1,19 +1,19 @@
 """Scale-out of the zonal engine on Dask (``dask.distributed``).
 
-The zone structures (:class:`sinkmap.analysis.zonal_grid.ZoneGrid`, plain arrays) are scattered to the
+The zone structures (:class:`sinkmap.analysis.zonal.grid.ZoneGrid`, plain arrays) are scattered to the
 workers once; each chunk of rows is one task that opens the raster itself (the file must be readable at
 the same path on every worker) and runs the same kernel as the local path. Results are gathered and
 combined in chunk order, so a Dask run is bit-identical to the local run.
 
 * :func:`connect` — ``--workers N`` starts a ``LocalCluster(n_workers=N, processes=True,
   threads_per_worker=1)``; ``--scheduler ADDRESS`` connects to a running scheduler.
-* :func:`run_on_dask` — used by :func:`sinkmap.analysis.zonal_run.execute` when a client is given.
+* :func:`run_on_dask` — used by :func:`sinkmap.analysis.zonal.run.execute` when a client is given.
 """
 
 from __future__ import annotations
 
-from ..core.errors import Cancelled, InputError
-from ..core.feedback import Feedback, ensure
+from ...core.errors import Cancelled, InputError
+from ...core.feedback import Feedback, ensure
 
 __all__ = ["connect", "run_on_dask"]
 
@@ -22,8 +22,7 @@ def _distributed():
     try:
         import distributed
     except ImportError as exc:
-        raise InputError("running on a Dask cluster needs dask.distributed",
-                         hint="pip install 'sinkmap[cluster]' (or 'dask[distributed]')") from exc
+        raise InputError(code="analysis.dask.not_installed") from exc
     return distributed
 
 
@@ -34,15 +33,14 @@ def connect(*, workers: int | None = None, scheduler: str | None = None, timeout
     """
     distributed = _distributed()
     if workers and scheduler:
-        raise InputError("give either --workers or --scheduler, not both")
+        raise InputError(code="analysis.dask.workers_and_scheduler")
     if scheduler:
         try:
             return distributed.Client(scheduler, timeout=timeout), None
         except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc})",
-                             hint="check the address (tcp://HOST:8786) and that 'dask scheduler' is running") from None
+            raise InputError(code="analysis.dask.unreachable", scheduler=str(scheduler), detail=str(exc)) from None
     if not workers or workers < 1:
-        raise InputError(f"--workers must be at least 1 (got {workers})")
+        raise InputError(code="analysis.dask.bad_workers", workers=workers)
     cluster = distributed.LocalCluster(n_workers=int(workers), processes=True, threads_per_worker=1,
                                        dashboard_address=None)
     try:
@@ -53,17 +51,19 @@ def connect(*, workers: int | None = None, scheduler: str | None = None, timeout
     return client, cluster
 
 
-def run_on_dask(client, job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = None,
+def run_on_dask(client, run_chunk, job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = None,
                 text: str = "zonal") -> list:
-    """Run :func:`sinkmap.analysis.zonal_run.run_chunk` for every chunk on ``client``; results in chunk order."""
-    from .zonal_run import run_chunk_capped
+    """``run_chunk(job, r0, r1)`` for every chunk on ``client``; results in chunk order.
 
+    The chunk function is given by the caller (:func:`sinkmap.analysis.zonal.run.execute` passes
+    ``run_chunk_capped``), so this module does not import the engine back.
+    """
     distributed = _distributed()
     feedback = ensure(feedback)
     if not chunks:
         return []
     shared = client.scatter(job, broadcast=True, hash=False)
-    futures = [client.submit(run_chunk_capped, shared, r0, r1, pure=False) for r0, r1 in chunks]
+    futures = [client.submit(run_chunk, shared, r0, r1, pure=False) for r0, r1 in chunks]
     try:
         done = 0
         for _ in distributed.as_completed(futures):
@@ -76,12 +76,11 @@ def run_on_dask(client, job, chunks: list[tuple[int, int]], *, feedback: Feedbac
         raise
     except Exception as exc:
         client.cancel(futures)
-        from ..core.errors import SinkmapError
+        from ...core.errors import SinkmapError
 
         if isinstance(exc, SinkmapError):
             raise
-        raise InputError(f"the Dask run failed ({type(exc).__name__}: {exc})",
-                         hint="every worker must read the raster at the same path and have sinkmap installed") from None
+        raise InputError(code="analysis.dask.failed", error=type(exc).__name__, detail=str(exc)) from None
     finally:
         try:
             client.cancel([shared])

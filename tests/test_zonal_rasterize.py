@@ -11,7 +11,7 @@ import pytest
 import shapely
 from affine import Affine
 
-from sinkmap.analysis.coverage import cover_index, zone_cover
+from sinkmap.analysis.zonal.rasterize import cover_index, zone_cover
 
 T = Affine(1.0, 0.0, 0.0, 0.0, -1.0, 10.0)
 

@@ -1,16 +1,16 @@
 """The zonal engine: per zone × class areas, and zonal sums, of rasters far larger than memory.
 
 One pass over the raster, strip by strip (whole block rows), against the zones rasterised once per grid
-(:mod:`sinkmap.analysis.coverage`): boundary cells are weighted by the exact fraction inside the zone and
-every cell by its true ellipsoidal area (:mod:`sinkmap.analysis.cellarea`), so a zone's class areas sum
+(:mod:`sinkmap.analysis.zonal.rasterize`): boundary cells are weighted by the exact fraction inside the zone and
+every cell by its true ellipsoidal area (:mod:`sinkmap.analysis.zonal.cellarea`), so a zone's class areas sum
 to its polygon's area. Nodata is excluded and reported; codes the scheme does not know are counted as
 "unclassified" and reported with their areas.
 
-Execution (:mod:`sinkmap.analysis.zonal_run`): the row range is cut into chunks (whole block rows, about
+Execution (:mod:`sinkmap.analysis.zonal.run`): the row range is cut into chunks (whole block rows, about
 ``Chunking.chunk_pixels`` each) that depend only on the raster. Each chunk opens the raster itself, reads
 its strips, and accumulates into its own arrays; chunk results are combined in chunk order. Locally the
 chunks run on threads (the kernels and GDAL release the GIL), on Dask as tasks
-(:mod:`sinkmap.analysis.cluster`) — the same chunks, the same code and the same summation order, so both
+(:mod:`sinkmap.analysis.zonal.dask_backend`) — the same chunks, the same code and the same summation order, so both
 give bit-identical results. Memory: the zone index (∝ boundary length and rows, 43 MB for Hunan's
 counties at 10⁹ pixels) plus, per worker, one strip (``Chunking.window_bytes``, at least one block row)
 and GDAL's block cache, capped while the engine runs.
@@ -27,15 +27,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.crs import M2_PER_HA
-from ..core.errors import InputError
-from ..core.feedback import Feedback, SubFeedback, ensure
-from ..io.rasters import RasterInfo, open_raster
-from ..io.schemes import Scheme, load_scheme
-from .zonal_grid import ZoneGrid, envelope_rows, prepare_zones
-from ..io.rasters import block_cache
-from .zonal_prefetch import ReadAhead
-from .zonal_run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, SumJob, chunk_grid, execute, plan_chunks, strip_keys
+from ...core.crs import M2_PER_HA
+from ...core.errors import InputError
+from ...core.feedback import Feedback, SubFeedback, ensure
+from ...core.messages import Notice
+from ...io.rasters import RasterInfo, open_raster
+from ...io.schemes import Scheme, load_scheme
+from .grid import ZoneGrid, envelope_rows, prepare_zones
+from ...io.rasters import block_cache
+from .prefetch import ReadAhead
+from .run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, SumJob, chunk_grid, execute, plan_chunks, strip_keys
 
 __all__ = ["Chunking", "ZonalResult", "ZonalSumResult", "zonal_class_areas", "zonal_sum", "prepare_grid"]
 
@@ -168,7 +169,7 @@ def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, fee
     """Rasterise the zones on the raster's grid (unless given) and run the job's chunks.
 
     Run locally, the raster's strips are read ahead on a background thread while the zones are
-    rasterised (:mod:`sinkmap.analysis.zonal_prefetch`); the kernels then take them as they come.
+    rasterised (:mod:`sinkmap.analysis.zonal.prefetch`); the kernels then take them as they come.
     """
     ahead: list[ReadAhead] = []
     try:
@@ -213,8 +214,7 @@ def zonal_class_areas(raster_path, zones, scheme: str | Scheme, *, band: int = 1
 
     def job_of(g: ZoneGrid) -> ClassJob:
         if g.info.dtype.startswith("complex"):
-            raise InputError(f"a land-cover raster cannot be {g.info.dtype}", path=g.info.path,
-                             hint="use an integer raster of class codes")
+            raise InputError(code="analysis.zonal.landcover_dtype", path=g.info.path, dtype=str(g.info.dtype))
         lut, wide = _class_lut(g.info, scheme)
         return ClassJob(grid=g, band=band, lut=lut, n_classes=len(scheme.classes),
                         window_bytes=chunking.window_bytes, wide=wide)
@@ -251,27 +251,27 @@ def _warn_classes(res: ZonalResult, feedback: Feedback) -> None:
         feedback.warn(w)
     if res.unclassified:
         parts = [f"{k}: {v.sum():,.2f} ha" for k, v in res.unclassified.items()]
-        msg = (f"{len(res.unclassified)} raster code(s) not in the scheme {res.scheme!r}, counted as unclassified "
-               f"— {'; '.join(parts[:12])}{' …' if len(parts) > 12 else ''}")
+        msg = Notice("analysis.zonal.unclassified", n=len(res.unclassified), scheme=str(res.scheme),
+                     codes="; ".join(parts[:12]) + (" …" if len(parts) > 12 else ""))
         res.warnings.append(msg)
-        feedback.warn(msg + " (check the --scheme matches the raster, or add the codes to a scheme file)")
+        feedback.warn(msg)
     _warn_coverage(res.labels, res.class_area_ha.sum(axis=1), res.nodata_ha, res.covered_ha, res.zone_area_ha,
                    res.warnings, feedback)
 
 
-def _warn_coverage(labels, valid, nodata, covered, zone_area, warnings: list[str], feedback: Feedback) -> None:
+def _warn_coverage(labels, valid, nodata, covered, zone_area, warnings: list, feedback: Feedback) -> None:
     names = lambda idx: ", ".join(str(labels[i].get("name", i)) for i in idx[:10]) + (" …" if len(idx) > 10 else "")
     empty = np.flatnonzero((valid <= 0) & (nodata > 0))
     if empty.size:
-        msg = f"{empty.size} zone(s) are nodata everywhere in the raster: {names(empty)} (their ratios are left empty)"
+        msg = Notice("analysis.zonal.nodata_everywhere", n=int(empty.size), zones=names(empty))
         warnings.append(msg)
         feedback.warn(msg)
     with np.errstate(invalid="ignore", divide="ignore"):
         short = np.flatnonzero((covered > 0) & (covered < zone_area * (1 - 1e-4)))
     if short.size:
         pct = [f"{100 * (1 - covered[i] / zone_area[i]):.2f}%" for i in short[:10]]
-        msg = (f"{short.size} zone(s) extend beyond the raster (part outside: "
-               + ", ".join(f"{labels[i].get('name', i)} {p}" for i, p in zip(short[:10], pct)) + ")")
+        msg = Notice("analysis.zonal.beyond_raster", n=int(short.size),
+                     zones=", ".join(f"{labels[i].get('name', i)} {p}" for i, p in zip(short[:10], pct)))
         warnings.append(msg)
         feedback.warn(msg)
 
