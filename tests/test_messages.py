@@ -223,7 +223,7 @@ def test_notice_and_coded_error_pickle_round_trip():
 
 
 def test_error_renders_where_what_and_hint_in_both_languages():
-    err = InputError(code="io.vector.empty", path="/d/小班.shp", layer="小班")
+    err = InputError(code="io.vector.no_features", path="/d/小班.shp", layer="小班")
     assert str(err).startswith("file /d/小班.shp, layer '小班': ")
     zh = err.render("zh_CN", path_text=lambda p: p.rsplit("/", 1)[-1])
     assert zh.startswith("文件 小班.shp，图层“小班”：") and "——" in zh

@@ -205,10 +205,21 @@ def render(code: str, params: Mapping[str, Any] | None = None, lang: str | None 
     return text
 
 
+def render_hint(code: str, params: Mapping[str, Any] | None = None, lang: str | None = None) -> str | None:
+    """Only the hint (what to do) of message ``code`` in ``lang``; None when it has none."""
+    entry = catalogue().get(code)
+    hint = entry.hint(lang or current_language()) if entry is not None else None
+    if not hint:
+        return None
+    params = {k: (render(v.code, v.params, lang, with_hint=False) if isinstance(v, Notice) else v)
+              for k, v in (params or {}).items()}
+    return _format(hint, params)
+
+
 def template_fields(template: str) -> set[str]:
     """The parameter names a template uses (for the catalogue test)."""
     return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 __all__ = ["LANGS", "M", "Notice", "catalogue", "clip", "current_language", "is_chinese", "language_from_env",
-           "normalise_language", "render", "set_language", "template_fields"]
+           "normalise_language", "render", "render_hint", "set_language", "template_fields"]
