@@ -39,12 +39,13 @@ def message_texts(message: Message, title: str | None = None) -> tuple[str, str]
     paths (panel, status bar); ``full`` the English text with whole paths (tooltip, log). A Notice or a
     SinkmapError is rendered from the catalogue; a string is shown as it is (paths shortened). ``title``
     (a task's, already in the interface language) goes first."""
-    if isinstance(message, (Notice, SinkmapError)):
+    coded = isinstance(message, (Notice, SinkmapError))
+    if coded:
         body, full = message.render(current_language(), path_text=shorten_paths), str(message)
     else:
         body = full = str(message)
     if title:
-        body = f"{title}: {body}" if is_english() else f"{title}：{body}"
+        body = f"{title}：{body}" if coded and not is_english() else f"{title}: {body}"
         full = f"{title}: {full}"
     return shorten_paths(body), full
 
