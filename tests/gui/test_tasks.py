@@ -87,7 +87,8 @@ def test_errors_become_readable_messages(app, qtbot):
         pass
     assert "ValueError: boom" in b2.args[0] and "Traceback" not in b2.args[0]
     qtbot.waitUntil(lambda: len(panel.message_texts()) == 2, timeout=5_000)
-    texts = panel.message_texts()
+    texts = panel.shown_texts()  # in the interface language; message_texts() keeps the English
+    assert any("the layer has no features" in t for t in panel.message_texts())
     assert any("图层中没有要素" in t for t in texts) and any("ValueError: boom" in t for t in texts)
 
 
