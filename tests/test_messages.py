@@ -228,3 +228,36 @@ def test_error_renders_where_what_and_hint_in_both_languages():
     zh = err.render("zh_CN", path_text=lambda p: p.rsplit("/", 1)[-1])
     assert zh.startswith("文件 小班.shp，图层“小班”：") and "——" in zh
     assert isinstance(err, SinkmapError)
+
+
+def test_display_message_text_for_the_cli():
+    from sinkmap.core.messages import set_language
+    from sinkmap.display import message_text
+
+    err = InputError(code="io.file.missing", path="/d/小班.shp")
+    notice = Notice("io.vector.assumed_lonlat", path="/d/小班.shp", layer="小班")
+    assert message_text(err, "en") == str(err)
+    assert message_text(err, "zh_CN") == "文件 /d/小班.shp：文件不存在——请检查文件夹和文件名（以及磁盘是否已连接）"
+    assert message_text(notice, "zh_CN").startswith("文件 /d/小班.shp，图层“小班”：文件中没有坐标系")
+    assert message_text("plain text", "zh_CN") == "plain text" and message_text(ValueError("x")) == "x"
+    try:
+        set_language("en")
+        assert message_text(err) == str(err)
+        set_language("zh_CN")
+        assert message_text(notice) == notice.render("zh_CN")
+    finally:
+        set_language(None)
+
+
+def test_nested_notices_and_clip():
+    from sinkmap.core.messages import clip
+
+    err = CRSError(code="io.crs.missing", path="/d/x.gpkg", epsg="EPSG:4490",
+                   looks=Notice("io.crs.its_coordinates_look_like", guess=Notice("io.crs.guess.china_lonlat")))
+    assert "its coordinates look like longitude/latitude in degrees inside China" in str(err)
+    assert "其坐标看起来是中国境内的经纬度" in err.render("zh_CN")
+    assert err.hint and "crs='EPSG:4490'" in err.hint  # the English hint of the code
+    long = "GDAL: " + "x " * 400
+    assert len(clip(long)) == 300 and clip(long).endswith("…") and clip("a\n  b") == "a b"
+    # a numeric format spec given text does not break the message
+    assert "{" not in render("io.shp.truncated", {"declared": "many", "actual": "few"}, "en")

@@ -41,10 +41,11 @@ class M:
 
 @dataclass(frozen=True)
 class Notice:
-    """A message by code: ``Notice(code, subject=None, **params)``; severity ``warning`` unless given.
+    """A message by code: ``Notice(code, **params)``; severity ``warning`` unless given.
 
-    ``subject`` names what the message is about (a file, a layer, a unit) for the where-prefix; params
-    fill the template. Equal notices compare equal, so a report lists each once.
+    The params fill the template, which names what the message is about (``file {path}, layer {layer!r}:``).
+    A param may itself be a Notice (an optional clause, a description): it renders in the same language.
+    Equal notices compare equal, so a report lists each once.
     """
 
     code: str
