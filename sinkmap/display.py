@@ -11,14 +11,29 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .core.errors import SinkmapError
 from .core.feedback import BaseFeedback
 from .core.indicators import INDICATORS
+from .core.messages import Notice, current_language
 
 _STATUS_ZH = {"met": "达标", "within_band": "左右区间内", "short": "未达标", "no_target": "规划未设目标",
               "no_data": "无数据", "city_total": "全市总量目标"}
 _STATUS_STYLE = {"met": "green", "within_band": "yellow", "short": "red", "no_target": "dim", "no_data": "dim",
                  "city_total": "dim"}
 _COMPARATOR_ZH = {"ge": "以上", "approx": "左右", "reach": "达到", "stable": "稳定在"}
+
+
+def message_text(obj: object, lang: str | None = None) -> str:
+    """What the user reads for a warning or an error, in ``lang`` (default: the interface language, see
+    :func:`sinkmap.core.messages.current_language` — ``--lang``, ``SINKMAP_LANG``, the locale):
+
+    * a :class:`~sinkmap.core.messages.Notice` or a :class:`~sinkmap.core.errors.SinkmapError` is rendered
+      from the message catalogue (where, what and what to do);
+    * anything else (a legacy English string, another exception) is its ``str()``.
+    """
+    if isinstance(obj, (Notice, SinkmapError)):
+        return obj.render(lang or current_language())
+    return str(obj)
 
 
 class _RichFeedback(BaseFeedback):

@@ -66,7 +66,7 @@ def test_gbk_shapefile_without_cpg_reads_chinese_right(folder: Path) -> None:
     gdf = read_vector(case.path, feedback=fb)
     assert list(gdf["树种"]) == ["杉木", "马尾松", "湘江"]
     assert list(gdf["XJ"]) == [10.5, 20.0, 30.25]
-    assert any("GBK" in w and ".cpg" in w for w in fb.warnings)  # the user is told it was guessed
+    assert any("GBK" in w and ".cpg" in w for w in map(str, fb.warnings))  # the user is told it was guessed
     info = inspect_vector(case.path)
     assert "树种" in info.fields and info.encoding is not None and info.encoding.encoding == "GBK"
 
@@ -98,7 +98,7 @@ def test_invalid_geometries_repaired_and_counted(folder: Path) -> None:
     # bow-tie and self-crossing ring repaired, the zero-area polygon dropped, the valid one untouched
     assert list(gdf["name"]) == ["bowtie", "crossing", "valid"]
     assert shapely.is_valid(gdf.geometry.values).all()
-    (warning,) = [w for w in fb.warnings if "invalid" in w]
+    (warning,) = [w for w in map(str, fb.warnings) if "invalid" in w]
     assert "3 invalid geometries were repaired" in warning
     assert "1 left nothing usable" in warning
     assert str(case.path) in warning and "'stands'" in warning
@@ -138,7 +138,7 @@ def test_assume_lonlat_reads_missing_prj(folder: Path) -> None:
     fb = NullFeedback()
     gdf = read_vector(case.path, assume_lonlat=True, feedback=fb)
     assert gdf.crs.equals(CRS("EPSG:4490")) and len(gdf) == 3
-    assert any("assumed CGCS2000" in w for w in fb.warnings)
+    assert any("assumed CGCS2000" in w for w in map(str, fb.warnings))
     gdf2 = read_vector(case.path, crs="EPSG:4490")
     assert gdf2.crs.equals(CRS("EPSG:4490"))
 
@@ -163,4 +163,4 @@ def test_metres_labelled_degrees_read_with_suggested_crs(folder: Path) -> None:
     # back where the squares were drawn, to well under a metre
     expected = np.array(corpus._squares()[0].bounds)
     assert np.abs(np.array(gdf.geometry.iloc[0].bounds) - expected).max() < 1e-7
-    assert any("using" in w and "as you asked" in w for w in fb.warnings)
+    assert any("using" in w and "as you asked" in w for w in map(str, fb.warnings))

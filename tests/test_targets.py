@@ -258,7 +258,7 @@ absent:
     assert ts.get("株洲", 2030, STOCK) is None
     assert dict(ts.absent("株洲", 2030))[STOCK] == "superseded by the 2024 revision"
     assert ts.get("株洲", 2025, STOCK).value == 3446  # untouched
-    assert any("overrides 长沙市 2025" in w for w in fb.warnings)
+    assert any("overrides 长沙市 2025" in w for w in map(str, fb.warnings))
     assert len(ts.all()) == len(EXPECTED) + 1 - 1  # one added, one removed
 
 
@@ -271,12 +271,12 @@ def test_user_csv_gbk_and_later_files_win(tmp_path):
     fb = NullFeedback()
     only_first = load_targets([csv1], include_default_user_file=False, feedback=fb)
     assert only_first.get("邵阳", 2025, COV).comparator is Comparator.APPROX
-    assert any("remarks" in w for w in fb.warnings)  # an unknown column is reported, not silent
+    assert any("remarks" in w for w in map(str, fb.warnings))  # an unknown column is reported, not silent
     both = load_targets([csv1, csv2], include_default_user_file=False, feedback=fb)
     assert both.get("邵阳", 2025, COV) is None
     assert dict(both.absent("邵阳", 2025))[COV] == "not adopted"
     assert both.get("浏阳市", 2025, COV).value == 67.5
-    assert any("浏阳市 is not one of the bundled cities" in w for w in fb.warnings)
+    assert any("浏阳市 is not one of the bundled cities" in w for w in map(str, fb.warnings))
 
 
 def test_default_user_file(tmp_path, monkeypatch):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .messages import is_chinese, render
+from .messages import is_chinese, render, render_hint
 
 
 class SinkmapError(Exception):
@@ -37,6 +37,8 @@ class SinkmapError(Exception):
                 self.params.setdefault(key, value)
         self.message = message if message is not None else (
             render(self.code, self.params, "en", with_hint=False) if self.code else "")
+        if self.hint is None and self.code:  # the English hint of the code (the text shows it rendered)
+            self.hint = render_hint(self.code, self.params, "en")
         super().__init__(self.render("en"))
 
     def _where(self, lang: str, path_text=None) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 import yaml
 
 from ..core.errors import InputError
+from ..core.messages import clip
 from ..io.catalogue import layer_path
 
 GEOGRAPHY_FILE = "demo_geography.yaml"
@@ -91,17 +92,16 @@ def _read(name: str) -> tuple[dict[str, Any], Path]:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError("a data file of the demo world is missing", path=path,
-                         hint="reinstall sinkmap from its source tree (layers/ must be complete)") from None
+        raise InputError(code="demo.data_file_missing", path=path) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML ({exc})", path=path, hint="fix the syntax of this data file") from None
+        raise InputError(code="demo.bad_yaml", path=path, detail=clip(exc)) from None
     if not isinstance(doc, dict):
-        raise InputError("expected a mapping at the top level", path=path)
+        raise InputError(code="demo.not_mapping", path=path)
     return doc, path
 
 
-def _bad(path: Path, what: str, exc: Exception) -> InputError:
-    return InputError(f"{what}: {exc}", path=path, hint="compare with the keys documented in the file header")
+def _bad(path: Path, code: str, exc: Exception) -> InputError:
+    return InputError(code=code, path=path, detail=clip(exc))
 
 
 @lru_cache(maxsize=1)
@@ -126,7 +126,7 @@ def geography() -> Geography:
             source=str(path),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise _bad(path, "malformed geography", exc) from None
+        raise _bad(path, "demo.malformed_geography", exc) from None
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def calibration() -> Calibration:
         return Calibration(cities, float(tol["coverage_pp"]), float(tol["stock_rel"]),
                            float(tol["protection_pp"]), float(doc.get("redline_share", 0.2)), str(path))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _bad(path, "malformed calibration", exc) from None
+        raise _bad(path, "demo.malformed_calibration", exc) from None
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ def forest_model() -> ForestModel:
                            sparse_stock=tuple(doc["sparse_forest_stock_m3_ha"]), source=str(path),
                            extra={k: v for k, v in doc.items() if k not in ("species", "age_groups")})
     except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise _bad(path, "malformed forest model", exc) from None
+        raise _bad(path, "demo.malformed_forest_model", exc) from None
 
 
 def projects_doc() -> tuple[dict[str, Any], Path]:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..core.jsonutil import json_default
 from ..core.errors import InputError
+from ..core.messages import clip
 from ..core.feedback import Feedback, ensure
 from ..io.catalogue import data_home
 
@@ -61,16 +62,14 @@ def generate_demo(out_dir: str | os.PathLike[str] | None = None, seed: int = DEF
                           counties=tuple(counties) if counties else None, fine_dem=bool(fine_dem))
     folder = Path(out_dir) if out_dir is not None else demo_dir()
     if folder.exists() and not folder.is_dir():
-        raise InputError("the demo output path is a file, not a folder", path=folder,
-                         hint="choose a folder for --out")
+        raise InputError(code="demo.out_is_file", path=folder)
     if not force and _is_current(folder, options):
         feedback.progress(1.0, "演示数据已存在 demo world already there")
         return DemoManifest.read(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create the demo folder ({exc.strerror or exc})", path=folder,
-                         hint="choose a folder you can write to") from None
+        raise InputError(code="demo.cannot_create_folder", path=folder, detail=clip(exc.strerror or exc)) from None
     tmp = Path(tempfile.mkdtemp(prefix=".demo-", suffix=f"-{uuid.uuid4().hex[:6]}", dir=folder))
     try:
         manifest = _build(tmp, options, feedback)
@@ -102,8 +101,7 @@ def demo_layers(path: str | os.PathLike[str]) -> dict[str, tuple[Path, str | Non
     (GeoPackage layers) and dem, landcover (GeoTIFFs, layer None); fine DEMs as ``dem_1s:<county>``."""
     folder = Path(path)
     if not (folder / MANIFEST_FILE).exists():
-        raise InputError("not a demo folder (no manifest.json)", path=folder,
-                         hint="run 'sinkmap demo' to generate the demo world")
+        raise InputError(code="demo.not_demo_folder", path=folder)
     m = DemoManifest.read(folder)
     out: dict[str, tuple[Path, str | None]] = {k: (folder / GPKG_FILE, v) for k, v in LAYER_NAMES.items()}
     out["dem"] = (folder / DEM_FILE, None)

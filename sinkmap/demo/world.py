@@ -48,9 +48,8 @@ def _counties(options: DemoOptions) -> gpd.GeoDataFrame:
         wanted = set(options.counties)
         unknown = wanted - set(counties["name"])
         if unknown:
-            raise UnknownUnitError(
-                f"not a county of {'、'.join(CITIES)}: {'、'.join(sorted(unknown))}",
-                hint="use county names as in the boundaries, e.g. 岳麓区, 炎陵县, 苏仙区")
+            raise UnknownUnitError(code="demo.unknown_counties", cities="、".join(CITIES),
+                                   names="、".join(sorted(unknown)))
         counties = counties[counties["name"].isin(wanted)].reset_index(drop=True)
     return gpd.GeoDataFrame(counties, geometry="geometry", crs=STORAGE_CRS)
 

@@ -134,7 +134,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *,
     ext = path.suffix.lower()
     writers = {".csv": _write_csv, ".xlsx": _write_xlsx, ".json": _write_json}
     if ext not in writers:
-        raise InputError(f"cannot write a table as {ext or 'a file without an extension'}", path=path,
-                         hint="use one of: " + ", ".join(TABLE_FORMATS))
+        raise InputError(code="io.write.table_unsupported_ext" if ext else "io.write.table_no_ext", path=path,
+                         ext=ext, formats=", ".join(TABLE_FORMATS))
     writers[ext](_frame(df), path, meta)
     return path

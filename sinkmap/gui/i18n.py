@@ -143,7 +143,11 @@ def install_qt_translation(app: QCoreApplication, lang: str) -> QTranslator | No
 
 def install_translator(app: QCoreApplication, lang: str) -> QTranslator | None:
     """Install the translation for ``lang`` (None for Chinese, the source language: then only Qt's own
-    words need a translation, so that OK / Cancel read 确定 / 取消)."""
+    words need a translation, so that OK / Cancel read 确定 / 取消). Messages by code (warnings, errors:
+    :mod:`sinkmap.core.messages`) are rendered in ``lang`` from now on too."""
+    from ..core.messages import set_language
+
+    set_language(lang)
     if lang.startswith("zh"):
         install_qt_translation(app, lang)
         return None

@@ -2,11 +2,12 @@
 
 Failures and warnings of background work land here as readable lines (and in the status bar) rather
 than in modal dialogs, so nothing interrupts the user and nothing blocks screenshots or tests. The
-panel and the status bar show file names instead of absolute paths (:func:`~sinkmap.gui.messages.shorten_paths`)
+panel and the status bar show file names instead of absolute paths (:func:`~sinkmap.core.shortpaths.shorten_paths`)
 and a message takes at most three lines (the last one elided) until it is clicked, when it shows whole;
-the whole message is also in the item's tooltip and in the log. In the Chinese interface the common
-analysis warnings (written in English by the analysis code) are shown in Chinese
-(:func:`~sinkmap.gui.warning_text.localize_warning`); the tooltip and the log keep the English original.
+the whole message is also in the item's tooltip and in the log. Warnings and errors arrive as objects —
+a :class:`~sinkmap.core.messages.Notice` or a :class:`~sinkmap.core.errors.SinkmapError`, a code with
+parameters — and are rendered here from the message catalogue in the interface language; the tooltip and
+the log keep the English text (with whole paths).
 """
 
 from __future__ import annotations
@@ -19,21 +20,39 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
                                QStyledItemDelegate, QStyleOptionViewItem, QVBoxLayout, QWidget)
 
-from .i18n import is_english, tr
+from ..core.errors import SinkmapError
+from ..core.messages import Notice
 from ..core.shortpaths import shorten_paths
+from .i18n import current_language, is_english, tr
 from .tasks import Task, TaskManager
-from .warning_text import localize_warning
 
 log = logging.getLogger(__name__)
 FULL_TEXT = Qt.ItemDataRole.UserRole + 1  # the message as written, before shortening
 LOG_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING}
 
 
-def shown_text(text: str) -> str:
-    """A message as the panel and the status bar show it: file names instead of absolute paths, then, in
-    the Chinese interface, the known analysis warnings in Chinese."""
-    short = shorten_paths(text)
-    return short if is_english() else localize_warning(short)
+Message = Notice | SinkmapError | str
+
+
+def message_texts(message: Message, title: str | None = None) -> tuple[str, str]:
+    """(shown, full) for a message: ``shown`` in the interface language with file names instead of absolute
+    paths (panel, status bar); ``full`` the English text with whole paths (tooltip, log). A Notice or a
+    SinkmapError is rendered from the catalogue; a string is shown as it is (paths shortened). ``title``
+    (a task's, already in the interface language) goes first."""
+    coded = isinstance(message, (Notice, SinkmapError))
+    if coded:
+        body, full = message.render(current_language(), path_text=shorten_paths), str(message)
+    else:
+        body = full = str(message)
+    if title:
+        body = f"{title}：{body}" if coded and not is_english() else f"{title}: {body}"
+        full = f"{title}: {full}"
+    return shorten_paths(body), full
+
+
+def shown_text(message: Message, title: str | None = None) -> str:
+    """A message as the panel and the status bar show it (see :func:`message_texts`)."""
+    return message_texts(message, title)[0]
 
 
 class MessageDelegate(QStyledItemDelegate):
@@ -114,7 +133,7 @@ class TaskPanel(QWidget):
         self.rows[id(task)] = row
         self.rows_box.addWidget(row)
         self.idle_label.setVisible(False)
-        task.warned.connect(lambda m, t=task: self.add_message(f"{t.title}: {m}", "warning"))
+        task.warned.connect(lambda m, t=task: self.add_message(m, "warning", title=t.title))
 
     def _ended(self, task: Task) -> None:
         row = self.rows.pop(id(task), None)
@@ -123,16 +142,17 @@ class TaskPanel(QWidget):
             row.deleteLater()
         self.idle_label.setVisible(not self.rows)
         if task.state == "failed":
-            self.add_message(f"{task.title}: {task.error}", "error")
+            failure = task.exception if isinstance(task.exception, SinkmapError) else task.error
+            self.add_message(failure, "error", title=task.title)
         elif task.state == "cancelled":
             self.add_message(tr("{0}：已取消，未作任何更改").format(task.title), "info")
 
-    def add_message(self, text: str, level: str = "info") -> None:
-        """A message at the top of the list (paths shortened, known warnings in Chinese in the Chinese
-        interface; whole and as written in the tooltip), logged whole, and ``message`` emitted with the
-        shown text for the status bar."""
+    def add_message(self, message: Message, level: str = "info", *, title: str | None = None) -> None:
+        """A message at the top of the list (a Notice or SinkmapError rendered in the interface language,
+        paths shortened; the English text, whole, in the tooltip), logged whole in English, and ``message``
+        emitted with the shown text for the status bar. ``title`` (a task's) is put first."""
         stamp = time.strftime("%H:%M:%S")
-        short = shown_text(text)
+        short, text = message_texts(message, title)
         log.log(LOG_LEVELS.get(level, logging.INFO), "message: %s", text)
         item = QListWidgetItem(f"{stamp}  {short}")
         item.setForeground(QColor({"error": "#b00020", "warning": "#9a6700"}.get(level, "#333333")))
@@ -147,6 +167,6 @@ class TaskPanel(QWidget):
         return [self.messages.item(i).data(FULL_TEXT) for i in range(self.messages.count())]
 
     def shown_texts(self) -> list[str]:
-        """The messages as the panel shows them (file names instead of absolute paths, known warnings in
-        the interface language), newest first."""
+        """The messages as the panel shows them (file names instead of absolute paths, in the interface
+        language), newest first."""
         return [self.messages.item(i).text() for i in range(self.messages.count())]

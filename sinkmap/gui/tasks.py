@@ -5,8 +5,10 @@ subclass turns ``progress``/``warn`` into Qt signals (queued to the GUI thread) 
 feedback's flag, which the library checks between steps and answers by raising ``Cancelled`` *before*
 writing anything. The outcome arrives on the GUI thread as exactly one of ``finished(result)``,
 ``failed(message)`` or ``cancelled()``. A :class:`~sinkmap.core.errors.SinkmapError` becomes its own
-readable message; any other exception becomes a one-line message and its traceback goes to the log
-file, never to a dialog.
+readable message, rendered in the interface language (the error itself stays on ``Task.exception``);
+any other exception becomes a one-line message and its traceback goes to the log file, never to a
+dialog. Warnings arrive as the library sent them: a :class:`~sinkmap.core.messages.Notice` (rendered at
+the edge, in the task panel) or, legacy, a string.
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from ..core.errors import Cancelled, SinkmapError
 from ..core.feedback import BaseFeedback
-from .i18n import tr
+from .i18n import current_language, tr
 
 log = logging.getLogger(__name__)
 
 
 class _FeedbackSignals(QObject):
     progressed = Signal(float, str)
-    warned = Signal(str)
+    warned = Signal(object)  # a Notice (or, legacy, a str)
 
 
 class TaskFeedback(BaseFeedback):
@@ -45,14 +47,15 @@ class TaskFeedback(BaseFeedback):
             self._last = now
             self.signals.progressed.emit(fraction, text)
 
-    def on_warning(self, message: str) -> None:
+    def on_warning(self, message: object) -> None:
         self.signals.warned.emit(message)
 
 
-def readable_error(exc: BaseException) -> str:
-    """What the user reads for an exception: SinkmapError text, else a short generic line."""
+def readable_error(exc: BaseException, lang: str | None = None) -> str:
+    """What the user reads for an exception, in ``lang`` (default: the interface language): a SinkmapError
+    rendered from the message catalogue, else a short generic line."""
     if isinstance(exc, SinkmapError):
-        return str(exc)
+        return exc.render(lang or current_language())
     if isinstance(exc, MemoryError):
         return tr("内存不足：数据太大，无法在本机处理。请缩小范围或使用集群。")
     if isinstance(exc, OSError) and exc.filename:
@@ -88,7 +91,7 @@ def _run_in_process(t: "Task"):
                     p.cancel(slot)
             except BrokenProcessPool:
                 p.reset()
-                raise _ChildFailed(tr("后台进程意外退出（可能是数据文件损坏）：{0}").format(t.title)) from None
+                raise _ChildFailed(code="app.task.worker_died", title=t.title) from None
     finally:
         p.release(slot)
     if status == "ok":
@@ -99,8 +102,10 @@ def _run_in_process(t: "Task"):
         raise MemoryError()
     if status == "bug":
         log.error("task %r failed in the worker process:\n%s", t.title, value[1])
-        raise _ChildFailed(tr("内部错误：{0}（详情已写入日志）").format(value[0]))
-    raise _ChildFailed(value)
+        raise _ChildFailed(code="app.internal_error", detail=value[0])
+    if isinstance(value, SinkmapError):  # the child's error itself, with its code and parameters
+        raise value
+    raise _ChildFailed(code="app.task.failed", detail=str(value))
 
 
 class _Thread(QThread):
@@ -124,6 +129,7 @@ class _Thread(QThread):
         except BaseException as exc:  # noqa: BLE001 - every failure becomes a message
             if not isinstance(exc, SinkmapError):
                 log.exception("task %r failed", t.title)
+            t._exception = exc
             t._error = readable_error(exc)
             t._outcome = "failed"
 
@@ -132,7 +138,7 @@ class Task(QObject):
     """One background call. Signals are emitted on the GUI thread."""
 
     progressed = Signal(float, str)
-    warned = Signal(str)
+    warned = Signal(object)  # a Notice (or, legacy, a str)
     finished = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
@@ -151,10 +157,12 @@ class Task(QObject):
         self.state = "pending"
         self.fraction = 0.0
         self.text = ""
-        self.error: str | None = None
+        self.error: str | None = None  # the failure as the user reads it, in the interface language
+        self.exception: BaseException | None = None  # the failure itself (its str() is English)
         self.result: Any = None
         self._result: Any = None
         self._error: str | None = None
+        self._exception: BaseException | None = None
         self._outcome = ""
         self._thread = _Thread(self)
         self._thread.finished.connect(self._on_thread_finished)
@@ -184,6 +192,7 @@ class Task(QObject):
             self.cancelled.emit()
         else:
             self.error = self._error or tr("未知错误")
+            self.exception = self._exception
             self.failed.emit(self.error)
         self.ended.emit()
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..core.errors import InputError
+from ..core.messages import clip
 
 #: Sidecar extensions that belong to one Shapefile set (lower case, with dot).
 SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml", ".qmd")
@@ -53,11 +54,9 @@ _UMASK = _read_umask()
 def _check_folder(path: Path) -> None:
     folder = path.parent
     if not folder.is_dir():
-        raise InputError("cannot write here: the folder does not exist", path=path,
-                         hint=f"create the folder {folder} first or choose another location")
+        raise InputError(code="io.write.no_folder", path=path, folder=str(folder))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError("cannot write here: the folder is not writable", path=path,
-                         hint="choose a folder you can write to, or ask for write permission")
+        raise InputError(code="io.write.folder_read_only", path=path)
 
 
 def _target_mode(path: Path) -> int:
@@ -83,8 +82,7 @@ _DISK_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", e
 
 
 def _os_error(path: Path, err: OSError) -> InputError:
-    return InputError(f"could not write the file ({err.strerror or err})", path=path,
-                      hint="check free disk space and that the file is not open in another program")
+    return InputError(code="io.write.failed", path=path, detail=clip(err.strerror or err))
 
 
 @contextlib.contextmanager
@@ -142,8 +140,7 @@ def _move_into_place(tmp_dir: Path, path: Path) -> None:
     """Move the finished output from ``tmp_dir`` next to ``path`` (see the module docstring)."""
     produced = tmp_dir / path.name
     if not produced.exists():
-        raise InputError("the writer finished without producing the file", path=path,
-                         hint="this is a bug in sinkmap or the writing library; please report it")
+        raise InputError(code="io.write.nothing_produced", path=path)
     mode = _target_mode(path)
     if not _is_shapefile(path):
         os.chmod(produced, mode)

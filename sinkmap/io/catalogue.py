@@ -15,10 +15,7 @@ def layers_dir() -> Path:
     env = os.environ.get("SINKMAP_LAYERS")
     path = Path(env) if env else _REPO_ROOT / "layers"
     if not path.is_dir():
-        raise InputError(
-            "the bundled layers/ folder was not found", path=path,
-            hint="install sinkmap from its source tree with 'pip install -e .' or set SINKMAP_LAYERS",
-        )
+        raise InputError(code="io.layers_dir.missing", path=path)
     return path
 
 

@@ -161,14 +161,11 @@ geometry_wgs84_to_gcj02 = geometry_gcj02_from_wgs84
 
 # -- GeoDataFrames --------------------------------------------------------------------------------
 
-def _check_geographic(frame: "gpd.GeoDataFrame", what: str) -> None:
+def _check_geographic(frame: "gpd.GeoDataFrame", what: object) -> None:
     from ..core.errors import CRSError
 
     if frame.crs is not None and not frame.crs.is_geographic:
-        raise CRSError(
-            f"{what} needs longitude/latitude coordinates but the layer is in {frame.crs.name}",
-            hint="GCJ-02 data is always lon/lat; reproject the layer to EPSG:4490 or check its CRS",
-        )
+        raise CRSError(code="io.gcj02.needs_lonlat", what=what, crs=frame.crs.name)
 
 
 def frame_gcj02_to_cgcs2000(frame: "gpd.GeoDataFrame", tol_m: float = DEFAULT_TOL_M) -> "gpd.GeoDataFrame":
@@ -178,8 +175,9 @@ def frame_gcj02_to_cgcs2000(frame: "gpd.GeoDataFrame", tol_m: float = DEFAULT_TO
     trusted, only required to be geographic. Returns a new frame; the input is not modified.
     """
     from ..core.crs import STORAGE_CRS
+    from ..core.messages import Notice
 
-    _check_geographic(frame, "converting from GCJ-02")
+    _check_geographic(frame, Notice("io.gcj02.from"))
     out = frame.copy()
     out = out.set_geometry(geometry_gcj02_to_wgs84(out.geometry.values, tol_m=tol_m), crs=None)
     return out.set_crs(STORAGE_CRS, allow_override=True)
@@ -195,8 +193,7 @@ def frame_cgcs2000_to_gcj02(frame: "gpd.GeoDataFrame") -> "gpd.GeoDataFrame":
     from ..core.errors import CRSError
 
     if frame.crs is None:
-        raise CRSError("the layer has no CRS, so it cannot be converted to GCJ-02",
-                       hint="set the layer's CRS (e.g. EPSG:4490) first")
+        raise CRSError(code="io.gcj02.no_crs")
     src = frame.to_crs(STORAGE_CRS)
     out = src.set_geometry(geometry_gcj02_from_wgs84(src.geometry.values), crs=None)
     out = out.set_crs("EPSG:4326", allow_override=True)

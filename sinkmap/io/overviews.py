@@ -31,6 +31,7 @@ import numpy as np
 
 from ..core.errors import Cancelled, InputError
 from ..core.feedback import Feedback, ensure
+from ..core.messages import Notice, clip
 
 #: Stop halving when the smallest level's longer side would be under this many pixels.
 MIN_LEVEL_PX = 256
@@ -114,20 +115,18 @@ def build_overviews(path: str | Path, factors: list[int] | None = None, resampli
     feedback = ensure(feedback)
     path = Path(path).resolve()
     if resampling not in Resampling.__members__:
-        raise InputError(f"unknown resampling {resampling!r}", hint="use nearest (classes) or average")
+        raise InputError(code="io.overviews.unknown_resampling", resampling=resampling)
     try:
         with rasterio.open(path) as src:
             factors = sorted(set(factors or overview_factors(src.width, src.height)))
             if not factors or factors[0] < 2:
-                raise InputError(f"overview factors must be 2 or more (got {factors})", path=path)
+                raise InputError(code="io.overviews.bad_factors", path=path, factors=factors)
             total = expected_bytes(src.width, src.height, src.count, np.dtype(src.dtypes[0]).itemsize, factors)
             doc = _vrt_document(src, path.name)
     except RasterioIOError as exc:
-        raise InputError(f"cannot open the raster ({str(exc).splitlines()[0]})", path=path,
-                         hint="check that the file exists and is a GeoTIFF or another GDAL raster") from None
+        raise InputError(code="io.raster.cannot_open", path=path, detail=clip(str(exc).splitlines()[0])) from None
     if not os.access(path.parent, os.W_OK):
-        raise InputError("cannot write the overviews: the raster's folder is read-only", path=path.parent,
-                         hint="copy the raster to a folder you can write to, or build them with gdaladdo -ro")
+        raise InputError(code="io.overviews.read_only", path=path.parent)
     feedback.check()
     # a name of its own per build: a cancelled build still cleaning up must not remove a new build's files
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".sinkmap-ovr.vrt", dir=path.parent)
@@ -150,15 +149,15 @@ def build_overviews(path: str | Path, factors: list[int] | None = None, resampli
                 try:
                     message = receive.recv()
                 except EOFError:  # the child died without a word (GDAL crashed)
-                    message = "the overview process stopped unexpectedly"
+                    message = Notice("io.overviews.process_died")
             elif not child.is_alive() and not receive.poll(0):
-                message = "the overview process stopped unexpectedly"
+                message = Notice("io.overviews.process_died")
             size = tmp_ovr.stat().st_size if tmp_ovr.exists() else 0
             feedback.progress(min(0.95, size / max(1, total)), "building overviews")
         child.join(5)
         if message != "ok":
-            raise InputError(f"building overviews failed ({message})", path=path,
-                             hint="check that the raster is complete (gdalinfo -checksum) and the disk has room")
+            raise InputError(code="io.overviews.failed", path=path,
+                             detail=message if isinstance(message, Notice) else clip(message))
         feedback.check()  # last chance: after this the build is kept
         target = ovr_path(path)
         os.replace(tmp_ovr, target)

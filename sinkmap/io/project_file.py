@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
+from ..core.messages import clip
 from ..core.project import JobRun, LayerSpec, Project, ViewState
 from .atomic import atomic_write
 from .catalogue import data_home
@@ -101,16 +102,12 @@ def project_from_dict(doc: Any, base: Path, *, source: Path | None = None) -> Pr
     """Build a :class:`Project` from a parsed document; paths are resolved against ``base``."""
     where = source or base
     if not isinstance(doc, dict) or doc.get("format") != _MAGIC:
-        raise InputError("not a sinkmap project file", path=where,
-                         hint="open a .sinkmap file saved by sinkmap")
+        raise InputError(code="io.project.not_project", path=where)
     version = doc.get("version")
     if not isinstance(version, int):
-        raise InputError("the project file has no valid format version", path=where,
-                         hint="the file is damaged; open its autosave copy or recreate the project")
+        raise InputError(code="io.project.no_version", path=where)
     if version > FORMAT_VERSION:
-        raise InputError(
-            f"the project was written by a newer sinkmap (project format {version}, this sinkmap reads "
-            f"up to {FORMAT_VERSION})", path=where, hint="update sinkmap to open it")
+        raise InputError(code="io.project.too_new", path=where, version=version, supported=FORMAT_VERSION)
     try:
         layers = []
         for d in doc.get("layers", []):
@@ -126,8 +123,7 @@ def project_from_dict(doc: Any, base: Path, *, source: Path | None = None) -> Pr
             job_runs=[_run_from_dict(r, base) for r in doc.get("job_runs", [])],
         )
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise InputError(f"the project file is damaged ({exc})", path=where,
-                         hint="open its autosave copy or recreate the project") from None
+        raise InputError(code="io.project.damaged", path=where, detail=clip(exc)) from None
     return project
 
 
@@ -149,15 +145,13 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError("project file not found", path=path, hint="check the path") from None
+        raise InputError(code="io.project.not_found", path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the project file ({exc})", path=path,
-                         hint="check that it is a .sinkmap file and readable") from None
+        raise InputError(code="io.project.unreadable", path=path, detail=clip(exc)) from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"the project file is damaged (invalid JSON at line {exc.lineno})", path=path,
-                         hint="open its autosave copy or recreate the project") from None
+        raise InputError(code="io.project.bad_json", path=path, line=exc.lineno) from None
     project = project_from_dict(doc, path.parent.resolve(), source=path)
     project.path = str(path)
     return project

@@ -80,23 +80,18 @@ def open_raster(path: str | Path, *, band: int = 1) -> RasterInfo:
     rasterio, RasterioIOError = _rio()
     path = Path(path)
     if not path.exists():
-        raise InputError("raster file not found", path=path, hint="check the path")
+        raise InputError(code="io.raster.not_found", path=path)
     try:
         with rasterio.open(path) as ds:
             if not 1 <= band <= ds.count:
-                raise InputError(f"band {band} does not exist (the raster has {ds.count})", path=path,
-                                 hint=f"use a band between 1 and {ds.count}")
+                raise InputError(code="io.raster.no_band", path=path, band=band, count=ds.count)
             if ds.crs is None:
-                raise CRSError(
-                    "the raster has no coordinate reference system", path=path,
-                    hint="assign one, e.g. 'gdal_edit.py -a_srs EPSG:4490 FILE' (CGCS2000 lon/lat) or the "
-                         "projected CRS it was made in; sinkmap never guesses a raster's CRS")
+                raise CRSError(code="io.raster.no_crs", path=path)
             t = ds.transform
             if t.b != 0 or t.d != 0:
-                raise InputError("the raster grid is rotated (its geotransform has rotation terms)", path=path,
-                                 hint="warp it to a north-up grid first, e.g. gdalwarp -r near IN OUT")
+                raise InputError(code="io.raster.rotated", path=path)
             if ds.width == 0 or ds.height == 0:
-                raise InputError("the raster is empty (0 pixels)", path=path)
+                raise InputError(code="io.raster.empty", path=path)
             bh, bw = ds.block_shapes[band - 1]
             flags = {f.name for f in ds.mask_flag_enums[band - 1]}
             return RasterInfo(
@@ -108,9 +103,7 @@ def open_raster(path: str | Path, *, band: int = 1) -> RasterInfo:
     except (InputError, CRSError):
         raise
     except RasterioIOError as exc:
-        raise InputError(f"not a readable raster ({_short(exc)})", path=path,
-                         hint="check that it is a complete GeoTIFF (or another GDAL raster); "
-                              "re-export or re-download it if it was truncated") from None
+        raise InputError(code="io.raster.unreadable", path=path, detail=_short(exc)) from None
 
 
 def strips(info: RasterInfo, *, window_bytes: int, row_range: tuple[int, int] | None = None
@@ -147,8 +140,7 @@ def opened(info: RasterInfo) -> Iterator[object]:
     try:
         ds = rasterio.open(info.path)
     except RasterioIOError as exc:
-        raise InputError(f"cannot open the raster ({_short(exc)})", path=info.path,
-                         hint="check that the file still exists and is readable") from None
+        raise InputError(code="io.raster.cannot_reopen", path=info.path, detail=_short(exc)) from None
     try:
         yield ds
     finally:
@@ -164,10 +156,8 @@ def read_strip(ds, info: RasterInfo, band: int, row0: int, nrows: int, out: np.n
     try:
         return ds.read(band, window=Window(0, row0, info.width, nrows), out=out)
     except (RasterioIOError, rasterio.errors.RasterioError) as exc:
-        raise InputError(
-            f"the raster is corrupt or truncated near rows {row0}–{row0 + nrows - 1} ({_short(exc)})",
-            path=info.path, hint="re-export or re-download the file; gdalinfo -checksum FILE finds bad blocks",
-        ) from None
+        raise InputError(code="io.raster.corrupt_rows", path=info.path, row0=row0, row1=row0 + nrows - 1,
+                         detail=_short(exc)) from None
 
 
 def read_strip_mask(ds, info: RasterInfo, band: int, row0: int, nrows: int) -> np.ndarray:
@@ -178,10 +168,8 @@ def read_strip_mask(ds, info: RasterInfo, band: int, row0: int, nrows: int) -> n
     try:
         return ds.read_masks(band, window=Window(0, row0, info.width, nrows))
     except (RasterioIOError, rasterio.errors.RasterioError) as exc:
-        raise InputError(
-            f"the raster's mask is corrupt or truncated near rows {row0}–{row0 + nrows - 1} ({_short(exc)})",
-            path=info.path, hint="re-export or re-download the file; gdalinfo -checksum FILE finds bad blocks",
-        ) from None
+        raise InputError(code="io.raster.corrupt_mask_rows", path=info.path, row0=row0, row1=row0 + nrows - 1,
+                         detail=_short(exc)) from None
 
 
 def _short(exc: BaseException) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from ..core.errors import InputError
+from ..core.messages import clip
 from .catalogue import layer_path
 
 FOREST_GROUPS = frozenset({"tree_forest", "bamboo"})
@@ -100,10 +101,7 @@ def load_scheme(name_or_path: str) -> Scheme:
     if not path.suffix:
         path = layer_path("schemes", f"{name_or_path}.yaml")
         if not path.exists():
-            raise InputError(
-                f"unknown classification scheme {name_or_path!r}",
-                hint=f"use one of {', '.join(available_schemes())} or the path of a scheme YAML file",
-            )
+            raise InputError(code="io.scheme.unknown", name=name_or_path, schemes=", ".join(available_schemes()))
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         classes = tuple(
@@ -115,12 +113,9 @@ def load_scheme(name_or_path: str) -> Scheme:
             for c in doc["classes"]
         )
     except FileNotFoundError:
-        raise InputError("scheme file not found", path=path) from None
+        raise InputError(code="io.scheme.not_found", path=path) from None
     except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise InputError(
-            f"not a valid classification scheme ({exc})", path=path,
-            hint="each class needs code, value, name_zh and group; see layers/schemes/sandiao.yaml",
-        ) from None
+        raise InputError(code="io.scheme.invalid", path=path, detail=clip(exc)) from None
     return Scheme(
         name=str(doc.get("name", path.stem)), title_zh=str(doc.get("title_zh", path.stem)),
         title_en=str(doc.get("title_en", path.stem)), classes=classes, basis=str(doc.get("basis", "")),

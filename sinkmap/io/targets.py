@@ -26,6 +26,7 @@ import yaml
 
 from ..core.errors import TargetError
 from ..core.feedback import Feedback, ensure
+from ..core.messages import Notice, clip
 from ..core.indicators import INDICATORS, MAIN_INDICATORS, Comparator, Target
 from .catalogue import layer_path
 
@@ -218,15 +219,15 @@ class TargetSet:
         source = "bundled" if bundled else str(path)
         doc = _read(path)
         if doc.get("ignored"):
-            feedback.warn(f"{path}: columns ignored (not target fields): {', '.join(doc['ignored'])}")
+            feedback.warn(Notice("io.targets.columns_ignored", path=str(path), columns=", ".join(doc["ignored"])))
         for n, rec in enumerate(doc.get("jurisdictions") or [], 1):
             self._add_jurisdiction(_jurisdiction(rec, path, n))
-        seen: dict[Key, str] = {}
+        seen: dict[Key, Notice] = {}
         for where, section, rec in doc["records"]:
             key, target, details, absent = _record(rec, path, where, section, self.resolve, source)
             if key in seen:
-                raise TargetError(f"{where}: {key[0]} {key[1]} {key[2]} is also given by {seen[key]}",
-                                  path=path, field="indicator", hint="give each city/year/indicator once per file")
+                raise TargetError(code="io.targets.duplicate", path=path, field="indicator", where=where, city=key[0],
+                                  year=key[1], indicator=key[2], other=seen[key])
             seen[key] = where
             if not bundled:
                 self._report(key, path, where, feedback)
@@ -239,13 +240,14 @@ class TargetSet:
                 self._targets[key] = target
                 self._details[key] = details
 
-    def _report(self, key: Key, path: Path, where: str, feedback: Feedback) -> None:
+    def _report(self, key: Key, path: Path, where: Notice, feedback: Feedback) -> None:
         if key[0] not in self._juris and not any(c == key[0] for c, _, _ in self._targets):
-            feedback.warn(f"{path}, {where}: {key[0]} is not one of the bundled cities "
-                          f"({', '.join(self._juris)}); added as a new jurisdiction")
+            feedback.warn(Notice("io.targets.new_jurisdiction", path=str(path), where=where, city=key[0],
+                                 cities=", ".join(self._juris)))
         if (old := self._targets.get(key)) is not None:
-            feedback.warn(f"{path}, {where}: overrides {key[0]} {key[1]} {INDICATORS[key[2]].name_zh} "
-                          f"({old.value:g} {old.comparator.value}, from {old.source})")
+            feedback.warn(Notice("io.targets.override", path=str(path), where=where, city=key[0], year=key[1],
+                                 indicator=INDICATORS[key[2]].name_zh, value=old.value,
+                                 comparator=old.comparator.value, source=old.source))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -257,42 +259,38 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise TargetError("targets file not found", path=path,
-                          hint="check the path (or unset SINKMAP_TARGETS)") from None
+        raise TargetError(code="io.targets.not_found", path=path) from None
     except OSError as exc:
-        raise TargetError(f"cannot read the targets file ({exc.strerror})", path=path) from None
+        raise TargetError(code="io.targets.unreadable", path=path, detail=clip(exc.strerror or exc)) from None
     text = _decode(raw, path)
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(_io.StringIO(text))
         columns = {c.strip() for c in reader.fieldnames or []}
         for col in ("city", "year", "indicator"):
             if col not in columns:
-                raise TargetError(f"the CSV has no '{col}' column", path=path, field=col,
-                                  hint="columns: city, year, indicator, value, comparator[, unit, basis, "
-                                       "quote, seed, line, absent, reason]")
-        records = [(f"record {i} (line {reader.line_num})", "targets",
+                raise TargetError(code="io.targets.csv_no_column", path=path, field=col, column=col)
+        records = [(Notice("io.targets.where_csv_record", n=i, line=reader.line_num), "targets",
                     {k.strip(): v for k, v in r.items() if k and k.strip() in _FIELDS})
                    for i, r in enumerate(reader, 1)]
         return {"jurisdictions": [], "records": records, "ignored": sorted(columns - _FIELDS)}
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise TargetError(f"not valid YAML ({exc})", path=path,
-                          hint="see layers/targets.yaml for the form (targets: and absent: lists)") from None
+        raise TargetError(code="io.targets.bad_yaml", path=path, detail=clip(exc)) from None
     if not isinstance(doc, dict) or not ({"targets", "absent", "jurisdictions"} & set(doc)):
-        raise TargetError("no 'targets', 'absent' or 'jurisdictions' list", path=path,
-                          hint="see layers/targets.yaml for the form")
+        raise TargetError(code="io.targets.no_lists", path=path)
     records = []
     for section in ("targets", "absent"):
         items = doc.get(section) or []
         if not isinstance(items, list):
-            raise TargetError(f"'{section}' must be a list of records", path=path, field=section)
+            raise TargetError(code="io.targets.not_a_list", path=path, field=section, section=section)
         for i, r in enumerate(items, 1):
             extra = sorted(map(str, set(r) - _FIELDS)) if isinstance(r, Mapping) else []
+            where = Notice("io.targets.where_record", section=section, n=i)
             if extra:  # a typo, or a flow mapping split by an unquoted ', '
-                raise TargetError(f"{section} record {i}: unknown field {extra[0]!r}", path=path, field=extra[0],
-                                  hint=f"fields are {', '.join(sorted(_FIELDS))}; quote text holding ', '")
-            records.append((f"{section} record {i}", section, r))
+                raise TargetError(code="io.targets.unknown_field", path=path, field=extra[0], where=where,
+                                  name=extra[0], fields=", ".join(sorted(_FIELDS)))
+            records.append((where, section, r))
     return {"jurisdictions": doc.get("jurisdictions") or [], "records": records}
 
 
@@ -302,17 +300,16 @@ def _decode(raw: bytes, path: Path) -> str:
             return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise TargetError("the file is neither UTF-8 nor GBK text", path=path, hint="save it as UTF-8")
+    raise TargetError(code="io.targets.bad_encoding", path=path)
 
 
 def _jurisdiction(rec: Any, path: Path, n: int) -> Jurisdiction:
     if not isinstance(rec, Mapping) or not rec.get("name"):
-        raise TargetError(f"jurisdictions record {n}: needs a name", path=path, field="name")
+        raise TargetError(code="io.targets.jurisdiction_no_name", path=path, field="name", n=n)
     try:
         years = tuple(int(y) for y in rec.get("plan_years") or ())
     except (TypeError, ValueError):
-        raise TargetError(f"jurisdictions record {n}: plan_years must be a list of years",
-                          path=path, field="plan_years") from None
+        raise TargetError(code="io.targets.jurisdiction_bad_years", path=path, field="plan_years", n=n) from None
     return Jurisdiction(name=str(rec["name"]).strip(), short=str(rec.get("short") or ""),
                         seed=str(rec.get("seed") or ""), document=str(rec.get("document") or ""),
                         plan_years=years, inherits=rec.get("inherits") or None,
@@ -323,29 +320,29 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def _record(rec: Any, path: Path, where: str, section: str, resolve, source: str):
+def _record(rec: Any, path: Path, where: Notice, section: str, resolve, source: str):
     """Validate one record: (key, Target|None, TargetDetails|None, AbsentRecord|None)."""
-    def fail(field: str, msg: str, hint: str | None = None) -> TargetError:
-        return TargetError(f"{where}: {msg}", path=path, field=field, hint=hint)
+    def fail(field: str, code: str, **params: Any) -> TargetError:
+        return TargetError(code=code, path=path, field=field, where=where, **params)
 
     if not isinstance(rec, Mapping):
-        raise fail("record", "is not a mapping of field: value")
+        raise fail("record", "io.targets.not_mapping")
     for field in ("city", "year", "indicator"):
         if _blank(rec.get(field)):
-            raise fail(field, f"'{field}' is missing")
+            raise fail(field, "io.targets.missing_field", name=field)
     city = resolve(str(rec["city"]))
     try:
         year = int(str(rec["year"]).strip())
     except ValueError:
-        raise fail("year", f"year {rec['year']!r} is not a whole number") from None
+        raise fail("year", "io.targets.year_not_int", value=rec["year"]) from None
     if not 1990 <= year <= 2100:
-        raise fail("year", f"year {year} is out of range")
+        raise fail("year", "io.targets.year_range", value=year)
     indicator = str(rec["indicator"]).strip()
     by_zh = {i.name_zh: k for k, i in INDICATORS.items()}
     indicator = by_zh.get(indicator, indicator)
     if indicator not in INDICATORS:
-        raise fail("indicator", f"unknown indicator {rec['indicator']!r}",
-                   f"use one of {', '.join(INDICATORS)} (or its Chinese name)")
+        raise fail("indicator", "io.targets.unknown_indicator", value=rec["indicator"],
+                   indicators=", ".join(INDICATORS))
     key = (city, year, indicator)
     absent_flag = section == "absent" or str(rec.get("absent") or "").strip().lower() in _TRUE
     if absent_flag:
@@ -354,25 +351,23 @@ def _record(rec: Any, path: Path, where: str, section: str, resolve, source: str
 
     ind = INDICATORS[indicator]
     if _blank(rec.get("value")):
-        raise fail("value", "'value' is missing", "give the number, or set absent: true with a reason")
+        raise fail("value", "io.targets.value_missing")
     try:
         value = float(str(rec["value"]).replace(",", "").strip())
     except ValueError:
-        raise fail("value", f"value {rec['value']!r} is not a number") from None
+        raise fail("value", "io.targets.value_not_number", value=rec["value"]) from None
     if not math.isfinite(value) or value < 0:
-        raise fail("value", f"value {value} must be a finite number >= 0")
+        raise fail("value", "io.targets.value_range", value=value)
     unit = str(rec.get("unit") or ind.unit).strip()
     if _UNIT_SYNONYMS.get(unit, unit) != ind.unit:
-        raise fail("unit", f"unit {unit!r} does not fit {ind.name_zh}",
-                   f"give the value in {ind.unit} (the plans' unit)")
+        raise fail("unit", "io.targets.bad_unit", unit=unit, indicator=ind.name_zh, expected=ind.unit)
     comp = _COMPARATORS.get(str(rec.get("comparator") or "").strip().lower())
     if comp is None:
-        raise fail("comparator", f"comparator {rec.get('comparator')!r} is not known",
-                   "use ge (以上/不低于), approx (左右), reach (达到) or stable (稳定在)")
+        raise fail("comparator", "io.targets.bad_comparator", value=rec.get("comparator"))
     try:
         line = int(str(rec.get("line") or 0).strip())
     except ValueError:
-        raise fail("line", f"line {rec.get('line')!r} is not a whole number") from None
+        raise fail("line", "io.targets.line_not_int", value=rec.get("line")) from None
     target = Target(city=city, year=year, indicator=indicator, value=value, unit=ind.unit,
                     comparator=Comparator(comp), basis=str(rec.get("basis") or ind.name_zh).strip(),
                     quote=str(rec.get("quote") or "").strip(), seed=str(rec.get("seed") or "").strip(),
@@ -381,7 +376,7 @@ def _record(rec: Any, path: Path, where: str, section: str, resolve, source: str
     try:
         also_at = tuple((int(a["line"]), str(a["quote"])) for a in also) if isinstance(also, list) else ()
     except (KeyError, TypeError, ValueError):
-        raise fail("also_at", "each also_at entry needs line and quote") from None
+        raise fail("also_at", "io.targets.bad_also_at") from None
     details = TargetDetails(note=" ".join(str(rec.get("note") or "").split()), also_at=also_at)
     return key, target, details, None
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from ..core.errors import UnknownUnitError
+from ..core.messages import Notice
 
 _RANK = {"province": 0, "city": 1, "zone": 2, "county": 3}
 _SUFFIXES = ("土家族苗族自治州", "苗族侗族自治县", "侗族自治县", "苗族自治县", "瑶族自治县",
@@ -46,9 +47,20 @@ class UnitRef:
 class AmbiguousUnitError(UnknownUnitError):
     """A name that fits several units; ``candidates`` lists them."""
 
-    def __init__(self, message: str, *, candidates: list[UnitRef], hint: str | None = None) -> None:
-        self.candidates = candidates
-        super().__init__(message, hint=hint)
+    def __init__(self, message: str | None = None, *, candidates: list[UnitRef] | None = None,
+                 **kwargs: object) -> None:
+        self.candidates = candidates or []
+        super().__init__(message, **kwargs)
+
+    def __reduce__(self):  # keeps the candidates across processes
+        rebuild, args = super().__reduce__()
+        return _rebuild_ambiguous, (rebuild, args, self.candidates)
+
+
+def _rebuild_ambiguous(rebuild, args, candidates):
+    err = rebuild(*args)
+    err.candidates = candidates
+    return err
 
 
 def normalize(text: str) -> str:
@@ -132,23 +144,19 @@ class UnitIndex:
         """The unit meant by ``name`` (optionally inside the unit ``within``)."""
         text = normalize(name)
         if not text:
-            raise UnknownUnitError("an empty unit name was given", hint="type a city, county or zone name")
+            raise UnknownUnitError(code="io.units.empty_name")
         parent = self.resolve(within) if within is not None else None
         found = self._lookup(text, parent)
         if len(found) == 1:
             return found[0]
         if found:
             labels = "、".join(u.label() for u in found)
-            raise AmbiguousUnitError(
-                f"{name!r} may be any of {labels}", candidates=found,
-                hint=f"add the city: resolve_unit({found[0].name!r}, within={found[0].parent!r}) "
-                     f"or write '{found[0].parent}{found[0].name}'",
-            )
-        where = f" in {parent.name}" if parent is not None else ""
+            raise AmbiguousUnitError(code="io.units.ambiguous", candidates=found, name=name, labels=labels,
+                                     first=found[0].name, parent=found[0].parent)
+        where = Notice("io.units.in_parent", parent=parent.name) if parent is not None else ""
         close = self.suggestions(text)
-        hint = ("did you mean " + "、".join(close) + "?") if close else \
-            "use a full name as in the plans (e.g. 长沙市, 岳麓区) or a 6-digit adcode"
-        error = UnknownUnitError(f"no administrative unit or zone called {name!r}{where}", hint=hint)
+        error = UnknownUnitError(code="io.units.unknown_close" if close else "io.units.unknown", name=name,
+                                 where=where, suggestions="、".join(close))
         error.suggestions = close  # type: ignore[attr-defined]
         raise error
 

@@ -21,6 +21,7 @@ from pyproj.exceptions import ProjError
 from ..core.crs import STORAGE_CRS
 from ..core.errors import CRSError, InputError
 from ..core.feedback import Feedback
+from ..core.messages import Notice
 
 #: Longitude/latitude box of China with a margin (degrees): used when a CRS has no area of use.
 CHINA_LONLAT = (70.0, 0.0, 140.0, 56.0)
@@ -29,16 +30,19 @@ CHINA_LONLAT = (70.0, 0.0, 140.0, 56.0)
 #: metres lands thousands of kilometres away, so a generous margin loses nothing.
 AREA_MARGIN_DEG = 6.0
 
-CRS_HINT = ("pass the right CRS: crs='EPSG:4547' in Python, --crs EPSG:4547 on the command line, or "
-            "the CRS box in the import dialog")
-
 
 @dataclass(frozen=True)
 class CRSGuess:
-    """What the coordinates look like: an EPSG code when they pin one down, and a description."""
+    """What the coordinates look like: an EPSG code when they pin one down, and a description (the
+    English text of ``notice``, which renders it in either language; None when nothing is known)."""
 
     code: str | None
     description: str
+    notice: Notice | None = None
+
+
+def _guess(code: str | None, notice: Notice) -> CRSGuess:
+    return CRSGuess(code, str(notice), notice)
 
 
 def _num(v: float) -> str:
@@ -85,8 +89,7 @@ def gk_zone_epsg(zone: int) -> str | None:
 def guess_crs_from_bounds(bounds: np.ndarray) -> CRSGuess:
     """What CRS the numbers look like (used to explain a missing or misfit CRS)."""
     if is_china_lonlat(bounds):
-        return CRSGuess(STORAGE_CRS, "longitude/latitude in degrees inside China (CGCS2000 EPSG:4490, "
-                                     "or WGS-84 EPSG:4326 for GPS data)")
+        return _guess(STORAGE_CRS, Notice("io.crs.guess.china_lonlat"))
     x0, y0, x1, y1 = (float(v) for v in bounds)
     northing_ok = 1.0e6 <= y0 <= y1 <= 7.0e6  # 9°N … 63°N in Gauss–Krüger metres
     if northing_ok and x0 >= 1.0e7 and int(x0 // 1e6) == int(x1 // 1e6):
@@ -95,12 +98,9 @@ def guess_crs_from_bounds(bounds: np.ndarray) -> CRSGuess:
         if code:
             width = "3°" if zone >= 25 else "6°"
             cm = 3 * zone if zone >= 25 else 6 * zone - 3
-            return CRSGuess(code, f"CGCS2000 {width} Gauss–Krüger metres with the zone number {zone} "
-                                  f"written before the easting (central meridian {cm}°E): {code}")
+            return _guess(code, Notice("io.crs.guess.gk_zone", width=width, zone=zone, cm=cm, epsg=code))
     if northing_ok and 0.0 < x0 <= x1 < 1.0e6:
-        return CRSGuess(None, "Gauss–Krüger metres without a zone number; the central meridian cannot "
-                              "be read from the numbers — in Hunan it is usually EPSG:4545 (108°E), "
-                              "EPSG:4546 (111°E) or EPSG:4547 (114°E)")
+        return _guess(None, Notice("io.crs.guess.gk_no_zone"))
     return CRSGuess(None, "")
 
 
@@ -122,13 +122,11 @@ def _lands_at(bounds: np.ndarray, crs: CRS) -> np.ndarray | None:
     return out if np.all(np.isfinite(out)) else None
 
 
-def _misfit(what: str, bounds: np.ndarray, *, path: object, layer: str | None) -> CRSError:
+def _misfit(code: str, bounds: np.ndarray, *, path: object, layer: str | None, **params: object) -> CRSError:
     guess = guess_crs_from_bounds(bounds)
-    msg = f"{what} (coordinates {_fmt_bounds(bounds)})"
-    if guess.description:
-        msg += f"; they look like {guess.description}"
-    hint = CRS_HINT.replace("EPSG:4547", guess.code) if guess.code else CRS_HINT
-    return CRSError(msg, path=path, layer=layer, hint=hint + " — or correct the file's .prj/CRS")
+    looks = Notice("io.crs.they_look_like", guess=guess.notice) if guess.notice else ""
+    return CRSError(code=code, path=path, layer=layer, bounds=_fmt_bounds(bounds), looks=looks,
+                    epsg=guess.code or "EPSG:4547", **params)
 
 
 def check_crs_fits(bounds: np.ndarray, crs: CRS, *, path: object, layer: str | None) -> None:
@@ -143,24 +141,20 @@ def check_crs_fits(bounds: np.ndarray, crs: CRS, *, path: object, layer: str | N
     name = crs.name
     if crs.is_geographic:
         if not is_lonlat(bounds):
-            raise _misfit(f"the layer says it is in {name} (degrees), but its coordinates are not "
-                          "degrees", bounds, path=path, layer=layer)
+            raise _misfit("io.crs.misfit.not_degrees", bounds, path=path, layer=layer, crs=name)
         x0, y0, x1, y1 = _area_box(crs)
         if not (bounds[2] >= x0 and bounds[0] <= x1 and bounds[3] >= y0 and bounds[1] <= y1):
-            raise _misfit(f"the layer says it is in {name}, but its coordinates lie outside the area "
-                          "where that CRS is used", bounds, path=path, layer=layer)
+            raise _misfit("io.crs.misfit.outside_area", bounds, path=path, layer=layer, crs=name)
         return
     if is_lonlat(bounds):
-        raise _misfit(f"the layer says it is in the projected CRS {name} (metres), but its coordinates "
-                      "look like degrees", bounds, path=path, layer=layer)
+        raise _misfit("io.crs.misfit.looks_degrees", bounds, path=path, layer=layer, crs=name)
     lonlat = _lands_at(bounds, crs)
     x0, y0, x1, y1 = _area_box(crs)
     if lonlat is None or not (x0 <= lonlat[0] and lonlat[2] <= x1 and y0 <= lonlat[1] and lonlat[3] <= y1):
-        where = "cannot be converted to longitude/latitude with it" if lonlat is None else \
-            (f"would lie at lon {lonlat[0]:.2f}…{lonlat[2]:.2f}, lat {lonlat[1]:.2f}…{lonlat[3]:.2f}, "
-             "outside the area where that CRS is used")
-        raise _misfit(f"the coordinates do not fit the layer's CRS {name}: they {where}", bounds,
-                      path=path, layer=layer)
+        if lonlat is None:
+            raise _misfit("io.crs.misfit.unconvertible", bounds, path=path, layer=layer, crs=name)
+        raise _misfit("io.crs.misfit.lands_outside", bounds, path=path, layer=layer, crs=name,
+                      lon0=float(lonlat[0]), lon1=float(lonlat[2]), lat0=float(lonlat[1]), lat1=float(lonlat[3]))
 
 
 def drop_null_geometries(gdf: gpd.GeoDataFrame, feedback: Feedback, *, path: object,
@@ -172,10 +166,8 @@ def drop_null_geometries(gdf: gpd.GeoDataFrame, feedback: Feedback, *, path: obj
         return gdf
     n = int(bad.sum())
     if n == len(gdf):
-        raise InputError("no feature of this layer has a geometry", path=path, layer=layer,
-                         hint="check that the file holds shapes and not only an attribute table")
-    feedback.warn(f"file {path}, layer {layer!r}: {n} of {len(gdf)} features have no geometry and "
-                  "were left out")
+        raise InputError(code="io.vector.all_geometry_missing", path=path, layer=layer)
+    feedback.warn(Notice("io.vector.null_geometries", path=str(path), layer=layer, n=n, total=len(gdf)))
     return gdf.loc[~bad]
 
 
@@ -221,11 +213,11 @@ def repair_geometries(gdf: gpd.GeoDataFrame, feedback: Feedback, *, path: object
     values = geoms.copy()
     values[idx] = fixed
     out[geom_col] = gpd.GeoSeries(values, index=out.index, crs=gdf.crs)
-    msg = (f"file {path}, layer {layer!r}: {len(idx)} invalid geometr{'y was' if len(idx) == 1 else 'ies were'}"
-           " repaired (self-intersections such as bow-tie polygons)")
+    dropped: Notice | str = ""
     if gone.any():
         ids = ", ".join(str(i) for i in gdf.index[idx[gone]][:10])
-        msg += f"; {int(gone.sum())} left nothing usable after repair and were dropped (rows {ids})"
+        dropped = Notice("io.vector.repair_dropped", n=int(gone.sum()), rows=ids)
         out = out.drop(index=gdf.index[idx[gone]])
-    feedback.warn(msg)
+    feedback.warn(Notice("io.vector.repaired_one" if len(idx) == 1 else "io.vector.repaired", path=str(path),
+                         layer=layer, n=len(idx), dropped=dropped))
     return out

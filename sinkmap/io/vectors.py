@@ -35,11 +35,12 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from ..core.crs import STORAGE_CRS
 from ..core.errors import CRSError, InputError, SinkmapError
 from ..core.feedback import Feedback, ensure
+from ..core.messages import Notice, clip
 from .atomic import atomic_output_path
 from .encoding import (EncodingGuess, dbf_field_dtypes, detect_dbf_encoding, normalise_encoding,
                        reading_codec)
-from .vector_checks import (CRS_HINT, check_crs_fits, drop_null_geometries, guess_crs_from_bounds,
-                            is_china_lonlat, repair_geometries)
+from .vector_checks import (check_crs_fits, drop_null_geometries, guess_crs_from_bounds, is_china_lonlat,
+                            repair_geometries)
 
 #: Formats read (by extension, lower case) — GDAL may open others too.
 READ_FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON",
@@ -76,7 +77,7 @@ def _clean_gdal(err: BaseException) -> str:
     text = str(err).split("; It might help", 1)[0].strip().rstrip(".")
     if text.startswith("sqlite3_"):  # drop the SQL statement, keep SQLite's own words
         text = text.rsplit("; ", 1)[-1]
-    return re.sub(r"\s+", " ", text)[:300]
+    return clip(re.sub(r"\s+", " ", text), 300)
 
 
 @contextlib.contextmanager
@@ -87,25 +88,21 @@ def _gdal_errors(path: Path, layer: str | None = None) -> Iterator[None]:
     except SinkmapError:
         raise
     except ogr_errors.CRSError as err:
-        raise CRSError(f"the coordinate reference system could not be understood ({_clean_gdal(err)})",
-                       path=path, layer=layer, hint=CRS_HINT) from err
+        raise CRSError(code="io.crs.unreadable", path=path, layer=layer, detail=_clean_gdal(err),
+                       epsg="EPSG:4547") from err
     except UnicodeDecodeError as err:
-        raise InputError(f"the attribute text is not valid {err.encoding} ({err.reason})", path=path,
-                         layer=layer, hint="pass the encoding of the attribute table, e.g. encoding="
-                         "'GBK' in Python, --encoding GBK on the command line, or the Encoding box "
-                         "in the import dialog") from err
+        raise InputError(code="io.vector.bad_text", path=path, layer=layer, encoding=err.encoding,
+                         detail=clip(err.reason)) from err
     except (ogr_errors.DataSourceError, ogr_errors.DataLayerError, ogr_errors.FieldError,
             ogr_errors.GeometryError, ogr_errors.FeatureError, RuntimeError, OSError, ValueError) as err:
         msg = _clean_gdal(err)
         if "not recognized as being in a supported file format" in msg:
-            what = "is not a vector file sinkmap can read, or it is damaged"
+            code = "io.vector.not_vector"
         elif "malformed" in msg or "corrupt" in msg.lower() or "truncat" in msg.lower():
-            what = "is damaged or incomplete"
+            code = "io.vector.damaged"
         else:
-            what = "could not be read"
-        raise InputError(f"{what} (GDAL says: {msg})", path=path, layer=layer,
-                         hint=f"supported formats are {_FORMATS_TEXT}; if the file was copied or "
-                         "downloaded, copy it again from the source, or re-export it") from err
+            code = "io.vector.unreadable"
+        raise InputError(code=code, path=path, layer=layer, detail=msg, formats=_FORMATS_TEXT) from err
 
 
 # -- file-level checks --------------------------------------------------------------------------
@@ -136,33 +133,24 @@ def _check_shapefile(path: Path) -> None:
     with open(path, "rb") as f:
         head = f.read(100)
     if len(head) < 100 or head[:4] != _SHP_MAGIC:
-        looks = "text" if _looks_like_text(head) else "some other kind of file"
-        raise InputError(f"is not a Shapefile: it does not start with a Shapefile header (it looks like "
-                         f"{looks})", path=path,
-                         hint="check that you picked the right file; a Shapefile is a .shp with .shx, "
-                         ".dbf (and .prj, .cpg) files of the same name")
+        raise InputError(code="io.shp.not_shapefile_text" if _looks_like_text(head) else "io.shp.not_shapefile",
+                         path=path)
     declared = int.from_bytes(head[24:28], "big") * 2
     actual = path.stat().st_size
     if actual < declared:
-        raise InputError(f"the .shp is truncated: its header says {declared:,} bytes but the file has "
-                         f"{actual:,}", path=path,
-                         hint="copy the Shapefile again from the source (all of .shp, .shx, .dbf, .prj, .cpg)")
+        raise InputError(code="io.shp.truncated", path=path, declared=declared, actual=actual)
     missing = [ext for ext in (".shx", ".dbf") if _sidecar(path, ext) is None]
     if missing:
-        raise InputError(f"the Shapefile's {' and '.join(missing)} file is missing", path=path,
-                         hint="copy all files of the Shapefile together: .shp, .shx, .dbf, .prj and .cpg")
+        raise InputError(code="io.shp.sidecar_missing", path=path, missing=" + ".join(missing))
 
 
 def _check_file(path: Path) -> None:
     if not path.exists():
-        raise InputError("the file does not exist", path=path,
-                         hint="check the folder and the file name (and that the drive is connected)")
+        raise InputError(code="io.file.missing", path=path)
     if path.is_file() and not os.access(path, os.R_OK):
-        raise InputError("the file cannot be read (permission denied)", path=path,
-                         hint="ask for read permission or copy the file somewhere you can read it")
+        raise InputError(code="io.file.no_permission", path=path)
     if path.is_file() and path.stat().st_size == 0:
-        raise InputError("the file is empty (0 bytes)", path=path,
-                         hint="copy the file again from the source, or re-export it")
+        raise InputError(code="io.file.empty", path=path)
     if path.suffix.lower() == ".shp":
         _check_shapefile(path)
 
@@ -174,8 +162,7 @@ def list_layers(path: str | os.PathLike[str]) -> list[str]:
     with _gdal_errors(path):
         names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     if not names:
-        raise InputError("the file contains no layers", path=path,
-                         hint="check that this is the file you meant; a GeoPackage may hold only tables")
+        raise InputError(code="io.vector.no_layers", path=path)
     return names
 
 
@@ -184,16 +171,14 @@ def _choose_layer(path: Path, layers: list[str], layer: str | None) -> str:
         if len(layers) == 1:
             return layers[0]
         names = ", ".join(repr(n) for n in layers)
-        raise InputError(f"the file has {len(layers)} layers ({names}) and none was chosen", path=path,
-                         hint="choose one: layer='NAME' in Python, --forest-layer (or --wetland-layer, --protected-layer) NAME on the command line, "
-                         "or pick it in the import dialog")
+        raise InputError(code="io.vector.layer_not_chosen", path=path, n=len(layers), names=names)
     if layer in layers:
         return layer
     folded = [n for n in layers if n.lower() == layer.lower()]
     if len(folded) == 1:
         return folded[0]
-    raise InputError(f"there is no layer {layer!r}; the layers are " + ", ".join(repr(n) for n in layers),
-                     path=path, hint="pick one of the layers listed")
+    raise InputError(code="io.vector.no_such_layer", path=path, wanted=layer,
+                     names=", ".join(repr(n) for n in layers))
 
 
 def _is_shapefile(path: Path) -> bool:
@@ -207,23 +192,18 @@ def _resolve_encoding(path: Path, layer: str, encoding: str | None, feedback: Fe
     if encoding is not None:
         canonical = normalise_encoding(encoding)
         if canonical is None:
-            raise InputError(f"unknown text encoding {encoding!r}", path=path, layer=layer,
-                             hint="use e.g. GBK (Chinese Windows, also written 936), GB18030 or UTF-8")
+            raise InputError(code="io.encoding.unknown", path=path, layer=layer, encoding=encoding)
         return reading_codec(canonical)
     if not _is_shapefile(path):
         return None
     guess = detect_dbf_encoding(path)
     if guess.conflict:
-        seen = f" (it reads as {', '.join(guess.samples[:3])})" if guess.samples else ""
-        raise InputError(f"the .cpg file says the attributes are {guess.declared!r}, but they are not; "
-                         f"they look like {guess.encoding}{seen}", path=path, layer=layer,
-                         hint=f"pass the encoding: encoding='{guess.encoding}' in Python, --encoding "
-                         f"{guess.encoding} on the command line, or the Encoding box in the import "
-                         "dialog — or correct the .cpg file")
+        seen = Notice("io.encoding.reads_as", samples=", ".join(guess.samples[:3])) if guess.samples else ""
+        raise InputError(code="io.encoding.cpg_conflict", path=path, layer=layer, declared=guess.declared,
+                         encoding=guess.encoding, seen=seen)
     if guess.source != "cpg" and guess.samples:
-        feedback.warn(f"file {path}: no usable .cpg file; the attribute text was read as "
-                      f"{guess.encoding} ({guess.confidence:.0%} sure: {guess.detail}) — if names look "
-                      "garbled, pass the encoding (--encoding / the Encoding box)")
+        feedback.warn(Notice("io.vector.encoding_guess", path=str(path), encoding=guess.encoding,
+                             confidence=guess.confidence, detail=guess.detail))
     return reading_codec(guess.encoding)
 
 
@@ -233,9 +213,7 @@ def _parse_user_crs(crs: str, path: Path, layer: str) -> CRS:
     try:
         return CRS.from_user_input(crs)
     except ProjCRSError as err:
-        raise CRSError(f"the CRS {crs!r} you gave is not understood ({err})", path=path, layer=layer,
-                       hint="give it as an EPSG code such as EPSG:4490 (CGCS2000 lon/lat) or "
-                       "EPSG:4547 (CGCS2000 3° Gauss–Krüger CM 114°E)") from err
+        raise CRSError(code="io.crs.user_unreadable", path=path, layer=layer, crs=crs, detail=clip(err)) from err
 
 
 def _resolve_crs(gdf: gpd.GeoDataFrame, path: Path, layer: str, crs: str | None, assume_lonlat: bool,
@@ -244,36 +222,29 @@ def _resolve_crs(gdf: gpd.GeoDataFrame, path: Path, layer: str, crs: str | None,
     if crs is not None:
         user = _parse_user_crs(crs, path, layer)
         if gdf.crs is not None and not CRS(gdf.crs).equals(user):
-            feedback.warn(f"file {path}, layer {layer!r}: the file says its CRS is {CRS(gdf.crs).name}; "
-                          f"using {user.name} as you asked")
+            feedback.warn(Notice("io.vector.crs_overridden", path=str(path), layer=layer,
+                                 file_crs=CRS(gdf.crs).name, crs=user.name))
         return user
     if gdf.crs is not None:
         return CRS(gdf.crs)
     prj = _sidecar(path, ".prj") if _is_shapefile(path) else None
+    params: dict[str, object] = {}
     if prj is not None:
-        start = prj.read_bytes()[:60].decode("utf-8", errors="replace").strip()
-        what = ("the .prj file could not be understood as a coordinate reference system "
-                f"(it begins {start!r})")
-        extra = ", or replace the .prj with one exported by your GIS"
+        code = "io.crs.prj_unreadable"
+        params["start"] = prj.read_bytes()[:60].decode("utf-8", errors="replace").strip()
     elif assume_lonlat and is_china_lonlat(bounds):
-        feedback.warn(f"file {path}, layer {layer!r}: no CRS in the file; assumed CGCS2000 lon/lat "
-                      "(EPSG:4490) because the coordinates are degrees inside China")
+        feedback.warn(Notice("io.vector.assumed_lonlat", path=str(path), layer=layer))
         return CRS.from_user_input(STORAGE_CRS)
     else:
-        what = "the file has no coordinate reference system" + (" (no .prj file)" if _is_shapefile(path)
-                                                                 else "")
-        extra = ""
+        code = "io.crs.missing_shp" if _is_shapefile(path) else "io.crs.missing"
     guess = guess_crs_from_bounds(bounds)
-    if guess.description:
-        what += f"; its coordinates look like {guess.description}"
-    hint = CRS_HINT.replace("EPSG:4547", guess.code) if guess.code else CRS_HINT
-    raise CRSError(what, path=path, layer=layer, hint=hint + extra)
+    looks = Notice("io.crs.its_coordinates_look_like", guess=guess.notice) if guess.notice else ""
+    raise CRSError(code=code, path=path, layer=layer, looks=looks, epsg=guess.code or "EPSG:4547", **params)
 
 
 def _check_crs_kind(crs: CRS, path: Path, layer: str) -> None:
     if not (crs.is_geographic or crs.is_projected) or crs.is_geocentric:
-        raise CRSError(f"the CRS {crs.name!r} is neither longitude/latitude nor a map projection, so "
-                       "sinkmap cannot place it on the map", path=path, layer=layer, hint=CRS_HINT)
+        raise CRSError(code="io.crs.not_placeable", path=path, layer=layer, crs=crs.name, epsg="EPSG:4547")
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -283,7 +254,7 @@ def _read_frame(path: Path, layer: str, codec: str | None, feedback: Feedback) -
         warnings.simplefilter("always")
         gdf = pyogrio.read_dataframe(path, layer=layer, encoding=codec, use_arrow=_USE_ARROW)
     for w in caught:
-        feedback.warn(f"file {path}, layer {layer!r}: {w.message}")
+        feedback.warn(Notice("io.vector.gdal_warning", path=str(path), layer=layer, detail=clip(w.message)))
     return gdf
 
 
@@ -334,9 +305,7 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
         gdf = _read_without_prj(path, chosen, codec, feedback)
     feedback.check()
     if len(gdf) == 0:
-        raise InputError("the layer has no features", path=path, layer=chosen,
-                         hint="check that you chose the right file and layer, or that the export "
-                         "that produced it finished")
+        raise InputError(code="io.vector.no_features", path=path, layer=chosen)
     feedback.progress(0.7, "checking coordinates")
     gdf = drop_null_geometries(gdf, feedback, path=path, layer=chosen)
     src = _resolve_crs(gdf, path, chosen, crs, assume_lonlat, feedback)
@@ -420,11 +389,10 @@ def write_vector(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], *, layer: 
     ext = path.suffix.lower()
     driver = WRITE_DRIVERS.get(ext)
     if driver is None:
-        raise InputError(f"cannot write {ext or 'files without an extension'!s}", path=path,
-                         hint="use one of: " + ", ".join(WRITE_DRIVERS))
+        raise InputError(code="io.write.unsupported_ext" if ext else "io.write.no_ext", path=path, ext=ext,
+                         formats=", ".join(WRITE_DRIVERS))
     if gdf.crs is None:
-        raise CRSError("the data to write has no coordinate reference system", path=path,
-                       hint="set one first, e.g. gdf.set_crs('EPSG:4490')")
+        raise CRSError(code="io.write.no_crs", path=path)
     out = gdf
     if ext == ".kml":
         out = gdf.to_crs("EPSG:4326")
@@ -444,5 +412,5 @@ def write_vector(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], *, layer: 
         if ext == ".shp":
             tmp.with_suffix(".cpg").write_text("UTF-8", encoding="ascii")
     for w in caught:
-        feedback.warn(f"file {path}: {w.message}")
+        feedback.warn(Notice("io.vector.write_warning", path=str(path), detail=clip(w.message)))
     return path

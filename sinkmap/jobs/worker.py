@@ -36,7 +36,7 @@ class ChildFeedback(BaseFeedback):
     def on_progress(self, fraction: float, text: str) -> None:
         _QUEUE.put((self.slot, "p", fraction, text))
 
-    def on_warning(self, message: str) -> None:
+    def on_warning(self, message: object) -> None:  # a Notice pickles with its code and parameters
         _QUEUE.put((self.slot, "w", 0.0, message))
 
     def is_cancelled(self) -> bool:
@@ -73,7 +73,7 @@ def _child_run(slot: int, fn: Callable, args: tuple, kwargs: dict) -> tuple[str,
     except Cancelled:
         return "cancelled", None
     except SinkmapError as exc:
-        return "error", str(exc)
+        return "error", exc  # pickles with its code and parameters; rendered in the parent's language
     except MemoryError:
         return "memory", None
     except BaseException as exc:  # noqa: BLE001 - reported as a message in the parent

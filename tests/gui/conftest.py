@@ -67,6 +67,9 @@ def english(app, monkeypatch):
     monkeypatch.setattr(app, "_sinkmap_lang", "en", raising=False)
     yield
     QCoreApplication.removeTranslator(translator)
+    from sinkmap.core.messages import set_language
+
+    set_language(None)  # messages by code back to the default language
 
 
 @pytest.fixture

@@ -131,4 +131,4 @@ def test_empty_layer_is_a_message(app, qtbot, tmp_path):
     reg = LayerRegistry(TaskManager(), Project())
     spec = reg.project.add_layer(LayerSpec(name="空", path=str(path), layer="empty"))
     qtbot.waitUntil(lambda: spec.id in reg.errors, timeout=30_000)
-    assert "no features" in reg.errors[spec.id]
+    assert "图层中没有要素" in reg.errors[spec.id]  # in the interface language

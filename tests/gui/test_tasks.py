@@ -10,6 +10,8 @@ from sinkmap.core.feedback import ensure
 from sinkmap.io.atomic import atomic_write
 
 
+NO_FEATURES_ZH = "文件 /data/小班.shp：图层中没有要素——请确认选对了文件和图层，或确认生成它的导出已完成"
+
 def write_chunks(path: Path, n: int, delay: float, feedback=None) -> Path:
     """Writes n lines with a cancel checkpoint between them; the file appears only when complete."""
     feedback = ensure(feedback)
@@ -63,7 +65,7 @@ def test_cancel_keeps_the_previous_file(app, qtbot, tmp_path):
 
 
 def _fail_input(feedback=None):
-    raise InputError("图层没有要素", path="/data/小班.shp", hint="choose another layer")
+    raise InputError(code="io.vector.no_features", path="/data/小班.shp")
 
 
 def _fail_bug(feedback=None):
@@ -79,14 +81,15 @@ def test_errors_become_readable_messages(app, qtbot):
     t1 = tm.submit("读取", _fail_input)
     with qtbot.waitSignal(t1.failed, timeout=10_000) as b1:
         pass
-    assert b1.args[0] == "file /data/小班.shp: 图层没有要素 — choose another layer"
+    assert b1.args[0] == NO_FEATURES_ZH  # rendered in the interface language
     t2 = tm.submit("计算", _fail_bug)
     with qtbot.waitSignal(t2.failed, timeout=10_000) as b2:
         pass
     assert "ValueError: boom" in b2.args[0] and "Traceback" not in b2.args[0]
     qtbot.waitUntil(lambda: len(panel.message_texts()) == 2, timeout=5_000)
-    texts = panel.message_texts()
-    assert any("图层没有要素" in t for t in texts) and any("ValueError: boom" in t for t in texts)
+    texts = panel.shown_texts()  # in the interface language; message_texts() keeps the English
+    assert any("the layer has no features" in t for t in panel.message_texts())
+    assert any("图层中没有要素" in t for t in texts) and any("ValueError: boom" in t for t in texts)
 
 
 def test_process_task_result_progress_and_cancel(app, qtbot, tmp_path):
@@ -115,7 +118,7 @@ def test_process_task_errors_are_messages(app, qtbot):
     t1 = tm.submit("读取", _fail_input, process=True)
     with qtbot.waitSignal(t1.failed, timeout=60_000) as b1:
         pass
-    assert b1.args[0] == "file /data/小班.shp: 图层没有要素 — choose another layer"
+    assert b1.args[0] == NO_FEATURES_ZH  # rendered in the interface language
     t2 = tm.submit("计算", _fail_bug, process=True)
     with qtbot.waitSignal(t2.failed, timeout=60_000) as b2:
         pass

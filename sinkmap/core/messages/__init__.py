@@ -41,10 +41,11 @@ class M:
 
 @dataclass(frozen=True)
 class Notice:
-    """A message by code: ``Notice(code, subject=None, **params)``; severity ``warning`` unless given.
+    """A message by code: ``Notice(code, **params)``; severity ``warning`` unless given.
 
-    ``subject`` names what the message is about (a file, a layer, a unit) for the where-prefix; params
-    fill the template. Equal notices compare equal, so a report lists each once.
+    The params fill the template, which names what the message is about (``file {path}, layer {layer!r}:``).
+    A param may itself be a Notice (an optional clause, a description): it renders in the same language.
+    Equal notices compare equal, so a report lists each once.
     """
 
     code: str
@@ -162,8 +163,22 @@ class _Params(dict):
 def _format(template: str, params: Mapping[str, Any]) -> str:
     try:
         return string.Formatter().vformat(template, (), _Params(params))
-    except (ValueError, TypeError, IndexError, KeyError):  # a format spec that does not fit the value
-        return template.format_map(_Params({k: str(v) for k, v in params.items()})) if "{" in template else template
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError):
+        # a format spec or conversion that does not fit the value: each field as plain text instead
+        out = []
+        for literal, name, _spec, _conv in string.Formatter().parse(template):
+            out.append(literal)
+            if name is not None:
+                key = name.split(".")[0].split("[")[0]
+                out.append(str(params[key]) if key in params else "{" + name + "}")
+        return "".join(out)
+
+
+def clip(text: object, limit: int = 300) -> str:
+    """A third-party message (GDAL, PROJ, YAML...) fit to pass as the ``detail`` parameter: its first
+    lines, blanks collapsed, at most ``limit`` characters."""
+    s = " ".join(str(text).split())
+    return s if len(s) <= limit else s[:limit - 1].rstrip() + "…"
 
 
 def render(code: str, params: Mapping[str, Any] | None = None, lang: str | None = None, *,
@@ -178,6 +193,9 @@ def render(code: str, params: Mapping[str, Any] | None = None, lang: str | None 
     if path_text is not None:
         params = {k: (path_text(str(v)) if (k == "path" or k.endswith("_path")) and v is not None else v)
                   for k, v in params.items()}
+    # a parameter that is itself a Notice (an optional clause, a description) renders in the same language
+    params = {k: (render(v.code, v.params, lang, path_text=path_text, with_hint=False) if isinstance(v, Notice) else v)
+              for k, v in params.items()}
     entry = catalogue().get(code)
     if entry is None:
         return f"{code} {params}" if params else code
@@ -188,10 +206,21 @@ def render(code: str, params: Mapping[str, Any] | None = None, lang: str | None 
     return text
 
 
+def render_hint(code: str, params: Mapping[str, Any] | None = None, lang: str | None = None) -> str | None:
+    """Only the hint (what to do) of message ``code`` in ``lang``; None when it has none."""
+    entry = catalogue().get(code)
+    hint = entry.hint(lang or current_language()) if entry is not None else None
+    if not hint:
+        return None
+    params = {k: (render(v.code, v.params, lang, with_hint=False) if isinstance(v, Notice) else v)
+              for k, v in (params or {}).items()}
+    return _format(hint, params)
+
+
 def template_fields(template: str) -> set[str]:
     """The parameter names a template uses (for the catalogue test)."""
     return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-__all__ = ["LANGS", "M", "Notice", "catalogue", "current_language", "is_chinese", "language_from_env",
-           "normalise_language", "render", "set_language", "template_fields"]
+__all__ = ["LANGS", "M", "Notice", "catalogue", "clip", "current_language", "is_chinese", "language_from_env",
+           "normalise_language", "render", "render_hint", "set_language", "template_fields"]

@@ -24,6 +24,7 @@ from rasterio.windows import Window, from_bounds
 
 from ...core.errors import Cancelled, CRSError, InputError
 from ...core.feedback import Feedback, ensure
+from ...core.messages import Notice, clip
 
 #: Above this many pixels without overviews, a warning suggests building them.
 LARGE_RASTER_PX = 100_000_000
@@ -133,23 +134,19 @@ def open_raster(path: str | Path, display_crs: str, feedback: Feedback | None = 
     try:
         src = rasterio.open(path)
     except RasterioIOError as exc:
-        raise InputError(f"cannot open the raster ({exc})", path=path,
-                         hint="check that the file exists and is a GeoTIFF or another GDAL raster") from None
+        raise InputError(code="io.raster.cannot_open", path=path, detail=clip(exc)) from None
     with src:
         try:
             src_crs = rasterio.crs.CRS.from_user_input(crs) if crs else src.crs
         except Exception as exc:  # noqa: BLE001 - a CRS text PROJ does not know
-            raise CRSError(f"unknown coordinate reference system {crs!r} ({exc})", path=path,
-                           hint="use an EPSG code such as EPSG:4490 or EPSG:4547") from None
+            raise CRSError(code="io.raster.unknown_crs", path=path, crs=crs, detail=clip(exc)) from None
         if src_crs is None:
-            raise CRSError("the raster has no coordinate reference system", path=path,
-                           hint="set one in the import dialog, or assign it with gdal_edit.py -a_srs EPSG:4490")
+            raise CRSError(code="io.raster.no_crs_dialog", path=path)
         if src.width * src.height == 0:
-            raise InputError("the raster has no pixels", path=path)
+            raise InputError(code="io.raster.no_pixels", path=path)
         has_ov = bool(src.overviews(1))
         if src.width * src.height > LARGE_RASTER_PX and not has_ov:
-            feedback.warn(f"file {path}: {src.width}×{src.height} pixels and no overviews — drawing will be "
-                          "slow; build overviews (gdaladdo) to make it fast")
+            feedback.warn(Notice("io.raster.no_overviews", path=str(path), width=src.width, height=src.height))
         feedback.progress(0.3, "statistics")
         scale = max(1.0, max(src.width, src.height) / _STATS_SIZE)
         ov_h, ov_w = max(1, int(src.height / scale)), max(1, int(src.width / scale))
@@ -169,7 +166,7 @@ def open_raster(path: str | Path, display_crs: str, feedback: Feedback | None = 
         try:
             extent = transform_bounds(src_crs, display_crs, *src.bounds, densify_pts=21)
         except Exception as exc:  # noqa: BLE001
-            raise CRSError(f"the raster's CRS cannot be converted to the map's ({exc})", path=path) from None
+            raise CRSError(code="io.raster.crs_not_convertible", path=path, detail=clip(exc)) from None
         feedback.progress(1.0, "")
         return RasterData(path=str(path), crs=src_crs.to_wkt(), width=src.width, height=src.height,
                           dtype=str(src.dtypes[0]), nodata=src.nodata, bounds=tuple(src.bounds),

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ...core.errors import CRSError, InputError
+from ...core.messages import clip
 from ..catalogue import data_home
 from ..schemes import available_schemes, load_scheme
 from .raster_data import LARGE_RASTER_PX
@@ -116,11 +117,11 @@ def inspect_raster(path: str | Path) -> RasterSummary:
 
     path = Path(path)
     if not path.exists():
-        raise InputError("raster file not found", path=path, hint="check the path")
+        raise InputError(code="io.raster.not_found", path=path)
     try:
         with rasterio.open(path) as src:
             if src.count == 0 or src.width * src.height == 0:
-                raise InputError("the raster has no pixels", path=path)
+                raise InputError(code="io.raster.no_pixels", path=path)
             valid = _sample(src)
             summary = RasterSummary(
                 path=str(path), driver=src.driver, width=src.width, height=src.height, count=src.count,
@@ -131,9 +132,7 @@ def inspect_raster(path: str | Path) -> RasterSummary:
         raise
     except (RasterioIOError, RasterioError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"not a readable raster ({first})", path=path,
-                         hint="check that it is a complete GeoTIFF (or another GDAL raster); re-export it "
-                              "if it was truncated") from None
+        raise InputError(code="io.raster.unreadable", path=path, detail=clip(first)) from None
     if valid.size:
         summary.vmin, summary.vmax = (float(v) for v in np.percentile(valid, [2, 98]))
         if summary.is_integer:
@@ -162,8 +161,7 @@ def check_crs(text: str) -> str:
     try:
         CRS.from_user_input(text.strip())
     except Exception:  # noqa: BLE001
-        raise CRSError(f"unknown coordinate reference system {text!r}",
-                       hint="type an EPSG code such as EPSG:4490 (CGCS2000 lon/lat) or EPSG:4545–4547") from None
+        raise CRSError(code="io.raster.unknown_crs_typed", crs=text) from None
     return text.strip()
 
 
