@@ -14,6 +14,7 @@ from rich.table import Table
 from .core.errors import SinkmapError
 from .core.feedback import BaseFeedback
 from .core.indicators import INDICATORS
+from .core.units import t_to_10k_t
 from .core.messages import Notice, current_language
 
 _STATUS_ZH = {"met": "达标", "within_band": "左右区间内", "short": "未达标", "no_target": "规划未设目标",
@@ -94,9 +95,9 @@ def print_targets(report) -> None:
 
 
 def print_ledger(report) -> None:
+    """The ledger report (:class:`sinkmap.jobs.ledger.LedgerReport`): the measures, then the status matrix."""
     console = _console()
-    data = report.to_json()
-    title = f"碳汇台账 Sink ledger — {data['year']}"
+    title = f"碳汇台账 Sink ledger — {report.year}"
     if report.synthetic:
         title += "  [bold red](演示数据 synthetic demo data)[/bold red]"
     table = Table(title=title)
@@ -107,64 +108,63 @@ def print_ledger(report) -> None:
     for head, _ in cols:
         table.add_column(head, justify="right" if _ != "name" else "left")
     level_zh = {"county": "县区", "city": "市", "province": "省", "zone": "片区"}
-    for u in data["units"]:
+    for u in report.units:
         cells = []
         for _, key in cols:
-            v = u.get(key)
+            v = getattr(u, key)
             if key == "level":
                 v = level_zh.get(v, v)
-            if key == "co2_t" and v is not None:
-                v = v / 1e4
-            cells.append(_fmt(v, 2 if key.endswith("pct") else 1))
-        style = "bold" if u["level"] in ("city", "province") else None
-        table.add_row(*cells, style=style)
+            if key == "co2_t":
+                v = t_to_10k_t(v)
+            cells.append(escape(_fmt(v, 2 if key.endswith("pct") else 1)))
+        table.add_row(*cells, style="bold" if u.is_total else None)
     console.print(table)
 
-    _print_status_matrix(console, data["units"])
+    _print_status_matrix(console, report.units)
 
 
-def _print_status_matrix(console: Console, units: list[dict]) -> None:
+def _print_status_matrix(console: Console, units) -> None:
     """One row per unit, one column per indicator the plan sets: measured value, status, gap."""
-    indicators: dict[str, dict] = {}
+    indicators: dict = {}
     absent: dict[str, str] = {}
     for u in units:
-        for t in u.get("targets", []):
-            if t.get("value") is not None:
-                indicators.setdefault(t["indicator"], t)
-            elif t["indicator"] not in indicators:
-                absent.setdefault(t["indicator"], t.get("reason") or "")
+        for t in u.targets:
+            if t.value is not None:
+                indicators.setdefault(t.indicator, t)
+            elif t.indicator not in indicators:
+                absent.setdefault(t.indicator, t.reason or "")
     if not indicators and not absent:
         return
-    cities = sorted({u.get("targets_city") for u in units if u.get("targets_city")})
-    year = next((t.get("year") for u in units for t in u.get("targets", []) if t.get("year")), "")
+    cities = sorted({u.targets_city for u in units if u.targets_city})
+    year = next((t.year for u in units for t in u.targets if t.year), "")
     table = Table(title=f"对照规划目标 Against the plan's targets — {'、'.join(cities)} {year}")
     table.add_column("单元")
     for key, t in indicators.items():
         ind = INDICATORS.get(key)
-        name = t.get("basis") or (ind.name_zh if ind else key)
-        table.add_column(f"{name}\n目标 {t['value']:g} {t.get('unit') or ''} {_COMPARATOR_ZH.get(t.get('comparator'), '')}")
+        name = t.basis or (ind.name_zh if ind else key)
+        comparator = _COMPARATOR_ZH.get(t.comparator.value if t.comparator else "", "")
+        table.add_column(f"{escape(name)}\n目标 {t.value:g} {t.unit or ''} {comparator}")
     for u in units:
-        by = {t["indicator"]: t for t in u.get("targets", [])}
-        cells = [u["name"]]
+        cells = [escape(u.name)]
         for key in indicators:
-            t = by.get(key)
+            t = u.assessment(key)
             if t is None:
                 cells.append("")
                 continue
-            st = t["status"]
-            text = f"{_fmt(t.get('measured'), 2)} [{_STATUS_STYLE[st]}]{_STATUS_ZH[st]}[/]"
-            if t.get("gap"):
-                text += f" 差 {t['gap']:,.0f} {t.get('gap_unit') or ''}"
+            st = t.status.value
+            text = f"{_fmt(t.measured, 2)} [{_STATUS_STYLE[st]}]{_STATUS_ZH[st]}[/]"
+            if t.gap:
+                text += f" 差 {t.gap:,.0f} {t.gap_unit or ''}"
             cells.append(text)
-        table.add_row(*cells, style="bold" if u["level"] in ("city", "province") else None)
+        table.add_row(*cells, style="bold" if u.is_total else None)
     console.print(table)
     for key, reason in absent.items():
         ind = INDICATORS.get(key)
-        console.print(f"[dim]{ind.name_zh if ind else key}: 规划未设目标 no target in the plan — {reason}[/dim]")
-    notes = {t.get("basis_note") for u in units for t in u.get("targets", []) if t.get("basis_note")}
+        console.print(f"[dim]{ind.name_zh if ind else key}: 规划未设目标 no target in the plan — {escape(reason)}[/dim]")
+    notes = {t.basis_note for u in units for t in u.targets if t.basis_note}
     for n in sorted(notes):
-        console.print(f"[yellow]注意 {n}[/yellow]")
-    if any(t["status"] == "city_total" for u in units for t in u.get("targets", [])):
+        console.print(f"[yellow]注意 {escape(n)}[/yellow]")
+    if any(t.status.value == "city_total" for u in units for t in u.targets):
         console.print("[dim]全市总量目标: stock and wetland-area targets are city-wide totals, assessed on the city row[/dim]")
 
 

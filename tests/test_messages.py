@@ -21,11 +21,6 @@ from sinkmap.core.messages import LANGS, M, Notice, catalogue, render, template_
 
 SRC = Path(__file__).resolve().parents[1] / "sinkmap"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-# converted to codes on other branches right now; the xfail below goes when they are merged
-OTHER_BRANCHES = ("sinkmap/analysis/", "sinkmap/jobs/", "sinkmap/cli.py", "sinkmap/gui/")
-# moved out of gui/ on another branch, but converted here: no allowance for them
-CONVERTED_HERE = ("sinkmap/gui/layers/raster_data.py", "sinkmap/gui/raster_probe.py", "sinkmap/gui/tasks.py",
-                  "sinkmap/gui/taskdock.py", "sinkmap/gui/procworker.py")
 
 
 def _sources() -> list[tuple[str, ast.Module]]:
@@ -124,11 +119,6 @@ def legacy_messages() -> list[str]:
     return sorted(set(out))
 
 
-def _other_branch(entry: str) -> bool:
-    path = entry.split(":")[0]
-    return path.startswith(OTHER_BRANCHES) and not path.startswith(CONVERTED_HERE)
-
-
 # -- (a) every code used has a template ---------------------------------------------------------------------
 
 def test_every_code_used_has_a_template():
@@ -184,16 +174,9 @@ def test_every_template_renders_with_dummy_parameters(lang):
 
 # -- (c) no legacy text -----------------------------------------------------------------------------------
 
-def test_no_legacy_text_in_converted_areas():
-    offenders = [e for e in legacy_messages() if not _other_branch(e)]
-    assert offenders == []
-
-
-@pytest.mark.xfail(strict=False, reason="converted on another branch (sinkmap/analysis, sinkmap/jobs, sinkmap/cli.py, "
-                                        "sinkmap/gui): remove this xfail after merging")
-def test_no_legacy_text_on_other_branches():
-    offenders = [e for e in legacy_messages() if _other_branch(e)]
-    assert offenders == []
+def test_no_legacy_text_anywhere():
+    """Every error and warning a user can see has a code (and so both languages)."""
+    assert legacy_messages() == []
 
 
 def test_the_legacy_scan_catches_text():

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ..core.indicators import INDICATORS, MAIN_INDICATORS, Comparator, Status, Target
+from ..core.ledger_report import Assessment
 from ..io.targets import TargetSet, format_target
 
 HA_PER_KM2 = 100.0  # 1 km² = 100 ha
@@ -45,39 +46,6 @@ class ApproxBand:
 
     def width(self, target: Target) -> float:
         return self.pct_points if target.unit == "%" else abs(target.value) * self.relative
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """One indicator of one place against its target (or the absence of one)."""
-
-    indicator: str
-    value: float | None  # the target value, in the target's unit
-    comparator: Comparator | None
-    status: Status
-    gap: float | None  # in gap_unit; 0 when met; None when not computable
-    gap_unit: str
-    measured: float | None  # in the target's unit
-    unit: str = ""
-    basis: str = ""
-    measure_basis: str = ""
-    basis_note: str | None = None
-    band: float | None = None  # the 左右 half-width used, for approx targets
-    city: str = ""
-    year: int | None = None
-    quote: str = ""
-    reason: str = ""  # why there is no target, when status is no_target
-    next_target: str = ""  # the next plan year's target, formatted, when there is none this year
-
-    def to_dict(self) -> dict:
-        return {
-            "indicator": self.indicator, "value": self.value,
-            "comparator": self.comparator.value if self.comparator else None,
-            "status": self.status.value, "gap": self.gap, "unit": self.unit, "gap_unit": self.gap_unit,
-            "measured": self.measured, "basis": self.basis, "measure_basis": self.measure_basis,
-            "basis_note": self.basis_note, "band": self.band, "city": self.city, "year": self.year,
-            "quote": self.quote, "reason": self.reason, "next_target": self.next_target,
-        }
 
 
 def _num(measures: Mapping[str, float | None], key: str) -> float | None:

@@ -18,16 +18,15 @@ from ..io.vectors import write_vector
 from .colors import ramp_colors
 
 
-def indicator_frame(boundaries: gpd.GeoDataFrame, indicator: str, report: dict) -> gpd.GeoDataFrame:
-    """The boundary rows with the indicator's measured value, target status and gap from ``report``."""
+def indicator_frame(boundaries: gpd.GeoDataFrame, indicator: str, report) -> gpd.GeoDataFrame:
+    """The boundary rows with the indicator's measured value, target status and gap from ``report`` (a
+    :class:`~sinkmap.jobs.ledger.LedgerReport`: ``year`` and ``units`` of
+    :class:`~sinkmap.core.ledger_report.LedgerUnit`)."""
     by_name = {}
-    for u in report.get("units", []):
-        a = next((t for t in u.get("targets", []) if t.get("indicator") == indicator), {})
-        v = a.get("measured")
-        if v is None:
-            v = u.get(indicator) if indicator != "wetland_area_10k_ha" else (
-                None if u.get("wetland_area_ha") is None else u["wetland_area_ha"] / 1e4)
-        by_name[u.get("name")] = (v, a.get("status"), a.get("gap"))
+    for u in report.units:
+        a = u.assessment(indicator)
+        v = a.measured if a is not None and a.measured is not None else u.measure(indicator)
+        by_name[u.name] = (v, a.status.value if a else None, a.gap if a else None)
     out = boundaries[["name", "adcode", boundaries.geometry.name]].copy()
     out["value"] = [by_name.get(n, (None,))[0] for n in out["name"]]
     out["status"] = [by_name.get(n, (None, None))[1] for n in out["name"]]
@@ -48,15 +47,15 @@ def choropleth_style(values: np.ndarray, indicator: str) -> Style:
 
 
 def add_choropleth(project: Project, boundary: LayerSpec, boundaries: gpd.GeoDataFrame, indicator: str,
-                   report: dict, name: str) -> LayerSpec:
+                   report, name: str) -> LayerSpec:
     """Write the indicator's choropleth of ``boundaries`` (the rows of the layer ``boundary``) and add it
     to ``project`` as the layer ``name`` at the boundary layer's index (replacing an earlier one)."""
     frame = indicator_frame(boundaries, indicator, report)
     values = frame["value"].to_numpy(dtype=float)
     if not np.isfinite(values).any():
-        raise InputError(f"the ledger has no values for {INDICATORS[indicator].name_zh}",
-                         hint="compute the ledger with layers that measure this indicator")
-    year = report.get("year")
+        raise InputError(code="app.choropleth.no_values", indicator_zh=INDICATORS[indicator].name_zh,
+                         indicator_en=INDICATORS[indicator].name_en)
+    year = report.year
     path = cache_dir() / f"choropleth_{boundary.layer or 'units'}_{year}_{indicator}.gpkg"
     write_vector(frame, path, layer=indicator)
     style = choropleth_style(values, indicator)

@@ -220,7 +220,10 @@ class Project:
             self._emit("settings_changed", None)
 
     # -- job runs ----------------------------------------------------------------------------------
-    def record_run(self, run: JobRun) -> JobRun:
+    def record_run(self, run: JobRun, replace: bool = False) -> JobRun:
+        """Store a run; ``replace`` drops earlier runs of the same job (the dashboard's recomputations)."""
+        if replace:
+            self.job_runs = [r for r in self.job_runs if r.job != run.job]
         self.job_runs.append(run)
         self._emit("job_run", None)
         return run

@@ -85,7 +85,7 @@ def build_window(project: str | Path | Project | None = None, lang: str | None =
         win.set_project(project)
     elif project is not None:
         if not win.open_project(project):
-            raise SinkmapError(f"cannot open the project {project}")
+            raise SinkmapError(code="app.project.cannot_open", path=project)
     else:
         base = Project(city="长沙市", year=2025)
         win.set_project(base)
@@ -189,7 +189,7 @@ def screenshot(path: str | Path, project: str | Path | Project | None = None, *,
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
     if not image.save(str(tmp), "PNG"):
-        raise SinkmapError("could not write the screenshot", path=path, hint="check the folder is writable")
+        raise SinkmapError(code="app.screenshot.not_written", path=path)
     os.replace(tmp, path)
     win.close()
     return path

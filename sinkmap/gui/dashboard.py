@@ -20,37 +20,38 @@ from PySide6.QtWidgets import (QComboBox, QDockWidget, QHBoxLayout, QLabel, QMai
                                QVBoxLayout, QWidget)
 
 from ..core.indicators import INDICATORS
-from ..jobs.worker import ledger_json
+from ..io.targets import plan_cities, plan_years
+from ..jobs.base import DEMO_LABEL
+from ..jobs.runs import run_values
 from .chart import IndicatorChart
-from .i18n import name_of, tr
+from .i18n import current_language, name_of, tr
 from .ledger_table import (COL_GAP, COL_STATUS, COL_TARGET, SHOWN, LedgerTable, column_titles, fmt_num,
-                           measured_from_unit, status_text, target_text, unit_text)
+                           status_text, target_text, unit_text)
 from .tasks import TaskManager
 
-__all__ = ["COL_GAP", "COL_STATUS", "COL_TARGET", "PLAN_CITIES", "SHOWN", "YEARS", "LedgerDashboard",
+__all__ = ["COL_GAP", "COL_STATUS", "COL_TARGET", "SHOWN", "LedgerDashboard",
            "column_titles", "fmt_num", "status_text", "target_text", "unit_text"]
 
-PLAN_CITIES = ("长沙市", "株洲市", "邵阳市", "郴州市")
-YEARS = (2025, 2030)
 DOCK_SHARE = 0.45  # the ledger dock widens to fit its table, up to this share of the window's width
 
 class LedgerDashboard(QWidget):
     unitActivated = Signal(str)  # unit name (zoom to it): a click on its table rows or its chart bar
-    choroplethRequested = Signal(str, object)  # indicator key, report dict
+    choroplethRequested = Signal(str, object)  # indicator key, LedgerReport
     computeRequested = Signal(str, int)
+    jobRan = Signal(object)  # the JobRun of each finished ledger (the window records it in the project)
 
     def __init__(self, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tasks = tasks
-        self.report: dict | None = None
+        self.report = None  # the latest LedgerReport
         self.use_process = True  # the ledger holds the GIL for long stretches: keep it off the GUI's
-        self.make_request: Callable[[str, int], object] | None = None
+        self.make_request: Callable[[str, int], dict] | None = None  # the ledger job's raw values
         self._task = None
         self._dock_fitted = False
         self.city = QComboBox(self)
-        self.city.addItems(PLAN_CITIES)
+        self.city.addItems(list(plan_cities()))  # the cities whose plans set targets (layers/targets.yaml)
         self.year = QComboBox(self)
-        self.year.addItems([str(y) for y in YEARS])
+        self._fill_years(self.city.currentText())
         self.compute_btn = QPushButton(tr("计算台账"), self)
         self.map_btn = QPushButton(tr("专题图"), self)
         self.map_btn.setToolTip(tr("把所选指标显示为各区县分级设色图"))
@@ -90,7 +91,7 @@ class LedgerDashboard(QWidget):
         layout.addWidget(self.state)
         layout.addWidget(split, 1)
         self.compute_btn.clicked.connect(self.compute)
-        self.city.currentTextChanged.connect(lambda _t: self._changed())
+        self.city.currentTextChanged.connect(lambda t: (self._fill_years(t), self._changed()))
         self.year.currentTextChanged.connect(lambda _t: self._changed())
         self.indicator.currentIndexChanged.connect(lambda _i: self._update_chart())
         self.map_btn.clicked.connect(self._choropleth)
@@ -107,6 +108,16 @@ class LedgerDashboard(QWidget):
             combo.setCurrentText(value)
             combo.blockSignals(False)
 
+    def _fill_years(self, city: str) -> None:
+        """The chosen city's plan years (the year shown is kept when the city's plan has it)."""
+        current = self.year.currentText()
+        years = [str(y) for y in plan_years(city)] or [current or "2025"]
+        self.year.blockSignals(True)
+        self.year.clear()
+        self.year.addItems(years)
+        self.year.setCurrentText(current if current in years else years[0])
+        self.year.blockSignals(False)
+
     def city_year(self) -> tuple[str, int]:
         return self.city.currentText(), int(self.year.currentText())
 
@@ -121,31 +132,34 @@ class LedgerDashboard(QWidget):
     # -- computing --------------------------------------------------------------------------------
     def compute(self):
         """Start the ledger job in the background (cancelling a running one)."""
-        from ..jobs.ledger import LedgerRequest
-
         if self._task is not None and not self._task.done:
             self._task.cancel()
         city, year = self.city_year()
-        request = self.make_request(city, year) if self.make_request else LedgerRequest(year=year, city=city)
+        raw = self.make_request(city, year) if self.make_request else {"city": city, "year": year}
         self.state.setText(tr("正在计算 {0} {1} 年台账…").format(city, year))
-        self._task = self.tasks.submit(tr("台账计算：{0} {1}").format(city, year), ledger_json, request,
-                                       process=self.use_process, on_done=self.set_report, on_error=self._failed,
+        self._task = self.tasks.submit(tr("台账计算：{0} {1}").format(city, year), run_values, "ledger", raw,
+                                       process=self.use_process, on_done=self._done, on_error=self._failed,
                                        on_cancel=lambda: self.state.setText(tr("已取消")))
         return self._task
+
+    def _done(self, result) -> None:
+        report, run = result
+        self.set_report(report)
+        self.jobRan.emit(run)
 
     def _failed(self, message: str) -> None:
         self.state.setText(tr("台账计算失败：{0}").format(message))
         self.state.setStyleSheet("color: #b00020")
 
     # -- display ----------------------------------------------------------------------------------
-    def set_report(self, report: dict) -> None:
+    def set_report(self, report) -> None:
+        """Show a :class:`~sinkmap.jobs.ledger.LedgerReport` (the synthetic label whenever it is demo data)."""
         self.report = report
         self.state.setStyleSheet("")
-        units = report.get("units", [])
-        label = report.get("data_label")
-        self.state.setText(tr("{0} 年台账：{1} 个单位").format(report.get("year"), len(units))
+        label = DEMO_LABEL(current_language()) if report.synthetic else ""
+        self.state.setText(tr("{0} 年台账：{1} 个单位").format(report.year, len(report.units))
                            + (f" — {label}" if label else ""))
-        self.table.set_units(units)
+        self.table.set_units(report.units)
         self._update_chart()
         self._widen_dock_once()
 
@@ -169,14 +183,12 @@ class LedgerDashboard(QWidget):
             return
         bars = []
         target = None
-        for u in self.report.get("units", []):
-            a = next((t for t in u.get("targets", []) if t["indicator"] == key), {})
-            v = a.get("measured")
-            if v is None:
-                v = measured_from_unit(u, key)
-            bars.append((u.get("name", ""), v, a.get("status") or "no_data", u.get("level") == "city"))
-            if u.get("level") == "city" and a.get("value") is not None:
-                target = float(a["value"])
+        for u in self.report.units:
+            a = u.assessment(key)
+            v = a.measured if a is not None and a.measured is not None else u.measure(key)
+            bars.append((u.name, v, a.status.value if a else "no_data", u.level == "city"))
+            if u.level == "city" and a is not None and a.value is not None:
+                target = float(a.value)
         self.chart.set_data(bars, target, f"{name_of(INDICATORS[key])} ({unit_text(INDICATORS[key].unit)})")
 
     def _choropleth(self) -> None:

@@ -24,7 +24,7 @@ from ..io.encoding import reading_codec
 from ..io.layerdata.roles import guess_role
 from ..io.vector_checks import guess_crs_from_bounds
 from ..io.vectors import inspect_vector
-from .i18n import tr
+from .i18n import current_language, tr
 from .layers.attribute_table import FrameModel
 
 ENCODINGS = ("UTF-8", "GBK", "GB18030", "BIG5", "CP1252")
@@ -213,8 +213,7 @@ class ImportDialog(QDialog):
 
         layer = self.layer.currentText() or None
         if self.info.feature_count == 0:
-            return str(InputError("the layer has no features", path=self.path, layer=layer,
-                                  hint="choose another layer or file"))
+            return InputError(code="io.vector.no_features", path=self.path, layer=layer).render(current_language())
         text = self.crs.currentText().strip()
         if not text:
             return None if self.info.crs else tr("文件没有坐标系：请先选择坐标系（{0}）").format(self.path)
@@ -223,7 +222,8 @@ class ImportDialog(QDialog):
         try:
             check_crs(text)
         except SinkmapError as exc:
-            return str(CRSError(exc.message, path=self.path, layer=layer, hint=exc.hint))
+            return CRSError(code=exc.code, path=self.path, layer=layer, **{
+                k: v for k, v in exc.params.items() if k not in ("path", "layer", "field")}).render(current_language())
         return None
 
     def accept(self) -> None:

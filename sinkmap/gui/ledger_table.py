@@ -18,7 +18,8 @@ from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from ..carto.colors import STATUS_COLORS
-from ..core.indicators import INDICATORS, Comparator, Target
+from ..core.indicators import INDICATORS, Status, Target
+from ..core.ledger_report import Assessment, LedgerUnit
 from .i18n import is_english, name_of, tr
 
 COL_STATUS, COL_GAP, COL_TARGET = 3, 4, 5
@@ -37,23 +38,22 @@ def status_text(status: str) -> str:
             "city_total": tr("全市总量目标（见全市行）")}.get(status, status)
 
 
-def target_text(a: dict, lang_zh: bool = True) -> str:
+def target_text(a: Assessment, lang_zh: bool = True) -> str:
     """The target as the plan words it, e.g. '森林覆盖率 2025 不低于 55%'; '' when absent."""
     from ..io.targets import format_target
 
-    if a.get("value") is None or not a.get("comparator"):
+    if a.value is None or a.comparator is None:
         return ""
-    t = Target(city=a.get("city") or "", year=int(a.get("year") or 0), indicator=a["indicator"],
-               value=float(a["value"]), unit=a.get("unit") or "", comparator=Comparator(a["comparator"]),
-               basis=a.get("basis") or "", quote=a.get("quote") or "", seed="", line=0)
+    t = Target(city=a.city or "", year=int(a.year or 0), indicator=a.indicator, value=float(a.value),
+               unit=a.unit or "", comparator=a.comparator, basis=a.basis or "", quote=a.quote or "", seed="", line=0)
     return format_target(t, "zh" if lang_zh and not is_english() else "en")
 
 
-def target_lines(a: dict) -> tuple[str, str]:
+def target_lines(a: Assessment) -> tuple[str, str]:
     """The target in two lines: the plan's name for the indicator, then year and value
     ('森林蓄积量', '2025 不低于 3500 万m³'); ('', '') when the plan has no such target."""
     text = target_text(a)
-    year = f" {a.get('year')}"
+    year = f" {a.year}"
     cut = text.find(year) if text else -1
     if cut <= 0:
         return text, ""
@@ -73,12 +73,10 @@ def fmt_num(v, digits: int = 2) -> str:
     return f"{v:,.{digits}f}"
 
 
-def measured_from_unit(u: dict, key: str):
-    """A unit's measured value of an indicator from its ledger row (wetland area: ha → 万公顷)."""
-    if key == "wetland_area_10k_ha":
-        ha = u.get("wetland_area_ha")
-        return None if ha is None else ha / 1e4
-    return u.get(key)
+def no_target(key: str) -> Assessment:
+    """The assessment shown for an indicator a unit has none for."""
+    return Assessment(indicator=key, value=None, comparator=None, status=Status.NO_TARGET, gap=None, gap_unit="",
+                      measured=None)
 
 
 class LedgerTable(QTableWidget):
@@ -100,13 +98,12 @@ class LedgerTable(QTableWidget):
         self.clicked.connect(self._clicked)
 
     # -- filling ----------------------------------------------------------------------------------
-    def set_units(self, units: list[dict]) -> None:
+    def set_units(self, units: list[LedgerUnit]) -> None:
         """One block of len(SHOWN) rows per unit of a ledger report, the unit's name spanning its block."""
         rows = []
         for u in units:
-            by_ind = {a["indicator"]: a for a in u.get("targets", [])}
             for key in SHOWN:
-                rows.append((u, key, by_ind.get(key, {"indicator": key, "status": "no_target"})))
+                rows.append((u, key, u.assessment(key) or no_target(key)))
         self.clearSpans()
         self.setRowCount(len(rows))
         for r, (u, key, a) in enumerate(rows):
@@ -123,24 +120,22 @@ class LedgerTable(QTableWidget):
         cap = max(fm.horizontalAdvance(status_text(s)) for s in ("met", "short", "no_data")) + 24
         self.setColumnWidth(COL_STATUS, min(max(self.sizeHintForColumn(COL_STATUS), 40), cap))
 
-    def _fill_row(self, r: int, u: dict, key: str, a: dict) -> None:
+    def _fill_row(self, r: int, u: LedgerUnit, key: str, a: Assessment) -> None:
         ind = INDICATORS[key]
-        measured = a.get("measured")
-        if measured is None:
-            measured = measured_from_unit(u, key)
-        status = a.get("status") or "no_data"
-        gap = a.get("gap")
-        gap_unit = unit_text(a.get("gap_unit", ""))
-        cells = [u.get("name", ""), name_of(ind),
+        measured = a.measured if a.measured is not None else u.measure(key)
+        status = a.status.value
+        gap = a.gap
+        gap_unit = unit_text(a.gap_unit or "")
+        cells = [u.name, name_of(ind),
                  f"{fmt_num(measured)} {unit_text(ind.unit)}" if measured is not None else "—", status_text(status),
                  "" if gap is None else (tr("已达标") if gap == 0 else f"{fmt_num(gap)} {gap_unit}"),
                  "\n".join(line for line in target_lines(a) if line)]
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, u.get("name"))
+            item.setData(Qt.ItemDataRole.UserRole, u.name)
             if c == 0:
                 f = item.font()
-                f.setBold(u.get("level") == "city")
+                f.setBold(u.level == "city")
                 item.setFont(f)
             if c == COL_TARGET:
                 self._set_target(item, a)
@@ -154,21 +149,21 @@ class LedgerTable(QTableWidget):
             self.setItem(r, c, item)
 
     @staticmethod
-    def _set_target(item: QTableWidgetItem, a: dict) -> None:
+    def _set_target(item: QTableWidgetItem, a: Assessment) -> None:
         """The target cell: two lines, or 规划无此目标 and the reason; the whole wording and the plan's
         sentence (with its basis) in the tooltip."""
         whole = target_text(a)
         if not whole:
-            item.setText(tr("规划无此目标") + (f"\n{a['reason']}" if a.get("reason") else ""))
+            item.setText(tr("规划无此目标") + (f"\n{a.reason}" if a.reason else ""))
             item.setToolTip(item.text())
             return
         tip = whole
-        if a.get("quote"):
-            tip += f"\n\n{tr('规划原文')}：{a['quote']}"
-            if a.get("basis"):
-                tip += f"\n\n{tr('口径')}：{a.get('basis')}"
-            if a.get("basis_note"):
-                tip += f"\n{a['basis_note']}"
+        if a.quote:
+            tip += f"\n\n{tr('规划原文')}：{a.quote}"
+            if a.basis:
+                tip += f"\n\n{tr('口径')}：{a.basis}"
+            if a.basis_note:
+                tip += f"\n{a.basis_note}"
         item.setToolTip(tip)
 
     # -- size -------------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ class MainWindow(ImportMixin, QMainWindow):
         self.dashboard.computeRequested.connect(lambda city, year: reg.project.set_city_year(city, year))
         reg.settingsChanged.connect(lambda: self.dashboard.set_city_year(reg.project.city, reg.project.year))
         self.dashboard.choroplethRequested.connect(self.show_choropleth)
+        self.dashboard.jobRan.connect(lambda run: self.registry.project.record_run(run, replace=True))
         reg.layerLoaded.connect(self._layer_loaded)
         reg.layerFailed.connect(self._layer_failed)
         reg.layerAdded.connect(self._layer_added)
@@ -289,7 +290,7 @@ class MainWindow(ImportMixin, QMainWindow):
                     self.canvas.zoom_to(data.extent)
                 return
 
-    def show_choropleth(self, indicator: str, report: dict) -> None:
+    def show_choropleth(self, indicator: str, report) -> None:
         """The indicator as a choropleth of the loaded county boundaries (a new layer above them)."""
         from ..carto.choropleth import add_choropleth
         from ..core.errors import InputError
@@ -300,37 +301,41 @@ class MainWindow(ImportMixin, QMainWindow):
                          and isinstance(reg.data.get(s.id), VectorData)), None)
         try:
             if boundary is None:
-                raise InputError("no county boundary layer is loaded", hint="add the boundaries first (文件 → 新建项目)")
-            name = tr("专题图：{0}（{1}）").format(name_of(INDICATORS[indicator]), report.get("year"))
+                raise InputError(code="app.choropleth.no_boundaries")
+            name = tr("专题图：{0}（{1}）").format(name_of(INDICATORS[indicator]), report.year)
             add_choropleth(reg.project, boundary, reg.data[boundary.id].frame, indicator, report, name)
         except SinkmapError as exc:
             self.show_error(str(exc))
 
     # -- ledger -----------------------------------------------------------------------------------
-    def _ledger_request(self, city: str, year: int):
-        from ..jobs.ledger import LayerSource, LedgerRequest
-
+    def _ledger_request(self, city: str, year: int) -> dict:
+        """The ledger job's values from the project's layers: per role, a user's layer before the demo's
+        (a user's 小班 replaces the demo forest), rasters only when they are the user's."""
         from ..demo.generate import demo_dir
+        from ..jobs.base import LayerSource
 
-        req = LedgerRequest(year=year, city=city)
         demo = demo_dir().resolve()
-        for spec in self.registry.project.layers:
-            if spec.path.startswith("builtin:"):
-                continue
-            if spec.role in ("forest", "wetland", "protected") and getattr(req, spec.role) is None:
-                setattr(req, spec.role, LayerSource(Path(spec.path), spec.layer))
+
+        def is_demo(spec) -> bool:
+            return Path(spec.path).resolve().is_relative_to(demo)
+
+        raw: dict = {"city": city, "year": year}
+        specs = [s for s in self.registry.project.layers if not s.path.startswith("builtin:")]
+        for spec in sorted(specs, key=is_demo):  # stable: the user's layers first, in drawing order
+            if spec.role in ("forest", "wetland", "protected") and raw.get(spec.role) is None:
+                raw[spec.role] = LayerSource(Path(spec.path), spec.layer)
                 if spec.role == "forest":
-                    req.fields = dict(spec.fields)
-                    req.encoding = spec.encoding
-            elif spec.kind == "raster" and not Path(spec.path).resolve().is_relative_to(demo):
+                    raw["fields"] = dict(spec.fields)
+                    raw["encoding"] = spec.encoding
+            elif spec.kind == "raster" and not is_demo(spec):
                 # a user's land cover / stock density fills what the vector layers leave empty (the demo's
                 # own land cover is not used: the demo ledger is the vector one, as on the command line)
-                if spec.role == "landcover" and req.landcover is None:
-                    req.landcover, req.scheme = Path(spec.path), spec.style.scheme or "sandiao"
-                elif spec.role == "stock_density" and req.stock_raster is None:
-                    req.stock_raster = Path(spec.path)
-        req.target_files = [Path(p) for p in self.registry.project.target_files]
-        return req
+                if spec.role == "landcover" and raw.get("landcover") is None:
+                    raw["landcover"], raw["scheme"] = Path(spec.path), spec.style.scheme or "sandiao"
+                elif spec.role == "stock_density" and raw.get("stock_raster") is None:
+                    raw["stock_raster"] = Path(spec.path)
+        raw["target_files"] = [Path(p) for p in self.registry.project.target_files]
+        return raw
 
     # -- misc -------------------------------------------------------------------------------------
     def show_error(self, message: str) -> None:

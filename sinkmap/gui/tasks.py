@@ -85,6 +85,7 @@ def _run_in_process(t: "Task"):
         while True:
             try:
                 status, value = fut.result(timeout=0.05)
+                p.drain(slot)  # the call's last warnings are delivered before its outcome
                 break
             except TimeoutError:
                 if t.feedback.is_cancelled():

@@ -15,12 +15,10 @@ from ..core.errors import FieldError, InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.indicators import INDICATORS, TOTAL_INDICATORS, Status
 from ..core.jsonutil import json_default
+from ..core.ledger_report import OUTPUT_KEYS, Assessment, LedgerUnit
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text, run_job
 from .registry import register
 
-OUTPUT_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_area_ha", "forest_coverage_pct",
-               "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha", "protected_wetland_area_ha",
-               "wetland_protection_rate_pct", "carbon_t", "co2_t")
 
 
 @dataclass
@@ -57,11 +55,11 @@ class LedgerRequest:
 @dataclass
 class LedgerReport(Report):
     year: int = 0
-    units: list[dict] = field(default_factory=list)
+    units: list[LedgerUnit] = field(default_factory=list)
     basis: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        out: dict[str, Any] = {"year": self.year, "units": self.units}
+        out: dict[str, Any] = {"year": self.year, "units": [u.to_dict() for u in self.units]}
         out.update(self.base_json())
         if self.basis:
             out["basis"] = self.basis
@@ -72,13 +70,13 @@ class LedgerReport(Report):
 
         rows = []
         for u in self.units:
-            row = {k: u.get(k) for k in OUTPUT_KEYS}
-            for t in u.get("targets", []):
-                key = t["indicator"]
-                row[f"{key}__target"] = t.get("value")
-                row[f"{key}__comparator"] = t.get("comparator")
-                row[f"{key}__status"] = t.get("status")
-                row[f"{key}__gap"] = t.get("gap")
+            row = {k: getattr(u, k) for k in OUTPUT_KEYS}
+            for t in u.targets:
+                key = t.indicator
+                row[f"{key}__target"] = t.value
+                row[f"{key}__comparator"] = t.comparator.value if t.comparator else None
+                row[f"{key}__status"] = t.status.value
+                row[f"{key}__gap"] = t.gap
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -152,8 +150,8 @@ def load_user_zones(src: LayerSource, name_field: str | None, req: LedgerRequest
     if name_field is None:
         name_field = next((f for f in ZONE_NAME_FIELDS if f in gdf.columns), None)
     elif name_field not in gdf.columns:
-        raise FieldError(f"no field {name_field!r} for the zone names", path=src.path, layer=src.layer,
-                         field=name_field, hint=f"fields are: {', '.join(map(str, gdf.columns[:-1]))}")
+        raise FieldError(code="jobs.ledger.no_zone_name_field", path=src.path, layer=src.layer, field=name_field,
+                         fields=", ".join(map(str, gdf.columns[:-1])))
     names = (gdf[name_field].astype(str) if name_field else
              gpd.pd.Series([f"区域{i + 1}" for i in range(len(gdf))], index=gdf.index))
     if names.duplicated().any():
@@ -204,7 +202,7 @@ def _vector_ledger(req: LedgerRequest, zones, feedback: Feedback):
 def _label(src: LayerSource | None) -> str | None:
     if src is None:
         return None
-    return f"{src.path}" + (f" (layer {src.layer})" if src.layer else "")
+    return f"{src.path}" + (f" › {src.layer}" if src.layer else "")  # file › layer: the same in both languages
 
 
 def _raster_ledger(req: LedgerRequest, zones, feedback: Feedback):
@@ -246,40 +244,36 @@ def _merge_rows(vector_rows: list[dict], raster_rows: list[dict]) -> list[dict]:
     return merged
 
 
-def _with_targets(row: dict, targets, req: LedgerRequest, basis: dict[str, str]) -> dict:
-    """The row plus ``targets``: every main indicator of its city's plan for the year, assessed.
+def _with_targets(row: dict, targets, req: LedgerRequest, basis: dict[str, str]) -> LedgerUnit:
+    """The row as a :class:`LedgerUnit` with every main indicator of its city's plan for the year, assessed.
 
     Targets are city-wide (DOMAIN.md §1). Ratios (coverage, protection rate) are assessed on every row,
     a county against its city's rate; totals (stock, wetland area) only on the city row — a county row
     shows them with status ``city_total``.
     """
+    from dataclasses import replace
+
     from ..analysis.assess import ApproxBand, assess_city
     from ..io.boundaries import targets_city
 
     band = ApproxBand() if req.band_pct_points is None else ApproxBand(pct_points=req.band_pct_points)
-    out = {k: row.get(k) for k in OUTPUT_KEYS}
-    for k, v in row.items():
-        out.setdefault(k, v)
+    unit = LedgerUnit.from_row(row)
     if row.get("level") == "zone" and not row.get("adcode"):
         city = row.get("parent")  # a user's zone: the city holding most of it
     else:
         city = targets_city(row)
-    out["targets_city"] = city
+    unit.targets_city = city
     if city is None:
-        out["targets"] = []
-        return out
+        return unit
     measures = {k: row.get(k) for k in OUTPUT_KEYS}
-    measures["wetland_area_10k_ha"] = None if row.get("wetland_area_ha") is None else row["wetland_area_ha"] / 1e4
+    measures["wetland_area_10k_ha"] = unit.measure("wetland_area_10k_ha")
     measure_basis = {"forest_coverage_pct": basis.get("coverage_basis", "森林覆盖率")}
-    assessments = []
     for a in assess_city(targets, city, req.year, measures, band, measure_basis=measure_basis):
-        d = a.to_dict()
-        if row.get("level") in ("county", "zone") and d["indicator"] in TOTAL_INDICATORS and d["value"] is not None:
-            d.update(status=Status.CITY_TOTAL.value, gap=None,
-                     reason=f"{city}'s target is a city-wide total; see the city row")
-        assessments.append(d)
-    out["targets"] = assessments
-    return out
+        if unit.level in ("county", "zone") and a.indicator in TOTAL_INDICATORS and a.value is not None:
+            a = replace(a, status=Status.CITY_TOTAL, gap=None,
+                        reason=f"{city}'s target is a city-wide total; see the city row")
+        unit.targets.append(a)
+    return unit
 
 
 def write_report(report: LedgerReport, path: Path) -> None:
@@ -382,4 +376,4 @@ LEDGER = register(Job(
 ))
 
 
-__all__ = ["LEDGER", "LedgerRequest", "LedgerReport", "LayerSource", "run_ledger", "write_report", "INDICATORS"]
+__all__ = ["Assessment", "LedgerUnit", "LEDGER", "LedgerRequest", "LedgerReport", "LayerSource", "run_ledger", "write_report", "INDICATORS"]

@@ -67,6 +67,13 @@ def _init(queue, flags) -> None:
 
 
 def _child_run(slot: int, fn: Callable, args: tuple, kwargs: dict) -> tuple[str, Any]:
+    try:
+        return _child_call(slot, fn, args, kwargs)
+    finally:
+        _QUEUE.put((slot, "e", 1.0, ""))  # after every progress and warning of this call: the parent drains up to here
+
+
+def _child_call(slot: int, fn: Callable, args: tuple, kwargs: dict) -> tuple[str, Any]:
     feedback = ChildFeedback(slot)
     try:
         return "ok", fn(*args, feedback=feedback, **kwargs)
@@ -96,6 +103,7 @@ class ProcessPool:
         self._feedback: dict[int, BaseFeedback] = {}
         self._lock = threading.Lock()
         self._listener: threading.Thread | None = None
+        self._drained: dict[int, threading.Event] = {}  # set when a call's last message was delivered
 
     def _ensure(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -115,6 +123,11 @@ class ProcessPool:
             if item is None:
                 return
             slot, kind, fraction, text = item
+            if kind == "e":
+                drained = self._drained.get(slot)
+                if drained is not None:
+                    drained.set()
+                continue
             fb = self._feedback.get(slot)
             if fb is None:
                 continue
@@ -129,6 +142,7 @@ class ProcessPool:
             slot = self._free.pop()
             self._flags[slot] = 0
             self._feedback[slot] = feedback
+            self._drained[slot] = threading.Event()
         return slot, executor.submit(_child_run, slot, fn, args, kwargs)
 
     def warm(self) -> None:
@@ -141,9 +155,17 @@ class ProcessPool:
         if self._flags is not None:
             self._flags[slot] = 1
 
+    def drain(self, slot: int, timeout_s: float = 5.0) -> None:
+        """Wait until every progress and warning the call in ``slot`` sent has been delivered (its result
+        can arrive before its last warnings, which come through another channel)."""
+        drained = self._drained.get(slot)
+        if drained is not None:
+            drained.wait(timeout_s)
+
     def release(self, slot: int) -> None:
         with self._lock:
             self._feedback.pop(slot, None)
+            self._drained.pop(slot, None)
             self._free.append(slot)
 
     def reset(self) -> None:
@@ -174,12 +196,3 @@ def pool() -> ProcessPool:
 
 
 # -- calls the window runs in the pool: module-level, so the child can unpickle them without Qt ----------
-
-def ledger_json(request, feedback: BaseFeedback | None = None) -> dict:
-    """The ledger report as the CLI's ``--json`` document (``sinkmap.jobs.ledger.run_ledger``)."""
-    from .ledger import run_ledger
-
-    report = run_ledger(request, feedback)
-    out = report.to_json()
-    out["warnings"] = list(report.warnings)
-    return out

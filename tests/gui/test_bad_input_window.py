@@ -68,7 +68,7 @@ def test_unknown_crs_override_is_refused_with_a_message(window, qtbot, monkeypat
     # (the user then picks another CRS or cancels)
     assert opened[0].result() != QDialog.DialogCode.Accepted
     message = opened[0].error.text()
-    assert bad in message and str(points_gpkg) in message and "'sites'" in message
+    assert bad in message and str(points_gpkg) in message and "“sites”" in message  # the dialog speaks the interface language (Chinese)
     assert "EPSG:4490" in message  # and what to type instead
     qtbot.wait(50)
     assert _snapshot(win) == before  # nothing added, the open layer untouched and still drawn
@@ -89,7 +89,7 @@ def test_unknown_crs_without_the_dialog_is_refused_too(window, qtbot, monkeypatc
     monkeypatch.setattr(ImportDialog, "choice", choice)
     assert win.import_vector(points_gpkg, interactive=False) is None
     message = win.task_panel.message_texts()[-1]
-    assert "EPSG:999999" in message and str(points_gpkg) in message and "'sites'" in message
+    assert "EPSG:999999" in message and str(points_gpkg) in message and "“sites”" in message  # in Chinese
     assert "Traceback" not in message
     assert _snapshot(win) == before
 
@@ -222,11 +222,11 @@ def test_layer_without_features_is_a_message(window, qtbot, monkeypatch, tmp_pat
     assert win.import_vector(path) is None
     # the dialog says so as soon as it opens and does not accept OK
     assert dialog[0].result() != QDialog.DialogCode.Accepted
-    assert "no features" in dialog[0].error.text() and str(path) in dialog[0].error.text()
+    assert "没有要素" in dialog[0].error.text() and str(path) in dialog[0].error.text()  # the interface language
     # the quiet path (no dialog shown) says it in the window
     assert win.import_vector(path, interactive=False) is None
     message = win.task_panel.message_texts()[-1]
-    assert "no features" in message and str(path) in message
+    assert "没有要素" in message and str(path) in message
     qtbot.wait(50)
     assert _snapshot(win) == before
     # the app goes on: the next import works

@@ -41,10 +41,10 @@ def test_dashboard_matches_cli(app, qtbot, tmp_path, capsys, yuelu_forest_gpkg):
         pass
     assert task.state == "finished", task.error
     gui = win.dashboard.report
-    for u_cli, u_gui in zip(cli["units"], gui["units"]):
-        assert u_cli["name"] == u_gui["name"]
+    for u_cli, u_gui in zip(cli["units"], gui.units):
+        assert u_cli["name"] == u_gui.name
         for key in ("forest_stock_10k_m3", "forest_area_ha", "wetland_area_ha", "land_area_km2"):
-            assert u_cli.get(key) == u_gui.get(key)
+            assert u_cli.get(key) == getattr(u_gui, key)
     table = win.dashboard.table
     rows = [r for r in range(table.rowCount()) if table.item(r, 1).text() == "森林蓄积量"
             and table.item(r - SHOWN.index("forest_stock_10k_m3"), 0).text() == "岳麓区"]

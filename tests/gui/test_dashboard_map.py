@@ -9,6 +9,7 @@ forest subcompartments: one in 岳麓区 (80 m³/ha) and a bigger, denser one in
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from collections import Counter
 
 import geopandas as gpd
@@ -136,7 +137,7 @@ def test_choropleth_classes_follow_the_report(ledger_window, qtbot):
 
     win = ledger_window
     report = win.dashboard.report
-    values = {u["name"]: u.get(INDICATOR) for u in report["units"]}
+    values = {u.name: getattr(u, INDICATOR) for u in report.units}
     # what the ledger measured: 浏阳市 > 岳麓区 > 0 = 望城区; 宁乡市 lies outside the forest layer (no data)
     assert values["浏阳市"] > values["岳麓区"] > 0 and values["望城区"] == 0 and values["宁乡市"] is None
     win.zoom_to_unit("长沙市")
@@ -161,12 +162,11 @@ def test_choropleth_classes_follow_the_report(ledger_window, qtbot):
 
     # a new report (望城区 now has the most stock): the same layer is replaced, not a second one added
     changed = copy.deepcopy(report)
-    for u in changed["units"]:
-        if u["name"] == "望城区":
-            u[INDICATOR] = 10 * values["浏阳市"]
-            for a in u["targets"]:
-                if a["indicator"] == INDICATOR:
-                    a["measured"] = u[INDICATOR]
+    for u in changed.units:
+        if u.name == "望城区":
+            setattr(u, INDICATOR, 10 * values["浏阳市"])
+            u.targets = [replace(a, measured=getattr(u, INDICATOR)) if a.indicator == INDICATOR else a
+                         for a in u.targets]
     win.dashboard.set_report(changed)
     qtbot.mouseClick(win.dashboard.map_btn, Qt.MouseButton.LeftButton)
     layers = _choropleth_layers(win)
@@ -175,7 +175,7 @@ def test_choropleth_classes_follow_the_report(ledger_window, qtbot):
     qtbot.waitUntil(lambda: lid in win.registry.data and win.canvas.is_idle(), timeout=30_000)
     frame = win.registry.data[lid].frame
     classes = dict(zip(frame["name"], win.registry.symbology(lid).feature_class))
-    _assert_monotonic(classes, {u["name"]: u.get(INDICATOR) for u in changed["units"]})
+    _assert_monotonic(classes, {u.name: getattr(u, INDICATOR) for u in changed.units})
     assert classes["望城区"] == max(classes.values()) > classes["芙蓉区"]
     assert _luminance(_county_colour(win, "望城区")) < _luminance(_county_colour(win, "芙蓉区")) - 20
 

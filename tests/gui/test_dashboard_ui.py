@@ -31,8 +31,11 @@ CITY = {"forest_coverage_pct": (55.59, "met", 0.0), "forest_stock_10k_m3": (3619
         "wetland_protection_rate_pct": (77.11, "met", 0.0)}
 
 
-def _report() -> dict:
+def _report():
+    from sinkmap.core.indicators import Comparator, Status
+    from sinkmap.core.ledger_report import Assessment, LedgerUnit
     from sinkmap.io.boundaries import load_units
+    from sinkmap.jobs.ledger import LedgerReport
 
     units = load_units(city="长沙市")
     out = []
@@ -45,11 +48,11 @@ def _report() -> dict:
                 measured, status, gap = 7.0 * i, ("met" if 7.0 * i >= 55 else "short"), None
             else:
                 measured, status, gap = 1.5 * i, "city_total", None
-            targets.append({"indicator": key, "value": value, "comparator": comp, "status": status, "gap": gap,
-                            "unit": unit, "gap_unit": gap_unit, "measured": measured, "basis": basis,
-                            "city": "长沙市", "year": 2025, "quote": quote, "reason": ""})
-        out.append({"name": name, "level": level, "targets": targets})
-    return {"year": 2025, "units": out, "data_label": "hand-written test report"}
+            targets.append(Assessment(indicator=key, value=value, comparator=Comparator(comp), status=Status(status),
+                                      gap=gap, unit=unit, gap_unit=gap_unit, measured=measured, basis=basis,
+                                      city="长沙市", year=2025, quote=quote, reason=""))
+        out.append(LedgerUnit(name=name, level=level, targets=targets))
+    return LedgerReport(year=2025, units=out)
 
 
 
@@ -138,7 +141,7 @@ def test_arrow_keys_move_without_zooming_enter_zooms(window, qtbot):
         qtbot.keyClick(table, Qt.Key.Key_Down)
     assert table.currentRow() == 7
     assert emitted == [] and win.canvas.viewport == before
-    second = window.dashboard.report["units"][1]["name"]  # rows 5-9 are the second unit's
+    second = window.dashboard.report.units[1].name  # rows 5-9 are the second unit's
     qtbot.keyClick(table, Qt.Key.Key_Return)
     assert emitted == [second]
     _assert_view_on(win, second)
@@ -151,7 +154,7 @@ def test_chart_bar_click_zooms(window, qtbot):
     emitted = []
     win.dashboard.unitActivated.connect(emitted.append)
     win.dashboard.indicator.setCurrentIndex(0)  # forest coverage: county i measures 7 × i %
-    names = [u["name"] for u in win.dashboard.report["units"]]
+    names = [u.name for u in win.dashboard.report.units]
     assert [b[0] for b in chart.bars] == names
     image = chart.grab().toImage()
     green, red = QColor(STATUS_COLORS["met"]), QColor(STATUS_COLORS["short"])

@@ -34,7 +34,7 @@ def test_user_landcover_raster_reaches_the_dashboard(app, qtbot, tmp_path, capsy
     win.quiet = True
     qtbot.addWidget(win)
     req = win._ledger_request("长沙市", 2025)
-    assert req.landcover == path and req.scheme == "sandiao" and req.forest is None
+    assert req["landcover"] == path and req["scheme"] == "sandiao" and req.get("forest") is None
 
     assert cli_main(["ledger", "--city", "长沙市", "--year", "2025", "--landcover", str(path), "--scheme", "sandiao",
                      "--json", "--quiet"]) == 0
@@ -45,7 +45,7 @@ def test_user_landcover_raster_reaches_the_dashboard(app, qtbot, tmp_path, capsy
     with qtbot.waitSignal(task.ended, timeout=120_000):
         pass
     assert task.state == "finished", task.error
-    gui = {u["name"]: u for u in win.dashboard.report["units"]}
+    gui = {u.name: u.to_dict() for u in win.dashboard.report.units}
     yuelu = gui["岳麓区"]
     # independently: the patch's ellipsoidal area is all 乔木林地 → forest area
     expected_ha = abs(Geod(a=6378137.0, rf=298.257222101).geometry_area_perimeter(

@@ -95,6 +95,8 @@ MESSAGES: dict[str, M] = {
     "io.vector.no_such_layer": M(
         "there is no layer {wanted!r}; the layers are {names}", "没有名为“{wanted}”的图层；现有图层：{names}",
         "pick one of the layers listed", "请从列出的图层中选择一个"),
+    "io.layer.no_crs": M("the layer has no coordinate reference system", "图层没有坐标系",
+                         "set one in the import dialog", "请在导入对话框中设置坐标系"),
     "io.vector.no_features": M(
         "the layer has no features", "图层中没有要素",
         "check that you chose the right file and layer, or that the export that produced it finished",

@@ -51,5 +51,7 @@ MESSAGES: dict[str, M] = {
                               "项目中没有任务 {job!r} 的运行记录（已有：{stored}）",
                               "run the job once in the app and save the project",
                               "请先在应用中运行一次该任务并保存项目"),
+    "jobs.ledger.no_zone_name_field": M("no such field for the zone names", "没有这个片区名称字段",
+                                        "fields are: {fields}", "现有字段：{fields}"),
     "jobs.unknown_job": M("no job {job!r}", "没有任务 {job!r}", "jobs are: {near}", "可用任务：{near}"),
 }

@@ -175,9 +175,9 @@ def prepare_vector(frame: gpd.GeoDataFrame, display_crs: str, feedback: Feedback
     """Flatten ``frame`` (any CRS) and project its vertices to ``display_crs``."""
     feedback = ensure(feedback)
     if len(frame) == 0:
-        raise InputError("the layer has no features", hint="choose another layer or file")
+        raise InputError(code="io.vector.no_features")
     if frame.crs is None:
-        raise InputError("the layer has no coordinate reference system", hint="set one in the import dialog")
+        raise InputError(code="io.layer.no_crs")
     frame = frame.reset_index(drop=True)
     geoms = np.asarray(frame.geometry.array)
     present = ~shapely.is_missing(geoms)

@@ -932,5 +932,25 @@ The demo data is synthetic, not survey data.</translation>
         <source>图层“{0}”的金字塔正在构建</source>
         <translation>The overviews of layer “{0}” are being built</translation>
     </message>
+    <message>
+        <source>任务(&amp;J)</source>
+        <translation>&amp;Jobs</translation>
+    </message>
+    <message>
+        <source>文件…</source>
+        <translation>File…</translation>
+    </message>
+    <message>
+        <source>（不使用）</source>
+        <translation>(not used)</translation>
+    </message>
+    <message>
+        <source>（默认）</source>
+        <translation>(default)</translation>
+    </message>
+    <message>
+        <source>高级参数</source>
+        <translation>Advanced parameters</translation>
+    </message>
 </context>
 </TS>
