@@ -61,7 +61,7 @@ def test_builtin_jobs_are_in_the_catalogue_with_typed_params_and_both_languages(
     assert (units["name"], units["params"], units["required"]) == ("units", ["city", "county", "province", "zones"], True)
     assert units["title"] == {"zh_CN": "统计单元", "en": "Units"}
     assert jobs["ledger"]["demo_fallback"] == ["forest", "wetland", "protected"]
-    assert {p["name"] for p in jobs["overviews"]["params"]} == {"raster", "resampling"}
+    assert {p["name"] for p in jobs["overviews"]["params"]} == {"raster", "resampling", "factors"}
 
 
 def test_help_follows_the_interface_language(capsys):

@@ -18,8 +18,11 @@ ROLE_ORDER = ("dem", "landcover", "farmland", "forest", "wetland", "redline", "p
               "substations", "projects")
 #: Demo layers added but switched off at first (the user turns them on in the layer tree).
 HIDDEN_AT_START = frozenset({"landcover", "farmland", "redline", "substations"})
-#: The cities the demo world covers (the four plan cities).
-DEMO_CITIES = ("长沙市", "株洲市", "邵阳市", "郴州市")
+def demo_cities() -> tuple[str, ...]:
+    """The cities the demo world covers: the plan cities of the targets file."""
+    from ..io.targets import plan_cities
+
+    return plan_cities()
 
 
 def boundary_layer(*cities: str, name: str) -> LayerSpec:

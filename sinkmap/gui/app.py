@@ -75,7 +75,7 @@ def create_app(lang: str | None = None) -> tuple[QApplication, str]:
 def build_window(project: str | Path | Project | None = None, lang: str | None = None, *,
                  demo: bool = True, compute_ledger: bool = True):
     """Create the main window on ``project`` (path or Project), else on the demo world."""
-    from ..carto.demo_map import DEMO_CITIES
+    from ..carto.demo_map import demo_cities
     from .mainwindow import MainWindow
 
     app, lang = create_app(lang)
@@ -89,7 +89,7 @@ def build_window(project: str | Path | Project | None = None, lang: str | None =
     else:
         base = Project(city="长沙市", year=2025)
         win.set_project(base)
-        boundaries = demo_boundaries(*DEMO_CITIES)
+        boundaries = demo_boundaries(*demo_cities())
         if demo:  # the demo's layers and the boundaries arrive together (generated first if needed)
             win.tasks.submit(tr("准备演示数据"), _demo_with_extent, base.display_crs,
                              on_done=lambda r: _add_demo(win, [boundaries, *r[0]], r[1]),

@@ -176,8 +176,8 @@ class ImportMixin:
         Returns the task, or None (no raster layer, or it has overviews already)."""
         import rasterio
 
-        from ..io.overviews import build_overviews
         from ..io.layerdata.raster_probe import overview_resampling
+        from ..jobs.runs import run_values
 
         spec = self._raster_layer(lid)
         if spec is None:
@@ -198,11 +198,18 @@ class ImportMixin:
         if running is not None and not running.done and not running.feedback.is_cancelled():
             self.status.showMessage(tr("图层“{0}”的金字塔正在构建").format(spec.name), 5000)
             return None  # a second click: one build is enough (a cancelled one may be replaced at once)
-        task = self.tasks.submit(tr("构建金字塔：{0}").format(spec.name), build_overviews, spec.path, factors,
-                                 overview_resampling(spec.role), on_done=lambda _p: self.reload_layer(lid))
+        raw = {"raster": spec.path, "resampling": overview_resampling(spec.role), "factors": factors}
+        task = self.tasks.submit(tr("构建金字塔：{0}").format(spec.name), run_values, "overviews", raw,
+                                 on_done=lambda result: self._overviews_built(lid, result))
         builds[lid] = task
         task.ended.connect(lambda t=task: builds.pop(lid) if builds.get(lid) is t else None)
         return task
+
+    def _overviews_built(self, lid: str, result) -> None:
+        """The overviews job ended: its run goes into the project, the layer is read again."""
+        _report, run = result
+        self.registry.project.record_run(run)
+        self.reload_layer(lid)
 
     def reload_layer(self, lid: str) -> None:
         """Read a layer's file again (after its overviews were built); the map redraws when it is loaded."""

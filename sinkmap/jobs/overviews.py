@@ -14,12 +14,14 @@ from .registry import register
 class OverviewsRequest:
     raster: Path
     resampling: str = "nearest"
+    factors: list[int] | None = None
 
 
 def run_overviews(request: OverviewsRequest, feedback: Feedback) -> Report:
     from ..io.overviews import build_overviews
 
-    ovr = build_overviews(request.raster, resampling=request.resampling, feedback=feedback)
+    ovr = build_overviews(request.raster, factors=request.factors or None, resampling=request.resampling,
+                          feedback=feedback)
     return Report(outputs=[Output(ovr, kind="overviews", name=ovr.name)], inputs={"raster": str(request.raster)})
 
 
@@ -36,6 +38,10 @@ OVERVIEWS = register(Job(
               Text("nearest：分类栅格（土地覆被）；average：连续值（DEM、蓄积密度）",
                    "nearest for classes (land cover), average for continuous values (DEM, stock density)"),
               default="nearest", choices=("nearest", "average", "bilinear", "cubic", "mode")),
+        Param("factors", "integer", Text("缩小倍数", "Factors"),
+              Text("各级的缩小倍数（2、4、8…；默认直到最小一级不足 256 像元）；可重复",
+                   "decimation factor of each level (2, 4, 8…; default: down to a level under 256 pixels); repeatable"),
+              repeatable=True, minimum=2, maximum=65536, flag="--factor", metavar="N", advanced=True),
     ),
     request=OverviewsRequest,
     run=run_overviews,
