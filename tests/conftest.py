@@ -13,3 +13,25 @@ def _english_messages(monkeypatch):
     messages.set_language(None)
     yield
     messages.set_language(None)
+
+
+@pytest.fixture
+def example():
+    """The one-module example job (tests/example_job.py), registered."""
+    import example_job  # noqa: F401 - declares example.count
+
+    from sinkmap.jobs import registry
+
+    return registry.get("example.count")
+
+
+@pytest.fixture
+def three(tmp_path):
+    """Three 0.1° squares in EPSG:4490 with v = 1, 5, 9 (a threshold of 4 keeps two)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    path = tmp_path / "three.gpkg"
+    gpd.GeoDataFrame({"v": [1.0, 5.0, 9.0]}, geometry=[box(112, 28, 112.1, 28.1), box(112.2, 28, 112.3, 28.1),
+                                                        box(112.4, 28, 112.5, 28.1)], crs="EPSG:4490").to_file(path)
+    return path

@@ -7,33 +7,15 @@ give are checked by hand on a three-feature fixture (values 1, 5, 9; threshold 4
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 
-import geopandas as gpd
 import pytest
-from shapely.geometry import box
 
 from sinkmap.cli import build_parser, main
 from sinkmap.core.errors import SinkmapError
 from sinkmap.jobs import registry
-from sinkmap.jobs.base import DATA_DEMO, LayerSource, ParamError
-
-
-@pytest.fixture(scope="module")
-def example():
-    import example_job  # noqa: F401 - registers example.count
-
-    yield registry.get("example.count")
-
-
-@pytest.fixture
-def three(tmp_path):
-    path = tmp_path / "three.gpkg"
-    gpd.GeoDataFrame({"v": [1.0, 5.0, 9.0]}, geometry=[box(112, 28, 112.1, 28.1), box(112.2, 28, 112.3, 28.1),
-                                                        box(112.4, 28, 112.5, 28.1)], crs="EPSG:4490").to_file(path)
-    return path
+from sinkmap.jobs.base import LayerSource, ParamError
 
 
 def _run(capsys, *argv):

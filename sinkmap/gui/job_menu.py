@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtWidgets import QMenu
 
-from ..core.project import LayerSpec
 from ..jobs.base import Job
 from ..jobs.registry import all_jobs
 from .i18n import current_language, tr

@@ -4,25 +4,8 @@ generated dialog, runs in the background, and its run and outputs land in the pr
 from __future__ import annotations
 
 import geopandas as gpd
-import pytest
-from shapely.geometry import box
 
 from sinkmap.jobs import registry
-
-
-@pytest.fixture
-def example():
-    import example_job  # noqa: F401 - declares example.count
-
-    return registry.get("example.count")
-
-
-@pytest.fixture
-def three(tmp_path):
-    path = tmp_path / "three.gpkg"
-    gpd.GeoDataFrame({"v": [1.0, 5.0, 9.0]}, geometry=[box(112, 28, 112.1, 28.1), box(112.2, 28, 112.3, 28.1),
-                                                        box(112.4, 28, 112.5, 28.1)], crs="EPSG:4490").to_file(path)
-    return path
 
 
 def _actions(menu):
