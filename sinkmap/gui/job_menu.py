@@ -26,7 +26,10 @@ def menu_jobs() -> list[Job]:
 def install_job_menu(win) -> QMenu:
     """Add the 任务 menu to ``win`` (a MainWindow): one entry per job, grouped by the job's menu section."""
     lang = current_language()
-    menu = win.menuBar().addMenu(tr("任务(&J)"))
+    bar = win.menuBar()
+    menu = QMenu(tr("任务(&J)"), win)
+    existing = bar.actions()
+    bar.insertMenu(existing[-1], menu) if existing else bar.addMenu(menu)  # before 帮助 (Help)
     sections: dict[str, QMenu] = {}
     for job in menu_jobs():
         target = menu

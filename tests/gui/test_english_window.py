@@ -66,7 +66,7 @@ def test_english_window(english, qtbot, tmp_path, yuelu_forest_gpkg):
     from sinkmap.gui.dashboard import COL_STATUS, SHOWN
 
     win = _window_with_ledger(qtbot, yuelu_forest_gpkg, "en")
-    assert [a.text() for a in win.menuBar().actions()] == ["&File", "&View", "&Layer", "&Tools", "Le&dger", "&Help", "&Jobs"]
+    assert [a.text() for a in win.menuBar().actions()] == ["&File", "&View", "&Layer", "&Tools", "Le&dger", "&Jobs", "&Help"]
     assert {k: d.windowTitle() for k, d in win.docks.items()} == {
         "layers": "Layers", "ledger": "Sink ledger", "identify": "Identify", "tasks": "Tasks",
         "table": "Attribute table"}
