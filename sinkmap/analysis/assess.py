@@ -22,10 +22,8 @@ from typing import Mapping
 
 from ..core.indicators import INDICATORS, MAIN_INDICATORS, Comparator, Status, Target
 from ..core.ledger_report import Assessment
+from ..core.units import HA_PER_10K_HA, HA_PER_KM2
 from ..io.targets import TargetSet, format_target
-
-HA_PER_KM2 = 100.0  # 1 km² = 100 ha
-HA_PER_10K_HA = 10_000.0
 
 #: Ledger keys a ``measures`` mapping may hold (all optional; None means not measured).
 MEASURE_KEYS = ("land_area_km2", "forest_area_ha", "forest_coverage_pct", "forest_stock_10k_m3",

@@ -24,6 +24,7 @@ from shapely import STRtree
 from shapely.geometry import box
 
 from ..core.crs import EQUAL_AREA_CRS, M2_PER_HA, M2_PER_KM2, STORAGE_CRS
+from ..core.units import m3_to_10k_m3
 from ..core.errors import FieldError, InputError
 from ..core.feedback import Feedback, ensure
 from ..core.messages import Notice
@@ -356,10 +357,10 @@ def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | Non
             row["forest_area_ha"] = float(area_ha[forest.is_forest[idx]].sum())
             if forest.stock is not None:
                 stock = np.nan_to_num(forest.stock[idx]) * frac
-                row["forest_stock_10k_m3"] = float(stock[forest.is_tree[idx]].sum()) / 1e4
+                row["forest_stock_10k_m3"] = m3_to_10k_m3(float(stock[forest.is_tree[idx]].sum()))
             if forest.living is not None:
                 living = np.nan_to_num(forest.living[idx]) * frac
-                row["living_tree_stock_10k_m3"] = float(living.sum()) / 1e4
+                row["living_tree_stock_10k_m3"] = m3_to_10k_m3(float(living.sum()))
                 carbon = float((living * forest.carbon_per_m3[idx]).sum())
                 if forest.bamboo_t_per_ha:
                     carbon += float(area_ha[forest.is_bamboo[idx]].sum()) * forest.bamboo_t_per_ha

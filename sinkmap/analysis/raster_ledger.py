@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.units import ha_to_km2, m3_to_10k_m3
 from ..core.crs import STORAGE_CRS
 from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback, ensure
@@ -135,7 +136,7 @@ def _fill_landcover(rows, direct, zonal, sch, options: RasterLedgerOptions, basi
         row["unclassified"] = {key: float(v[k]) for key, v in zonal.unclassified.items() if v[k] > 0}
         if observed <= 0:
             continue  # nodata everywhere: ratios stay None
-        row["land_area_km2"] = float(observed) / 100.0
+        row["land_area_km2"] = ha_to_km2(float(observed))
         row["forest_area_ha"] = float(zonal.class_area_ha[k, forest].sum())
         row["wetland_area_ha"] = float(zonal.class_area_ha[k, wet].sum())
         if options.protected is not None:
@@ -155,7 +156,7 @@ def _fill_stock(rows, direct, stock, basis, feedback: Feedback) -> None:
         if stock.valid_ha[k] <= 0:
             continue
         m3 = float(stock.value_x_ha[k])
-        rows[i]["forest_stock_10k_m3"] = m3 / 1e4
+        rows[i]["forest_stock_10k_m3"] = m3_to_10k_m3(m3)
         carbon = float(carbon_from_stock(m3, table.default_type, table, feedback)[0])
         rows[i]["carbon_t"] = carbon
         rows[i]["co2_t"] = float(co2_from_carbon(carbon))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .units import HA_PER_MU, M2_PER_HA, M2_PER_KM2  # noqa: F401 - re-exported; the area units live in core.units
+
 STORAGE_CRS = "EPSG:4490"
 """CGCS2000 geographic (lon/lat with always_xy)."""
 
@@ -26,9 +28,6 @@ EQUAL_AREA_CRS = (
     f"+a={CGCS2000_A} +rf={CGCS2000_INV_F} +units=m +no_defs +type=crs"
 )
 
-M2_PER_HA = 10_000.0
-M2_PER_KM2 = 1_000_000.0
-HA_PER_MU = 1.0 / 15.0  # 1 亩 = 666.67 m²
 
 
 @dataclass(frozen=True)

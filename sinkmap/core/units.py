@@ -8,6 +8,8 @@ from __future__ import annotations
 
 HA_PER_KM2 = 100.0
 M2_PER_HA = 10_000.0
+M2_PER_KM2 = 1_000_000.0
+HA_PER_MU = 1.0 / 15.0  # 1 亩 = 666.67 m²
 HA_PER_10K_HA = 10_000.0
 M3_PER_10K_M3 = 10_000.0
 T_PER_10K_T = 10_000.0
@@ -35,6 +37,10 @@ def t_to_10k_t(t: float | None) -> float | None:
 
 def km2_to_ha(km2: float | None) -> float | None:
     return _scale(km2, HA_PER_KM2)
+
+
+def ha_to_km2(ha: float | None) -> float | None:
+    return None if ha is None else ha / HA_PER_KM2
 
 
 def m2_to_ha(m2: float | None) -> float | None:
