@@ -11,13 +11,22 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import (QAbstractTableModel, QItemSelection, QItemSelectionModel, QModelIndex, Qt, QTimer,
+                            Signal)
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
 
 from ...io.layerdata.data import VectorData
 from ..i18n import tr
 from .registry import LayerRegistry
+
+#: A map selection of more row runs than this is shown by tinting rows (the model reads the layer's mask
+#: for the rows on screen) instead of building a Qt selection of every run, which costs seconds at 10⁴+.
+MAX_QT_RANGES = 300
+MAX_QT_ROWS = 5_000
+SELECTED_TINT = QColor(255, 234, 0, 110)
+FILTER_DELAY_MS = 250
 
 
 class FrameModel(QAbstractTableModel):
@@ -31,6 +40,7 @@ class FrameModel(QAbstractTableModel):
         self.order = np.arange(len(self.frame), dtype=np.int64)
         self._filter_rows: np.ndarray | None = None
         self._sort: tuple[int, Qt.SortOrder] | None = None
+        self.tint: np.ndarray | None = None  # frame rows shown as selected by colour (large selections)
 
     # -- Qt model API -----------------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
@@ -47,6 +57,8 @@ class FrameModel(QAbstractTableModel):
             return _fmt(v)
         if role == Qt.ItemDataRole.TextAlignmentRole and self._arrays[index.column()].dtype.kind in "iuf":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and self.tint is not None and self.tint[self.order[index.row()]]:
+            return SELECTED_TINT
         return None
 
     def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -140,9 +152,14 @@ class AttributeTable(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.verticalHeader().setDefaultSectionSize(22)
+        # the headers' highlight of selected sections walks every selected row on each change (0.5 s at 10⁵)
+        self.view.verticalHeader().setHighlightSections(False)
+        self.view.horizontalHeader().setHighlightSections(False)
         self.view.horizontalHeader().setDefaultSectionSize(110)
         self.filter = QLineEdit(self)
-        self.filter.setPlaceholderText(tr("筛选（任意字段包含）…"))
+        self.filter.setPlaceholderText(tr("输入即筛选：任意字段包含的文字…"))
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setToolTip(tr("输入时自动筛选行（不区分大小写，匹配任意字段）"))
         self.only_selected = QCheckBox(tr("仅显示选中"), self)
         self.count = QLabel(self)
         zoom = QPushButton(tr("缩放到选中"), self)
@@ -155,6 +172,11 @@ class AttributeTable(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.view)
         self._syncing = False
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self._refilter)
+        self.filter.textChanged.connect(lambda _t: self._filter_timer.start())  # filter as you type
         self.filter.returnPressed.connect(self._refilter)
         self.only_selected.toggled.connect(self._refilter)
         self.view.selectionModel().selectionChanged.connect(self._view_selection_changed)
@@ -163,6 +185,7 @@ class AttributeTable(QWidget):
         self._update_count()
 
     def _refilter(self) -> None:
+        self._filter_timer.stop()
         only = self.registry.selected_rows(self.layer_id) if self.only_selected.isChecked() else None
         self.model.set_filter(self.filter.text(), only)
         self._registry_selection_changed(self.layer_id)
@@ -175,11 +198,19 @@ class AttributeTable(QWidget):
     def _view_selection_changed(self, *_args) -> None:
         if self._syncing:
             return
-        rows = np.array(sorted({i.row() for i in self.view.selectionModel().selectedRows()}), dtype=np.int64)
+        runs = [np.arange(r.top(), r.bottom() + 1, dtype=np.int64) for r in self.view.selectionModel().selection()]
+        rows = np.unique(np.concatenate(runs)) if runs else np.zeros(0, dtype=np.int64)  # runs, not 10⁵ indexes
         frame_rows = self.model.order[rows] if len(rows) else rows
+        if self.model.tint is not None:
+            self.model.tint = None
+            self.view.viewport().update()
         self._syncing = True
         try:
             self.registry.set_selection(self.layer_id, frame_rows)
+            if len(frame_rows) > MAX_QT_ROWS:  # show it by tint: a Qt selection of 10⁴+ rows repaints slowly
+                self.model.tint = self.registry.selection.get(self.layer_id)
+                self.view.selectionModel().clearSelection()
+                self.view.viewport().update()
         finally:
             self._syncing = False
         self._update_count()
@@ -189,11 +220,18 @@ class AttributeTable(QWidget):
             return
         self._syncing = True
         try:
-            sel = QItemSelection()
-            last = self.model.columnCount() - 1
-            for a, b in _ranges(self.model.view_rows(self.registry.selected_rows(layer_id))):
-                sel.select(self.model.index(a, 0), self.model.index(b, last))
-            self.view.selectionModel().select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            runs = _ranges(self.model.view_rows(self.registry.selected_rows(layer_id)))
+            if len(runs) > MAX_QT_RANGES or self.registry.selected_rows(layer_id).size > MAX_QT_ROWS:  # tint the rows on screen from the layer's mask
+                self.model.tint = self.registry.selection.get(layer_id)
+                self.view.selectionModel().clearSelection()
+            else:
+                self.model.tint = None
+                sel = QItemSelection()
+                last = self.model.columnCount() - 1
+                for a, b in runs:
+                    sel.select(self.model.index(a, 0), self.model.index(b, last))
+                self.view.selectionModel().select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self.view.viewport().update()
         finally:
             self._syncing = False
         self._update_count()

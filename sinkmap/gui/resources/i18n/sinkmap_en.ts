@@ -952,5 +952,13 @@ The demo data is synthetic, not survey data.</translation>
         <source>高级参数</source>
         <translation>Advanced parameters</translation>
     </message>
+    <message>
+        <source>输入即筛选：任意字段包含的文字…</source>
+        <translation>Type to filter: text in any field…</translation>
+    </message>
+    <message>
+        <source>输入时自动筛选行（不区分大小写，匹配任意字段）</source>
+        <translation>Rows are filtered as you type (case-insensitive, any field)</translation>
+    </message>
 </context>
 </TS>
