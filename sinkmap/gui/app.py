@@ -95,7 +95,8 @@ def build_window(project: str | Path | Project | None = None, lang: str | None =
                              on_done=lambda r: _add_demo(win, [boundaries, *r[0]], r[1]),
                              on_error=lambda _m: _add_demo(win, [boundaries]))
         else:
-            base.add_layer(boundaries)
+            with win.unchanged():
+                base.add_layer(boundaries)
     if compute_ledger:
         win.dashboard.schedule(0)
     calm_gc()
@@ -145,11 +146,12 @@ def _add_demo(win, specs, extent=None) -> None:
     project = win.registry.project
     if extent is not None:  # the first view now: loading layers then does not move it
         win.canvas.fit_extent(extent)
-    for spec in specs:
-        order = ROLE_ORDER.index(spec.role) if spec.role in ROLE_ORDER else len(ROLE_ORDER)
-        index = sum(1 for s in project.layers if s.role in ROLE_ORDER and ROLE_ORDER.index(s.role) < order)
-        win._auto_style.add(spec.id)  # refine the role's style from the data once loaded (DI_LEI classes...)
-        project.add_layer(spec, index=index)
+    with win.unchanged():  # the demo world as opened: nothing to save yet
+        for spec in specs:
+            order = ROLE_ORDER.index(spec.role) if spec.role in ROLE_ORDER else len(ROLE_ORDER)
+            index = sum(1 for s in project.layers if s.role in ROLE_ORDER and ROLE_ORDER.index(s.role) < order)
+            win._auto_style.add(spec.id)  # refine the role's style from the data once loaded (DI_LEI classes...)
+            project.add_layer(spec, index=index)
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float, settle_s: float = 0.3) -> bool:
@@ -217,6 +219,8 @@ def _offer_recovery(win, ask: Callable[[object, str | None], bool] | None = None
         except SinkmapError as exc:
             win.show_error(str(exc))
             return False
+        win.dirty = True  # the recovered changes are not in the project file yet
+        win._update_title()
         return True
     auto.unlink(missing_ok=True)
     return False

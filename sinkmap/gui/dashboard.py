@@ -152,6 +152,17 @@ class LedgerDashboard(QWidget):
         self.state.setStyleSheet("color: #b00020")
 
     # -- display ----------------------------------------------------------------------------------
+    def clear_report(self) -> None:
+        """Forget the shown report (another project was opened or a new one started)."""
+        if self._task is not None and not self._task.done:
+            self._task.cancel()
+        self._debounce.stop()
+        self.report = None
+        self.state.setStyleSheet("")
+        self.state.setText(tr("尚未计算"))
+        self.table.set_units([])
+        self._update_chart()
+
     def set_report(self, report) -> None:
         """Show a :class:`~sinkmap.jobs.ledger.LedgerReport` (the synthetic label whenever it is demo data)."""
         self.report = report

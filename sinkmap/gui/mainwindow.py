@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from ..carto.styles import default_style
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 
 PROJECT_FILTER = "sinkmap (*.sinkmap)"
 AUTOSAVE_MS = 120_000
+#: Project events that are the user's changes (a save is due). Not: the view, and job runs recorded by
+#: the dashboard's automatic ledger; not the changes the app makes itself (see ``MainWindow.unchanged``).
+DIRTYING_EVENTS = ("layer_added", "layer_removed", "layers_reordered", "layer_changed", "settings_changed")
 
 
 class MainWindow(ImportMixin, QMainWindow):
@@ -73,6 +78,10 @@ class MainWindow(ImportMixin, QMainWindow):
         for dock in self.docks.values():
             self.panels_menu.addAction(dock.toggleViewAction())
         self._auto_style = AutoStyled()
+        self.dirty = False  # unsaved changes since the project was opened, created or saved
+        self.prompts: bool | None = None  # ask before discarding changes (None: when someone can answer)
+        self._unchanged_depth = 0
+        self._written_autosaves: set[Path] = set()  # every autosave this window wrote (cleared on a clean exit)
         self._connect()
         self._autosave = QTimer(self)
         self._autosave.timeout.connect(self.autosave)
@@ -112,19 +121,69 @@ class MainWindow(ImportMixin, QMainWindow):
 
     # -- project ----------------------------------------------------------------------------------
     def set_project(self, project: Project) -> None:
+        old = self.registry.project
+        old.unsubscribe(self._project_event)
+        if old is not project:
+            self._clear_autosaves(current=False)  # the old project was saved or its changes discarded
+            # (not by its key: at start that would delete the autosave a crash recovery is about to offer)
+            self.dashboard.clear_report()  # the old project's ledger is not this one's
         self.registry.set_project(project)
+        project.subscribe(self._project_event)
+        self.dirty = False
         self.status.set_display_crs(project.display_crs)
         self.dashboard.set_city_year(project.city, project.year)
         self._update_title()
 
+    def _project_event(self, event: str, _layer_id: str | None) -> None:
+        if event in DIRTYING_EVENTS and not self._unchanged_depth and not self.dirty:
+            self.dirty = True
+            self._update_title()
+
+    @contextmanager
+    def unchanged(self):
+        """Changes the app makes itself (the demo's layers, styles refined from loaded data): no save due."""
+        self._unchanged_depth += 1
+        try:
+            yield
+        finally:
+            self._unchanged_depth -= 1
+
     def _update_title(self) -> None:
         name = Path(self.registry.project.path).name if self.registry.project.path else tr("未命名项目")
-        self.setWindowTitle(f"{name} — sinkmap")
+        self.setWindowTitle(f"{'*' if self.dirty else ''}{name} — sinkmap")
+
+    def _can_ask(self) -> bool:
+        if self.prompts is not None:
+            return self.prompts
+        return (self.isVisible() and not getattr(self, "quiet", False)
+                and QGuiApplication.platformName() not in ("offscreen", "minimal"))
+
+    def maybe_save(self) -> bool:
+        """Before the project is closed (quit, new, open): Save / Discard / Cancel when it has unsaved
+        changes. True when it may close (saved, discarded or nothing to save)."""
+        if not self.dirty or not self._can_ask():
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("保存项目"),
+                          tr("项目“{0}”有未保存的更改。是否保存？").format(
+                              Path(self.registry.project.path).name if self.registry.project.path else tr("未命名项目")),
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.button(QMessageBox.StandardButton.Save).setText(tr("保存"))
+        box.button(QMessageBox.StandardButton.Discard).setText(tr("不保存"))
+        box.button(QMessageBox.StandardButton.Cancel).setText(tr("取消"))
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_project()
+        return answer == QMessageBox.StandardButton.Discard
 
     def new_project(self) -> None:
-        self.set_project(Project())
+        if self.maybe_save():
+            self.set_project(Project())
 
     def open_project_dialog(self) -> None:
+        if not self.maybe_save():
+            return
         path, _ = QFileDialog.getOpenFileName(self, tr("打开项目"), "", PROJECT_FILTER)
         if path:
             self.open_project(path)
@@ -157,19 +216,32 @@ class MainWindow(ImportMixin, QMainWindow):
         except SinkmapError as exc:
             self.show_error(str(exc))
             return False
-        project_file.clear_autosave(project)
+        self._clear_autosaves()  # also one written while it was untitled or under another path
+        self.dirty = False
         self.status.showMessage(tr("已保存 {0}").format(saved), 5000)
         self._update_title()
         return True
 
     def autosave(self) -> None:
+        """Write the autosave copy when there are unsaved changes (an untouched project needs none, and
+        leaves nothing that looks like a crash)."""
         project = self.registry.project
-        if not project.layers:
+        if not project.layers or not self.dirty:
             return
         try:
-            project_file.autosave(project)
+            self._written_autosaves.add(project_file.autosave(project))
         except SinkmapError as exc:
             log.warning("autosave failed: %s", exc)
+
+    def _clear_autosaves(self, current: bool = True) -> None:
+        """Remove the current project's autosave and every other one this window wrote: autosaves are
+        keyed by the project's path, so one written before a Save As or for a project since replaced would
+        otherwise survive a clean exit and be offered as a crash recovery at the next start."""
+        if current:
+            project_file.clear_autosave(self.registry.project)
+        for path in self._written_autosaves:
+            path.unlink(missing_ok=True)
+        self._written_autosaves.clear()
 
     def _layer_added(self, lid: str) -> None:
         self._auto_style.entered(self.registry.project.layer(lid))
@@ -180,7 +252,8 @@ class MainWindow(ImportMixin, QMainWindow):
         data = self.registry.data.get(lid)
         spec = self.registry.project.layer(lid)
         if self._auto_style.take(spec) and isinstance(data, VectorData):  # not if a style was set meanwhile
-            self.registry.project.set_style(lid, default_style(spec, data.frame, current_language()))
+            with self.unchanged():
+                self.registry.project.set_style(lid, default_style(spec, data.frame, current_language()))
         if not self.canvas.has_view:
             self.canvas.fit_all()
 
@@ -254,7 +327,12 @@ class MainWindow(ImportMixin, QMainWindow):
         self.canvas.setCursor(Qt.CursorShape.CrossCursor if key != "pan" else Qt.CursorShape.OpenHandCursor)
 
     def _identify(self, x: float, y: float, tol: float) -> None:
-        self.identify_panel.show_at(x, y, tol)
+        results = self.identify_panel.show_at(x, y, tol)
+        # highlight what was identified: the features of the topmost vector layer hit (as its selection)
+        hit = next(((lid, rows) for lid, _name, rows in results
+                    if isinstance(self.registry.data.get(lid), VectorData)), None)
+        if hit is not None:
+            self.registry.set_selection(hit[0], [r["_row"] for r in hit[1]])
         self.docks["identify"].show()
         self.docks["identify"].raise_()
 
@@ -358,8 +436,11 @@ class MainWindow(ImportMixin, QMainWindow):
                           tr("sinkmap：湖南碳达峰碳汇台账与新能源选址桌面工具。\n演示数据为合成数据，非真实调查数据。"))
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if not self.maybe_save():
+            event.ignore()
+            return
         QSettings().setValue("ui/geometry", self.saveGeometry())
         self.tasks.shutdown()
         self.canvas.scheduler.shutdown()
-        project_file.clear_autosave(self.registry.project)
+        self._clear_autosaves()  # a clean exit leaves no autosave behind
         super().closeEvent(event)

@@ -22,3 +22,106 @@ def test_attribute_filter_as_you_type_with_hint(app, qtbot, window):
     qtbot.waitUntil(lambda: table.model.rowCount() == 1, timeout=3000)
     table.filter.clear()
     qtbot.waitUntil(lambda: table.model.rowCount() == 2, timeout=3000)
+
+
+@pytest.fixture
+def home(monkeypatch, tmp_path):
+    folder = tmp_path / "home"
+    monkeypatch.setenv("SINKMAP_HOME", str(folder))
+    return folder
+
+
+def _answer(monkeypatch, button):
+    """QMessageBox.exec answers ``button`` (and records that it was asked)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or button)
+    return asked
+
+
+def test_close_with_changes_asks_save_discard_cancel(app, qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    win = window
+    assert not win.dirty  # opening, loading and auto-styling are no changes
+    win.prompts = True  # as for a user (tests are quiet otherwise)
+    assert win.close() and not win.isVisible()  # nothing changed: no question
+    win.show()
+    lid = win.registry.project.layers[0].id
+    win.registry.project.update_style(lid, opacity=0.5)
+    assert win.dirty and win.windowTitle().startswith("*")
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.Cancel)
+    assert not win.close() and win.isVisible() and len(asked) == 1  # Cancel keeps the window
+    win.new_project()
+    assert len(asked) == 2 and win.registry.project.layers  # and the project
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.Discard)
+    assert win.close() and len(asked) == 1
+
+
+def test_save_as_then_clean_quit_leaves_nothing_to_recover(app, qtbot, home, counties_gpkg, tmp_path):
+    from sinkmap.gui.mainwindow import MainWindow
+    from sinkmap.io import project_file
+
+    win = MainWindow()
+    win.quiet = True
+    qtbot.addWidget(win)
+    win.show()
+    win.registry.project.add_layer(LayerSpec(name="县界", path=str(counties_gpkg), layer="counties"))
+    win.autosave()  # while untitled
+    assert project_file.find_recoverable()
+    assert win._save(tmp_path / "work.sinkmap")  # Save As: the untitled autosave must go too
+    assert project_file.find_recoverable() == []
+    win.registry.project.update_style(win.registry.project.layers[0].id, opacity=0.4)
+    win.autosave()
+    win.new_project()  # discarded (quiet): its autosave goes
+    win.registry.project.add_layer(LayerSpec(name="县界", path=str(counties_gpkg), layer="counties"))
+    win.autosave()
+    win.close()
+    assert project_file.find_recoverable() == []  # no false crash-recovery question at the next start
+
+
+def test_untouched_project_writes_no_autosave(app, qtbot, home, window):
+    from sinkmap.io import project_file
+
+    window.autosave()
+    assert project_file.find_recoverable() == []
+
+
+def test_new_project_clears_the_ledger(app, qtbot, window):
+    win = window
+    win.dashboard.report = object()  # a report on show
+    win.dashboard.table.setRowCount(7)
+    win.new_project()
+    assert win.dashboard.report is None and win.dashboard.table.rowCount() == 0
+    assert win.dashboard.state.text() == "尚未计算"
+
+
+def test_clear_selection_removes_the_highlight_even_while_it_renders(app, qtbot, window):
+    win = window
+    lid = win.registry.project.layers[0].id
+    slot = f"{lid}:selection"
+    win.registry.set_selection(lid, [0, 1])
+    qtbot.waitUntil(win.canvas.is_idle, timeout=10_000)
+    qtbot.waitUntil(lambda: win.canvas.cache.get(slot) is not None, timeout=10_000)
+    win.clear_selection()
+    qtbot.waitUntil(win.canvas.is_idle, timeout=10_000)
+    assert win.canvas.cache.get(slot) is None
+    for _ in range(5):  # the highlight's render still running when the selection is cleared
+        win.registry.set_selection(lid, [0])
+        win.canvas.refresh()
+        win.clear_selection()
+        win.canvas.refresh()
+        qtbot.waitUntil(lambda: not win.canvas.scheduler.busy, timeout=10_000)
+        qtbot.wait(50)
+        assert win.canvas.cache.get(slot) is None
+
+
+def test_identify_highlights_the_feature(app, qtbot, window):
+    from pyproj import Transformer
+
+    win = window
+    lid = win.registry.project.layers[0].id
+    x, y = Transformer.from_crs("EPSG:4490", win.registry.project.display_crs, always_xy=True).transform(113.2, 28.2)
+    win._identify(x, y, 10.0)
+    assert list(win.registry.selected_rows(lid)) == [1]  # 乙县, drawn highlighted

@@ -196,6 +196,7 @@ class MapCanvas(QWidget):
             sel_slot = f"{spec.id}:selection"
             sel_fn = reg.selection_fn(spec.id)
             if sel_fn is None:
+                self.scheduler.cancel(sel_slot)
                 self.cache.drop(sel_slot)
             else:
                 skey = (reg.selection_key(spec.id),) + key
@@ -227,6 +228,8 @@ class MapCanvas(QWidget):
     def _on_rendered(self, result: RenderResult) -> None:
         if result.error:
             self.layerRenderFailed.emit(result.slot, result.error)
+        if result.image is not None and result.slot.endswith(":selection") and not self._selection_wanted(result):
+            result.image = None  # drawn for a selection since cleared or replaced (清除选择 must not bring it back)
         if result.image is not None:
             current = self.cache.get(result.slot)
             # keep the newest image; one for an older view is still a better preview than nothing
@@ -234,6 +237,16 @@ class MapCanvas(QWidget):
                 self.cache.put(result.slot, result.key, result.viewport, result.image)
                 self.last_render_seconds[result.slot] = result.seconds
             self.update()
+
+    def _selection_wanted(self, result: RenderResult) -> bool:
+        lid = result.slot.rsplit(":", 1)[0]
+        reg = self.registry
+        if lid not in reg.data or reg.selection_fn(lid) is None:
+            return False
+        try:
+            return result.key[0] == reg.selection_key(lid)
+        except (IndexError, KeyError):
+            return False
 
     def is_idle(self) -> bool:
         """True when every visible layer is loaded (or failed) and drawn for the current view."""

@@ -960,5 +960,17 @@ The demo data is synthetic, not survey data.</translation>
         <source>输入时自动筛选行（不区分大小写，匹配任意字段）</source>
         <translation>Rows are filtered as you type (case-insensitive, any field)</translation>
     </message>
+    <message>
+        <source>项目“{0}”有未保存的更改。是否保存？</source>
+        <translation>The project “{0}” has unsaved changes. Save them?</translation>
+    </message>
+    <message>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>不保存</source>
+        <translation>Don't save</translation>
+    </message>
 </context>
 </TS>
