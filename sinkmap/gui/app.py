@@ -4,6 +4,12 @@
 with the options ``--screenshot PATH``, ``--project FILE`` and ``--lang zh_CN|en``. The window opens at
 once on the project (or the demo world, whose layers load in the background), so nothing blocks the
 first frame.
+
+``--screenshot`` needs no display: without ``DISPLAY``/``WAYLAND_DISPLAY`` it uses Qt's offscreen
+platform. It waits until every layer is drawn and the ledger computed, at most
+``SINKMAP_SCREENSHOT_TIMEOUT`` seconds (default :data:`SCREENSHOT_TIMEOUT_S`; a fresh data folder first
+builds the demo world, about a minute). When no layer loads it writes nothing and exits with status 1;
+when drawing does not finish in time it saves what is drawn and exits with status 1, saying so.
 """
 
 from __future__ import annotations
@@ -29,6 +35,29 @@ from .i18n import install_translator, resolve_language, tr
 log = logging.getLogger(__name__)
 
 DEFAULT_SIZE = (1500, 920)
+SCREENSHOT_TIMEOUT_S = 180.0
+
+
+class ScreenshotIncomplete(Exception):
+    """The screenshot could not show what it should (message in the interface language)."""
+
+
+def screenshot_timeout() -> float:
+    try:
+        return max(1.0, float(os.environ.get("SINKMAP_SCREENSHOT_TIMEOUT", SCREENSHOT_TIMEOUT_S)))
+    except ValueError:
+        return SCREENSHOT_TIMEOUT_S
+
+
+def use_offscreen_without_display(environ=os.environ) -> bool:
+    """Select Qt's offscreen platform when there is no display and no platform chosen (for --screenshot).
+    True when it did."""
+    if sys.platform in ("win32", "darwin") or environ.get("QT_QPA_PLATFORM"):
+        return False
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return False
+    environ["QT_QPA_PLATFORM"] = "offscreen"
+    return True
 
 
 def _setup_logging() -> None:
@@ -175,16 +204,27 @@ def window_settled(win) -> bool:
     return not win.tasks.busy and not win.dashboard._debounce.isActive() and win.canvas.is_idle()
 
 
+def nothing_to_wait_for(win) -> bool:
+    """No task left and no layer loaded: waiting longer cannot draw anything."""
+    return not win.tasks.busy and not win.registry.busy and not win.registry.data \
+        and not win.dashboard._debounce.isActive()
+
+
 def screenshot(path: str | Path, project: str | Path | Project | None = None, *, lang: str | None = None,
-               size: tuple[int, int] = DEFAULT_SIZE, timeout_s: float = 300.0, ledger: bool = True) -> Path:
+               size: tuple[int, int] = DEFAULT_SIZE, timeout_s: float | None = None, ledger: bool = True) -> Path:
     """Open the project (or the demo), wait until everything is drawn (and the ledger computed), save
-    the window as PNG (atomically). Returns the path."""
+    the window as PNG (atomically). Returns the path. Raises :class:`ScreenshotIncomplete` when no layer
+    loaded (nothing written) or drawing did not finish within ``timeout_s`` (what was drawn is saved)."""
     path = Path(path)
+    timeout_s = screenshot_timeout() if timeout_s is None else timeout_s
     win = build_window(project, lang, compute_ledger=ledger)
     win.quiet = True
     win.resize(*size)
     win.show()
-    settled = wait_until(lambda: window_settled(win), timeout_s)
+    settled = wait_until(lambda: window_settled(win) or nothing_to_wait_for(win), timeout_s) and window_settled(win)
+    if not win.registry.data:
+        win.close()
+        raise ScreenshotIncomplete(tr("截图未保存：{0} 秒内没有图层加载完成").format(f"{timeout_s:g}"))
     if not settled:
         log.warning("screenshot: rendering did not finish within %s s; saving what is drawn", timeout_s)
     image = win.grab().toImage()
@@ -194,6 +234,8 @@ def screenshot(path: str | Path, project: str | Path | Project | None = None, *,
         raise SinkmapError(code="app.screenshot.not_written", path=path)
     os.replace(tmp, path)
     win.close()
+    if not settled:
+        raise ScreenshotIncomplete(tr("绘制未在 {0} 秒内完成，截图只含已绘制的部分：{1}").format(f"{timeout_s:g}", path))
     return path
 
 
@@ -237,12 +279,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the desktop application (or take a screenshot). Returns the process exit code."""
     args = parse_args(argv)
+    if args.screenshot and QApplication.instance() is None:
+        use_offscreen_without_display()
     if args.lang:
         QCoreApplication.setOrganizationName("sinkmap")
         QCoreApplication.setApplicationName("sinkmap")
     try:
         if args.screenshot:
-            out = screenshot(args.screenshot, args.project, lang=args.lang)
+            try:
+                out = screenshot(args.screenshot, args.project, lang=args.lang)
+            except ScreenshotIncomplete as exc:
+                print(f"sinkmap: {exc}", file=sys.stderr)
+                return 1
             print(out)
             return 0
         app, _lang = create_app(args.lang)

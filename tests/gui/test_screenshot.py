@@ -42,3 +42,31 @@ def test_screenshot_png_has_counties_in_place(app, tmp_path):
         assert not city.contains(shapely.Point(lon, lat))  # outside 株洲市...
         assert image.pixelColor(origin.x() + col, origin.y() + row).name() != "#ff0000"  # ...and not drawn
     win.close()
+
+
+def test_screenshot_without_display_uses_offscreen():
+    from sinkmap.gui.app import use_offscreen_without_display
+
+    env = {"HOME": "/tmp"}
+    assert use_offscreen_without_display(env) and env["QT_QPA_PLATFORM"] == "offscreen"
+    env = {"DISPLAY": ":0"}
+    assert not use_offscreen_without_display(env) and "QT_QPA_PLATFORM" not in env
+    env = {"QT_QPA_PLATFORM": "xcb"}
+    assert not use_offscreen_without_display(env) and env["QT_QPA_PLATFORM"] == "xcb"
+
+
+def test_screenshot_when_nothing_loads_fails_fast_and_nonzero(app, tmp_path, capsys):
+    import time
+
+    from sinkmap.gui.app import main
+
+    project = Project(layers=[LayerSpec(name="坏", path=str(tmp_path / "missing.gpkg"))])
+    from sinkmap.io import project_file
+
+    project_file.save_project(project, tmp_path / "p.sinkmap")
+    t0 = time.monotonic()
+    code = main(["--screenshot", str(tmp_path / "x.png"), "--project", str(tmp_path / "p.sinkmap")])
+    assert code != 0
+    assert time.monotonic() - t0 < 60  # not the whole timeout: nothing was left to wait for
+    assert not (tmp_path / "x.png").exists()
+    assert "截图未保存" in capsys.readouterr().err

@@ -972,5 +972,13 @@ The demo data is synthetic, not survey data.</translation>
         <source>不保存</source>
         <translation>Don't save</translation>
     </message>
+    <message>
+        <source>截图未保存：{0} 秒内没有图层加载完成</source>
+        <translation>Screenshot not saved: no layer loaded within {0} s</translation>
+    </message>
+    <message>
+        <source>绘制未在 {0} 秒内完成，截图只含已绘制的部分：{1}</source>
+        <translation>Drawing did not finish within {0} s; the screenshot shows only what was drawn: {1}</translation>
+    </message>
 </context>
 </TS>
