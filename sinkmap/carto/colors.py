@@ -2,7 +2,9 @@
 
 Ramps are lists of (position 0..1, hex colour) stops, interpolated linearly in RGB. They are chosen
 for maps of this domain: greens for forest stock, blues for wetland, a terrain ramp for elevation,
-a red–yellow–green ramp for target attainment.
+a red–yellow–green ramp for target attainment. The terrain ramp (DEMs, under the hillshade) has no
+green: low ground drawn green reads as forest on a carbon-sink map (雨花区's valleys looked wooded), so it
+runs from pale sand through tan and brown to grey and white.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 RAMPS: dict[str, list[tuple[float, str]]] = {
     "greens": [(0.0, "#f2f9ec"), (0.5, "#7cc46f"), (1.0, "#0b4d22")],
     "blues": [(0.0, "#eef5fb"), (0.5, "#6aaed6"), (1.0, "#0b3d7a")],
-    "terrain": [(0.0, "#2f7d4a"), (0.25, "#8fbf5a"), (0.5, "#e8d88a"), (0.75, "#b3875a"), (1.0, "#f5f2ee")],
+    "terrain": [(0.0, "#efeadb"), (0.3, "#dccaa2"), (0.55, "#bf9c72"), (0.8, "#957c68"), (1.0, "#f4f3f1")],
     "greys": [(0.0, "#000000"), (1.0, "#ffffff")],
     "attainment": [(0.0, "#c0392b"), (0.5, "#f1c40f"), (1.0, "#27ae60")],
     "oranges": [(0.0, "#fff3e6"), (0.5, "#f59a4a"), (1.0, "#8a3200")],

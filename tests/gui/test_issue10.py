@@ -125,3 +125,36 @@ def test_identify_highlights_the_feature(app, qtbot, window):
     x, y = Transformer.from_crs("EPSG:4490", win.registry.project.display_crs, always_xy=True).transform(113.2, 28.2)
     win._identify(x, y, 10.0)
     assert list(win.registry.selected_rows(lid)) == [1]  # 乙县, drawn highlighted
+
+
+def test_land_cover_named_demo_is_not_offered_as_dem(app, qtbot, tmp_path):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from sinkmap.gui.raster_import_dialog import RasterImportDialog
+    from sinkmap.io.layerdata.roles import guess_role
+
+    assert guess_role("landcover_sandiao_demo_synthetic", "raster") == "landcover"  # "dem" inside "demo"
+    assert guess_role("dem_3arcsec_demo_synthetic", "raster") == "dem"
+    assert guess_role("srtm_dem30m", "raster") == "dem" and guess_role("Hunan-DEM", "raster") == "dem"
+    assert guess_role("academic_demo", "raster") is None
+    data = np.full((20, 40), 101, dtype=np.uint16)
+    data[:, :20] = 301  # 三调 codes
+    path = tmp_path / "classes_demo.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=40, height=20, count=1, dtype="uint16", crs="EPSG:4490",
+                       transform=from_origin(112.0, 28.2, 0.0002, 0.0002)) as ds:
+        ds.write(data, 1)
+    dialog = RasterImportDialog(path)
+    qtbot.addWidget(dialog)
+    assert dialog.role.currentData() == "landcover"
+
+
+def test_dem_ramp_does_not_read_as_vegetation():
+    from sinkmap.carto.colors import ramp_lut
+    from sinkmap.carto.styles import ROLE_STYLES
+
+    assert ROLE_STYLES["dem"].kind == "hillshade"
+    lut = ramp_lut("terrain").astype(int)  # the hillshade's colours (canvas/raster_render)
+    r, g, b = lut[:, 0], lut[:, 1], lut[:, 2]
+    assert not ((g > r + 8) & (g > b + 8)).any()  # no green anywhere, least of all at low elevations

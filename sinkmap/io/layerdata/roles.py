@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 RASTER_SUFFIXES = {".tif", ".tiff", ".img", ".vrt", ".asc"}
@@ -9,6 +10,14 @@ RASTER_SUFFIXES = {".tif", ".tiff", ".img", ".vrt", ".asc"}
 
 def kind_of_path(path: str | Path) -> str:
     return "raster" if Path(path).suffix.lower() in RASTER_SUFFIXES else "vector"
+
+
+def _has_word(name: str, key: str) -> bool:
+    """``key`` in ``name``: a short Latin key (dem, lc) only as a word of its own, digits allowed around
+    it (dem30m, srtm_dem) — not inside another word: ``landcover_sandiao_demo.tif`` is no DEM."""
+    if len(key) <= 3 and key.isascii():
+        return re.search(rf"(?<![a-z]){re.escape(key)}(?![a-z])", name) is not None
+    return key in name
 
 
 def guess_role(name: str, kind: str) -> str | None:
@@ -26,6 +35,6 @@ def guess_role(name: str, kind: str) -> str | None:
     for role, keys in words.items():
         if (role in ("dem", "landcover")) != (kind == "raster"):
             continue
-        if any(k in n for k in keys):
+        if any(_has_word(n, k) for k in keys):
             return role
     return None
