@@ -10,6 +10,8 @@ only builds an :class:`ImportChoice`; loading happens in the background like eve
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,11 +30,66 @@ from .i18n import current_language, tr
 from .layers.attribute_table import FrameModel
 
 ENCODINGS = ("UTF-8", "GBK", "GB18030", "BIG5", "CP1252")
-CRS_CHOICES = ("EPSG:4490", "EPSG:4326", "EPSG:4545", "EPSG:4546", "EPSG:4547", "EPSG:4526", "EPSG:4527",
-               "GCJ-02")
+#: Offered in this order: lon/lat, Hunan's three Gauss–Krüger 3° central meridians without and with the
+#: zone number before the easting, GCJ-02. Shown with names, e.g. "CGCS2000 / 3° 高斯-克吕格 中央经线 111°E
+#: （EPSG:4546）", not as bare codes.
+CRS_CHOICES = ("EPSG:4490", "EPSG:4326", "EPSG:4545", "EPSG:4546", "EPSG:4547", "EPSG:4524", "EPSG:4525",
+               "EPSG:4526", "EPSG:4527", "GCJ-02")
+#: Metres without a zone number: the central meridians tried (111°E, Hunan's middle, first).
+GK_NO_ZONE = ("EPSG:4546", "EPSG:4545", "EPSG:4547")
+_CODE_IN_TEXT = re.compile(r"[(（]\s*(EPSG:\d+)\s*[)）]", re.IGNORECASE)
 ROLES = ("forest", "wetland", "protected", "boundary", "projects", None)
 FOREST_KEYS = ("land_class", "area", "stock_per_ha", "stock", "origin", "species", "canopy", "county")
 PREVIEW_ROWS = 100
+
+
+def crs_label(code: str) -> str:
+    """A CRS code with its name in the interface language ("CGCS2000 / 3° 高斯-克吕格 3° 带 37（EPSG:4525）")."""
+    c = code.upper()
+    if c.replace("-", "") == "GCJ02":
+        return tr("GCJ-02（高德、腾讯等网络地图的偏移经纬度）")
+    if c == "EPSG:4490":
+        return tr("CGCS2000 经纬度（EPSG:4490）")
+    if c == "EPSG:4326":
+        return tr("WGS 84 经纬度（GPS，EPSG:4326）")
+    m = re.fullmatch(r"EPSG:(\d+)", c)
+    n = int(m.group(1)) if m else 0
+    if 4534 <= n <= 4554:  # 3° zones without zone number: CM 75°E … 135°E
+        return tr("CGCS2000 / 3° 高斯-克吕格 中央经线 {0}°E（{1}）").format(75 + 3 * (n - 4534), c)
+    if 4513 <= n <= 4533:  # 3° zones 25–45 with the zone number before the easting
+        zone = 25 + n - 4513
+        return tr("CGCS2000 / 3° 高斯-克吕格 {0} 带（带号在横坐标前，中央经线 {1}°E，{2}）").format(zone, 3 * zone, c)
+    if 4491 <= n <= 4501:  # 6° zones 13–23 with the zone number
+        zone = 13 + n - 4491
+        return tr("CGCS2000 / 6° 高斯-克吕格 {0} 带（带号在横坐标前，中央经线 {1}°E，{2}）").format(zone, 6 * zone - 3, c)
+    try:
+        from pyproj import CRS
+
+        return f"{CRS.from_user_input(c).name} ({c})" if m else code
+    except Exception:  # noqa: BLE001 - an unknown code is shown as typed (the check says why)
+        return code
+
+
+def crs_candidates(bounds) -> list[str]:
+    """The CRS codes the coordinates can be in, best first: the one they pin down (degrees in China,
+    Gauss–Krüger with zone number), else for metres without zone number each of Hunan's central meridians
+    under which they land in their area of use."""
+    from pyproj import CRS
+
+    from ..io.vector_checks import check_crs_fits
+
+    b = np.asarray(bounds, dtype=float)
+    guess = guess_crs_from_bounds(b)
+    if guess.code:
+        return [guess.code]
+    out = []
+    for code in GK_NO_ZONE:
+        try:
+            check_crs_fits(b, CRS.from_user_input(code), path="", layer=None)
+        except SinkmapError:
+            continue
+        out.append(code)
+    return out
 
 
 def role_label(role: str | None) -> str:
@@ -123,16 +180,21 @@ class ImportDialog(QDialog):
         self.encoding.blockSignals(False)
         self.crs.clear()
         detected = info.crs
+        self.crs_guesses: list[str] = []
         if detected:
-            self.crs.addItem(_short_crs(detected))
+            self.crs.addItem(crs_label(_short_crs(detected)), _short_crs(detected))
         elif info.bounds is not None:  # no CRS: offer first what the numbers show (e.g. GK with zone number)
-            guess = guess_crs_from_bounds(np.asarray(info.bounds, dtype=float))
-            if guess.code:
-                self.crs.addItem(guess.code)
+            self.crs_guesses = crs_candidates(info.bounds)
+            for code in self.crs_guesses:
+                self.crs.addItem(crs_label(code), code)
         for c in CRS_CHOICES:
-            if self.crs.findText(c) < 0:
-                self.crs.addItem(c)
-        self.crs.setCurrentIndex(0)
+            if self.crs.findData(c) < 0:
+                self.crs.addItem(crs_label(c), c)
+        if detected or self.crs_guesses or info.bounds is None:
+            self.crs.setCurrentIndex(0)
+        else:  # nothing fits the numbers: no pre-filled guess (lon/lat would put the layer nowhere)
+            self.crs.setCurrentIndex(-1)
+            self.crs.setEditText("")
         self.crs_hint.setText(self._crs_hint(detected))
         guessed = guess_role(Path(self.path).stem + " " + (info.layer or ""), "vector")
         if guessed is None and any(f.upper() in ("DI_LEI", "XIAO_BAN", "MIAN_JI") for f in info.fields):
@@ -145,6 +207,13 @@ class ImportDialog(QDialog):
 
     def _crs_hint(self, detected: str | None) -> str:
         if not detected:
+            guesses = getattr(self, "crs_guesses", [])
+            if len(guesses) == 1:
+                return tr("文件没有坐标系：按坐标数值应为 {0}，已预选，请核对").format(crs_label(guesses[0]))
+            if guesses:
+                return tr("文件没有坐标系：坐标是不带带号的高斯-克吕格米制坐标，中央经线无法从数值判断；"
+                          "已预选 {0}，也可能是 {1}，请核对").format(
+                    crs_label(guesses[0]), "、".join(crs_label(g) for g in guesses[1:]))
             return tr("文件没有坐标系：请选择（如 EPSG:4490 经纬度，EPSG:4545–4547 高斯-克吕格 3° 带）")
         b = self.info.bounds
         lonlat = b is not None and 72 <= b[0] <= 138 and 0 <= b[1] <= 56 and b[2] <= 138 and b[3] <= 56
@@ -201,8 +270,20 @@ class ImportDialog(QDialog):
     def encoding_choice(self) -> str | None:
         return self.encoding.currentText() if self.encoding.isEnabled() else None
 
-    def crs_choice(self) -> str | None:
+    def crs_code(self) -> str:
+        """The chosen CRS as a code: the item's code, or the code in a typed "name (EPSG:n)", or the text."""
         text = self.crs.currentText().strip()
+        index = self.crs.currentIndex()
+        if index >= 0 and text == self.crs.itemText(index) and self.crs.itemData(index):
+            return str(self.crs.itemData(index))
+        index = self.crs.findText(text)
+        if index >= 0 and self.crs.itemData(index):
+            return str(self.crs.itemData(index))
+        m = _CODE_IN_TEXT.search(text)
+        return m.group(1).upper() if m else text
+
+    def crs_choice(self) -> str | None:
+        text = self.crs_code()
         detected = _short_crs(self.info.crs) if self.info.crs else None
         return None if not text or text == detected else text
 
@@ -214,13 +295,20 @@ class ImportDialog(QDialog):
         layer = self.layer.currentText() or None
         if self.info.feature_count == 0:
             return InputError(code="io.vector.no_features", path=self.path, layer=layer).render(current_language())
-        text = self.crs.currentText().strip()
+        text = self.crs_code()
         if not text:
             return None if self.info.crs else tr("文件没有坐标系：请先选择坐标系（{0}）").format(self.path)
         if text.upper().replace("-", "") == "GCJ02":
             return None
         try:
             check_crs(text)
+            if self.info.bounds is not None:  # the numbers must fit it, or the layer would fail to load
+                from pyproj import CRS
+
+                from ..io.vector_checks import check_crs_fits
+
+                check_crs_fits(np.asarray(self.info.bounds, dtype=float), CRS.from_user_input(text),
+                               path=self.path, layer=layer)
         except SinkmapError as exc:
             return CRSError(code=exc.code, path=self.path, layer=layer, **{
                 k: v for k, v in exc.params.items() if k not in ("path", "layer", "field")}).render(current_language())

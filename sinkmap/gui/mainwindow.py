@@ -81,7 +81,8 @@ class MainWindow(ImportMixin, QMainWindow):
         self.dirty = False  # unsaved changes since the project was opened, created or saved
         self.prompts: bool | None = None  # ask before discarding changes (None: when someone can answer)
         self._unchanged_depth = 0
-        self._written_autosaves: set[Path] = set()  # every autosave this window wrote (cleared on a clean exit)
+        self._written_autosaves: set[Path] = set()
+        self.fresh_imports: set[str] = set()  # layers just imported and not loaded yet  # every autosave this window wrote (cleared on a clean exit)
         self._connect()
         self._autosave = QTimer(self)
         self._autosave.timeout.connect(self.autosave)
@@ -248,6 +249,7 @@ class MainWindow(ImportMixin, QMainWindow):
         self._layers_changed()
 
     def _layer_loaded(self, lid: str) -> None:
+        self.fresh_imports.discard(lid)
         gc.freeze()  # keep the new layer's objects out of full GC walks (see app.calm_gc)
         data = self.registry.data.get(lid)
         spec = self.registry.project.layer(lid)
@@ -258,8 +260,15 @@ class MainWindow(ImportMixin, QMainWindow):
             self.canvas.fit_all()
 
     def _layer_failed(self, lid: str, message: str) -> None:
+        fresh = lid in self.fresh_imports
+        self.fresh_imports.discard(lid)
         if message:
             name = self.registry.project.layer(lid).name if lid in {s.id for s in self.registry.project.layers} else lid
+            if fresh:  # a layer the user just imported: take it out again rather than leave a dead entry
+                self.task_panel.add_message(tr("图层“{0}”无法加载，未添加：{1}").format(name, message), "error")
+                self.registry.project.remove_layer(lid)
+                self.show_error(tr("图层“{0}”无法加载，未添加：{1}").format(name, message))
+                return
             self.task_panel.add_message(tr("图层“{0}”无法加载：{1}").format(name, message), "error")
 
     def _layer_removed(self, lid: str) -> None:

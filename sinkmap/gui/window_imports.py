@@ -79,6 +79,7 @@ class ImportMixin:
         if kind == "raster":
             spec.style = raster_style(spec.style, role, scheme)
         self._auto_style.add(spec.id)
+        self.fresh_imports.add(spec.id)  # removed again if it cannot load: no dead layer is left
         return self.registry.project.add_layer(spec)
 
     @property

@@ -158,3 +158,74 @@ def test_dem_ramp_does_not_read_as_vegetation():
     lut = ramp_lut("terrain").astype(int)  # the hillshade's colours (canvas/raster_render)
     r, g, b = lut[:, 0], lut[:, 1], lut[:, 2]
     assert not ((g > r + 8) & (g > b + 8)).any()  # no green anywhere, least of all at low elevations
+
+
+def _gk_metres_without_prj(tmp_path):
+    """A 10 km square at 113.5°E 28.2°N in CGCS2000 GK CM 114°E metres (no zone number), without .prj."""
+    import geopandas as gpd
+    from pyproj import Transformer
+    from shapely.geometry import box
+
+    folder = tmp_path / "noprj"
+    folder.mkdir()
+    x, y = Transformer.from_crs("EPSG:4490", "EPSG:4547", always_xy=True).transform(113.5, 28.2)
+    path = folder / "plots.shp"
+    gpd.GeoDataFrame({"name": ["地块"]}, geometry=[box(x - 5000, y - 5000, x + 5000, y + 5000)],
+                     crs="EPSG:4547").to_file(path, encoding="UTF-8")
+    (folder / "plots.prj").unlink()
+    return path
+
+
+def test_shapefile_without_prj_offers_named_gauss_kruger_and_refuses_degrees_in_chinese(window, qtbot, tmp_path):
+    from sinkmap.gui.import_dialog import ImportDialog
+
+    win = window
+    path = _gk_metres_without_prj(tmp_path)
+    dialog = ImportDialog(path)
+    qtbot.addWidget(dialog)
+    shown = dialog.crs.currentText()
+    assert "EPSG:4490" not in shown  # metres are not degrees: lon/lat is not pre-filled
+    assert "高斯-克吕格" in shown and "中央经线" in shown and "EPSG:4546" in shown  # a name, not a bare code
+    assert {dialog.crs.itemData(i) for i in range(3)} == {"EPSG:4545", "EPSG:4546", "EPSG:4547"}
+    assert "请核对" in dialog.crs_hint.text()
+    assert dialog.problem() is None and dialog.choice().crs == "EPSG:4546"
+    dialog.crs.setCurrentIndex(dialog.crs.findData("EPSG:4490"))
+    problem = dialog.problem()
+    assert problem and "坐标" in problem and "coordinates" not in problem  # in the interface language
+    before = [s.id for s in win.registry.project.layers]
+
+    from sinkmap.gui import import_dialog
+
+    original = import_dialog.ImportDialog.choice
+
+    def choose_degrees(self):
+        self.crs.setCurrentIndex(self.crs.findData("EPSG:4490"))
+        return original(self)
+    import pytest as _pytest
+
+    with _pytest.MonkeyPatch.context() as mp:
+        mp.setattr(import_dialog.ImportDialog, "choice", choose_degrees)
+        assert win.import_vector(path, interactive=False) is None
+    assert [s.id for s in win.registry.project.layers] == before  # no dead layer
+    assert "EPSG:4490" in win.task_panel.message_texts()[-1] or "经纬度" in win.task_panel.message_texts()[-1]
+
+
+def test_shapefile_without_prj_error_in_english(app, qtbot, english, tmp_path):
+    from sinkmap.gui.import_dialog import ImportDialog
+
+    dialog = ImportDialog(_gk_metres_without_prj(tmp_path))
+    qtbot.addWidget(dialog)
+    assert "Gauss–Krüger CM 111E (EPSG:4546)" in dialog.crs.currentText()
+    dialog.crs.setCurrentIndex(dialog.crs.findData("EPSG:4490"))
+    assert "坐标" not in dialog.problem()
+
+
+def test_a_fresh_import_that_cannot_load_is_taken_out(window, qtbot, tmp_path):
+    win = window
+    before = [s.id for s in win.registry.project.layers]
+    bad = tmp_path / "broken.gpkg"
+    bad.write_bytes(b"not a geopackage")
+    spec = win.add_layer_file(bad)
+    qtbot.waitUntil(lambda: spec.id not in {s.id for s in win.registry.project.layers}, timeout=20_000)
+    assert [s.id for s in win.registry.project.layers] == before
+    assert "未添加" in win.task_panel.message_texts()[-1]

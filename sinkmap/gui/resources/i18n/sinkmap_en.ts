@@ -980,5 +980,41 @@ The demo data is synthetic, not survey data.</translation>
         <source>绘制未在 {0} 秒内完成，截图只含已绘制的部分：{1}</source>
         <translation>Drawing did not finish within {0} s; the screenshot shows only what was drawn: {1}</translation>
     </message>
+    <message>
+        <source>图层“{0}”无法加载，未添加：{1}</source>
+        <translation>The layer “{0}” cannot be loaded and was not added: {1}</translation>
+    </message>
+    <message>
+        <source>GCJ-02（高德、腾讯等网络地图的偏移经纬度）</source>
+        <translation>GCJ-02 (the shifted lon/lat of AMap, Tencent and other web maps)</translation>
+    </message>
+    <message>
+        <source>CGCS2000 经纬度（EPSG:4490）</source>
+        <translation>CGCS2000 longitude/latitude (EPSG:4490)</translation>
+    </message>
+    <message>
+        <source>WGS 84 经纬度（GPS，EPSG:4326）</source>
+        <translation>WGS 84 longitude/latitude (GPS, EPSG:4326)</translation>
+    </message>
+    <message>
+        <source>CGCS2000 / 3° 高斯-克吕格 中央经线 {0}°E（{1}）</source>
+        <translation>CGCS2000 / 3-degree Gauss–Krüger CM {0}E ({1})</translation>
+    </message>
+    <message>
+        <source>CGCS2000 / 3° 高斯-克吕格 {0} 带（带号在横坐标前，中央经线 {1}°E，{2}）</source>
+        <translation>CGCS2000 / 3-degree Gauss–Krüger zone {0} (zone number before the easting, CM {1}E, {2})</translation>
+    </message>
+    <message>
+        <source>CGCS2000 / 6° 高斯-克吕格 {0} 带（带号在横坐标前，中央经线 {1}°E，{2}）</source>
+        <translation>CGCS2000 / 6-degree Gauss–Krüger zone {0} (zone number before the easting, CM {1}E, {2})</translation>
+    </message>
+    <message>
+        <source>文件没有坐标系：按坐标数值应为 {0}，已预选，请核对</source>
+        <translation>The file has no CRS: its coordinates show {0}, chosen for you — please check</translation>
+    </message>
+    <message>
+        <source>文件没有坐标系：坐标是不带带号的高斯-克吕格米制坐标，中央经线无法从数值判断；已预选 {0}，也可能是 {1}，请核对</source>
+        <translation>The file has no CRS: its coordinates are Gauss–Krüger metres without a zone number, so the central meridian cannot be read from them; {0} is chosen, it may also be {1} — please check</translation>
+    </message>
 </context>
 </TS>
