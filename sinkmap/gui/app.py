@@ -119,17 +119,35 @@ def build_window(project: str | Path | Project | None = None, lang: str | None =
         base = Project(city="长沙市", year=2025)
         win.set_project(base)
         boundaries = demo_boundaries(*demo_cities())
-        if demo:  # the demo's layers and the boundaries arrive together (generated first if needed)
-            win.tasks.submit(tr("准备演示数据"), _demo_with_extent, base.display_crs,
-                             on_done=lambda r: _add_demo(win, [boundaries, *r[0]], r[1]),
-                             on_error=lambda _m: _add_demo(win, [boundaries]))
-        else:
-            with win.unchanged():
-                base.add_layer(boundaries)
+        with win.unchanged():  # the bundled boundaries draw at once; the demo's layers follow when ready
+            base.add_layer(boundaries)
+        if demo:
+            first = not demo_is_ready()
+            if first:  # the one-time build (about a minute): say so on the map and in the task panel
+                win.canvas.set_overlay(tr("首次启动：正在生成演示数据（合成数据，只需生成一次，约 1 分钟）…\n"
+                                          "区县界已显示，其余图层生成后自动出现。进度见“任务”面板。"))
+
+            def done(r):
+                win.canvas.set_overlay("")
+                _add_demo(win, r[0], r[1])
+
+            win.tasks.submit(tr("生成演示数据（仅首次启动）") if first else tr("准备演示数据"),
+                             _demo_with_extent, base.display_crs, on_done=done,
+                             on_error=lambda _m: win.canvas.set_overlay(""),
+                             on_cancel=lambda: win.canvas.set_overlay(""))
     if compute_ledger:
         win.dashboard.schedule(0)
     calm_gc()
     return win
+
+
+def demo_is_ready() -> bool:
+    """Is the demo world already generated (else the first start builds it, about a minute)?"""
+    try:
+        from ..demo.generate import DemoOptions, _is_current, demo_dir
+    except ImportError:
+        return True  # no generator: nothing will be built
+    return _is_current(demo_dir(), DemoOptions())
 
 
 def demo_layer_name(role: str) -> str:

@@ -229,3 +229,28 @@ def test_a_fresh_import_that_cannot_load_is_taken_out(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: spec.id not in {s.id for s in win.registry.project.layers}, timeout=20_000)
     assert [s.id for s in win.registry.project.layers] == before
     assert "未添加" in win.task_panel.message_texts()[-1]
+
+
+def test_first_start_shows_the_demo_build_and_boundaries_first(app, qtbot, monkeypatch):
+    """A fresh data folder: the boundaries are drawn at once, the map says the demo is being built (once),
+    the task panel lists the build, and the demo's layers follow (a stand-in for the ~40 s build)."""
+    import time
+
+    import sinkmap.gui.app as app_module
+
+    def slow_demo(display_crs, feedback=None):
+        time.sleep(1.0)
+        return [], None
+    monkeypatch.setattr(app_module, "demo_is_ready", lambda: False)
+    monkeypatch.setattr(app_module, "_demo_with_extent", slow_demo)
+    win = app_module.build_window(compute_ledger=False)
+    win.quiet = True
+    qtbot.addWidget(win)
+    win.show()
+    assert [s.role for s in win.registry.project.layers] == ["boundary"]  # before the demo is ready
+    assert "首次" in win.canvas.overlay_text and "一次" in win.canvas.overlay_text
+    assert any("首次" in t.title for t in win.tasks.tasks)  # in the task panel, with its progress
+    qtbot.waitUntil(lambda: not win.tasks.busy, timeout=20_000)
+    assert win.canvas.overlay_text == ""
+    qtbot.waitUntil(lambda: bool(win.registry.data), timeout=20_000)  # the boundaries drawn meanwhile
+    assert not win.dirty

@@ -66,6 +66,7 @@ class MapCanvas(QWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.timeout.connect(self.refresh)
         self.last_render_seconds: dict[str, float] = {}
+        self.overlay_text = ""  # a notice over the map (the first start's demo build)
         for sig in (registry.layerLoaded, registry.layerChanged, registry.selectionChanged):
             sig.connect(self._layer_dirty)
         registry.layersReordered.connect(self._layers_reordered)
@@ -264,6 +265,25 @@ class MapCanvas(QWidget):
         if self.is_idle():
             self.renderingIdle.emit()
 
+    def set_overlay(self, text: str) -> None:
+        """Show ``text`` in a box over the map ("" hides it)."""
+        self.overlay_text = text
+        self.update()
+
+    def _draw_overlay(self, painter: QPainter) -> None:
+        font = label_font(11.0)
+        painter.setFont(font)
+        box = self.rect().adjusted(40, 0, -40, 0)
+        flags = int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
+        text_rect = painter.boundingRect(box, flags, self.overlay_text)
+        frame = QRectF(text_rect).adjusted(-16, -12, 16, 12)
+        frame.moveCenter(QPointF(self.width() / 2, min(self.height() / 2, 40 + frame.height() / 2)))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 225))
+        painter.drawRoundedRect(frame, 6, 6)
+        painter.setPen(QColor("#1f3a5f"))
+        painter.drawText(frame, flags, self.overlay_text)
+
     # -- painting ---------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
@@ -283,6 +303,8 @@ class MapCanvas(QWidget):
             draw_rubber_band(painter, self._band)
         if self._has_view:
             draw_scale_bar(painter, self._vp, label_font(9.0))
+        if self.overlay_text:
+            self._draw_overlay(painter)
         painter.end()
 
     def _draw_cached(self, painter: QPainter, item) -> None:

@@ -1016,5 +1016,15 @@ The demo data is synthetic, not survey data.</translation>
         <source>文件没有坐标系：坐标是不带带号的高斯-克吕格米制坐标，中央经线无法从数值判断；已预选 {0}，也可能是 {1}，请核对</source>
         <translation>The file has no CRS: its coordinates are Gauss–Krüger metres without a zone number, so the central meridian cannot be read from them; {0} is chosen, it may also be {1} — please check</translation>
     </message>
+    <message>
+        <source>首次启动：正在生成演示数据（合成数据，只需生成一次，约 1 分钟）…
+区县界已显示，其余图层生成后自动出现。进度见“任务”面板。</source>
+        <translation>First start: generating the demo world (synthetic data, built once, about a minute)…
+County boundaries are shown; the other layers appear when ready. Progress is in the Tasks panel.</translation>
+    </message>
+    <message>
+        <source>生成演示数据（仅首次启动）</source>
+        <translation>Generating the demo world (first start only)</translation>
+    </message>
 </context>
 </TS>
