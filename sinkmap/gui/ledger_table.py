@@ -38,6 +38,13 @@ def status_text(status: str) -> str:
             "city_total": tr("全市总量目标（见全市行）")}.get(status, status)
 
 
+def status_short(status: str) -> str:
+    """The status as the table cell shows it: short enough to be whole (the tooltip has
+    :func:`status_text`), so no cell reads "全市总…" or "规划无…"."""
+    return {"within_band": tr("区间内"), "no_target": tr("无目标"), "city_total": tr("见全市行")}.get(
+        status, status_text(status))
+
+
 def target_text(a: Assessment, lang_zh: bool = True) -> str:
     """The target as the plan words it, e.g. '森林覆盖率 2025 不低于 55%'; '' when absent."""
     from ..io.targets import format_target
@@ -114,11 +121,12 @@ class LedgerTable(QTableWidget):
         self.resizeRowsToContents()
 
     def _fit_status_column(self) -> None:
-        """Wide enough for the short statuses (达标, 未达标, 无数据); longer ones are elided (their colour
-        tells them apart, the tooltip has the whole text), so the gap and the plan's target stay in view."""
+        """Wide enough for every status cell whole (their short forms; the tooltip has the whole wording),
+        so the gap and the plan's target stay in view."""
         fm = self.fontMetrics()
-        cap = max(fm.horizontalAdvance(status_text(s)) for s in ("met", "short", "no_data")) + 24
-        self.setColumnWidth(COL_STATUS, min(max(self.sizeHintForColumn(COL_STATUS), 40), cap))
+        width = max(fm.horizontalAdvance(status_short(s)) for s in
+                    ("met", "short", "no_data", "within_band", "no_target", "city_total")) + 24
+        self.setColumnWidth(COL_STATUS, max(width, fm.horizontalAdvance(tr("状态")) + 24, 40))
 
     def _fill_row(self, r: int, u: LedgerUnit, key: str, a: Assessment) -> None:
         ind = INDICATORS[key]
@@ -127,7 +135,7 @@ class LedgerTable(QTableWidget):
         gap = a.gap
         gap_unit = unit_text(a.gap_unit or "")
         cells = [u.name, name_of(ind),
-                 f"{fmt_num(measured)} {unit_text(ind.unit)}" if measured is not None else "—", status_text(status),
+                 f"{fmt_num(measured)} {unit_text(ind.unit)}" if measured is not None else "—", status_short(status),
                  "" if gap is None else (tr("已达标") if gap == 0 else f"{fmt_num(gap)} {gap_unit}"),
                  "\n".join(line for line in target_lines(a) if line)]
         for c, text in enumerate(cells):
@@ -140,7 +148,7 @@ class LedgerTable(QTableWidget):
             if c == COL_TARGET:
                 self._set_target(item, a)
             if c == COL_STATUS:
-                item.setToolTip(text)  # whole, where the column elides it
+                item.setToolTip(status_text(status))  # the whole wording
                 color = QColor(STATUS_COLORS.get(status, "#bbbbbb"))
                 color.setAlpha(90)
                 item.setBackground(QBrush(color))

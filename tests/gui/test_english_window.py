@@ -82,12 +82,12 @@ def test_english_window(english, qtbot, tmp_path, yuelu_forest_gpkg):
     yuelu = _row(t, "岳麓区", FOREST_STOCK)  # the county with the forest: 0.14 ×10⁴ m³ (see test_dashboard)
     assert t.item(yuelu, 2).text() == "0.14 ×10⁴ m³"
     assert "×10⁴ m³" in t.item(yuelu, 5).text() and "万" not in t.item(yuelu, 5).text()
-    assert all(t.item(r, COL_STATUS).text() in {"met", "short", "within the “about” band", "no target in the plan",
-                                                "no data", "city-wide total (see the city row)"}
+    assert all(t.item(r, COL_STATUS).text() in {"met", "short", "in band", "no target", "no data", "city row"}
                for r in range(t.rowCount()))
     assert _cells_fit(t, (0, 1, 2, 4)) == []
-    # the long status (most county rows) is elided in the cell and whole in the tooltip
-    total = next(r for r in range(t.rowCount()) if t.item(r, COL_STATUS).text().startswith("city-wide"))
+    # the long status (most county rows) is short in the cell, whole in the tooltip, and never elided
+    assert _cells_fit(t, (COL_STATUS,)) == []
+    total = next(r for r in range(t.rowCount()) if t.item(r, COL_STATUS).text() == "city row")
     assert t.item(total, COL_STATUS).toolTip() == "city-wide total (see the city row)"
     d.indicator.setCurrentIndex(FOREST_STOCK)
     assert d.chart.title == "Forest stock (×10⁴ m³)"
@@ -103,7 +103,7 @@ def test_chinese_dashboard_columns_fit(app, qtbot, tmp_path, yuelu_forest_gpkg):
     t = win.dashboard.table
     assert [a.text() for a in win.menuBar().actions()][:3] == ["文件(&F)", "视图(&V)", "图层(&L)"]
     assert t.item(_row(t, "岳麓区", FOREST_STOCK), 2).text() == "0.14 万m³"
-    assert _cells_fit(t, (0, 1, 2, 4)) == []
+    assert _cells_fit(t, (0, 1, 2, 3, 4)) == []  # 全市总…, 规划无… no more
     # the short statuses are whole; the plan's target column starts well inside the dock's table
     fm = t.fontMetrics()
     assert t.columnWidth(COL_STATUS) >= max(fm.horizontalAdvance(s) for s in ("达标", "未达标", "无数据")) + 8

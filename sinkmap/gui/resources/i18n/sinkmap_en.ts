@@ -1026,5 +1026,17 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <source>生成演示数据（仅首次启动）</source>
         <translation>Generating the demo world (first start only)</translation>
     </message>
+    <message>
+        <source>区间内</source>
+        <translation>in band</translation>
+    </message>
+    <message>
+        <source>无目标</source>
+        <translation>no target</translation>
+    </message>
+    <message>
+        <source>见全市行</source>
+        <translation>city row</translation>
+    </message>
 </context>
 </TS>
