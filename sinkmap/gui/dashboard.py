@@ -24,7 +24,7 @@ from ..io.targets import plan_cities, plan_years
 from ..jobs.base import DEMO_LABEL
 from ..jobs.runs import run_values
 from .chart import IndicatorChart
-from .i18n import current_language, name_of, tr
+from .i18n import current_language, is_english, name_of, tr
 from .ledger_table import (COL_GAP, COL_STATUS, COL_TARGET, SHOWN, LedgerTable, column_titles, fmt_num,
                            status_text, target_text, unit_text)
 from .tasks import TaskManager
@@ -60,6 +60,9 @@ class LedgerDashboard(QWidget):
             self.indicator.addItem(name_of(INDICATORS[key]), key)
         self.state = QLabel(tr("尚未计算"), self)
         self.state.setWordWrap(True)
+        self.sources = QLabel(self)  # which layer fed each indicator group (forest, wetland, protected...)
+        self.sources.setWordWrap(True)
+        self.sources.setStyleSheet("color: #505050")
         top = QHBoxLayout()
         top.addWidget(QLabel(tr("城市"), self))
         top.addWidget(self.city)
@@ -89,6 +92,7 @@ class LedgerDashboard(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.state)
+        layout.addWidget(self.sources)
         layout.addWidget(split, 1)
         self.compute_btn.clicked.connect(self.compute)
         self.city.currentTextChanged.connect(lambda t: (self._fill_years(t), self._changed()))
@@ -160,6 +164,7 @@ class LedgerDashboard(QWidget):
         self.report = None
         self.state.setStyleSheet("")
         self.state.setText(tr("尚未计算"))
+        self.sources.setText("")
         self.table.set_units([])
         self._update_chart()
 
@@ -171,8 +176,31 @@ class LedgerDashboard(QWidget):
         self.state.setText(tr("{0} 年台账：{1} 个单位").format(report.year, len(report.units))
                            + (f" — {label}" if label else ""))
         self.table.set_units(report.units)
+        self._show_sources(getattr(report, "inputs", {}) or {})
         self._update_chart()
         self._widen_dock_once()
+
+    def _show_sources(self, inputs: dict) -> None:
+        """One line: the layer (file) each input came from, demo files said to be the demo's."""
+        from pathlib import Path
+
+        try:
+            from ..demo.generate import demo_dir
+
+            demo = demo_dir().resolve()
+        except ImportError:
+            demo = None
+        names = {"forest": tr("森林"), "wetland": tr("湿地"), "protected": tr("保护地"), "landcover": tr("土地覆盖"),
+                 "stock_raster": tr("蓄积密度")}
+        parts, tips = [], []
+        for key, path in inputs.items():
+            p = Path(str(path))
+            is_demo = demo is not None and p.resolve().is_relative_to(demo)
+            shown = tr("演示数据") if is_demo else p.name
+            parts.append(tr("{0}：{1}").format(names.get(key, key), shown))
+            tips.append(f"{names.get(key, key)}: {p}")
+        self.sources.setText(tr("数据来源 — {0}").format(("; " if is_english() else "；").join(parts)) if parts else "")
+        self.sources.setToolTip("\n".join(tips))
 
     def _widen_dock_once(self) -> None:
         """Widen the dock holding the dashboard so the table shows every column whole — once, for the

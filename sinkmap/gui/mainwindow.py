@@ -389,7 +389,10 @@ class MainWindow(ImportMixin, QMainWindow):
         try:
             if boundary is None:
                 raise InputError(code="app.choropleth.no_boundaries")
-            name = tr("专题图：{0}（{1}）").format(name_of(INDICATORS[indicator]), report.year)
+            from .ledger_table import unit_text
+
+            name = tr("专题图：{0}（{1}，单位 {2}）").format(name_of(INDICATORS[indicator]), report.year,
+                                                   unit_text(INDICATORS[indicator].unit))
             add_choropleth(reg.project, boundary, reg.data[boundary.id].frame, indicator, report, name)
         except SinkmapError as exc:
             self.show_error(str(exc))

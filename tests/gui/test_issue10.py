@@ -254,3 +254,31 @@ def test_first_start_shows_the_demo_build_and_boundaries_first(app, qtbot, monke
     assert win.canvas.overlay_text == ""
     qtbot.waitUntil(lambda: bool(win.registry.data), timeout=20_000)  # the boundaries drawn meanwhile
     assert not win.dirty
+
+
+def test_map_has_north_arrow_and_legend(app, qtbot, window):
+    win = window
+    entries = win.canvas.legend_entries()
+    assert [e[0] for e in entries] == ["县界"]
+    image = win.canvas.grab().toImage()
+    w, h = image.width(), image.height()
+    dark = sum(image.pixelColor(x, y).lightness() < 80 for x in range(w - 46, w - 14) for y in range(14, 60))
+    assert dark > 20  # the north arrow, top right
+    win.canvas.show_legend = False
+    without = win.canvas.grab().toImage()
+    diff = sum(image.pixelColor(x, y) != without.pixelColor(x, y) for x in range(w - 160, w, 4) for y in range(h - 60, h, 4))
+    assert diff > 10  # the legend, bottom right
+
+
+def test_dashboard_says_which_layers_fed_the_ledger(app, qtbot, window, tmp_path):
+    from types import SimpleNamespace
+
+    from sinkmap.demo.generate import demo_dir
+
+    report = SimpleNamespace(year=2025, units=[], synthetic=False,
+                             inputs={"forest": str(tmp_path / "小班.gpkg"),
+                                     "wetland": str(demo_dir() / "sinkmap_demo_synthetic.gpkg")})
+    window.dashboard.set_report(report)
+    text = window.dashboard.sources.text()
+    assert "森林：小班.gpkg" in text and "湿地：演示数据" in text
+    assert str(tmp_path / "小班.gpkg") in window.dashboard.sources.toolTip()

@@ -66,3 +66,74 @@ def draw_rubber_band(painter: QPainter, rect: QRectF, color: str = "#1f6fd1") ->
     painter.setBrush(c)
     painter.drawRect(rect.normalized())
     painter.restore()
+
+
+def draw_north_arrow(painter: QPainter, vp: Viewport, font: QFont) -> None:
+    """A north arrow at the top right (the display CRS is Albers centred on Hunan: north is up there)."""
+    cx, top = vp.width - 30.0, 14.0
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(255, 255, 255, 190))
+    painter.drawRoundedRect(QRectF(cx - 16, top - 4, 32, 52), 4, 4)
+    from PySide6.QtGui import QPolygonF
+
+    painter.setPen(QPen(QColor("#202020"), 1.0))
+    painter.setBrush(QColor("#202020"))
+    painter.drawPolygon(QPolygonF([QPointF(cx, top + 14), QPointF(cx - 8, top + 42), QPointF(cx, top + 35)]))
+    painter.setBrush(QColor("#ffffff"))
+    painter.drawPolygon(QPolygonF([QPointF(cx, top + 14), QPointF(cx + 8, top + 42), QPointF(cx, top + 35)]))
+    painter.setFont(font)
+    painter.drawText(QRectF(cx - 10, top - 2, 20, 16), int(Qt.AlignmentFlag.AlignCenter), "N")
+    painter.restore()
+
+
+#: Legend: at most this many rows in all (layers and their classes), classes per layer.
+LEGEND_ROWS, LEGEND_CLASSES = 14, 6
+
+
+def draw_legend(painter: QPainter, vp: Viewport, font: QFont,
+                entries: list[tuple[str, str | None, str | None, list[tuple[str, str]]]]) -> None:
+    """A compact legend at the bottom right: per layer (name, fill, stroke, [(colour, class text)])."""
+    rows: list[tuple[int, str, str | None, str | None]] = []  # (indent, text, fill, stroke)
+    for name, fill, stroke, classes in entries:
+        if len(rows) >= LEGEND_ROWS:
+            break
+        rows.append((0, name, None if classes else fill, None if classes else stroke))
+        for color, text in classes[:LEGEND_CLASSES]:
+            rows.append((1, text, color, None))
+        if len(classes) > LEGEND_CLASSES:
+            rows.append((1, "…", None, None))
+    rows = rows[:LEGEND_ROWS]
+    if not rows:
+        return
+    painter.save()
+    painter.setFont(font)
+    fm = painter.fontMetrics()
+    line = fm.height() + 3
+    width = min(max(fm.horizontalAdvance(t) + 26 + 14 * ind for ind, t, _f, _s in rows) + 12, vp.width * 0.4)
+    height = line * len(rows) + 10
+    x0, y0 = vp.width - width - 10, vp.height - height - 10
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(255, 255, 255, 215))
+    painter.drawRoundedRect(QRectF(x0, y0, width, height), 4, 4)
+    y = y0 + 5
+    for indent, text, fill, stroke in rows:
+        x = x0 + 6 + 14 * indent
+        if fill or stroke:
+            painter.setPen(QPen(_qcolor(stroke) if stroke and stroke.lower() != "none" else QColor("#606060"), 1.0))
+            painter.setBrush(_qcolor(fill) if fill and fill.lower() != "none" else Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(x, y + 3, 14, line - 8))
+        painter.setPen(QColor("#202020"))
+        painter.drawText(QRectF(x + 20, y, width - (x - x0) - 24, line),
+                         int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                         fm.elidedText(text, Qt.TextElideMode.ElideRight, int(width - (x - x0) - 24)))
+        y += line
+    painter.restore()
+
+
+def _qcolor(hex_color: str) -> QColor:
+    from ...carto.colors import hex_to_rgba
+
+    return QColor(*hex_to_rgba(hex_color)) if hex_color.startswith("#") else QColor(hex_color)

@@ -23,7 +23,7 @@ from ..layers.registry import LayerRegistry
 from .cache import ImageCache
 from .labels import LabelSource, render_labels
 from .render import RenderResult, RenderScheduler
-from .tools import Tool, draw_rubber_band, draw_scale_bar
+from .tools import Tool, draw_legend, draw_north_arrow, draw_rubber_band, draw_scale_bar
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class MapCanvas(QWidget):
         self._refresh_timer.timeout.connect(self.refresh)
         self.last_render_seconds: dict[str, float] = {}
         self.overlay_text = ""  # a notice over the map (the first start's demo build)
+        self.show_legend = True  # the compact legend at the bottom right (also in screenshots and PNG export)
         for sig in (registry.layerLoaded, registry.layerChanged, registry.selectionChanged):
             sig.connect(self._layer_dirty)
         registry.layersReordered.connect(self._layers_reordered)
@@ -265,6 +266,23 @@ class MapCanvas(QWidget):
         if self.is_idle():
             self.renderingIdle.emit()
 
+    def legend_entries(self) -> list[tuple[str, str | None, str | None, list[tuple[str, str]]]]:
+        """(name, fill, stroke, classes) of the visible, loaded layers, topmost first."""
+        from ...carto.symbology import legend_from_style
+        from ...io.layerdata.raster_data import RasterData
+
+        out = []
+        for spec in reversed(self.registry.project.layers):
+            data = self.registry.data.get(spec.id)
+            if not spec.visible or data is None:
+                continue
+            st = spec.style
+            if isinstance(data, RasterData):
+                out.append((spec.name, "#c9b28f" if spec.role == "dem" else "#9a9a9a", None, []))
+            else:
+                out.append((spec.name, st.fill, st.stroke, legend_from_style(st)))
+        return out
+
     def set_overlay(self, text: str) -> None:
         """Show ``text`` in a box over the map ("" hides it)."""
         self.overlay_text = text
@@ -303,6 +321,9 @@ class MapCanvas(QWidget):
             draw_rubber_band(painter, self._band)
         if self._has_view:
             draw_scale_bar(painter, self._vp, label_font(9.0))
+            draw_north_arrow(painter, self._vp, label_font(10.0))
+            if self.show_legend:
+                draw_legend(painter, self._vp, label_font(8.5), self.legend_entries())
         if self.overlay_text:
             self._draw_overlay(painter)
         painter.end()

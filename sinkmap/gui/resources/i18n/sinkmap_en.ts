@@ -1038,5 +1038,33 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <source>见全市行</source>
         <translation>city row</translation>
     </message>
+    <message>
+        <source>专题图：{0}（{1}，单位 {2}）</source>
+        <translation>Map: {0} ({1}, in {2})</translation>
+    </message>
+    <message>
+        <source>森林</source>
+        <translation>forest</translation>
+    </message>
+    <message>
+        <source>保护地</source>
+        <translation>protected areas</translation>
+    </message>
+    <message>
+        <source>蓄积密度</source>
+        <translation>stock density</translation>
+    </message>
+    <message>
+        <source>演示数据</source>
+        <translation>demo data</translation>
+    </message>
+    <message>
+        <source>{0}：{1}</source>
+        <translation>{0}: {1}</translation>
+    </message>
+    <message>
+        <source>数据来源 — {0}</source>
+        <translation>Inputs — {0}</translation>
+    </message>
 </context>
 </TS>
