@@ -26,7 +26,7 @@ from ..io.encoding import reading_codec
 from ..io.layerdata.roles import guess_role
 from ..io.vector_checks import guess_crs_from_bounds
 from ..io.vectors import inspect_vector
-from .i18n import current_language, tr
+from .i18n import current_language, is_english, tr
 from .layers.attribute_table import FrameModel
 
 ENCODINGS = ("UTF-8", "GBK", "GB18030", "BIG5", "CP1252")
@@ -213,7 +213,7 @@ class ImportDialog(QDialog):
             if guesses:
                 return tr("文件没有坐标系：坐标是不带带号的高斯-克吕格米制坐标，中央经线无法从数值判断；"
                           "已预选 {0}，也可能是 {1}，请核对").format(
-                    crs_label(guesses[0]), "、".join(crs_label(g) for g in guesses[1:]))
+                    crs_label(guesses[0]), (", " if is_english() else "、").join(crs_label(g) for g in guesses[1:]))
             return tr("文件没有坐标系：请选择（如 EPSG:4490 经纬度，EPSG:4545–4547 高斯-克吕格 3° 带）")
         b = self.info.bounds
         lonlat = b is not None and 72 <= b[0] <= 138 and 0 <= b[1] <= 56 and b[2] <= 138 and b[3] <= 56

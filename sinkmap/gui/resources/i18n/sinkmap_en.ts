@@ -1044,15 +1044,15 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
     </message>
     <message>
         <source>森林</source>
-        <translation>forest</translation>
+        <translation>Forest</translation>
     </message>
     <message>
         <source>保护地</source>
-        <translation>protected areas</translation>
+        <translation>Protected areas</translation>
     </message>
     <message>
         <source>蓄积密度</source>
-        <translation>stock density</translation>
+        <translation>Stock density</translation>
     </message>
     <message>
         <source>演示数据</source>
