@@ -177,13 +177,12 @@ def print_demo(report) -> None:
 
 def print_jobs(as_json: bool = False, lang: str | None = None) -> None:
     """``sinkmap jobs``: every job with its parameters (``--json``: the machine-readable catalogue)."""
-    import json
-
+    from .core.jsonutil import dumps
     from .core.messages import current_language, is_chinese
     from .jobs.registry import all_jobs, catalogue
 
     if as_json:
-        print(json.dumps(catalogue(), ensure_ascii=False, indent=2))
+        print(dumps(catalogue()))
         return
     lang = lang or current_language()
     console = _console()
@@ -199,14 +198,12 @@ def print_jobs(as_json: bool = False, lang: str | None = None) -> None:
 
 def show_report(report, as_json: bool = False, lang: str | None = None) -> None:
     """A job's report on the terminal: its own table where it has one, else its summary; then warnings."""
-    import json
-
-    from .core.jsonutil import json_default
+    from .core.jsonutil import dumps
     from .core.messages import current_language, is_chinese
 
     lang = lang or current_language()
     if as_json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=json_default))
+        print(dumps(report.to_json()))
     else:
         printer = {"LedgerReport": print_ledger, "TargetsReport": print_targets, "DemoReport": print_demo}.get(
             type(report).__name__)

@@ -6,7 +6,6 @@ and tests: a request dataclass in, a :class:`LedgerReport` out, progress and can
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 from ..core.errors import FieldError, InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.indicators import INDICATORS, TOTAL_INDICATORS, Status
-from ..core.jsonutil import json_default
 from ..core.ledger_report import OUTPUT_KEYS, Assessment, LedgerUnit
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text, run_job
 from .registry import register
@@ -279,15 +277,14 @@ def _with_targets(row: dict, targets, req: LedgerRequest, basis: dict[str, str])
 def write_report(report: LedgerReport, path: Path) -> None:
     """Write the ledger as .csv, .xlsx or .json (atomic; the previous file survives a failure)."""
     from ..export.tables import write_table
-    from ..io.atomic import atomic_write
+    from ..io.atomic import write_json
 
     suffix = path.suffix.lower()
     meta = {"year": report.year, **{f"input:{k}": v for k, v in report.inputs.items()}}
     if report.synthetic:
         meta["data_label"] = "synthetic demo data — 演示数据，非真实调查数据"
     if suffix == ".json":
-        with atomic_write(path, "w") as fh:
-            json.dump(report.to_json(), fh, ensure_ascii=False, indent=2, default=json_default)
+        write_json(path, report.to_json())
         return
     write_table(report.to_frame(), path, meta=meta)
 
