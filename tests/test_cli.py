@@ -125,7 +125,7 @@ def test_targets_json_interface(capsys):
     code, out, _ = _run(capsys, "targets", "--city", "郴州市", "--json")
     assert code == 0
     rows = json.loads(out)
-    keys = {"city", "year", "indicator", "value", "unit", "comparator", "basis", "quote", "seed", "line"}
+    keys = {"city", "year", "indicator", "value", "unit", "comparator", "basis", "document", "quote", "seed", "line"}
     assert rows and all(set(r) == keys for r in rows)
     # 郴州 2025: 森林覆盖率稳定在60%以上 (003:1026) — read from the seed by hand
     cov = [r for r in rows if r["indicator"] == "forest_coverage_pct" and r["year"] == 2025]

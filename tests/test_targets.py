@@ -349,3 +349,28 @@ def test_bad_user_files_other_cases(tmp_path):
     assert "missing.yaml" in str(err.value)
     with pytest.raises(TargetError, match="not valid YAML"):
         load_targets([_write(tmp_path / "broken.yaml", "targets: [\n")], include_default_user_file=False)
+
+
+# -- the documents targets are cited by ----------------------------------------------------------------
+
+def test_every_plan_is_cited_by_its_document(ts):
+    """Runs everywhere: each target names its plan document (文号 and title), never only a seed file."""
+    for t in ts.all():
+        assert "《" in t.document and t.document.endswith("》") or "）" in t.document, (t.city, t.document)
+    assert ts.jurisdiction(ZZ).citation == "株政发〔2023〕9号《株洲市碳达峰实施方案》"
+    assert ts.jurisdiction(CZ).citation == "郴政发〔2023〕4号《郴州市碳达峰行动方案》"
+    assert ts.jurisdiction(CS).citation == "长政发〔2023〕2号《长沙市碳达峰实施方案》"
+    assert ts.jurisdiction(SY).citation.startswith("《邵阳市碳达峰实施方案》")
+
+
+def test_document_fields_are_on_their_seed_lines(doc):
+    """Each transcribed 文号, title, issuer and date stands on the seed line given in `found_at`."""
+    for j in doc["jurisdictions"]:
+        lines = seed_lines(j["seed"])
+        for field, line in j["found_at"].items():
+            text = n0(lines[line - 1]).replace("[", "〔").replace("]", "〕")
+            value = n0(str(j[field]))
+            if field == "date":
+                y, m, d = (int(x) for x in value.split("-"))
+                value = f"{y}年{m}月{d}日"
+            assert value in text, f"{j['seed']}:{line} does not hold {field} {j[field]!r}"
