@@ -426,3 +426,27 @@ def test_wiggle_keeps_the_original_vertices():
     assert len(out[0]) == 9 and len(out[1]) == 17
     assert np.array_equal(out[0][[0, -1]], lines[0]) and np.array_equal(out[1][[0, 8, 16]], lines[1])
     assert np.abs(out[0][:, 1]).max() > 0  # it did move the midpoints
+
+
+def test_every_demo_species_with_stock_is_in_the_carbon_table():
+    """The demo never warns about its own data: no species of its forest model falls to the default type."""
+    from sinkmap.analysis.carbon import load_carbon_factors
+
+    table = load_carbon_factors()
+    doc = yaml.safe_load(layer_path("demo_forest.yaml").read_text(encoding="utf-8"))
+    with_stock = [s["name"] for s in doc["species"] if any(hi > 0 for _, hi in s["stock_m3_ha"].values())]
+    assert with_stock and [n for n in with_stock if table.resolve_name(n) is None] == []
+
+
+def test_the_demo_ledger_prints_no_warning_about_the_demo(world, capsys):
+    from sinkmap import display
+    from sinkmap.jobs import base
+    from sinkmap.jobs.ledger import LedgerRequest, run_ledger
+
+    paths = demo_layers(world)
+    layer = lambda key: base.LayerSource(Path(paths[key][0]), paths[key][1])  # noqa: E731
+    report = run_ledger(LedgerRequest(year=2025, city="长沙市", forest=layer("forest"), wetland=layer("wetland"),
+                                      protected=layer("protected")))
+    display.show_report(report, lang="zh_CN")
+    err = capsys.readouterr().err
+    assert "碳计量参数表" not in err and "carbon" not in err.lower(), err
