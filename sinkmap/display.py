@@ -109,26 +109,50 @@ def _fmt(value: object, digits: int = 1) -> str:
     return str(value)
 
 
+_UNBREAKABLE = re.compile(r"[\x21-\x7e]+|\S")  # runs of ASCII (numbers, latin words); CJK breaks anywhere
+
+
 def _min_width(texts) -> int:
-    """The narrowest a column can be without cutting a word or a number: its longest word."""
+    """The narrowest a column can be without cutting a number or a latin word: its longest such run
+    (Chinese text may wrap between any two characters)."""
     from rich.cells import cell_len
     from rich.text import Text as RichText
 
-    widest = 1
+    widest = 2
     for t in texts:
         plain = RichText.from_markup(t).plain if "[" in t else t
-        for word in plain.split():
+        for word in _UNBREAKABLE.findall(plain):
             widest = max(widest, cell_len(word))
     return widest
 
 
+def _natural_width(texts) -> int:
+    from rich.cells import cell_len
+    from rich.text import Text as RichText
+
+    return max((cell_len(line) for t in texts
+                for line in (RichText.from_markup(t).plain if "[" in t else t).splitlines() or [""]), default=1)
+
+
 def _print_table(console: Console, title: str, heads: list[tuple[str, str]], rows: list[tuple[list[str], str | None]],
-                 *, key_columns: int = 1) -> None:
-    """A table that never cuts a number or a word: each column is at least as wide as its longest word
-    (text wraps between words); when the columns do not fit the console's width they are split into
-    several tables, each repeating the first ``key_columns`` columns (the unit name)."""
-    widths = [_min_width([h] + [r[0][i] for r in rows]) for i, (h, _) in enumerate(heads)]
+                 *, key_columns: int = 1, text_cap: int = 30) -> None:
+    """A table that never cuts a number: each column gets a fixed width, at least its longest number or
+    latin word (Chinese text wraps between characters, latin text between words); when the columns do
+    not fit the console's width they are split into several tables, each repeating the first
+    ``key_columns`` columns (the unit name)."""
+    widths = []
+    for i, (head, _) in enumerate(heads):
+        texts = [head] + [r[0][i] for r in rows]
+        content = [r[0][i] for r in rows]
+        lowest = _min_width(texts)
+        numeric = all(_UNBREAKABLE.fullmatch(c.replace(" ", "")) is not None for c in content if c)
+        cap = 10 if i < key_columns else text_cap
+        natural = _natural_width(content) if numeric else min(_natural_width(texts), cap)
+        widths.append(max(lowest, natural, _min_width([head])))
     fixed = sum(widths[:key_columns]) + 3 * key_columns + 1
+    room = max(console.width - fixed - 3, 8)
+    widths = widths[:key_columns] + [min(w, max(room, _min_width([heads[i][0]] + [r[0][i] for r in rows])))
+                                     for i, w in enumerate(widths) if i >= key_columns]
     chunks: list[list[int]] = [[]]
     used = fixed
     for i in range(key_columns, len(heads)):
@@ -142,7 +166,7 @@ def _print_table(console: Console, title: str, heads: list[tuple[str, str]], row
         cols = list(range(key_columns)) + chunk
         table = Table(title=title if n == 0 else f"{title} (续 cont. {n + 1}/{len(chunks)})")
         for i in cols:
-            table.add_column(heads[i][0], justify=heads[i][1], min_width=widths[i], overflow="fold")
+            table.add_column(heads[i][0], justify=heads[i][1], width=widths[i], overflow="fold")
         for cells, style in rows:
             table.add_row(*[cells[i] for i in cols], style=style)
         console.print(table)
