@@ -135,7 +135,7 @@ def _natural_width(texts) -> int:
 
 
 def _print_table(console: Console, title: str, heads: list[tuple[str, str]], rows: list[tuple[list[str], str | None]],
-                 *, key_columns: int = 1, text_cap: int = 30) -> None:
+                 *, key_columns: int = 1, text_cap: int = 30, caps: dict[int, int] | None = None) -> None:
     """A table that never cuts a number: each column gets a fixed width, at least its longest number or
     latin word (Chinese text wraps between characters, latin text between words); when the columns do
     not fit the console's width they are split into several tables, each repeating the first
@@ -146,7 +146,7 @@ def _print_table(console: Console, title: str, heads: list[tuple[str, str]], row
         content = [r[0][i] for r in rows]
         lowest = _min_width(texts)
         numeric = all(_UNBREAKABLE.fullmatch(c.replace(" ", "")) is not None for c in content if c)
-        cap = 10 if i < key_columns else text_cap
+        cap = (caps or {}).get(i, 10 if i < key_columns else text_cap)
         natural = _natural_width(content) if numeric else min(_natural_width(texts), cap)
         widths.append(max(lowest, natural, _min_width([head])))
     fixed = sum(widths[:key_columns]) + 3 * key_columns + 1
@@ -190,7 +190,7 @@ def print_targets(report) -> None:
             rows.append(([safe(t.city), str(t.year), safe(name),
                           f"{t.value:g} {safe(t.unit)} {_COMPARATOR_ZH.get(t.comparator.value, '')}",
                           safe(t.quote, 1000), safe(t.document or t.source)], None))
-        _print_table(console, "规划碳汇目标 Plan sink targets", heads, rows)
+        _print_table(console, "规划碳汇目标 Plan sink targets", heads, rows, caps={5: 48})  # the document whole
     seen = set()
     for c, y, indicator, reason in report.absent:
         ind = INDICATORS.get(indicator)
