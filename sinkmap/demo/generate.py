@@ -14,7 +14,6 @@ inventory", every feature has ``SJLY = 演示数据（合成）synthetic demo``,
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -23,7 +22,7 @@ import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from ..core.jsonutil import json_default
+from ..core.jsonutil import dumps
 from ..core.errors import InputError
 from ..core.messages import clip
 from ..core.feedback import Feedback, ensure
@@ -79,7 +78,7 @@ def generate_demo(out_dir: str | os.PathLike[str] | None = None, seed: int = DEF
                 stale.unlink()
             os.replace(tmp / name, folder / name)
         manifest.path = folder
-        text = json.dumps(manifest.to_json(), ensure_ascii=False, indent=2, default=json_default)
+        text = dumps(manifest.to_json())
         (tmp / MANIFEST_FILE).write_text(text, encoding="utf-8")
         os.replace(tmp / MANIFEST_FILE, folder / MANIFEST_FILE)
     finally:

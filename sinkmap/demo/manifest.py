@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEMO_VERSION = "1"
+DEMO_VERSION = "2"  # 2: the high-mountain conifers are 针叶混 (were 黄山松, not in the carbon table)
 DEFAULT_SEED = 20231
 GPKG_FILE = "sinkmap_demo_synthetic.gpkg"
 DEM_FILE = "dem_3arcsec_demo_synthetic.tif"

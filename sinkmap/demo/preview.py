@@ -137,7 +137,7 @@ def render_demo(folder: Path, out_dir: Path, max_px: int = 1800) -> list[Path]:
     paths.append(render(out_dir / "forest_dilei.png", base.copy(), g, counties,
                         vec("forest", forest_pal, "DI_LEI"), max_px=max_px))
     sp_pal = {"杉木": "#1b5e20", "马尾松": "#66bb6a", "湿地松": "#aed581", "樟树": "#ffb74d", "栎类": "#8d6e63",
-              "阔叶混": "#4e342e", "针阔混": "#26a69a", "黄山松": "#0d47a1", "油茶": "#f06292", "毛竹": "#cddc39"}
+              "阔叶混": "#4e342e", "针阔混": "#26a69a", "针叶混": "#0d47a1", "油茶": "#f06292", "毛竹": "#cddc39"}
     paths.append(render(out_dir / "forest_species.png", base.copy(), g, counties,
                         vec("forest", sp_pal, "YOU_SHI_SZ"), max_px=max_px))
     wet_pal = {"河流湿地": "#1565c0", "湖泊湿地": "#00acc1", "沼泽湿地": "#2e7d32", "人工湿地": "#f4511e"}

@@ -21,6 +21,7 @@ from typing import Any
 from ..core.errors import InputError
 from ..core.messages import clip
 from ..core.project import JobRun, LayerSpec, Project, ViewState
+from ..core import jsonutil
 from .atomic import atomic_write
 from .catalogue import data_home
 
@@ -134,7 +135,7 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> Path:
         path = path.with_name(path.name + SUFFIX)
     doc = project_to_dict(project, path.parent.resolve())
     with atomic_write(path, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, ensure_ascii=False, indent=2)
+        jsonutil.dump(doc, fh)
     project.path = str(path)
     return path
 
@@ -177,7 +178,7 @@ def autosave(project: Project) -> Path:
     doc = project_to_dict(project, None)
     doc["autosave_of"] = project.path
     with atomic_write(target, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, ensure_ascii=False, indent=2)
+        jsonutil.dump(doc, fh)
     return target
 
 

@@ -40,7 +40,7 @@ _COMPARATORS = {"ge": "ge", ">=": "ge", "≥": "ge", "以上": "ge", "不低于"
                 "左右": "approx", "reach": "reach", "达到": "reach", "stable": "stable", "稳定在": "stable"}
 _TRUE = {"true", "yes", "1", "y", "是", "x"}
 _FIELDS = {"city", "year", "indicator", "value", "unit", "comparator", "basis", "quote", "seed", "line",
-           "also_at", "note", "absent", "reason"}
+           "also_at", "note", "absent", "reason", "document"}
 _ORDER = {k: i for i, k in enumerate(INDICATORS)}
 
 
@@ -51,10 +51,23 @@ class Jurisdiction:
     name: str
     short: str = ""
     seed: str = ""
-    document: str = ""
+    document: str = ""  # its number (文号), e.g. 株政发〔2023〕9号; "" where the plan prints none
     plan_years: tuple[int, ...] = ()
     inherits: str | None = None  # whose targets apply where it has none of its own
     inherits_note: str = ""
+    title: str = ""  # e.g. 株洲市碳达峰实施方案
+    issuer: str = ""
+    date: str = ""  # ISO date of issue, where the plan prints one
+    found_at: tuple[tuple[str, int], ...] = ()  # (field, seed line) where each was transcribed from
+
+    @property
+    def citation(self) -> str:
+        """How the plan is cited to users: 文号《title》, or 《title》（issuer date） without a 文号."""
+        title = f"《{self.title}》" if self.title else ""
+        if self.document:
+            return f"{self.document}{title}"
+        extra = " ".join(x for x in (self.issuer, self.date) if x)
+        return title + (f"（{extra}）" if title and extra else extra)
 
 
 @dataclass(frozen=True)
@@ -237,8 +250,20 @@ class TargetSet:
                 self._absent[key] = absent
             else:
                 self._absent.pop(key, None)
-                self._targets[key] = target
+                self._targets[key] = self._cited(target)
                 self._details[key] = details
+
+    def _cited(self, target: Target) -> Target:
+        """The target with the document it is cited by: its own, else its jurisdiction's plan when the
+        quote comes from that plan's text (same seed)."""
+        from dataclasses import replace
+
+        if target.document:
+            return target
+        j = self._juris.get(target.city)
+        if j is not None and j.citation and target.seed and target.seed == j.seed:
+            return replace(target, document=j.citation)
+        return target
 
     def _report(self, key: Key, path: Path, where: Notice, feedback: Feedback) -> None:
         if key[0] not in self._juris and not any(c == key[0] for c, _, _ in self._targets):
@@ -310,10 +335,17 @@ def _jurisdiction(rec: Any, path: Path, n: int) -> Jurisdiction:
         years = tuple(int(y) for y in rec.get("plan_years") or ())
     except (TypeError, ValueError):
         raise TargetError(code="io.targets.jurisdiction_bad_years", path=path, field="plan_years", n=n) from None
+    found = rec.get("found_at") or {}
+    try:
+        found_at = tuple((str(k), int(v)) for k, v in found.items()) if isinstance(found, Mapping) else ()
+    except (TypeError, ValueError):
+        found_at = ()
     return Jurisdiction(name=str(rec["name"]).strip(), short=str(rec.get("short") or ""),
-                        seed=str(rec.get("seed") or ""), document=str(rec.get("document") or ""),
+                        seed=str(rec.get("seed") or ""), document=str(rec.get("document") or "").strip(),
                         plan_years=years, inherits=rec.get("inherits") or None,
-                        inherits_note=" ".join(str(rec.get("inherits_note") or "").split()))
+                        inherits_note=" ".join(str(rec.get("inherits_note") or "").split()),
+                        title=str(rec.get("title") or "").strip(), issuer=str(rec.get("issuer") or "").strip(),
+                        date=str(rec.get("date") or "").strip(), found_at=found_at)
 
 
 def _blank(v: Any) -> bool:
@@ -371,7 +403,7 @@ def _record(rec: Any, path: Path, where: Notice, section: str, resolve, source: 
     target = Target(city=city, year=year, indicator=indicator, value=value, unit=ind.unit,
                     comparator=Comparator(comp), basis=str(rec.get("basis") or ind.name_zh).strip(),
                     quote=str(rec.get("quote") or "").strip(), seed=str(rec.get("seed") or "").strip(),
-                    line=line, source=source)
+                    line=line, source=source, document=" ".join(str(rec.get("document") or "").split()))
     also = rec.get("also_at") or []
     try:
         also_at = tuple((int(a["line"]), str(a["quote"])) for a in also) if isinstance(also, list) else ()

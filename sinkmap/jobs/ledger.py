@@ -6,7 +6,6 @@ and tests: a request dataclass in, a :class:`LedgerReport` out, progress and can
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 from ..core.errors import FieldError, InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.indicators import INDICATORS, TOTAL_INDICATORS, Status
-from ..core.jsonutil import json_default
 from ..core.ledger_report import OUTPUT_KEYS, Assessment, LedgerUnit
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text, run_job
 from .registry import register
@@ -65,20 +63,13 @@ class LedgerReport(Report):
             out["basis"] = self.basis
         return out
 
-    def to_frame(self):
-        import pandas as pd
+    def to_frame(self, lang: str | None = None):
+        """The ledger as an export table: columns, words and rounding in ``lang`` (default: the interface
+        language), see :mod:`sinkmap.export.ledger_table`."""
+        from ..core.messages import current_language
+        from ..export.ledger_table import ledger_frame
 
-        rows = []
-        for u in self.units:
-            row = {k: getattr(u, k) for k in OUTPUT_KEYS}
-            for t in u.targets:
-                key = t.indicator
-                row[f"{key}__target"] = t.value
-                row[f"{key}__comparator"] = t.comparator.value if t.comparator else None
-                row[f"{key}__status"] = t.status.value
-                row[f"{key}__gap"] = t.gap
-            rows.append(row)
-        return pd.DataFrame(rows)
+        return ledger_frame(self.units, lang or current_language())
 
 
 def run_ledger(request: LedgerRequest, feedback: Feedback | None = None) -> LedgerReport:
@@ -269,6 +260,8 @@ def _with_targets(row: dict, targets, req: LedgerRequest, basis: dict[str, str])
     measures["wetland_area_10k_ha"] = unit.measure("wetland_area_10k_ha")
     measure_basis = {"forest_coverage_pct": basis.get("coverage_basis", "森林覆盖率")}
     for a in assess_city(targets, city, req.year, measures, band, measure_basis=measure_basis):
+        if (t := targets.get(city, req.year, a.indicator)) is not None:  # cite the plan, keep the provenance
+            a = replace(a, document=t.document, seed=t.seed, line=t.line)
         if unit.level in ("county", "zone") and a.indicator in TOTAL_INDICATORS and a.value is not None:
             a = replace(a, status=Status.CITY_TOTAL, gap=None,
                         reason=f"{city}'s target is a city-wide total; see the city row")
@@ -276,21 +269,29 @@ def _with_targets(row: dict, targets, req: LedgerRequest, basis: dict[str, str])
     return unit
 
 
-def write_report(report: LedgerReport, path: Path) -> None:
-    """Write the ledger as .csv, .xlsx or .json (atomic; the previous file survives a failure)."""
+def write_report(report: LedgerReport, path: Path, lang: str | None = None) -> None:
+    """Write the ledger as .csv, .xlsx or .json (atomic; the previous file survives a failure).
+
+    Tables carry where the data come from in their first column on every row (演示数据 synthetic for the
+    demo world) and the same label, year, inputs and run id in their meta (``.meta.json`` beside a CSV,
+    sheet ``meta`` of a workbook); headers and words in ``lang`` (default: the interface language).
+    """
+    from ..core.messages import current_language
+    from ..export.ledger_table import DATA_COLUMN, data_label
     from ..export.tables import write_table
-    from ..io.atomic import atomic_write
+    from ..io.atomic import write_json
 
+    lang = lang or current_language()
     suffix = path.suffix.lower()
-    meta = {"year": report.year, **{f"input:{k}": v for k, v in report.inputs.items()}}
-    if report.synthetic:
-        meta["data_label"] = "synthetic demo data — 演示数据，非真实调查数据"
+    meta = {"year": report.year, "data": report.data, "data_label": data_label(report.synthetic),
+            **{f"input:{k}": v for k, v in report.inputs.items()}}
     if suffix == ".json":
-        with atomic_write(path, "w") as fh:
-            json.dump(report.to_json(), fh, ensure_ascii=False, indent=2, default=json_default)
+        write_json(path, report.to_json())
         return
-    write_table(report.to_frame(), path, meta=meta)
+    from ..core.messages import is_chinese
 
+    write_table(report.to_frame(lang), path, meta=meta, label=data_label(report.synthetic),
+                label_column=DATA_COLUMN[1 if is_chinese(lang) else 0])
 
 
 def _layer(name: str, role: str | None, zh: str, en: str, help_zh: str, help_en: str) -> Param:
