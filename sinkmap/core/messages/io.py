@@ -453,6 +453,40 @@ MESSAGES: dict[str, M] = {
         "the project file is damaged (invalid JSON at line {line})", "项目文件已损坏（第 {line} 行 JSON 无效）",
         _PROJECT_EN, _PROJECT_ZH),
     "io.project.not_found": M("project file not found", "找不到项目文件", "check the path", "请检查路径"),
+    "io.project.bad_value": M(
+        "the project file is damaged or was edited wrongly: its key {key} must be {expected}, it is {got}",
+        "项目文件已损坏或被错误编辑：其中的键 {key} 应为 {expected}，实际为 {got}",
+        "correct that key in a text editor (or delete it to get the default), or open the autosave copy",
+        "请用文本编辑器改正该键（或删除它以使用默认值），或打开自动保存副本"),
+    "io.project.bad_crs": M(
+        "the project file's key {key} names a coordinate system sinkmap cannot use: {crs} ({detail})",
+        "项目文件中的键 {key} 指定的坐标系无法使用：{crs}（{detail}）",
+        "set it to an EPSG code such as EPSG:4490 or EPSG:4547, or delete the key to get the default",
+        "请改为 EPSG 代码，如 EPSG:4490 或 EPSG:4547，或删除该键以使用默认值"),
+    "io.project.bad_path": M(
+        "the project file's key {key} names a file sinkmap will not open: {value} ({why})",
+        "项目文件中的键 {key} 指向 sinkmap 不会打开的文件：{value}（{why}）",
+        "a project may only name GIS data files (GeoPackage, Shapefile, GeoJSON, KML, GeoTIFF…) outside system "
+        "folders; correct the path in a text editor, or remove the layer",
+        "项目只能引用系统文件夹以外的 GIS 数据文件（GeoPackage、Shapefile、GeoJSON、KML、GeoTIFF 等）；"
+        "请用文本编辑器改正路径，或删除该图层"),
+    "io.project.path_system": M("it lies in a system folder", "位于系统文件夹中"),
+    "io.project.path_not_data": M("its file type is not a data format of this kind",
+                                  "其文件类型不是此类数据的格式"),
+    "io.project.path_special": M("it is a device, pipe or socket, not a file", "它是设备、管道或套接字，不是文件"),
+    "io.project.path_chars": M("it is empty or holds control characters", "路径为空或含控制字符"),
+    "io.project.path_builtin": M("unknown built-in source", "未知的内置数据源"),
+    "io.project.is_folder": M(
+        "this is a folder, not a project file", "这是文件夹，不是项目文件",
+        "choose the .sinkmap file inside it", "请选择其中的 .sinkmap 文件"),
+    "io.project.too_deep": M(
+        "the project file is nested deeper than {limit} levels: it is not a project sinkmap wrote",
+        "项目文件嵌套超过 {limit} 层：不是 sinkmap 写出的项目", _PROJECT_EN, _PROJECT_ZH),
+    "io.project.too_big": M(
+        "the project file is {size}, more than the {limit} a project (layer list and styles, never data) can be",
+        "项目文件大小为 {size}，超过项目（只含图层列表和样式，不含数据）的上限 {limit}",
+        "check that this is the .sinkmap project and not a data file; " + _PROJECT_EN,
+        "请确认这是 .sinkmap 项目而不是数据文件；" + _PROJECT_ZH),
     "io.project.unreadable": M(
         "cannot read the project file ({detail})", "无法读取项目文件（{detail}）",
         "check that it is a .sinkmap file and readable", "请确认它是可读取的 .sinkmap 文件"),
