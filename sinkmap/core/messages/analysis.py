@@ -155,6 +155,15 @@ MESSAGES: dict[str, M] = {
         "{n} raster code(s) not in the scheme {scheme!r}, counted as unclassified — {codes} (check the --scheme "
         "matches the raster, or add the codes to a scheme file)",
         "{n} 个栅格编码不在分类体系“{scheme}”中，计为未分类——{codes}（请检查所选分类体系与栅格是否相符，或把这些编码加入分类文件）"),
+    "analysis.zonal.refused_values": M(
+        "raster {path}: {n:,} cell(s) inside the zones hold {what}; they were treated as nodata (left out of the "
+        "sums). Check how the raster was made (a nodata value not declared in the file is a common cause) and "
+        "set its nodata value, e.g. gdal_edit.py -a_nodata -9999 FILE",
+        "栅格 {path}：区域内有 {n:,} 个像元为{what}，已按无数据处理（不计入合计）。请检查栅格的生成方式"
+        "（常见原因是文件未声明无数据值），并设置无数据值，如 gdal_edit.py -a_nodata -9999 文件"),
+    "analysis.zonal.refused_negative": M("negative or infinite values (a density cannot be below 0)",
+                                         "负值或无穷大（密度不可能小于 0）"),
+    "analysis.zonal.refused_inf": M("infinite values", "无穷大"),
     "analysis.zonal.nodata_everywhere": M(
         "{n} zone(s) are nodata everywhere in the raster: {zones} (their ratios are left empty)",
         "{n} 个区域在栅格中处处为无数据：{zones}（其比例留空）"),
