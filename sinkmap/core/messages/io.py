@@ -240,6 +240,19 @@ MESSAGES: dict[str, M] = {
         "GCJ-02 data is always lon/lat; reproject the layer to EPSG:4490 or check its CRS",
         "GCJ-02 数据总是经纬度；请把图层重投影到 EPSG:4490，或检查其坐标系"),
     "io.gcj02.from": M("converting from GCJ-02", "从 GCJ-02 转换"),
+    "io.gcj02.not_degrees": M(
+        "GCJ-02 was asked for, but the coordinates are not longitude/latitude degrees",
+        "指定了 GCJ-02，但坐标不是经纬度（度）",
+        "GCJ-02 data is always lon/lat; leave out --crs GCJ-02 or give the layer's real CRS (e.g. --crs EPSG:4547)",
+        "GCJ-02 数据总是经纬度；请去掉 --crs GCJ-02，或给出图层真实的坐标系（如 --crs EPSG:4547）"),
+    "io.vector.looks_gcj02": M(
+        "file {path}, layer {layer!r}: the coordinates look like GCJ-02 (AMap/Tencent web-map coordinates): the "
+        "layer lies about 650 m off the county boundaries, and fits them once the GCJ-02 offset is undone. Read "
+        "as it is, areas inside boundaries will be wrong. If it came from a web map, read it with --crs GCJ-02 "
+        "(crs='GCJ-02' in Python, GCJ-02 in the import dialog's CRS box)",
+        "文件 {path}，图层“{layer}”：坐标看起来是 GCJ-02（高德/腾讯网络地图坐标）：图层偏离区县边界约 650 米，"
+        "去除 GCJ-02 偏移后则与边界吻合。按原样读取，边界内的面积会出错。若数据来自网络地图，请用 --crs GCJ-02 读取"
+        "（Python 中 crs='GCJ-02'，或在导入对话框的“坐标系”框中选择 GCJ-02）"),
     "io.gcj02.no_crs": M(
         "the layer has no CRS, so it cannot be converted to GCJ-02", "图层没有坐标系，无法转换为 GCJ-02",
         "set the layer's CRS (e.g. EPSG:4490) first", "请先设置图层的坐标系（如 EPSG:4490）"),
