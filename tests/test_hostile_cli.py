@@ -88,3 +88,128 @@ def test_read_vector_accepts_gcj02_and_cgcs2000_data_is_not_warned(yuelu_gcj, tm
     fb = NullFeedback()
     read_vector(right, feedback=fb)
     assert not [w for w in fb.warnings if getattr(w, "code", "") == "io.vector.looks_gcj02"]
+
+
+# -- item 4: geometry types per role, where outputs go ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def yuelu_layers(tmp_path_factory):
+    from shapely.geometry import box
+
+    d = tmp_path_factory.mktemp("roles")
+    county = load_units(county="岳麓区").to_crs("EPSG:4547").geometry.iloc[0]
+    p = county.representative_point()
+    x, y = round(p.x), round(p.y)
+    sq = [box(x, y, x + 1000, y + 1000), box(x + 1000, y, x + 2000, y + 1000)]
+    attrs = {"DI_LEI": ["0111", "0111"], "YU_BI_DU": [0.6, 0.6]}
+    gpd.GeoDataFrame(attrs, geometry=[g.centroid for g in sq], crs="EPSG:4547").to_file(d / "points.gpkg",
+                                                                                        layer="stands")
+    gpd.GeoDataFrame(attrs, geometry=[g.exterior for g in sq], crs="EPSG:4547").to_file(d / "lines.geojson")
+    gpd.GeoDataFrame(attrs, geometry=[sq[0], sq[1].centroid], crs="EPSG:4547").to_file(d / "mixed.gpkg")
+    gpd.GeoDataFrame(attrs, geometry=sq, crs="EPSG:4547").to_file(d / "forest.gpkg")
+    # area in 亩 (item 7): 1 km² = 100 ha = 1500 亩
+    gpd.GeoDataFrame({**attrs, "MIAN_JI": [1500.0, 1500.0]}, geometry=sq, crs="EPSG:4547").to_file(d / "mu.gpkg")
+    return d
+
+
+@pytest.mark.parametrize("flag,name,words", [
+    ("--forest", "points.gpkg", ("points.gpkg", "'stands'", "forest layer must hold polygons", "Point ×2")),
+    ("--wetland", "lines.geojson", ("lines.geojson", "wetland layer", "LineString ×2")),
+    ("--protected", "points.gpkg", ("protected-area layer", "Point")),
+    ("--zones", "points.gpkg", ("zones layer", "Point")),
+])
+def test_point_or_line_layer_for_a_polygon_role_is_refused(yuelu_layers, capsys, flag, name, words):
+    units = [] if flag == "--zones" else ["--county", "岳麓区"]
+    _refused(capsys, "ledger", *units, "--year", "2025", flag, str(yuelu_layers / name), words=words)
+
+
+def test_point_layer_message_in_chinese(yuelu_layers, capsys):
+    code = main(["--lang", "zh_CN", "ledger", "--county", "岳麓区", "--year", "2025", "--forest",
+                 str(yuelu_layers / "points.gpkg")])
+    err = capsys.readouterr().err
+    assert code == 2 and "森林图层必须是面" in err and "Traceback" not in err
+
+
+def test_stray_point_in_a_polygon_layer_is_left_out_with_a_warning(yuelu_layers, capsys):
+    code, out, _ = _run(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--forest",
+                        str(yuelu_layers / "mixed.gpkg"), "--json")
+    assert code == 0
+    assert "io.vector.non_polygons_left_out" in _codes(json.loads(out))
+
+
+@pytest.mark.parametrize("out,words", [
+    ("/proc/ledger.csv", ("system folder",)),
+    ("/proc/self/ledger.json", ("system folder",)),
+    ("/dev/ledger.csv", ("system folder",)),
+    ("{tmp}/missing/ledger.xlsx", ("does not exist", "create the folder")),
+])
+def test_out_in_a_bad_place_is_refused_before_running(yuelu_layers, tmp_path, capsys, out, words):
+    out = out.format(tmp=tmp_path)
+    _refused(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--forest", str(yuelu_layers / "forest.gpkg"),
+             "--out", out, words=("--out", *words))
+
+
+def test_out_in_a_read_only_folder_is_refused(yuelu_layers, tmp_path, capsys, monkeypatch):
+    import os
+
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if str(p) == str(tmp_path) else real(p, mode))
+    _refused(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--forest", str(yuelu_layers / "forest.gpkg"),
+             "--out", str(tmp_path / "l.csv"), words=("no write permission",))
+
+
+class _FullDisk:
+    """A file opened for writing on a full disk: every write fails with ENOSPC."""
+
+    def __init__(self, fh):
+        self._fh = fh
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+    def write(self, *_a):
+        import errno
+        import os
+
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._fh.close()
+        return False
+
+
+def _full_disk(monkeypatch, suffix: str) -> None:
+    """The disk fills up while the output is written: every write through the atomic writer's os.fdopen
+    fails with ENOSPC; openpyxl's save writes part of its file, then fails the same way."""
+    import errno
+    import os
+
+    from openpyxl import Workbook
+
+    real = os.fdopen
+
+    def fdopen(fd, mode="r", *a, **k):
+        fh = real(fd, mode, *a, **k)
+        return _FullDisk(fh) if any(c in str(mode) for c in "wax+") else fh
+
+    def save(self, filename):
+        with real(os.open(filename, os.O_WRONLY | os.O_CREAT), "wb") as fh:
+            fh.write(b"PK\x03\x04 partial")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    monkeypatch.setattr(Workbook, "save", save)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".json"])
+def test_full_disk_is_a_message_and_leaves_no_file(yuelu_layers, tmp_path, capsys, monkeypatch, suffix):
+    out = tmp_path / f"ledger{suffix}"
+    forest = str(yuelu_layers / "forest.gpkg")
+    _full_disk(monkeypatch, suffix)
+    err = _refused(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--forest", forest, "--out", str(out),
+                   words=(str(out), "No space left on device", "disk"))
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # no partial file, no temporary file

@@ -129,7 +129,12 @@ def write_outputs(report: LedgerReport, request: LedgerRequest) -> list[Output]:
     """The job's files: ``--out`` as .csv, .xlsx or .json (after the report knows where its data came from)."""
     if request.out is None:
         return []
-    write_report(report, request.out)
+    from ..io.write_errors import output_error
+
+    try:
+        write_report(report, request.out)
+    except OSError as exc:  # a full disk inside a writer, a permission refused: a message, no partial file
+        raise output_error(request.out, exc) from None
     return [Output(request.out, kind="table", name=request.out.name)]
 
 
@@ -144,9 +149,7 @@ def load_user_zones(src: LayerSource, name_field: str | None, req: LedgerRequest
 
     from ..core.crs import EQUAL_AREA_CRS
     from ..io.boundaries import load_units
-    from ..io.vectors import read_vector
-
-    gdf = read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
+    gdf = _read(src, req, feedback, "zones")
     if name_field is None:
         name_field = next((f for f in ZONE_NAME_FIELDS if f in gdf.columns), None)
     elif name_field not in gdf.columns:
@@ -173,12 +176,25 @@ def feedback_warnings(feedback: Feedback) -> list[str]:
     return list(getattr(feedback, "warnings", []))
 
 
-def _read(src: LayerSource | None, req: LedgerRequest, feedback: Feedback):
+def _read(src: LayerSource | None, req: LedgerRequest, feedback: Feedback, role: str):
+    """A layer of ``role`` (forest, wetland, protected, zones): read, and checked to hold polygons."""
+    from ..io.vector_checks import require_polygons
     from ..io.vectors import read_vector
 
     if src is None:
         return None
-    return read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
+    gdf = read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
+    return require_polygons(gdf, feedback, path=src.path, layer=src.layer or _layer_name(src), role=role)
+
+
+def _layer_name(src: LayerSource) -> str | None:
+    from ..io.vectors import list_layers
+
+    try:
+        layers = list_layers(src.path)
+    except InputError:
+        return None
+    return layers[0] if len(layers) == 1 else None
 
 
 def _vector_ledger(req: LedgerRequest, zones, feedback: Feedback):
@@ -186,9 +202,9 @@ def _vector_ledger(req: LedgerRequest, zones, feedback: Feedback):
     from ..analysis.ledger import LedgerInputs, LedgerOptions, compute_ledger
 
     feedback.progress(0.0, "读取图层 reading layers")
-    forest = _read(req.forest, req, feedback)
-    wetland = _read(req.wetland, req, feedback)
-    protected = _read(req.protected, req, feedback)
+    forest = _read(req.forest, req, feedback, "forest")
+    wetland = _read(req.wetland, req, feedback, "wetland")
+    protected = _read(req.protected, req, feedback, "protected")
     feedback.check()
     forest_fields = {k: v for k, v in req.fields.items()}
     inputs = LedgerInputs(
@@ -216,7 +232,8 @@ def _raster_ledger(req: LedgerRequest, zones, feedback: Feedback):
         client, cluster = connect(workers=req.workers, scheduler=req.scheduler)
     from ..analysis.raster_ledger import RasterLedgerOptions
 
-    protected = _read(req.protected, req, feedback) if req.protected and not (req.wetland or req.forest) else None
+    protected = (_read(req.protected, req, feedback, "protected") if req.protected and not (req.wetland or req.forest)
+                 else None)
     try:
         return raster_ledger(zones, landcover=req.landcover, scheme=req.scheme, stock_raster=req.stock_raster,
                              year=req.year, options=RasterLedgerOptions(protected=protected), feedback=feedback,

@@ -230,6 +230,24 @@ MESSAGES: dict[str, M] = {
         "could not write the file ({detail})", "无法写入文件（{detail}）",
         "check free disk space and that the file is not open in another program",
         "请检查磁盘剩余空间，并确认文件没有被其他程序打开"),
+    "io.write.disk_full": M(
+        "could not write the file: the disk is full ({detail}); nothing was written",
+        "无法写入文件：磁盘已满（{detail}）；未写入任何内容",
+        "free some space on the disk holding {folder}, or write the file to another disk",
+        "请清理 {folder} 所在磁盘的空间，或把文件写到其他磁盘"),
+    "io.write.denied": M(
+        "could not write the file: permission denied ({detail}); nothing was written",
+        "无法写入文件：没有权限（{detail}）；未写入任何内容",
+        "choose a folder you can write to, and check that the file is not open (locked) in another program",
+        "请选择有写入权限的文件夹，并确认文件没有被其他程序打开（锁定）"),
+    "io.write.read_only_disk": M(
+        "could not write the file: the disk is read-only ({detail}); nothing was written",
+        "无法写入文件：磁盘为只读（{detail}）；未写入任何内容",
+        "write to another disk or folder", "请写到其他磁盘或文件夹"),
+    "io.write.os_error": M(
+        "could not write the file ({detail}); nothing was written", "无法写入文件（{detail}）；未写入任何内容",
+        "try another folder; if it keeps failing, report the message above",
+        "请换一个文件夹重试；如仍失败，请报告上面的信息"),
     "io.write.nothing_produced": M(
         "the writer finished without producing the file", "写出程序已结束，但没有生成文件",
         "this is a bug in sinkmap or the writing library; please report it", "这是 sinkmap 或写出库的缺陷，请报告"),
@@ -245,6 +263,20 @@ MESSAGES: dict[str, M] = {
         "指定了 GCJ-02，但坐标不是经纬度（度）",
         "GCJ-02 data is always lon/lat; leave out --crs GCJ-02 or give the layer's real CRS (e.g. --crs EPSG:4547)",
         "GCJ-02 数据总是经纬度；请去掉 --crs GCJ-02，或给出图层真实的坐标系（如 --crs EPSG:4547）"),
+    "io.role.forest": M("forest", "森林"),
+    "io.role.wetland": M("wetland", "湿地"),
+    "io.role.protected": M("protected-area", "自然保护地"),
+    "io.role.zones": M("zones", "自定义片区"),
+    "io.vector.needs_polygons": M(
+        "the {role} layer must hold polygons (areas are measured from them), but it holds {found}",
+        "{role}图层必须是面（面积由面计算），但它包含 {found}",
+        "give the polygon layer of the {role} data (a point or line layer has no area), or choose the right "
+        "layer of the file",
+        "请指定{role}数据的面图层（点、线图层没有面积），或选择文件中正确的图层"),
+    "io.vector.non_polygons_left_out": M(
+        "file {path}, layer {layer!r}: {n} of {total} features of the {role} layer are not polygons ({found}); they "
+        "were left out (they have no area)",
+        "文件 {path}，图层“{layer}”：{role}图层的 {total} 个要素中有 {n} 个不是面（{found}），已忽略（它们没有面积）"),
     "io.vector.looks_gcj02": M(
         "file {path}, layer {layer!r}: the coordinates look like GCJ-02 (AMap/Tencent web-map coordinates): the "
         "layer lies about 650 m off the county boundaries, and fits them once the GCJ-02 offset is undone. Read "
