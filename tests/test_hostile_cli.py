@@ -213,3 +213,88 @@ def test_full_disk_is_a_message_and_leaves_no_file(yuelu_layers, tmp_path, capsy
                    words=(str(out), "No space left on device", "disk"))
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # no partial file, no temporary file
+
+
+# -- item 5: tracebacks instead of messages ----------------------------------------------------------------
+
+@pytest.mark.parametrize("text,words", [
+    ("name: x\nclasses: []\n", ("no classes",)),
+    ("name: x\n", ("no classes",)),
+    ("- a\n- b\n", ("no classes",)),
+    ("classes: [1, 2]\n", ("must be a mapping",)),
+    ("classes:\n  - {code: '01', value: 1, name_zh: a, group: forest}\n"
+     "  - {code: '02', value: 1, name_zh: b, group: forest}\n", ("two classes",)),
+    ("classes:\n  - {code: '01', value: 99999999999, name_zh: a, group: forest}\n", ("cannot be a raster value",)),
+])
+def test_bad_scheme_yaml_is_a_message(tmp_path, text, words):
+    from sinkmap.core.errors import InputError
+    from sinkmap.io.schemes import load_scheme
+
+    path = tmp_path / "scheme.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_scheme(str(path))
+    for w in (str(path), *words):
+        assert w in str(info.value)
+    folder = tmp_path / "dir.yaml"
+    folder.mkdir()
+    with pytest.raises(InputError):
+        load_scheme(str(folder))
+
+
+def test_empty_scheme_through_the_cli(tmp_path, capsys):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    scheme = tmp_path / "empty.yaml"
+    scheme.write_text("classes: []\n", encoding="utf-8")
+    lc = tmp_path / "lc.tif"
+    with rasterio.open(lc, "w", driver="GTiff", height=4, width=4, count=1, dtype="uint8", crs="EPSG:4490",
+                       transform=from_origin(112.8, 28.3, 0.05, 0.05)) as ds:
+        ds.write(np.full((4, 4), 3, np.uint8), 1)
+    _refused(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--landcover", str(lc), "--scheme", str(scheme),
+             words=("no classes",))
+
+
+@pytest.mark.parametrize("address", ["not a url", "http://x", "tcp://host", "tcp://host:99999", "[/x]"])
+def test_bad_scheduler_address_is_a_message(address, capsys):
+    _refused(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--scheduler", address,
+             words=("not a Dask scheduler address", "tcp://"))
+
+
+def test_unreachable_scheduler_fails_fast(capsys):
+    import socket
+    import time
+
+    pytest.importorskip("distributed")
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    from sinkmap.analysis.zonal.dask_backend import CONNECT_TIMEOUT, connect
+    from sinkmap.core.errors import InputError
+
+    t0 = time.monotonic()
+    with pytest.raises(InputError) as info:
+        connect(scheduler=f"127.0.0.1:{port}", timeout=1.0)
+    assert time.monotonic() - t0 < 10 and CONNECT_TIMEOUT <= 5
+    assert f"tcp://127.0.0.1:{port}" in str(info.value) and "within 1 s" in str(info.value)
+
+
+def test_names_with_markup_and_control_characters_do_not_raise(yuelu_layers, tmp_path, capsys):
+    from shapely.geometry import box
+
+    county = load_units(county="岳麓区").to_crs("EPSG:4547").geometry.iloc[0]
+    p = county.representative_point()
+    x, y = round(p.x), round(p.y)
+    zones = tmp_path / "zones.geojson"
+    gpd.GeoDataFrame({"name": ["[/x]", "a\x01b\x1b[31m", "{0}%s[bold]"]},
+                     geometry=[box(x, y, x + 1000, y + 1000), box(x + 1000, y, x + 2000, y + 1000),
+                               box(x + 2000, y, x + 3000, y + 1000)], crs="EPSG:4547").to_file(zones)
+    forest = str(yuelu_layers / "forest.gpkg")
+    for fmt in ([], ["--json"], ["--out", str(tmp_path / "o.csv")], ["--out", str(tmp_path / "o.xlsx")]):
+        code, out, err = _run(capsys, "ledger", "--zones", str(zones), "--year", "2025", "--forest", forest, *fmt)
+        assert code == 0 and "Traceback" not in err, err
+    _refused(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--forest", forest, "--forest-layer", "no[/x]",
+             words=("no[/x]",))
+    _refused(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--forest", forest, "--forest-layer", "a\x01b")

@@ -95,6 +95,10 @@ def compute_ledger_job(request: LedgerRequest, feedback: Feedback) -> LedgerRepo
     from ..io.boundaries import load_units
     from ..io.targets import load_targets
 
+    if request.scheduler:  # a wrong address is said at once, whether or not a raster pass needs it
+        from ..analysis.zonal.dask_backend import check_scheduler_address
+
+        check_scheduler_address(request.scheduler)
     feedback.progress(0.0, "加载行政区划 boundaries")
     if request.zones is not None:
         zones = load_user_zones(request.zones, request.zone_name_field, request, feedback)
@@ -157,6 +161,7 @@ def load_user_zones(src: LayerSource, name_field: str | None, req: LedgerRequest
                          fields=", ".join(map(str, gdf.columns[:-1])))
     names = (gdf[name_field].astype(str) if name_field else
              gpd.pd.Series([f"区域{i + 1}" for i in range(len(gdf))], index=gdf.index))
+    names = _printable_names(names, src, name_field, feedback)
     if names.duplicated().any():
         names = names + gpd.pd.Series([f" #{i + 1}" for i in range(len(gdf))], index=gdf.index).where(
             names.duplicated(keep=False), "")
@@ -170,6 +175,23 @@ def load_user_zones(src: LayerSource, name_field: str | None, req: LedgerRequest
         parents.append(cities["name"].iloc[int(shares.values.argmax())] if shares.max() > 0 else None)
     zones["parent"] = parents
     return zones
+
+
+_CONTROL = dict.fromkeys([*range(0, 32), 127, *range(128, 160)], "\N{REPLACEMENT CHARACTER}")
+
+
+def _printable_names(names, src: LayerSource, name_field: str | None, feedback: Feedback):
+    """Zone names without control characters (they break terminals, spreadsheets and labels): each is
+    replaced by U+FFFD and the user told which field held them. Markup-like text (``[/x]``) is kept as
+    it is: the display shows names literally."""
+    from ..core.messages import Notice
+
+    clean = names.map(lambda v: v.translate(_CONTROL))
+    changed = int((clean != names).sum())
+    if changed:
+        feedback.warn(Notice("jobs.ledger.zone_name_control_chars", path=str(src.path), layer=src.layer or "",
+                             field=name_field or "", n=changed))
+    return clean
 
 
 def feedback_warnings(feedback: Feedback) -> list[str]:

@@ -357,6 +357,30 @@ MESSAGES: dict[str, M] = {
         "not a valid classification scheme ({detail})", "不是有效的分类体系文件（{detail}）",
         "each class needs code, value, name_zh and group; see layers/schemes/sandiao.yaml",
         "每个类别需要 code、value、name_zh 和 group；可参考 layers/schemes/sandiao.yaml"),
+    "io.scheme.not_a_file": M(
+        "the scheme is a folder or a special file, not a YAML file", "分类体系不是 YAML 文件（是文件夹或特殊文件）",
+        "give the path of a scheme YAML file, or one of the bundled names (sandiao, worldcover)",
+        "请指定分类体系 YAML 文件的路径，或内置名称之一（sandiao、worldcover）"),
+    "io.scheme.unreadable": M(
+        "cannot read the scheme file ({detail})", "无法读取分类体系文件（{detail}）",
+        "check the file's permissions", "请检查文件权限"),
+    "io.scheme.no_classes": M(
+        "the scheme has no classes (a non-empty list 'classes:' is needed)",
+        "分类体系没有类别（需要非空的 classes: 列表）",
+        "list each class with code, value, name_zh and group; see layers/schemes/sandiao.yaml",
+        "请逐个列出类别的 code、value、name_zh 和 group；可参考 layers/schemes/sandiao.yaml"),
+    "io.scheme.class_not_mapping": M(
+        "not a valid classification scheme (every entry of 'classes:' must be a mapping)",
+        "不是有效的分类体系文件（classes: 中每一项都必须是映射）",
+        "each class needs code, value, name_zh and group; see layers/schemes/sandiao.yaml",
+        "每个类别需要 code、value、name_zh 和 group；可参考 layers/schemes/sandiao.yaml"),
+    "io.scheme.value_range": M(
+        "class {cls}: value {value} cannot be a raster value (it must be from {lo} to {hi})",
+        "类别 {cls}：值 {value} 不可能是栅格值（应在 {lo} 到 {hi} 之间）",
+        "give the class the value its pixels have in the raster", "请给出该类别在栅格中的像元值"),
+    "io.scheme.duplicate": M(
+        "{what} is given to two classes ({first} and {second})", "{what} 同时分配给了两个类别（{first} 和 {second}）",
+        "give every class its own code and value", "请为每个类别分配不同的 code 和 value"),
     # -- bundled data ------------------------------------------------------------------------------------
     "io.layers_dir.missing": M(
         "the bundled layers/ folder was not found", "找不到随程序提供的 layers/ 文件夹",

@@ -64,5 +64,10 @@ MESSAGES: dict[str, M] = {
                               "请先在应用中运行一次该任务并保存项目"),
     "jobs.ledger.no_zone_name_field": M("no such field for the zone names", "没有这个片区名称字段",
                                         "fields are: {fields}", "现有字段：{fields}"),
+    "jobs.ledger.zone_name_control_chars": M(
+        "file {path}, layer {layer!r}, field {field!r}: {n} zone name(s) held control characters; they are shown "
+        "as \N{REPLACEMENT CHARACTER} (fix the names in the source data)",
+        "文件 {path}，图层“{layer}”，字段“{field}”：{n} 个片区名称含控制字符，已显示为 \N{REPLACEMENT CHARACTER}"
+        "（请在源数据中改正名称）"),
     "jobs.unknown_job": M("no job {job!r}", "没有任务 {job!r}", "jobs are: {near}", "可用任务：{near}"),
 }
