@@ -298,3 +298,96 @@ def test_names_with_markup_and_control_characters_do_not_raise(yuelu_layers, tmp
     _refused(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--forest", forest, "--forest-layer", "no[/x]",
              words=("no[/x]",))
     _refused(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--forest", forest, "--forest-layer", "a\x01b")
+
+
+# -- item 6: argument checks, documented --field KEY=, hints that fit, the demo world's cover -------------
+
+@pytest.mark.parametrize("args,words", [
+    (["--workers", "0"], ("--workers", "outside 1")),
+    (["--band", "-5"], ("--band", "outside 0")),
+    (["--band", "nan"], ("--band", "finite")),
+    (["--band", "inf"], ("--band", "finite")),
+    (["--year", "-1"], ("--year", "outside 2000")),
+    (["--year", "二〇二五"], ("--year",)),
+    (["--field", "=MGQXJ"], ("--field",)),
+])
+def test_bad_arguments_exit_2_without_traceback(capsys, args, words):
+    base = ["ledger", "--city", "长沙市"] + ([] if "--year" in args else ["--year", "2025"])
+    _refused(capsys, *base, *args, words=words)
+
+
+def test_field_key_empty_removes_the_automatic_mapping(yuelu_layers, tmp_path, capsys):
+    forest = tmp_path / "stock.gpkg"
+    gdf = gpd.read_file(yuelu_layers / "forest.gpkg").assign(MEI_GQ_XJ=[100.0, 100.0])
+    gdf.to_file(forest)
+    base = ["ledger", "--county", "岳麓区", "--year", "2025", "--forest", str(forest), "--json"]
+    code, out, _ = _run(capsys, *base)
+    assert code == 0 and json.loads(out)["units"][0]["forest_stock_10k_m3"] > 0
+    code, out, _ = _run(capsys, *base, "--field", "stock_per_ha=")
+    doc = json.loads(out)
+    assert code == 0 and doc["units"][0]["forest_stock_10k_m3"] is None
+    assert "analysis.ledger.no_stock_field" in _codes(doc)
+    from sinkmap.jobs.ledger import LEDGER
+
+    assert "KEY= (empty) removes the automatic mapping for KEY" in LEDGER.param("fields").help.en  # documented
+
+
+@pytest.mark.parametrize("make,code", [
+    (lambda p: p.mkdir(), "io.file.is_folder"),
+    (lambda p: p.write_bytes(b""), "io.file.empty"),
+])
+@pytest.mark.parametrize("suffix", [".gpkg", ".tif"])
+def test_folder_or_empty_file_is_not_called_damaged(tmp_path, make, code, suffix):
+    from sinkmap.core.errors import InputError
+    from sinkmap.io.rasters import open_raster
+
+    path = tmp_path / f"data{suffix}"
+    make(path)
+    with pytest.raises(InputError) as info:
+        (read_vector if suffix == ".gpkg" else open_raster)(path)
+    text = str(info.value)
+    assert info.value.code == code, text
+    for misleading in ("re-download", "damaged", "disk space", "truncated"):
+        assert misleading not in text
+
+
+def test_fifo_input_is_not_called_damaged(tmp_path):
+    import os
+
+    from sinkmap.core.errors import InputError
+
+    fifo = tmp_path / "pipe.gpkg"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError) as info:
+        read_vector(fifo)
+    assert info.value.code == "io.file.not_regular"
+
+
+def test_output_over_a_folder_says_so():
+    import errno
+
+    from sinkmap.io.write_errors import output_error
+
+    err = output_error("/tmp/x.csv", IsADirectoryError(errno.EISDIR, "Is a directory"))
+    assert err.code == "io.write.is_folder" and "disk space" not in str(err)
+    err = output_error("/tmp/x.csv", PermissionError(errno.EACCES, "Permission denied"))
+    assert err.code == "io.write.denied" and "disk space" not in str(err)
+
+
+@pytest.mark.parametrize("unit", [["--city", "岳阳市"], ["--county", "君山区"]])
+def test_demo_world_outside_its_cities_says_so(capsys, unit):
+    err = _refused(capsys, "ledger", *unit, "--year", "2025", words=("demo world", "岳阳市", "长沙市", "no plan targets"))
+    assert "CRS" not in err and "GCJ-02" not in err
+
+
+# -- item 7: the area unit found is shown ---------------------------------------------------------------------
+
+def test_area_field_in_mu_is_reported_through_the_cli(yuelu_layers, capsys):
+    code, out, err = _run(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--forest",
+                          str(yuelu_layers / "mu.gpkg"), "--json")
+    assert code == 0
+    (w,) = [w for w in json.loads(out)["warnings"] if w.get("code") == "analysis.fieldmap.area_unit_read"]
+    assert "MIAN_JI" in w["message"] and "亩" in w["message"] and "mu.gpkg" in w["message"]
+    code, out, err = _run(capsys, "ledger", "--county", "岳麓区", "--year", "2025", "--forest",
+                          str(yuelu_layers / "mu.gpkg"), "--quiet")
+    assert code == 0 and "亩" in err + out

@@ -146,12 +146,9 @@ def _check_shapefile(path: Path) -> None:
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(code="io.file.missing", path=path)
-    if path.is_file() and not os.access(path, os.R_OK):
-        raise InputError(code="io.file.no_permission", path=path)
-    if path.is_file() and path.stat().st_size == 0:
-        raise InputError(code="io.file.empty", path=path)
+    from .input_files import check_input_file
+
+    check_input_file(path, folders_ok=True)
     if path.suffix.lower() == ".shp":
         _check_shapefile(path)
 

@@ -28,6 +28,8 @@ def output_error(path: str | Path, err: OSError) -> InputError:
         return InputError(code="io.write.denied", path=path, detail=detail, folder=folder)
     if err.errno == errno.EROFS:
         return InputError(code="io.write.read_only_disk", path=path, detail=detail)
+    if err.errno == errno.EISDIR:
+        return InputError(code="io.write.is_folder", path=path)
     if err.errno in (errno.ENOENT, errno.ENOTDIR):
         return InputError(code="io.write.no_folder", path=path, folder=folder)
     return InputError(code="io.write.os_error", path=path, detail=detail)

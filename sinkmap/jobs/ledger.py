@@ -16,6 +16,7 @@ from ..core.feedback import Feedback, SubFeedback
 from ..core.indicators import INDICATORS, TOTAL_INDICATORS, Status
 from ..core.jsonutil import json_default
 from ..core.ledger_report import OUTPUT_KEYS, Assessment, LedgerUnit
+from ..core.messages import Notice
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text, run_job
 from .registry import register
 
@@ -104,6 +105,7 @@ def compute_ledger_job(request: LedgerRequest, feedback: Feedback) -> LedgerRepo
         zones = load_user_zones(request.zones, request.zone_name_field, request, feedback)
     else:
         zones = load_units(city=request.city, county=request.county, province=request.province)
+    _check_demo_covers(request, zones)
     targets = load_targets(request.target_files)
     req = request
     inputs = {k: str(getattr(req, k).path) for k in ("forest", "wetland", "protected") if getattr(req, k)}
@@ -127,6 +129,28 @@ def compute_ledger_job(request: LedgerRequest, feedback: Feedback) -> LedgerRepo
     all_warnings = list(dict.fromkeys(warnings + feedback_warnings(feedback)))  # each once, in order
     feedback.progress(1.0, "完成 done")
     return LedgerReport(year=req.year, units=units, warnings=all_warnings, inputs=inputs, basis=basis)
+
+
+def _check_demo_covers(request: LedgerRequest, zones) -> None:
+    """On the synthetic demo world, units outside the cities it is made for have no data at all: say
+    that (and whether their city's plan has targets), rather than let the overlap check blame the CRS."""
+    from ..io.boundaries import targets_city
+    from .base import demo_inputs
+
+    if not demo_inputs(LEDGER, request):
+        return
+    from ..demo.config import calibration
+    from ..io.targets import plan_cities
+
+    covered = list(calibration().cities)
+    cities = [targets_city(row) or row.get("parent") or row["name"] for row in zones.to_dict("records")]
+    if any(c in covered for c in cities):
+        return
+    outside = list(dict.fromkeys(c for c in cities if c))
+    no_plan = [c for c in outside if c not in plan_cities()]
+    raise InputError(code="jobs.ledger.demo_no_data", units="、".join(outside[:5]) or "—",
+                     covered="、".join(covered),
+                     plan=Notice("jobs.ledger.no_plan_targets", cities="、".join(no_plan)) if no_plan else "")
 
 
 def write_outputs(report: LedgerReport, request: LedgerRequest) -> list[Output]:
@@ -231,7 +255,8 @@ def _vector_ledger(req: LedgerRequest, zones, feedback: Feedback):
     forest_fields = {k: v for k, v in req.fields.items()}
     inputs = LedgerInputs(
         forest=forest, wetland=wetland, protected=protected,
-        forest_mapping=detect_mapping(forest, kind="forest", overrides=forest_fields) if forest is not None else None,
+        forest_mapping=(detect_mapping(forest, kind="forest", overrides=forest_fields, layer=_label(req.forest),
+                                       feedback=feedback) if forest is not None else None),
         forest_name=_label(req.forest), wetland_name=_label(req.wetland), protected_name=_label(req.protected),
     )
     return compute_ledger(zones, inputs, LedgerOptions(year=req.year), SubFeedback(feedback, 0.2, 1.0))
@@ -367,8 +392,10 @@ LEDGER = register(Job(
         _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层",
                "protected areas (自然保护地) polygons"),
         Param("fields", "fields", Text("字段映射", "Field mapping"),
-              Text("覆盖自动识别的字段，如 stock_per_ha=MGQXJ、area_unit=mu；可重复",
-                   "field mapping override, e.g. stock_per_ha=MGQXJ, area_unit=mu; repeatable"),
+              Text("覆盖自动识别的字段，如 stock_per_ha=MGQXJ、area_unit=mu；KEY=（空值）表示取消 KEY 的自动识别"
+                   "（该图层没有此字段）；可重复",
+                   "field mapping override, e.g. stock_per_ha=MGQXJ, area_unit=mu; KEY= (empty) removes the "
+                   "automatic mapping for KEY (the layer has no such field); repeatable"),
               repeatable=True, flag="--field", metavar="KEY=FIELDNAME", default={}),
         Param("encoding", "text", Text("属性编码", "Attribute encoding"),
               Text("无 .cpg 的 Shapefile 的属性编码（如 GBK）", "attribute encoding of Shapefiles without .cpg (e.g. GBK)"),

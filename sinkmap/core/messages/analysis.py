@@ -124,9 +124,10 @@ MESSAGES: dict[str, M] = {
         "图层“{layer}”，字段“{field}”：数值之和为几何面积（公顷）的 {ratio} 倍，按 {unit_name} 读取"),
     "analysis.fieldmap.area_unit_unknown": M(
         "layer {layer!r}, field {field!r}: values sum to {ratio} × the geometry area in ha, which fits "
-        "neither 公顷 (1) nor 亩 (15): the geometry area is used — set area_unit=ha|mu if the field is right",
+        "neither 公顷 (1) nor 亩 (15): the geometry area is used — if the field is right, give its unit with "
+        "--field area_unit=ha|mu (area_unit in the Python overrides)",
         "图层“{layer}”，字段“{field}”：数值之和为几何面积（公顷）的 {ratio} 倍，既不像公顷（1）也不像亩（15），"
-        "改用几何面积——如字段无误，请设置 area_unit=ha|mu"),
+        "改用几何面积——如字段无误，请用 --field area_unit=ha|mu 指定其单位"),
     "analysis.fieldmap.not_numbers": M(
         "{n} values of field {column} in layer {label} are not numbers ({examples})",
         "图层“{label}”：字段 {column} 有 {n} 个值不是数字（{examples}）",

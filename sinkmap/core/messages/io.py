@@ -44,6 +44,16 @@ MESSAGES: dict[str, M] = {
     "io.file.empty": M(
         "the file is empty (0 bytes)", "文件为空（0 字节）",
         "copy the file again from the source, or re-export it", "请从来源重新复制该文件，或重新导出"),
+    "io.file.is_folder": M(
+        "this is a folder, not a data file", "这是文件夹，不是数据文件",
+        "give the data file inside it (the .gpkg, .shp, .geojson or .tif)",
+        "请指定其中的数据文件（.gpkg、.shp、.geojson 或 .tif）"),
+    "io.file.not_regular": M(
+        "not a regular file (a pipe, socket or device)", "不是普通文件（管道、套接字或设备）",
+        "give a data file on disk", "请指定磁盘上的数据文件"),
+    "io.file.unreadable": M(
+        "cannot read the file ({detail})", "无法读取文件（{detail}）",
+        "check the path and the file's permissions", "请检查路径和文件权限"),
     "io.file.not_found": M("file not found", "找不到文件", "check the path", "请检查路径"),
     # -- Shapefile ---------------------------------------------------------------------------------------
     "io.shp.not_shapefile": M(
@@ -244,6 +254,10 @@ MESSAGES: dict[str, M] = {
         "could not write the file: the disk is read-only ({detail}); nothing was written",
         "无法写入文件：磁盘为只读（{detail}）；未写入任何内容",
         "write to another disk or folder", "请写到其他磁盘或文件夹"),
+    "io.write.is_folder": M(
+        "could not write the file: a folder of that name is in the way; nothing was written",
+        "无法写入文件：已有同名文件夹；未写入任何内容",
+        "give another file name, or move the folder", "请换一个文件名，或移走该文件夹"),
     "io.write.os_error": M(
         "could not write the file ({detail}); nothing was written", "无法写入文件（{detail}）；未写入任何内容",
         "try another folder; if it keeps failing, report the message above",

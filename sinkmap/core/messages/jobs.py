@@ -69,5 +69,15 @@ MESSAGES: dict[str, M] = {
         "as \N{REPLACEMENT CHARACTER} (fix the names in the source data)",
         "文件 {path}，图层“{layer}”，字段“{field}”：{n} 个片区名称含控制字符，已显示为 \N{REPLACEMENT CHARACTER}"
         "（请在源数据中改正名称）"),
+    "jobs.ledger.demo_no_data": M(
+        "the layers are the synthetic demo world's (used when no layer is given), and it has no data for {units}: it covers only "
+        "{covered}{plan}",
+        "图层为合成演示数据（未给出图层时使用），而演示数据不含 {units} 的数据：它只覆盖 {covered}{plan}",
+        "give your own layers (--forest, --wetland, --protected, --landcover…) for {units}, or choose one of "
+        "{covered}",
+        "请为 {units} 指定自己的图层（--forest、--wetland、--protected、--landcover 等），或选择 {covered} 之一"),
+    "jobs.ledger.no_plan_targets": M(
+        "; the bundled targets file has no plan targets for {cities} either (add them with --targets FILE)",
+        "；内置目标文件中也没有 {cities} 的方案目标（可用 --targets 文件 添加）"),
     "jobs.unknown_job": M("no job {job!r}", "没有任务 {job!r}", "jobs are: {near}", "可用任务：{near}"),
 }
