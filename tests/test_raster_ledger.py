@@ -174,3 +174,33 @@ def test_zone_with_nodata_everywhere(tmp_path, rasters):
 def test_needs_a_raster():
     with pytest.raises(InputError, match="no raster"):
         raster_ledger(units())
+
+
+def test_negative_and_infinite_stock_cells_are_nodata_with_a_warning(tmp_path):
+    """Issue 10: a stock raster with negative and infinite cells gave −544 万m³ and CO₂ = inf."""
+    from sinkmap.analysis.zonal import zonal_sum
+    from sinkmap.core.feedback import NullFeedback
+
+    stock = np.full((H, W), 50.0, np.float32)
+    stock[0, :10] = -9999.0  # an undeclared nodata value: 10 cells
+    stock[1, :3] = np.inf
+    stock[2, :2] = -np.inf
+    path = tmp_path / "stock_bad.tif"
+    with rasterio.open(path, "w", driver="GTiff", height=H, width=W, count=1, dtype="float32", crs=EQUAL_AREA_CRS,
+                       transform=from_origin(X0, Y0 + 10_000, PX, PX)) as ds:  # no nodata declared
+        ds.write(stock, 1)
+    fb = NullFeedback()
+    res = raster_ledger(units(), stock_raster=path, year=2025, feedback=fb)
+    rows = {r["name"]: r for r in res.rows}
+    cell_ha = PX * PX / 1e4
+    valid_ha = 10_000 - 15 * cell_ha  # 甲县 is 10 km × 10 km, holds the 15 bad cells (top-left corner)
+    assert rows["甲县"]["forest_stock_10k_m3"] == pytest.approx(50.0 * valid_ha / 1e4, rel=1e-9)
+    assert rows["乙县"]["forest_stock_10k_m3"] == pytest.approx(50.0, rel=1e-9)
+    for r in rows.values():
+        assert np.isfinite(r["co2_t"]) and r["co2_t"] > 0
+    notices = [w for w in fb.warnings if getattr(w, "code", "") == "analysis.zonal.refused_values"]
+    assert len(notices) == 1 and notices[0].params["n"] == 15 and str(path) in str(notices[0])
+    assert res.stock.refused_cells.tolist() == [15, 0]
+    # a plain zonal sum (not a density) keeps negative values and refuses only the infinite ones
+    plain = zonal_sum(path, units().iloc[1:2])
+    assert plain.refused_cells.tolist() == [5]

@@ -132,7 +132,9 @@ def detect_mapping(gdf, kind: str = "forest", overrides: Mapping[str, str | None
                    geometry_ha: np.ndarray | None = None) -> FieldMapping:
     """Detect which field holds each logical key of a ``kind`` layer; ``overrides`` always win.
 
-    ``overrides`` maps key → field name (case-insensitive); an empty value says "no such field"; the special
+    ``overrides`` maps key → field name (case-insensitive); an empty value (CLI ``--field KEY=``) removes the
+    automatic mapping for KEY: the layer is taken to have no such field (e.g. ``stock=`` stops a wrongly
+    detected per-subcompartment stock field from being used; ``stock_per_ha`` is still detected); the special
     key ``area_unit`` takes ``ha``, ``mu`` or ``m2``. A named field the layer lacks raises :class:`FieldError`
     listing the fields it has. The area unit is detected from the geometry (``geometry_ha`` if the caller has
     the areas already) and a non-ha unit is warned about.

@@ -113,7 +113,7 @@ def raster_ledger(zones, *, landcover: str | Path | None = None, scheme: str = "
         _fill_landcover(rows, direct, zonal, sch, options, basis)
     if stock_raster is not None:
         stock = zonal_sum(stock_raster, leaves, band=options.stock_band, client=client, chunking=options.chunking,
-                          feedback=SubFeedback(feedback, span_lc[1], 1.0))
+                          feedback=SubFeedback(feedback, span_lc[1], 1.0), nonnegative=True)
         _fill_stock(rows, direct, stock, basis, feedback)
     roll_up(z, rows, rollup, _ADDITIVE, extra=_sum_classes)
     if rollup:

@@ -24,6 +24,7 @@ from ..core.project import JobRun, LayerSpec, Project, ViewState
 from ..core import jsonutil
 from .atomic import atomic_write
 from .catalogue import data_home
+from .project_checks import check_size, check_document
 
 FORMAT_VERSION = 1
 SUFFIX = ".sinkmap"
@@ -105,10 +106,11 @@ def project_from_dict(doc: Any, base: Path, *, source: Path | None = None) -> Pr
     if not isinstance(doc, dict) or doc.get("format") != _MAGIC:
         raise InputError(code="io.project.not_project", path=where)
     version = doc.get("version")
-    if not isinstance(version, int):
+    if not isinstance(version, int) or isinstance(version, bool):
         raise InputError(code="io.project.no_version", path=where)
     if version > FORMAT_VERSION:
         raise InputError(code="io.project.too_new", path=where, version=version, supported=FORMAT_VERSION)
+    check_document(doc, where, base)  # every value, before anything is built from it
     try:
         layers = []
         for d in doc.get("layers", []):
@@ -143,6 +145,17 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> Path:
 def load_project(path: str | os.PathLike[str]) -> Project:
     """Open a project file; raises :class:`InputError` for a missing, corrupt or too-new file."""
     path = Path(path)
+    doc = _read_document(path)
+    project = project_from_dict(doc, path.parent.resolve(), source=path)
+    project.path = str(path)
+    return project
+
+
+def _read_document(path: Path) -> Any:
+    """The parsed JSON of a project file; an unreadable, oversized or too deeply nested one is refused."""
+    if path.is_dir():
+        raise InputError(code="io.project.is_folder", path=path)
+    check_size(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -150,12 +163,13 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(code="io.project.unreadable", path=path, detail=clip(exc)) from None
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(code="io.project.bad_json", path=path, line=exc.lineno) from None
-    project = project_from_dict(doc, path.parent.resolve(), source=path)
-    project.path = str(path)
-    return project
+    except RecursionError:
+        from .project_checks import MAX_DEPTH
+
+        raise InputError(code="io.project.too_deep", path=path, limit=MAX_DEPTH) from None
 
 
 # -- autosave and recovery ------------------------------------------------------------------------
@@ -195,16 +209,18 @@ def find_recoverable() -> list[tuple[Path, str | None]]:
     out: list[tuple[Path, str | None]] = []
     for p in sorted(autosave_dir().glob(f"*{SUFFIX}"), key=lambda q: q.stat().st_mtime, reverse=True):
         try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            doc = _read_document(p)
+        except InputError:
             continue
-        out.append((p, doc.get("autosave_of") if isinstance(doc, dict) else None))
+        original = doc.get("autosave_of") if isinstance(doc, dict) else None
+        out.append((p, original if isinstance(original, str) else None))
     return out
 
 
 def recover(autosave_file: Path) -> Project:
     """Open an autosave copy as a project bound to its original path (if it had one)."""
-    project = load_project(autosave_file)
-    doc = json.loads(Path(autosave_file).read_text(encoding="utf-8"))
-    project.path = doc.get("autosave_of")
+    project = load_project(autosave_file)  # the same checks as any project file
+    doc = _read_document(Path(autosave_file))
+    original = doc.get("autosave_of")
+    project.path = original if isinstance(original, str) and "\x00" not in original else None
     return project

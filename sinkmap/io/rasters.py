@@ -81,6 +81,9 @@ def open_raster(path: str | Path, *, band: int = 1) -> RasterInfo:
     path = Path(path)
     if not path.exists():
         raise InputError(code="io.raster.not_found", path=path)
+    from .input_files import check_input_file
+
+    check_input_file(path)  # a folder, a pipe, an empty file: each said as such, not "damaged"
     try:
         with rasterio.open(path) as ds:
             if not 1 <= band <= ds.count:

@@ -90,6 +90,28 @@ def _norm(code: str) -> str:
     return code.lstrip("0") or "0"
 
 
+#: Raster values a class may have (what a GDAL integer raster can hold).
+VALUE_RANGE = (-(2**31), 2**32 - 1)
+
+
+def _check_classes(classes: tuple[SchemeClass, ...], path: Path) -> None:
+    """Each class value within :data:`VALUE_RANGE`, and no value or code given twice."""
+    seen_values: dict[int, str] = {}
+    seen_codes: dict[str, str] = {}
+    for c in classes:
+        if not VALUE_RANGE[0] <= c.value <= VALUE_RANGE[1]:
+            raise InputError(code="io.scheme.value_range", path=path, cls=c.code, value=c.value,
+                             lo=VALUE_RANGE[0], hi=VALUE_RANGE[1])
+        if c.value in seen_values:
+            raise InputError(code="io.scheme.duplicate", path=path, what=c.value,
+                             first=seen_values[c.value], second=c.name_zh)
+        if _norm(c.code) in seen_codes:
+            raise InputError(code="io.scheme.duplicate", path=path, what=c.code,
+                             first=seen_codes[_norm(c.code)], second=c.name_zh)
+        seen_values[c.value] = c.name_zh
+        seen_codes[_norm(c.code)] = c.name_zh
+
+
 def available_schemes() -> list[str]:
     return sorted(p.stem for p in layer_path("schemes").glob("*.yaml"))
 
@@ -102,8 +124,14 @@ def load_scheme(name_or_path: str) -> Scheme:
         path = layer_path("schemes", f"{name_or_path}.yaml")
         if not path.exists():
             raise InputError(code="io.scheme.unknown", name=name_or_path, schemes=", ".join(available_schemes()))
+    if path.exists() and not path.is_file():
+        raise InputError(code="io.scheme.not_a_file", path=path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or not isinstance(doc.get("classes"), list) or not doc["classes"]:
+            raise InputError(code="io.scheme.no_classes", path=path)
+        if not all(isinstance(c, dict) for c in doc["classes"]):
+            raise InputError(code="io.scheme.class_not_mapping", path=path)
         classes = tuple(
             SchemeClass(
                 code=str(c["code"]), value=int(c["value"]), name_zh=str(c["name_zh"]),
@@ -114,8 +142,11 @@ def load_scheme(name_or_path: str) -> Scheme:
         )
     except FileNotFoundError:
         raise InputError(code="io.scheme.not_found", path=path) from None
-    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+    except OSError as exc:
+        raise InputError(code="io.scheme.unreadable", path=path, detail=clip(exc.strerror or exc)) from None
+    except (yaml.YAMLError, KeyError, TypeError, ValueError, RecursionError) as exc:
         raise InputError(code="io.scheme.invalid", path=path, detail=clip(exc)) from None
+    _check_classes(classes, path)
     return Scheme(
         name=str(doc.get("name", path.stem)), title_zh=str(doc.get("title_zh", path.stem)),
         title_en=str(doc.get("title_en", path.stem)), classes=classes, basis=str(doc.get("basis", "")),

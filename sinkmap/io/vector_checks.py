@@ -221,3 +221,45 @@ def repair_geometries(gdf: gpd.GeoDataFrame, feedback: Feedback, *, path: object
     feedback.warn(Notice("io.vector.repaired_one" if len(idx) == 1 else "io.vector.repaired", path=str(path),
                          layer=layer, n=len(idx), dropped=dropped))
     return out
+
+
+#: Layer roles that measure areas (their names are message codes ``io.role.<role>``).
+ROLES = ("forest", "wetland", "protected", "zones")
+#: Geometry type names as users see them (shapely type ids).
+_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
+               6: "MultiPolygon", 7: "GeometryCollection"}
+
+
+def require_polygons(gdf: gpd.GeoDataFrame, feedback: Feedback, *, path: object, layer: str | None,
+                     role: str) -> gpd.GeoDataFrame:
+    """A layer whose ``role`` (forest, wetland, protected, zones) measures areas must hold polygons.
+
+    No polygon at all is an :class:`InputError` naming the file, layer, role and the geometry types it
+    holds (a point or line layer would otherwise give 0 ha silently). Non-polygon features in a mostly
+    polygon layer (a stray point or line) are left out with a warning counting them; polygonal parts of
+    a geometry collection are kept.
+    """
+    role_text: Notice | str = Notice(f"io.role.{role}") if role in ROLES else role
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    types = shapely.get_type_id(geoms)
+    polygonal = np.isin(types, (3, 6))
+    collections = np.flatnonzero(types == 7)
+    if collections.size:
+        parts = _polygonal_parts(geoms[collections])
+        keep = ~np.asarray(shapely.is_empty(parts))
+        geoms = geoms.copy()
+        geoms[collections[keep]] = parts[keep]
+        polygonal[collections[keep]] = True
+    found = ", ".join(f"{_TYPE_NAMES.get(int(t), t)} ×{int(n)}" for t, n in zip(*np.unique(types, return_counts=True)))
+    if not polygonal.any():
+        raise InputError(code="io.vector.needs_polygons", path=path, layer=layer, role=role_text, found=found)
+    out = gdf
+    if collections.size:
+        out = gdf.copy()
+        out[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
+    if not polygonal.all():
+        n = int((~polygonal).sum())
+        feedback.warn(Notice("io.vector.non_polygons_left_out", path=str(path), layer=layer, role=role_text, n=n,
+                             total=len(gdf), found=found))
+        out = out.loc[polygonal]
+    return out

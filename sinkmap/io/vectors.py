@@ -39,8 +39,9 @@ from ..core.messages import Notice, clip
 from .atomic import atomic_output_path
 from .encoding import (EncodingGuess, dbf_field_dtypes, detect_dbf_encoding, normalise_encoding,
                        reading_codec)
+from .gcj02 import frame_gcj02_to_cgcs2000
 from .vector_checks import (check_crs_fits, drop_null_geometries, guess_crs_from_bounds, is_china_lonlat,
-                            repair_geometries)
+                            is_lonlat, repair_geometries)
 
 #: Formats read (by extension, lower case) — GDAL may open others too.
 READ_FORMATS = {".gpkg": "GeoPackage", ".shp": "Shapefile", ".geojson": "GeoJSON", ".json": "GeoJSON",
@@ -145,12 +146,9 @@ def _check_shapefile(path: Path) -> None:
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(code="io.file.missing", path=path)
-    if path.is_file() and not os.access(path, os.R_OK):
-        raise InputError(code="io.file.no_permission", path=path)
-    if path.is_file() and path.stat().st_size == 0:
-        raise InputError(code="io.file.empty", path=path)
+    from .input_files import check_input_file
+
+    check_input_file(path, folders_ok=True)
     if path.suffix.lower() == ".shp":
         _check_shapefile(path)
 
@@ -308,7 +306,8 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
         raise InputError(code="io.vector.no_features", path=path, layer=chosen)
     feedback.progress(0.7, "checking coordinates")
     gdf = drop_null_geometries(gdf, feedback, path=path, layer=chosen)
-    src = _resolve_crs(gdf, path, chosen, crs, assume_lonlat, feedback)
+    gcj = crs is not None and is_gcj02_name(crs)
+    src = _gcj02_source(gdf, path, chosen) if gcj else _resolve_crs(gdf, path, chosen, crs, assume_lonlat, feedback)
     _check_crs_kind(src, path, chosen)
     check_crs_fits(np.asarray(gdf.total_bounds, dtype=float), src, path=path, layer=chosen)
     gdf = gdf.set_crs(src, allow_override=True)
@@ -316,11 +315,45 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
     feedback.progress(0.8, "checking geometries")
     gdf = repair_geometries(gdf, feedback, path=path, layer=chosen)
     feedback.check()
-    if not src.equals(CRS.from_user_input(STORAGE_CRS)):
+    if gcj:
+        feedback.progress(0.9, "converting GCJ-02 to CGCS2000")
+        gdf = frame_gcj02_to_cgcs2000(gdf)
+    elif not src.equals(CRS.from_user_input(STORAGE_CRS)):
         feedback.progress(0.9, "converting to CGCS2000")
         gdf = gdf.to_crs(STORAGE_CRS)
+    if not gcj and src.is_geographic:
+        _warn_if_gcj02(gdf, path, chosen, feedback)
     feedback.progress(1.0, f"read {len(gdf):,} features from {path.name}")
     return gdf
+
+
+def is_gcj02_name(crs: str) -> bool:
+    """Whether a user's CRS text names GCJ-02 (``GCJ-02``, ``gcj02``, ``GCJ_02``): not a PROJ CRS, the
+    web-map offset that :mod:`sinkmap.io.gcj02` undoes."""
+    return str(crs).strip().upper().replace("-", "").replace("_", "").replace(" ", "") == "GCJ02"
+
+
+def _gcj02_source(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> CRS:
+    """GCJ-02 asked for: the file's own label is not trusted (AMap data says EPSG:4326 or nothing), only
+    required to be lon/lat; the coordinates must be degrees."""
+    if gdf.crs is not None and not CRS(gdf.crs).is_geographic:
+        raise CRSError(code="io.gcj02.needs_lonlat", path=path, layer=layer, what=Notice("io.gcj02.from"),
+                       crs=CRS(gdf.crs).name)
+    if not is_lonlat(np.asarray(gdf.total_bounds, dtype=float)):
+        raise CRSError(code="io.gcj02.not_degrees", path=path, layer=layer)
+    return CRS.from_user_input(STORAGE_CRS)
+
+
+def _warn_if_gcj02(gdf: gpd.GeoDataFrame, path: Path, layer: str, feedback: Feedback) -> None:
+    """Warn when lon/lat data sits where GCJ-02 data would (about 650 m off the county boundaries)."""
+    from .gcj02_detect import looks_gcj02
+
+    try:
+        suspicious = looks_gcj02(gdf.geometry.values)
+    except (SinkmapError, OSError, ValueError):  # the bundled boundaries unavailable: no verdict
+        return
+    if suspicious:
+        feedback.warn(Notice("io.vector.looks_gcj02", path=str(path), layer=layer))
 
 
 def _info_without_crs(path: Path, layer: str, codec: str | None) -> dict[str, object]:

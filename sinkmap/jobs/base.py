@@ -177,6 +177,8 @@ class Param:
                 raise self._fail("jobs.param.bad_suffix", value=text, suffixes=", ".join(self.suffixes))
             if kind == "output" and path.is_dir():
                 raise self._fail("jobs.param.output_is_folder", value=text)
+            if kind == "output":
+                _check_output_place(self, path)
             return path
         if kind in ("year", "integer"):
             value = _number(self, raw)
@@ -317,6 +319,26 @@ def _check_range(param: Param, value: float, lo: float | None, hi: float | None)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise param._fail("jobs.param.out_of_range", value=value, minimum="−∞" if lo is None else f"{lo:g}",
                           maximum="∞" if hi is None else f"{hi:g}")
+
+
+def _check_output_place(param: Param, path: Path) -> None:
+    """Where an output will go, checked before anything runs: its folder exists and is writable, is not a
+    system folder (/proc, /sys, /dev, /etc…), and the file, if it exists, is a regular file."""
+    from ..io.project_checks import in_system_folder
+
+    folder = path.parent if str(path.parent) else Path(".")
+    if in_system_folder(path):
+        raise param_error(param, "jobs.param.output_system_folder", path=path, folder=str(folder))
+    if not folder.is_dir():
+        raise param_error(param, "jobs.param.output_no_folder", path=path, folder=str(folder))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise param_error(param, "jobs.param.output_read_only", path=path, folder=str(folder))
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):
+        raise param_error(param, "jobs.param.not_regular", path=path)
 
 
 def _existing_file(param: Param, raw: Any) -> Path:

@@ -14,6 +14,7 @@ from ..core.errors import FieldError, InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.indicators import INDICATORS, TOTAL_INDICATORS, Status
 from ..core.ledger_report import OUTPUT_KEYS, Assessment, LedgerUnit
+from ..core.messages import Notice
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text, run_job
 from .registry import register
 
@@ -86,11 +87,16 @@ def compute_ledger_job(request: LedgerRequest, feedback: Feedback) -> LedgerRepo
     from ..io.boundaries import load_units
     from ..io.targets import load_targets
 
+    if request.scheduler:  # a wrong address is said at once, whether or not a raster pass needs it
+        from ..analysis.zonal.dask_backend import check_scheduler_address
+
+        check_scheduler_address(request.scheduler)
     feedback.progress(0.0, "加载行政区划 boundaries")
     if request.zones is not None:
         zones = load_user_zones(request.zones, request.zone_name_field, request, feedback)
     else:
         zones = load_units(city=request.city, county=request.county, province=request.province)
+    _check_demo_covers(request, zones)
     targets = load_targets(request.target_files)
     req = request
     inputs = {k: str(getattr(req, k).path) for k in ("forest", "wetland", "protected") if getattr(req, k)}
@@ -116,11 +122,38 @@ def compute_ledger_job(request: LedgerRequest, feedback: Feedback) -> LedgerRepo
     return LedgerReport(year=req.year, units=units, warnings=all_warnings, inputs=inputs, basis=basis)
 
 
+def _check_demo_covers(request: LedgerRequest, zones) -> None:
+    """On the synthetic demo world, units outside the cities it is made for have no data at all: say
+    that (and whether their city's plan has targets), rather than let the overlap check blame the CRS."""
+    from ..io.boundaries import targets_city
+    from .base import demo_inputs
+
+    if not demo_inputs(LEDGER, request):
+        return
+    from ..demo.config import calibration
+    from ..io.targets import plan_cities
+
+    covered = list(calibration().cities)
+    cities = [targets_city(row) or row.get("parent") or row["name"] for row in zones.to_dict("records")]
+    if any(c in covered for c in cities):
+        return
+    outside = list(dict.fromkeys(c for c in cities if c))
+    no_plan = [c for c in outside if c not in plan_cities()]
+    raise InputError(code="jobs.ledger.demo_no_data", units="、".join(outside[:5]) or "—",
+                     covered="、".join(covered),
+                     plan=Notice("jobs.ledger.no_plan_targets", cities="、".join(no_plan)) if no_plan else "")
+
+
 def write_outputs(report: LedgerReport, request: LedgerRequest) -> list[Output]:
     """The job's files: ``--out`` as .csv, .xlsx or .json (after the report knows where its data came from)."""
     if request.out is None:
         return []
-    write_report(report, request.out)
+    from ..io.write_errors import output_error
+
+    try:
+        write_report(report, request.out)
+    except OSError as exc:  # a full disk inside a writer, a permission refused: a message, no partial file
+        raise output_error(request.out, exc) from None
     return [Output(request.out, kind="table", name=request.out.name)]
 
 
@@ -135,9 +168,7 @@ def load_user_zones(src: LayerSource, name_field: str | None, req: LedgerRequest
 
     from ..core.crs import EQUAL_AREA_CRS
     from ..io.boundaries import load_units
-    from ..io.vectors import read_vector
-
-    gdf = read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
+    gdf = _read(src, req, feedback, "zones")
     if name_field is None:
         name_field = next((f for f in ZONE_NAME_FIELDS if f in gdf.columns), None)
     elif name_field not in gdf.columns:
@@ -145,6 +176,7 @@ def load_user_zones(src: LayerSource, name_field: str | None, req: LedgerRequest
                          fields=", ".join(map(str, gdf.columns[:-1])))
     names = (gdf[name_field].astype(str) if name_field else
              gpd.pd.Series([f"区域{i + 1}" for i in range(len(gdf))], index=gdf.index))
+    names = _printable_names(names, src, name_field, feedback)
     if names.duplicated().any():
         names = names + gpd.pd.Series([f" #{i + 1}" for i in range(len(gdf))], index=gdf.index).where(
             names.duplicated(keep=False), "")
@@ -160,16 +192,46 @@ def load_user_zones(src: LayerSource, name_field: str | None, req: LedgerRequest
     return zones
 
 
+_CONTROL = dict.fromkeys([*range(0, 32), 127, *range(128, 160)], "\N{REPLACEMENT CHARACTER}")
+
+
+def _printable_names(names, src: LayerSource, name_field: str | None, feedback: Feedback):
+    """Zone names without control characters (they break terminals, spreadsheets and labels): each is
+    replaced by U+FFFD and the user told which field held them. Markup-like text (``[/x]``) is kept as
+    it is: the display shows names literally."""
+    from ..core.messages import Notice
+
+    clean = names.map(lambda v: v.translate(_CONTROL))
+    changed = int((clean != names).sum())
+    if changed:
+        feedback.warn(Notice("jobs.ledger.zone_name_control_chars", path=str(src.path), layer=src.layer or "",
+                             field=name_field or "", n=changed))
+    return clean
+
+
 def feedback_warnings(feedback: Feedback) -> list[str]:
     return list(getattr(feedback, "warnings", []))
 
 
-def _read(src: LayerSource | None, req: LedgerRequest, feedback: Feedback):
+def _read(src: LayerSource | None, req: LedgerRequest, feedback: Feedback, role: str):
+    """A layer of ``role`` (forest, wetland, protected, zones): read, and checked to hold polygons."""
+    from ..io.vector_checks import require_polygons
     from ..io.vectors import read_vector
 
     if src is None:
         return None
-    return read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
+    gdf = read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
+    return require_polygons(gdf, feedback, path=src.path, layer=src.layer or _layer_name(src), role=role)
+
+
+def _layer_name(src: LayerSource) -> str | None:
+    from ..io.vectors import list_layers
+
+    try:
+        layers = list_layers(src.path)
+    except InputError:
+        return None
+    return layers[0] if len(layers) == 1 else None
 
 
 def _vector_ledger(req: LedgerRequest, zones, feedback: Feedback):
@@ -177,14 +239,15 @@ def _vector_ledger(req: LedgerRequest, zones, feedback: Feedback):
     from ..analysis.ledger import LedgerInputs, LedgerOptions, compute_ledger
 
     feedback.progress(0.0, "读取图层 reading layers")
-    forest = _read(req.forest, req, feedback)
-    wetland = _read(req.wetland, req, feedback)
-    protected = _read(req.protected, req, feedback)
+    forest = _read(req.forest, req, feedback, "forest")
+    wetland = _read(req.wetland, req, feedback, "wetland")
+    protected = _read(req.protected, req, feedback, "protected")
     feedback.check()
     forest_fields = {k: v for k, v in req.fields.items()}
     inputs = LedgerInputs(
         forest=forest, wetland=wetland, protected=protected,
-        forest_mapping=detect_mapping(forest, kind="forest", overrides=forest_fields) if forest is not None else None,
+        forest_mapping=(detect_mapping(forest, kind="forest", overrides=forest_fields, layer=_label(req.forest),
+                                       feedback=feedback) if forest is not None else None),
         forest_name=_label(req.forest), wetland_name=_label(req.wetland), protected_name=_label(req.protected),
     )
     return compute_ledger(zones, inputs, LedgerOptions(year=req.year), SubFeedback(feedback, 0.2, 1.0))
@@ -207,7 +270,8 @@ def _raster_ledger(req: LedgerRequest, zones, feedback: Feedback):
         client, cluster = connect(workers=req.workers, scheduler=req.scheduler)
     from ..analysis.raster_ledger import RasterLedgerOptions
 
-    protected = _read(req.protected, req, feedback) if req.protected and not (req.wetland or req.forest) else None
+    protected = (_read(req.protected, req, feedback, "protected") if req.protected and not (req.wetland or req.forest)
+                 else None)
     try:
         return raster_ledger(zones, landcover=req.landcover, scheme=req.scheme, stock_raster=req.stock_raster,
                              year=req.year, options=RasterLedgerOptions(protected=protected), feedback=feedback,
@@ -329,8 +393,10 @@ LEDGER = register(Job(
         _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层",
                "protected areas (自然保护地) polygons"),
         Param("fields", "fields", Text("字段映射", "Field mapping"),
-              Text("覆盖自动识别的字段，如 stock_per_ha=MGQXJ、area_unit=mu；可重复",
-                   "field mapping override, e.g. stock_per_ha=MGQXJ, area_unit=mu; repeatable"),
+              Text("覆盖自动识别的字段，如 stock_per_ha=MGQXJ、area_unit=mu；KEY=（空值）表示取消 KEY 的自动识别"
+                   "（该图层没有此字段）；可重复",
+                   "field mapping override, e.g. stock_per_ha=MGQXJ, area_unit=mu; KEY= (empty) removes the "
+                   "automatic mapping for KEY (the layer has no such field); repeatable"),
               repeatable=True, flag="--field", metavar="KEY=FIELDNAME", default={}),
         Param("encoding", "text", Text("属性编码", "Attribute encoding"),
               Text("无 .cpg 的 Shapefile 的属性编码（如 GBK）", "attribute encoding of Shapefiles without .cpg (e.g. GBK)"),

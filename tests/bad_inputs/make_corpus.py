@@ -248,13 +248,43 @@ def wrong_layer_name(folder: Path) -> Case:
                 must_contain=("'wetlands'", "'forest'"))
 
 
+def folder_as_gpkg(folder: Path) -> Case:
+    """A folder named like a GeoPackage: not "damaged", not "re-download" — a folder."""
+    path = folder / "forest.gpkg"
+    path.mkdir()
+    return Case(path, error=InputError, must_contain=("folder", "data file inside it"))
+
+
+def empty_gpkg(folder: Path) -> Case:
+    path = folder / "empty_file.gpkg"
+    path.write_bytes(b"")
+    return Case(path, error=InputError, must_contain=("empty", "0 bytes"))
+
+
+def fifo_gpkg(folder: Path) -> Case:
+    """A named pipe: reading it would block forever; refused before GDAL opens it."""
+    import os
+
+    path = folder / "pipe.gpkg"
+    os.mkfifo(path)
+    return Case(path, error=InputError, must_contain=("not a regular file", "data file on disk"))
+
+
+def gcj02_projected(folder: Path) -> Case:
+    """GCJ-02 asked for, but the layer is in projected metres: GCJ-02 is always lon/lat."""
+    path = folder / "gk.gpkg"
+    pyogrio.write_dataframe(_gk_prefixed_frame("EPSG:4526"), path)
+    return Case(path, kwargs={"crs": "GCJ-02"}, error=CRSError, must_contain=("GCJ-02", "longitude/latitude"))
+
+
 #: The failing cases, by name (each must raise a SinkmapError with the listed words).
 ERROR_CASES: dict[str, Callable[[Path], Case]] = {
     f.__name__: f for f in (missing_prj, garbage_prj, unparseable_prj, gbk_wrong_cpg, utf8_with_gbk_cpg,
                             empty_layer, two_layers, metres_labelled_degrees, prefix_missing_from_crs,
                             degrees_labelled_metres, truncated_gpkg, truncated_shp, missing_dbf,
                             does_not_exist, text_as_shp, text_as_gpkg, unknown_user_crs,
-                            unknown_user_encoding, wrong_layer_name)
+                            unknown_user_encoding, wrong_layer_name, folder_as_gpkg, empty_gpkg, fifo_gpkg,
+                            gcj02_projected)
 }
 
 

@@ -12,8 +12,11 @@ combined in chunk order, so a Dask run is bit-identical to the local run.
 
 from __future__ import annotations
 
+import re
+
 from ...core.errors import Cancelled, InputError
 from ...core.feedback import Feedback, ensure
+from ...core.messages import clip
 
 __all__ = ["connect", "run_on_dask"]
 
@@ -26,19 +29,41 @@ def _distributed():
     return distributed
 
 
-def connect(*, workers: int | None = None, scheduler: str | None = None, timeout: float = 30.0):
+#: Seconds to wait for a scheduler before saying it cannot be reached (Dask's own default is 30 s).
+CONNECT_TIMEOUT = 5.0
+
+_ADDRESS = re.compile(r"^(?:(?P<scheme>tcp|tls|ws|wss|ucx)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+                      r":(?P<port>[0-9]{1,5})/?$")
+
+
+def check_scheduler_address(address: str) -> str:
+    """``address`` as Dask takes it (``tcp://HOST:PORT``; ``HOST:PORT`` gets ``tcp://``), or an
+    :class:`InputError` saying what a scheduler address looks like."""
+    text = str(address).strip()
+    m = _ADDRESS.match(text)
+    if m is None or not 0 < int(m.group("port")) < 65536:
+        raise InputError(code="analysis.dask.bad_address", scheduler=text[:120])
+    return text if m.group("scheme") else "tcp://" + text
+
+
+def connect(*, workers: int | None = None, scheduler: str | None = None, timeout: float = CONNECT_TIMEOUT):
     """A Dask client and, when we started one, its LocalCluster: ``(client, cluster_or_None)``.
 
-    The caller closes both (client first). ``workers`` and ``scheduler`` are exclusive.
+    The caller closes both (client first). ``workers`` and ``scheduler`` are exclusive. A scheduler
+    address is checked first; one that does not answer within ``timeout`` seconds is an
+    :class:`InputError` saying so.
     """
-    distributed = _distributed()
     if workers and scheduler:
         raise InputError(code="analysis.dask.workers_and_scheduler")
     if scheduler:
+        address = check_scheduler_address(scheduler)
+        distributed = _distributed()
         try:
-            return distributed.Client(scheduler, timeout=timeout), None
-        except (OSError, TimeoutError) as exc:
-            raise InputError(code="analysis.dask.unreachable", scheduler=str(scheduler), detail=str(exc)) from None
+            return distributed.Client(address, timeout=timeout), None
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(code="analysis.dask.unreachable", scheduler=address, seconds=f"{timeout:g}",
+                             detail=clip(exc)) from None
+    distributed = _distributed()
     if not workers or workers < 1:
         raise InputError(code="analysis.dask.bad_workers", workers=workers)
     cluster = distributed.LocalCluster(n_workers=int(workers), processes=True, threads_per_worker=1,

@@ -152,11 +152,15 @@ def accumulate_unknown(data, row0, run_ptr, run_c0, run_c1, run_zone, part_ptr, 
 
 @numba.njit(cache=True, nogil=True)
 def accumulate_sum(data, row0, run_ptr, run_c0, run_c1, run_zone, part_ptr, part_col, part_zone,
-                   part_frac, nodata, has_nodata, area_a, area_b, tile, acc):
-    """acc[zone] += [Σ value·area, Σ valid area, Σ nodata area] (areas in m²) for a continuous raster.
+                   part_frac, nodata, has_nodata, nonnegative, area_a, area_b, tile, acc):
+    """acc[zone] += [Σ value·area, Σ valid area, Σ nodata area, cells refused] (areas in m²) for a
+    continuous raster.
 
-    NaN is always nodata; ``nodata`` too when ``has_nodata``.
+    NaN is always nodata; ``nodata`` too when ``has_nodata``. ±inf, and negative values when
+    ``nonnegative`` (a density), are not data either: their area counts as nodata and the cells are
+    counted in ``acc[zone, 3]`` (one comparison per cell, in the same pass).
     """
+    inf = np.inf
     nrows = data.shape[0]
     for i in range(nrows):
         r = row0 + i
@@ -174,17 +178,22 @@ def accumulate_sum(data, row0, run_ptr, run_c0, run_c1, run_zone, part_ptr, part
                 s = 0.0
                 valid = 0.0
                 missing = 0.0
+                refused = 0
                 for cc in range(c, ce + 1):
                     v = float(row[cc])
                     ar = a + b * (cc - base)
                     if v != v or (has_nodata and v == nodata):
                         missing += ar
+                    elif v == inf or v == -inf or (nonnegative and v < 0.0):
+                        missing += ar
+                        refused += 1
                     else:
                         s += v * ar
                         valid += ar
                 acc[z, 0] += s
                 acc[z, 1] += valid
                 acc[z, 2] += missing
+                acc[z, 3] += refused
                 c = ce + 1
         for k in range(part_ptr[r], part_ptr[r + 1]):
             c = part_col[k]
@@ -194,6 +203,9 @@ def accumulate_sum(data, row0, run_ptr, run_c0, run_c1, run_zone, part_ptr, part
             z = part_zone[k]
             if v != v or (has_nodata and v == nodata):
                 acc[z, 2] += ar
+            elif v == inf or v == -inf or (nonnegative and v < 0.0):
+                acc[z, 2] += ar
+                acc[z, 3] += 1
             else:
                 acc[z, 0] += v * ar
                 acc[z, 1] += ar

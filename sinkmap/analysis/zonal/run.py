@@ -60,16 +60,18 @@ class ClassJob:
 
 @dataclass
 class SumJob:
-    """A continuous raster: Σ value·area, valid area, nodata area."""
+    """A continuous raster: Σ value·area, valid area, nodata area, cells refused (±inf; negative values
+    too when ``nonnegative``)."""
 
     grid: ZoneGrid
     band: int
     window_bytes: int
+    nonnegative: bool = False
 
 
 @dataclass
 class ChunkOut:
-    acc: np.ndarray  # classes: (zones, K + 1) with nodata last; sums: (zones, 3)
+    acc: np.ndarray  # classes: (zones, K + 1) with nodata last; sums: (zones, 4)
     unknown: dict = field(default_factory=dict)  # raster value (or 'other') -> (zones,) m², first-seen order
     windows: int = 0
 
@@ -149,7 +151,7 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
     ix, info = job.grid.index, job.grid.info
     is_class = isinstance(job, ClassJob)
     lanes = np.zeros((ix.n_zones, LANES, job.n_classes + 2)) if is_class else None
-    acc = np.zeros((ix.n_zones, 3))
+    acc = np.zeros((ix.n_zones, 4))
     out = ChunkOut(acc=acc)
     view = LUT_VIEWS.get(info.dtype) if is_class else None
     nodata = float(info.nodata) if info.nodata is not None else 0.0
@@ -216,7 +218,8 @@ def _strip(job, data, r0, nr, common, lanes, acc, out: ChunkOut, view, nodata, m
             data = data.astype(np.float64)
         if mask is not None:
             data[mask == 0] = np.nan  # NaN is always nodata to the kernel
-        accumulate_sum(data, r0, *common, nodata, info.nodata is not None, area_a, area_b, g.area.tile, acc)
+        accumulate_sum(data, r0, *common, nodata, info.nodata is not None, job.nonnegative, area_a, area_b,
+                       g.area.tile, acc)
 
 
 def run_chunk_capped(job, row0: int, row1: int) -> ChunkOut | None:

@@ -99,6 +99,7 @@ class ZonalSumResult:
     zone_area_ha: np.ndarray
     raster: str
     warnings: list[str] = field(default_factory=list)
+    refused_cells: np.ndarray | None = None  # (zones,) cells taken as nodata: ±inf (negative for a density)
 
     def mean(self) -> np.ndarray:
         """Area-weighted mean value over valid cells (NaN where the zone has none)."""
@@ -277,24 +278,34 @@ def _warn_coverage(labels, valid, nodata, covered, zone_area, warnings: list, fe
 
 
 def zonal_sum(raster_path, zones, *, band: int = 1, feedback: Feedback | None = None,
-              chunking: Chunking | None = None, client=None, grid: ZoneGrid | None = None) -> ZonalSumResult:
+              chunking: Chunking | None = None, client=None, grid: ZoneGrid | None = None,
+              nonnegative: bool = False) -> ZonalSumResult:
     """Σ value × cell area (ha) per zone for a continuous raster (e.g. stock density m³/ha → m³).
 
-    For a density in m³/ha, ``value_x_ha`` is m³ and ``value_x_ha / 1e4`` is 万m³.
+    For a density in m³/ha, ``value_x_ha`` is m³ and ``value_x_ha / 1e4`` is 万m³. Infinite cells (and
+    negative ones when ``nonnegative``: a density cannot be below 0) are treated as nodata, counted in
+    ``refused_cells`` and warned about, in the same pass.
     """
     feedback = ensure(feedback)
     chunking = chunking or Chunking()
-    grid, job, outs = _run(lambda g: SumJob(grid=g, band=band, window_bytes=chunking.window_bytes), raster_path,
+    grid, job, outs = _run(lambda g: SumJob(grid=g, band=band, window_bytes=chunking.window_bytes,
+                                            nonnegative=nonnegative), raster_path,
                            zones, band, grid, chunking, client, feedback, "zonal sum 分区求和")
-    acc = np.zeros((grid.n_zones, 3))
+    acc = np.zeros((grid.n_zones, 4))
     for out in outs:
         acc += out.acc
     ha = 1.0 / M2_PER_HA
     res = ZonalSumResult(labels=grid.labels, value_x_ha=acc[:, 0] * ha, valid_ha=acc[:, 1] * ha,
                          nodata_ha=acc[:, 2] * ha, zone_area_ha=grid.zone_area_m2 * ha, raster=grid.info.path,
-                         warnings=list(grid.warnings))
+                         warnings=list(grid.warnings), refused_cells=acc[:, 3].astype(np.int64))
     for w in res.warnings:
         feedback.warn(w)
+    refused = int(res.refused_cells.sum())
+    if refused:
+        msg = Notice("analysis.zonal.refused_values", path=str(grid.info.path), n=refused,
+                     what=Notice("analysis.zonal.refused_negative" if nonnegative else "analysis.zonal.refused_inf"))
+        res.warnings.append(msg)
+        feedback.warn(msg)
     _warn_coverage(res.labels, res.valid_ha, res.nodata_ha, res.valid_ha + res.nodata_ha, res.zone_area_ha,
                    res.warnings, feedback)
     return res

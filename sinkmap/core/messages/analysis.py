@@ -124,9 +124,10 @@ MESSAGES: dict[str, M] = {
         "图层“{layer}”，字段“{field}”：数值之和为几何面积（公顷）的 {ratio} 倍，按 {unit_name} 读取"),
     "analysis.fieldmap.area_unit_unknown": M(
         "layer {layer!r}, field {field!r}: values sum to {ratio} × the geometry area in ha, which fits "
-        "neither 公顷 (1) nor 亩 (15): the geometry area is used — set area_unit=ha|mu if the field is right",
+        "neither 公顷 (1) nor 亩 (15): the geometry area is used — if the field is right, give its unit with "
+        "--field area_unit=ha|mu (area_unit in the Python overrides)",
         "图层“{layer}”，字段“{field}”：数值之和为几何面积（公顷）的 {ratio} 倍，既不像公顷（1）也不像亩（15），"
-        "改用几何面积——如字段无误，请设置 area_unit=ha|mu"),
+        "改用几何面积——如字段无误，请用 --field area_unit=ha|mu 指定其单位"),
     "analysis.fieldmap.not_numbers": M(
         "{n} values of field {column} in layer {label} are not numbers ({examples})",
         "图层“{label}”：字段 {column} 有 {n} 个值不是数字（{examples}）",
@@ -155,6 +156,15 @@ MESSAGES: dict[str, M] = {
         "{n} raster code(s) not in the scheme {scheme!r}, counted as unclassified — {codes} (check the --scheme "
         "matches the raster, or add the codes to a scheme file)",
         "{n} 个栅格编码不在分类体系“{scheme}”中，计为未分类——{codes}（请检查所选分类体系与栅格是否相符，或把这些编码加入分类文件）"),
+    "analysis.zonal.refused_values": M(
+        "raster {path}: {n:,} cell(s) inside the zones hold {what}; they were treated as nodata (left out of the "
+        "sums). Check how the raster was made (a nodata value not declared in the file is a common cause) and "
+        "set its nodata value, e.g. gdal_edit.py -a_nodata -9999 FILE",
+        "栅格 {path}：区域内有 {n:,} 个像元为{what}，已按无数据处理（不计入合计）。请检查栅格的生成方式"
+        "（常见原因是文件未声明无数据值），并设置无数据值，如 gdal_edit.py -a_nodata -9999 文件"),
+    "analysis.zonal.refused_negative": M("negative or infinite values (a density cannot be below 0)",
+                                         "负值或无穷大（密度不可能小于 0）"),
+    "analysis.zonal.refused_inf": M("infinite values", "无穷大"),
     "analysis.zonal.nodata_everywhere": M(
         "{n} zone(s) are nodata everywhere in the raster: {zones} (their ratios are left empty)",
         "{n} 个区域在栅格中处处为无数据：{zones}（其比例留空）"),
@@ -181,8 +191,13 @@ MESSAGES: dict[str, M] = {
                                      "请安装：pip install 'sinkmap[cluster]'（或 'dask[distributed]'）"),
     "analysis.dask.workers_and_scheduler": M("give either --workers or --scheduler, not both",
                                              "--workers 和 --scheduler 只能指定其一"),
-    "analysis.dask.unreachable": M("cannot reach the Dask scheduler at {scheduler} ({detail})",
-                                   "无法连接 Dask 调度器 {scheduler}（{detail}）",
+    "analysis.dask.bad_address": M("--scheduler {scheduler!r} is not a Dask scheduler address",
+                                   "--scheduler “{scheduler}”不是 Dask 调度器地址",
+                                   "give it as tcp://HOST:PORT, e.g. tcp://192.168.1.20:8786 (the address "
+                                   "'dask scheduler' prints when it starts)",
+                                   "请写成 tcp://主机:端口，如 tcp://192.168.1.20:8786（即“dask scheduler”启动时显示的地址）"),
+    "analysis.dask.unreachable": M("cannot reach the Dask scheduler at {scheduler} within {seconds} s ({detail})",
+                                   "在 {seconds} 秒内无法连接 Dask 调度器 {scheduler}（{detail}）",
                                    "check the address (tcp://HOST:8786) and that 'dask scheduler' is running",
                                    "请检查地址（tcp://主机:8786）以及“dask scheduler”是否在运行"),
     "analysis.dask.bad_workers": M("--workers must be at least 1 (got {workers})", "--workers 至少为 1（实际为 {workers}）"),

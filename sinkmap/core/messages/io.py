@@ -44,6 +44,16 @@ MESSAGES: dict[str, M] = {
     "io.file.empty": M(
         "the file is empty (0 bytes)", "文件为空（0 字节）",
         "copy the file again from the source, or re-export it", "请从来源重新复制该文件，或重新导出"),
+    "io.file.is_folder": M(
+        "this is a folder, not a data file", "这是文件夹，不是数据文件",
+        "give the data file inside it (the .gpkg, .shp, .geojson or .tif)",
+        "请指定其中的数据文件（.gpkg、.shp、.geojson 或 .tif）"),
+    "io.file.not_regular": M(
+        "not a regular file (a pipe, socket or device)", "不是普通文件（管道、套接字或设备）",
+        "give a data file on disk", "请指定磁盘上的数据文件"),
+    "io.file.unreadable": M(
+        "cannot read the file ({detail})", "无法读取文件（{detail}）",
+        "check the path and the file's permissions", "请检查路径和文件权限"),
     "io.file.not_found": M("file not found", "找不到文件", "check the path", "请检查路径"),
     # -- Shapefile ---------------------------------------------------------------------------------------
     "io.shp.not_shapefile": M(
@@ -230,6 +240,28 @@ MESSAGES: dict[str, M] = {
         "could not write the file ({detail})", "无法写入文件（{detail}）",
         "check free disk space and that the file is not open in another program",
         "请检查磁盘剩余空间，并确认文件没有被其他程序打开"),
+    "io.write.disk_full": M(
+        "could not write the file: the disk is full ({detail}); nothing was written",
+        "无法写入文件：磁盘已满（{detail}）；未写入任何内容",
+        "free some space on the disk holding {folder}, or write the file to another disk",
+        "请清理 {folder} 所在磁盘的空间，或把文件写到其他磁盘"),
+    "io.write.denied": M(
+        "could not write the file: permission denied ({detail}); nothing was written",
+        "无法写入文件：没有权限（{detail}）；未写入任何内容",
+        "choose a folder you can write to, and check that the file is not open (locked) in another program",
+        "请选择有写入权限的文件夹，并确认文件没有被其他程序打开（锁定）"),
+    "io.write.read_only_disk": M(
+        "could not write the file: the disk is read-only ({detail}); nothing was written",
+        "无法写入文件：磁盘为只读（{detail}）；未写入任何内容",
+        "write to another disk or folder", "请写到其他磁盘或文件夹"),
+    "io.write.is_folder": M(
+        "could not write the file: a folder of that name is in the way; nothing was written",
+        "无法写入文件：已有同名文件夹；未写入任何内容",
+        "give another file name, or move the folder", "请换一个文件名，或移走该文件夹"),
+    "io.write.os_error": M(
+        "could not write the file ({detail}); nothing was written", "无法写入文件（{detail}）；未写入任何内容",
+        "try another folder; if it keeps failing, report the message above",
+        "请换一个文件夹重试；如仍失败，请报告上面的信息"),
     "io.write.nothing_produced": M(
         "the writer finished without producing the file", "写出程序已结束，但没有生成文件",
         "this is a bug in sinkmap or the writing library; please report it", "这是 sinkmap 或写出库的缺陷，请报告"),
@@ -240,6 +272,33 @@ MESSAGES: dict[str, M] = {
         "GCJ-02 data is always lon/lat; reproject the layer to EPSG:4490 or check its CRS",
         "GCJ-02 数据总是经纬度；请把图层重投影到 EPSG:4490，或检查其坐标系"),
     "io.gcj02.from": M("converting from GCJ-02", "从 GCJ-02 转换"),
+    "io.gcj02.not_degrees": M(
+        "GCJ-02 was asked for, but the coordinates are not longitude/latitude degrees",
+        "指定了 GCJ-02，但坐标不是经纬度（度）",
+        "GCJ-02 data is always lon/lat; leave out --crs GCJ-02 or give the layer's real CRS (e.g. --crs EPSG:4547)",
+        "GCJ-02 数据总是经纬度；请去掉 --crs GCJ-02，或给出图层真实的坐标系（如 --crs EPSG:4547）"),
+    "io.role.forest": M("forest", "森林"),
+    "io.role.wetland": M("wetland", "湿地"),
+    "io.role.protected": M("protected-area", "自然保护地"),
+    "io.role.zones": M("zones", "自定义片区"),
+    "io.vector.needs_polygons": M(
+        "the {role} layer must hold polygons (areas are measured from them), but it holds {found}",
+        "{role}图层必须是面（面积由面计算），但它包含 {found}",
+        "give the polygon layer of the {role} data (a point or line layer has no area), or choose the right "
+        "layer of the file",
+        "请指定{role}数据的面图层（点、线图层没有面积），或选择文件中正确的图层"),
+    "io.vector.non_polygons_left_out": M(
+        "file {path}, layer {layer!r}: {n} of {total} features of the {role} layer are not polygons ({found}); they "
+        "were left out (they have no area)",
+        "文件 {path}，图层“{layer}”：{role}图层的 {total} 个要素中有 {n} 个不是面（{found}），已忽略（它们没有面积）"),
+    "io.vector.looks_gcj02": M(
+        "file {path}, layer {layer!r}: the coordinates look like GCJ-02 (AMap/Tencent web-map coordinates): the "
+        "layer lies about 650 m off the county boundaries, and fits them once the GCJ-02 offset is undone. Read "
+        "as it is, areas inside boundaries will be wrong. If it came from a web map, read it with --crs GCJ-02 "
+        "(crs='GCJ-02' in Python, GCJ-02 in the import dialog's CRS box)",
+        "文件 {path}，图层“{layer}”：坐标看起来是 GCJ-02（高德/腾讯网络地图坐标）：图层偏离区县边界约 650 米，"
+        "去除 GCJ-02 偏移后则与边界吻合。按原样读取，边界内的面积会出错。若数据来自网络地图，请用 --crs GCJ-02 读取"
+        "（Python 中 crs='GCJ-02'，或在导入对话框的“坐标系”框中选择 GCJ-02）"),
     "io.gcj02.no_crs": M(
         "the layer has no CRS, so it cannot be converted to GCJ-02", "图层没有坐标系，无法转换为 GCJ-02",
         "set the layer's CRS (e.g. EPSG:4490) first", "请先设置图层的坐标系（如 EPSG:4490）"),
@@ -312,6 +371,30 @@ MESSAGES: dict[str, M] = {
         "not a valid classification scheme ({detail})", "不是有效的分类体系文件（{detail}）",
         "each class needs code, value, name_zh and group; see layers/schemes/sandiao.yaml",
         "每个类别需要 code、value、name_zh 和 group；可参考 layers/schemes/sandiao.yaml"),
+    "io.scheme.not_a_file": M(
+        "the scheme is a folder or a special file, not a YAML file", "分类体系不是 YAML 文件（是文件夹或特殊文件）",
+        "give the path of a scheme YAML file, or one of the bundled names (sandiao, worldcover)",
+        "请指定分类体系 YAML 文件的路径，或内置名称之一（sandiao、worldcover）"),
+    "io.scheme.unreadable": M(
+        "cannot read the scheme file ({detail})", "无法读取分类体系文件（{detail}）",
+        "check the file's permissions", "请检查文件权限"),
+    "io.scheme.no_classes": M(
+        "the scheme has no classes (a non-empty list 'classes:' is needed)",
+        "分类体系没有类别（需要非空的 classes: 列表）",
+        "list each class with code, value, name_zh and group; see layers/schemes/sandiao.yaml",
+        "请逐个列出类别的 code、value、name_zh 和 group；可参考 layers/schemes/sandiao.yaml"),
+    "io.scheme.class_not_mapping": M(
+        "not a valid classification scheme (every entry of 'classes:' must be a mapping)",
+        "不是有效的分类体系文件（classes: 中每一项都必须是映射）",
+        "each class needs code, value, name_zh and group; see layers/schemes/sandiao.yaml",
+        "每个类别需要 code、value、name_zh 和 group；可参考 layers/schemes/sandiao.yaml"),
+    "io.scheme.value_range": M(
+        "class {cls}: value {value} cannot be a raster value (it must be from {lo} to {hi})",
+        "类别 {cls}：值 {value} 不可能是栅格值（应在 {lo} 到 {hi} 之间）",
+        "give the class the value its pixels have in the raster", "请给出该类别在栅格中的像元值"),
+    "io.scheme.duplicate": M(
+        "{what} is given to two classes ({first} and {second})", "{what} 同时分配给了两个类别（{first} 和 {second}）",
+        "give every class its own code and value", "请为每个类别分配不同的 code 和 value"),
     # -- bundled data ------------------------------------------------------------------------------------
     "io.layers_dir.missing": M(
         "the bundled layers/ folder was not found", "找不到随程序提供的 layers/ 文件夹",
@@ -453,6 +536,40 @@ MESSAGES: dict[str, M] = {
         "the project file is damaged (invalid JSON at line {line})", "项目文件已损坏（第 {line} 行 JSON 无效）",
         _PROJECT_EN, _PROJECT_ZH),
     "io.project.not_found": M("project file not found", "找不到项目文件", "check the path", "请检查路径"),
+    "io.project.bad_value": M(
+        "the project file is damaged or was edited wrongly: its key {key} must be {expected}, it is {got}",
+        "项目文件已损坏或被错误编辑：其中的键 {key} 应为 {expected}，实际为 {got}",
+        "correct that key in a text editor (or delete it to get the default), or open the autosave copy",
+        "请用文本编辑器改正该键（或删除它以使用默认值），或打开自动保存副本"),
+    "io.project.bad_crs": M(
+        "the project file's key {key} names a coordinate system sinkmap cannot use: {crs} ({detail})",
+        "项目文件中的键 {key} 指定的坐标系无法使用：{crs}（{detail}）",
+        "set it to an EPSG code such as EPSG:4490 or EPSG:4547, or delete the key to get the default",
+        "请改为 EPSG 代码，如 EPSG:4490 或 EPSG:4547，或删除该键以使用默认值"),
+    "io.project.bad_path": M(
+        "the project file's key {key} names a file sinkmap will not open: {value} ({why})",
+        "项目文件中的键 {key} 指向 sinkmap 不会打开的文件：{value}（{why}）",
+        "a project may only name GIS data files (GeoPackage, Shapefile, GeoJSON, KML, GeoTIFF…) outside system "
+        "folders; correct the path in a text editor, or remove the layer",
+        "项目只能引用系统文件夹以外的 GIS 数据文件（GeoPackage、Shapefile、GeoJSON、KML、GeoTIFF 等）；"
+        "请用文本编辑器改正路径，或删除该图层"),
+    "io.project.path_system": M("it lies in a system folder", "位于系统文件夹中"),
+    "io.project.path_not_data": M("its file type is not a data format of this kind",
+                                  "其文件类型不是此类数据的格式"),
+    "io.project.path_special": M("it is a device, pipe or socket, not a file", "它是设备、管道或套接字，不是文件"),
+    "io.project.path_chars": M("it is empty or holds control characters", "路径为空或含控制字符"),
+    "io.project.path_builtin": M("unknown built-in source", "未知的内置数据源"),
+    "io.project.is_folder": M(
+        "this is a folder, not a project file", "这是文件夹，不是项目文件",
+        "choose the .sinkmap file inside it", "请选择其中的 .sinkmap 文件"),
+    "io.project.too_deep": M(
+        "the project file is nested deeper than {limit} levels: it is not a project sinkmap wrote",
+        "项目文件嵌套超过 {limit} 层：不是 sinkmap 写出的项目", _PROJECT_EN, _PROJECT_ZH),
+    "io.project.too_big": M(
+        "the project file is {size}, more than the {limit} a project (layer list and styles, never data) can be",
+        "项目文件大小为 {size}，超过项目（只含图层列表和样式，不含数据）的上限 {limit}",
+        "check that this is the .sinkmap project and not a data file; " + _PROJECT_EN,
+        "请确认这是 .sinkmap 项目而不是数据文件；" + _PROJECT_ZH),
     "io.project.unreadable": M(
         "cannot read the project file ({detail})", "无法读取项目文件（{detail}）",
         "check that it is a .sinkmap file and readable", "请确认它是可读取的 .sinkmap 文件"),

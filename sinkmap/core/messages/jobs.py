@@ -23,6 +23,17 @@ MESSAGES: dict[str, M] = {
                                "use one of: {suffixes}", "请使用以下格式之一：{suffixes}"),
     "jobs.param.output_is_folder": M("{param}: {value!r} is a folder", "{param}：{value!r} 是文件夹",
                                      "give a file name inside it", "请给出该文件夹中的文件名"),
+    "jobs.param.output_no_folder": M("{param}: the folder {folder} does not exist",
+                                     "{param}：文件夹 {folder} 不存在",
+                                     "create the folder first, or give a file in an existing folder",
+                                     "请先创建该文件夹，或指定已存在文件夹中的文件"),
+    "jobs.param.output_read_only": M("{param}: cannot write in the folder {folder} (no write permission)",
+                                     "{param}：无法在文件夹 {folder} 中写入（没有写入权限）",
+                                     "choose a folder you can write to", "请选择有写入权限的文件夹"),
+    "jobs.param.output_system_folder": M("{param}: {folder} is a system folder, not a place for output files",
+                                         "{param}：{folder} 是系统文件夹，不能存放输出文件",
+                                         "write into your own folder, e.g. your home or project folder",
+                                         "请写入自己的文件夹，如主目录或项目文件夹"),
     "jobs.param.output_is_input": M("{param} names the input of {other}: writing would destroy it",
                                     "{param} 指向 {other} 的输入文件：写出会覆盖它",
                                     "choose another output file", "请另选输出文件"),
@@ -53,5 +64,20 @@ MESSAGES: dict[str, M] = {
                               "请先在应用中运行一次该任务并保存项目"),
     "jobs.ledger.no_zone_name_field": M("no such field for the zone names", "没有这个片区名称字段",
                                         "fields are: {fields}", "现有字段：{fields}"),
+    "jobs.ledger.zone_name_control_chars": M(
+        "file {path}, layer {layer!r}, field {field!r}: {n} zone name(s) held control characters; they are shown "
+        "as \N{REPLACEMENT CHARACTER} (fix the names in the source data)",
+        "文件 {path}，图层“{layer}”，字段“{field}”：{n} 个片区名称含控制字符，已显示为 \N{REPLACEMENT CHARACTER}"
+        "（请在源数据中改正名称）"),
+    "jobs.ledger.demo_no_data": M(
+        "the layers are the synthetic demo world's (used when no layer is given), and it has no data for {units}: it covers only "
+        "{covered}{plan}",
+        "图层为合成演示数据（未给出图层时使用），而演示数据不含 {units} 的数据：它只覆盖 {covered}{plan}",
+        "give your own layers (--forest, --wetland, --protected, --landcover…) for {units}, or choose one of "
+        "{covered}",
+        "请为 {units} 指定自己的图层（--forest、--wetland、--protected、--landcover 等），或选择 {covered} 之一"),
+    "jobs.ledger.no_plan_targets": M(
+        "; the bundled targets file has no plan targets for {cities} either (add them with --targets FILE)",
+        "；内置目标文件中也没有 {cities} 的方案目标（可用 --targets 文件 添加）"),
     "jobs.unknown_job": M("no job {job!r}", "没有任务 {job!r}", "jobs are: {near}", "可用任务：{near}"),
 }

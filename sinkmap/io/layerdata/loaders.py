@@ -88,12 +88,6 @@ def _read_frame(spec: LayerSpec, feedback: Feedback) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=frames[0].crs)
     from ..vectors import read_vector
 
-    if spec.crs and spec.crs.upper().replace("-", "") == "GCJ02":  # web-map coordinates: convert at the edge
-        from ..gcj02 import frame_gcj02_to_cgcs2000
-
-        frame = read_vector(spec.path, layer=spec.layer, encoding=spec.encoding, crs=None, assume_lonlat=True,
-                            feedback=feedback)
-        return frame_gcj02_to_cgcs2000(frame)
     return read_vector(spec.path, layer=spec.layer, encoding=spec.encoding, crs=spec.crs, feedback=feedback)
 
 

@@ -118,6 +118,9 @@ def inspect_raster(path: str | Path) -> RasterSummary:
     path = Path(path)
     if not path.exists():
         raise InputError(code="io.raster.not_found", path=path)
+    from ..input_files import check_input_file
+
+    check_input_file(path)  # a folder, a pipe, an empty file: each said as such, not "damaged"
     try:
         with rasterio.open(path) as src:
             if src.count == 0 or src.width * src.height == 0:
