@@ -182,8 +182,8 @@ class _FullDisk:
 
 
 def _full_disk(monkeypatch, suffix: str) -> None:
-    """The disk fills up while the output is written: every write through the atomic writer's os.fdopen
-    fails with ENOSPC; openpyxl's save writes part of its file, then fails the same way."""
+    """The disk fills up while the output is written: every write through os.fdopen or open() (the atomic
+    writer's and the table writer's temporary files) fails with ENOSPC; openpyxl's save writes part of its file, then fails the same way."""
     import errno
     import os
 
@@ -200,7 +200,16 @@ def _full_disk(monkeypatch, suffix: str) -> None:
             fh.write(b"PK\x03\x04 partial")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
+    import builtins
+
+    real_open = builtins.open
+
+    def open_(file, mode="r", *a, **k):
+        fh = real_open(file, mode, *a, **k)
+        return _FullDisk(fh) if any(c in str(mode) for c in "wax+") else fh
+
     monkeypatch.setattr(os, "fdopen", fdopen)
+    monkeypatch.setattr(builtins, "open", open_)  # the table writer's temporary files
     monkeypatch.setattr(Workbook, "save", save)
 
 

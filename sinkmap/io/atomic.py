@@ -162,7 +162,10 @@ _DISK_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EFBIG, getattr(errno, "EDQUOT", e
 
 
 def _os_error(path: Path, err: OSError) -> InputError:
-    return InputError(code="io.write.failed", path=path, detail=clip(err.strerror or err))
+    """The message for an OS error while writing ``path``, with the hint that fits its cause."""
+    from .write_errors import output_error
+
+    return output_error(path, err)
 
 
 @contextlib.contextmanager
