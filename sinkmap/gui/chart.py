@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..carto.colors import STATUS_COLORS
 from .i18n import tr
+from .plain import tip
 
 
 class IndicatorChart(QWidget):
@@ -58,7 +59,7 @@ class IndicatorChart(QWidget):
         self.setCursor(Qt.CursorShape.PointingHandCursor if i is not None else Qt.CursorShape.ArrowCursor)
         if i is not None:
             name, v, *_ = self.bars[i]
-            self.setToolTip(f"{name}: {'—' if v is None else f'{v:,.2f}'}\n{tr('单击缩放到该单位')}")
+            self.setToolTip(tip(f"{name}: {'—' if v is None else f'{v:,.2f}'}\n{tr('单击缩放到该单位')}"))
         else:
             self.setToolTip("")
         super().mouseMoveEvent(event)

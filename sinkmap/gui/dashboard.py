@@ -28,6 +28,7 @@ from .i18n import current_language, is_english, name_of, tr
 from .ledger_table import (COL_GAP, COL_STATUS, COL_TARGET, SHOWN, LedgerTable, column_titles, fmt_num,
                            status_text, target_text, unit_text)
 from .tasks import TaskManager
+from .plain import plain_label, tip
 
 __all__ = ["COL_GAP", "COL_STATUS", "COL_TARGET", "SHOWN", "LedgerDashboard",
            "column_titles", "fmt_num", "status_text", "target_text", "unit_text"]
@@ -58,9 +59,9 @@ class LedgerDashboard(QWidget):
         self.indicator = QComboBox(self)
         for key in SHOWN:
             self.indicator.addItem(name_of(INDICATORS[key]), key)
-        self.state = QLabel(tr("尚未计算"), self)
+        self.state = plain_label(QLabel(tr("尚未计算"), self))
         self.state.setWordWrap(True)
-        self.sources = QLabel(self)  # which layer fed each indicator group (forest, wetland, protected...)
+        self.sources = plain_label(QLabel(self))  # which layer fed each indicator group (forest, wetland, protected...)
         self.sources.setWordWrap(True)
         self.sources.setStyleSheet("color: #505050")
         top = QHBoxLayout()
@@ -200,7 +201,7 @@ class LedgerDashboard(QWidget):
             parts.append(tr("{0}：{1}").format(names.get(key, key), shown))
             tips.append(f"{names.get(key, key)}: {p}")
         self.sources.setText(tr("数据来源 — {0}").format(("; " if is_english() else "；").join(parts)) if parts else "")
-        self.sources.setToolTip("\n".join(tips))
+        self.sources.setToolTip(tip("\n".join(tips)))
 
     def _widen_dock_once(self) -> None:
         """Widen the dock holding the dashboard so the table shows every column whole — once, for the
@@ -228,7 +229,10 @@ class LedgerDashboard(QWidget):
             bars.append((u.name, v, a.status.value if a else "no_data", u.level == "city"))
             if u.level == "city" and a is not None and a.value is not None:
                 target = float(a.value)
-        self.chart.set_data(bars, target, f"{name_of(INDICATORS[key])} ({unit_text(INDICATORS[key].unit)})")
+        title = f"{name_of(INDICATORS[key])} ({unit_text(INDICATORS[key].unit)})"
+        if self.report.synthetic:  # a chart of demo data says so in its title (it may be copied alone)
+            title += f" — {DEMO_LABEL(current_language())}"
+        self.chart.set_data(bars, target, title)
 
     def _choropleth(self) -> None:
         if self.report is not None:

@@ -28,6 +28,7 @@ from ..io.vector_checks import guess_crs_from_bounds
 from ..io.vectors import inspect_vector
 from .i18n import current_language, is_english, tr
 from .layers.attribute_table import FrameModel
+from .plain import plain_label
 
 ENCODINGS = ("UTF-8", "GBK", "GB18030", "BIG5", "CP1252")
 #: Offered in this order: lon/lat, Hunan's three Gauss–Krüger 3° central meridians without and with the
@@ -122,7 +123,7 @@ class ImportDialog(QDialog):
         self.layer = QComboBox(self)
         self.layer.addItems(list(self.info.layers))
         self.layer.setCurrentText(self.info.layer)
-        self.summary = QLabel(self)
+        self.summary = plain_label(QLabel(self))
         self.encoding = QComboBox(self)
         self.encoding.setEditable(True)
         self.crs = QComboBox(self)
@@ -136,7 +137,7 @@ class ImportDialog(QDialog):
         self.mapping.setHorizontalHeaderLabels([tr("含义"), tr("字段")])
         self.mapping.verticalHeader().setVisible(False)
         self.preview = QTableView(self)
-        self.error = QLabel(self)
+        self.error = plain_label(QLabel(self))
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
         form = QFormLayout()

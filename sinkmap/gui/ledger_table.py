@@ -21,6 +21,7 @@ from ..carto.colors import STATUS_COLORS
 from ..core.indicators import INDICATORS, Status, Target
 from ..core.ledger_report import Assessment, LedgerUnit
 from .i18n import is_english, name_of, tr
+from .plain import tip as plain_tip
 
 COL_STATUS, COL_GAP, COL_TARGET = 3, 4, 5
 SHOWN = ("forest_coverage_pct", "forest_stock_10k_m3", "living_tree_stock_10k_m3", "wetland_area_10k_ha",
@@ -163,7 +164,7 @@ class LedgerTable(QTableWidget):
         whole = target_text(a)
         if not whole:
             item.setText(tr("规划无此目标") + (f"\n{a.reason}" if a.reason else ""))
-            item.setToolTip(item.text())
+            item.setToolTip(plain_tip(item.text()))
             return
         tip = whole
         if a.quote:
@@ -172,7 +173,7 @@ class LedgerTable(QTableWidget):
                 tip += f"\n\n{tr('口径')}：{a.basis}"
             if a.basis_note:
                 tip += f"\n{a.basis_note}"
-        item.setToolTip(tip)
+        item.setToolTip(plain_tip(tip))
 
     # -- size -------------------------------------------------------------------------------------
     def target_width(self) -> int:

@@ -31,6 +31,7 @@ from .statusbar import MapStatusBar
 from .taskdock import TaskPanel
 from .tasks import TaskManager
 from .window_imports import AutoStyled, ImportMixin
+from .plain import plain_message_box
 
 log = logging.getLogger(__name__)
 
@@ -432,7 +433,9 @@ class MainWindow(ImportMixin, QMainWindow):
         """A readable message: in the task panel and, for direct user actions, a dialog without traceback."""
         self.task_panel.add_message(message, "error")
         if self.isVisible() and not getattr(self, "quiet", False):
-            QMessageBox.warning(self, tr("sinkmap"), message)
+            box = plain_message_box(QMessageBox(QMessageBox.Icon.Warning, tr("sinkmap"), message,
+                                                QMessageBox.StandardButton.Ok, self))
+            box.exec()
 
     def set_language(self, lang: str) -> None:
         save_language(lang)

@@ -25,6 +25,7 @@ from ..core.messages import Notice
 from ..core.shortpaths import shorten_paths
 from .i18n import current_language, is_english, tr
 from .tasks import Task, TaskManager
+from .plain import tip
 
 log = logging.getLogger(__name__)
 FULL_TEXT = Qt.ItemDataRole.UserRole + 1  # the message as written, before shortening
@@ -158,7 +159,7 @@ class TaskPanel(QWidget):
         item.setForeground(QColor({"error": "#b00020", "warning": "#9a6700"}.get(level, "#333333")))
         item.setData(Qt.ItemDataRole.UserRole, level)
         item.setData(FULL_TEXT, f"{stamp}  {text}")
-        item.setToolTip(text)
+        item.setToolTip(tip(text))
         self.messages.insertItem(0, item)
         self.message.emit(short)
 

@@ -235,3 +235,15 @@ def test_dock_widens_once(window, qtbot):
     win.dashboard.set_report(_report())
     QCoreApplication.processEvents()
     assert dock.width() == 480
+
+
+def test_demo_report_is_labelled_in_the_status_and_the_chart_title(window):
+    """Every chart made from demo data carries the label in its title (it may be copied alone)."""
+    from sinkmap.jobs.base import DATA_DEMO
+
+    report = _report()
+    report.data = DATA_DEMO
+    window.dashboard.set_report(report)
+    assert "演示数据" in window.dashboard.state.text() and "演示数据" in window.dashboard.chart.title
+    window.dashboard.set_report(_report())  # the user's data: no label
+    assert "演示数据" not in window.dashboard.chart.title

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel
 from ...io.layerdata.data import VectorData
 from ..i18n import tr
 from .registry import LayerRegistry
+from ..plain import tip
 
 #: A map selection of more row runs than this is shown by tinting rows (the model reads the layer's mask
 #: for the rows on screen) instead of building a Qt selection of every run, which costs seconds at 10⁴+.
@@ -52,9 +53,10 @@ class FrameModel(QAbstractTableModel):
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            v = self._arrays[index.column()][self.order[index.row()]]
-            return _fmt(v)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _fmt(self._arrays[index.column()][self.order[index.row()]])
+        if role == Qt.ItemDataRole.ToolTipRole:  # an attribute value is shown as text, never as HTML
+            return tip(_fmt(self._arrays[index.column()][self.order[index.row()]]))
         if role == Qt.ItemDataRole.TextAlignmentRole and self._arrays[index.column()].dtype.kind in "iuf":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole and self.tint is not None and self.tint[self.order[index.row()]]:

@@ -26,6 +26,7 @@ from ..i18n import current_language, name_of, tr
 from ..style_dialog import StyleDialog
 from ..style_widgets import swatch
 from .registry import LayerRegistry
+from ..plain import tip
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -72,11 +73,11 @@ class LayerTree(QTreeWidget):
             item.setCheckState(0, Qt.CheckState.Checked if spec.visible else Qt.CheckState.Unchecked)
             if spec.id in reg.errors:
                 item.setForeground(0, QColor("#b00020"))
-                item.setToolTip(0, reg.errors[spec.id])
+                item.setToolTip(0, tip(reg.errors[spec.id]))
             elif spec.id in reg.loading:
                 item.setText(0, f"{spec.name}  {tr('（加载中…）')}")
             else:
-                item.setToolTip(0, spec.path if not spec.layer else f"{spec.path} — {spec.layer}")
+                item.setToolTip(0, tip(spec.path if not spec.layer else f"{spec.path} — {spec.layer}"))
             self.addTopLevelItem(item)
             for color, text in self._legend(spec.id):
                 child = QTreeWidgetItem([text])
