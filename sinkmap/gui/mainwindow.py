@@ -31,7 +31,7 @@ from .statusbar import MapStatusBar
 from .taskdock import TaskPanel
 from .tasks import TaskManager
 from .window_imports import AutoStyled, ImportMixin
-from .plain import plain_message_box
+from .plain import tip
 
 log = logging.getLogger(__name__)
 
@@ -433,9 +433,7 @@ class MainWindow(ImportMixin, QMainWindow):
         """A readable message: in the task panel and, for direct user actions, a dialog without traceback."""
         self.task_panel.add_message(message, "error")
         if self.isVisible() and not getattr(self, "quiet", False):
-            box = plain_message_box(QMessageBox(QMessageBox.Icon.Warning, tr("sinkmap"), message,
-                                                QMessageBox.StandardButton.Ok, self))
-            box.exec()
+            QMessageBox.warning(self, tr("sinkmap"), tip(message))  # shown as text even if it looks like HTML
 
     def set_language(self, lang: str) -> None:
         save_language(lang)

@@ -3,30 +3,29 @@
 Qt renders a tooltip, a QLabel or a message box as rich text when the string merely *looks* like HTML
 (``Qt.mightBeRichText``): an attribute value ``<img src=…>`` or ``<b>…`` would be rendered, not shown.
 :func:`tip` escapes the text and wraps it in a paragraph that keeps its line breaks and spaces, so a
-tooltip always shows exactly the characters; :func:`plain_label` makes a label plain text for good.
+tooltip (or a message box) always shows exactly the characters; :func:`plain_label` makes a label plain text for good.
 """
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtGui import Qt
+from PySide6.QtWidgets import QLabel
 
 
 def tip(text: str | None) -> str:
-    """A tooltip that shows ``text`` literally ('' stays '': no tooltip)."""
+    """A tooltip that shows ``text`` literally ('' stays '': no tooltip; text Qt would not take for rich
+    text is returned as it is)."""
     if not text:
         return ""
-    return f"<p style='white-space:pre-wrap'>{html.escape(str(text))}</p>"
+    text = str(text)
+    if not Qt.mightBeRichText(text):
+        return text
+    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
 
 
 def plain_label(label: QLabel) -> QLabel:
     """``label`` showing its text as plain text (never as HTML)."""
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
-
-
-def plain_message_box(box: QMessageBox) -> QMessageBox:
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    return box
