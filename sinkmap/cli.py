@@ -68,6 +68,19 @@ def take_language(argv: list[str]) -> tuple[list[str], str | None]:
     return rest, lang
 
 
+def split_job_id(argv: list[str]) -> list[str]:
+    """``sinkmap site.impact …`` as ``sinkmap site impact …``: a job may be named by its id too."""
+    from .jobs.registry import all_jobs
+
+    dotted = {j.id for j in all_jobs() if "." in j.id}
+    for i, arg in enumerate(argv):
+        if arg in dotted:
+            return argv[:i] + arg.split(".", 1) + argv[i + 1:]
+        if not arg.startswith("-") and (i == 0 or argv[i - 1] not in ("--screenshot", "--project")):
+            break  # the first positional is the command: only it may be a job id
+    return argv
+
+
 def _app_args(p: argparse.ArgumentParser, lang: str, *, top: bool) -> None:
     """``--screenshot``, ``--project``, ``--lang``: on the top level and on ``gui`` (any order works)."""
     default = None if top else argparse.SUPPRESS
@@ -95,7 +108,7 @@ def _param_help(param, lang: str) -> str:
     return (text + (f" ({'; '.join(extra)})" if extra else "")).replace("%", "%%")  # argparse formats help
 
 
-def _add_job(sub, job, lang: str) -> None:
+def _add_job(sub, job, lang: str, name: str | None = None) -> None:
     epilog = []
     for group in job.exclusive:
         flags = ", ".join(job.param(n).cli_flag for n in group.params)
@@ -104,7 +117,7 @@ def _add_job(sub, job, lang: str) -> None:
     if job.demo_roles:
         epilog.append(_t(lang, "未给出任何图层时使用合成演示数据（输出中注明“演示数据”）。",
                          "With no layer given, the synthetic demo world is used (outputs say so)."))
-    p = sub.add_parser(job.cli_name, help=job.title(lang).replace("%", "%%"),
+    p = sub.add_parser(name or job.cli_name, help=job.title(lang).replace("%", "%%"),
                        description=f"{job.title(lang)} — {job.help(lang)}".replace("%", "%%"),
                        epilog="\n".join(epilog).replace("%", "%%") or None, formatter_class=argparse.RawDescriptionHelpFormatter)
     for param in job.params:
@@ -135,8 +148,19 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
                        "sinkmap — carbon-sink ledger, forests, wetlands and renewable siting (Hunan)"))
     _app_args(parser, lang, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    groups: dict[str, argparse._SubParsersAction] = {}
     for job in all_jobs():
-        _add_job(sub, job, lang)
+        if "." not in job.id:
+            _add_job(sub, job, lang)
+            continue
+        # a dotted id (site.impact) is a sub-command of its group: `sinkmap site impact`
+        prefix, rest = job.id.split(".", 1)
+        if prefix not in groups:
+            titles = "、".join(j.title(lang) for j in all_jobs() if j.id.startswith(prefix + "."))
+            gp = sub.add_parser(prefix, help=titles.replace("%", "%%"))
+            groups[prefix] = gp.add_subparsers(dest="subcommand", metavar="COMMAND")
+            gp.set_defaults(group_parser=gp)
+        _add_job(groups[prefix], job, lang, name=rest)
     p = sub.add_parser("jobs", help=_t(lang, "列出全部任务及其参数", "list every job and its parameters"))
     p.add_argument("--json", action="store_true", help=_t(lang, "机器可读的任务目录", "the machine-readable catalogue"))
     p = sub.add_parser("run", help=_t(lang, "重新运行项目中保存的任务", "repeat a job run stored in a project"))
@@ -159,6 +183,7 @@ def _has_display() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     argv, given = take_language(list(sys.argv[1:] if argv is None else argv))
+    argv = split_job_id(argv)
     lang = given or language_from_env()
     set_language(lang)
     _localise_argparse(lang)
@@ -182,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
             from .jobs.runs import rerun_from_project
 
             return _run_and_show(lambda feedback: rerun_from_project(args.project_file, args.job, feedback), args, lang)
+        if getattr(args, "job", None) is None:  # a group (`sinkmap site`) without its sub-command
+            args.group_parser.print_help()
+            return EXIT_USAGE
         return _cmd_job(args, lang)
     except SinkmapError as exc:
         print(f"sinkmap: {exc.render(lang)}", file=sys.stderr)

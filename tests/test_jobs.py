@@ -66,7 +66,7 @@ def test_language_from_the_environment(monkeypatch, capsys):
 
 def test_a_job_declared_in_one_module_appears_everywhere(example, three, tmp_path, capsys):
     # sinkmap --help, sinkmap jobs, sinkmap jobs --json: nothing edited but tests/example_job.py
-    assert "example.count" in build_parser("en").format_help()
+    assert "example" in build_parser("en").format_help()  # the group of example.count
     code, out, _ = _run(capsys, "jobs", "--lang", "en")
     assert code == 0 and "example.count" in out and "Count example" in out
     code, out, _ = _run(capsys, "jobs", "--json")
@@ -224,3 +224,12 @@ def test_demo_files_given_as_inputs_label_the_report_synthetic(tmp_path):
     assert demo_inputs(LEDGER, request) == ["wetland"]
     mine = LedgerRequest(year=2025, county="岳麓区", wetland=LayerSource(tmp_path / "w.gpkg"))
     assert demo_inputs(LEDGER, mine) == []
+
+
+def test_dotted_job_ids_are_nested_commands(example, three, capsys):
+    """`sinkmap example count` and `sinkmap example.count` are the same job; the group lists its jobs."""
+    nested = _run(capsys, "example", "count", "--layer", str(three), "--field", "v", "--minimum", "4", "--json")
+    dotted = _run(capsys, "example.count", "--layer", str(three), "--field", "v", "--minimum", "4", "--json")
+    assert nested[0] == dotted[0] == 0 and json.loads(nested[1])["count"] == json.loads(dotted[1])["count"] == 2
+    code, out, _ = _run(capsys, "--lang", "en", "example")
+    assert code == 2 and "count" in out and "Count example" in out
