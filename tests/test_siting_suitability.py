@@ -70,3 +70,64 @@ def test_distance_to_features():
     np.testing.assert_allclose(d[3], np.arange(10) * 100.0)
     sub = cr.distance_to_features([Point(450, 550)], tr, (10, 10), "EPSG:4545")  # cell (4, 4)
     assert sub[4, 4] == 0 and sub[4, 7] == pytest.approx(300.0) and sub[0, 0] == pytest.approx(400 * 2 ** 0.5)
+
+
+# -- suitability -----------------------------------------------------------------------------------------------
+
+from sinkmap.analysis.siting.ahp import ahp  # noqa: E402
+from sinkmap.analysis.siting.suitability import suitability  # noqa: E402
+
+SLOPE = np.array([[1.0, 0.5, 0.0], [1.0, 1.0, 0.2], [N, 0.4, 0.8]])
+ROADS = np.array([[0.0, 0.5, 1.0], [0.5, 1.0, 0.6], [0.3, N, 0.2]])
+INCL = np.array([[1.0, 1.0, 1.0], [0.0, 0.5, 1.0], [1.0, 1.0, N]])
+
+
+def test_weighted_sum_by_hand():
+    out = suitability({"slope": SLOPE, "roads": ROADS}, {"slope": 0.75, "roads": 0.25})
+    expected = np.array([[0.75, 0.5, 0.25], [0.875, 1.0, 0.3], [N, N, 0.65]], np.float32)
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    assert out.dtype == np.float32
+    masked = suitability({"slope": SLOPE, "roads": ROADS}, {"slope": 0.75, "roads": 0.25}, inclusion=INCL)
+    np.testing.assert_allclose(masked, [[0.75, 0.5, 0.25], [0.0, 0.5, 0.3], [N, N, N]], rtol=1e-6)
+
+
+def test_weighted_product_by_hand():
+    out = suitability({"slope": SLOPE, "roads": ROADS}, {"slope": 0.5, "roads": 0.5}, method="product")
+    expected = np.sqrt(SLOPE * ROADS)
+    np.testing.assert_allclose(out, expected.astype(np.float32), rtol=1e-6)
+    assert out[0, 0] == 0 and out[0, 2] == 0  # no compensation
+
+
+def test_ahp_weights_and_zero_weight_nodata():
+    r = ahp([[1, 3], [1 / 3, 1]], ["slope", "roads"])
+    out = suitability({"slope": SLOPE, "roads": ROADS}, r)
+    np.testing.assert_allclose(out[0], [0.75, 0.5, 0.25], rtol=1e-6)
+    only_roads = suitability({"slope": SLOPE, "roads": ROADS}, {"slope": 0.0, "roads": 1.0})
+    assert only_roads[2, 0] == pytest.approx(0.3)  # a zero weight does not pass its nodata on
+
+
+def test_suitability_validation():
+    crit = {"slope": SLOPE, "roads": ROADS}
+    with pytest.raises(InputError) as e:
+        suitability(crit, {"slope": 0.7, "roads": 0.2})
+    assert e.value.code == "analysis.siting.weights_sum" and e.value.params["total"] == "0.9"
+    assert "sum to 0.9" in str(e.value)
+    suitability(crit, {"slope": 0.7 + 5e-7, "roads": 0.3})  # within 1e-6
+    with pytest.raises(InputError) as e:
+        suitability(crit, {"slope": 1.0})
+    assert e.value.code == "analysis.siting.weights_names"
+    with pytest.raises(InputError) as e:
+        suitability(crit, {"slope": 1.2, "roads": -0.2})
+    assert e.value.code == "analysis.siting.weights_negative"
+    with pytest.raises(InputError) as e:
+        suitability({"slope": SLOPE * 10, "roads": ROADS}, {"slope": 0.5, "roads": 0.5})
+    assert e.value.code == "analysis.siting.criterion_out_of_range" and e.value.params["name"] == "slope"
+    with pytest.raises(InputError) as e:
+        suitability({"slope": SLOPE, "roads": ROADS[:2]}, {"slope": 0.5, "roads": 0.5})
+    assert e.value.code == "analysis.siting.shape_mismatch"
+    with pytest.raises(InputError) as e:
+        suitability(crit, {"slope": 0.5, "roads": 0.5}, inclusion=INCL * 2)
+    assert e.value.code == "analysis.siting.inclusion_out_of_range"
+    with pytest.raises(InputError) as e:
+        suitability(crit, {"slope": 0.5, "roads": 0.5}, method="max")
+    assert e.value.code == "analysis.siting.bad_method"

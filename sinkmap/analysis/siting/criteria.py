@@ -30,7 +30,7 @@ from .terrain import as_crs, pixel_size
 __all__ = ["categories", "ranges", "piecewise", "rising", "falling", "distance", "distance_to_features"]
 
 
-def _values(raster: Any, nodata: float | None, what: str = "the criterion raster") -> tuple[np.ndarray, np.ndarray]:
+def _values(raster: Any, nodata: float | None, what: str = "criterion") -> tuple[np.ndarray, np.ndarray]:
     """(values as float64, nodata mask)."""
     arr = np.ma.getdata(raster)
     if arr.ndim != 2:
@@ -183,7 +183,7 @@ def distance(features: Any, transform: Any, crs: Any, *, valid: Any = None) -> n
     """
     feat = np.asarray(np.ma.filled(features, False) if np.ma.isMaskedArray(features) else features).astype(bool)
     if feat.ndim != 2:
-        raise InputError(code="analysis.siting.not_2d", what="the feature raster", shape=str(feat.shape))
+        raise InputError(code="analysis.siting.not_2d", what="features", shape=str(feat.shape))
     dx, dy = _metric_cells(transform, crs)
     out = _edt(np.ascontiguousarray(feat), dx, dy).astype(np.float32)
     if valid is not None:

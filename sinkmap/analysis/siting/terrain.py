@@ -100,7 +100,7 @@ def _row_geometry(shape: tuple[int, int], transform: Any, crs: Any) -> tuple[np.
 def _valid(dem: Any, nodata: float | None) -> np.ndarray:
     arr = np.ma.getdata(dem).astype(np.float64, copy=True)
     if arr.ndim != 2:
-        raise InputError(code="analysis.siting.not_2d", what="the DEM", shape=str(arr.shape))
+        raise InputError(code="analysis.siting.not_2d", what="DEM", shape=str(arr.shape))
     bad = ~np.isfinite(arr) | np.ma.getmaskarray(dem)
     if nodata is not None and not np.isnan(nodata):
         bad |= arr == nodata
