@@ -27,7 +27,7 @@ from ...core.errors import InputError
 from ...core.feedback import Feedback, ensure
 from ...core.messages import Notice
 
-__all__ = ["AHPResult", "RANDOM_INDEX", "CR_LIMIT", "ahp"]
+__all__ = ["AHPResult", "RANDOM_INDEX", "CR_LIMIT", "ahp", "validate"]
 
 #: Saaty's random consistency index RI by matrix order n (Saaty 1980), index 0 ↔ n = 1.
 RANDOM_INDEX = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
@@ -59,7 +59,8 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
-def validate(matrix: Any, names: Sequence[str] | None = None, *, rtol: float = 0.02) -> tuple[np.ndarray, tuple[str, ...]]:
+def validate(matrix: Any, names: Sequence[str] | None = None, *,
+             rtol: float = 0.02) -> tuple[np.ndarray, tuple[str, ...]]:
     """The matrix as float64 and the criterion names, or an :class:`InputError` naming the offending pair.
 
     Reciprocity ``a_ij · a_ji = 1`` is checked to ``rtol`` (default 2 %, so 1/3 typed as 0.33 passes).

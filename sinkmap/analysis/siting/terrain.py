@@ -27,7 +27,7 @@ import numpy as np
 
 from ...core.errors import CRSError, InputError
 
-__all__ = ["as_crs", "pixel_size", "slope_aspect", "slope", "aspect"]
+__all__ = ["as_crs", "pixel_size", "gradient", "slope_aspect", "slope", "aspect"]
 
 
 def as_crs(crs: Any):
@@ -108,7 +108,8 @@ def _valid(dem: Any, nodata: float | None) -> np.ndarray:
     return arr
 
 
-def gradient(dem: Any, transform: Any, crs: Any, *, nodata: float | None = None, z_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def gradient(dem: Any, transform: Any, crs: Any, *, nodata: float | None = None,
+             z_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """(dz/d east, dz/d north), dimensionless (vertical unit × ``z_factor`` per metre), NaN where unknown."""
     z = _valid(dem, nodata) * float(z_factor)
     rows, cols = z.shape
@@ -131,7 +132,8 @@ def gradient(dem: Any, transform: Any, crs: Any, *, nodata: float | None = None,
     return gx, gy
 
 
-def slope_aspect(dem: Any, transform: Any, crs: Any, *, nodata: float | None = None, z_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def slope_aspect(dem: Any, transform: Any, crs: Any, *, nodata: float | None = None,
+                 z_factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Slope (degrees) and aspect (degrees clockwise from north, downhill; NaN when flat), float32.
 
     ``dem``: 2-D heights (metres, or any unit times ``z_factor`` gives metres); ``transform``: its affine
