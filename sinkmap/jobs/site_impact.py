@@ -128,8 +128,28 @@ def _ledger(zones, inputs, options, targets, lreq: LedgerRequest, feedback: Feed
     return LedgerReport(job="ledger", year=lreq.year, units=units, warnings=list(res.warnings), basis=basis, **data)
 
 
+def _extent(zones, fps):
+    """A lon/lat box holding the units and the footprints."""
+    from shapely.geometry import box
+
+    from ..core.crs import STORAGE_CRS
+
+    x0, y0, x1, y1 = zones.to_crs(STORAGE_CRS).total_bounds
+    a0, b0, a1, b1 = fps.to_crs(STORAGE_CRS).total_bounds
+    return box(min(x0, a0), min(y0, b0), max(x1, a1), max(y1, b1))
+
+
+def _near(gdf, extent):
+    """The features of ``gdf`` (EPSG:4490) meeting ``extent``: every feature that can meet a unit or a site."""
+    import numpy as np
+
+    if gdf is None:
+        return None
+    return gdf.iloc[np.sort(gdf.sindex.query(extent, predicate="intersects"))]
+
+
 def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactReport:
-    from ..analysis.fieldmap import detect_mapping
+    from ..analysis.fieldmap import detect_mapping, detect_scheme
     from ..analysis.ledger import LedgerInputs, LedgerOptions
     from ..analysis.siting.impact import FOOTPRINTS, footprints, inputs_after, site_impacts, status_changes
     from ..io.targets import load_targets
@@ -151,10 +171,18 @@ def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactRep
     wetland = _read(req.wetland, lreq_read, feedback, "wetland")
     protected = _read(req.protected, lreq_read, feedback, "protected")
     redline = _read(req.redline, lreq_read, feedback, "redline")
+    forest_mapping = (detect_mapping(forest, kind="forest", layer=_label(req.forest), feedback=feedback)
+                      if forest is not None else None)
+    forest_scheme = None
+    if forest_mapping is not None and forest_mapping.get("land_class") in forest.columns:
+        name, share = detect_scheme(forest[forest_mapping.get("land_class")])
+        forest_scheme = name if share >= 0.5 else None  # else the ledger detects it and says it is unsure
+    # only the features near the units and the sites can count: the rest is not prepared three times
+    extent = _extent(zones, fps)
+    forest, wetland, protected, redline = (_near(g, extent) for g in (forest, wetland, protected, redline))
     inputs = LedgerInputs(
-        forest=forest, wetland=wetland, protected=protected,
-        forest_mapping=(detect_mapping(forest, kind="forest", layer=_label(req.forest), feedback=feedback)
-                        if forest is not None else None),
+        forest=forest, wetland=wetland, protected=protected, forest_mapping=forest_mapping,
+        forest_scheme=forest_scheme,
         forest_name=_label(req.forest), wetland_name=_label(req.wetland), protected_name=_label(req.protected))
     options = LedgerOptions(year=req.year)
     feedback.check()
