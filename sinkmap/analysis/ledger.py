@@ -159,6 +159,8 @@ class _Forest:
     living: np.ndarray | None
     carbon_per_m3: np.ndarray
     bamboo_t_per_ha: float | None = None  # bamboo carbon per ha, when the factor table has one
+    mapping: FieldMapping | None = None  # the field mapping used (detected or given)
+    scheme: str | None = None  # the land-class scheme used (detected or given)
 
 
 def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log,
@@ -278,7 +280,8 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log
                              f"against their source); {bamboo}; CO₂ = C × 44/12")
     return _Forest(layer=layer, area_ha=area_ha, is_forest=is_forest, is_tree=is_tree,
                    is_bamboo=(groups == "bamboo") & is_forest, stock=stock, living=living,
-                   carbon_per_m3=table.t_c_per_m3(res.types), bamboo_t_per_ha=table.bamboo_carbon_t_per_ha)
+                   carbon_per_m3=table.t_c_per_m3(res.types), bamboo_t_per_ha=table.bamboo_carbon_t_per_ha,
+                   mapping=mapping, scheme=inputs.forest_scheme or scheme.name)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -428,4 +431,52 @@ def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: Ledge
     return LedgerResult(rows=out, warnings=list(log.messages), basis=basis, year=options.year)
 
 
-__all__ = ["LedgerInputs", "LedgerOptions", "LedgerResult", "ROW_KEYS", "compute_ledger"]
+# --------------------------------------------------------------------------------------------------------------
+# the same reading for any polygon (a site's footprint): sinkmap.analysis.siting.impact
+
+
+@dataclass
+class PreparedLayers:
+    """The layers read exactly as :func:`compute_ledger` reads them (same 地类/canopy/stock rules), ready to
+    measure any equal-area polygon with :meth:`measure`."""
+
+    forest: _Forest | None
+    wetland: _Layer | None
+    protected: _Layer | None
+    protection: ProtectedParts | None
+    warnings: list[Notice]
+    basis: dict[str, str]
+    _log: _Log
+
+    @property
+    def forest_mapping(self) -> FieldMapping | None:
+        return None if self.forest is None else self.forest.mapping
+
+    @property
+    def forest_scheme(self) -> str | None:
+        return None if self.forest is None else self.forest.scheme
+
+    def measure(self, geom, name: str) -> dict:
+        """The ledger's additive values (forest area and stock, carbon, wetland, protected wetland) of ``geom``
+        (a polygon in the equal-area CRS), as a ledger row would count them."""
+        row = _compute_unit(geom, name, self.forest, self.wetland, self.protection, self._log)
+        if self.wetland is not None and self.protection is None:
+            row["protected_wetland_area_ha"] = None
+        return row
+
+
+def prepare_layers(inputs: LedgerInputs, options: LedgerOptions, feedback: Feedback | None = None) -> PreparedLayers:
+    """Read the layers of ``inputs`` as the ledger does (same preparation functions, same warnings)."""
+    feedback = ensure(feedback)
+    log = _Log(feedback)
+    basis: dict[str, str] = {}
+    forest = None if inputs.forest is None else _prepare_forest(inputs.forest, inputs, options, log, basis)
+    wetland = None if inputs.wetland is None else _prepare_wetland(inputs.wetland, inputs, options, log, basis)
+    protected = None if inputs.protected is None else _prepare_protected(inputs.protected, inputs, log, basis)
+    protection = (None if wetland is None or protected is None else
+                  ProtectedParts(wetland.geoms, wetland.area_m2, protected.geoms, protected.tree, feedback))
+    return PreparedLayers(forest, wetland, protected, protection, log.messages, basis, log)
+
+
+__all__ = ["LedgerInputs", "LedgerOptions", "LedgerResult", "PreparedLayers", "ROW_KEYS", "compute_ledger",
+           "prepare_layers"]

@@ -287,4 +287,30 @@ MESSAGES: dict[str, M] = {
         "全部候选区域合计仅达到目标 {goal} 中的 {reached}",
         "lower the score threshold or the minimum region size", "请降低得分阈值或最小区域面积"),
     "analysis.siting.no_regions": M("no cells score at least {threshold}", "没有得分不低于 {threshold} 的像元"),
+    # -- siting: impact of sites (sinkmap.analysis.siting.impact) ----------------------------------------
+    "analysis.siting.empty_site": M("site {n} has no geometry", "第 {n} 个场址没有几何图形",
+                                    "draw the site again or remove it from the layer", "请重新绘制该场址或从图层中删除"),
+    "analysis.siting.point_needs_tech": M("site {n} is a point: its footprint needs a technology",
+                                          "第 {n} 个场址为点：需指定技术类型才能确定占地",
+                                          "give --tech ({techs}) or draw the site as a polygon",
+                                          "请指定 --tech（{techs}），或将场址绘制为面"),
+    "analysis.siting.not_polygon_or_point": M("site {n} is a {geom_type}: a site is a polygon or a point",
+                                              "第 {n} 个场址为 {geom_type}：场址须为面或点",
+                                              "draw the site as a polygon or a point", "请将场址绘制为面或点"),
+    "analysis.siting.status.met": M("met", "达标"),
+    "analysis.siting.status.within_band": M("within the 左右 band", "在“左右”区间内"),
+    "analysis.siting.status.short": M("short", "未达标"),
+    "analysis.siting.status.no_target": M("no target", "无目标"),
+    "analysis.siting.status.no_data": M("no data", "无数据"),
+    "analysis.siting.status.city_total": M("city-wide total", "全市总量"),
+    "analysis.siting.falls_short": M(
+        "{unit} {year} {indicator} falls below {target} {target_unit} (short by {gap} {gap_unit}; "
+        "{before} → {after}, was {status_before})",
+        "{unit} {year} 年{indicator}降至 {target} {target_unit} 以下（差 {gap} {gap_unit}；{before} → {after}，"
+        "原为{status_before}）"),
+    "analysis.siting.status_change": M(
+        "{unit} {year} {indicator} (target {target} {target_unit}): {status_before} → {status_after} "
+        "({before} → {after})",
+        "{unit} {year} 年{indicator}（目标 {target} {target_unit}）：{status_before} → {status_after}"
+        "（{before} → {after}）"),
 }

@@ -80,4 +80,14 @@ MESSAGES: dict[str, M] = {
         "; the bundled targets file has no plan targets for {cities} either (add them with --targets FILE)",
         "；内置目标文件中也没有 {cities} 的方案目标（可用 --targets 文件 添加）"),
     "jobs.unknown_job": M("no job {job!r}", "没有任务 {job!r}", "jobs are: {near}", "可用任务：{near}"),
+    # -- site.impact (sinkmap.jobs.site_impact) --------------------------------------------------------
+    "jobs.site.outside_counties": M("site(s) {sites} lie outside every county of 湖南省: not in any ledger",
+                                    "场址 {sites} 不在湖南省任何区县内：未计入台账",
+                                    "check the sites' CRS (--crs) or give --city/--county",
+                                    "请检查场址的坐标系（--crs），或指定 --city/--county"),
+    "jobs.site.no_county": M("no site lies in a county of 湖南省 ({sites}): there is no ledger to compare",
+                             "没有场址位于湖南省的区县内（{sites}）：无台账可对照",
+                             "check the sites' CRS (--crs), or give --city/--county",
+                             "请检查场址的坐标系（--crs），或指定 --city/--county"),
+    "jobs.site.no_sites": M("file {path}, layer {layer!r}: no site in the layer", "文件 {path}，图层“{layer}”：图层中没有场址"),
 }
