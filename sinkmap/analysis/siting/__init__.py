@@ -1,0 +1,1 @@
+"""Siting: rules, exclusions, suitability, regions and impact."""
