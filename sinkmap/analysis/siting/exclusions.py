@@ -29,6 +29,7 @@ union-find) — not done in this pass.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,7 +289,6 @@ def _raster_cover(rule: Rule, source, grid: Grid, cache: dict) -> np.ndarray:
     """The fraction of each grid cell whose land-cover class is one of the rule's codes."""
     import rasterio
     from rasterio.warp import Resampling, reproject
-    from rasterio.windows import from_bounds
 
     from ...io.rasters import open_raster
 
@@ -298,8 +298,11 @@ def _raster_cover(rule: Rule, source, grid: Grid, cache: dict) -> np.ndarray:
         info = open_raster(path)
         with rasterio.open(path) as ds:
             minx, miny, maxx, maxy = _bounds_in(grid, ds.crs) if not _same_crs(ds.crs, grid.crs) else grid.bounds
-            win = from_bounds(minx, miny, maxx, maxy, ds.transform).round_offsets("floor").round_lengths("ceil")
-            win = win.intersection(rasterio.windows.Window(0, 0, ds.width, ds.height))
+            inv = ~ds.transform
+            cols, rows = zip(*(inv * (x, y) for x in (minx, maxx) for y in (miny, maxy)))
+            c0, r0 = max(0, math.floor(min(cols)) - 1), max(0, math.floor(min(rows)) - 1)
+            c1, r1 = min(ds.width, math.ceil(max(cols)) + 1), min(ds.height, math.ceil(max(rows)) + 1)
+            win = rasterio.windows.Window(c0, r0, max(0, c1 - c0), max(0, r1 - r0))
             data = ds.read(1, window=win, boundless=False)
             cache[key] = (data, ds.window_transform(win), ds.crs, info.nodata)
     data, transform, crs, nodata = cache[key]
