@@ -36,12 +36,13 @@ from pathlib import Path
 from typing import Any
 
 import numba
+from affine import Affine
 import numpy as np
 
 from ...core.errors import InputError
 from ...core.feedback import Feedback, ensure
 from ...core.messages import Notice
-from .grid import Grid, cell_areas_m2
+from .grid import Grid, cell_areas_m2, pixel_span
 from .rules import RASTER_ROLES, Condition, Rule, norm_code
 
 MIN_AREA_ID = "min_area"
@@ -298,13 +299,14 @@ def _raster_cover(rule: Rule, source, grid: Grid, cache: dict) -> np.ndarray:
         info = open_raster(path)
         with rasterio.open(path) as ds:
             minx, miny, maxx, maxy = _bounds_in(grid, ds.crs) if not _same_crs(ds.crs, grid.crs) else grid.bounds
-            inv = ~ds.transform
-            cols, rows = zip(*(inv * (x, y) for x in (minx, maxx) for y in (miny, maxy)))
+            cols, rows = pixel_span(ds.transform, minx, miny, maxx, maxy)
             c0, r0 = max(0, math.floor(min(cols)) - 1), max(0, math.floor(min(rows)) - 1)
             c1, r1 = min(ds.width, math.ceil(max(cols)) + 1), min(ds.height, math.ceil(max(rows)) + 1)
             win = rasterio.windows.Window(c0, r0, max(0, c1 - c0), max(0, r1 - r0))
             data = ds.read(1, window=win, boundless=False)
-            cache[key] = (data, ds.window_transform(win), ds.crs, info.nodata)
+            t = ds.transform
+            wt = Affine(t.a, 0.0, t.c + t.a * c0, 0.0, t.e, t.f + t.e * r0)
+            cache[key] = (data, wt, ds.crs, info.nodata)
     data, transform, crs, nodata = cache[key]
     wanted = _class_values(rule.where[0].values if rule.where else ())
     mask = np.isin(data, wanted).astype(np.float32) if wanted.size else np.ones(data.shape, np.float32)

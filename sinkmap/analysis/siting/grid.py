@@ -34,7 +34,7 @@ class Grid:
     def bounds(self) -> tuple[float, float, float, float]:
         t = self.transform
         x0, y0 = t.c, t.f
-        x1, y1 = t * (self.width, self.height)
+        x1, y1 = t.c + t.a * self.width, t.f + t.e * self.height
         return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
     @property
@@ -64,15 +64,21 @@ def grid_from_dem(dem: str | Path, unit_geom, unit: str = "") -> Grid:
     geom = _to_crs(unit_geom, "EPSG:4490", crs)
     t = info.affine()
     minx, miny, maxx, maxy = geom.bounds
-    inv = ~t
-    cols, rows = zip(*(inv * (x, y) for x in (minx, maxx) for y in (miny, maxy)))
+    cols, rows = pixel_span(t, minx, miny, maxx, maxy)
     col0, row0 = max(0, math.floor(min(cols))), max(0, math.floor(min(rows)))
     col1, row1 = min(info.width, math.ceil(max(cols))), min(info.height, math.ceil(max(rows)))
     if col1 <= col0 or row1 <= row0:
         raise InputError(code="analysis.siting.grid.no_overlap", path=dem, unit=unit or "—")
-    transform = t * Affine.translation(col0, row0)
+    transform = Affine(t.a, 0.0, t.c + t.a * col0, 0.0, t.e, t.f + t.e * row0)
     _check_size(col1 - col0, row1 - row0, unit)
     return Grid(transform, col1 - col0, row1 - row0, crs)
+
+
+def pixel_span(t, minx, miny, maxx, maxy) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Columns and rows of the corners of a box on the north-up affine ``t``."""
+    cols = tuple((x - t.c) / t.a for x in (minx, maxx))
+    rows = tuple((y - t.f) / t.e for y in (miny, maxy))
+    return cols, rows
 
 
 def grid_from_resolution(unit_geom, resolution_deg: float, unit: str = "") -> Grid:
