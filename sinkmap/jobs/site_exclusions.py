@@ -120,6 +120,8 @@ def write_outputs(report: SiteExclusionsReport, request: SiteExclusionsRequest) 
         write_geotiff(request.out, result, report)
     except OSError as exc:
         raise output_error(request.out, exc) from None
+    finally:
+        report._result = None  # the arrays stay in the worker process: the report travels light
     return [Output(request.out, kind="raster", role="siting_exclusions", name=request.out.name)]
 
 

@@ -15,8 +15,9 @@ from affine import Affine
 
 from ...core.errors import InputError
 
-#: Cells a unit's grid may have in this in-memory pass (about 1.3 GB of working arrays at most).
-MAX_CELLS = 60_000_000
+#: Cells a unit's grid may have in this in-memory pass (about 50 bytes of working arrays a cell: ~1 GB).
+#: Hunan's largest city at 3″ is about 4 million cells; the whole province about 30 million.
+MAX_CELLS = 20_000_000
 
 
 @dataclass(frozen=True)
