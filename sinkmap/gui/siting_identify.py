@@ -91,6 +91,15 @@ def read_cell(data, x: float, y: float) -> tuple[float, int] | None:
     return incl, max(mask, 0)
 
 
+def legend_classes() -> list[tuple[str, str]]:
+    """(colour, label) of the three steps of the siting style, for the layer tree and the map legend."""
+    from ..carto.colors import SITING_COLORS
+
+    return [(SITING_COLORS["excluded"], tr("排除（{0}）").format("0")),
+            (SITING_COLORS["partial"], tr("部分可用（{0}）").format("0–1")),
+            (SITING_COLORS["included"], tr("可用（{0}）").format("1"))]
+
+
 def inclusion_text(incl: float) -> str:
     if incl >= 1.0 - _EPS:
         return tr("可用（{0}）：没有规则排除此处").format("1")

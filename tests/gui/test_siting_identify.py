@@ -106,6 +106,12 @@ def test_identify_lists_the_rules_that_hit_the_cell(app, qtbot, tmp_path):
     assert spec.style.kind == "ramp" and spec.style.ramp == "siting"
     qtbot.waitUntil(win.canvas.is_idle, timeout=20_000)
     assert spec.id in win.registry.data
+    # the three steps in the map legend and the layer tree, not a 0–1 grey ramp
+    from sinkmap.carto.colors import SITING_COLORS
+
+    steps = [(SITING_COLORS[k], t) for k, t in (("excluded", "排除（0）"), ("partial", "部分可用（0–1）"),
+                                                ("included", "可用（1）"))]
+    assert [e[3] for e in win.canvas.legend_entries() if e[0] == spec.name] == [steps]
 
     results = _click_lonlat(qtbot, win, *_gk_pixel_centre_lonlat(0, 1))  # rule 0 only
     entry = results[0][2][0]

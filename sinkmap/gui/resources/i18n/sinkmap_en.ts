@@ -1118,5 +1118,9 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <source>{0} 条</source>
         <translation>{0}</translation>
     </message>
+    <message>
+        <source>可用（{0}）</source>
+        <translation>included ({0})</translation>
+    </message>
 </context>
 </TS>
