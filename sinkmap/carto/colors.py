@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Colours of a siting-exclusions raster's inclusion (band 1): excluded, partly usable, usable.
+SITING_COLORS = {"excluded": "#d0453a", "partial": "#f0a818", "included": "#2e9e5b"}
+
 RAMPS: dict[str, list[tuple[float, str]]] = {
     "greens": [(0.0, "#f2f9ec"), (0.5, "#7cc46f"), (1.0, "#0b4d22")],
     "blues": [(0.0, "#eef5fb"), (0.5, "#6aaed6"), (1.0, "#0b3d7a")],
@@ -18,7 +21,14 @@ RAMPS: dict[str, list[tuple[float, str]]] = {
     "greys": [(0.0, "#000000"), (1.0, "#ffffff")],
     "attainment": [(0.0, "#c0392b"), (0.5, "#f1c40f"), (1.0, "#27ae60")],
     "oranges": [(0.0, "#fff3e6"), (0.5, "#f59a4a"), (1.0, "#8a3200")],
+    # siting inclusion (0..1): three steps, not a blend: 0 excluded red, anything partial amber, 1 green
+    "siting": [(0.0, SITING_COLORS["excluded"]), (0.002, SITING_COLORS["partial"]),
+               (0.998, SITING_COLORS["partial"]), (1.0, SITING_COLORS["included"])],
 }
+
+#: Ramps of steps, not gradients: drawn from the nearest cell (a bilinear blend of 0 and 1 would read as
+#: "partial" all along every edge).
+STEPPED_RAMPS = frozenset({"siting"})
 
 #: Distinct colours for categories without a scheme colour (cycled).
 QUALITATIVE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",

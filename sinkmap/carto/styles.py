@@ -22,6 +22,8 @@ ROLE_STYLES: dict[str, Style] = {
     "substations": Style(fill="#8e44ad", stroke="#ffffff", stroke_width=0.8, point_size=6.0),
     "landcover": Style(kind="classes", scheme="sandiao", opacity=0.85),
     "dem": Style(kind="hillshade", ramp="terrain", opacity=1.0),
+    # site.exclusions' GeoTIFF: band 1 inclusion 0..1 in three steps (red / amber / green), nodata clear
+    "siting_exclusions": Style(kind="ramp", ramp="siting", vmin=0.0, vmax=1.0, opacity=0.8),
 }
 
 #: Field names (upper case) holding a forest land-class code, and the scheme that reads them.

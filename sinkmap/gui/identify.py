@@ -9,6 +9,9 @@ from ..io.layerdata.raster_data import RasterData
 from .i18n import name_of, tr
 from .layers.attribute_table import _fmt
 from .layers.registry import LayerRegistry
+from .plain import tip
+from .siting_identify import ROLE as SITING_ROLE
+from .siting_identify import rule_text, siting_entry
 
 MAX_FEATURES = 20
 
@@ -26,6 +29,11 @@ def identify(registry: LayerRegistry, x: float, y: float, tolerance: float) -> l
                 frame = data.frame.drop(columns=[data.frame.geometry.name])
                 out.append((spec.id, spec.name, [{"_row": int(r), **frame.iloc[int(r)].to_dict()} for r in rows]))
         elif isinstance(data, RasterData):
+            if spec.role == SITING_ROLE:
+                entry = siting_entry(spec, data, x, y)
+                if entry is not None:
+                    out.append((spec.id, spec.name, [entry]))
+                continue
             v = data.value_at(x, y)
             if v is not None:
                 entry = {"value": v}
@@ -59,6 +67,10 @@ class IdentifyPanel(QTreeWidget):
             for i, row in enumerate(rows):
                 feat = QTreeWidgetItem([f"#{row.get('_row', i) + 1}" if "_row" in row else tr("像元值"), ""])
                 top.addChild(feat)
+                if "rules" in row:  # a siting-exclusions cell: inclusion, then every rule that hit it
+                    self._siting_rows(feat, row)
+                    feat.setExpanded(i == 0)
+                    continue
                 for k, v in row.items():
                     if k != "_row":
                         feat.addChild(QTreeWidgetItem([str(k), _fmt(v)]))
@@ -66,3 +78,17 @@ class IdentifyPanel(QTreeWidget):
             top.setExpanded(True)
         self.resizeColumnToContents(0)
         return self.results
+
+    @staticmethod
+    def _siting_rows(feat: QTreeWidgetItem, row: dict) -> None:
+        feat.addChild(QTreeWidgetItem([tr("纳入度"), row["inclusion"]]))
+        rules = row["rules"]
+        head = QTreeWidgetItem([tr("命中规则"), tr("{0} 条").format(len(rules)) if rules else tr("无")])
+        feat.addChild(head)
+        for rule in rules:  # text from the raster's tags: plain-text items, escaped tooltips
+            text = rule_text(rule)
+            item = QTreeWidgetItem([rule.id, text])
+            item.setToolTip(0, tip(rule.id))
+            item.setToolTip(1, tip(text))
+            head.addChild(item)
+        head.setExpanded(True)

@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtGui import QImage
 from rasterio.enums import Resampling
 
-from ...carto.colors import hex_to_rgba, ramp_lut
+from ...carto.colors import STEPPED_RAMPS, hex_to_rgba, ramp_lut
 from ...carto.viewport import Viewport
 from ...core.errors import Cancelled
 from ...core.project import Style
@@ -91,7 +91,7 @@ def rgba_to_qimage(rgba: np.ndarray) -> QImage:
 
 
 def render_raster(job: RasterJob, vp: Viewport, cancel: threading.Event | None = None) -> QImage:
-    classes = job.style.kind == "classes"
+    classes = job.style.kind == "classes" or (job.style.kind == "ramp" and job.style.ramp in STEPPED_RAMPS)
     values = job.data.read_view(vp, Resampling.nearest if classes else Resampling.average, cancel)
     if cancel is not None and cancel.is_set():
         raise Cancelled()

@@ -277,7 +277,11 @@ class MapCanvas(QWidget):
             if not spec.visible or data is None:
                 continue
             st = spec.style
-            if isinstance(data, RasterData):
+            if isinstance(data, RasterData) and st.kind == "ramp" and st.ramp == "siting":
+                from ..siting_identify import legend_classes
+
+                out.append((spec.name, None, None, legend_classes()))
+            elif isinstance(data, RasterData):
                 out.append((spec.name, "#c9b28f" if spec.role == "dem" else "#9a9a9a", None, []))
             else:
                 out.append((spec.name, st.fill, st.stroke, legend_from_style(st)))

@@ -102,6 +102,10 @@ class LayerTree(QTreeWidget):
                 present = set(data.classes_present)
                 return [(c.color, f"{c.code} {name_of(c)}") for c in scheme.classes
                         if not present or c.value in present]
+            if st.kind == "ramp" and st.ramp == "siting":
+                from ..siting_identify import legend_classes
+
+                return legend_classes()
             ramp = "terrain" if st.kind == "hillshade" else st.ramp
             lo = st.vmin if st.vmin is not None else data.vmin
             hi = st.vmax if st.vmax is not None else data.vmax

@@ -1066,5 +1066,61 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <source>数据来源 — {0}</source>
         <translation>Inputs — {0}</translation>
     </message>
+    <message>
+        <source>可用（{0}）：没有规则排除此处</source>
+        <translation>included ({0}): no rule excludes this cell</translation>
+    </message>
+    <message>
+        <source>排除（{0}）</source>
+        <translation>excluded ({0})</translation>
+    </message>
+    <message>
+        <source>部分可用（{0}）</source>
+        <translation>partly included ({0})</translation>
+    </message>
+    <message>
+        <source>限制（权重 {0}）：{1}：{2}</source>
+        <translation>limited (weight {0}) by {1}: {2}</translation>
+    </message>
+    <message>
+        <source>限制（权重 {0}）：{1}</source>
+        <translation>limited (weight {0}): {1}</translation>
+    </message>
+    <message>
+        <source>优先：{0}：{1}</source>
+        <translation>preferred by {0}: {1}</translation>
+    </message>
+    <message>
+        <source>优先：{0}</source>
+        <translation>preferred: {0}</translation>
+    </message>
+    <message>
+        <source>排除：{0}：{1}</source>
+        <translation>excluded by {0}: {1}</translation>
+    </message>
+    <message>
+        <source>排除：{0}</source>
+        <translation>excluded: {0}</translation>
+    </message>
+    <message>
+        <source>未知规则</source>
+        <translation>unknown rule (not in the file's rule table)</translation>
+    </message>
+    <message>
+        <source>纳入度</source>
+        <translation>Inclusion</translation>
+    </message>
+    <message>
+        <source>命中规则</source>
+        <translation>Rules hit</translation>
+    </message>
+    <message>
+        <source>{0} 条</source>
+        <translation>{0}</translation>
+    </message>
+    <message>
+        <source>可用（{0}）</source>
+        <translation>included ({0})</translation>
+    </message>
 </context>
 </TS>
