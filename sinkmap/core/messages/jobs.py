@@ -93,9 +93,9 @@ MESSAGES: dict[str, M] = {
     # -- site.suitability / site.regions (sinkmap.jobs.site_suitability, site_regions) --------------------
     "jobs.site.weights_unreadable": M("cannot read the weights file {path} ({detail})", "无法读取权重文件 {path}（{detail}）"),
     "jobs.site.weights_bad": M("weights file {path}: {detail}", "权重文件 {path}：{detail}",
-                               "write 'weights: {{criterion: weight}}' (summing to 1) or 'pairwise:' with "
+                               "write 'weights:' (criterion: weight, summing to 1) or 'pairwise:' with "
                                "'criteria: [names]' and 'matrix: [[...]]'",
-                               "请写“weights: {{准则: 权重}}”（和为 1），或“pairwise:”并给出“criteria: [名称]”与"
+                               "请写“weights:”（准则: 权重，和为 1），或“pairwise:”并给出“criteria: [名称]”与"
                                "“matrix: [[...]]”"),
     "jobs.site.criterion_skipped": M("criterion {criterion} left out: no {param} layer",
                                      "准则 {criterion} 未参与评分：未提供 {param} 图层",
