@@ -131,3 +131,13 @@ def test_help_in_both_languages(capsys):
     with pytest.raises(SystemExit):
         main(["site", "regions", "--help", "--lang=en"])
     assert "--capacity-mw" in capsys.readouterr().out
+
+
+def test_resource_raster_adds_a_criterion_scored_within_the_unit(tmp_path):
+    from sinkmap.demo.generate import demo_layers, ensure_demo
+
+    dem = demo_layers(ensure_demo())["dem"][0]  # any raster covering the unit stands in for GHI here
+    report, out = _run("site.suitability", tmp_path, "res.tif", resource=str(dem))
+    assert report.synthetic and "resource" in report.weights and sum(report.weights.values()) == pytest.approx(1)
+    info = next(c for c in report.criteria if c["name"] == "resource")
+    assert info["low"] < info["high"] and info["percentiles"] == [5.0, 95.0]

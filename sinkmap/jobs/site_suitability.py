@@ -266,8 +266,6 @@ def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> 
     from ..analysis.siting.grid import cell_areas_m2
     from ..analysis.siting.suitability import normalised_weights, suitability
     from ..analysis.siting.terrain import slope_aspect
-    from ..io.boundaries import load_units
-
     if request.dem is None:
         raise InputError(code="jobs.site.needs_dem")
     report = run_site_exclusions(request, feedback)
@@ -283,7 +281,7 @@ def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> 
     aspect_deg = aspect_p[1:-1, 1:-1].astype(np.float64)
     elev = dem[1:-1, 1:-1]
     reach = max((s["points"][-1][0] for s in specs.values() if s["kind"] == "distance"), default=0.0)
-    unit_geom = None
+    near = None
     criteria: dict[str, np.ndarray] = {}
     described: list[dict[str, Any]] = []
     for name, spec in specs.items():
@@ -304,15 +302,11 @@ def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> 
             if source is None:
                 feedback.warn(Notice("jobs.site.criterion_skipped", criterion=name, param=f"--{spec['role']}"))
                 continue
-            if unit_geom is None:
+            if near is None:  # the grid's box, widened by the reach (≥ reach in degrees of lat or lon in Hunan)
                 from ..analysis.siting.grid import _to_crs
 
-                units = load_units(city=request.city, county=request.county)
-                unit_geom = units.geometry.union_all()
-                bounds_geom = _to_crs(_box(grid.bounds), grid.crs, "EPSG:4490")
-                deg = reach / 90000.0 + 0.01  # ≥ reach in degrees of latitude or longitude in Hunan
-                area = bounds_geom.buffer(deg)
-            feats = _read_features(source, area)
+                near = _to_crs(_box(grid.bounds), grid.crs, "EPSG:4490").buffer(reach / 90000.0 + 0.01)
+            feats = _read_features(source, near)
             info["layer"] = str(source.path) + (f" ({source.layer})" if source.layer else "")
             info["features"] = int(len(feats))
             d = distance_on_grid(feats, grid, reach)
@@ -461,7 +455,7 @@ def input_params() -> tuple[Param, ...]:
         Param("resource", "raster", Text("资源栅格", "Resource raster"),
               Text("光伏：GHI 或 PVOUT；风电：风速（按单元内 5%–95% 分位数评分）",
                    "PV: GHI or PVOUT; wind: wind speed (scored between its 5th and 95th percentile in the unit)"),
-              role="resource", metavar="FILE"),
+              metavar="FILE"),  # no role: giving it alone keeps the demo world for the rest
         Param("weights", "file", Text("权重文件", "Weights file"),
               Text("YAML：weights: {准则: 权重}（和为 1），或 pairwise: {criteria: […], matrix: […]}（层次分析法）",
                    "YAML: weights: {criterion: weight} summing to 1, or pairwise: {criteria: […], matrix: […]} (AHP)"),
