@@ -90,4 +90,20 @@ MESSAGES: dict[str, M] = {
                              "check the sites' CRS (--crs), or give --city/--county",
                              "请检查场址的坐标系（--crs），或指定 --city/--county"),
     "jobs.site.no_sites": M("file {path}, layer {layer!r}: no site in the layer", "文件 {path}，图层“{layer}”：图层中没有场址"),
+    # -- site.suitability / site.regions (sinkmap.jobs.site_suitability, site_regions) --------------------
+    "jobs.site.weights_unreadable": M("cannot read the weights file {path} ({detail})", "无法读取权重文件 {path}（{detail}）"),
+    "jobs.site.weights_bad": M("weights file {path}: {detail}", "权重文件 {path}：{detail}",
+                               "write 'weights:' (criterion: weight, summing to 1) or 'pairwise:' with "
+                               "'criteria: [names]' and 'matrix: [[...]]'",
+                               "请写“weights:”（准则: 权重，和为 1），或“pairwise:”并给出“criteria: [名称]”与"
+                               "“matrix: [[...]]”"),
+    "jobs.site.criterion_skipped": M("criterion {criterion} left out: no {param} layer",
+                                     "准则 {criterion} 未参与评分：未提供 {param} 图层",
+                                     "give {param} FILE, or leave all layers out to use the demo world",
+                                     "请指定 {param} 文件，或不指定任何图层以使用演示数据"),
+    "jobs.site.needs_dem": M("suitability needs a DEM (slope, aspect, elevation)",
+                             "适宜性评价需要 DEM（坡度、坡向、高程）", "give --dem FILE", "请指定 --dem 文件"),
+    "jobs.site.resource_no_overlap": M("resource raster {path} has no data inside the unit",
+                                       "资源栅格 {path} 在单元内没有数据",
+                                       "give a raster covering the unit", "请提供覆盖该单元的栅格"),
 }
