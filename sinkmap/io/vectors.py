@@ -251,7 +251,12 @@ def _read_frame(path: Path, layer: str, codec: str | None, feedback: Feedback,
                 bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
     with _gdal_errors(path, layer), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        gdf = pyogrio.read_dataframe(path, layer=layer, encoding=codec, use_arrow=_USE_ARROW, bbox=bbox)
+        if bbox is None:
+            gdf = pyogrio.read_dataframe(path, layer=layer, encoding=codec, use_arrow=_USE_ARROW)
+        else:  # in the file's order (a spatial index may return them in its own)
+            gdf = pyogrio.read_dataframe(path, layer=layer, encoding=codec, use_arrow=_USE_ARROW, bbox=bbox,
+                                         fid_as_index=True)
+            gdf = gdf.sort_index(kind="stable").reset_index(drop=True)
     for w in caught:
         feedback.warn(Notice("io.vector.gdal_warning", path=str(path), layer=layer, detail=clip(w.message)))
     return gdf
