@@ -44,11 +44,13 @@ def _unit():
 
 
 def _grid(cells: float):
-    from sinkmap.analysis.siting.grid import grid_from_resolution
+    from sinkmap.analysis.siting.grid import MAX_CELLS, grid_from_resolution
 
     unit = _unit()
     x0, y0, x1, y1 = unit.bounds
     r = math.sqrt((x1 - x0) * (y1 - y0) / cells)
+    while math.ceil((x1 - x0) / r + 1) * math.ceil((y1 - y0) / r + 1) > min(cells * 1.001, MAX_CELLS):
+        r *= 1.0005  # the grid snaps outward: stay within the limit
     return unit, grid_from_resolution(unit, r, "郴州市")
 
 
