@@ -299,3 +299,49 @@ def test_atomic_output_path_shapefile_set(tmp_path: Path) -> None:
     assert len(read_vector(path)) == 1
     assert not (tmp_path / "s.qix").exists()  # stale sidecar of the old set removed
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".cpg", ".dbf", ".prj", ".shp", ".shx"]
+
+
+# -- bbox reads ---------------------------------------------------------------------------------
+
+def _bbox_fixture(tmp_path: Path) -> Path:
+    """Four features in EPSG:4547 (metres): A inside the box, B crossing its edge, C outside, and D an L-shape
+    whose envelope meets the box but whose geometry does not."""
+    from shapely.geometry import Polygon
+
+    x, y = 500_000.0, 3_100_000.0
+    geoms = [box(x + 100, y + 100, x + 200, y + 200), box(x + 900, y + 900, x + 1500, y + 1500),
+             box(x + 3000, y + 3000, x + 3100, y + 3100),
+             Polygon([(x + 1100, y - 500), (x + 1600, y - 500), (x + 1600, y + 1600), (x + 1500, y + 1600),
+                      (x + 1500, y - 400), (x + 1100, y - 400)])]
+    gdf = gpd.GeoDataFrame({"name": ["A", "B", "C", "D"]}, geometry=geoms, crs="EPSG:4547")
+    path = tmp_path / "bbox.gpkg"
+    gdf.to_file(path)
+    return path
+
+
+def test_bbox_read_returns_exactly_the_features_meeting_the_box(tmp_path: Path) -> None:
+    import shapely
+
+    path = _bbox_fixture(tmp_path)
+    x, y = 500_000.0, 3_100_000.0
+    got = read_vector(path, bbox=(x, y, x + 1000, y + 1000), bbox_crs="EPSG:4547")
+    assert sorted(got["name"]) == ["A", "B"]
+    assert got.crs.equals(CRS("EPSG:4490"))
+    full = read_vector(path)
+    assert shapely.equals_exact(got.geometry.array, full.set_index("name").geometry.loc[got["name"]].array, 0).all()
+    # the same box given in EPSG:4490 (the default): the file's features meeting it, and only those
+    box4490 = gpd.GeoSeries([box(x, y, x + 1000, y + 1000)], crs="EPSG:4547").to_crs("EPSG:4490").total_bounds
+    got = read_vector(path, bbox=tuple(box4490))
+    expect = full[shapely.intersects(full.geometry.array, box(*box4490))]
+    assert sorted(got["name"]) == sorted(expect["name"])
+    assert "A" in set(got["name"]) and "C" not in set(got["name"])
+
+
+def test_bbox_read_meeting_nothing_is_empty_but_an_empty_file_is_refused(tmp_path: Path) -> None:
+    path = _bbox_fixture(tmp_path)
+    got = read_vector(path, bbox=(0, 0, 10, 10), bbox_crs="EPSG:4547")
+    assert len(got) == 0 and got.crs.equals(CRS("EPSG:4490"))
+    empty = tmp_path / "empty.gpkg"
+    gpd.GeoDataFrame({"name": []}, geometry=[], crs="EPSG:4547").to_file(empty)
+    with pytest.raises(InputError):
+        read_vector(empty, bbox=(0, 0, 10, 10), bbox_crs="EPSG:4547")

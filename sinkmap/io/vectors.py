@@ -247,17 +247,23 @@ def _check_crs_kind(crs: CRS, path: Path, layer: str) -> None:
 
 # -- reading ------------------------------------------------------------------------------------
 
-def _read_frame(path: Path, layer: str, codec: str | None, feedback: Feedback) -> gpd.GeoDataFrame:
+def _read_frame(path: Path, layer: str, codec: str | None, feedback: Feedback,
+                bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
     with _gdal_errors(path, layer), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        gdf = pyogrio.read_dataframe(path, layer=layer, encoding=codec, use_arrow=_USE_ARROW)
+        if bbox is None:
+            gdf = pyogrio.read_dataframe(path, layer=layer, encoding=codec, use_arrow=_USE_ARROW)
+        else:  # in the file's order (a spatial index may return them in its own)
+            gdf = pyogrio.read_dataframe(path, layer=layer, encoding=codec, use_arrow=_USE_ARROW, bbox=bbox,
+                                         fid_as_index=True)
+            gdf = gdf.sort_index(kind="stable").reset_index(drop=True)
     for w in caught:
         feedback.warn(Notice("io.vector.gdal_warning", path=str(path), layer=layer, detail=clip(w.message)))
     return gdf
 
 
 def _read_without_prj(path: Path, layer: str, codec: str | None,
-                      feedback: Feedback) -> gpd.GeoDataFrame:
+                      feedback: Feedback, bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
     """Read a Shapefile whose .prj GDAL refuses, ignoring the .prj (the CRS is then resolved from
     the user's ``crs`` or refused with a clear message). The other parts are linked, not copied,
     into a temporary folder where possible."""
@@ -274,12 +280,50 @@ def _read_without_prj(path: Path, layer: str, codec: str | None,
                     os.symlink(src.resolve(), dst)
                 except OSError:
                     shutil.copy2(src, dst)
-        gdf = _read_frame(Path(tmp) / path.name, layer, codec, feedback)
+        gdf = _read_frame(Path(tmp) / path.name, layer, codec, feedback, bbox)
     return gdf
+
+
+def _file_crs(path: Path, layer: str, crs: str | None) -> CRS | None:
+    """The CRS the coordinates of the file are in, as far as it can be known before reading (the user's
+    ``crs``, else the file's own); None when neither is usable (the read then finds out and says why)."""
+    if crs is not None:
+        try:
+            return CRS.from_user_input(crs)
+        except ProjCRSError:
+            return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            text = pyogrio.read_info(path, layer=layer).get("crs")
+        return None if text is None else CRS.from_user_input(text)
+    except Exception:  # noqa: BLE001 - an unreadable CRS is reported by the read itself
+        return None
+
+
+def _box_in(bbox: tuple[float, float, float, float], bbox_crs: str | None, target: CRS | None):
+    """``bbox`` (in ``bbox_crs``, default EPSG:4490) as a polygon in ``target`` (densified edges) and its
+    bounds; ``target`` None: the box as given."""
+    import shapely
+    from pyproj import Transformer
+
+    x0, y0, x1, y1 = (float(v) for v in bbox)
+    if not (x0 <= x1 and y0 <= y1) or not np.all(np.isfinite([x0, y0, x1, y1])):
+        raise ValueError(f"bbox must be (xmin, ymin, xmax, ymax), got {bbox!r}")
+    poly = shapely.box(x0, y0, x1, y1)
+    source = CRS.from_user_input(bbox_crs or STORAGE_CRS)
+    if target is None or source.equals(target):
+        return poly, (x0, y0, x1, y1)
+    tr = Transformer.from_crs(source, target, always_xy=True)
+    ring = np.asarray(shapely.segmentize(poly, max(x1 - x0, y1 - y0) / 64 or 1.0).exterior.coords)
+    xs, ys = tr.transform(ring[:, 0], ring[:, 1])
+    poly = shapely.Polygon(np.c_[xs, ys])
+    return poly, tuple(float(v) for v in poly.bounds)
 
 
 def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encoding: str | None = None,
                 crs: str | None = None, assume_lonlat: bool = False,
+                bbox: tuple[float, float, float, float] | None = None, bbox_crs: str | None = None,
                 feedback: Feedback | None = None) -> gpd.GeoDataFrame:
     """Read one layer of a vector file into EPSG:4490 (CGCS2000, lon/lat).
 
@@ -287,6 +331,10 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
     attribute encoding ('GBK', 'UTF-8', '936'...). ``crs``: the CRS to use when the file has none or
     a wrong one ('EPSG:4547'). ``assume_lonlat``: if the file has no CRS and its coordinates are
     degrees inside China, take them as EPSG:4490 instead of refusing.
+
+    ``bbox`` (xmin, ymin, xmax, ymax): read only the features that intersect this box (GDAL's spatial filter,
+    then an exact test). The box is in ``bbox_crs`` (default EPSG:4490; or the layer's own CRS), transformed to
+    the file's CRS. A box that meets no feature gives an empty frame (an empty *file* is still refused).
     """
     feedback = ensure(feedback)
     path = Path(path)
@@ -295,15 +343,22 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
     codec = _resolve_encoding(path, chosen, encoding, feedback)
     feedback.check()
     feedback.progress(0.05, f"reading {path.name}")
+    box_poly, box_bounds = None, None
+    if bbox is not None:
+        file_crs = None if crs is not None and is_gcj02_name(crs) else _file_crs(path, chosen, crs)
+        box_poly, box_bounds = _box_in(bbox, bbox_crs, file_crs if file_crs is not None
+                                       else CRS.from_user_input(bbox_crs or STORAGE_CRS))
     try:
-        gdf = _read_frame(path, chosen, codec, feedback)
+        gdf = _read_frame(path, chosen, codec, feedback, box_bounds)
     except CRSError:
         if not _is_shapefile(path):
             raise
-        gdf = _read_without_prj(path, chosen, codec, feedback)
+        gdf = _read_without_prj(path, chosen, codec, feedback, box_bounds)
     feedback.check()
     if len(gdf) == 0:
-        raise InputError(code="io.vector.no_features", path=path, layer=chosen)
+        if bbox is None or _feature_count(path, chosen) == 0:
+            raise InputError(code="io.vector.no_features", path=path, layer=chosen)
+        return _empty_frame(gdf, path, chosen, crs, assume_lonlat, feedback)
     feedback.progress(0.7, "checking coordinates")
     gdf = drop_null_geometries(gdf, feedback, path=path, layer=chosen)
     gcj = crs is not None and is_gcj02_name(crs)
@@ -315,6 +370,10 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
     feedback.progress(0.8, "checking geometries")
     gdf = repair_geometries(gdf, feedback, path=path, layer=chosen)
     feedback.check()
+    if box_poly is not None:  # GDAL may return features whose envelope only meets the box
+        import shapely
+
+        gdf = gdf[shapely.intersects(gdf.geometry.array, box_poly)]
     if gcj:
         feedback.progress(0.9, "converting GCJ-02 to CGCS2000")
         gdf = frame_gcj02_to_cgcs2000(gdf)
@@ -325,6 +384,22 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
         _warn_if_gcj02(gdf, path, chosen, feedback)
     feedback.progress(1.0, f"read {len(gdf):,} features from {path.name}")
     return gdf
+
+
+def _feature_count(path: Path, layer: str) -> int:
+    with _gdal_errors(path, layer), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return int(pyogrio.read_info(path, layer=layer, force_feature_count=True).get("features", -1))
+
+
+def _empty_frame(gdf: gpd.GeoDataFrame, path: Path, layer: str, crs: str | None, assume_lonlat: bool,
+                 feedback: Feedback) -> gpd.GeoDataFrame:
+    """A bbox read that met no feature: the empty frame in EPSG:4490 (the CRS still resolved and checked)."""
+    if crs is not None and is_gcj02_name(crs):
+        return gdf.set_crs(STORAGE_CRS, allow_override=True)
+    src = _resolve_crs(gdf, path, layer, crs, assume_lonlat, feedback)
+    _check_crs_kind(src, path, layer)
+    return gdf.set_crs(src, allow_override=True).to_crs(STORAGE_CRS)
 
 
 def is_gcj02_name(crs: str) -> bool:

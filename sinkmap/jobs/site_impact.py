@@ -17,7 +17,7 @@ from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import Notice
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text
-from .ledger import LedgerReport, LedgerRequest, ZONE_NAME_FIELDS, _label, _layer, _read, _with_targets
+from .ledger import LedgerReport, LedgerRequest, ZONE_NAME_FIELDS, _label, _layer, _layer_name, _with_targets
 from .registry import register
 
 
@@ -119,10 +119,7 @@ def _units_for(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback
     return zones, site_counties
 
 
-def _ledger(zones, inputs, options, targets, lreq: LedgerRequest, feedback: Feedback, data: dict) -> LedgerReport:
-    from ..analysis.ledger import compute_ledger
-
-    res = compute_ledger(zones, inputs, options, feedback)
+def _ledger(res, targets, lreq: LedgerRequest, data: dict) -> LedgerReport:
     basis = dict(res.basis)
     units = [_with_targets(row, targets, lreq, basis) for row in res.rows]
     return LedgerReport(job="ledger", year=lreq.year, units=units, warnings=list(res.warnings), basis=basis, **data)
@@ -139,6 +136,21 @@ def _extent(zones, fps):
     return box(min(x0, a0), min(y0, b0), max(x1, a1), max(y1, b1))
 
 
+def _read(src: LayerSource | None, req: LedgerRequest, feedback: Feedback, role: str, extent):
+    """A layer of ``role``, only its features meeting ``extent`` (a lon/lat box) read, checked to hold polygons
+    (as the ledger job's reading; no feature near the sites is an empty layer, not an error)."""
+    from ..io.vector_checks import require_polygons
+    from ..io.vectors import read_vector
+
+    if src is None:
+        return None
+    gdf = read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, bbox=extent.bounds,
+                      feedback=feedback)
+    if len(gdf) == 0:
+        return gdf
+    return require_polygons(gdf, feedback, path=src.path, layer=src.layer or _layer_name(src), role=role)
+
+
 def _near(gdf, extent):
     """The features of ``gdf`` (EPSG:4490) meeting ``extent``: every feature that can meet a unit or a site."""
     import numpy as np
@@ -151,7 +163,8 @@ def _near(gdf, extent):
 def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactReport:
     from ..analysis.fieldmap import detect_mapping, detect_scheme
     from ..analysis.ledger import LedgerInputs, LedgerOptions
-    from ..analysis.siting.impact import FOOTPRINTS, footprints, inputs_after, site_impacts, status_changes
+    from ..analysis.siting.impact import (FOOTPRINTS, footprints, ledger_after, ledger_before, site_impacts,
+                                          status_changes)
     from ..io.targets import load_targets
     from ..io.vectors import read_vector
 
@@ -167,18 +180,16 @@ def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactRep
 
     feedback.progress(0.1, "读取图层 reading layers")
     lreq_read = LedgerRequest(year=req.year, encoding=req.encoding, crs=req.crs)
-    forest = _read(req.forest, lreq_read, feedback, "forest")
-    wetland = _read(req.wetland, lreq_read, feedback, "wetland")
-    protected = _read(req.protected, lreq_read, feedback, "protected")
-    redline = _read(req.redline, lreq_read, feedback, "redline")
+    # only the features near the units and the sites can count: the rest is neither read nor prepared
+    extent = _extent(zones, fps)
+    forest, wetland, protected, redline = (_read(getattr(req, role), lreq_read, feedback, role, extent)
+                                           for role in ("forest", "wetland", "protected", "redline"))
     forest_mapping = (detect_mapping(forest, kind="forest", layer=_label(req.forest), feedback=feedback)
-                      if forest is not None else None)
+                      if forest is not None and len(forest) else None)
     forest_scheme = None
     if forest_mapping is not None and forest_mapping.get("land_class") in forest.columns:
         name, share = detect_scheme(forest[forest_mapping.get("land_class")])
         forest_scheme = name if share >= 0.5 else None  # else the ledger detects it and says it is unsure
-    # only the features near the units and the sites can count: the rest is not prepared three times
-    extent = _extent(zones, fps)
     forest, wetland, protected, redline = (_near(g, extent) for g in (forest, wetland, protected, redline))
     inputs = LedgerInputs(
         forest=forest, wetland=wetland, protected=protected, forest_mapping=forest_mapping,
@@ -192,9 +203,9 @@ def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactRep
     data = {"inputs": {k: str(getattr(req, k).path) for k in ("site", "forest", "wetland", "protected", "redline")
                        if getattr(req, k)}}
     feedback.progress(0.3, "台账（现状） ledger before")
-    before = _ledger(zones, inputs, options, targets, lreq, SubFeedback(feedback, 0.3, 0.6), data)
+    before = _ledger(ledger_before(zones, impact, options, SubFeedback(feedback, 0.3, 0.6)), targets, lreq, data)
     feedback.progress(0.6, "台账（建设后） ledger after")
-    after = _ledger(zones, inputs_after(inputs, impact), options, targets, lreq, SubFeedback(feedback, 0.6, 0.95),
+    after = _ledger(ledger_after(zones, inputs, impact, options, SubFeedback(feedback, 0.6, 0.95)), targets, lreq,
                     data)
     changes = status_changes(before.units, after.units, req.year)
 

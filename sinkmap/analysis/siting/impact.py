@@ -27,7 +27,7 @@ from ...core.feedback import Feedback, ensure
 from ...core.indicators import INDICATORS, Status
 from ...core.ledger_report import LedgerUnit, gap_digits
 from ...core.messages import Notice
-from ..ledger import LedgerInputs, LedgerOptions, PreparedLayers, prepare_layers
+from ..ledger import LedgerInputs, LedgerOptions, LedgerResult, PreparedLayers
 from ..ledger_core import to_crs
 
 
@@ -183,13 +183,36 @@ class ImpactResult:
     footprints: gpd.GeoSeries
     prepared: PreparedLayers
     warnings: list[Notice] = field(default_factory=list)
+    # the ledger's warnings once the layers are prepared (before any site is measured), and those of the
+    # protected layer alone: the 'before' and 'after' ledgers reuse the preparation (see ledger_before/after)
+    prepare_warnings: list[Notice] = field(default_factory=list)
+    protected_warnings: list[Notice] = field(default_factory=list)
+
+
+def _prepare(inputs: LedgerInputs, options: LedgerOptions, feedback: Feedback):
+    """:func:`sinkmap.analysis.ledger.prepare_layers`, step by step, keeping which warnings the protected
+    layer gave (the 'after' ledger reuses that layer as prepared)."""
+    from ..ledger import _Log, _prepare_forest, _prepare_protected, _prepare_wetland
+    from ..overlay import ProtectedParts
+
+    log = _Log(feedback)
+    basis: dict[str, str] = {}
+    forest = None if inputs.forest is None else _prepare_forest(inputs.forest, inputs, options, log, basis)
+    wetland = None if inputs.wetland is None else _prepare_wetland(inputs.wetland, inputs, options, log, basis)
+    n = len(log.messages)
+    protected = None if inputs.protected is None else _prepare_protected(inputs.protected, inputs, log, basis)
+    protected_warnings = list(log.messages[n:])
+    protection = (None if wetland is None or protected is None else
+                  ProtectedParts(wetland.geoms, wetland.area_m2, protected.geoms, protected.tree, feedback))
+    prepared = PreparedLayers(forest, wetland, protected, protection, log.messages, basis, log)
+    return prepared, list(log.messages), protected_warnings
 
 
 def site_impacts(fps: gpd.GeoSeries, names: list[str], inputs: LedgerInputs, options: LedgerOptions,
                  redline: gpd.GeoDataFrame | None = None, feedback: Feedback | None = None) -> ImpactResult:
     """Each footprint's cost to the sink, and the scenario's (their union), read as the ledger reads."""
     feedback = ensure(feedback)
-    prepared = prepare_layers(inputs, options, feedback)
+    prepared, prepare_warnings, protected_warnings = _prepare(inputs, options, feedback)
     protected = _Touch(inputs.protected, inputs.protected_name or "自然保护地")
     red = _Touch(redline, "生态保护红线")
     geoms = fps.to_numpy()
@@ -197,7 +220,8 @@ def site_impacts(fps: gpd.GeoSeries, names: list[str], inputs: LedgerInputs, opt
     union = shapely.union_all(geoms)
     total = _impact(prepared, union, "∪", protected, red)
     return ImpactResult(sites=sites, total=total, union=union, footprints=fps, prepared=prepared,
-                        warnings=list(prepared.warnings))
+                        warnings=list(prepared.warnings), prepare_warnings=prepare_warnings,
+                        protected_warnings=protected_warnings)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -210,6 +234,11 @@ def remove_footprints(gdf: gpd.GeoDataFrame | None, union, label: str,
     fields holding a per-feature total (``scale_fields``) are scaled by the share of the feature kept."""
     if gdf is None:
         return None
+    return _remove(gdf, union, label, scale_fields)[0]
+
+
+def _remove(gdf: gpd.GeoDataFrame, union, label: str, scale_fields: tuple[str, ...] = ()):
+    """:func:`remove_footprints`, and for each feature kept its position in ``gdf``."""
     out = gdf.reset_index(drop=True).copy()
     geoms = to_crs(out, EQUAL_AREA_CRS, label).to_numpy()
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -237,7 +266,7 @@ def remove_footprints(gdf: gpd.GeoDataFrame | None, union, label: str,
                                                  values.to_numpy(float) * share)
     out = gpd.GeoDataFrame(out.drop(columns=out.geometry.name), geometry=new, crs=EQUAL_AREA_CRS)
     gone = hit & shapely.is_empty(new)
-    return out.loc[~gone].reset_index(drop=True)
+    return out.loc[~gone].reset_index(drop=True), np.flatnonzero(~gone)
 
 
 def inputs_after(inputs: LedgerInputs, impact: ImpactResult) -> LedgerInputs:
@@ -252,6 +281,106 @@ def inputs_after(inputs: LedgerInputs, impact: ImpactResult) -> LedgerInputs:
         forest=remove_footprints(inputs.forest, impact.union, inputs.forest_name or "森林资源小班", scale),
         wetland=remove_footprints(inputs.wetland, impact.union, inputs.wetland_name or "湿地"),
         forest_mapping=mapping, forest_scheme=inputs.forest_scheme or impact.prepared.forest_scheme)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the ledgers before and after, on the layers prepared once
+
+
+def _ledger_rows(zones: gpd.GeoDataFrame, forest, wetland, protected, protection, log, basis: dict[str, str],
+                 options: LedgerOptions, feedback: Feedback) -> LedgerResult:
+    """The second half of :func:`sinkmap.analysis.ledger.compute_ledger` (after the layers are prepared), the
+    same steps in the same order, so its result is the same."""
+    from ..ledger import ADDITIVE_KEYS, ROLLUP_BASIS, _check_overlap, _compute_unit, _units_frame
+    from ..ledger_core import add_ratios, plan_rollup, roll_up, unit_row
+
+    z = _units_frame(zones)
+    feedback.check()
+    direct, rollup = plan_rollup(z, shapely.area(z["_geom"].to_numpy()), log.warn)
+    units = np.array([z.at[i, "_geom"] for i in direct], dtype=object)
+    names = [str(z.at[i, "name"]) for i in direct]
+    for layer in (forest.layer if forest else None, wetland, protected):
+        if layer is not None:
+            _check_overlap(layer, units, names)
+    rows: dict[int, dict] = {}
+    for k, i in enumerate(direct):
+        feedback.check()
+        feedback.progress(0.1 + 0.85 * k / len(direct), f"{names[k]}")
+        rows[i] = _compute_unit(z.at[i, "_geom"], names[k], forest, wetland, protection, log)
+        if wetland is not None and protected is None:
+            rows[i]["protected_wetland_area_ha"] = None
+    roll_up(z, rows, rollup, ADDITIVE_KEYS)
+    if wetland is not None and protected is None:
+        log.warn(Notice("analysis.ledger.no_protected"))
+    out = [unit_row(z, i, add_ratios(dict(rows[i]))) for i in range(len(z))]
+    if rollup:
+        basis["rollup"] = ROLLUP_BASIS
+    feedback.progress(1.0, "完成 done")
+    return LedgerResult(rows=out, warnings=list(log.messages), basis=basis, year=options.year)
+
+
+def _check_area_source(options: LedgerOptions) -> None:
+    if options.area_source not in ("geometry", "field"):
+        raise InputError(code="analysis.ledger.bad_area_source", value=str(options.area_source))
+
+
+def ledger_before(zones: gpd.GeoDataFrame, impact: ImpactResult, options: LedgerOptions,
+                  feedback: Feedback | None = None) -> LedgerResult:
+    """``compute_ledger(zones, inputs, options)`` on the layers :func:`site_impacts` prepared (the same
+    preparation, not repeated; the protected parts of the wetland features the sites measured are reused)."""
+    from ..ledger import _Log
+
+    feedback = ensure(feedback)
+    _check_area_source(options)
+    p = impact.prepared
+    log = _Log(feedback)
+    log.messages = list(impact.prepare_warnings)
+    return _ledger_rows(zones, p.forest, p.wetland, p.protected, p.protection, log, dict(p.basis), options,
+                        feedback)
+
+
+def ledger_after(zones: gpd.GeoDataFrame, inputs: LedgerInputs, impact: ImpactResult, options: LedgerOptions,
+                 feedback: Feedback | None = None) -> LedgerResult:
+    """``compute_ledger(zones, inputs_after(inputs, impact), options)``, sharing the 'before' preparation:
+    the protected areas (not cut by a site) are not prepared again, and the protected part of each wetland
+    feature the footprints leave unchanged (bit for bit) is taken from the 'before' overlay."""
+    from dataclasses import replace
+
+    from ..ledger import _Log, _prepare_forest, _prepare_wetland
+    from ..overlay import ProtectedParts
+
+    feedback = ensure(feedback)
+    _check_area_source(options)
+    p = impact.prepared
+    mapping = p.forest_mapping
+    scale = tuple(c for c in ((mapping.get("stock"), mapping.get("area")) if mapping else ()) if c)
+    wet, wet_src = (None, None) if inputs.wetland is None else _remove(inputs.wetland, impact.union,
+                                                                       inputs.wetland_name or "湿地")
+    after = replace(
+        inputs,
+        forest=remove_footprints(inputs.forest, impact.union, inputs.forest_name or "森林资源小班", scale),
+        wetland=wet, forest_mapping=mapping, forest_scheme=inputs.forest_scheme or p.forest_scheme)
+    log = _Log(feedback)
+    basis: dict[str, str] = {}
+    forest = None if after.forest is None else _prepare_forest(after.forest, after, options, log, basis)
+    wetland = None if after.wetland is None else _prepare_wetland(after.wetland, after, options, log, basis)
+    protected = p.protected
+    if protected is not None:
+        for m in impact.protected_warnings:
+            log.warn(m)
+        basis["wetland_protection_rate_pct"] = p.basis["wetland_protection_rate_pct"]
+    protection = (None if wetland is None or protected is None else
+                  ProtectedParts(wetland.geoms, wetland.area_m2, protected.geoms, protected.tree, feedback))
+    if protection is not None and p.protection is not None and p.wetland is not None and wetland.rows.size:
+        pos = np.full(len(inputs.wetland), -1)
+        pos[p.wetland.rows] = np.arange(p.wetland.rows.size)
+        k = pos[wet_src[wetland.rows]]  # each 'after' feature's position in the 'before' layer (-1: none)
+        ok = np.flatnonzero(k >= 0)
+        ok = ok[~np.isnan(p.protection.area_m2[k[ok]])]
+        ok = ok[shapely.equals_exact(wetland.geoms[ok], p.wetland.geoms[k[ok]], 0)]
+        protection.parts[ok] = p.protection.parts[k[ok]]
+        protection.area_m2[ok] = p.protection.area_m2[k[ok]]
+    return _ledger_rows(zones, forest, wetland, protected, protection, log, basis, options, feedback)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -295,4 +424,4 @@ def status_changes(before: list[LedgerUnit], after: list[LedgerUnit], year: int)
 
 
 __all__ = ["FOOTPRINTS", "Footprint", "ImpactResult", "SiteImpact", "footprints", "inputs_after",
-           "remove_footprints", "site_impacts", "status_changes"]
+           "ledger_after", "ledger_before", "remove_footprints", "site_impacts", "status_changes"]
