@@ -396,23 +396,29 @@ def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: Ledge
     feedback = ensure(feedback)
     log = _Log(feedback)
     basis: dict[str, str] = {}
-    if options.area_source not in ("geometry", "field"):
-        raise InputError(code="analysis.ledger.bad_area_source", value=str(options.area_source))
+    check_area_source(options)
     z = _units_frame(zones)
     feedback.progress(0.0, "准备图层 preparing layers")
     forest = None if inputs.forest is None else _prepare_forest(inputs.forest, inputs, options, log, basis)
     wetland = None if inputs.wetland is None else _prepare_wetland(inputs.wetland, inputs, options, log, basis)
     protected = None if inputs.protected is None else _prepare_protected(inputs.protected, inputs, log, basis)
     feedback.check()
+    return ledger_of_prepared(z, forest, wetland, protected, log, basis, options, feedback)
 
+
+def ledger_of_prepared(z: gpd.GeoDataFrame, forest, wetland, protected, log: "_Log", basis: dict[str, str],
+                       options: LedgerOptions, feedback: Feedback, protection=None) -> LedgerResult:
+    """The ledger of the units frame ``z`` (:func:`_units_frame`) from layers already prepared — the second
+    half of :func:`compute_ledger`, shared with the siting impact (which prepares its layers once for the
+    ledgers before and after, and may pass the protected parts of the wetland it already computed)."""
     direct, rollup = plan_rollup(z, shapely.area(z["_geom"].to_numpy()), log.warn)
     units = np.array([z.at[i, "_geom"] for i in direct], dtype=object)
     names = [str(z.at[i, "name"]) for i in direct]
     for layer in (forest.layer if forest else None, wetland, protected):
         if layer is not None:
             _check_overlap(layer, units, names)
-    protection = (None if wetland is None or protected is None else
-                  ProtectedParts(wetland.geoms, wetland.area_m2, protected.geoms, protected.tree, feedback))
+    if protection is None and wetland is not None and protected is not None:
+        protection = ProtectedParts(wetland.geoms, wetland.area_m2, protected.geoms, protected.tree, feedback)
 
     rows: dict[int, dict] = {}
     for k, i in enumerate(direct):
@@ -429,6 +435,12 @@ def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: Ledge
         basis["rollup"] = ROLLUP_BASIS
     feedback.progress(1.0, "完成 done")
     return LedgerResult(rows=out, warnings=list(log.messages), basis=basis, year=options.year)
+
+
+def check_area_source(options: LedgerOptions) -> None:
+    """Refuse an area source the ledger does not know (before anything is read)."""
+    if options.area_source not in ("geometry", "field"):
+        raise InputError(code="analysis.ledger.bad_area_source", value=str(options.area_source))
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from ...core.feedback import Feedback, ensure
 from ...core.indicators import INDICATORS, Status
 from ...core.ledger_report import LedgerUnit, gap_digits
 from ...core.messages import Notice
-from ..ledger import LedgerInputs, LedgerOptions, LedgerResult, PreparedLayers
+from ..ledger import (LedgerInputs, LedgerOptions, LedgerResult, PreparedLayers, _units_frame, check_area_source,
+                      ledger_of_prepared)
 from ..ledger_core import to_crs
 
 
@@ -287,43 +288,6 @@ def inputs_after(inputs: LedgerInputs, impact: ImpactResult) -> LedgerInputs:
 # the ledgers before and after, on the layers prepared once
 
 
-def _ledger_rows(zones: gpd.GeoDataFrame, forest, wetland, protected, protection, log, basis: dict[str, str],
-                 options: LedgerOptions, feedback: Feedback) -> LedgerResult:
-    """The second half of :func:`sinkmap.analysis.ledger.compute_ledger` (after the layers are prepared), the
-    same steps in the same order, so its result is the same."""
-    from ..ledger import ADDITIVE_KEYS, ROLLUP_BASIS, _check_overlap, _compute_unit, _units_frame
-    from ..ledger_core import add_ratios, plan_rollup, roll_up, unit_row
-
-    z = _units_frame(zones)
-    feedback.check()
-    direct, rollup = plan_rollup(z, shapely.area(z["_geom"].to_numpy()), log.warn)
-    units = np.array([z.at[i, "_geom"] for i in direct], dtype=object)
-    names = [str(z.at[i, "name"]) for i in direct]
-    for layer in (forest.layer if forest else None, wetland, protected):
-        if layer is not None:
-            _check_overlap(layer, units, names)
-    rows: dict[int, dict] = {}
-    for k, i in enumerate(direct):
-        feedback.check()
-        feedback.progress(0.1 + 0.85 * k / len(direct), f"{names[k]}")
-        rows[i] = _compute_unit(z.at[i, "_geom"], names[k], forest, wetland, protection, log)
-        if wetland is not None and protected is None:
-            rows[i]["protected_wetland_area_ha"] = None
-    roll_up(z, rows, rollup, ADDITIVE_KEYS)
-    if wetland is not None and protected is None:
-        log.warn(Notice("analysis.ledger.no_protected"))
-    out = [unit_row(z, i, add_ratios(dict(rows[i]))) for i in range(len(z))]
-    if rollup:
-        basis["rollup"] = ROLLUP_BASIS
-    feedback.progress(1.0, "完成 done")
-    return LedgerResult(rows=out, warnings=list(log.messages), basis=basis, year=options.year)
-
-
-def _check_area_source(options: LedgerOptions) -> None:
-    if options.area_source not in ("geometry", "field"):
-        raise InputError(code="analysis.ledger.bad_area_source", value=str(options.area_source))
-
-
 def ledger_before(zones: gpd.GeoDataFrame, impact: ImpactResult, options: LedgerOptions,
                   feedback: Feedback | None = None) -> LedgerResult:
     """``compute_ledger(zones, inputs, options)`` on the layers :func:`site_impacts` prepared (the same
@@ -331,12 +295,12 @@ def ledger_before(zones: gpd.GeoDataFrame, impact: ImpactResult, options: Ledger
     from ..ledger import _Log
 
     feedback = ensure(feedback)
-    _check_area_source(options)
+    check_area_source(options)
     p = impact.prepared
     log = _Log(feedback)
     log.messages = list(impact.prepare_warnings)
-    return _ledger_rows(zones, p.forest, p.wetland, p.protected, p.protection, log, dict(p.basis), options,
-                        feedback)
+    return ledger_of_prepared(_units_frame(zones), p.forest, p.wetland, p.protected, log, dict(p.basis), options,
+                              feedback, protection=p.protection)
 
 
 def ledger_after(zones: gpd.GeoDataFrame, inputs: LedgerInputs, impact: ImpactResult, options: LedgerOptions,
@@ -350,7 +314,7 @@ def ledger_after(zones: gpd.GeoDataFrame, inputs: LedgerInputs, impact: ImpactRe
     from ..overlay import ProtectedParts
 
     feedback = ensure(feedback)
-    _check_area_source(options)
+    check_area_source(options)
     p = impact.prepared
     mapping = p.forest_mapping
     scale = tuple(c for c in ((mapping.get("stock"), mapping.get("area")) if mapping else ()) if c)
@@ -380,7 +344,8 @@ def ledger_after(zones: gpd.GeoDataFrame, inputs: LedgerInputs, impact: ImpactRe
         ok = ok[shapely.equals_exact(wetland.geoms[ok], p.wetland.geoms[k[ok]], 0)]
         protection.parts[ok] = p.protection.parts[k[ok]]
         protection.area_m2[ok] = p.protection.area_m2[k[ok]]
-    return _ledger_rows(zones, forest, wetland, protected, protection, log, basis, options, feedback)
+    return ledger_of_prepared(_units_frame(zones), forest, wetland, protected, log, basis, options, feedback,
+                              protection=protection)
 
 
 # --------------------------------------------------------------------------------------------------------------
