@@ -58,14 +58,17 @@ class SiteExclusionsReport(Report):
         out.update(self.base_json())
         return out
 
+    def unit_line(self, zh: bool) -> str:
+        """The unit, the technology, its area and the area still open."""
+        if zh:
+            return f"{self.unit} {self.tech}：单元 {self.unit_hectares:,.0f} 公顷，可用 {self.included_hectares:,.0f} 公顷"
+        return f"{self.unit} {self.tech}: unit {self.unit_hectares:,.0f} ha, included {self.included_hectares:,.0f} ha"
+
     def summary(self, lang: str | None = None) -> list[str]:
         from ..core.messages import is_chinese
 
         zh = is_chinese(lang)
-        lines = super().summary(lang)
-        lines.append((f"{self.unit} {self.tech}：单元 {self.unit_hectares:,.0f} 公顷，可用 {self.included_hectares:,.0f} 公顷"
-                      if zh else f"{self.unit} {self.tech}: unit {self.unit_hectares:,.0f} ha, "
-                      f"included {self.included_hectares:,.0f} ha"))
+        lines = super().summary(lang) + [self.unit_line(zh)]
         for c in self.counts:
             if c["applied"]:
                 lines.append(f"  [{c['bit']:>2}] {c['id']:<20} {c['cells']:>9,} "

@@ -52,7 +52,8 @@ from ..core.feedback import Feedback
 from ..core.messages import Notice
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text
 from .registry import register
-from .site_exclusions import NODATA, ROLES, SITE_EXCLUSIONS, SiteExclusionsRequest, _layer, run_site_exclusions
+from .site_exclusions import (NODATA, ROLES, SITE_EXCLUSIONS, SiteExclusionsReport, SiteExclusionsRequest, _layer,
+                              run_site_exclusions)
 
 #: Criterion curves by technology: (kind, points (x, score) for a piecewise-linear curve, role).
 #: kind: slope/aspect/elevation (from the DEM), distance (to the features of ``role``), resource.
@@ -106,35 +107,24 @@ class SuitabilityResult:
 
 
 @dataclass
-class SiteSuitabilityReport(Report):
-    tech: str = ""
-    unit: str = ""
-    grid: dict[str, Any] = field(default_factory=dict)
+class SiteSuitabilityReport(SiteExclusionsReport):
+    """The exclusions' report (unit, grid, rules, counts, areas) plus the criteria, weights and histogram."""
+
     criteria: list[dict[str, Any]] = field(default_factory=list)
     weights: dict[str, float] = field(default_factory=dict)
     ahp: dict[str, Any] | None = None
     histogram: list[dict[str, Any]] = field(default_factory=list)
-    rules: list[dict[str, Any]] = field(default_factory=list)
-    counts: list[dict[str, Any]] = field(default_factory=list)
-    unit_hectares: float = 0.0
-    included_hectares: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"tech": self.tech, "unit": self.unit, "grid": self.grid, "criteria": self.criteria,
-                               "weights": self.weights, "ahp": self.ahp, "histogram": self.histogram,
-                               "unit_hectares": self.unit_hectares, "included_hectares": self.included_hectares,
-                               "rules": self.rules, "counts": self.counts}
-        out.update(self.base_json())
+        out = super().to_json()
+        out.update(criteria=self.criteria, weights=self.weights, ahp=self.ahp, histogram=self.histogram)
         return out
 
     def summary(self, lang: str | None = None) -> list[str]:
         from ..core.messages import is_chinese
 
         zh = is_chinese(lang)
-        lines = super().summary(lang)
-        lines.append((f"{self.unit} {self.tech}：单元 {self.unit_hectares:,.0f} 公顷，可用 {self.included_hectares:,.0f} 公顷"
-                      if zh else f"{self.unit} {self.tech}: unit {self.unit_hectares:,.0f} ha, "
-                      f"included {self.included_hectares:,.0f} ha"))
+        lines = Report.summary(self, lang) + [self.unit_line(zh)]
         lines.append(("权重：" if zh else "weights: ") + ", ".join(f"{k}={v:.3f}" for k, v in self.weights.items()))
         if self.ahp:
             lines.append(f"AHP CR = {self.ahp['cr']:.3f}")
