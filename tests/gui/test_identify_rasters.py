@@ -13,14 +13,10 @@ from pathlib import Path
 import numpy as np
 import rasterio
 import yaml
-from pyproj import Transformer
-from PySide6.QtCore import QPoint, Qt
 from rasterio.transform import from_origin
 
-from sinkmap.core.project import Project
+from identify_helpers import GK_ORIGIN, GK_PIXEL, click_lonlat, gk_pixel_centre_lonlat, panel_texts, shown_window  # noqa: E402,F401
 
-GK_ORIGIN = (500_000.0, 3_130_000.0)  # upper-left corner in EPSG:4547 (near 114°E, 28.3°N)
-GK_PIXEL = 1000.0
 NODATA = -9999.0
 SCHEME_FILE = Path(__file__).resolve().parents[2] / "layers" / "schemes" / "sandiao.yaml"
 
@@ -39,89 +35,48 @@ def _continuous(path: Path) -> Path:
 
 
 
-def _gk_pixel_centre_lonlat(row: float, col: float) -> tuple[float, float]:
-    x = GK_ORIGIN[0] + (col + 0.5) * GK_PIXEL
-    y = GK_ORIGIN[1] - (row + 0.5) * GK_PIXEL
-    return Transformer.from_crs("EPSG:4547", "EPSG:4490", always_xy=True).transform(x, y)
-
-
-def _window(qtbot):
-    from sinkmap.gui.mainwindow import MainWindow
-
-    win = MainWindow(Project())
-    win.quiet = True
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    return win
-
-
-def _click_lonlat(qtbot, win, lon: float, lat: float):
-    from sinkmap.gui.canvas.tools import Tool
-
-    x, y = Transformer.from_crs("EPSG:4490", win.registry.project.display_crs, always_xy=True).transform(lon, lat)
-    col, row = win.canvas.viewport.to_screen(x, y)
-    assert 0 <= col < win.canvas.width() and 0 <= row < win.canvas.height()
-    win.set_tool(Tool.IDENTIFY.value)
-    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(round(col)), int(round(row))))
-    return win.identify_panel.results
-
-
-def _panel_texts(win) -> list[str]:
-    out = []
-
-    def walk(item):
-        out.append(item.text(0))
-        out.append(item.text(1))
-        for i in range(item.childCount()):
-            walk(item.child(i))
-    for i in range(win.identify_panel.topLevelItemCount()):
-        walk(win.identify_panel.topLevelItem(i))
-    return out
-
-
 def test_identify_continuous_raster_value_in_projected_crs(app, qtbot, tmp_path):
-    win = _window(qtbot)
+    win = shown_window(qtbot)
     spec = win.add_layer_file(_continuous(tmp_path / "stock_density.tif"), role="stock_density")
     qtbot.waitUntil(win.canvas.is_idle, timeout=20_000)
     assert spec.id in win.registry.data
     for row, col in ((0, 0), (2, 3), (4, 6)):
-        lon, lat = _gk_pixel_centre_lonlat(row, col)
-        results = _click_lonlat(qtbot, win, lon, lat)
+        lon, lat = gk_pixel_centre_lonlat(row, col)
+        results = click_lonlat(qtbot, win, lon, lat)
         assert [(lid, rows) for lid, _name, rows in results] == [(spec.id, [{"value": 10.0 * row + col}])]
-    lon, lat = _gk_pixel_centre_lonlat(2, 3)
-    _click_lonlat(qtbot, win, lon, lat)
-    texts = _panel_texts(win)
+    lon, lat = gk_pixel_centre_lonlat(2, 3)
+    click_lonlat(qtbot, win, lon, lat)
+    texts = panel_texts(win)
     assert "stock_density" in texts and "23" in texts  # the layer and the value 10·2 + 3 in the panel
     # the no-data pixel and a point just west of the raster (inside the view's margin): nothing
-    for lon, lat in (_gk_pixel_centre_lonlat(5, 7), _gk_pixel_centre_lonlat(2, -0.8)):  # 300 m west of the edge
-        assert _click_lonlat(qtbot, win, lon, lat) == []
-        assert _panel_texts(win)[0] == "此处没有要素"
+    for lon, lat in (gk_pixel_centre_lonlat(5, 7), gk_pixel_centre_lonlat(2, -0.8)):  # 300 m west of the edge
+        assert click_lonlat(qtbot, win, lon, lat) == []
+        assert panel_texts(win)[0] == "此处没有要素"
 
 
 def test_identify_land_cover_shows_code_and_class_name(app, qtbot, landcover_tif):
     scheme = {c["value"]: c for c in yaml.safe_load(SCHEME_FILE.read_text(encoding="utf-8"))["classes"]}
-    win = _window(qtbot)
+    win = shown_window(qtbot)
     spec = win.import_raster(landcover_tif, interactive=False)
     assert spec is not None and spec.role == "landcover" and spec.style.scheme == "sandiao"
     qtbot.waitUntil(win.canvas.is_idle, timeout=20_000)
     # pixel centres: column 3 (112.07°E) is in the west half, column 15 (112.31°E) in the east half
     for lon, value in ((112.0 + 3.5 * 0.02, 301), (112.0 + 15.5 * 0.02, 101)):
-        results = _click_lonlat(qtbot, win, lon, 28.2 - 4.5 * 0.02)
+        results = click_lonlat(qtbot, win, lon, 28.2 - 4.5 * 0.02)
         assert len(results) == 1 and results[0][0] == spec.id
         entry = results[0][2][0]
         assert entry["value"] == float(value)
         expected = f"{scheme[value]['code']} {scheme[value]['name_zh']}"  # e.g. "0301 乔木林地"
         assert entry["class"] == expected
-        assert expected in _panel_texts(win)
+        assert expected in panel_texts(win)
 
 
 def test_identify_lists_vector_above_raster(app, qtbot, counties_gpkg, landcover_tif):
     """A county polygon over the land cover: both answer the click, the top layer (the county) first."""
-    win = _window(qtbot)
+    win = shown_window(qtbot)
     raster = win.import_raster(landcover_tif, interactive=False)
     counties = win.add_layer_file(counties_gpkg, "counties", role="boundary")
     qtbot.waitUntil(win.canvas.is_idle, timeout=20_000)
-    results = _click_lonlat(qtbot, win, 112.07, 28.11)  # inside 甲县 (112.0–112.4°E) and the raster's 301 half
+    results = click_lonlat(qtbot, win, 112.07, 28.11)  # inside 甲县 (112.0–112.4°E) and the raster's 301 half
     assert [r[0] for r in results] == [counties.id, raster.id]
     assert results[0][2][0]["name"] == "甲县" and results[1][2][0]["value"] == 301.0

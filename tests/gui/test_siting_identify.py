@@ -20,56 +20,12 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 
 from sinkmap.core.project import LayerSpec
-from PySide6.QtCore import QPoint, Qt
 
-from sinkmap.core.project import Project
+from identify_helpers import GK_ORIGIN, GK_PIXEL, click_lonlat, gk_pixel_centre_lonlat, panel_texts, shown_window  # noqa: E402,F401
 
-GK_ORIGIN = (500_000.0, 3_130_000.0)  # upper-left corner in EPSG:4547 (near 114°E, 28.3°N)
-GK_PIXEL = 1000.0
 
 DOC0, CLAUSE0 = "自然资办发〔2023〕12号", "不得占用永久基本农田"
 DOC1, CLAUSE1 = "长政发〔2023〕2号", "稳步提升湿地碳汇<b>x</b>"
-
-
-def _gk_pixel_centre_lonlat(row: float, col: float) -> tuple[float, float]:
-    x = GK_ORIGIN[0] + (col + 0.5) * GK_PIXEL
-    y = GK_ORIGIN[1] - (row + 0.5) * GK_PIXEL
-    return Transformer.from_crs("EPSG:4547", "EPSG:4490", always_xy=True).transform(x, y)
-
-
-def _window(qtbot):
-    from sinkmap.gui.mainwindow import MainWindow
-
-    win = MainWindow(Project())
-    win.quiet = True
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    return win
-
-
-def _click_lonlat(qtbot, win, lon: float, lat: float):
-    from sinkmap.gui.canvas.tools import Tool
-
-    x, y = Transformer.from_crs("EPSG:4490", win.registry.project.display_crs, always_xy=True).transform(lon, lat)
-    col, row = win.canvas.viewport.to_screen(x, y)
-    assert 0 <= col < win.canvas.width() and 0 <= row < win.canvas.height()
-    win.set_tool(Tool.IDENTIFY.value)
-    qtbot.mouseClick(win.canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(round(col)), int(round(row))))
-    return win.identify_panel.results
-
-
-def _panel_texts(win) -> list[str]:
-    out = []
-
-    def walk(item):
-        out.append(item.text(0))
-        out.append(item.text(1))
-        for i in range(item.childCount()):
-            walk(item.child(i))
-    for i in range(win.identify_panel.topLevelItemCount()):
-        walk(win.identify_panel.topLevelItem(i))
-    return out
 
 
 def _exclusions(path: Path) -> Path:
@@ -101,7 +57,7 @@ def _rule_items(win) -> list[tuple[str, str, str]]:
 
 
 def test_identify_lists_the_rules_that_hit_the_cell(app, qtbot, tmp_path):
-    win = _window(qtbot)
+    win = shown_window(qtbot)
     spec = win.add_layer_file(_exclusions(tmp_path / "site_exclusions.tif"), role="siting_exclusions")
     assert spec.style.kind == "ramp" and spec.style.ramp == "siting"
     qtbot.waitUntil(win.canvas.is_idle, timeout=20_000)
@@ -113,29 +69,29 @@ def test_identify_lists_the_rules_that_hit_the_cell(app, qtbot, tmp_path):
                                                 ("included", "可用（1）"))]
     assert [e[3] for e in win.canvas.legend_entries() if e[0] == spec.name] == [steps]
 
-    results = _click_lonlat(qtbot, win, *_gk_pixel_centre_lonlat(0, 1))  # rule 0 only
+    results = click_lonlat(qtbot, win, *gk_pixel_centre_lonlat(0, 1))  # rule 0 only
     entry = results[0][2][0]
     assert [r.id for r in entry["rules"]] == ["r_jbnt"] and entry["value"] == 0.0
     rules = _rule_items(win)
     assert [(r[0], r[1]) for r in rules] == [("r_jbnt", f"排除：{DOC0}：{CLAUSE0}")]
-    assert "排除（0）" in _panel_texts(win)
+    assert "排除（0）" in panel_texts(win)
 
-    _click_lonlat(qtbot, win, *_gk_pixel_centre_lonlat(1, 1))  # both rules
+    click_lonlat(qtbot, win, *gk_pixel_centre_lonlat(1, 1))  # both rules
     rules = _rule_items(win)
     assert [(r[0], r[1]) for r in rules] == [("r_jbnt", f"排除：{DOC0}：{CLAUSE0}"),
                                              ("r_wetland", f"限制（权重 0.5）：{DOC1}：{CLAUSE1}")]
     # tag text is shown as the characters it holds: the markup is not rendered, in the item nor its tooltip
     assert "<b>x</b>" in rules[1][1] and "&lt;b&gt;x&lt;/b&gt;" in rules[1][2]
 
-    _click_lonlat(qtbot, win, *_gk_pixel_centre_lonlat(0, 2))  # rule 1 only, partly included
+    click_lonlat(qtbot, win, *gk_pixel_centre_lonlat(0, 2))  # rule 1 only, partly included
     assert [(r[0], r[1]) for r in _rule_items(win)] == [("r_wetland", f"限制（权重 0.5）：{DOC1}：{CLAUSE1}")]
-    assert "部分可用（0.50）" in _panel_texts(win)
+    assert "部分可用（0.50）" in panel_texts(win)
 
-    _click_lonlat(qtbot, win, *_gk_pixel_centre_lonlat(0, 0))  # included, no rule
-    texts = _panel_texts(win)
+    click_lonlat(qtbot, win, *gk_pixel_centre_lonlat(0, 0))  # included, no rule
+    texts = panel_texts(win)
     assert _rule_items(win) == [] and "可用（1）：没有规则排除此处" in texts
 
-    assert _click_lonlat(qtbot, win, *_gk_pixel_centre_lonlat(2, 2)) == []  # no data: outside the unit
+    assert click_lonlat(qtbot, win, *gk_pixel_centre_lonlat(2, 2)) == []  # no data: outside the unit
 
 
 def test_rule_sentences_in_english(app):
@@ -176,13 +132,13 @@ def test_style_draws_included_partial_excluded_and_clear_nodata(app, tmp_path):
     to_map = Transformer.from_crs("EPSG:4490", EQUAL_AREA_CRS, always_xy=True)
 
     def colour(row, col):
-        sx, sy = vp.to_screen(*to_map.transform(*_gk_pixel_centre_lonlat(row, col)))
+        sx, sy = vp.to_screen(*to_map.transform(*gk_pixel_centre_lonlat(row, col)))
         return img.pixelColor(int(sx), int(sy))
 
     assert colour(0, 1).name() == SITING_COLORS["excluded"]  # inclusion 0
     assert colour(0, 2).name() == SITING_COLORS["partial"]  # 0.5
     assert colour(0, 0).name() == SITING_COLORS["included"]  # 1
     # near a cell's edge the neighbour does not bleed in (nearest, not a blend): 1 beside 0 stays green
-    sx, sy = vp.to_screen(*to_map.transform(*_gk_pixel_centre_lonlat(1, 0.45)))
+    sx, sy = vp.to_screen(*to_map.transform(*gk_pixel_centre_lonlat(1, 0.45)))
     assert img.pixelColor(int(sx), int(sy)).name() == SITING_COLORS["included"]
     assert colour(2, 2).alpha() == 0  # no data: clear
