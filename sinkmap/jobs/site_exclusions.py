@@ -114,56 +114,67 @@ ROLES = ("farmland", "redline", "protected", "forest", "wetland", "grassland", "
 
 
 def write_outputs(report: SiteExclusionsReport, request: SiteExclusionsRequest) -> list[Output]:
+    return write_result(report, request.out, write_geotiff, "siting_exclusions")
+
+
+def write_result(report, path: Path, writer, role: str) -> list[Output]:
+    """Write the arrays the run left on ``report`` with ``writer(path, result, report)``; an OS error is a
+    message; the arrays are dropped either way (they stay in the worker process: the report travels light)."""
     result = getattr(report, "_result", None)
     if result is None:
         return []
     from ..io.write_errors import output_error
 
     try:
-        write_geotiff(request.out, result, report)
+        writer(path, result, report)
     except OSError as exc:
-        raise output_error(request.out, exc) from None
+        raise output_error(path, exc) from None
     finally:
-        report._result = None  # the arrays stay in the worker process: the report travels light
-    return [Output(request.out, kind="raster", role="siting_exclusions", name=request.out.name)]
+        report._result = None
+    return [Output(path, kind="raster", role=role, name=path.name)]
+
+
+def rule_table(table: list[dict]) -> list[dict]:
+    """The rule table as the GeoTIFF tags and the report carry it."""
+    return [{k: row.get(k) for k in ("bit", "id", "effect", "weight", "document", "clause_zh", "source",
+                                     "verified")} for row in table]
+
+
+def write_siting_tiff(path: Path, grid, bands: list[tuple], report, table: list[dict], tags: dict[str, str]) -> None:
+    """A two-band float64 GeoTIFF on ``grid`` (nodata −1), written atomically: ``bands`` are (array,
+    description); the rule table, technology, unit and data origin go into the tags with ``tags``."""
+    import rasterio
+
+    from ..io.atomic import atomic_output_path
+
+    h, w = grid.shape
+    profile = {"driver": "GTiff", "width": w, "height": h, "count": len(bands), "dtype": "float64",
+               "crs": grid.crs, "transform": grid.transform, "nodata": NODATA,
+               "compress": "deflate", "predictor": 3, "tiled": w >= 256 and h >= 256}
+    if profile["tiled"]:
+        profile.update(blockxsize=256, blockysize=256)
+    all_tags = {"SITING_RULES": json.dumps(table, ensure_ascii=False), "SITING_TECH": report.tech,
+                "SITING_UNIT": report.unit, "SITING_DATA": report.data, **tags}
+    for row in table:
+        all_tags[f"RULE_{row['bit']}"] = f"{row['id']} | {row['document']} | {row['clause_zh']}"
+    with atomic_output_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        for k, (array, description) in enumerate(bands, start=1):
+            dst.write(array, k)
+            dst.set_band_description(k, description)
+        dst.update_tags(**all_tags)
 
 
 def write_geotiff(path: Path, result, report: SiteExclusionsReport) -> None:
     """Band 1 inclusion, band 2 bitmask (float64, nodata −1 outside the unit), rule table in the tags."""
-    import os
-
     import numpy as np
-    import rasterio
 
-    h, w = result.grid.shape
     incl = result.inclusion.astype(np.float64)
     mask = result.bitmask.astype(np.float64)
     incl[~result.inside] = NODATA
     mask[~result.inside] = NODATA
-    profile = {"driver": "GTiff", "width": w, "height": h, "count": 2, "dtype": "float64",
-               "crs": result.grid.crs, "transform": result.grid.transform, "nodata": NODATA,
-               "compress": "deflate", "predictor": 3, "tiled": w >= 256 and h >= 256}
-    if profile["tiled"]:
-        profile.update(blockxsize=256, blockysize=256)
-    tmp = path.with_name(path.name + ".part")
-    table = [{k: row.get(k) for k in ("bit", "id", "effect", "weight", "document", "clause_zh", "source",
-                                      "verified")} for row in result.table]
-    tags = {"SITING_RULES": json.dumps(table, ensure_ascii=False), "SITING_TECH": report.tech,
-            "SITING_UNIT": report.unit, "SITING_DATA": report.data,
-            "SITING_BANDS": "1=inclusion 0-1 (float); 2=rule bitmask (integer stored as float64)"}
-    for row in table:
-        tags[f"RULE_{row['bit']}"] = f"{row['id']} | {row['document']} | {row['clause_zh']}"
-    try:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(incl, 1)
-            dst.write(mask, 2)
-            dst.set_band_description(1, "inclusion")
-            dst.set_band_description(2, "rule_bitmask")
-            dst.update_tags(**tags)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_siting_tiff(path, result.grid, [(incl, "inclusion"), (mask, "rule_bitmask")], report,
+                      rule_table(result.table),
+                      {"SITING_BANDS": "1=inclusion 0-1 (float); 2=rule bitmask (integer stored as float64)"})
 
 
 def _layer(name: str, zh: str, en: str) -> Param:

@@ -53,7 +53,7 @@ from ..core.messages import Notice
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text
 from .registry import register
 from .site_exclusions import (NODATA, ROLES, SITE_EXCLUSIONS, SiteExclusionsReport, SiteExclusionsRequest, _layer,
-                              run_site_exclusions)
+                              rule_table, run_site_exclusions, write_result, write_siting_tiff)
 
 #: Criterion curves by technology: (kind, points (x, score) for a piecewise-linear curve, role).
 #: kind: slope/aspect/elevation (from the DEM), distance (to the features of ``role``), resource.
@@ -365,62 +365,23 @@ def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) ->
 
 
 def write_outputs(report: SiteSuitabilityReport, request: SiteSuitabilityRequest) -> list[Output]:
-    res = getattr(report, "_result", None)
-    if res is None:
-        return []
-    from ..io.write_errors import output_error
-
-    try:
-        write_geotiff(request.out, res, report)
-    except OSError as exc:
-        raise output_error(request.out, exc) from None
-    finally:
-        report._result = None
-    return [Output(request.out, kind="raster", role="siting_suitability", name=request.out.name)]
+    return write_result(report, request.out, write_geotiff, "siting_suitability")
 
 
 def write_geotiff(path: Path, res: SuitabilityResult, report: SiteSuitabilityReport) -> None:
     """Band 1 suitability, band 2 the excluding rules' bitmask (float64, nodata −1); rules and weights in tags."""
-    import os
-
-    import rasterio
-
-    grid = res.exclusions.grid
-    h, w = grid.shape
-    inside = res.exclusions.inside
     b1 = res.score.astype(np.float64)
     b1[~np.isfinite(b1)] = NODATA
     b2 = res.band2.astype(np.float64)
-    b2[~inside] = NODATA
-    profile = {"driver": "GTiff", "width": w, "height": h, "count": 2, "dtype": "float64", "crs": grid.crs,
-               "transform": grid.transform, "nodata": NODATA, "compress": "deflate", "predictor": 3,
-               "tiled": w >= 256 and h >= 256}
-    if profile["tiled"]:
-        profile.update(blockxsize=256, blockysize=256)
-    table = [{k: row.get(k) for k in ("bit", "id", "effect", "weight", "document", "clause_zh", "source",
-                                      "verified")} for row in res.exclusions.table]
-    tags = {"SITING_RULES": json.dumps(table, ensure_ascii=False), "SITING_TECH": report.tech,
-            "SITING_UNIT": report.unit, "SITING_DATA": report.data,
-            "SITING_WEIGHTS": json.dumps(res.weights), "SITING_CRITERIA": json.dumps(res.described,
-                                                                                   ensure_ascii=False),
+    b2[~res.exclusions.inside] = NODATA
+    tags = {"SITING_WEIGHTS": json.dumps(res.weights),
+            "SITING_CRITERIA": json.dumps(res.described, ensure_ascii=False),
             "SITING_BANDS": "1=suitability 0-1 (0 where excluded); 2=bitmask of the excluding rules (integer "
                             "stored as float64)"}
     if res.ahp is not None:
         tags["SITING_AHP_CR"] = "nan" if res.ahp["cr"] is None else f"{res.ahp['cr']:.6g}"
-    for row in table:
-        tags[f"RULE_{row['bit']}"] = f"{row['id']} | {row['document']} | {row['clause_zh']}"
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(b1, 1)
-            dst.write(b2, 2)
-            dst.set_band_description(1, "suitability")
-            dst.set_band_description(2, "excluding_rules")
-            dst.update_tags(**tags)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_siting_tiff(path, res.exclusions.grid, [(b1, "suitability"), (b2, "excluding_rules")], report,
+                      rule_table(res.exclusions.table), tags)
 
 
 # -- the job ----------------------------------------------------------------------------------------------
