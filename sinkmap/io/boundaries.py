@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Mapping
 
 import yaml
 
+from ..core import yamlio
 from ..core.crs import STORAGE_CRS
 from ..core.errors import InputError
 from ..core.feedback import Feedback, ensure
@@ -120,7 +121,7 @@ def zones() -> dict[str, Zone]:
     """The named zones by name, checked against the boundary index (members exist, in the parent)."""
     path = layer_path("zones.yaml")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(code="io.zones.unreadable", path=path, detail=clip(exc)) from exc
     by_code = {u.adcode: u for u in _source().units}
