@@ -79,6 +79,7 @@ class SitingPanel(QWidget):
         self.last_report = None
         self.result_layers: dict[tuple[str, str], list[str]] = {}  # (unit, tech) -> layer ids of its last run
         self.spins: dict[str, QDoubleSpinBox] = {}
+        self._prepared: tuple[Path | None, bool, list] = (None, False, [])  # folder, made here, files written
         self._frame = hierarchy()
         lang = current_language()
 
@@ -165,6 +166,7 @@ class SitingPanel(QWidget):
                 choice.combo.setCurrentIndex(0)
                 choice.setToolTip(p.help(lang))
                 choice.combo.currentIndexChanged.connect(lambda _i: self._criteria_changed())
+                choice.path.edit.textChanged.connect(lambda _t: self._criteria_changed())
                 self.inputs[p.name] = choice
                 df.addRow(p.title(lang), choice)
         for p in self.job.params:
@@ -232,6 +234,7 @@ class SitingPanel(QWidget):
         self.run_btn.clicked.connect(self.run)
         self.cancel_btn.clicked.connect(self.cancel)
         self._tech_changed()
+        self.update_histogram()
 
     # -- widgets --------------------------------------------------------------------------------------
     def _number(self, param, default: float | None, special: str | None, step: float) -> QDoubleSpinBox:
@@ -468,6 +471,7 @@ class SitingPanel(QWidget):
             from ..core.errors import InputError
 
             raise InputError(code="analysis.siting.weights_sum", total=f"{sum(self.weights().values()):.3f}")
+        created = not folder.exists()
         try:
             folder.mkdir(parents=True, exist_ok=True)
             raw["weights"] = write_weights_file(folder / "weights.yaml", self.weights())
@@ -475,9 +479,23 @@ class SitingPanel(QWidget):
             raw["rules"] = [write_rule_switches(folder / "rules_off.yaml", disabled)] if disabled else []
         except OSError as exc:
             raise output_error(getattr(exc, "filename", None) or folder, exc) from None
+        self._prepared = (folder, created, [raw["weights"], *raw["rules"]])
         raw["out"] = folder
         self.job.convert(raw)
         return raw
+
+    def _discard_prepared(self) -> None:
+        """A run that was cancelled or failed leaves nothing of its own behind: the files written for it go,
+        and so does its folder when the panel made it and nothing else is in it."""
+        folder, created, files = self._prepared
+        self._prepared = (None, False, [])
+        for path in files:
+            Path(path).unlink(missing_ok=True)
+        if created and folder is not None:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
 
     def run(self):
         """Start the run (None when a value is wrong: the message shows in the panel)."""
@@ -524,10 +542,12 @@ class SitingPanel(QWidget):
         self._update_run_button()
 
     def _cancelled(self) -> None:
+        self._discard_prepared()
         self.progress.setValue(0)
         self.status.setText(tr("已取消，未作任何更改"))
 
     def _failed(self, message: str) -> None:
+        self._discard_prepared()
         self.progress.setValue(0)
         self.status.setText("")
         exc = self.task.exception if self.task is not None else None
