@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import yaml
 
-from sinkmap.analysis.siting.live import (ScoreCache, hectares_at_least, preview_weights, rescore, rounded_weights,
-                                          score_histogram, write_rule_switches, write_weights_file)
+from sinkmap.analysis.siting.live import (ScoreCache, hectares_at_least, live_histogram, open_scores, preview_weights,
+                                          rescore, rounded_weights, write_rule_switches, write_weights_file)
 from sinkmap.analysis.siting.rules import load_rules, rules_for
 from sinkmap.jobs import registry
 from sinkmap.jobs.base import run_job
@@ -59,8 +59,12 @@ def test_live_rescore_with_the_runs_weights_is_the_jobs_suitability(run):
         band1 = ds.read(1, masked=True)
     job_score = np.ma.filled(band1.astype(np.float64), np.nan).astype(np.float32)
     assert np.array_equal(rescore(cache, report.weights), job_score, equal_nan=True)
+    # the open cells' fast path gives the same values; new weights too
+    assert np.array_equal(open_scores(cache, report.weights), job_score[cache.open], equal_nan=True)
+    other = {"slope": 0.1, "aspect": 0.2, "substation": 0.3, "road": 0.4}
+    assert np.array_equal(open_scores(cache, other), rescore(cache, other)[cache.open], equal_nan=True)
     # the job's histogram (all scored cells, excluded ones at 0) from the live one plus its excluded cells
-    hist = score_histogram(rescore(cache, report.weights), cache)
+    hist = live_histogram(cache, report.weights)
     job_cells = [b["cells"] for b in report.histogram]
     excluded_scored = int((cache.inside & ~(cache.inclusion > 0) & np.isfinite(job_score)).sum())
     assert hist.cells[0] + excluded_scored == job_cells[0] and list(hist.cells[1:]) == job_cells[1:]
@@ -79,11 +83,14 @@ def test_live_rescore_of_new_weights_by_hand():
     s = rescore(cache, {"a": 0.25, "b": 0.75})
     expected = np.array([[0.25, 0.25, 0.0], [nan, 0.65, nan]], dtype=np.float32)
     assert np.allclose(s, expected, equal_nan=True)
-    h = score_histogram(s, cache)
+    assert cache.open.tolist() == [[True, True, False], [True, True, False]]
+    assert np.array_equal(open_scores(cache, {"a": 0.25, "b": 0.75}), s[cache.open], equal_nan=True)
+    assert np.allclose(open_scores(cache, {"a": 0.5, "b": 0.5}, "product"), [0.0, 0.25, nan, 0.4], equal_nan=True)
+    h = live_histogram(cache, {"a": 0.25, "b": 0.75})
     # open and scored: 0.25, 0.25 (bin 2), 0.65 (bin 6); (1,0) open without data; (0,2) excluded
     assert list(h.cells) == [0, 0, 2, 0, 0, 0, 1, 0, 0, 0] and list(h.hectares) == [0, 0, 4, 0, 0, 0, 2, 0, 0, 0]
     assert (h.excluded_cells, h.excluded_ha, h.nodata_cells, h.nodata_ha) == (1, 2.0, 1, 2.0)
-    assert hectares_at_least(s, cache, 0.25) == 6.0  # 0.25, 0.25, 0.65
+    assert hectares_at_least(h, cache, 0.25) == 6.0  # 0.25, 0.25, 0.65
     # a weight of 0 ignores that criterion's missing data
     assert np.isclose(rescore(cache, {"a": 0.0, "b": 1.0})[1, 0], 1.0)
 

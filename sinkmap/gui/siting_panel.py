@@ -25,14 +25,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from ..analysis.siting.live import (ScoreCache, hectares_at_least, preview_weights, rescore, rounded_weights,
-                                    score_histogram, write_rule_switches, write_weights_file)
+from ..analysis.siting.live import (ScoreCache, hectares_at_least, live_histogram, preview_weights, rounded_weights,
+                                    write_rule_switches, write_weights_file)
 from ..core.errors import SinkmapError
 from ..core.messages import Notice
 from ..jobs.base import ParamError
@@ -74,7 +73,6 @@ class SitingPanel(QWidget):
         self.job = site_job()
         self.task = None
         self.cache: ScoreCache | None = None
-        self.score: np.ndarray | None = None
         self.hist = None
         self.last_report = None
         self.result_layers: dict[tuple[str, str], list[str]] = {}  # (unit, tech) -> layer ids of its last run
@@ -412,8 +410,7 @@ class SitingPanel(QWidget):
             self.histogram.set_histogram(None, thr, tr("权重全为 0"))
             self.hist_note.setText("")
             return
-        self.score = rescore(cache, preview, self.method())
-        self.hist = score_histogram(self.score, cache)
+        self.hist = live_histogram(cache, preview, self.method())
         unit = f"{cache.unit} · {tech_text(cache.tech)}"
         title = tr("适宜性分布（公顷）：{0}").format(unit)
         if not self.weights_ok():
@@ -422,7 +419,7 @@ class SitingPanel(QWidget):
         self.histogram.set_histogram(self.hist, thr)
         from ..analysis.siting.regions import POWER_DENSITY_MW_PER_KM2
 
-        ha = hectares_at_least(self.score, cache, thr)
+        ha = hectares_at_least(self.hist, cache, thr)
         mw = ha / 100.0 * POWER_DENSITY_MW_PER_KM2.get(cache.tech, 0.0)
         self.hist_note.setText(
             tr("排除 {0:,.0f} 公顷；适宜性 ≥ {1:.2f} 的 {2:,.0f} 公顷，约 {3:,.0f} MW").format(

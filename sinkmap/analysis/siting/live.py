@@ -3,26 +3,32 @@
 A ``site.run`` writes, besides its layers, the criteria scores of the unit (``criteria.tif``: one band per
 criterion, 0–1, band descriptions = the criteria's names). With the exclusions (band 1: the inclusion) and
 the suitability (band 2: the rules excluding each cell) that is everything the suitability is made of, so a
-new set of weights needs no new run: :class:`ScoreCache` reads the arrays once, :func:`rescore` combines
-them exactly as the job does (:func:`~sinkmap.analysis.siting.suitability.suitability` times the inclusion,
-nodata outside the unit, 0 where a rule excludes the cell) and :func:`score_histogram` counts the result.
+new set of weights needs no new run: :class:`ScoreCache` reads the arrays once.
 
-The histogram puts the *excluded* cells (inclusion 0) apart from the ten score bins, which count the cells
-still open (inclusion > 0) with a score; cells open but without a score (a criterion without data) are
-counted apart too. Bins are ``numpy.histogram``'s: ``[0, 0.1) … [0.9, 1.0]``.
+* :func:`rescore` — the whole grid, exactly as the job computes it (its own
+  :func:`~sinkmap.analysis.siting.suitability.suitability` times the inclusion, nodata outside the unit, 0 where
+  a rule excludes the cell);
+* :func:`open_scores` — the same numbers, for the *open* cells only (inside the unit, inclusion > 0), from
+  criteria packed once as float64 vectors: the same operations in the same order, so the same float32 values,
+  several times faster (what the histogram needs while weights are typed: a county of 1.5 million cells in a
+  few tens of milliseconds);
+* :func:`live_histogram` — the open cells' scores counted in ten bins (``numpy.histogram``'s:
+  ``[0, 0.1) … [0.9, 1.0]``), cells and hectares; the excluded cells (inclusion 0) and the open cells without
+  a score (a weighted criterion without data) are counted apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
 import numpy as np
 
-from .suitability import suitability
+from .suitability import normalised_weights, suitability
 
-__all__ = ["BINS", "ScoreCache", "ScoreHistogram", "rescore", "score_histogram", "preview_weights", "hectares_at_least", "rounded_weights",
-           "write_weights_file", "write_rule_switches"]
+__all__ = ["BINS", "ScoreCache", "ScoreHistogram", "hectares_at_least", "live_histogram", "open_scores",
+           "preview_weights", "rescore", "rounded_weights", "write_rule_switches", "write_weights_file"]
 
 BINS = 10
 
@@ -38,10 +44,32 @@ class ScoreCache:
     cell_ha: np.ndarray  # float64, hectares of each cell (same shape)
     tech: str = ""
     unit: str = ""
+    _packed: dict | None = field(default=None, repr=False)
 
     @property
     def names(self) -> list[str]:
         return list(self.criteria)
+
+    @property
+    def open(self) -> np.ndarray:
+        """Cells inside the unit that the rules leave open (inclusion > 0)."""
+        return self.packed()["open"]
+
+    def packed(self) -> dict:
+        """The open cells' values as vectors, made once: each criterion as float64 with no data as 0 and its
+        no-data mask, the inclusion and the cells' hectares."""
+        if self._packed is None:
+            open_ = self.inside & (np.nan_to_num(self.inclusion, nan=0.0) > 0)
+            crit, missing = {}, {}
+            for name, arr in self.criteria.items():
+                v = np.asarray(arr, dtype=np.float64)[open_]
+                missing[name] = np.isnan(v)
+                crit[name] = np.nan_to_num(v, nan=0.0)
+            excluded = self.inside & ~open_
+            self._packed = {"open": open_, "criteria": crit, "missing": missing,
+                            "inclusion": self.inclusion[open_], "cell_ha": self.cell_ha[open_],
+                            "excluded_cells": int(excluded.sum()), "excluded_ha": float(self.cell_ha[excluded].sum())}
+        return self._packed
 
     @classmethod
     def from_files(cls, exclusions: str | Path, suitability_tif: str | Path, criteria: str | Path) -> "ScoreCache":
@@ -85,6 +113,34 @@ def rescore(cache: ScoreCache, weights: Mapping[str, float], method: str = "sum"
     return score
 
 
+def open_scores(cache: ScoreCache, weights: Mapping[str, float], method: str = "sum") -> np.ndarray:
+    """``rescore(cache, weights, method)[cache.open]``, computed on the open cells only (float32, NaN where a
+    weighted criterion has no data): the weighted sum (or product) in float64 in the criteria's order, times
+    the inclusion, clipped to 0–1 — the operations of :func:`~.suitability.suitability`, value for value."""
+    from ...core.errors import InputError
+
+    if method not in ("sum", "product"):
+        raise InputError(code="analysis.siting.bad_method", method=method)
+    w = normalised_weights(weights, cache.names)
+    pk = cache.packed()
+    n = len(pk["inclusion"])
+    total = np.zeros(n) if method == "sum" else np.ones(n)
+    nodata = np.zeros(n, dtype=bool)
+    for name in cache.names:
+        wi = w[name]
+        if wi == 0:
+            continue
+        nodata |= pk["missing"][name]
+        if method == "sum":
+            total += wi * pk["criteria"][name]
+        else:
+            total *= pk["criteria"][name] ** wi
+    total *= pk["inclusion"]
+    out = np.clip(total, 0.0, 1.0).astype(np.float32)
+    out[nodata] = np.nan
+    return out
+
+
 @dataclass
 class ScoreHistogram:
     edges: np.ndarray  # BINS + 1 edges, 0 … 1
@@ -94,26 +150,27 @@ class ScoreHistogram:
     excluded_ha: float
     nodata_cells: int
     nodata_ha: float
+    scores: np.ndarray  # the open cells' scores (float32, NaN: no data), in the order of ``cache.open``
 
 
-def score_histogram(score: np.ndarray, cache: ScoreCache, bins: int = BINS) -> ScoreHistogram:
-    """Cells and hectares of the open cells by score bin; the excluded and the no-data cells apart."""
-    excluded = cache.inside & ~(cache.inclusion > 0)
-    open_ = cache.inside & (cache.inclusion > 0)
-    scored = open_ & np.isfinite(score)
-    nodata = open_ & ~np.isfinite(score)
-    values = score[scored]
+def live_histogram(cache: ScoreCache, weights: Mapping[str, float], method: str = "sum",
+                   bins: int = BINS) -> ScoreHistogram:
+    """Cells and hectares of the open cells by score for ``weights``; the excluded and no-data cells apart."""
+    scores = open_scores(cache, weights, method)
+    pk = cache.packed()
+    ok = np.isfinite(scores)
+    values, ha = scores[ok], pk["cell_ha"][ok]
     cells, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
-    ha, _ = np.histogram(values, bins=bins, range=(0.0, 1.0), weights=cache.cell_ha[scored])
-    return ScoreHistogram(edges=edges, cells=cells, hectares=ha, excluded_cells=int(excluded.sum()),
-                          excluded_ha=float(cache.cell_ha[excluded].sum()), nodata_cells=int(nodata.sum()),
-                          nodata_ha=float(cache.cell_ha[nodata].sum()))
+    hectares, _ = np.histogram(values, bins=bins, range=(0.0, 1.0), weights=ha)
+    return ScoreHistogram(edges=edges, cells=cells, hectares=hectares, excluded_cells=pk["excluded_cells"],
+                          excluded_ha=pk["excluded_ha"], nodata_cells=int((~ok).sum()),
+                          nodata_ha=float(pk["cell_ha"][~ok].sum()), scores=scores)
 
 
-def hectares_at_least(score: np.ndarray, cache: ScoreCache, threshold: float) -> float:
-    """Area of the cells scoring at least ``threshold`` (the cells the candidate regions are drawn from)."""
-    ok = np.isfinite(score) & cache.inside & (score >= threshold)
-    return float(cache.cell_ha[ok].sum())
+def hectares_at_least(hist: ScoreHistogram, cache: ScoreCache, threshold: float) -> float:
+    """Area of the open cells scoring at least ``threshold`` (the cells the candidate regions are drawn from)."""
+    ok = np.isfinite(hist.scores) & (hist.scores >= threshold)
+    return float(cache.packed()["cell_ha"][ok].sum())
 
 
 # -- the files a run takes ---------------------------------------------------------------------------------
