@@ -59,6 +59,7 @@ def _load_cache(result, feedback=None):
     try:
         cache = ScoreCache.from_files(paths["siting_exclusions"], paths["siting_suitability"],
                                       paths["siting_criteria"])
+        cache.packed()  # here, off the GUI thread
     except (KeyError, OSError, ValueError):
         cache = None
     return report, run, cache

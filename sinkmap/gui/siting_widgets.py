@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QListWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QListWidget,
                                QListView, QListWidgetItem, QTableWidget, QTableWidgetItem, QToolTip, QVBoxLayout, QWidget)
 
 from ..analysis.siting.live import ScoreHistogram
@@ -236,7 +236,7 @@ class AhpDialog(QDialog):
                     item.setFlags(Qt.ItemFlag.ItemIsEnabled)
                     item.setBackground(QColor("#f0f0f0"))
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.result = plain_label(QLabel(self))
         self.result.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
@@ -287,7 +287,7 @@ class AhpDialog(QDialog):
             ok.setEnabled(False)
             return
         self.weights = res.weights
-        parts = "，".join(f"{criterion_text(k)} {v:.3f}" for k, v in res.weights.items())
+        parts = (", " if is_english() else "，").join(f"{criterion_text(k)} {v:.3f}" for k, v in res.weights.items())
         text = tr("权重：{0}").format(parts) + "\n" + tr("一致性比率 CR = {0}（RI = {1}）").format(
             "—" if res.cr != res.cr else f"{res.cr:.3f}", f"{res.ri:g}")
         if res.cr > CR_LIMIT:

@@ -279,6 +279,17 @@ def _run_and_check(win, qtbot, tmp_path):
     texts = panel_texts(win)
     assert any(expected[0]["document"] in t and expected[0]["clause_zh"] in t for t in texts)
 
+    # the project keeps the layers and the run (repeatable: its weights and rules files are in the folder)
+    from sinkmap.io import project_file
+    from sinkmap.jobs.registry import get
+    from sinkmap.jobs.runs import request_of
+
+    loaded = project_file.load_project(project_file.save_project(project, tmp_path / "p.sinkmap"))
+    assert [(s.role, s.style.ramp, s.style.label_field) for s in loaded.layers] == [
+        (s.role, s.style.ramp, s.style.label_field) for s in project.layers]
+    request = request_of(get("site.run"), loaded.last_run("site.run"))
+    assert request.weights == out / "weights.yaml" and request.out == out and request.max_area_ha == 30
+
 
 def test_panel_in_english(window, english):
     from sinkmap.gui.siting_panel import show_siting_panel
