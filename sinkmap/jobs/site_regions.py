@@ -63,9 +63,13 @@ class SiteRegionsReport(SiteSuitabilityReport):
 
 
 def run_site_regions(request: SiteRegionsRequest, feedback: Feedback) -> SiteRegionsReport:
+    return regions_report(compute_suitability(request, feedback), request, feedback)
+
+
+def regions_report(res, request: SiteRegionsRequest, feedback: Feedback) -> SiteRegionsReport:
+    """The regions of a computed suitability (``res``) as the report (the polygons on ``report._regions``)."""
     from ..analysis.siting.regions import find_regions
 
-    res = compute_suitability(request, feedback)
     feedback.progress(0.9, "候选区 regions")
     grid = res.exclusions.grid
     gdf = find_regions(res.score, grid.transform, grid.crs, threshold=request.threshold,
