@@ -138,6 +138,11 @@ def _names(gdf: gpd.GeoDataFrame | None) -> list[str] | None:
     return [str(v) if pd.notna(v) else f"#{i + 1}" for i, v in enumerate(gdf[col])]
 
 
+#: Overlap below this (m², i.e. 0.001 ha) is not counted as touching a protected area or the red line: the
+#: slivers that reprojecting shared edges leaves, far below any footprint (a turbine pad is ~1,000 m²).
+TOUCH_TOLERANCE_M2 = 10.0
+
+
 class _Touch:
     """Which features of a polygon layer (protected areas, red line) a footprint touches, by name."""
 
@@ -157,8 +162,9 @@ class _Touch:
         if self.names is None:
             return None
         idx = self.tree.query(geom, predicate="intersects")
-        # touching only at a border is not an intrusion: keep those sharing area
-        idx = idx[shapely.area(shapely.intersection(self.geoms[idx], geom)) > 0] if idx.size else idx
+        # touching only at a border is not an intrusion: keep those sharing more than a sliver of area (two
+        # polygons drawn edge to edge in lon/lat overlap by a few m² once projected to the equal-area CRS)
+        idx = idx[shapely.area(shapely.intersection(self.geoms[idx], geom)) > TOUCH_TOLERANCE_M2] if idx.size else idx
         return list(dict.fromkeys(self.names[self.rows[i]] for i in sorted(idx)))
 
 
