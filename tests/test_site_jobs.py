@@ -269,3 +269,12 @@ def test_a_distance_with_no_feature_in_reach_scores_as_far_away(tmp_path):
     sub = res.criteria["substation"][res.exclusions.inside]
     assert np.all(sub == 0.0)  # not NaN: the suitability is still computed
     assert np.isfinite(res.score[res.exclusions.inside]).mean() > 0.99
+
+
+def test_every_rule_runs_on_the_demo_world(suitability):
+    """The demo has a 基本草原 layer and 林地保护等级 (BH_DJ): no rule is skipped for want of a layer or field."""
+    report, _ = suitability
+    skipped = [w for w in report.warnings if w.code in ("analysis.siting.rule.no_layer", "analysis.siting.rule.no_field")]
+    assert skipped == []
+    counts = {c["id"]: c for c in report.counts}
+    assert all(counts[r]["applied"] for r in ("pv_grassland", "pv_ld1", "all_ld1"))

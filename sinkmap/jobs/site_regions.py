@@ -6,10 +6,9 @@ split above ``--max-area-ha``, dropped below ``--min-area-ha``, ranked by mean s
 ``--capacity-mw`` (or ``--area-ha``) is reached — a ``goal_not_met`` warning when all of them fall short.
 Capacity = area × the technology's power density (a setting: PV 40 MW/km², wind 4 MW/km²).
 
-A cell that an exclude rule touches (its bit is set) and that is not wholly open (inclusion below 1) is left
-out of the regions even when its score, ``score × inclusion``, reaches the threshold: a region is drawn
-with whole cells, and such a cell would carry part of a nature reserve or red line into a candidate
-region. Cells at the unit's border are whole cells too (a region may reach a little beyond the border).
+A cell that an exclude rule touches (its bit is set) is left out of the regions, unless an include rule
+forces it in, even when its score, ``score × inclusion``, reaches the threshold: a region is drawn with
+whole cells, and such a cell would carry part of a nature reserve or red line into a candidate region. Cells at the unit's border are whole cells too (a region may reach a little beyond the border).
 
 Writes a GeoPackage layer ``regions`` in CGCS2000 (EPSG:4490): region_id (1 = best), mean_score, area_ha,
 capacity_mw, cells and ``mean_<criterion>`` for each criterion's 0–1 score.
@@ -94,13 +93,16 @@ def run_site_regions(request: SiteRegionsRequest, feedback: Feedback) -> SiteReg
 
 def regions_score(res) -> np.ndarray:
     """The suitability the regions are drawn from: NaN on cells an exclude rule (or a limit of weight 0)
-    touches unless they are wholly open (forced in), the score elsewhere."""
+    touches, unless an include rule (forced inclusion) touches them too; the score elsewhere."""
     ex = res.exclusions
-    bits = np.uint64(0)
+    excl, incl = np.uint64(0), np.uint64(0)
     for row in ex.table:
+        bit = np.uint64(1) << np.uint64(row["bit"])
         if row.get("effect") == "exclude" or (row.get("effect") == "limit" and row.get("weight") == 0):
-            bits |= np.uint64(1) << np.uint64(row["bit"])
-    touched = ((ex.bitmask & bits) != 0) & (ex.inclusion < 1.0)
+            excl |= bit
+        elif row.get("effect") == "include":
+            incl |= bit
+    touched = ((ex.bitmask & excl) != 0) & ((ex.bitmask & incl) == 0)
     return np.where(touched, np.nan, res.score).astype(np.float32)
 
 

@@ -412,7 +412,8 @@ def input_params() -> tuple[Param, ...]:
 
 
 UNIT_GROUP = Exclusive("unit", ("city", "county"), required=True, title=Text("单元", "Unit"))
-DEMO_ROLES = ("farmland", "redline", "protected", "forest", "wetland", "landcover", "dem", "roads", "substations")
+DEMO_ROLES = ("farmland", "redline", "protected", "forest", "wetland", "grassland", "landcover", "dem", "roads",
+              "substations")
 
 SITE_SUITABILITY = register(Job(
     id="site.suitability",
