@@ -162,3 +162,14 @@ def test_landcover_scored_at_its_resolution_and_averaged_onto_the_grid(tmp_path)
     out0, unscored0 = landcover_on_grid(path, grid, table, 0.25)  # a default scores the unknown class
     assert unscored0 == {} and out0[0, 2] == pytest.approx(1.0) and out0[2, 2] == pytest.approx(0.25)
     assert out0[1, 1] == pytest.approx((0.3 + 1.0 + 0.0 + 0.25) / 4)
+
+
+def test_the_readme_example_weights_file_is_valid(tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(\s*weights:.*?)```", readme, re.S).group(1)
+    wf = read_weights_file(_w(tmp_path, "\n".join(line[2:] for line in block.splitlines())), "pv")
+    assert sum(wf.weights.values()) == pytest.approx(1)
+    assert set(wf.criteria) == {"slope", "substation", "road", "landcover", "aspect", "resource"}
