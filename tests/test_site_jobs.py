@@ -160,6 +160,12 @@ def _compute(after_demo=None, **values):
 
 
 @pytest.fixture(scope="module")
+def default_result():
+    """compute_suitability of 芙蓉区 PV with the defaults (the criteria, the inclusion and the score)."""
+    return _compute()
+
+
+@pytest.fixture(scope="module")
 def product(tmp_path_factory):
     out = tmp_path_factory.mktemp("prod") / "p.tif"
     code = main(["site", "suitability", "--tech", "pv", "--county", COUNTY, "--method", "product", "--out", str(out)])
@@ -167,14 +173,14 @@ def product(tmp_path_factory):
     return out
 
 
-def test_method_product_on_a_2x2_window_by_hand(product):
+def test_method_product_on_a_2x2_window_by_hand(product, default_result):
     """Four open cells of 芙蓉区: the product written equals Π sᵢ^wᵢ × inclusion worked out cell by cell from
     the criteria the run scored, and differs from the weighted sum of the same cells."""
     import math
 
     import rasterio
 
-    res = _compute()  # the same inputs, combined by the default sum: gives the criteria and the inclusion
+    res = default_result  # the same inputs, combined by the default sum: gives the criteria and the inclusion
     ex = res.exclusions
     ok = ex.inside & (ex.inclusion > 0)
     for name in res.criteria:
@@ -209,12 +215,12 @@ def test_method_is_in_the_report_and_checked(tmp_path, capsys):
     assert code == 2 and "--method" in err and "sum, product" in err and "Traceback" not in err
 
 
-def test_criteria_from_the_weights_file_change_the_scores(tmp_path):
+def test_criteria_from_the_weights_file_change_the_scores(tmp_path, default_result):
     w = tmp_path / "c.yaml"
     w.write_text('criteria:\n  slope: {ranges: {breaks: [2], scores: [1, 0.5]}}\n'
                  '  landcover: {categories: {"0601": 1}, default: 0}\n', encoding="utf-8")
     res = _compute(weights=str(w))
-    default = _compute()
+    default = default_result
     slope, slope0 = res.criteria["slope"], default.criteria["slope"]
     valid = np.isfinite(slope0)
     assert set(np.unique(slope[valid])) <= {0.5, 1.0}

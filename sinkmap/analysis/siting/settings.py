@@ -24,6 +24,7 @@ the reasoning for each is written next to it.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,10 +51,16 @@ _ALLOWED = {"slope": ("falling", "rising", "piecewise", "ranges"),
 _EXTRA = {"aspect": ("full_effect_slope_deg",), "resource": ("percentiles",), "landcover": ("default",)}
 
 
-def _sandiao_zero() -> dict[str, float]:
+@functools.lru_cache(maxsize=1)
+def _sandiao_values() -> dict[str, int]:
+    """三调 code → raster value (``layers/schemes/sandiao.yaml``), read once."""
     from ...io.schemes import load_scheme
 
-    return {c.code: 0.0 for c in load_scheme("sandiao").classes}
+    return {c.code: c.value for c in load_scheme("sandiao").classes}
+
+
+def _sandiao_zero() -> dict[str, float]:
+    return {code: 0.0 for code in _sandiao_values()}
 
 
 def _pv_landcover() -> dict[str, float]:
@@ -413,9 +420,7 @@ def landcover_on_grid(path: Path, grid, table: Mapping[str, float], default: flo
     from rasterio.warp import Resampling, reproject, transform_bounds
     from rasterio.windows import Window, from_bounds
 
-    from ...io.schemes import load_scheme
-
-    by_code = {c.code: c.value for c in load_scheme("sandiao").classes}
+    by_code = _sandiao_values()
     with rasterio.open(path) as ds:
         nodata = ds.nodata
         bounds = transform_bounds(grid.crs, ds.crs, *grid.bounds, densify_pts=21)
