@@ -220,7 +220,8 @@ def coarse_relief(seed: int = 12, steps: int = 150, dt: float = 5.0) -> np.ndarr
 # ------------------------------------------------------------------------------------------------- fine window
 @njit(cache=True)
 def _hash01(i, j, seed):
-    x = (np.uint64(i & 0xFFFFFFFF) * np.uint64(0x9E3779B97F4A7C15)) ^ (np.uint64(j & 0xFFFFFFFF) * np.uint64(0xC2B2AE3D27D4EB4F))
+    x = np.uint64(i & 0xFFFFFFFF) * np.uint64(0x9E3779B97F4A7C15)
+    x ^= np.uint64(j & 0xFFFFFFFF) * np.uint64(0xC2B2AE3D27D4EB4F)
     x ^= np.uint64(seed) * np.uint64(0x165667B19E3779F9)
     x ^= x >> np.uint64(33)
     x *= np.uint64(0xFF51AFD7ED558CCD)
@@ -239,7 +240,7 @@ def _cw(t):
 
 @njit(cache=True)
 def _interp_into(out, lat, r0, c0, step, origin, scale):
-    """out[r, c] += scale · CatmullRom(lat) at global fine cell (r0 + r, c0 + c); lattice node k ↔ k·step − origin."""
+    """out[r, c] += scale · CatmullRom(lat) at fine cell (r0 + r, c0 + c); node k ↔ cell k·step − origin."""
     nr, nc = out.shape
     ir = np.empty(nr, np.int64)
     wr = np.empty((nr, 4))
