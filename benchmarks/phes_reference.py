@@ -18,7 +18,7 @@ storage directory: ``variables`` = the reference's ``example_variables`` with it
 the 9 DEM tiles linked into ``input/DEMs``; the reference's ``input/countries/countries.txt`` copied (the last
 stage needs it). Then ``screening LON LAT``, ``pairing``, ``pretty_set``, ``constructor`` in that order, each a
 single-threaded process of its own. Per stage: wall time, user and system CPU time and the peak resident set size
-of that process (``os.wait4``'s rusage, i.e. what ``/usr/bin/time -v`` reports).
+of that process (GNU ``/usr/bin/time -v``; see ``_run_stage``).
 
 Returned / printed: the stage table, the number of reservoirs (screening), of rough pairs (pairing), of
 non-overlapping pairs (pretty set) and of final pairs per test (constructor), and the final pairs as a DataFrame
@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -124,15 +125,37 @@ def prepare(workdir: Path, dem_dir: Path, lat: int, lon: int, tests, example_var
     return workdir
 
 
+GNU_TIME = "/usr/bin/time"  # Debian package "time"
+
+
 def _run_stage(exe: Path, args: list[str], cwd: Path, log: Path) -> dict:
+    """Run one stage; wall, CPU and peak RSS of that process alone.
+
+    The peak RSS comes from GNU time (``-v``), which forks the stage from its own small process: the rusage of a
+    child forked straight from this Python would count the interpreter's pages (Linux keeps the pre-exec high-water
+    mark), inflating small stages. Without /usr/bin/time, ``os.wait4`` is used and the figure is an upper bound.
+    """
+    timing = log.with_suffix(".time")
+    use_time = os.access(GNU_TIME, os.X_OK)
+    cmd = ([GNU_TIME, "-v", "-o", str(timing)] if use_time else []) + [str(exe), *args]
     t0 = time.perf_counter()
     with open(log, "w") as fh:
-        proc = subprocess.Popen([str(exe), *args], cwd=cwd, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT)
         _, status, ru = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
-    return {"wall_s": wall, "user_s": ru.ru_utime, "sys_s": ru.ru_stime,
-            "max_rss_mib": ru.ru_maxrss / 1024.0, "returncode": proc.returncode, "log": str(log)}
+    out = {"wall_s": wall, "user_s": ru.ru_utime, "sys_s": ru.ru_stime, "max_rss_mib": ru.ru_maxrss / 1024.0,
+           "returncode": os.waitstatus_to_exitcode(status), "log": str(log), "rss_upper_bound": not use_time}
+    if use_time and timing.exists():
+        text = timing.read_text()
+        for key, label, conv in (("user_s", "User time (seconds)", float), ("sys_s", "System time (seconds)", float),
+                                 ("max_rss_mib", "Maximum resident set size (kbytes)", lambda v: int(v) / 1024.0)):
+            m = re.search(re.escape(label) + r":\s*([0-9.]+)", text)
+            if m:
+                out[key] = conv(m.group(1))
+        m = re.search(r"Exit status:\s*(-?\d+)", text)
+        if m:
+            out["returncode"] = int(m.group(1))
+    return out
 
 
 def run_reference(dem_dir: str | os.PathLike, workdir: str | os.PathLike, lat: int = 25, lon: int = 113,
@@ -195,7 +218,7 @@ def final_pairs(workdir: Path, name: str) -> pd.DataFrame:
     """The constructor's pairs of every test (final_output_FOM CSVs) with sinkmap's attribute names.
 
     Latitude/longitude are the pour points' cell centres (the dam site at the bottom of each reservoir);
-    ``slope`` = head / separation (a fraction), from the reference's rounded percentage.
+    ``slope`` = head / separation (a fraction; the reference's own column is a whole percentage).
     """
     folder = workdir / "output" / "final_output_FOM" / name
     frames = [pd.read_csv(p) for p in sorted(folder.glob(f"{name}_*GWh_*h.csv"))]
@@ -203,7 +226,7 @@ def final_pairs(workdir: Path, name: str) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=list(FINAL_COLUMNS.values()) + ["slope"])
     df = pd.concat(frames, ignore_index=True).rename(columns=FINAL_COLUMNS)
-    df["slope"] = df["slope_pct"] / 100.0
+    df["slope"] = df["head_m"] / (df["separation_km"] * 1000.0)
     return df.drop(columns=[c for c in ("Country", "Upper country", "Lower country") if c in df])
 
 
