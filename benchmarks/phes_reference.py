@@ -5,11 +5,9 @@
 
 The reference is ANU RE100's C++ ``PHES_Searching`` (github.com/ANU-RE100/PHES_Searching), the code behind the
 global pumped-hydro atlas. It is NOT part of sinkmap and this repository neither contains, fetches nor builds it:
-point ``PHES_REF_BIN`` at a directory holding its four built executables (``screening``, ``pairing``,
-``pretty_set``, ``constructor``). The build and its exact steps are documented outside the repository (the team's
-notes, ``phes_reference.md``): clone, install ``libgdal-dev libshp-dev libboost-filesystem-dev
-libboost-system-dev cmake g++``, build with its own CMake files, unpatched. Its ``example_variables`` (the atlas'
-constants) is read from ``PHES_REF_SRC`` (default: the parent of ``PHES_REF_BIN``). When the binaries are absent,
+point ``PHES_REF_BIN`` at a directory holding its four executables (``screening``, ``pairing``, ``pretty_set``,
+``constructor``), built from its own repository as its README says (unpatched). Its ``example_variables`` (the
+atlas' constants) is read from ``PHES_REF_SRC`` (default: the parent of ``PHES_REF_BIN``). When the binaries are absent,
 ``run_reference`` raises ``ReferenceMissing`` and the script prints why and exits 0 (a skip, not a failure).
 
 What runs: the tile of ``benchmarks/_phes_dem.py`` (synthetic, labelled so; written on first use) in a fresh
