@@ -40,7 +40,7 @@ def test_writes_the_three_layers_and_the_criteria(run):
         "regions.gpkg": "siting_regions", "criteria.tif": "siting_criteria"}
     assert report.synthetic and report.unit == COUNTY
     with rasterio.open(folder / "criteria.tif") as ds:
-        assert ds.descriptions == ("slope", "aspect", "substation", "road")
+        assert ds.descriptions == ("slope", "aspect", "substation", "road", "landcover")
         assert json.loads(ds.tags()["SITING_WEIGHTS"]) == report.weights
     regions = gpd.read_file(folder / "regions.gpkg", layer="regions")
     assert len(regions) == len(report.regions) >= 1
@@ -54,14 +54,14 @@ def test_live_rescore_with_the_runs_weights_is_the_jobs_suitability(run):
 
     report, folder = run
     cache = ScoreCache.from_files(folder / "exclusions.tif", folder / "suitability.tif", folder / "criteria.tif")
-    assert cache.names == list(report.weights) and cache.tech == "pv" and cache.unit == COUNTY
+    assert sorted(cache.names) == sorted(report.weights) and len(cache.names) == len(report.weights) and cache.tech == "pv" and cache.unit == COUNTY
     with rasterio.open(folder / "suitability.tif") as ds:
         band1 = ds.read(1, masked=True)
     job_score = np.ma.filled(band1.astype(np.float64), np.nan).astype(np.float32)
     assert np.array_equal(rescore(cache, report.weights), job_score, equal_nan=True)
     # the open cells' fast path gives the same values; new weights too
     assert np.array_equal(open_scores(cache, report.weights), job_score[cache.open], equal_nan=True)
-    other = {"slope": 0.1, "aspect": 0.2, "substation": 0.3, "road": 0.4}
+    other = {"slope": 0.1, "aspect": 0.2, "substation": 0.3, "road": 0.2, "landcover": 0.2}
     assert np.array_equal(open_scores(cache, other), rescore(cache, other)[cache.open], equal_nan=True)
     # the job's histogram (all scored cells, excluded ones at 0) from the live one plus its excluded cells
     hist = live_histogram(cache, report.weights)
@@ -105,8 +105,7 @@ def test_rounded_weights_sum_to_one_at_three_decimals():
 
 
 def test_run_files_are_read_back_by_the_job(tmp_path):
-    from sinkmap.core.feedback import ensure
-    from sinkmap.jobs.site_suitability import read_weights
+    from sinkmap.analysis.siting.settings import read_weights_file
 
     path = write_rule_switches(tmp_path / "off.yaml", ["pv_jbnt", "pv_gengdi"])
     ids = [r.id for r in rules_for(load_rules([path]), "pv")]
@@ -114,12 +113,12 @@ def test_run_files_are_read_back_by_the_job(tmp_path):
     assert ids == [i for i in every if i not in ("pv_jbnt", "pv_gengdi")]
     wpath = write_weights_file(tmp_path / "w.yaml", {"slope": 0.5, "road": 0.5})
     assert yaml.safe_load(wpath.read_text(encoding="utf-8")) == {"weights": {"slope": 0.5, "road": 0.5}}
-    assert read_weights(wpath, ["slope", "road"], ensure(None)) == ({"slope": 0.5, "road": 0.5}, None)
+    assert read_weights_file(wpath, "pv").weights == {"slope": 0.5, "road": 0.5}
 
 
 def test_expected_criteria_follow_the_inputs():
     from sinkmap.jobs.site_run import expected_criteria
 
-    assert expected_criteria("pv", set(), False) == ["slope", "aspect", "substation", "road"]  # the demo world
+    assert expected_criteria("pv", set(), False) == ["slope", "aspect", "substation", "road", "landcover"]  # the demo world
     assert expected_criteria("pv", {"dem", "roads"}, True) == ["slope", "aspect", "road", "resource"]
     assert expected_criteria("wind", {"dem"}, False) == ["elevation", "slope"]

@@ -308,7 +308,7 @@ class SitingPanel(QWidget):
             names = self.cache.names
         if list(self.spins) == names and not defaults:
             return
-        from ..jobs.site_suitability import DEFAULT_WEIGHTS
+        from ..analysis.siting.settings import DEFAULT_WEIGHTS
 
         old = {k: s.value() for k, s in self.spins.items()}
         base = DEFAULT_WEIGHTS.get(self.tech.currentData(), {})

@@ -27,7 +27,8 @@ from ..core.feedback import Feedback
 from .base import Exclusive, Job, Output, Param, Text
 from .registry import register
 from .site_regions import SITE_REGIONS, SiteRegionsReport, SiteRegionsRequest, regions_report
-from .site_suitability import CRITERIA, DEMO_ROLES, UNIT_GROUP, compute_suitability, input_params
+from ..analysis.siting.settings import CRITERIA
+from .site_suitability import DEMO_ROLES, UNIT_GROUP, compute_suitability, input_params
 
 FILES = {"exclusions": "exclusions.tif", "suitability": "suitability.tif", "regions": "regions.gpkg",
          "criteria": "criteria.tif"}
