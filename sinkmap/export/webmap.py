@@ -233,7 +233,8 @@ def render_webmap(spec: WebMapSpec) -> WebMapResult:
     else:
         notes.append("无在线底图（离线可用）；坐标系 CGCS2000" if zh else "no online base map (works offline); CRS CGCS2000")
     page_spec = {"title": spec.title, "subtitle": spec.subtitle, "synthetic": spec.synthetic, "notes": notes,
-                 "lang": "zh" if zh else "en", "bounds": [[y0, x0], [y1, x1]]}
+                 "lang": "zh" if zh else "en", "bounds": [[y0, x0], [y1, x1]],
+                 "legend": spec.legend_title or ("图例" if zh else "Legend")}
     chars = _characters([layer_data, page_spec, notes, spec.title, _size_note(zh, 0), "▲N0123456789.,% MBkm"])
     from .fonts import web_font_css
 

@@ -304,7 +304,7 @@
     var ctl = L.control({position: "bottomright"});
     ctl.onAdd = function () {
       var div = el("div", "sm-legend leaflet-control");
-      div.appendChild(el("div", "sm-legend-title", spec.title));
+      div.appendChild(el("div", "sm-legend-title", spec.legend));
       layers.forEach(function (layer) {
         var lg = layer.data.legend;
         if (!lg) return;
