@@ -11,16 +11,18 @@
   // -- decoding ---------------------------------------------------------------------------------------
   var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", SYM = new Int8Array(128);
   for (var a = 0; a < 64; a++) SYM[ALPHABET.charCodeAt(a)] = a;
-  function decodeInts(str) {
-    var out = [], i = 0, n = str.length;
+  var POW32 = [];
+  for (var p = 0; p < 12; p++) POW32.push(Math.pow(2, 5 * p));
+  // the integers of a varint string, into a typed array of ``count`` values (or a plain array, unsized)
+  function decodeInts(str, count) {
+    var out = count !== undefined ? new Float64Array(count) : [], i = 0, k = 0, n = str.length;
     while (i < n) {
       var r = 0, s = 0, b;
       do {
         b = SYM[str.charCodeAt(i++)];
-        r += (b & 31) * Math.pow(2, s);
-        s += 5;
+        r += (b & 31) * POW32[s++];
       } while (b >= 32);
-      out.push(r % 2 === 1 ? -(r + 1) / 2 : r / 2);
+      out[k++] = r % 2 === 1 ? -(r + 1) / 2 : r / 2;
     }
     return out;
   }
@@ -35,8 +37,8 @@
 
   // one level of detail: world-pixel coordinates (zoom 0), rings per feature, bounding boxes, grid index
   function decodeLevel(spec, n, kind) {
-    var d = decodeInts(spec.c), q = spec.q, ox = spec.o[0], oy = spec.o[1];
-    var nv = d.length / 2, xy = new Float64Array(d.length), x = 0, y = 0, i;
+    var nv = spec.n, d = decodeInts(spec.c, 2 * nv), q = spec.q, ox = spec.o[0], oy = spec.o[1];
+    var xy = d, x = 0, y = 0, i;  // decoded in place: deltas → world pixels
     for (i = 0; i < nv; i++) {
       x += d[2 * i]; y += d[2 * i + 1];
       xy[2 * i] = worldX((ox + x) * q);
@@ -47,8 +49,8 @@
       ringLen = new Int32Array(n).fill(1);
       ringsOf = new Int32Array(n).fill(1);
     } else {
-      ringLen = Int32Array.from(decodeInts(spec.r));
-      ringsOf = Int32Array.from(decodeInts(spec.f));
+      ringLen = Int32Array.from(decodeInts(spec.r, spec.nr));
+      ringsOf = Int32Array.from(decodeInts(spec.f, n));
     }
     var ringStart = new Int32Array(ringLen.length + 1), featRing = new Int32Array(n + 1);
     for (i = 0; i < ringLen.length; i++) ringStart[i + 1] = ringStart[i] + ringLen[i];
@@ -79,18 +81,22 @@
     if (!(gx0 <= gx1)) { gx0 = gy0 = 0; gx1 = gy1 = 1; }
     var side = Math.max(1, Math.min(512, Math.ceil(Math.sqrt(n / 2))));
     var cw = Math.max((gx1 - gx0) / side, 1e-12), ch = Math.max((gy1 - gy0) / side, 1e-12);
-    var counts = new Int32Array(side * side + 1);
-    function cells(f, cb) {
-      var cx0 = Math.max(0, Math.min(side - 1, Math.floor((b[4 * f] - gx0) / cw)));
-      var cx1 = Math.max(0, Math.min(side - 1, Math.floor((b[4 * f + 2] - gx0) / cw)));
-      var cy0 = Math.max(0, Math.min(side - 1, Math.floor((b[4 * f + 1] - gy0) / ch)));
-      var cy1 = Math.max(0, Math.min(side - 1, Math.floor((b[4 * f + 3] - gy0) / ch)));
-      for (var cy = cy0; cy <= cy1; cy++) for (var cx = cx0; cx <= cx1; cx++) cb(cy * side + cx);
+    var counts = new Int32Array(side * side + 1), span = new Int32Array(4 * n), cx, cy;
+    for (f = 0; f < n; f++) {
+      if (!(b[4 * f] <= b[4 * f + 2])) { span[4 * f] = 1; span[4 * f + 1] = 0; continue; }
+      span[4 * f] = Math.max(0, Math.min(side - 1, Math.floor((b[4 * f] - gx0) / cw)));
+      span[4 * f + 1] = Math.max(0, Math.min(side - 1, Math.floor((b[4 * f + 2] - gx0) / cw)));
+      span[4 * f + 2] = Math.max(0, Math.min(side - 1, Math.floor((b[4 * f + 1] - gy0) / ch)));
+      span[4 * f + 3] = Math.max(0, Math.min(side - 1, Math.floor((b[4 * f + 3] - gy0) / ch)));
+      for (cy = span[4 * f + 2]; cy <= span[4 * f + 3]; cy++)
+        for (cx = span[4 * f]; cx <= span[4 * f + 1]; cx++) counts[cy * side + cx + 1]++;
     }
-    for (f = 0; f < n; f++) if (b[4 * f] <= b[4 * f + 2]) cells(f, function (c) { counts[c + 1]++; });
     for (var c = 0; c < side * side; c++) counts[c + 1] += counts[c];
     var fill = counts.slice(0, side * side), items = new Int32Array(counts[side * side]);
-    for (f = 0; f < n; f++) if (b[4 * f] <= b[4 * f + 2]) cells(f, function (c) { items[fill[c]++] = f; });
+    for (f = 0; f < n; f++) {
+      for (cy = span[4 * f + 2]; cy <= span[4 * f + 3]; cy++)
+        for (cx = span[4 * f]; cx <= span[4 * f + 1]; cx++) items[fill[cy * side + cx]++] = f;
+    }
     lvl.grid = {x0: gx0, y0: gy0, cw: cw, ch: ch, side: side, start: counts, items: items};
     lvl.stamp = new Int32Array(n);
     lvl.query = 0;
@@ -116,6 +122,16 @@
     return out;
   }
 
+  // one ring or line into the current path; a ring is closed with a line back to its start (closePath on a
+  // path of thousands of subpaths is slow in Chromium)
+  var BATCH = 400;
+  function ring(ctx, xy, v0, v1, scale, ox, oy, closed) {
+    var x0 = xy[2 * v0] * scale - ox, y0 = xy[2 * v0 + 1] * scale - oy;
+    ctx.moveTo(x0, y0);
+    for (var v = v0 + 1; v < v1; v++) ctx.lineTo(xy[2 * v] * scale - ox, xy[2 * v + 1] * scale - oy);
+    if (closed) ctx.lineTo(x0, y0);
+  }
+
   // -- text-only DOM helpers -------------------------------------------------------------------------
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -133,7 +149,7 @@
       this.levels = new Array(data.levels.length);
       this.drawn = new Uint8Array(data.n);
       this.nDrawn = 0;
-      this.cls = data.style.cls ? Int32Array.from(decodeInts(data.style.cls)) : null;
+      this.cls = data.style.cls ? Int32Array.from(decodeInts(data.style.cls, data.n)) : null;
       this._decoded = {};
     },
 
@@ -167,40 +183,62 @@
       var feats = query(lvl, (ox - pad) / scale, (oy - pad) / scale, (ox + size.x + pad) / scale,
                         (oy + size.y + pad) / scale);
       var kind = this.data.kind, xy = lvl.xy, rs = lvl.ringStart, fr = lvl.featRing, b = lvl.bbox;
+      var i, f, r, v, k, groups = {}, order = [], outlined = [];
       ctx.lineJoin = "round"; ctx.lineCap = "round";
-      ctx.globalAlpha = 1;
-      for (var i = 0; i < feats.length; i++) {
-        var f = feats[i], fill = this.fillOf(f);
+      for (i = 0; i < feats.length; i++) {  // one path per fill colour: a few fills per tile, not one per feature
+        f = feats[i];
         if (!this.drawn[f]) { this.drawn[f] = 1; this.nDrawn++; }
-        if (kind === "point") {
-          var px = xy[2 * rs[fr[f]]] * scale - ox, py = xy[2 * rs[fr[f]] + 1] * scale - oy;
-          ctx.beginPath(); ctx.arc(px, py, s.radius, 0, 2 * Math.PI);
+        k = this.cls ? this.cls[f] : 0;
+        if (!groups[k]) { groups[k] = []; order.push(k); }
+        groups[k].push(f);
+      }
+      for (var g = 0; g < order.length; g++) {
+        var members = groups[order[g]], fill = this.fillOf(members[0]), inPath = 0;
+        ctx.beginPath();
+        var dots = [];
+        for (i = 0; i < members.length; i++) {
+          f = members[i];
+          if (kind === "point") {
+            var px = xy[2 * rs[fr[f]]] * scale - ox, py = xy[2 * rs[fr[f]] + 1] * scale - oy;
+            ctx.moveTo(px + s.radius, py); ctx.arc(px, py, s.radius, 0, 2 * Math.PI);
+            continue;
+          }
+          var w = (b[4 * f + 2] - b[4 * f]) * scale, h = (b[4 * f + 3] - b[4 * f + 1]) * scale;
+          if (w < 1.5 && h < 1.5) { dots.push(f); continue; }  // a dot: every feature shows at every zoom
+          for (r = fr[f]; r < fr[f + 1]; r++) ring(ctx, xy, rs[r], rs[r + 1], scale, ox, oy, kind === "polygon");
+          if (w > 4 || h > 4 || kind === "line") outlined.push(f);
+          if (++inPath >= BATCH && kind === "polygon" && s.fillOpacity > 0) {  // long paths get slow to build
+            ctx.globalAlpha = s.fillOpacity; ctx.fillStyle = fill; ctx.fill("nonzero");
+            ctx.beginPath(); inPath = 0;
+          }
+        }
+        if (kind === "line") {
+          ctx.globalAlpha = s.opacity; ctx.lineWidth = s.weight; ctx.strokeStyle = this.cls ? fill : s.stroke; ctx.stroke();
+        } else if (kind === "point") {
           ctx.globalAlpha = s.fillOpacity; ctx.fillStyle = fill; ctx.fill();
           ctx.globalAlpha = 1; ctx.lineWidth = s.weight; ctx.strokeStyle = s.stroke; ctx.stroke();
-          continue;
+        } else if (s.fillOpacity > 0) {
+          ctx.globalAlpha = s.fillOpacity; ctx.fillStyle = fill; ctx.fill("nonzero");  // holes wind the other way
         }
-        var w = (b[4 * f + 2] - b[4 * f]) * scale, h = (b[4 * f + 3] - b[4 * f + 1]) * scale;
-        if (w < 1.5 && h < 1.5) {  // smaller than a pixel or so: a dot, so that every feature shows
+        if (dots.length) {
           ctx.globalAlpha = kind === "polygon" ? Math.max(s.fillOpacity, 0.6) : 1;
           ctx.fillStyle = kind === "polygon" ? fill : s.stroke;
-          ctx.fillRect(Math.floor((b[4 * f] + b[4 * f + 2]) / 2 * scale - ox), Math.floor((b[4 * f + 1] + b[4 * f + 3]) / 2 * scale - oy), 1, 1);
-          continue;
-        }
-        ctx.beginPath();
-        for (var r = fr[f]; r < fr[f + 1]; r++) {
-          for (var v = rs[r]; v < rs[r + 1]; v++) {
-            var x = xy[2 * v] * scale - ox, y = xy[2 * v + 1] * scale - oy;
-            if (v === rs[r]) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+          for (i = 0; i < dots.length; i++) {
+            f = dots[i];
+            ctx.fillRect(Math.floor((b[4 * f] + b[4 * f + 2]) / 2 * scale - ox),
+                         Math.floor((b[4 * f + 1] + b[4 * f + 3]) / 2 * scale - oy), 1, 1);
           }
-          if (kind === "polygon") ctx.closePath();
         }
-        if (kind === "polygon" && s.fillOpacity > 0) {
-          ctx.globalAlpha = s.fillOpacity; ctx.fillStyle = fill; ctx.fill("evenodd");
+      }
+      if (kind === "polygon" && s.weight > 0 && outlined.length) {
+        ctx.globalAlpha = s.opacity; ctx.lineWidth = s.weight; ctx.strokeStyle = s.stroke;
+        ctx.beginPath();
+        for (i = 0; i < outlined.length; i++) {
+          f = outlined[i];
+          for (r = fr[f]; r < fr[f + 1]; r++) ring(ctx, xy, rs[r], rs[r + 1], scale, ox, oy, true);
+          if ((i + 1) % BATCH === 0) { ctx.stroke(); ctx.beginPath(); }
         }
-        if (s.weight > 0 && (w > 4 || h > 4 || kind === "line")) {
-          ctx.globalAlpha = s.opacity; ctx.lineWidth = s.weight;
-          ctx.strokeStyle = kind === "line" && this.cls ? fill : s.stroke; ctx.stroke();
-        }
+        ctx.stroke();
       }
       ctx.globalAlpha = 1;
     },
