@@ -193,3 +193,17 @@ def test_cancel_leaves_no_file(tmp_path):
         run_job(job, job.make_request({"county": COUNTY, "year": 2025, "out": str(out)}), CancelLate())
     assert out.read_text(encoding="utf-8") == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.html"]
+
+
+def test_siting_regions_are_siting_results_graded_by_score():
+    from sinkmap.export.map_layers import data_layer, role_of
+
+    frame = gpd.GeoDataFrame({"region_id": [1, 2, 3, 4], "mean_score": [0.9, 0.8, 0.7, 0.65],
+                              "area_ha": [10.0, 5.0, 3.0, 1.0]},
+                             geometry=[box(113 + i / 10, 28, 113.05 + i / 10, 28.05) for i in range(4)], crs="EPSG:4490")
+    assert role_of("regions", frame) == "sites"
+    layer = data_layer("候选区", frame, "sites", "zh_CN")
+    assert "平均适宜度" in layer.legend_title and len(layer.legend_rows) == 4
+    assert layer.classes.tolist() == [3, 2, 1, 0]  # quantile classes: the best region in the top class
+    labels = [label for label, _ in layer.columns]
+    assert "平均适宜度 mean_score" in labels and "面积（公顷） area_ha" in labels

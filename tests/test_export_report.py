@@ -151,3 +151,20 @@ def test_english_a3_and_bad_impact_file(tmp_path, capsys):
     if shutil.which("pdfinfo"):
         info = subprocess.run(["pdfinfo", str(tmp_path / "r.pdf")], capture_output=True, text=True).stdout
         assert "841.89 x 1190.55" in info or "842 x 1191" in info
+
+
+def test_cancel_leaves_the_previous_report(tmp_path):
+    from sinkmap.core.errors import Cancelled
+    from sinkmap.core.feedback import BaseFeedback
+
+    class CancelAtMap(BaseFeedback):
+        def on_progress(self, fraction, text):
+            if fraction >= 0.55:
+                self.cancel()
+
+    job = registry.get("export.report")
+    out = tmp_path / "r.pdf"
+    out.write_bytes(b"previous")
+    with pytest.raises(Cancelled):
+        run_job(job, job.make_request({"county": "芙蓉区", "year": 2025, "out": str(out)}), CancelAtMap())
+    assert out.read_bytes() == b"previous" and sorted(p.name for p in tmp_path.iterdir()) == ["r.pdf"]

@@ -112,15 +112,12 @@ class _Doc:
         return pt * (1 + (self.scale - 1) * 0.5)
 
     def heading(self, text: str, size: float = 15, space: float = 8) -> None:
-        from fpdf.enums import TextMode
-
         pdf = self.pdf
         pdf.set_font("cjk", size=self.size(size))
-        pdf.text_mode = TextMode.FILL_STROKE  # no bold face: stroke the glyphs too
-        pdf.set_line_width(0.35)
-        pdf.multi_cell(0, self.size(size) * 1.35, text, new_x="LMARGIN", new_y="NEXT", align="L")
-        pdf.text_mode = TextMode.FILL
-        pdf.set_line_width(0.2)
+        # no bold face: stroke the glyphs too, inside a saved graphics state (the text rendering mode is part
+        # of it, so the text after the heading is filled only)
+        with pdf.local_context(text_mode="FILL_STROKE", line_width=0.35, draw_color=(0, 0, 0)):
+            pdf.multi_cell(0, self.size(size) * 1.35, text, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(space)
         pdf.set_font("cjk", size=self.size(9.5))
 
