@@ -168,3 +168,33 @@ def test_cancel_leaves_the_previous_report(tmp_path):
     with pytest.raises(Cancelled):
         run_job(job, job.make_request({"county": "芙蓉区", "year": 2025, "out": str(out)}), CancelAtMap())
     assert out.read_bytes() == b"previous" and sorted(p.name for p in tmp_path.iterdir()) == ["r.pdf"]
+
+
+def test_site_impact_tables(tmp_path):
+    """A scenario from `sinkmap site impact --out x.json` becomes a table of the report and a sheet of the workbook."""
+    import geopandas as gpd
+    from openpyxl import load_workbook
+    from shapely.geometry import box
+
+    sites = tmp_path / "sites.gpkg"
+    gpd.GeoDataFrame({"name": ["光伏甲", "光伏乙"]}, geometry=[box(113.00, 28.18, 113.01, 28.19),
+                                                          box(113.005, 28.18, 113.015, 28.19)],
+                     crs="EPSG:4490").to_file(sites, layer="sites")
+    impact_json = tmp_path / "impact.json"
+    assert main(["site", "impact", "--site", str(sites), "--year", "2025", "--county", "芙蓉区", "--out",
+                 str(impact_json), "--quiet"]) == 0
+    doc = json.loads(impact_json.read_text(encoding="utf-8"))
+    out, xlsx = tmp_path / "r.pdf", tmp_path / "r.xlsx"
+    assert main(["--lang", "zh", "export", "report", "--county", "芙蓉区", "--year", "2025", "--impact", str(impact_json),
+                 "--out", str(out), "--xlsx", str(xlsx), "--quiet"]) == 0
+    wb = load_workbook(xlsx, read_only=True)
+    rows = list(wb["场址影响"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("情景", "场址", "区县", "占地_公顷")
+    by_site = {r[1]: r for r in rows[1:]}
+    assert set(by_site) == {"光伏甲", "光伏乙", "合计"}
+    assert by_site["光伏甲"][3] == round(doc["sites"][0]["footprint_ha"], 1)
+    assert by_site["合计"][3] == round(doc["total"]["footprint_ha"], 1)  # overlaps counted once
+    if shutil.which("pdftotext"):
+        flat = _flat(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout)
+        assert "场址与情景影响" in flat and "光伏甲" in flat and "合计（重叠只计一次）" in flat
+        assert f"{doc['total']['footprint_ha']:,.1f}" in flat

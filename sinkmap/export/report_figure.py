@@ -72,8 +72,11 @@ def draw_area_map(inp: AreaMapInput, frame: Frame) -> MapDrawing:
         legend.extend(shown)
     canvas.lines(list(units.geometry.boundary), "#303030", 0.7)
     canvas.lines(list(outline.geometry.boundary), "#101010", 1.6)
-    legend.append(("line", "#303030", "区县界" if zh else "county boundary"))
-    legend.append(("line", "#101010", ("市界" if len(units) > 1 else "区县界") if zh else "area boundary"))
+    if len(units) > 1:
+        legend.append(("line", "#303030", "区县界" if zh else "county boundary"))
+        legend.append(("line", "#101010", "市界" if zh else "city boundary"))
+    else:
+        legend.append(("line", "#101010", "区县界" if zh else "county boundary"))
 
     labels = []
     x0, y0, x1, y1 = extent

@@ -32,14 +32,14 @@ class ExportRequest:
     projects: LayerSource | None = None
     layers: list[LayerSource] | None = None  # None, not []: "no layer given" lets the demo world stand in
     target_files: list[Path] = field(default_factory=list)
-    lang: str | None = None
+    output_lang: str | None = None  # zh / en; None: the interface language (the CLI's --lang sets that)
     encoding: str | None = None
     crs: str | None = None
 
     @property
     def language(self) -> str:
-        if self.lang:
-            return "zh_CN" if self.lang.startswith("zh") else "en"
+        if self.output_lang:
+            return "zh_CN" if self.output_lang.startswith("zh") else "en"
         return current_language()
 
 
@@ -64,9 +64,9 @@ def area_params() -> tuple[Param, ...]:
         Param("target_files", "file", Text("目标文件", "Targets file"),
               Text("用户目标文件（YAML/CSV）；可重复", "user targets file (YAML/CSV); repeatable"),
               repeatable=True, flag="--targets", metavar="FILE", default=[], suffixes=(".yaml", ".yml", ".csv")),
-        Param("lang", "enum", Text("语言", "Language"),
+        Param("output_lang", "enum", Text("语言", "Language"),
               Text("输出语言（默认：界面语言）", "language of the output (default: the interface language)"),
-              choices=("zh", "en")),
+              choices=("zh", "en"), flag="--lang"),
         Param("encoding", "text", Text("属性编码", "Attribute encoding"),
               Text("无 .cpg 的 Shapefile 的属性编码（如 GBK）", "attribute encoding of Shapefiles without .cpg (e.g. GBK)"),
               advanced=True),
