@@ -97,7 +97,7 @@ class Browser:
     def send(self, method: str, params: dict | None = None, timeout: float | None = None) -> dict:
         self._id += 1
         msg: dict[str, Any] = {"id": self._id, "method": method, "params": params or {}}
-        if self.session and not method.startswith("Target."):
+        if self.session and not method.startswith(("Target.", "Browser.")):
             msg["sessionId"] = self.session
         os.write(self._w, json.dumps(msg).encode() + b"\0")
         deadline = time.monotonic() + (timeout or self.timeout)
