@@ -96,6 +96,9 @@ def _finished(win, job: Job, result) -> None:
         spec.produced_by = run.id
         if out.name:
             project.rename_layer(spec.id, out.name)
+    from .web_preview import preview_outputs
+
+    preview_outputs(win, report.outputs)  # an exported web map opens in its tab
     for line in report.summary(lang):
         win.task_panel.add_message(f"{job.title(lang)}：{line}" if lang == "zh_CN" else f"{job.title(lang)}: {line}")
     for w in report.warnings:

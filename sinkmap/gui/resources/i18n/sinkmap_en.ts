@@ -1359,5 +1359,21 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <source>可用（{0}）</source>
         <translation>included ({0})</translation>
     </message>
+    <message>
+        <source>尚未导出网页地图</source>
+        <translation>no web map exported yet</translation>
+    </message>
+    <message>
+        <source>在系统浏览器中打开</source>
+        <translation>Open in the system browser</translation>
+    </message>
+    <message>
+        <source>本机的 Qt 不含 QtWebEngine，网页地图请在系统浏览器中查看：</source>
+        <translation>This Qt has no QtWebEngine; view the web map in the system browser:</translation>
+    </message>
+    <message>
+        <source>网页地图</source>
+        <translation>Web map</translation>
+    </message>
 </context>
 </TS>
