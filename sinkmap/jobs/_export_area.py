@@ -14,7 +14,8 @@ from pathlib import Path
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import Notice, current_language, is_chinese
 from .base import Exclusive, LayerSource, Param, Text
-from .ledger import LedgerReport, LedgerRequest, _layer, compute_ledger_job
+from .ledger import LedgerReport, LedgerRequest, compute_ledger_job
+from .ledger import layer_param as _layer
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz", ".gdb")
 
