@@ -630,7 +630,7 @@ SITE_PHES = register(Job(
               Text("满功率发电小时数", "hours of generation at full power"), required=True, minimum=0.1,
               maximum=10000, metavar="H"),
         Param("top", "integer", Text("输出组合数", "Pairs written"), Text("写出与报告的组合数", "pairs written and reported"),
-              default=10, minimum=1, maximum=10000, metavar="N"),
+              default=10, minimum=1, maximum=1_000_000, metavar="N"),
         Param("rank", "enum", Text("排序", "Ranking"),
               Text("cost：成本（FOM，同参考方法）；carbon：淹没森林的 CO₂；combined：二者按 --carbon-weight 加权",
                    "cost: figure of merit (as the reference); carbon: CO₂ of the forest flooded; combined: both, "

@@ -30,6 +30,7 @@ import numpy as np
 from ...core.feedback import Feedback, ensure
 from .constants import PhesSettings
 from .cost import class_kernel, cost_vector, fom_kernel
+from ._threads import run_items
 from .screening import Reservoirs
 
 BUCKET = 64  # cells per side of a bucket of lowers
@@ -282,12 +283,9 @@ def pair_reservoirs(res: Reservoirs, upper_ok: np.ndarray, width: int, dx: np.nd
     keep = int(s.max_lowers_per_upper)
     nd = res.impact.shape[1]
     chunks = [uppers[a:a + CHUNK] for a in range(0, uppers.size, CHUNK)]
-    out: list = [None] * len(chunks)
     reasons_all = np.zeros((len(chunks), len(REASONS)), np.int64)
-    done = [0]
 
-    def work(ci: int) -> None:
-        feedback.check()
+    def work(ci: int):
         ch = chunks[ci]
         m = ch.size * keep
         arr = {k: np.zeros(m, t) for k, t in (("u", np.int64), ("l", np.int64), ("head", np.int64), ("hwu", float),
@@ -301,18 +299,9 @@ def pair_reservoirs(res: Reservoirs, upper_ok: np.ndarray, width: int, dx: np.nd
                    arr["u"], arr["l"], arr["head"], arr["hwu"], arr["hwl"], arr["wru"], arr["wrl"], arr["dist"],
                    arr["ppd"], arr["fom"], arr["cls"], arr["vol"], imp, cnt, reasons_all[ci])
         sel = (np.arange(keep)[None, :] < cnt[:, None]).ravel()
-        out[ci] = ({k: v[sel] for k, v in arr.items()}, imp[sel])
-        done[0] += 1
-        feedback.progress(done[0] / max(1, len(chunks)))
+        return {k: v[sel] for k, v in arr.items()}, imp[sel]
 
-    if threads <= 1 or len(chunks) <= 1:
-        for ci in range(len(chunks)):
-            work(ci)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(int(threads)) as pool:
-            list(pool.map(work, range(len(chunks))))
+    out = run_items(work, len(chunks), threads, feedback)
     parts = [o for o in out if o is not None]
 
     def cat(key, dtype):

@@ -34,7 +34,10 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+import threading
+
 from ...core.feedback import Feedback, ensure
+from ._threads import chunks, run_items
 from .constants import PhesSettings
 from .hydro import DC, DR, VOID_Z
 
@@ -247,44 +250,33 @@ def screen_reservoirs(zf: np.ndarray, up: np.ndarray, blocked: np.ndarray, acc: 
         dens = np.zeros((0, 1), np.float32)
     nd = dens.shape[0]
     n_all = sites.shape[0]
-    threads = max(1, min(int(threads), -(-n_all // CHUNK) or 1))
     cells = zf.size
-    chunks = [(a, min(n_all, a + CHUNK)) for a in range(0, n_all, CHUNK)]
-    results: list = [None] * len(chunks)
-    done = [0]
+    parts_ab = chunks(n_all, CHUNK)
+    local = threading.local()  # each thread's marks and cell buffer (a reservoir's cells), reused
 
-    def work(worker: int) -> None:
-        stamp = np.zeros(cells, np.int32)
-        buf = np.empty(cells, np.int32)
-        for ci in range(worker, len(chunks), threads):
-            feedback.check()
-            a, b = chunks[ci]
-            m = b - a
-            o_area = np.zeros((m, nh))
-            o_vol = np.zeros((m, nh))
-            o_dam = np.zeros((m, nh))
-            o_max = np.zeros(m, np.int64)
-            o_bnd = np.zeros((m, nh, 8), np.int64)
-            o_imp = np.zeros((m, nd, nh))
-            model_sites(sites[a:b], np.arange(a + 1, b + 1, dtype=np.int64), zf, up, blocked, dens, area_ha, dx, dy,
-                        heights, bin_of, maxw, float(s.dam_batter), float(s.crest_width_m), float(s.freeboard_m),
-                        stamp, buf, o_area, o_vol, o_dam, o_max, o_bnd, o_imp)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                wr = np.where(o_dam > 0, o_vol / np.where(o_dam > 0, o_dam, 1.0), np.inf)
-            keep = ((o_vol.max(axis=1) >= s.min_reservoir_gl) & (wr.max(axis=1) > s.min_reservoir_water_rock)
-                    & (o_max >= s.min_max_dam_height_m))
-            idx = np.flatnonzero(keep)
-            results[ci] = (sites[a:b][idx], o_max[idx], o_area[idx], o_vol[idx], o_dam[idx], o_bnd[idx], o_imp[idx])
-            done[0] += 1
-            feedback.progress(done[0] / max(1, len(chunks)))
+    def work(ci: int):
+        if getattr(local, "stamp", None) is None:
+            local.stamp = np.zeros(cells, np.int32)
+            local.buf = np.empty(cells, np.int32)
+        a, b = parts_ab[ci]
+        m = b - a
+        o_area = np.zeros((m, nh))
+        o_vol = np.zeros((m, nh))
+        o_dam = np.zeros((m, nh))
+        o_max = np.zeros(m, np.int64)
+        o_bnd = np.zeros((m, nh, 8), np.int64)
+        o_imp = np.zeros((m, nd, nh))
+        model_sites(sites[a:b], np.arange(a + 1, b + 1, dtype=np.int64), zf, up, blocked, dens, area_ha, dx, dy,
+                    heights, bin_of, maxw, float(s.dam_batter), float(s.crest_width_m), float(s.freeboard_m),
+                    local.stamp, local.buf, o_area, o_vol, o_dam, o_max, o_bnd, o_imp)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wr = np.where(o_dam > 0, o_vol / np.where(o_dam > 0, o_dam, 1.0), np.inf)
+        keep = ((o_vol.max(axis=1) >= s.min_reservoir_gl) & (wr.max(axis=1) > s.min_reservoir_water_rock)
+                & (o_max >= s.min_max_dam_height_m))
+        idx = np.flatnonzero(keep)
+        return sites[a:b][idx], o_max[idx], o_area[idx], o_vol[idx], o_dam[idx], o_bnd[idx], o_imp[idx]
 
-    if threads == 1:
-        work(0)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(work, range(threads)))
+    results = run_items(work, len(parts_ab), threads, feedback)
     parts = [r for r in results if r is not None]
     if parts:
         site, mx, area, vol, dam, bnd, imp = (np.concatenate([p[i] for p in parts]) for i in range(7))
