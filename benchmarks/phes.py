@@ -136,7 +136,7 @@ def run_child(kind: str, *args) -> tuple[dict, dict]:
     if code:
         raise RuntimeError(f"child {kind} failed ({code}):\n{err[-3000:]}")
     fig = {"wall_s": wall, "user_s": ru.ru_utime, "sys_s": ru.ru_stime, "max_rss_mib": ru.ru_maxrss / 1024.0}
-    return fig, (json.loads(out) if out.strip() else {})
+    return fig, (json.loads(out) if kind == "stages" else {"stdout": out})
 
 
 def _child_command(dem: str, energy: str, hours: str, threads: str, out: str) -> None:
@@ -240,6 +240,7 @@ def main(argv=None) -> int:
         ref = run_ref()
     fig, stages = run_child("stages", dem, a.energy, a.hours, a.threads)
     results["sinkmap_stages"] = {"process": fig, "timings_s": stages["timings"], "counts": stages["counts"]}
+    DATA.mkdir(parents=True, exist_ok=True)
     out = DATA / "phes_sinkmap_pairs.gpkg"
     fig_cmd, _ = run_child("command", dem, a.energy, a.hours, a.threads, out)
     results["sinkmap_command"] = {"process": fig_cmd}

@@ -362,3 +362,27 @@ def test_impossible_energy_and_no_county_are_said(world, capsys, tmp_path):
     import geopandas as gpd
 
     assert len(gpd.read_file(out, layer="pairs")) == 0  # the file says "none", with its layers
+
+
+def test_near_projects_uses_the_plan_capacity(world, capsys, tmp_path):
+    """A station point on the upper valley: energy = 30 万kW × 6 h = 1.8 GWh (the plan's capacity), not --energy-gwh."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    x0, y0 = origin()
+    pt = Point(x0 + (UP_COL + 0.5) * CELL, y0 - (SITE_ROW - 20) * CELL)
+    gpd.GeoDataFrame({"name": ["测试抽水蓄能电站", "测试风电"], "type": ["抽水蓄能", "风电"], "XIAN": ["苏仙区", "苏仙区"],
+                      "capacity_10k_kw": [30.0, 5.0], "location_precision": ["approximate (test)", "—"]},
+                     geometry=[pt, pt], crs=CRS).to_file(tmp_path / "projects.gpkg")
+    out = tmp_path / "near.gpkg"
+    code, o = _run(capsys, "--near-projects", "--projects", str(tmp_path / "projects.gpkg"), "--dem",
+                   str(world / "dem.tif"), "--energy-gwh", "99", "--hours", "6", "--radius-km", "3", "--out", str(out))
+    assert code == 0, o.err
+    rep = json.loads(o.out)
+    (p,) = rep["projects"]  # the wind farm is not a pumped-storage station
+    assert p["name"] == "测试抽水蓄能电站" and p["location_precision"] == "approximate (test)"
+    assert p["energy_gwh"] == pytest.approx(1.8)
+    assert p["pairs"] >= 1 and p["best"]["head_m"] >= 100
+    assert all(q["energy_gwh"] == pytest.approx(1.8) for q in rep["pairs"])
+    assert set(gpd.read_file(out, layer="pairs")["project"]) == {"测试抽水蓄能电站"}
+    assert len(gpd.read_file(out, layer="projects")) == 1

@@ -155,7 +155,7 @@ def _project_line(p: dict, zh: bool) -> str:
     found = (f"{p['pairs']} 个组合，最佳 {best['cost_class']} 类 FOM {_f(best['fom'], 0)}，距站址 {_f(best['distance_km'], 1)} km"
              if zh else f"{p['pairs']} pairs, best class {best['cost_class']} FOM {_f(best['fom'], 0)}, "
                         f"{_f(best['distance_km'], 1)} km from the point") if best else ("未找到组合" if zh else "no pair")
-    return (f"{p['name']}（{p['county']}，{p['energy_gwh']:g} GWh，位置{p['location_precision']}）：{found}" if zh else
+    return (f"{p['name']}（{p['county']}，{p['energy_gwh']:g} GWh，位置精度：{p['location_precision']}）：{found}" if zh else
             f"{p['name']} ({p['county']}, {p['energy_gwh']:g} GWh, location {p['location_precision']}): {found}")
 
 
@@ -273,9 +273,10 @@ def _measure(rows: list[dict], terrain, ctx: _Impact, req: SitePhesRequest, feed
 
         fps = gpd.GeoSeries(polys, crs=terrain.crs_wkt).to_crs(EQUAL_AREA_CRS)
         names = [f"{'upper' if i % 2 == 0 else 'lower'}_{rows[i // 2]['rank']}" for i in range(len(polys))]
-        res = site_impacts(fps, names, ctx.inputs, LedgerOptions(year=req.year), ctx.redline, feedback)
+        held = _Held(feedback)  # the engine's warnings are sorted out below before anyone sees them
+        res = site_impacts(fps, names, ctx.inputs, LedgerOptions(year=req.year), ctx.redline, held)
         impacts = res.sites
-        notices += list(res.warnings)
+        notices += _zero_where_layer_covers(res, fps, req)
     for i, r in enumerate(rows):
         sides = []
         for s, side in enumerate(("upper", "lower")):
@@ -295,6 +296,69 @@ def _measure(rows: list[dict], terrain, ctx: _Impact, req: SitePhesRequest, feed
         reds = [s["redline"] for s in sides]
         r["redline"] = None if None in reds else any(reds)
     return list(dict.fromkeys(notices))
+
+
+class _Held(SubFeedback):
+    """Progress and Cancel of the parent; warnings kept here (the caller decides which to pass on)."""
+
+    def __init__(self, parent: Feedback) -> None:
+        super().__init__(parent, 0.0, 1.0)
+
+    def warn(self, message) -> None:
+        self.warnings.append(message)
+
+
+def _zero_where_layer_covers(res, fps, req: SitePhesRequest) -> list:
+    """The engine leaves a site's forest (wetland) figures empty when no feature read lies around it ("not
+    reached"). Only the features near the DEM were read: a reservoir inside the layer file's own extent with
+    no feature on it floods none — 0, not unknown. The engine's notices are kept for the others."""
+    from ..core.crs import EQUAL_AREA_CRS
+
+    p = res.prepared
+    zero = {}
+    if p.forest is not None:
+        zero["forest"] = {"forest_area_ha": 0.0, "forest_stock_10k_m3": 0.0 if p.forest.stock is not None else None,
+                          "co2_t": 0.0 if p.forest.living is not None else None}
+    if p.wetland is not None:
+        zero["wetland"] = {"wetland_area_ha": 0.0}
+    keys = {"forest": "forest_area_ha", "wetland": "wetland_area_ha"}
+    codes = {"analysis.ledger.forest_not_reached": "forest", "analysis.ledger.wetland_not_reached": "wetland"}
+    extents = {role: _file_extent(getattr(req, role), EQUAL_AREA_CRS) for role in zero}
+    keep = []
+    for n in res.warnings:
+        role = codes.get(getattr(n, "code", ""))
+        if role is None:
+            keep.append(n)
+            continue
+        if n.params.get("unit") == "∪":  # the union of all the reservoirs: not reported here
+            continue
+        i = next((k for k, s in enumerate(res.sites) if s.name == n.params.get("unit")), None)
+        ext = extents.get(role)
+        if i is None or ext is None or not ext.contains(fps.iloc[i]):
+            keep.append(n)
+            continue
+        site = res.sites[i]
+        if getattr(site, keys[role]) is None:
+            for k, v in zero[role].items():
+                setattr(site, k, v)
+    return keep
+
+
+def _file_extent(src: LayerSource | None, crs):
+    """The box of a vector layer's features (from its metadata), as a polygon in ``crs``; None if unknown."""
+    if src is None:
+        return None
+    try:
+        import geopandas as gpd
+        import pyogrio
+        import shapely
+
+        info = pyogrio.read_info(src.path, layer=src.layer, force_total_bounds=True)
+        if info.get("crs") is None or info.get("total_bounds") is None:
+            return None
+        return gpd.GeoSeries([shapely.box(*info["total_bounds"])], crs=info["crs"]).to_crs(crs).iloc[0]
+    except Exception:  # noqa: BLE001 - an unreadable extent only keeps the engine's "not reached"
+        return None
 
 
 def _ledger_effect(row: dict, terrain, req: SitePhesRequest, feedback: Feedback) -> tuple[dict | None, list]:
