@@ -386,3 +386,40 @@ def test_near_projects_uses_the_plan_capacity(world, capsys, tmp_path):
     assert all(q["energy_gwh"] == pytest.approx(1.8) for q in rep["pairs"])
     assert set(gpd.read_file(out, layer="pairs")["project"]) == {"测试抽水蓄能电站"}
     assert len(gpd.read_file(out, layer="projects")) == 1
+
+
+def test_ranking_by_carbon_takes_the_pair_that_floods_no_forest():
+    """Upper valley (col 20) with two lower valleys at the same height: A (col 60, 1.2 km away, forested:
+    1 t CO₂ per cell) and B (col 100, 2.4 km away, bare). The two pairs share the upper reservoir, so only one
+    is kept: by cost the nearer A, by carbon B; combined with weight w: both terms scaled 0–1, A scores 1·w,
+    B scores (1 − w)·1, so B from w > 0.5."""
+    z = np.empty((ROWS, 120))
+    z[:, :80] = valleys()
+    r = np.arange(ROWS, dtype=float)
+    z[:, 80:] = (100.0 + (SITE_ROW - r) + 300.0)[:, None]
+    z[:, 100] = 100.0 + (SITE_ROW - r)
+    t = terrain_from_array(z, transform(), CRS)
+    m = np.zeros(t.shape, bool)
+    m[SITE_ROW, [UP_COL, LO_COL, 100]] = True
+    t.screen = m
+    dens = np.zeros((3, z.size), np.float32)
+    col_a = np.zeros(t.shape, bool)
+    col_a[:, LO_COL] = True
+    dens[0, col_a.ravel()] = 0.09  # forest ha per cell
+    dens[2, col_a.ravel()] = 1.0  # t CO₂ per cell
+
+    def kept(rank, w=0.5):
+        r = search(t, SearchOptions(2.0, 6.0, rank=rank, carbon_weight=w, threads=1), dens=dens)
+        assert len(r.pairs) == 2 and len(r.selected) == 1
+        k = r.selected.index[0]
+        return int(r.reservoirs.site[r.pairs.lower[k]] % t.shape[1]), r
+
+    assert kept("cost")[0] == LO_COL
+    col, r = kept("carbon")
+    assert col == 100 and r.selected.impact[0, 1, 2] == 0.0
+    assert kept("combined", 0.5)[0] == LO_COL  # a tie: the cheaper first
+    assert kept("combined", 0.6)[0] == 100
+    # the CO₂ a rough pair floods: interpolated at the pairing's wall height from the screened heights
+    a = next(i for i in range(2) if r.reservoirs.site[r.pairs.lower[i]] % t.shape[1] == LO_COL)
+    hw = r.pairs.wall_lower[a]
+    assert r.pairs.impact[a, 2] == pytest.approx(interp(hw, list(range(10, 151, 10)), list(range(10, 151, 10))))
