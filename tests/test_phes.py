@@ -209,6 +209,20 @@ def test_energy_no_pair_can_hold_is_said():
     assert n.params["volume"] == f"{vmax:,.1f}" and n.params["head"] == 500
 
 
+def test_no_pair_says_which_rule_turned_the_candidates_down():
+    """With a pair water/rock of at least 100 asked for (the reference: 1.5) the one candidate fails on it."""
+    from dataclasses import replace
+
+    t = terrain_from_array(valleys(), transform(), CRS)
+    t.screen = only_sites((SITE_ROW, UP_COL), (SITE_ROW, LO_COL))
+    r = search(t, SearchOptions(2.0, 6.0, threads=1, settings=replace(PhesSettings(), min_pair_water_rock=100.0)))
+    assert len(r.pairs) == 0
+    (n,) = r.notices
+    # (the lower valley as an upper one: its head to the other is negative)
+    assert n.code == "analysis.phes.no_pairs" and n.params["reasons"] == "head 1, water_rock 1"
+    assert n.params["power"] == "333" and n.params["limit"] == "1,630"  # 2 GWh / 6 h; 1066 + 94 × 6
+
+
 def test_lonlat_dem_has_cell_sizes_on_the_ellipsoid():
     from affine import Affine
     from pyproj import Geod
@@ -423,3 +437,27 @@ def test_ranking_by_carbon_takes_the_pair_that_floods_no_forest():
     a = next(i for i in range(2) if r.reservoirs.site[r.pairs.lower[i]] % t.shape[1] == LO_COL)
     hw = r.pairs.wall_lower[a]
     assert r.pairs.impact[a, 2] == pytest.approx(interp(hw, list(range(10, 151, 10)), list(range(10, 151, 10))))
+
+
+def test_red_line_is_reported_or_applied_as_a_mask(world, capsys, tmp_path):
+    """A 生态保护红线 polygon over the whole lower valley: reported as hit by default; with --apply-exclusions no
+    reservoir may flood it (the reference's masks), so with one lower valley there is no pair at all."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    x0, y0 = origin()
+    xa = x0 + LO_COL * CELL
+    gpd.GeoDataFrame({"name": ["测试红线"]}, geometry=[box(xa - CELL, y0 - ROWS * CELL, xa + 2 * CELL, y0)],
+                     crs=CRS).to_file(tmp_path / "redline.gpkg")
+    args = ("--dem", str(world / "dem.tif"), "--energy-gwh", "2", "--hours", "6", "--top", "2",
+            "--forest", str(world / "forest.gpkg"), "--redline", str(tmp_path / "redline.gpkg"))
+    code, o = _run(capsys, *args, "--out", str(tmp_path / "a.gpkg"))
+    assert code == 0, o.err
+    rep = json.loads(o.out)
+    assert rep["pairs"] and all("redline_wind_phes" in p["rules_hit"] for p in rep["pairs"])
+    assert all(p["lower"]["redline"] is True and p["upper"]["redline"] is False for p in rep["pairs"])
+    code, o = _run(capsys, *args, "--apply-exclusions", "--out", str(tmp_path / "b.gpkg"))
+    assert code == 0, o.err
+    rep = json.loads(o.out)
+    assert rep["pairs"] == [] and rep["counts"]["excluded_by"] == ["redline_wind_phes"]
+    assert rep["counts"]["excluded_cells"] == 3 * ROWS

@@ -56,6 +56,7 @@ class SitePhesRequest:
     redline: LayerSource | None = None
     projects: LayerSource | None = None
     near_projects: bool = False
+    apply_exclusions: bool = False
     radius_km: float = 10.0
     margin_km: float = 10.0
     border_cells: int = 0
@@ -220,6 +221,9 @@ class _Impact:
     redline: Any = None
     dens: Any = None
     rules: list = field(default_factory=list)
+    exclude: Any = None  # cells no reservoir may flood (--apply-exclusions)
+    excluded_by: list = field(default_factory=list)
+    notices: list = field(default_factory=list)
 
 
 def _impact_context(req: SitePhesRequest, terrain, feedback: Feedback) -> _Impact:
@@ -248,7 +252,18 @@ def _impact_context(req: SitePhesRequest, terrain, feedback: Feedback) -> _Impac
     if ctx.inputs.forest is not None and len(ctx.inputs.forest):
         prepared = prepare_layers(ctx.inputs, LedgerOptions(year=req.year), feedback)
         ctx.dens = impact_rasters(terrain, prepared, feedback)
+    if req.apply_exclusions:
+        from ..analysis.phes.impact import exclusion_mask
+
+        ctx.exclude, ctx.excluded_by, ctx.notices = exclusion_mask(terrain, ctx.rules, _rule_layers(ctx))
     return ctx
+
+
+def _rule_layers(ctx: _Impact) -> dict:
+    if ctx.inputs is None:
+        return {}
+    return {"forest": ctx.inputs.forest, "wetland": ctx.inputs.wetland, "protected": ctx.inputs.protected,
+            "redline": ctx.redline}
 
 
 def _measure(rows: list[dict], terrain, ctx: _Impact, req: SitePhesRequest, feedback: Feedback) -> list:
@@ -260,11 +275,7 @@ def _measure(rows: list[dict], terrain, ctx: _Impact, req: SitePhesRequest, feed
 
     notices: list = []
     polys = [g for r in rows for g in (r["upper_geom"], r["lower_geom"])]
-    layers = {}
-    if ctx.inputs is not None:
-        layers = {"forest": ctx.inputs.forest, "wetland": ctx.inputs.wetland, "protected": ctx.inputs.protected,
-                  "redline": ctx.redline}
-    hits, hit_notes = rules_hit(polys, ctx.rules, layers, terrain.crs_wkt) if polys else ([], [])
+    hits, hit_notes = rules_hit(polys, ctx.rules, _rule_layers(ctx), terrain.crs_wkt) if polys else ([], [])
     notices += hit_notes
     impacts: list = [None] * len(polys)
     if ctx.inputs is not None and polys:
@@ -432,7 +443,10 @@ def _search_one(req: SitePhesRequest, terrain, energy: float, feedback: Feedback
     ctx = _impact_context(req, terrain, SubFeedback(feedback, 0.0, 0.05))
     opts = SearchOptions(energy_gwh=energy, hours=req.hours, rank=req.rank, carbon_weight=req.carbon_weight,
                          limit=limit, threads=req.threads, settings=_settings(req))
-    result = search(terrain, opts, dens=ctx.dens, feedback=SubFeedback(feedback, 0.05, 0.8))
+    result = search(terrain, opts, dens=ctx.dens, exclude=ctx.exclude, feedback=SubFeedback(feedback, 0.05, 0.8))
+    if ctx.exclude is not None:
+        result.counts["excluded_by"] = list(ctx.excluded_by)
+        result.counts["excluded_cells"] = int(ctx.exclude.sum())
     rows = pair_rows(result, req.top)
     # the cheapest pair kept, with the rows even when the ranking puts it lower
     sel = result.selected
@@ -445,7 +459,8 @@ def _search_one(req: SitePhesRequest, terrain, energy: float, feedback: Feedback
 
             extra = _rows(result, ci + 1)[ci]
             rows.append(extra)
-    notices = list(result.notices) + _measure(rows, terrain, ctx, req, SubFeedback(feedback, 0.8, 0.9))
+    notices = list(result.notices) + list(ctx.notices) + _measure(rows, terrain, ctx, req,
+                                                                  SubFeedback(feedback, 0.8, 0.9))
     return result, rows, ctx, notices
 
 
@@ -718,6 +733,10 @@ SITE_PHES = register(Job(
               Text("在规划项目中每座抽水蓄能电站周边（--radius-km）搜索；有装机容量时储能量 = 容量 × 时长",
                    "search around each pumped-storage station of the plans (--radius-km); energy = capacity × hours "
                    "where the plan gives a capacity"), default=False),
+        Param("apply_exclusions", "bool", Text("执行排除规则", "Apply the exclusions"),
+              Text("把抽水蓄能的排除规则（如生态保护红线）当作禁止淹没的区域，如参考方法的排除掩膜；默认只报告触及的规则",
+                   "treat the exclude rules of pumped storage (e.g. the ecological red line) as areas no reservoir may "
+                   "flood, as the reference's masks; by default the rules hit are only reported"), default=False),
         Param("radius_km", "number", Text("站址半径 (km)", "Radius (km)"),
               Text("--near-projects 的搜索半径", "search radius of --near-projects"), default=10.0, minimum=1.0,
               maximum=100.0, advanced=True),

@@ -94,7 +94,6 @@ def rules_hit(polygons, rules, layers: Mapping[str, Any], crs) -> tuple[list[lis
     import geopandas as gpd
     import shapely
 
-    from ..siting.exclusions import _matches
     from ..siting.rules import RASTER_ROLES
 
     polys = gpd.GeoSeries(list(polygons), crs=crs).to_crs(EQUAL_AREA_CRS).to_numpy()
@@ -106,22 +105,15 @@ def rules_hit(polygons, rules, layers: Mapping[str, Any], crs) -> tuple[list[lis
             notices.append(Notice("analysis.siting.rule.no_layer", rule=rule.id, document=rule.document,
                                   role=rule.layer))
             continue
-        gdf = source
-        missing = [cond.field for cond in rule.where if cond.field not in gdf.columns]
-        if missing:
+        geoms, missing = _rule_geoms(rule, source)
+        if missing is not None:
             notices.append(Notice("analysis.siting.rule.no_field", rule=rule.id, document=rule.document,
-                                  role=rule.layer, column=missing[0], path="", layer="",
-                                  fields=", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)[:300]))
+                                  role=rule.layer, column=missing, path="", layer="",
+                                  fields=", ".join(str(c) for c in source.columns
+                                                   if c != source.geometry.name)[:300]))
             continue
-        sel = np.ones(len(gdf), bool)
-        for cond in rule.where:
-            sel &= _matches(gdf[cond.field], cond)
-        if not sel.any():
+        if not len(geoms):
             continue
-        geoms = gdf.geometry[sel].to_crs(EQUAL_AREA_CRS).to_numpy()
-        geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-        if rule.buffer_m:
-            geoms = shapely.buffer(geoms, float(rule.buffer_m))
         bad = ~shapely.is_valid(geoms)
         geoms[bad] = shapely.make_valid(geoms[bad])
         tree = shapely.STRtree(geoms)
@@ -132,4 +124,57 @@ def rules_hit(polygons, rules, layers: Mapping[str, Any], crs) -> tuple[list[lis
     return hits, notices
 
 
-__all__ = ["impact_rasters", "rules_hit"]
+def _rule_geoms(rule, gdf):
+    """The features of ``gdf`` a rule names (its ``where``), buffered; (geometries, missing field or None)."""
+    import shapely
+
+    from ..siting.exclusions import _matches
+
+    missing = next((cond.field for cond in rule.where if cond.field not in gdf.columns), None)
+    if missing is not None:
+        return None, missing
+    sel = np.ones(len(gdf), bool)
+    for cond in rule.where:
+        sel &= _matches(gdf[cond.field], cond)
+    geoms = gdf.geometry[sel].to_crs(EQUAL_AREA_CRS).to_numpy()
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if rule.buffer_m and len(geoms):
+        geoms = shapely.buffer(geoms, float(rule.buffer_m))
+    return geoms, None
+
+
+def exclusion_mask(terrain: Terrain, rules, layers: Mapping[str, Any]) -> tuple[np.ndarray, list[str], list[Notice]]:
+    """Cells (centre inside) of the features of the ``exclude`` rules, as the reference's filter masks: no
+    reservoir may flood them. Returns (mask, ids of the rules applied, notices for those that could not be)."""
+    import geopandas as gpd
+    from rasterio.features import rasterize
+
+    from ..siting.rules import RASTER_ROLES
+
+    mask = np.zeros(terrain.shape, bool)
+    used: list[str] = []
+    notices: list[Notice] = []
+    for rule in rules:
+        if rule.effect != "exclude":
+            continue
+        gdf = layers.get(rule.layer)
+        if rule.layer in RASTER_ROLES or gdf is None:
+            notices.append(Notice("analysis.siting.rule.no_layer", rule=rule.id, document=rule.document,
+                                  role=rule.layer))
+            continue
+        geoms, missing = _rule_geoms(rule, gdf)
+        if missing is not None:
+            notices.append(Notice("analysis.siting.rule.no_field", rule=rule.id, document=rule.document,
+                                  role=rule.layer, column=missing, path="", layer="",
+                                  fields=", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)[:300]))
+            continue
+        used.append(rule.id)
+        if not len(geoms):
+            continue
+        g = gpd.GeoSeries(geoms, crs=EQUAL_AREA_CRS).to_crs(terrain.crs_wkt)
+        mask |= rasterize(((x, 1) for x in g if x is not None and not x.is_empty), out_shape=terrain.shape,
+                          transform=terrain.transform, fill=0, dtype="uint8").astype(bool)
+    return mask, used, notices
+
+
+__all__ = ["exclusion_mask", "impact_rasters", "rules_hit"]

@@ -179,7 +179,8 @@ def _why_no_pairs(res: Reservoirs, pairs: Pairs, options: SearchOptions, s: Phes
                       head=int(head), most=f"{most:,.2f}", need=f"{need:,.1f}")
     reasons = ", ".join(f"{k} {v:,}" for k, v in pairs.rejected.items() if v)
     return Notice("analysis.phes.no_pairs", reservoirs=len(res), reasons=reasons or "—",
-                  energy=f"{options.energy_gwh:g}", hours=f"{options.hours:g}")
+                  energy=f"{options.energy_gwh:g}", hours=f"{options.hours:g}",
+                  power=f"{1000.0 * options.energy_gwh / options.hours:,.0f}", limit=f"{s.max_fom(options.hours, False):,.0f}")
 
 
 __all__ = ["IMPACT_LAYERS", "RANKS", "SearchOptions", "SearchResult", "combined_score", "rank_order", "search"]

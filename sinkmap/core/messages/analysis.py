@@ -389,9 +389,13 @@ MESSAGES: dict[str, M] = {
                                         "也只能储能 {most} GWh（该水头下需要 {need} GL）",
                                         "ask for less energy, or search a larger area",
                                         "请减少储能量，或扩大搜索范围"),
-    "analysis.phes.no_pairs": M("no pair of the {reservoirs} reservoirs stores {energy} GWh for {hours} h; candidates "
-                                "turned down by: {reasons}",
-                                "{reservoirs} 座水库中没有能储能 {energy} GWh、时长 {hours} 小时的组合；候选被以下条件排除：{reasons}",
-                                "fewer hours lower the power and the cost; less energy needs smaller reservoirs",
-                                "减少时长可降低功率与成本；减少储能量可用较小的水库"),
+    "analysis.phes.no_pairs": M("no pair of the {reservoirs} reservoirs stores {energy} GWh for {hours} h ({power} MW); "
+                                "candidates turned down by: {reasons}",
+                                "{reservoirs} 座水库中没有能储能 {energy} GWh、时长 {hours} 小时（{power} MW）的组合；"
+                                "候选被以下条件排除：{reasons}",
+                                "'cost': dearer than class E ({limit} US$/kW at {hours} h); 'volume': reservoirs too "
+                                "small for the energy; 'slope'/'pp_slope': too far apart for their head; "
+                                "'water_rock': walls too big for the water they hold",
+                                "“cost”：成本高于 E 类（{hours} 小时为 {limit} 美元/kW）；“volume”：水库容不下该储能量；"
+                                "“slope”/“pp_slope”：相对水头距离太远；“water_rock”：坝体相对蓄水过大"),
 }
