@@ -22,20 +22,12 @@ from typing import Any
 from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import Notice
-from .base import Job, LayerSource, Output, Param, Report, Text
+from .base import Job, LayerSource, Param, Report, Text
 from .ledger import _layer
+from ._phes_impact import impact_context, ledger_effect, measure
+from ._phes_output import PAIR_FIELDS, json_row, write_outputs
 from .registry import register
 
-#: Attributes of the ``pairs`` layer (the issue's list), then sinkmap's extras.
-PAIR_FIELDS = ("head_m", "separation_km", "slope", "volume_gl", "energy_gwh", "hours", "water_rock", "cost_class",
-               "fom", "upper_elev_m", "lower_elev_m", "upper_dam_height_m", "lower_dam_height_m", "upper_area_ha",
-               "lower_area_ha", "forest_area_ha", "forest_stock_10k_m3", "co2_t", "wetland_area_ha", "rules_hit")
-PAIR_EXTRA = ("pair_id", "rank", "capital_cost_musd", "upper_volume_gl", "lower_volume_gl", "upper_water_rock",
-              "lower_water_rock", "protected_areas", "redline", "upper_lon", "upper_lat", "lower_lon", "lower_lat")
-RESERVOIR_FIELDS = ("pair_id", "rank", "elev_m", "dam_height_m", "area_ha", "volume_gl", "water_rock",
-                    "dam_volume_gl", "dam_length_m", "forest_area_ha", "forest_stock_10k_m3", "co2_t",
-                    "wetland_area_ha", "rules_hit", "protected_areas")
-IMPACT_KEYS = ("forest_area_ha", "forest_stock_10k_m3", "co2_t", "wetland_area_ha")
 PHES_TYPE = "抽水蓄能"
 
 
@@ -162,12 +154,6 @@ def _project_line(p: dict, zh: bool) -> str:
 
 # -- the run ---------------------------------------------------------------------------------------------------
 
-def _settings(req: SitePhesRequest):
-    from ..analysis.phes.constants import PhesSettings
-
-    return PhesSettings()
-
-
 def _county_area(name: str):
     from ..io.boundaries import load_units
 
@@ -207,242 +193,15 @@ def _is_demo_dem(path: Path | None) -> bool:
         return False
 
 
-def _impact_request(req: SitePhesRequest):
-    from .site_impact import SiteImpactRequest
-
-    return SiteImpactRequest(site=None, year=req.year, forest=req.forest, wetland=req.wetland,
-                             protected=req.protected, redline=req.redline, target_files=list(req.target_files),
-                             encoding=req.encoding, crs=req.crs)
-
-
-@dataclass
-class _Impact:
-    inputs: Any = None
-    redline: Any = None
-    dens: Any = None
-    rules: list = field(default_factory=list)
-    exclude: Any = None  # cells no reservoir may flood (--apply-exclusions)
-    excluded_by: list = field(default_factory=list)
-    notices: list = field(default_factory=list)
-
-
-def _impact_context(req: SitePhesRequest, terrain, feedback: Feedback) -> _Impact:
-    """The layers near the DEM, read once: the ledger inputs, the red line, the per-cell impact rasters for
-    ranking, and the pumped-storage siting rules."""
-    from ..analysis.siting.rules import load_rules, rules_for
-
-    ctx = _Impact(rules=rules_for(load_rules(req.rules or ()), "phes"))
-    if not any((req.forest, req.wetland, req.protected, req.redline)):
-        return ctx
-    import geopandas as gpd
-    import shapely
-
-    from ..analysis.ledger import LedgerOptions, prepare_layers
-    from ..analysis.phes.impact import impact_rasters
-    from ..core.crs import EQUAL_AREA_CRS, STORAGE_CRS
-    from .site_impact import read_impact_inputs
-
-    h, w = terrain.shape
-    a, _, c, _, e, f = terrain.transform
-    box = shapely.box(min(c, c + a * w), min(f, f + e * h), max(c, c + a * w), max(f, f + e * h))
-    box_4490 = gpd.GeoSeries([box], crs=terrain.crs_wkt).to_crs(STORAGE_CRS)
-    zones = gpd.GeoDataFrame({"name": ["DEM"]}, geometry=box_4490.values, crs=STORAGE_CRS)
-    fps = box_4490.to_crs(EQUAL_AREA_CRS)
-    ctx.inputs, ctx.redline = read_impact_inputs(_impact_request(req), zones, fps, feedback)
-    if ctx.inputs.forest is not None and len(ctx.inputs.forest):
-        prepared = prepare_layers(ctx.inputs, LedgerOptions(year=req.year), feedback)
-        ctx.dens = impact_rasters(terrain, prepared, feedback)
-    if req.apply_exclusions:
-        from ..analysis.phes.impact import exclusion_mask
-
-        ctx.exclude, ctx.excluded_by, ctx.notices = exclusion_mask(terrain, ctx.rules, _rule_layers(ctx))
-    return ctx
-
-
-def _rule_layers(ctx: _Impact) -> dict:
-    if ctx.inputs is None:
-        return {}
-    return {"forest": ctx.inputs.forest, "wetland": ctx.inputs.wetland, "protected": ctx.inputs.protected,
-            "redline": ctx.redline}
-
-
-def _measure(rows: list[dict], terrain, ctx: _Impact, req: SitePhesRequest, feedback: Feedback) -> list:
-    """Fill each row's impact (site impact engine on the reservoir polygons) and rules hit; returns notices."""
-    import geopandas as gpd
-
-    from ..analysis.phes.impact import rules_hit
-    from ..core.crs import EQUAL_AREA_CRS
-
-    notices: list = []
-    polys = [g for r in rows for g in (r["upper_geom"], r["lower_geom"])]
-    hits, hit_notes = rules_hit(polys, ctx.rules, _rule_layers(ctx), terrain.crs_wkt) if polys else ([], [])
-    notices += hit_notes
-    impacts: list = [None] * len(polys)
-    if ctx.inputs is not None and polys:
-        from ..analysis.ledger import LedgerOptions
-        from ..analysis.siting.impact import site_impacts
-
-        fps = gpd.GeoSeries(polys, crs=terrain.crs_wkt).to_crs(EQUAL_AREA_CRS)
-        names = [f"{'upper' if i % 2 == 0 else 'lower'}_{rows[i // 2]['rank']}" for i in range(len(polys))]
-        held = _Held(feedback)  # the engine's warnings are sorted out below before anyone sees them
-        res = site_impacts(fps, names, ctx.inputs, LedgerOptions(year=req.year), ctx.redline, held)
-        impacts = res.sites
-        notices += _zero_where_layer_covers(res, fps, req)
-    for i, r in enumerate(rows):
-        sides = []
-        for s, side in enumerate(("upper", "lower")):
-            imp = impacts[2 * i + s]
-            vals = {k: (getattr(imp, k) if imp is not None else None) for k in IMPACT_KEYS}
-            vals["rules_hit"] = ", ".join(hits[2 * i + s]) if hits else ""
-            vals["protected_areas"] = ", ".join(imp.protected_area_names) if imp is not None else ""
-            vals["redline"] = None if imp is None else imp.redline_touched
-            r[side] = vals
-            sides.append(vals)
-        for k in IMPACT_KEYS:
-            a, b = sides[0][k], sides[1][k]
-            r[k] = None if a is None or b is None else a + b
-        r["rules_hit"] = ", ".join(dict.fromkeys(x for s in sides for x in s["rules_hit"].split(", ") if x))
-        r["protected_areas"] = ", ".join(dict.fromkeys(x for s in sides for x in s["protected_areas"].split(", ")
-                                                       if x))
-        reds = [s["redline"] for s in sides]
-        r["redline"] = None if None in reds else any(reds)
-    return list(dict.fromkeys(notices))
-
-
-class _Held(SubFeedback):
-    """Progress and Cancel of the parent; warnings kept here (the caller decides which to pass on)."""
-
-    def __init__(self, parent: Feedback) -> None:
-        super().__init__(parent, 0.0, 1.0)
-
-    def warn(self, message) -> None:
-        self.warnings.append(message)
-
-
-def _zero_where_layer_covers(res, fps, req: SitePhesRequest) -> list:
-    """The engine leaves a site's forest (wetland) figures empty when no feature read lies around it ("not
-    reached"). Only the features near the DEM were read: a reservoir inside the layer file's own extent with
-    no feature on it floods none — 0, not unknown. The engine's notices are kept for the others."""
-    from ..core.crs import EQUAL_AREA_CRS
-
-    p = res.prepared
-    zero = {}
-    if p.forest is not None:
-        zero["forest"] = {"forest_area_ha": 0.0, "forest_stock_10k_m3": 0.0 if p.forest.stock is not None else None,
-                          "co2_t": 0.0 if p.forest.living is not None else None}
-    if p.wetland is not None:
-        zero["wetland"] = {"wetland_area_ha": 0.0}
-    keys = {"forest": "forest_area_ha", "wetland": "wetland_area_ha"}
-    codes = {"analysis.ledger.forest_not_reached": "forest", "analysis.ledger.wetland_not_reached": "wetland"}
-    extents = {role: _file_extent(getattr(req, role), EQUAL_AREA_CRS) for role in zero}
-    keep = []
-    for n in res.warnings:
-        role = codes.get(getattr(n, "code", ""))
-        if role is None:
-            keep.append(n)
-            continue
-        if n.params.get("unit") == "∪":  # the union of all the reservoirs: not reported here
-            continue
-        i = next((k for k, s in enumerate(res.sites) if s.name == n.params.get("unit")), None)
-        ext = extents.get(role)
-        if i is None or ext is None or not ext.contains(fps.iloc[i]):
-            keep.append(n)
-            continue
-        site = res.sites[i]
-        if getattr(site, keys[role]) is None:
-            for k, v in zero[role].items():
-                setattr(site, k, v)
-    return keep
-
-
-def _file_extent(src: LayerSource | None, crs):
-    """The box of a vector layer's features (from its metadata), as a polygon in ``crs``; None if unknown."""
-    if src is None:
-        return None
-    try:
-        import geopandas as gpd
-        import pyogrio
-        import shapely
-
-        info = pyogrio.read_info(src.path, layer=src.layer, force_total_bounds=True)
-        if info.get("crs") is None or info.get("total_bounds") is None:
-            return None
-        return gpd.GeoSeries([shapely.box(*info["total_bounds"])], crs=info["crs"]).to_crs(crs).iloc[0]
-    except Exception:  # noqa: BLE001 - an unreadable extent only keeps the engine's "not reached"
-        return None
-
-
-def _ledger_effect(row: dict, terrain, req: SitePhesRequest, feedback: Feedback) -> tuple[dict | None, list]:
-    """The ledger of the counties (and cities) the pair floods, before and after it, through ``site impact``."""
-    if req.forest is None and req.wetland is None:
-        return None, []
-    import geopandas as gpd
-
-    from ..core.crs import EQUAL_AREA_CRS
-    from .site_impact import impact_report
-
-    fps = gpd.GeoSeries([row["upper_geom"], row["lower_geom"]], crs=terrain.crs_wkt).to_crs(EQUAL_AREA_CRS)
-    try:
-        rep = impact_report(_impact_request(req), fps, [f"upper_{row['rank']}", f"lower_{row['rank']}"], feedback)
-    except InputError as exc:
-        if exc.code == "jobs.site.no_county":
-            return None, [Notice("jobs.phes.no_ledger_unit", rank=row["rank"])]
-        raise
-    after = {(u.name, u.level): u for u in rep.ledger_after.units}
-    units = []
-    for ub in rep.ledger_before.units:
-        ua = after.get((ub.name, ub.level))
-        if ua is None:
-            continue
-        targets = []
-        for ab in ub.targets:
-            aa = ua.assessment(ab.indicator)
-            if aa is None:
-                continue
-            targets.append({"indicator": ab.indicator, "target": ab.value, "unit": ab.unit,
-                            "status_before": ab.status.value, "status_after": aa.status.value,
-                            "measured_before": ab.measured, "measured_after": aa.measured,
-                            "gap_after": aa.gap, "gap_unit": aa.gap_unit})
-        units.append({"name": ub.name, "level": ub.level,
-                      "forest_area_ha": [ub.forest_area_ha, ua.forest_area_ha],
-                      "forest_stock_10k_m3": [ub.forest_stock_10k_m3, ua.forest_stock_10k_m3],
-                      "forest_coverage_pct": [ub.forest_coverage_pct, ua.forest_coverage_pct],
-                      "co2_t": [ub.co2_t, ua.co2_t], "wetland_area_ha": [ub.wetland_area_ha, ua.wetland_area_ha],
-                      "targets": targets})
-    effect = {"rank": row["rank"], "fom": row["fom"], "cost_class": row["cost_class"], "year": req.year,
-              "units": units, "status_changes": [n.to_json() for n in rep.status_changes],
-              "status_changes_text": {"zh": [n.render("zh_CN") for n in rep.status_changes],
-                                      "en": [n.render("en") for n in rep.status_changes]}}
-    return effect, list(rep.warnings)
-
-
-def _json_row(r: dict, terrain) -> dict:
-    """The row as JSON: no shapes, the dam sites in lon/lat."""
-    from ..analysis.siting.grid import _to_crs
-    from ..core.crs import STORAGE_CRS
-    import shapely
-
-    out = {k: r.get(k) for k in ("rank", *PAIR_FIELDS, "capital_cost_musd", "upper_volume_gl", "lower_volume_gl",
-                                 "upper_water_rock", "lower_water_rock", "upper_dam_volume_gl", "lower_dam_volume_gl",
-                                 "upper_dam_length_m", "lower_dam_length_m", "protected_areas", "redline")}
-    for side in ("upper", "lower"):
-        p = _to_crs(shapely.Point(*r[f"{side}_site"]), terrain.crs_wkt, STORAGE_CRS)
-        out[f"{side}_lon"], out[f"{side}_lat"] = round(p.x, 6), round(p.y, 6)
-        if side in r:
-            out[side] = {k: v for k, v in r[side].items()}
-    if "project" in r:
-        out["project"] = r["project"]
-    return out
-
-
 def _search_one(req: SitePhesRequest, terrain, energy: float, feedback: Feedback, limit: int | None = None):
     """Search ``terrain``, measure the rows kept: (result, rows, ctx, notices)."""
+    from ..analysis.phes.constants import PhesSettings
     from ..analysis.phes.output import pair_rows
     from ..analysis.phes.search import SearchOptions, search
 
-    ctx = _impact_context(req, terrain, SubFeedback(feedback, 0.0, 0.05))
+    ctx = impact_context(req, terrain, SubFeedback(feedback, 0.0, 0.05))
     opts = SearchOptions(energy_gwh=energy, hours=req.hours, rank=req.rank, carbon_weight=req.carbon_weight,
-                         limit=limit, threads=req.threads, settings=_settings(req))
+                         limit=limit, threads=req.threads, settings=PhesSettings())
     result = search(terrain, opts, dens=ctx.dens, exclude=ctx.exclude, feedback=SubFeedback(feedback, 0.05, 0.8))
     if ctx.exclude is not None:
         result.counts["excluded_by"] = list(ctx.excluded_by)
@@ -455,11 +214,8 @@ def _search_one(req: SitePhesRequest, terrain, energy: float, feedback: Feedback
 
         ci = int(np.argmin(sel.fom))
         if ci >= req.top:
-            from ..analysis.phes.output import pair_rows as _rows
-
-            extra = _rows(result, ci + 1)[ci]
-            rows.append(extra)
-    notices = list(result.notices) + list(ctx.notices) + _measure(rows, terrain, ctx, req,
+            rows.append(pair_rows(result, ci + 1)[ci])
+    notices = list(result.notices) + list(ctx.notices) + measure(rows, terrain, ctx, req,
                                                                   SubFeedback(feedback, 0.8, 0.9))
     return result, rows, ctx, notices
 
@@ -486,12 +242,12 @@ def run_site_phes(req: SitePhesRequest, feedback: Feedback) -> SitePhesReport:
     cheapest = None
     if rows:
         best = min(rows, key=lambda r: r["fom"])
-        cheapest, more = _ledger_effect(best, terrain, req, SubFeedback(feedback, 0.9, 1.0))
+        cheapest, more = ledger_effect(best, terrain, req, SubFeedback(feedback, 0.9, 1.0))
         notices += more
     report = SitePhesReport(unit=unit or "", dem=str(dem), energy_gwh=req.energy_gwh, hours=req.hours,
                             rank=result.rank_used, carbon_weight=req.carbon_weight, year=req.year,
                             grid=_grid(terrain), timings=result.timings, counts=result.counts,
-                            pairs=[_json_row(r, terrain) for r in rows], cheapest=cheapest,
+                            pairs=[json_row(r, terrain) for r in rows], cheapest=cheapest,
                             warnings=list(dict.fromkeys(notices)),
                             inputs={k: str(getattr(req, k).path if hasattr(getattr(req, k), "path") else getattr(req, k))
                                     for k in ("dem", "forest", "wetland", "protected", "redline") if getattr(req, k)})
@@ -588,7 +344,7 @@ def _run_near_projects(req: SitePhesRequest, feedback: Feedback) -> SitePhesRepo
     report = SitePhesReport(unit=req.county or "", dem=str(req.dem or "demo"), energy_gwh=req.energy_gwh,
                             hours=req.hours, rank=req.rank, carbon_weight=req.carbon_weight, year=req.year,
                             timings=timings, counts=counts,
-                            pairs=[_json_row(r, terrain_of[id(r)]) for r in all_rows], projects=projects,
+                            pairs=[json_row(r, terrain_of[id(r)]) for r in all_rows], projects=projects,
                             warnings=list(dict.fromkeys(notices)))
     report._rows = all_rows
     report._terrain_of = terrain_of
@@ -605,81 +361,6 @@ def _distance_km(terrain, geom_dem, point_4490) -> float:
 
     p = _to_crs(geom_dem, terrain.crs_wkt, STORAGE_CRS)
     return float(Geod(ellps="GRS80").inv(p.x, p.y, point_4490.x, point_4490.y)[2]) / 1000.0
-
-
-# -- writing ---------------------------------------------------------------------------------------------------
-
-def write_outputs(report: SitePhesReport, req: SitePhesRequest) -> list[Output]:
-    import geopandas as gpd
-    import pyogrio
-
-    from ..core.crs import STORAGE_CRS
-    from ..io.atomic import atomic_output_path
-
-    rows = getattr(report, "_rows", [])
-    terrains = getattr(report, "_terrain_of", None)
-    default_t = getattr(report, "_terrain", None)
-
-    def crs_of(r):
-        return (terrains[id(r)] if terrains is not None else default_t).crs_wkt
-
-    label = report.data == "synthetic_demo"
-    pair_recs, up_recs, lo_recs = [], [], []
-    for r, j in zip(rows, report.pairs):
-        base = {"pair_id": r["pair_id"], "rank": r["rank"]}
-        if "project" in r:
-            base["project"] = r["project"]
-        rec = dict(base)
-        rec.update({k: j.get(k) for k in PAIR_FIELDS})
-        rec.update({k: j.get(k) for k in PAIR_EXTRA if k not in base})
-        if "distance_km" in r:
-            rec["distance_km"] = r["distance_km"]
-        pair_recs.append((rec, _to4490(r["line"], crs_of(r))))
-        for side, recs in (("upper", up_recs), ("lower", lo_recs)):
-            vals = r.get(side, {})
-            sr = dict(base)
-            sr.update({"elev_m": r[f"{side}_elev_m"], "dam_height_m": r[f"{side}_dam_height_m"],
-                       "area_ha": r[f"{side}_area_ha"], "volume_gl": r[f"{side}_volume_gl"],
-                       "water_rock": r[f"{side}_water_rock"], "dam_volume_gl": r[f"{side}_dam_volume_gl"],
-                       "dam_length_m": r[f"{side}_dam_length_m"]})
-            sr.update({k: vals.get(k) for k in (*IMPACT_KEYS, "rules_hit", "protected_areas")})
-            recs.append((sr, _to4490(r[f"{side}_geom"], crs_of(r))))
-    with atomic_output_path(req.out) as tmp:
-        for name, recs, gtype, cols in (("upper", up_recs, "MultiPolygon", RESERVOIR_FIELDS),
-                                        ("lower", lo_recs, "MultiPolygon", RESERVOIR_FIELDS),
-                                        ("pairs", pair_recs, "LineString", ("pair_id", "rank", *PAIR_FIELDS,
-                                                                             *PAIR_EXTRA[2:]))):
-            if recs:
-                gdf = gpd.GeoDataFrame([a for a, _ in recs], geometry=[g for _, g in recs], crs=STORAGE_CRS)
-            else:
-                gdf = gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=STORAGE_CRS)
-            if label:
-                gdf["SJLY"] = "演示数据（合成）synthetic demo"
-            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", geometry_type=gtype,
-                                    promote_to_multi=gtype == "MultiPolygon")
-        if report.projects:
-            import shapely
-
-            pts = [shapely.Point(p["lon"], p["lat"]) for p in report.projects]
-            cols = [{k: (v if not isinstance(v, (dict, list)) else None) for k, v in p.items()
-                     if k not in ("timings_s", "notices", "best")} for p in report.projects]
-            for c, p in zip(cols, report.projects):
-                b = p.get("best") or {}
-                c.update({"best_class": b.get("cost_class"), "best_fom": b.get("fom"),
-                          "best_distance_km": b.get("distance_km"), "best_co2_t": b.get("co2_t")})
-            gdf = gpd.GeoDataFrame(cols, geometry=pts, crs=STORAGE_CRS)
-            pyogrio.write_dataframe(gdf, tmp, layer="projects", driver="GPKG")
-    outs = [Output(req.out, kind="vector", layer=n, role=f"phes_{n}", name=n) for n in ("upper", "lower", "pairs")]
-    if report.projects:
-        outs.append(Output(req.out, kind="vector", layer="projects", role="phes_projects", name="projects"))
-    return outs
-
-
-def _to4490(geom, crs):
-    from ..analysis.siting.grid import _to_crs
-    from ..core.crs import STORAGE_CRS
-
-    return _to_crs(geom, crs, STORAGE_CRS)
 
 
 SITE_PHES = register(Job(
@@ -774,4 +455,4 @@ SITE_PHES = register(Job(
 ))
 
 
-__all__ = ["SITE_PHES", "SitePhesReport", "SitePhesRequest", "run_site_phes"]
+__all__ = ["PAIR_FIELDS", "SITE_PHES", "SitePhesReport", "SitePhesRequest", "run_site_phes"]
