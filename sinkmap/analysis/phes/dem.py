@@ -25,6 +25,9 @@ from .hydro import VOID_Z
 
 #: Heights at or below this are voids (the reference filters DEM < −1000 m).
 MIN_HEIGHT_M = -1000.0
+#: Cells one search holds in memory (about 42 bytes each at the peak: a 1° 1″ tile with its 600-cell border,
+#: 23 million cells, peaks under 1 GB). Larger areas: by county or by tile.
+MAX_CELLS = 40_000_000
 
 
 @dataclass
@@ -160,6 +163,7 @@ def read_dem(path: str | Path, *, area_4490=None, margin_m: float = 0.0, border:
     t = info.affine()
     with rasterio.open(path) as ds:
         if area_4490 is None:
+            _check_cells(info.height, info.width, path)
             arr = ds.read(1, masked=True)
             transform = t
         else:
@@ -184,6 +188,7 @@ def read_dem(path: str | Path, *, area_4490=None, margin_m: float = 0.0, border:
             row0, row1 = max(0, math.floor(rows[0])), min(info.height, math.ceil(rows[1]))
             if col1 <= col0 or row1 <= row0:
                 raise InputError(code="analysis.phes.dem_no_coverage", path=path, unit=unit or "—")
+            _check_cells(row1 - row0, col1 - col0, path)
             arr = ds.read(1, window=Window(col0, row0, col1 - col0, row1 - row0), masked=True)
             transform = Affine(t.a, 0.0, t.c + t.a * col0, 0.0, t.e, t.f + t.e * row0)
         nodata = ds.nodata
@@ -197,6 +202,12 @@ def read_dem(path: str | Path, *, area_4490=None, margin_m: float = 0.0, border:
     return terrain
 
 
+def _check_cells(rows: int, cols: int, path) -> None:
+    if rows * cols > MAX_CELLS:
+        raise InputError(code="analysis.phes.dem_too_large", path=path, rows=rows, cols=cols,
+                         cells=f"{rows * cols:,}", limit=f"{MAX_CELLS:,}")
+
+
 def _mask_of(area_4490, transform, shape, crs_wkt) -> np.ndarray:
     """Cells whose centre lies in ``area_4490`` (lon/lat polygon), on the DEM's grid."""
     from pyproj import CRS
@@ -208,5 +219,5 @@ def _mask_of(area_4490, transform, shape, crs_wkt) -> np.ndarray:
     return geometry_mask([geom], out_shape=shape, transform=transform, invert=True)
 
 
-__all__ = ["MIN_HEIGHT_M", "Terrain", "check_size", "read_dem", "row_geometry", "terrain_from_array",
+__all__ = ["MAX_CELLS", "MIN_HEIGHT_M", "Terrain", "check_size", "read_dem", "row_geometry", "terrain_from_array",
            "to_whole_metres"]

@@ -368,6 +368,9 @@ MESSAGES: dict[str, M] = {
                                      "面积不少于 {need_ha} 公顷的河道上，并有库盆和坝体的位置）",
                                      "give a DEM covering the valleys around the site (a 1° tile, or the county with a "
                                      "margin)", "请提供覆盖站址周围山谷的 DEM（1° 图幅，或区县及其外延）"),
+    "analysis.phes.dem_too_large": M("DEM {path}: {rows} × {cols} = {cells} cells to search at once (at most {limit})",
+                                     "DEM {path}：一次搜索 {rows} × {cols} = {cells} 个像元（上限 {limit}）",
+                                     "search by county (--county) or by 1° tile", "请按区县（--county）或按 1° 图幅搜索"),
     "analysis.phes.dem_no_coverage": M("DEM {path} does not cover {unit}", "DEM {path} 未覆盖 {unit}",
                                        "give --dem FILE covering it", "请用 --dem 指定覆盖该范围的 DEM"),
     "analysis.phes.no_reservoirs": M("no reservoir: of {sites} dam sites none holds {volume} GL with water/rock above "
