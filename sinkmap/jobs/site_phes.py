@@ -137,10 +137,27 @@ def _cheapest_lines(ch: dict, zh: bool) -> list[str]:
                      (f"  {u['name']}: forest stock {_f(b, 2)} → {_f(a, 2)} 万m³, forest coverage {_f(cb, 3)} → "
                       f"{_f(ca, 3)} %"))
         for t in u.get("targets", []):
-            lines.append(f"    {t['indicator']}: {t['status_before']} → {t['status_after']}"
-                         + (f" (gap {t['gap_after']} {t['gap_unit']})" if t.get("gap_after") is not None else ""))
+            lines.append(_target_line(t, zh))
     lines += list(ch.get("status_changes_text", {}).get("zh" if zh else "en", []))
     return lines
+
+
+def _target_line(t: dict, zh: bool) -> str:
+    """"森林蓄积量 (目标 7100 万m³): 达标 → 未达标，差 12 万m³" in the interface language."""
+    from ..core.indicators import INDICATORS
+    from ..core.messages import Notice
+
+    lang = "zh_CN" if zh else "en"
+    ind = INDICATORS.get(t["indicator"])
+    name = (ind.name_zh if zh else ind.name_en) if ind else t["indicator"]
+    target = "" if t.get("target") is None else (f"（目标 {t['target']:g} {t['unit']}）" if zh else
+                                                 f" (target {t['target']:g} {t['unit']})")
+    before = Notice(f"analysis.siting.status.{t['status_before']}").render(lang)
+    after = Notice(f"analysis.siting.status.{t['status_after']}").render(lang)
+    gap = ""
+    if t.get("gap_after") and t["status_after"] == "short":
+        gap = f"，差 {t['gap_after']:,.1f} {t['gap_unit']}" if zh else f", short by {t['gap_after']:,.1f} {t['gap_unit']}"
+    return f"    {name}{target}：{before} → {after}{gap}" if zh else f"    {name}{target}: {before} → {after}{gap}"
 
 
 def _project_line(p: dict, zh: bool) -> str:
