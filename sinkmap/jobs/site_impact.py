@@ -141,11 +141,7 @@ def _near(gdf, extent):
 
 
 def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactReport:
-    from ..analysis.fieldmap import detect_mapping, detect_scheme
-    from ..analysis.ledger import LedgerInputs, LedgerOptions
-    from ..analysis.siting.impact import (FOOTPRINTS, footprints, ledger_after, ledger_before, site_impacts,
-                                          status_changes)
-    from ..io.targets import load_targets
+    from ..analysis.siting.impact import footprints
     from ..io.vectors import read_vector
 
     feedback.progress(0.0, "读取场址 reading sites")
@@ -154,11 +150,15 @@ def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactRep
         raise InputError(code="jobs.site.no_sites", path=req.site.path, layer=req.site.layer or "")
     names = _site_names(sites)
     fps = footprints(sites, req.tech, req.capacity_mw)
-    zones, site_counties = _units_for(req, fps, names, feedback)
-    lreq = LedgerRequest(year=req.year, target_files=list(req.target_files))
-    targets = load_targets(req.target_files)
+    return impact_report(req, fps, names, feedback)
 
-    feedback.progress(0.1, "读取图层 reading layers")
+
+def read_impact_inputs(req: SiteImpactRequest, zones, fps, feedback: Feedback):
+    """(LedgerInputs, red-line layer) of ``req``'s layers: only the features near the units ``zones`` and the
+    footprints ``fps`` are read and prepared, the forest field mapping and land-class scheme detected."""
+    from ..analysis.fieldmap import detect_mapping, detect_scheme
+    from ..analysis.ledger import LedgerInputs
+
     lreq_read = LedgerRequest(year=req.year, encoding=req.encoding, crs=req.crs)
     # only the features near the units and the sites can count: the rest is neither read nor prepared
     extent = _extent(zones, fps)
@@ -176,6 +176,22 @@ def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactRep
         forest_scheme=forest_scheme,
         forest_name=layer_label(req.forest), wetland_name=layer_label(req.wetland),
         protected_name=layer_label(req.protected))
+    return inputs, redline
+
+
+def impact_report(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback) -> SiteImpactReport:
+    """The site-impact report of footprints ``fps`` (equal-area GeoSeries) named ``names``: each site's impact
+    and the ledger of their units before and after (``req`` gives the layers, year, targets and units)."""
+    from ..analysis.ledger import LedgerOptions
+    from ..analysis.siting.impact import FOOTPRINTS, ledger_after, ledger_before, site_impacts, status_changes
+    from ..io.targets import load_targets
+
+    zones, site_counties = _units_for(req, fps, names, feedback)
+    lreq = LedgerRequest(year=req.year, target_files=list(req.target_files))
+    targets = load_targets(req.target_files)
+
+    feedback.progress(0.1, "读取图层 reading layers")
+    inputs, redline = read_impact_inputs(req, zones, fps, feedback)
     options = LedgerOptions(year=req.year)
     feedback.check()
 

@@ -116,4 +116,13 @@ MESSAGES: dict[str, M] = {
         "土地覆盖栅格 {path}：准则 {criterion} 未给类别值 {values}（像元数）评分，这些像元无适宜性结果",
         "score them in the weights file (criteria: {criterion}: categories: …, or default: a score)",
         "请在权重文件中为其评分（criteria: {criterion}: categories: …，或 default: 分值）"),
+    # -- site.phes -------------------------------------------------------------------------------------------
+    "jobs.phes.needs_area": M("give --county NAME or --dem FILE (or --near-projects)",
+                              "请指定 --county 区县 或 --dem 文件（或 --near-projects）"),
+    "jobs.phes.no_projects": M("file {path}, layer {layer!r}: no {kind} station point", "文件 {path}，图层“{layer}”：没有{kind}站点",
+                               "give --projects FILE with points whose 'type' is {kind}",
+                               "请用 --projects 指定“type”为{kind}的点图层"),
+    "jobs.phes.project_skipped": M("station {name} skipped: {reason}", "站址 {name} 已跳过：{reason}"),
+    "jobs.phes.no_ledger_unit": M("pair #{rank} lies outside every county of 湖南省: no ledger to compare",
+                                  "组合 #{rank} 不在湖南省任何区县内：无台账可对照"),
 }
