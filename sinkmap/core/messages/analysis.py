@@ -372,4 +372,9 @@ MESSAGES: dict[str, M] = {
         "{key}：{kind} 类准则不能使用此变换（可用：{allowed}）"),
     "analysis.siting.criteria.no_transform": M("criterion {name}: no transform to score it with",
                                                "准则 {name}：没有可用的评分变换"),
+    # -- zonal kernels compiled ahead (sinkmap.analysis.zonal.warmup; issue 15) -------------------------------
+    "analysis.warmup.compiling": M(
+        "compiling the zonal statistics kernels once (about 20 s, then cached on disk)…",
+        "首次编译分区统计内核（约 20 秒，之后缓存在磁盘上）…"),
+    "analysis.warmup.done": M("zonal statistics kernels ready", "分区统计内核已就绪"),
 }
