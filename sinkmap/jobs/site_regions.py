@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from ..core.feedback import Feedback
 from .base import Exclusive, Job, Output, Param, Text
@@ -98,6 +99,8 @@ def regions_report(res, request: SiteRegionsRequest, feedback: Feedback) -> Site
 def regions_score(res) -> np.ndarray:
     """The suitability the regions are drawn from: NaN on cells an exclude rule (or a limit of weight 0)
     touches, unless an include rule (forced inclusion) touches them too; the score elsewhere."""
+    import numpy as np
+
     ex = res.exclusions
     excl, incl = np.uint64(0), np.uint64(0)
     for row in ex.table:

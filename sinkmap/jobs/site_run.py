@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..core.feedback import Feedback
 from .base import Exclusive, Job, Output, Param, Text
 from .registry import register
@@ -83,6 +81,8 @@ def write_outputs(report: SiteRegionsReport, request: SiteRunRequest) -> list[Ou
 
 def write_criteria(path: Path, res, report) -> None:
     """One band per criterion (its 0–1 score; float64 holds the float32 scores exactly), nodata −1."""
+    import numpy as np
+
     from .site_exclusions import NODATA, rule_table, write_siting_tiff
 
     bands = []

@@ -44,9 +44,10 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from ..core.errors import InputError
 from ..core.feedback import Feedback
@@ -118,6 +119,8 @@ class SiteSuitabilityReport(SiteExclusionsReport):
 
 def _read_dem(path: Path, grid) -> tuple[np.ndarray, Any]:
     """The DEM on ``grid`` with a one-cell margin (so Horn's window reaches the grid's edge cells)."""
+    import numpy as np
+
     import rasterio
     from affine import Affine
     from rasterio.windows import Window
@@ -134,6 +137,8 @@ def _read_dem(path: Path, grid) -> tuple[np.ndarray, Any]:
 
 
 def _resource_on_grid(path: Path, grid) -> np.ndarray:
+    import numpy as np
+
     import rasterio
     from rasterio.warp import Resampling, reproject
 
@@ -157,6 +162,8 @@ def _read_features(source: LayerSource, area_4490):
 def distance_on_grid(gdf, grid, reach_m: float) -> np.ndarray:
     """Metres from each cell centre of ``grid`` to the nearest feature of ``gdf`` (see the module docstring);
     ``inf`` when no feature lies within ``reach_m`` of the grid."""
+    import numpy as np
+
     from affine import Affine
     from pyproj import CRS, Transformer
     from rasterio.warp import transform_bounds
@@ -194,6 +201,8 @@ def distance_on_grid(gdf, grid, reach_m: float) -> np.ndarray:
 # -- the computation --------------------------------------------------------------------------------------
 
 def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> SuitabilityResult:
+    import numpy as np
+
     from ..analysis.siting.grid import cell_areas_m2
     from ..analysis.siting.settings import apply_transform, criteria_for, describe, reach_m, read_weights_file
     from ..analysis.siting.suitability import suitability
@@ -315,6 +324,8 @@ def _landcover_scores(path: Path, grid, inside: np.ndarray, spec: dict[str, Any]
                       feedback: Feedback) -> np.ndarray:
     """The land-cover criterion on the grid (float32 0–1, NaN = no data); classes the table does not score
     are named in a warning (they are no data unless the table has a default)."""
+    import numpy as np
+
     from ..analysis.siting.settings import landcover_on_grid
 
     t = spec["transform"]
@@ -356,6 +367,8 @@ def write_outputs(report: SiteSuitabilityReport, request: SiteSuitabilityRequest
 
 def write_geotiff(path: Path, res: SuitabilityResult, report: SiteSuitabilityReport) -> None:
     """Band 1 suitability, band 2 the excluding rules' bitmask (float64, nodata −1); rules and weights in tags."""
+    import numpy as np
+
     b1 = res.score.astype(np.float64)
     b1[~np.isfinite(b1)] = NODATA
     b2 = res.band2.astype(np.float64)

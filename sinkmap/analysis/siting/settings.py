@@ -29,9 +29,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from ...core.errors import InputError
 from ...core.feedback import Feedback
@@ -416,6 +417,8 @@ def landcover_on_grid(path: Path, grid, table: Mapping[str, float], default: flo
     values by ``layers/schemes/sandiao.yaml``) averaged over the part of the cell each class covers (exact
     where the grids nest). Returns (scores float64 with NaN = no data, {raster value: cells} of the classes
     the table does not score when ``default`` is None)."""
+    import numpy as np
+
     import rasterio
     from rasterio.warp import Resampling, reproject, transform_bounds
     from rasterio.windows import Window, from_bounds

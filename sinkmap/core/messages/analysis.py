@@ -415,4 +415,9 @@ MESSAGES: dict[str, M] = {
                                 "'water_rock': walls too big for the water they hold",
                                 "“cost”：成本高于 E 类（{hours} 小时为 {limit} 美元/kW）；“volume”：水库容不下该储能量；"
                                 "“slope”/“pp_slope”：相对水头距离太远；“water_rock”：坝体相对蓄水过大"),
+    # -- zonal kernels compiled ahead (sinkmap.analysis.zonal.warmup; issue 15) -------------------------------
+    "analysis.warmup.compiling": M(
+        "compiling the zonal statistics kernels once (about 20 s, then cached on disk)…",
+        "首次编译分区统计内核（约 20 秒，之后缓存在磁盘上）…"),
+    "analysis.warmup.done": M("zonal statistics kernels ready", "分区统计内核已就绪"),
 }

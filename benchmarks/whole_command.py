@@ -1,0 +1,172 @@
+"""What the user waits for: whole-process timings of sinkmap commands, warm and cold, against peers (issue 15).
+
+Each line is one fresh process (``sinkmap …`` or ``python -c …``) timed from spawn to exit. *Warm* is the
+median of ``--repeats`` runs after one untimed run (numba's and sinkmap's caches filled, files in the OS
+page cache). *Cold* is one run with an empty ``NUMBA_CACHE_DIR`` and an empty sinkmap cache folder
+(``$SINKMAP_HOME/cache`` is emptied; the demo world is kept, it is data, not a cache). The OS page cache
+is not dropped (that needs root and affects every tool alike).
+
+The peers (exactextract, rasterstats; the ``bench`` extra) compute the zonal class areas of the same
+raster over the same 122 counties, each in its own ``python -c`` process that imports what it needs,
+reads the counties from a GeoPackage written once, and computes — whole process vs whole process.
+
+Run from the repository root::
+
+    SINKMAP_HOME=/tmp/speedhome python benchmarks/whole_command.py            # 10^8 px raster (benchmarks/zonal.py makes it)
+    SINKMAP_HOME=/tmp/speedhome python benchmarks/whole_command.py --demo-raster   # the demo's land cover instead
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "_data"
+
+
+def sinkmap_home() -> Path:
+    env = os.environ.get("SINKMAP_HOME")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "sinkmap"
+
+
+def run(argv: list[str], env: dict) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user+sys of the child and its children) of one process."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    dt = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(argv)}\n{proc.stderr[-3000:]}")
+    return dt, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+
+
+def sinkmap_cmd(*args: str) -> list[str]:
+    # the console script's body, so the checkout on PYTHONPATH is what runs
+    return [sys.executable, "-c", "import sys; from sinkmap.cli import main; sys.argv[0]='sinkmap'; sys.exit(main())",
+            *args]
+
+
+PEER_EXACTEXTRACT = """
+import sys
+import geopandas as gpd
+from exactextract import exact_extract
+zones = gpd.read_file(sys.argv[1])
+df = exact_extract(sys.argv[2], zones, ["unique", "weighted_frac", "weighted_sum", "weighted_mean"],
+                   weights=sys.argv[3], output="pandas", strategy="feature-sequential")
+assert len(df) == len(zones)
+"""
+
+PEER_RASTERSTATS = """
+import sys
+import geopandas as gpd
+from rasterstats import zonal_stats
+zones = gpd.read_file(sys.argv[1])
+res = zonal_stats(list(zones.geometry.values), sys.argv[2], categorical=True)
+assert len(res) == len(zones)
+"""
+
+
+def prepare(raster: Path | None, env: dict) -> tuple[Path, Path, Path]:
+    """The raster, its cell-area weights raster (exactextract) and the counties as a GeoPackage."""
+    sys.path[:0] = [str(HERE), str(ROOT)]
+    import zonal  # benchmarks/zonal.py: the synthetic raster and the weights raster
+
+    zones = zonal.counties()
+    gpkg = DATA / "hunan_counties.gpkg"
+    if not gpkg.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        zones[["geometry"]].to_file(gpkg, driver="GPKG")
+    if raster is None:
+        raster = zonal.generate(DATA / "hunan_sandiao_1e08.tif", 1e8, zones)
+    return raster, zonal.weights_raster(raster), gpkg
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeats", type=int, default=5, help="warm runs per command (median reported)")
+    p.add_argument("--demo-raster", action="store_true", help="use the demo world's land cover, not 10^8 px")
+    p.add_argument("--raster", help="a land-cover GeoTIFF of your own (三调 codes)")
+    p.add_argument("--skip-peers", action="store_true")
+    p.add_argument("--skip-cold", action="store_true")
+    args = p.parse_args(argv)
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.setdefault("SINKMAP_HOME", str(sinkmap_home()))
+    home = Path(env["SINKMAP_HOME"])
+    run(sinkmap_cmd("demo", "--quiet"), env)  # builds the demo world once (minutes) — not timed
+    demo_lc = home / "demo" / "landcover_sandiao_demo_synthetic.tif"
+    raster = demo_lc if args.demo_raster else (Path(args.raster) if args.raster else None)
+    raster, weights, gpkg = prepare(raster, env)
+    import rasterio
+
+    with rasterio.open(raster) as ds:
+        npx = ds.width * ds.height
+    print(f"raster {raster.name}: {ds.width}×{ds.height} = {npx / 1e6:.0f} Mpx; {os.cpu_count()} CPUs; "
+          f"load average {os.getloadavg()[0]:.2f}; python {sys.version.split()[0]}", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = {
+            "sinkmap --help": sinkmap_cmd("--help"),
+            "sinkmap targets --city 长沙市": sinkmap_cmd("targets", "--city", "长沙市"),
+            "sinkmap boundaries --city 长沙市 --out x.gpkg": sinkmap_cmd("boundaries", "--city", "长沙市", "--out",
+                                                                         str(Path(tmp) / "b.gpkg"), "--quiet"),
+            "sinkmap ledger --city 长沙市 --year 2025 (demo)": sinkmap_cmd("ledger", "--city", "长沙市", "--year", "2025",
+                                                                         "--json", "--quiet"),
+            f"sinkmap ledger --province 湖南省 --landcover ({npx / 1e6:.0f} Mpx)":
+                sinkmap_cmd("ledger", "--province", "湖南省", "--year", "2030", "--landcover", str(raster),
+                            "--json", "--quiet"),
+        }
+        if not args.skip_peers:
+            commands["exactextract (python -c, same zones/raster)"] = [
+                sys.executable, "-c", PEER_EXACTEXTRACT, str(gpkg), str(raster), str(weights)]
+            commands["rasterstats (python -c, same zones/raster)"] = [
+                sys.executable, "-c", PEER_RASTERSTATS, str(gpkg), str(raster)]
+
+        rows = []
+        for name, argv_ in commands.items():
+            cold = None
+            if not args.skip_cold:
+                numba_dir = Path(tempfile.mkdtemp(prefix="numba-cold-", dir=tmp))
+                shutil.rmtree(home / "cache", ignore_errors=True)
+                cold = run(argv_, {**env, "NUMBA_CACHE_DIR": str(numba_dir)})
+            warm_env = {**env, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba-warm")}
+            run(argv_, warm_env)  # fills the caches
+            runs = [run(argv_, warm_env) for _ in range(args.repeats)]
+            warm = statistics.median(r[0] for r in runs)
+            warm_cpu = statistics.median(r[1] for r in runs)
+            rows.append((name, warm, cold[0] if cold else None, warm_cpu, cold[1] if cold else None))
+            print(f"  {name:56s} warm {warm:7.2f} s (CPU {warm_cpu:6.2f} s)"
+                  + (f"   cold {cold[0]:7.2f} s (CPU {cold[1]:6.2f} s, {cold[0] / warm:.1f}×)" if cold else ""),
+                  flush=True)
+
+    print("\n| command | warm (median of %d) | warm CPU | cold | cold CPU | cold ÷ warm |\n|---|---|---|---|---|---|"
+          % args.repeats)
+    for name, warm, cold, wcpu, ccpu in rows:
+        print(f"| {name} | {warm:.2f} s | {wcpu:.2f} s | "
+              + (f"{cold:.2f} s | {ccpu:.2f} s | {cold / warm:.1f} |" if cold else "– | – | – |"))
+    by = {n: (w, c) for n, w, c, _, _ in rows}
+    ledger = next((v for k, v in by.items() if "--province" in k), None)
+    for k, v in by.items():
+        if ledger and k.split()[0] in ("exactextract", "rasterstats"):
+            print(f"{k.split()[0]} ÷ sinkmap province ledger, warm: {v[0] / ledger[0]:.1f}×"
+                  + (f"; cold: {v[1] / ledger[1]:.1f}×" if v[1] and ledger[1] else ""))
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Starting the CLI costs only what the command uses (issue 15): job modules import no heavy library.
+
+The job registry imports every module of :mod:`sinkmap.jobs` at CLI start (``sinkmap --help``,
+``sinkmap targets``); each must keep numpy, pandas, GIS libraries and numba inside the functions that
+compute. Checked in a fresh interpreter (this test process has them all loaded already).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+HEAVY = ("numpy", "pandas", "geopandas", "rasterio", "numba", "shapely", "pyproj", "pyogrio", "fiona",
+         "scipy", "dask", "distributed", "openpyxl", "matplotlib", "PySide6", "osgeo", "exactextract")
+
+SCRIPT = """
+import json, sys
+import sinkmap.cli
+from sinkmap.jobs import registry
+jobs = registry.all_jobs()
+print(json.dumps({"jobs": len(jobs), "loaded": sorted(m for m in %r if m in sys.modules)}))
+""" % (HEAVY,)
+
+
+def _run(script: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_cli_and_every_job_module_import_no_heavy_library():
+    res = _run(SCRIPT)
+    assert res["jobs"] >= 5
+    assert res["loaded"] == [], f"imported at CLI start: {res['loaded']} (move them into the functions)"
+
+
+def test_help_and_targets_parse_without_heavy_imports():
+    # building the whole parser (every job's flags and help) stays light too
+    res = _run("""
+import json, sys, contextlib, io
+from sinkmap.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        main(["--help"])
+    except SystemExit:
+        pass
+print(json.dumps({"jobs": 5, "loaded": sorted(m for m in %r if m in sys.modules)}))
+""" % (HEAVY,))
+    assert res["loaded"] == []
