@@ -10,6 +10,7 @@ status changes, in words.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +84,9 @@ def _site_names(gdf) -> list[str]:
     return [str(v) if v is not None and str(v) != "nan" else f"场址{i + 1}" for i, v in enumerate(gdf[col])]
 
 
-def _units_for(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback):
-    """The ledger units: those asked for, else the counties the sites fall in and their cities. Each site's
-    counties are recorded; a site outside every county is named in a warning."""
-    import numpy as np
+@lru_cache(maxsize=1)
+def _county_index():
+    """The province's units, its counties, their equal-area geometries and an STRtree of them (built once)."""
     import shapely
 
     from ..core.crs import EQUAL_AREA_CRS
@@ -95,7 +95,18 @@ def _units_for(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback
     province = load_units()
     counties = province[province["level"] == "county"].reset_index(drop=True)
     cgeoms = counties.geometry.to_crs(EQUAL_AREA_CRS).to_numpy()
-    tree = shapely.STRtree(cgeoms)
+    return province, counties, cgeoms, shapely.STRtree(cgeoms)
+
+
+def _units_for(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback):
+    """The ledger units: those asked for, else the counties the sites fall in and their cities. Each site's
+    counties are recorded; a site outside every county is named in a warning."""
+    import numpy as np
+    import shapely
+
+    from ..io.boundaries import load_units
+
+    province, counties, cgeoms, tree = _county_index()
     site_counties: list[list[str]] = []
     outside = []
     for g, n in zip(fps.to_numpy(), names):
@@ -160,31 +171,65 @@ def _near(gdf, extent):
     return gdf.iloc[np.sort(gdf.sindex.query(extent, predicate="intersects"))]
 
 
-def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactReport:
+@dataclass
+class ImpactContext:
+    """What a ``site.impact`` run prepares before it measures any site: the units' layers read (only the
+    features meeting ``extent``, a lon/lat box of the units and the footprints), their field mapping and
+    scheme detected, prepared as the ledger reads them, and the units' ledger before any site with their
+    targets. It depends on the request's layers, targets and year, on the units and on ``extent`` — not on
+    the sites — so :class:`~sinkmap.jobs.impact_cache.ImpactCache` keeps it for the next site drawn on the
+    same units. ``warnings`` are those its preparation gave, in order: a run that reuses it says them again,
+    so its report is the one a fresh run gives."""
+
+    zones: Any
+    extent: Any
+    inputs: Any  # LedgerInputs
+    options: Any  # LedgerOptions
+    base: Any  # analysis.siting.impact.PreparedImpact
+    before_result: Any  # LedgerResult of the units before any site
+    before: LedgerReport
+    targets: Any
+    lreq: LedgerRequest
+    warnings: list = field(default_factory=list)
+
+
+class _Recording:
+    """A feedback that passes everything on and keeps the warnings (those of a context's preparation)."""
+
+    def __init__(self, feedback: Feedback) -> None:
+        self.inner, self.recorded = feedback, []
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        self.inner.progress(fraction, text)
+
+    def warn(self, message) -> None:
+        self.recorded.append(message)
+        self.inner.warn(message)
+
+    def is_cancelled(self) -> bool:
+        return self.inner.is_cancelled()
+
+    def check(self) -> None:
+        self.inner.check()
+
+
+def build_context(req: SiteImpactRequest, zones, extent, feedback: Feedback) -> ImpactContext:
+    """Read and prepare the layers of ``req`` for ``zones`` within ``extent`` and compute their ledger before
+    any site (progress 0.1–0.6 of the run)."""
     from ..analysis.fieldmap import detect_mapping, detect_scheme
     from ..analysis.ledger import LedgerInputs, LedgerOptions
-    from ..analysis.siting.impact import (FOOTPRINTS, footprints, ledger_after, ledger_before, site_impacts,
-                                          status_changes)
+    from ..analysis.siting.impact import ledger_before, prepare_impact
     from ..io.targets import load_targets
-    from ..io.vectors import read_vector
 
-    feedback.progress(0.0, "读取场址 reading sites")
-    sites = read_vector(req.site.path, layer=req.site.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
-    if len(sites) == 0:
-        raise InputError(code="jobs.site.no_sites", path=req.site.path, layer=req.site.layer or "")
-    names = _site_names(sites)
-    fps = footprints(sites, req.tech, req.capacity_mw)
-    zones, site_counties = _units_for(req, fps, names, feedback)
+    rec = _Recording(feedback)
     lreq = LedgerRequest(year=req.year, target_files=list(req.target_files))
     targets = load_targets(req.target_files)
-
-    feedback.progress(0.1, "读取图层 reading layers")
+    rec.progress(0.1, "读取图层 reading layers")
     lreq_read = LedgerRequest(year=req.year, encoding=req.encoding, crs=req.crs)
     # only the features near the units and the sites can count: the rest is neither read nor prepared
-    extent = _extent(zones, fps)
-    forest, wetland, protected, redline = (_read(getattr(req, role), lreq_read, feedback, role, extent)
+    forest, wetland, protected, redline = (_read(getattr(req, role), lreq_read, rec, role, extent)
                                            for role in ("forest", "wetland", "protected", "redline"))
-    forest_mapping = (detect_mapping(forest, kind="forest", layer=_label(req.forest), feedback=feedback)
+    forest_mapping = (detect_mapping(forest, kind="forest", layer=_label(req.forest), feedback=rec)
                       if forest is not None and len(forest) else None)
     forest_scheme = None
     if forest_mapping is not None and forest_mapping.get("land_class") in forest.columns:
@@ -196,17 +241,42 @@ def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactRep
         forest_scheme=forest_scheme,
         forest_name=_label(req.forest), wetland_name=_label(req.wetland), protected_name=_label(req.protected))
     options = LedgerOptions(year=req.year)
+    rec.check()
+    rec.progress(0.2, "准备图层 preparing layers")
+    base = prepare_impact(inputs, options, redline, rec)
+    rec.progress(0.3, "台账（现状） ledger before")
+    res = ledger_before(zones, base, options, SubFeedback(rec, 0.3, 0.6))
+    before = _ledger(res, targets, lreq, {})
+    return ImpactContext(zones=zones, extent=extent, inputs=inputs, options=options, base=base, before_result=res,
+                         before=before, targets=targets, lreq=lreq, warnings=rec.recorded)
+
+
+def run_sites(req: SiteImpactRequest, sites, feedback: Feedback, cache=None) -> SiteImpactReport:
+    """The impact of ``sites`` (a GeoDataFrame: polygons, or points given ``req.tech``'s footprint): the job's
+    run once the sites are read. With ``cache`` (an :class:`~sinkmap.jobs.impact_cache.ImpactCache`) the
+    preparation of the same units and layers is reused — the report is the same as without."""
+    from ..analysis.siting.impact import FOOTPRINTS, footprints, ledger_after, measure_sites, status_changes
+
+    if len(sites) == 0:
+        raise InputError(code="jobs.site.no_sites", path=req.site.path if req.site else "",
+                         layer=(req.site.layer or "") if req.site else "")
+    names = _site_names(sites)
+    fps = footprints(sites, req.tech, req.capacity_mw)
+    zones, site_counties = _units_for(req, fps, names, feedback)
+    extent = _extent(zones, fps)
+    ctx = (build_context(req, zones, extent, feedback) if cache is None
+           else cache.context(req, zones, extent, feedback))
     feedback.check()
 
-    feedback.progress(0.2, "场址影响 site impact")
-    impact = site_impacts(fps, names, inputs, options, redline, feedback)
-    data = {"inputs": {k: str(getattr(req, k).path) for k in ("site", "forest", "wetland", "protected", "redline")
-                       if getattr(req, k)}}
-    feedback.progress(0.3, "台账（现状） ledger before")
-    before = _ledger(ledger_before(zones, impact, options, SubFeedback(feedback, 0.3, 0.6)), targets, lreq, data)
-    feedback.progress(0.6, "台账（建设后） ledger after")
-    after = _ledger(ledger_after(zones, inputs, impact, options, SubFeedback(feedback, 0.6, 0.95)), targets, lreq,
-                    data)
+    feedback.progress(0.6, "场址影响 site impact")
+    impact = measure_sites(ctx.base, fps, names, feedback)
+    inputs = {k: str(getattr(req, k).path) for k in ("site", "forest", "wetland", "protected", "redline")
+              if getattr(req, k)}
+    before = replace(ctx.before, units=list(ctx.before.units), warnings=list(ctx.before.warnings),
+                     basis=dict(ctx.before.basis), inputs=dict(inputs))
+    feedback.progress(0.7, "台账（建设后） ledger after")
+    after = _ledger(ledger_after(zones, impact, ctx.before_result, SubFeedback(feedback, 0.7, 0.95)), ctx.targets,
+                    ctx.lreq, {"inputs": inputs})
     changes = status_changes(before.units, after.units, req.year)
 
     site_rows = []
@@ -221,9 +291,17 @@ def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactRep
     warnings = list(dict.fromkeys([*impact.warnings, *before.warnings, *getattr(feedback, "warnings", [])]))
     feedback.progress(1.0, "完成 done")
     report = SiteImpactReport(year=req.year, sites=site_rows, total=total, ledger_before=before, ledger_after=after,
-                              status_changes=changes, footprint_note=note, warnings=warnings, inputs=data["inputs"])
+                              status_changes=changes, footprint_note=note, warnings=warnings, inputs=inputs)
     report._footprints = fps  # for write_outputs (not part of the JSON)
     return report
+
+
+def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactReport:
+    from ..io.vectors import read_vector
+
+    feedback.progress(0.0, "读取场址 reading sites")
+    sites = read_vector(req.site.path, layer=req.site.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
+    return run_sites(req, sites, feedback)
 
 
 def write_outputs(report: SiteImpactReport, req: SiteImpactRequest) -> list[Output]:
@@ -301,4 +379,5 @@ SITE_IMPACT = register(Job(
 ))
 
 
-__all__ = ["SITE_IMPACT", "SiteImpactReport", "SiteImpactRequest", "run_site_impact"]
+__all__ = ["SITE_IMPACT", "ImpactContext", "SiteImpactReport", "SiteImpactRequest", "build_context", "run_site_impact",
+           "run_sites"]
