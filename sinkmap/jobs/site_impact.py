@@ -340,9 +340,10 @@ SITE_IMPACT = register(Job(
                        "site layer: polygons (as drawn) or points (footprint of --tech)"), required=True),
         Param("tech", "enum", Text("技术类型", "Technology"),
               Text("点场址的技术：pv（光伏，容量 × 2.0 公顷/MW）、wind（风机，每台 1 公顷）、phes（抽水蓄能，容量 × 0.2 公顷/MW）；"
-                   "均为可修改的假设",
+                   "均为可修改的假设。场址图层的 tech、capacity_mw 字段有值时优先",
                    "technology of point sites: pv (capacity × 2.0 ha/MW), wind (1 ha per turbine), phes "
-                   "(pumped storage, capacity × 0.2 ha/MW); assumptions, not facts"),
+                   "(pumped storage, capacity × 0.2 ha/MW); assumptions, not facts. A site layer's own tech and "
+                   "capacity_mw fields win where set"),
               choices=("pv", "wind", "phes")),
         Param("capacity_mw", "number", Text("装机容量 (MW)", "Capacity (MW)"),
               Text("每个点场址的装机容量（MW），用于 pv/phes 占地", "capacity of each point site (MW), for pv/phes footprints"),

@@ -78,22 +78,45 @@ FOOTPRINTS: dict[str, Footprint] = {
 NAME_FIELDS = ("name", "NAME", "Name", "名称", "BHDMC", "HXMC", "MC", "XMMC", "QYMC")
 
 
+def _per_site(sites: gpd.GeoDataFrame, column: str, default):
+    """Each site's value of ``column`` (a scenario's sites carry their own technology and capacity), else
+    ``default``; missing values (None, NaN, "") take ``default`` too."""
+    if column not in sites.columns:
+        return [default] * len(sites)
+    return [default if v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
+            else v for v in sites[column].tolist()]
+
+
 def footprints(sites: gpd.GeoDataFrame, tech: str | None = None, capacity_mw: float | None = None) -> gpd.GeoSeries:
-    """The footprints of ``sites`` in the equal-area CRS: polygons as drawn, points as the footprint of
-    ``tech`` (see :data:`FOOTPRINTS`) centred on them. Lines are not sites."""
+    """The footprints of ``sites`` in the equal-area CRS: polygons as drawn, points as the footprint of their
+    technology (see :data:`FOOTPRINTS`) centred on them. A point's technology and capacity are its ``tech``
+    and ``capacity_mw`` fields when the layer has them and they are set, else ``tech`` and ``capacity_mw``.
+    Lines are not sites."""
     geoms = to_crs(sites, EQUAL_AREA_CRS, "sites").to_numpy()
+    techs, caps = _per_site(sites, "tech", tech), _per_site(sites, "capacity_mw", capacity_mw)
     out = np.empty(len(geoms), dtype=object)
     for i, g in enumerate(geoms):
+        tech, capacity_mw = techs[i], caps[i]
         if g is None or shapely.is_empty(g):
             raise InputError(code="analysis.siting.empty_site", n=i + 1)
         kind = shapely.get_type_id(g)
         if kind in (3, 6):  # (multi)polygon
             out[i] = g if shapely.is_valid(g) else shapely.make_valid(g)
         elif kind in (0, 4):  # (multi)point
-            if tech not in FOOTPRINTS:
+            if tech is None:
                 raise InputError(code="analysis.siting.point_needs_tech", n=i + 1,
                                  techs=", ".join(FOOTPRINTS))
-            fp = FOOTPRINTS[tech]
+            if str(tech).strip().lower() not in FOOTPRINTS:
+                raise InputError(code="analysis.siting.unknown_site_tech", n=i + 1, tech=str(tech)[:40],
+                                 techs=", ".join(FOOTPRINTS))
+            fp = FOOTPRINTS[str(tech).strip().lower()]
+            if capacity_mw is not None:
+                try:
+                    capacity_mw = float(capacity_mw)
+                except (TypeError, ValueError):
+                    capacity_mw = float("nan")
+                if not np.isfinite(capacity_mw) or capacity_mw <= 0:
+                    raise InputError(code="analysis.siting.bad_capacity", n=i + 1, value=str(caps[i])[:40])
             area_m2 = fp.area_ha(capacity_mw) * M2_PER_HA
             pts = shapely.get_parts(g)
             if fp.shape == "circle":
