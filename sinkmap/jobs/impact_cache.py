@@ -103,6 +103,23 @@ class ImpactCache:
             return run_job(job, replace(req, out=None), ensure(feedback))
 
 
+    def compare(self, req: Any, scenarios: list, feedback: Feedback | None = None):
+        """``site.compare`` on scenarios held in memory (:class:`~sinkmap.analysis.siting.scenarios.Scenario`)
+        and the layers of ``req`` (a :class:`~sinkmap.jobs.site_compare.SiteCompareRequest`), as
+        :func:`~sinkmap.jobs.base.run_job` runs the job; no file is written."""
+        from .site_compare import SITE_COMPARE
+
+        job = replace(SITE_COMPARE, run=partial(_compare, scenarios=list(scenarios), cache=self), write=None)
+        with self._lock:
+            return run_job(job, replace(req, out=None), ensure(feedback))
+
+
+def _compare(req: Any, feedback: Feedback, *, scenarios: list, cache: ImpactCache):
+    from .site_compare import compare_scenarios
+
+    return compare_scenarios(req, [(sc, None) for sc in scenarios], feedback, cache=cache)
+
+
 def _run(req: Any, feedback: Feedback, *, sites: Any, cache: ImpactCache):
     from .site_impact import run_sites
 

@@ -129,13 +129,19 @@ def impact_request(req: SiteCompareRequest, sc) -> SiteImpactRequest:
                              crs=req.crs)
 
 
-def run_site_compare(req: SiteCompareRequest, feedback: Feedback, cache=None) -> SiteCompareReport:
+def run_site_compare(req: SiteCompareRequest, feedback: Feedback) -> SiteCompareReport:
+    feedback.progress(0.0, "读取方案 reading scenarios")
+    return compare_scenarios(req, _scenarios(req, feedback), feedback)
+
+
+def compare_scenarios(req: SiteCompareRequest, scenarios: list, feedback: Feedback, cache=None) -> SiteCompareReport:
+    """The job's run once the scenarios are known: ``scenarios`` is [(Scenario, where it came from: a file, a
+    project, or None for one held in memory)]. ``cache`` (an ImpactCache) keeps the preparations (a fresh one
+    is used when none is given, so scenarios on the same units are prepared once)."""
     from ..analysis.siting.scenarios import compare
     from .impact_cache import ImpactCache
     from .site_impact import run_sites
 
-    feedback.progress(0.0, "读取方案 reading scenarios")
-    scenarios = _scenarios(req, feedback)
     names = [sc.name for sc, _ in scenarios]
     dup = next((n for i, n in enumerate(names) if n in names[:i]), None)
     if dup is not None:
@@ -149,12 +155,12 @@ def run_site_compare(req: SiteCompareRequest, feedback: Feedback, cache=None) ->
         feedback.check()
         sub = SubFeedback(feedback, 0.05 + 0.9 * k / len(scenarios), 0.05 + 0.9 * (k + 1) / len(scenarios))
         ireq = impact_request(req, sc)
-        rep = run_sites(replace(ireq, site=LayerSource(Path(src))) if req.project is None else ireq, sc.sites, sub,
-                        cache=cache)
-        reports.append(rep)
+        is_file = src is not None and req.project is None
+        reports.append(run_sites(replace(ireq, site=LayerSource(Path(src))) if is_file else ireq, sc.sites, sub,
+                                 cache=cache))
     warnings = list(dict.fromkeys(w for r in reports for w in r.warnings))
     inputs = {k: str(getattr(req, k).path) for k in ("forest", "wetland", "protected", "redline") if getattr(req, k)}
-    inputs.update({f"scenario:{sc.name}": src for sc, src in scenarios})
+    inputs.update({f"scenario:{sc.name}": src for sc, src in scenarios if src is not None})
     feedback.progress(1.0, "完成 done")
     return SiteCompareReport(
         scenarios=[{"name": sc.name, "year": sc.year, "unit": sc.unit, "sites": len(sc.sites)} for sc, _ in scenarios],
@@ -234,4 +240,5 @@ SITE_COMPARE = register(Job(
 ))
 
 
-__all__ = ["SITE_COMPARE", "SiteCompareReport", "SiteCompareRequest", "impact_request", "run_site_compare"]
+__all__ = ["SITE_COMPARE", "SiteCompareReport", "SiteCompareRequest", "compare_scenarios", "impact_request",
+           "run_site_compare"]

@@ -177,6 +177,7 @@ class ComparisonRow:
     unit: str = ""
     unit_en: str = ""
     target: str = ""
+    target_en: str = ""
     before: float | None = None  # the value before any site, when it is the same for every scenario
     values: list[Any] = field(default_factory=list)
     digits: int | None = None
@@ -202,12 +203,12 @@ class Comparison:
         import pandas as pd
 
         zh = is_chinese(lang)
-        cols = ["分区", "项目", "单位", "目标", "现状"] if zh else ["section", "item", "unit", "target", "before"]
+        cols = ["分区", "项目", "单位", "目标", "现状"] if zh else ["Section", "Item", "Unit", "Target", "Before"]
         out = []
         for r in self.rows:
-            section = {"total": "合计（重叠只计一次）" if zh else "total (overlaps once)",
-                       "changes": "目标状态变化" if zh else "target status changes"}.get(r.section, r.section)
-            out.append([section, r.label(lang), r.unit if zh else r.unit_en, r.target,
+            section = {"total": "合计（重叠只计一次）" if zh else "Total (overlaps counted once)",
+                       "changes": "目标状态变化" if zh else "Target status changes"}.get(r.section, r.section)
+            out.append([section, r.label(lang), r.unit if zh else r.unit_en, r.target if zh else r.target_en,
                         _cell(r.before, r.digits, lang), *(_cell(v, r.digits, lang) for v in r.values)])
         return pd.DataFrame(out, columns=cols + list(self.scenarios))
 
@@ -220,7 +221,8 @@ class Comparison:
             return v
         return {"scenarios": list(self.scenarios),
                 "rows": [{"section": r.section, "key": r.key, "label": {"zh_CN": r.label_zh, "en": r.label_en},
-                          "unit": {"zh_CN": r.unit, "en": r.unit_en}, "target": r.target, "before": r.before,
+                          "unit": {"zh_CN": r.unit, "en": r.unit_en},
+                          "target": {"zh_CN": r.target, "en": r.target_en}, "before": r.before,
                           "values": [j(v) for v in r.values]} for r in self.rows],
                 "status_changes": {k: [n.to_json() for n in v] for k, v in self.status_changes.items()}}
 
@@ -239,10 +241,13 @@ def _status(a) -> Notice:
     return Notice(f"analysis.siting.status.{a.status.value}")
 
 
-def _target_text(a) -> str:
+def _target_text(a, lang: str = "zh") -> str:
+    """'≥ 3500 万m³' (English: '≥ 3500 ×10⁴ m³'); '' without a target."""
+    from ...io.targets import unit_label
+
     if a is None or a.value is None or a.comparator is None:
         return ""
-    return f"{_SYMBOL.get(a.comparator, '')} {a.value:g} {a.unit}".strip()
+    return f"{_SYMBOL.get(a.comparator, '')} {a.value:g} {unit_label(a.unit, lang)}".strip()
 
 
 def _totals(reports: Sequence[ImpactReport]) -> list[ComparisonRow]:
@@ -304,9 +309,11 @@ def _unit_rows(reports: Sequence[ImpactReport], key: tuple[str, str]) -> list[Co
         before = next(iter(measured_before)) if len(measured_before) == 1 else None
         values = [Notice("analysis.siting.scenario.not_touched") if u is None else a.measured if a else None
                   for u, a in zip(afters, a_after)]
+        from ...io.targets import unit_label
+
         rows.append(ComparisonRow(name, ind, f"{info.name_zh}（建设后）", f"{info.name_en} (after)", ref.unit,
-                                  ref.unit, target=_target_text(ref), before=before, values=values,
-                                  digits=2))
+                                  unit_label(ref.unit, "en"), target=_target_text(ref),
+                                  target_en=_target_text(ref, "en"), before=before, values=values, digits=2))
         if all(a is None or a.value is None for a in a_after):
             continue  # no plan target for this unit and year: no status to show
         statuses = []
@@ -318,7 +325,7 @@ def _unit_rows(reports: Sequence[ImpactReport], key: tuple[str, str]) -> list[Co
             else:
                 statuses.append(Notice("analysis.siting.scenario.status", before=_status(b), after=_status(a)))
         rows.append(ComparisonRow(name, f"status:{ind}", f"{info.name_zh}达标情况", f"{info.name_en}: status",
-                                  target=_target_text(ref), values=statuses))
+                                  target=_target_text(ref), target_en=_target_text(ref, "en"), values=statuses))
     return rows
 
 
