@@ -283,6 +283,8 @@ def impact_at_once(repeats: int = 20) -> None:
     """The figures of the impact card and the scenarios, in one process as the app runs them
     (:class:`sinkmap.jobs.impact_cache.ImpactCache`; the demo world):
 
+    Every site is PV (its footprint as drawn; the siting rules of PV checked: ``rules_hit``).
+
     * one drawn site on a county: a different 64 ha square of 岳麓区 each time, the ledger of 岳麓区
       (``--county``) and, as the card shows it, of 岳麓区 and 长沙市 (units chosen from the site); the first
       site (reading and preparing the layers) and the next ``repeats`` (median);
@@ -302,7 +304,8 @@ def impact_at_once(repeats: int = 20) -> None:
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     squares = _random_squares("岳麓区", repeats + 1, seed=5)
     for label, kw in (("county 岳麓区", {"county": "岳麓区"}), ("岳麓区 + 长沙市 (the card's units)", {})):
-        req, _ = apply_demo_world(SITE_IMPACT, SiteImpactRequest(site=None, year=2030, **kw), NullFeedback())
+        req, _ = apply_demo_world(SITE_IMPACT, SiteImpactRequest(site=None, year=2030, tech="pv", **kw),
+                                  NullFeedback())
         cache = ImpactCache()
         t = time.perf_counter()
         cache.run(req, squares[0], NullFeedback())
@@ -315,7 +318,7 @@ def impact_at_once(repeats: int = 20) -> None:
         print(f"one drawn site, {label}: first {first:.2f} s (reads and prepares); next {len(ts)} sites median "
               f"{statistics.median(ts):.3f} s, max {max(ts):.3f} s; preparations {cache.misses}")
     one, fifty = _impact_sites()
-    req = SiteImpactRequest(site=LayerSource(fifty), year=2030, city="郴州市")
+    req = SiteImpactRequest(site=LayerSource(fifty), year=2030, city="郴州市", tech="pv")
     sites = read_vector(fifty)
     cold, warm = [], []
     for _ in range(3):
@@ -336,11 +339,12 @@ def impact_at_once(repeats: int = 20) -> None:
     print(f"50 sites, city 郴州市, in process: job {statistics.median(cold):.2f} s (runs "
           f"{' '.join(f'{x:.2f}' for x in cold)}); kept preparation {statistics.median(warm):.3f} s; "
           f"same report: {same}")
-    ts = _time_cli(["site", "impact", "--site", str(fifty), "--city", "郴州市", "--year", "2030", "--json"], 3)
+    ts = _time_cli(["site", "impact", "--site", str(fifty), "--city", "郴州市", "--year", "2030", "--tech", "pv",
+                    "--json"], 3)
     print(f"50 sites, city 郴州市, whole command: median {statistics.median(ts):.2f} s   runs "
           f"{' '.join(f'{x:.2f}' for x in ts)}")
     ts = _time_cli(["site", "compare", "--scenario", f"one={one}", "--scenario", f"fifty={fifty}", "--year", "2030",
-                    "--json"], 2)
+                    "--tech", "pv", "--json"], 2)
     print(f"site compare, 2 scenarios (1 site, 50 sites), whole command: median {statistics.median(ts):.2f} s   runs "
           f"{' '.join(f'{x:.2f}' for x in ts)}")
     print(f"load average at end: {os.getloadavg()[0]:.2f}")

@@ -51,6 +51,25 @@ def short_target(a) -> str:
     return f"{_SYMBOLS.get(a.comparator.value, '')} {a.value:g} {unit_text(a.unit)}".strip()
 
 
+def effect_word(effect: str) -> str:
+    return {"exclude": tr("排除"), "limit": tr("限制"), "prefer": tr("优先"), "include": tr("强制纳入")}.get(effect, effect)
+
+
+def rules_text(report) -> str:
+    """The siting rules the sites meet, one a line: effect, document, clause, hectares of the site."""
+    hits = [s.get("rules_hit") for s in report.sites]
+    if all(h is None for h in hits):
+        return tr("未计算（未指定技术类型）")
+    lines = []
+    for site, h in zip(report.sites, hits):
+        for r in h or []:
+            head = f"{site['name']}：" if len(report.sites) > 1 else ""
+            lines.append(head + tr("{0}：{1} {2}（{3} 公顷）").format(
+                effect_word(r["effect"]), r.get("document") or r["id"], r.get("clause_zh") or "",
+                fmt_num(r.get("hectares"), 2)))
+    return "\n".join(lines) if lines else tr("无")
+
+
 def ledger_titles() -> list[str]:
     return [tr("单位"), tr("指标"), tr("建设前"), tr("建设后"), tr("规划目标"), tr("状态")]
 
@@ -185,9 +204,7 @@ class ImpactCard(QWidget):
         self._cells["redline"].setText(tr("无红线图层") if touched is None else
                                        tr("涉及：{0}").format("、".join(total.get("redline_names") or []))
                                        if touched else tr("未涉及"))
-        hits = [s.get("rules_hit") for s in report.sites]
-        self._cells["rules_hit"].setText(tr("未计算（需选址规则的图层）") if any(h is None for h in hits) else
-                                         "、".join(dict.fromkeys(str(r) for h in hits for r in h)) or tr("无"))
+        self._cells["rules_hit"].setText(rules_text(report))
         for key in ("protected_areas", "redline", "rules_hit"):
             self.values[key] = self._cells[key].text()
         self._fill_ledger(report)

@@ -219,7 +219,7 @@ class ScenariosView(QWidget):
         self.combo.blockSignals(True)
         self.combo.clear()
         for s in self.scenarios:
-            self.combo.addItem(f"{s.name}（{len(s)}）", s.name)
+            self.combo.addItem(tr("{0}（{1} 个场址，{2} 年）").format(s.name, len(s), s.year), s.name)
         self.combo.setCurrentIndex(self.current)
         self.combo.blockSignals(False)
         sc = self.current_scenario()

@@ -38,8 +38,9 @@ from .site_overlay import POINT, POLYGON, SiteOverlay
 
 #: layers whose features are sites (the identify tool opens their card)
 SITE_ROLES = ("siting_regions", "sites")
-#: the project's layers the impact reads, by role (the job's parameters of the same names)
-IMPACT_ROLES = ("forest", "wetland", "protected", "redline")
+#: the project's layers the impact reads, by role (the job's parameters of the same names): the ledger's and
+#: the siting rules'
+IMPACT_ROLES = ("forest", "wetland", "protected", "redline", "farmland", "grassland", "landcover")
 
 
 class Quiet(BaseFeedback):
@@ -82,9 +83,13 @@ def project_layers(project) -> dict:
         return Path(spec.path).resolve().is_relative_to(demo)
 
     out: dict = {}
-    specs = [s for s in project.layers if s.kind == "vector" and not s.path.startswith("builtin:")]
+    specs = [s for s in project.layers if not s.path.startswith("builtin:")]
     for spec in sorted(specs, key=is_demo):
-        if spec.role in IMPACT_ROLES and spec.role not in out:
+        if spec.role not in IMPACT_ROLES or spec.role in out:
+            continue
+        if spec.role == "landcover" and spec.kind == "raster":
+            out["landcover"] = Path(spec.path)
+        elif spec.kind == "vector" and spec.role != "landcover":
             out[spec.role] = LayerSource(Path(spec.path), spec.layer)
             if spec.role == "forest":
                 out["encoding"] = spec.encoding
@@ -105,6 +110,7 @@ class SiteInspector(QObject):
         scroll.setWidget(self.card)
         self.dock = win._dock("impact", tr("场址影响"), scroll, Qt.DockWidgetArea.RightDockWidgetArea)
         win.tabifyDockWidget(win.docks["identify"], self.dock)
+        win.docks["ledger"].raise_()  # the ledger stays the tab in front until a site is inspected
         self.scenarios = ScenariosView(win, self.cache, self.compare_request)
         self.scenarios_dock = win._dock("scenarios", tr("选址方案"), self.scenarios,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -214,14 +220,15 @@ class SiteInspector(QObject):
 
         r = self.impact_request()
         return SiteCompareRequest(year=None, forest=r.forest, wetland=r.wetland, protected=r.protected,
-                                  redline=r.redline, target_files=r.target_files, encoding=r.encoding)
+                                  redline=r.redline, farmland=r.farmland, grassland=r.grassland,
+                                  landcover=r.landcover, target_files=r.target_files, encoding=r.encoding)
 
     # -- sites ---------------------------------------------------------------------------------------------------
     def _placed(self, lon: float, lat: float) -> None:
         self.inspect(shapely.Point(lon, lat), tr("新场址"), self.card.point_tech(), self.card.point_capacity())
 
     def _drawn(self, polygon) -> None:
-        self.inspect(polygon, tr("新场址"))
+        self.inspect(polygon, tr("新场址"), self.card.point_tech())
 
     def identify(self, x: float, y: float, tol: float) -> bool:
         """The identify tool clicked (x, y): the topmost visible site/region feature there gets its card."""
@@ -262,7 +269,7 @@ class SiteInspector(QObject):
         self._seq += 1
         seq = self._seq
         polygon = shapely.get_type_id(geom) in (3, 6)
-        site_tech = None if polygon else tech
+        site_tech = tech  # a polygon's footprint is as drawn; its technology chooses the siting rules
         sites = gpd.GeoDataFrame({"name": [name], "tech": [site_tech],
                                   "capacity_mw": [np.nan if capacity_mw is None else float(capacity_mw)]},
                                  geometry=[geom], crs=STORAGE_CRS)
@@ -275,7 +282,7 @@ class SiteInspector(QObject):
         self.overlay.show_site(footprint)
         self.dock.show()
         self.dock.raise_()
-        title = f"{name} · {tech_name(site_tech)}" + (
+        title = f"{name} · {tech_name(site_tech)}" + (tr("（面）") if polygon else "") + (
             f" {capacity_mw:g} MW" if capacity_mw and not polygon else "")
         self._title, self._in_scenario = title, in_scenario
         self.card.busy(tr("正在计算…（首次在某区县计算时需读取并准备图层，约数秒）"))

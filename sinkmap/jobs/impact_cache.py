@@ -4,7 +4,8 @@ A ``site.impact`` run spends nearly all its time before it looks at the sites' m
 layers, detecting their fields, preparing them as the ledger does and computing the units' ledger before any
 site (:func:`~sinkmap.jobs.site_impact.build_context`). None of that depends on the sites, so the app's impact
 card keeps it: :class:`ImpactCache` holds the last few contexts, keyed by what they were made from — each
-layer file's path, layer name, size and modification time, the target files likewise, the attribute
+layer file's path, layer name, size and modification time (the siting rules' layers and rule files, the
+user's own rules file included), the target files likewise, the attribute
 encoding and assumed CRS, the year, the units and the lon/lat box read. A layer or target file edited on
 disk changes its key (the stale context is never used); :meth:`ImpactCache.clear` drops everything (the
 app calls it when the project's layers change).
@@ -48,8 +49,12 @@ def _source_key(src: LayerSource | None) -> tuple:
 
 def context_key(req: Any, zones: Any, extent: Any) -> tuple:
     """What a context is made from (see the module's docstring)."""
+    from ..analysis.siting.rules import default_user_file
+
     units = tuple(zip(zones["name"].astype(str), zones["level"].astype(str)))
-    return (tuple(_source_key(getattr(req, role)) for role in ("forest", "wetland", "protected", "redline")),
+    return (tuple(_source_key(getattr(req, role)) for role in ("forest", "wetland", "protected", "redline",
+                                                               "farmland", "grassland")),
+            _stat(req.landcover), tuple(_stat(Path(p)) for p in req.rules), _stat(default_user_file()),
             tuple(_stat(Path(p)) for p in req.target_files), req.encoding, req.crs, req.year, units,
             tuple(float(v) for v in extent.bounds))
 

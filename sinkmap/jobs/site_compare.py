@@ -20,7 +20,7 @@ from ..core.feedback import Feedback, SubFeedback
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text
 from .ledger import _layer
 from .registry import register
-from .site_impact import SITE_IMPACT, SiteImpactReport, SiteImpactRequest
+from .site_impact import RULE_PARAMS, SITE_IMPACT, SiteImpactReport, SiteImpactRequest
 
 
 @dataclass
@@ -36,6 +36,10 @@ class SiteCompareRequest:
     wetland: LayerSource | None = None
     protected: LayerSource | None = None
     redline: LayerSource | None = None
+    farmland: LayerSource | None = None
+    grassland: LayerSource | None = None
+    landcover: Path | None = None
+    rules: list[Path] = field(default_factory=list)
     target_files: list[Path] = field(default_factory=list)
     encoding: str | None = None
     crs: str | None = None
@@ -125,8 +129,9 @@ def impact_request(req: SiteCompareRequest, sc) -> SiteImpactRequest:
             county = ref.name
     return SiteImpactRequest(site=None, year=sc.year, tech=req.tech, capacity_mw=req.capacity_mw, city=city,
                              county=county, forest=req.forest, wetland=req.wetland, protected=req.protected,
-                             redline=req.redline, target_files=list(req.target_files), encoding=req.encoding,
-                             crs=req.crs)
+                             redline=req.redline, farmland=req.farmland, grassland=req.grassland,
+                             landcover=req.landcover, rules=list(req.rules), target_files=list(req.target_files),
+                             encoding=req.encoding, crs=req.crs)
 
 
 def run_site_compare(req: SiteCompareRequest, feedback: Feedback) -> SiteCompareReport:
@@ -159,7 +164,8 @@ def compare_scenarios(req: SiteCompareRequest, scenarios: list, feedback: Feedba
         reports.append(run_sites(replace(ireq, site=LayerSource(Path(src))) if is_file else ireq, sc.sites, sub,
                                  cache=cache))
     warnings = list(dict.fromkeys(w for r in reports for w in r.warnings))
-    inputs = {k: str(getattr(req, k).path) for k in ("forest", "wetland", "protected", "redline") if getattr(req, k)}
+    inputs = {k: str(getattr(req, k).path) for k in ("forest", "wetland", "protected", "redline", "farmland",
+                                                     "grassland") if getattr(req, k)}
     inputs.update({f"scenario:{sc.name}": src for sc, src in scenarios if src is not None})
     feedback.progress(1.0, "完成 done")
     return SiteCompareReport(
@@ -225,7 +231,7 @@ SITE_COMPARE = register(Job(
         _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected areas polygons"),
         _layer("redline", "redline", "生态保护红线", "Ecological red line", "生态保护红线面图层",
                "ecological red line (生态保护红线) polygons"),
-        _impact_param("target_files"), _impact_param("encoding"), _impact_param("crs"),
+        *RULE_PARAMS, _impact_param("target_files"), _impact_param("encoding"), _impact_param("crs"),
         Param("out", "output", Text("输出文件", "Output file"),
               Text("写出：.csv、.xlsx（比较表）或 .json（完整报告）", "write .csv, .xlsx (the table) or .json (the report)"),
               suffixes=(".csv", ".xlsx", ".json"), metavar="FILE"),
@@ -236,7 +242,7 @@ SITE_COMPARE = register(Job(
     run=run_site_compare,
     write=write_outputs,
     menu=Text("选址", "Siting"),
-    demo_roles=("forest", "wetland", "protected", "redline"),
+    demo_roles=SITE_IMPACT.demo_roles,
 ))
 
 

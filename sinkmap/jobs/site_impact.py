@@ -34,6 +34,10 @@ class SiteImpactRequest:
     wetland: LayerSource | None = None
     protected: LayerSource | None = None
     redline: LayerSource | None = None
+    farmland: LayerSource | None = None
+    grassland: LayerSource | None = None
+    landcover: Path | None = None
+    rules: list[Path] = field(default_factory=list)
     target_files: list[Path] = field(default_factory=list)
     encoding: str | None = None
     crs: str | None = None
@@ -190,6 +194,8 @@ class ImpactContext:
     before: LedgerReport
     targets: Any
     lreq: LedgerRequest
+    rules: list = field(default_factory=list)  # every enabled siting rule (analysis.siting.rules.Rule)
+    rule_layers: Any = None  # analysis.siting.rules_hit.RuleLayers
     warnings: list = field(default_factory=list)
 
 
@@ -236,6 +242,8 @@ def build_context(req: SiteImpactRequest, zones, extent, feedback: Feedback) -> 
         name, share = detect_scheme(forest[forest_mapping.get("land_class")])
         forest_scheme = name if share >= 0.5 else None  # else the ledger detects it and says it is unsure
     forest, wetland, protected, redline = (_near(g, extent) for g in (forest, wetland, protected, redline))
+    rules, rule_layers = _rule_inputs(req, lreq_read, rec, extent, forest=forest, wetland=wetland,
+                                      protected=protected, redline=redline)
     inputs = LedgerInputs(
         forest=forest, wetland=wetland, protected=protected, forest_mapping=forest_mapping,
         forest_scheme=forest_scheme,
@@ -248,7 +256,30 @@ def build_context(req: SiteImpactRequest, zones, extent, feedback: Feedback) -> 
     res = ledger_before(zones, base, options, SubFeedback(rec, 0.3, 0.6))
     before = _ledger(res, targets, lreq, {})
     return ImpactContext(zones=zones, extent=extent, inputs=inputs, options=options, base=base, before_result=res,
-                         before=before, targets=targets, lreq=lreq, warnings=rec.recorded)
+                         before=before, targets=targets, lreq=lreq, rules=rules, rule_layers=rule_layers,
+                         warnings=rec.recorded)
+
+
+#: a margin (degrees, ≈ 1 km) around the box read for the siting rules' layers: room for their buffers
+RULE_MARGIN_DEG = 0.01
+
+
+def _rule_inputs(req: SiteImpactRequest, lreq: LedgerRequest, feedback: Feedback, extent, **read):
+    """The siting rules (bundled, the user's, ``req.rules``) and their layers: those the impact reads
+    already (``read``: forest, wetland, protected, red line) and 永久基本农田, 基本草原 and the land cover."""
+    from ..analysis.siting.rules import load_rules
+    from ..analysis.siting.rules_hit import RuleLayers
+
+    rules = load_rules(req.rules)
+    wide = extent.buffer(RULE_MARGIN_DEG, join_style="mitre")
+    layers = {k: v for k, v in read.items() if v is not None}
+    for role in ("farmland", "grassland"):
+        gdf = _near(_read(getattr(req, role), lreq, feedback, role, wide), wide)
+        if gdf is not None:
+            layers[role] = gdf
+    if req.landcover is not None:
+        layers["landcover"] = req.landcover
+    return rules, RuleLayers(layers)
 
 
 def run_sites(req: SiteImpactRequest, sites, feedback: Feedback, cache=None) -> SiteImpactReport:
@@ -270,8 +301,10 @@ def run_sites(req: SiteImpactRequest, sites, feedback: Feedback, cache=None) -> 
 
     feedback.progress(0.6, "场址影响 site impact")
     impact = measure_sites(ctx.base, fps, names, feedback)
-    inputs = {k: str(getattr(req, k).path) for k in ("site", "forest", "wetland", "protected", "redline")
-              if getattr(req, k)}
+    inputs = {k: str(getattr(req, k).path) for k in ("site", "forest", "wetland", "protected", "redline", "farmland",
+                                                     "grassland") if getattr(req, k)}
+    if req.landcover is not None:
+        inputs["landcover"] = str(req.landcover)
     before = replace(ctx.before, units=list(ctx.before.units), warnings=list(ctx.before.warnings),
                      basis=dict(ctx.before.basis), inputs=dict(inputs))
     feedback.progress(0.7, "台账（建设后） ledger after")
@@ -279,13 +312,23 @@ def run_sites(req: SiteImpactRequest, sites, feedback: Feedback, cache=None) -> 
                     ctx.lreq, {"inputs": inputs})
     changes = status_changes(before.units, after.units, req.year)
 
+    from ..analysis.siting.impact import site_techs
+    from ..analysis.siting.rules_hit import rules_hit
+
+    feedback.progress(0.95, "选址规则 siting rules")
+    hits, rule_warnings = rules_hit(fps, site_techs(sites, req.tech), ctx.rules, ctx.rule_layers, feedback)
+    for w in rule_warnings:
+        feedback.warn(w)
     site_rows = []
-    for s, cs in zip(impact.sites, site_counties):
+    for s, cs, hit in zip(impact.sites, site_counties, hits):
         s.counties = cs
-        site_rows.append(s.to_dict())
+        site_rows.append({**s.to_dict(), "rules_hit": hit})
     total = impact.total.to_dict()
     total["name"] = "total"
     total["counties"] = list(dict.fromkeys(c for cs in site_counties for c in cs))
+    total["rules_hit"] = (None if all(h is None for h in hits) else
+                          list({r["id"]: {k: v for k, v in r.items() if k != "hectares"}
+                                for h in hits if h for r in h}.values()))
     fp = FOOTPRINTS.get(req.tech or "")
     note = ("polygons as drawn" + (f"; points: {fp.tech}, {fp.note}" if fp else ""))
     warnings = list(dict.fromkeys([*impact.warnings, *before.warnings, *getattr(feedback, "warnings", [])]))
@@ -327,6 +370,21 @@ def write_outputs(report: SiteImpactReport, req: SiteImpactRequest) -> list[Outp
     return [Output(req.out, kind="layer", name="site_impact")]
 
 
+#: the siting rules and the layers only they read (the rules hit by each site)
+RULE_PARAMS = (
+    _layer("farmland", "farmland", "永久基本农田", "Permanent basic farmland", "永久基本农田面图层（选址规则）",
+           "永久基本农田 polygons (siting rules)"),
+    _layer("grassland", "grassland", "基本草原", "Basic grassland", "基本草原面图层（选址规则）",
+           "基本草原 polygons (siting rules)"),
+    Param("landcover", "raster", Text("三调地类栅格", "Land-cover raster"),
+          Text("三调地类栅格（选址规则）", "raster of Sandiao land classes (siting rules)"), role="landcover",
+          metavar="FILE", suffixes=(".tif", ".tiff", ".vrt", ".img")),
+    Param("rules", "file", Text("选址规则文件", "Siting rules file"),
+          Text("补充或覆盖内置选址规则的 YAML 文件；可重复", "YAML file adding to or overriding the bundled siting rules; "
+               "repeatable"), repeatable=True, metavar="FILE", default=[], suffixes=(".yaml", ".yml")),
+)
+
+
 SITE_IMPACT = register(Job(
     id="site.impact",
     title=Text("场址碳汇影响", "Site impact on the sink"),
@@ -359,6 +417,7 @@ SITE_IMPACT = register(Job(
         _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected areas polygons"),
         _layer("redline", "redline", "生态保护红线", "Ecological red line", "生态保护红线面图层",
                "ecological red line (生态保护红线) polygons"),
+        *RULE_PARAMS,
         Param("target_files", "file", Text("目标文件", "Targets file"),
               Text("用户目标文件（YAML/CSV）；可重复", "user targets file (YAML/CSV); repeatable"),
               repeatable=True, flag="--targets", metavar="FILE", default=[], suffixes=(".yaml", ".yml", ".csv")),
@@ -376,7 +435,7 @@ SITE_IMPACT = register(Job(
     run=run_site_impact,
     write=write_outputs,
     menu=Text("选址", "Siting"),
-    demo_roles=("forest", "wetland", "protected", "redline"),
+    demo_roles=("forest", "wetland", "protected", "redline", "farmland", "grassland", "landcover"),
 ))
 
 

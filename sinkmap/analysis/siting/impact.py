@@ -87,6 +87,11 @@ def _per_site(sites: gpd.GeoDataFrame, column: str, default):
             else v for v in sites[column].tolist()]
 
 
+def site_techs(sites: gpd.GeoDataFrame, tech: str | None = None) -> list[str | None]:
+    """Each site's technology (its ``tech`` field where set, else ``tech``), normalised; None: none."""
+    return [None if t is None else str(t).strip().lower() for t in _per_site(sites, "tech", tech)]
+
+
 def footprints(sites: gpd.GeoDataFrame, tech: str | None = None, capacity_mw: float | None = None) -> gpd.GeoSeries:
     """The footprints of ``sites`` in the equal-area CRS: polygons as drawn, points as the footprint of their
     technology (see :data:`FOOTPRINTS`) centred on them. A point's technology and capacity are its ``tech``
@@ -453,4 +458,4 @@ def status_changes(before: list[LedgerUnit], after: list[LedgerUnit], year: int)
 
 __all__ = ["FOOTPRINTS", "Footprint", "ImpactResult", "PreparedImpact", "SiteImpact", "footprints", "inputs_after",
            "ledger_after", "ledger_before", "measure_sites", "prepare_impact", "remove_footprints", "site_impacts",
-           "status_changes"]
+           "site_techs", "status_changes"]

@@ -267,12 +267,10 @@ def _totals(reports: Sequence[ImpactReport]) -> list[ComparisonRow]:
                               Notice("analysis.siting.scenario.touched", names="、".join(t.get("redline_names") or []))
                               if touched else Notice("analysis.siting.scenario.untouched"))
             elif key == "rules_hit":
-                hits = [s.get("rules_hit") for s in rep.sites]
-                if any(h is None for h in hits):
-                    values.append(Notice("analysis.siting.scenario.not_computed"))
-                else:
-                    ids = list(dict.fromkeys(str(r) for h in hits for r in h))
-                    values.append("、".join(ids) if ids else Notice("analysis.siting.scenario.untouched"))
+                hits = t.get("rules_hit")
+                values.append(Notice("analysis.siting.scenario.not_computed") if hits is None else
+                              "、".join(f"{r['id']}（{r['document']}）" if r.get("document") else str(r["id"])
+                                       for r in hits) if hits else Notice("analysis.siting.scenario.no_rule"))
             else:
                 values.append(t.get(key))
         rows.append(ComparisonRow("total", key, zh, en, u_zh, u_en, values=values, digits=digits))

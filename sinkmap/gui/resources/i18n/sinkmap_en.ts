@@ -1363,5 +1363,37 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <source>场址{0}</source>
         <translation>Site {0}</translation>
     </message>
+    <message>
+        <source>{0}（{1} 个场址，{2} 年）</source>
+        <translation>{0} ({1} sites, {2})</translation>
+    </message>
+    <message>
+        <source>排除</source>
+        <translation>excluded</translation>
+    </message>
+    <message>
+        <source>限制</source>
+        <translation>limited</translation>
+    </message>
+    <message>
+        <source>优先</source>
+        <translation>preferred</translation>
+    </message>
+    <message>
+        <source>强制纳入</source>
+        <translation>forced in</translation>
+    </message>
+    <message>
+        <source>未计算（未指定技术类型）</source>
+        <translation>not computed (no technology)</translation>
+    </message>
+    <message>
+        <source>{0}：{1} {2}（{3} 公顷）</source>
+        <translation>{0}: {1} {2} ({3} ha)</translation>
+    </message>
+    <message>
+        <source>（面）</source>
+        <translation> (polygon)</translation>
+    </message>
 </context>
 </TS>
