@@ -42,12 +42,27 @@ def rule_entry(rule: Rule, hectares: float | None = None) -> dict[str, Any]:
     return out
 
 
+class _Vector:
+    """One vector layer of the rules: its attributes, its valid equal-area geometries and their STRtree."""
+
+    def __init__(self, gdf: gpd.GeoDataFrame) -> None:
+        gdf = gdf.reset_index(drop=True)
+        geoms = gdf.geometry.to_crs(EQUAL_AREA_CRS).to_numpy()
+        ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        geoms[ok] = np.where(shapely.is_valid(geoms[ok]), geoms[ok], shapely.make_valid(geoms[ok]))
+        keep = np.flatnonzero(ok)
+        self.attrs = gdf.drop(columns=gdf.geometry.name).iloc[keep].reset_index(drop=True)
+        self.columns = [str(c) for c in self.attrs.columns]
+        self.geoms = geoms[keep]
+        self.tree = shapely.STRtree(self.geoms)
+
+
 class RuleLayers:
     """The rules' vector layers in the equal-area CRS with a spatial index (prepared once for any number of
     sites), and the raster ones as given."""
 
     def __init__(self, layers: Mapping[str, Any]) -> None:
-        self.vectors: dict[str, gpd.GeoDataFrame] = {}
+        self.vectors: dict[str, _Vector] = {}
         self.rasters: dict[str, Any] = {}
         self.sources = dict(layers)
         for role, data in layers.items():
@@ -56,42 +71,37 @@ class RuleLayers:
             if role in RASTER_ROLES:
                 self.rasters[role] = data
             elif isinstance(data, gpd.GeoDataFrame):
-                gdf = data.reset_index(drop=True)
-                geoms = gdf.geometry.to_crs(EQUAL_AREA_CRS).to_numpy()
-                ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-                geoms[ok] = np.where(shapely.is_valid(geoms[ok]), geoms[ok], shapely.make_valid(geoms[ok]))
-                self.vectors[role] = gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=geoms,
-                                                      crs=EQUAL_AREA_CRS)
-
-    def near(self, role: str, geom, margin_m: float) -> gpd.GeoDataFrame | None:
-        gdf = self.vectors.get(role)
-        if gdf is None:
-            return None
-        return gdf.iloc[np.sort(gdf.sindex.query(shapely.buffer(geom, margin_m), predicate="intersects"))]
+                self.vectors[role] = _Vector(data)
 
 
-def _vector_hit(rule: Rule, layers: RuleLayers, fp, warnings: list[Notice]) -> float | None:
-    """Hectares of ``fp`` (equal-area) the rule's selected, buffered polygons cover; None: not applied."""
+def _vector_hit(rule: Rule, layers: RuleLayers, fp, warnings: list[Notice], near: dict) -> float | None:
+    """Hectares of ``fp`` (equal-area) the rule's selected, buffered polygons cover; None: not applied.
+    ``near`` keeps, per layer and margin, the features near ``fp`` (several rules read the same layer)."""
+    import pandas as pd
+
     from .exclusions import _matches, _where_from
 
-    if rule.layer not in layers.vectors:
+    layer = layers.vectors.get(rule.layer)
+    if layer is None:
         _warn(warnings, Notice("analysis.siting.rule.no_layer", rule=rule.id, document=rule.document,
                                role=rule.layer))
         return None
-    full = layers.vectors[rule.layer]
-    missing = next((c.field for c in rule.where if c.field not in full.columns), None)
+    missing = next((c.field for c in rule.where if c.field not in layer.attrs.columns), None)
     if missing is not None:
-        path, layer = _where_from(layers.sources.get(rule.layer))
+        path, name = _where_from(layers.sources.get(rule.layer))
         _warn(warnings, Notice("analysis.siting.rule.no_field", rule=rule.id, document=rule.document,
-                               role=rule.layer, column=missing, path=path, layer=layer,
-                               fields=", ".join(str(c) for c in full.columns if c != full.geometry.name)[:300]))
+                               role=rule.layer, column=missing, path=path, layer=name,
+                               fields=", ".join(layer.columns)[:300]))
         return None
-    gdf = layers.near(rule.layer, fp, rule.buffer_m or 0.0)
-    selected = np.ones(len(gdf), bool)
+    margin = rule.buffer_m or 0.0
+    key = (rule.layer, margin)
+    if key not in near:
+        near[key] = np.sort(layer.tree.query(shapely.buffer(fp, margin) if margin else fp, predicate="intersects"))
+    idx = near[key]
+    selected = np.ones(idx.size, bool)
     for cond in rule.where:
-        selected &= _matches(gdf[cond.field], cond)
-    geoms = gdf.geometry.to_numpy()[selected]
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+        selected &= _matches(pd.Series(layer.attrs[cond.field].to_numpy()[idx], dtype=object), cond)
+    geoms = layer.geoms[idx[selected]]
     if rule.buffer_m:
         geoms = shapely.buffer(geoms, rule.buffer_m)
     geoms = geoms[shapely.intersects(geoms, fp)] if len(geoms) else geoms
@@ -131,9 +141,10 @@ def rules_hit(footprints: gpd.GeoSeries, techs: Sequence[str | None], rules: Seq
                 raise
             chosen = []  # no rule for this technology: none to hit
         hectares: dict[str, float] = {}
+        near: dict = {}
         for rule in chosen:
             if rule.layer not in RASTER_ROLES:
-                ha = _vector_hit(rule, layers, fp, warnings)
+                ha = _vector_hit(rule, layers, fp, warnings, near)
                 if ha:
                     hectares[rule.id] = ha
         raster_rules = [r for r in chosen if r.layer in RASTER_ROLES]
