@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -280,7 +279,8 @@ F0 = "scenarios[0].sites.features[0]"
      f"{F0}.geometry.coordinates[0][0]"),
     (lambda d: d["scenarios"][0]["sites"]["features"][0]["geometry"]["coordinates"][0][1].__setitem__(1, 500.0),
      f"{F0}.geometry.coordinates[0][1]"),
-    (lambda d: d["scenarios"][0]["sites"]["features"][0]["geometry"]["coordinates"][0].pop(), f"{F0}.geometry.coordinates[0]"),
+    (lambda d: d["scenarios"][0]["sites"]["features"][0]["geometry"]["coordinates"][0].pop(),
+     f"{F0}.geometry.coordinates[0]"),
     (lambda d: d["scenarios"][0]["sites"]["features"][0]["geometry"].update(coordinates=[[[113, 28], [113.1, 28]]]),
      f"{F0}.geometry.coordinates[0]"),
     (lambda d: d["scenarios"][0]["sites"]["features"][0]["geometry"].update(coordinates="113,28"),

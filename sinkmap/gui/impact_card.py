@@ -55,6 +55,13 @@ def effect_word(effect: str) -> str:
     return {"exclude": tr("排除"), "limit": tr("限制"), "prefer": tr("优先"), "include": tr("强制纳入")}.get(effect, effect)
 
 
+def layer_word(role: str | None) -> str:
+    """The layer a rule reads, as the card names it."""
+    return {"forest": tr("森林小班"), "landcover": tr("三调地类"), "farmland": tr("永久基本农田"),
+            "grassland": tr("基本草原"), "redline": tr("生态保护红线"), "protected": tr("自然保护地"),
+            "wetland": tr("湿地")}.get(role or "", role or "—")
+
+
 def rules_text(report) -> str:
     """The siting rules the sites meet, one a line: effect, document, clause, hectares of the site."""
     hits = [s.get("rules_hit") for s in report.sites]
@@ -64,9 +71,9 @@ def rules_text(report) -> str:
     for site, h in zip(report.sites, hits):
         for r in h or []:
             head = f"{site['name']}：" if len(report.sites) > 1 else ""
-            lines.append(head + tr("{0}：{1} {2}（{3} 公顷）").format(
-                effect_word(r["effect"]), r.get("document") or r["id"], r.get("clause_zh") or "",
-                fmt_num(r.get("hectares"), 2)))
+            lines.append(head + tr("{0}（{1}）：{2} {3}（{4} 公顷）").format(
+                effect_word(r["effect"]), layer_word(r.get("layer")), r.get("document") or r["id"],
+                r.get("clause_zh") or "", fmt_num(r.get("hectares"), 2)))
     return "\n".join(lines) if lines else tr("无")
 
 
@@ -175,13 +182,16 @@ class ImpactCard(QWidget):
         self.point_button.setChecked(mode == "point")
         self.polygon_button.setChecked(mode == "polygon")
 
-    def busy(self, text: str) -> None:
+    def busy(self, text: str, title: str | None = None) -> None:
+        if title is not None:
+            self.title.setText(title)
         self.status.setText(text)
 
     def show_error(self, message: str) -> None:
         self.report = None
         self.add_button.setEnabled(False)
         self.status.setText("")
+        self.changes.setStyleSheet(f"color: {STATUS_COLORS['short']};")
         self.changes.setText(message)
 
     # -- the report ----------------------------------------------------------------------------------------

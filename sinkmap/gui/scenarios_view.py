@@ -229,7 +229,9 @@ class ScenariosView(QWidget):
             geom = sc.sites.geometry.iloc[r]
             polygon = geom is not None and geom.geom_type.endswith("Polygon")
             cap = rec["capacity_mw"]
-            texts = [str(rec["name"]), tech_name(None if polygon else rec["tech"]),
+            tech = rec["tech"] if isinstance(rec["tech"], str) else None
+            texts = [str(rec["name"]), (tech_name(tech) + tr("（面）") if tech else tech_name(None)) if polygon
+                     else tech_name(tech),
                      "—" if polygon or cap != cap else f"{cap:g}"]  # NaN: the default
             for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)

@@ -285,7 +285,7 @@ class SiteInspector(QObject):
         title = f"{name} · {tech_name(site_tech)}" + (tr("（面）") if polygon else "") + (
             f" {capacity_mw:g} MW" if capacity_mw and not polygon else "")
         self._title, self._in_scenario = title, in_scenario
-        self.card.busy(tr("正在计算…（首次在某区县计算时需读取并准备图层，约数秒）"))
+        self.card.busy(tr("正在计算…（首次在某区县计算时需读取并准备图层，约数秒）"), title)
         self.win.tasks.submit(tr("场址影响"), _run_impact, self.cache, self.impact_request(), sites,
                               on_done=lambda res, s=seq: self._done(s, res),
                               on_error=lambda msg, s=seq: self._failed(s, msg))

@@ -141,8 +141,8 @@ def check_site(feature: Any, source: Path, key: str, budget: _Budget) -> None:
         raise _fail(source, f"{key}.properties.tech", "null or one of " + ", ".join(TECHS), _kind(tech))
     cap = props.get("capacity_mw")
     if cap is not None and (not _number(cap) or not 0 < cap <= MAX_CAPACITY_MW):
-        raise _fail(source, f"{key}.properties.capacity_mw", f"null or a number above 0 and at most {MAX_CAPACITY_MW:g}",
-                    _kind(cap))
+        raise _fail(source, f"{key}.properties.capacity_mw",
+                    f"null or a number above 0 and at most {MAX_CAPACITY_MW:g}", _kind(cap))
     check_geometry(feature.get("geometry"), source, f"{key}.geometry", budget)
 
 

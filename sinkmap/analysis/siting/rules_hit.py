@@ -34,9 +34,10 @@ RESOLUTION_DEG = 1.0 / 3600.0
 
 
 def rule_entry(rule: Rule, hectares: float | None = None) -> dict[str, Any]:
-    """A hit as reports carry it: id, effect, weight, document and clause (Chinese), hectares."""
-    out: dict[str, Any] = {"id": rule.id, "effect": rule.effect, "weight": rule.weight, "document": rule.document,
-                           "clause_zh": rule.clause}
+    """A hit as reports carry it: id, effect, weight, the layer role it reads, document and clause (Chinese),
+    hectares."""
+    out: dict[str, Any] = {"id": rule.id, "effect": rule.effect, "weight": rule.weight, "layer": rule.layer,
+                           "document": rule.document, "clause_zh": rule.clause}
     if hectares is not None:
         out["hectares"] = hectares
     return out

@@ -29,7 +29,7 @@ from shapely.geometry import mapping, shape
 
 from ...core.crs import STORAGE_CRS
 from ...core.errors import InputError
-from ...core.indicators import INDICATORS, MAIN_INDICATORS, Comparator, Status
+from ...core.indicators import INDICATORS, MAIN_INDICATORS, Comparator
 from ...core.ledger_report import LedgerUnit
 from ...core.messages import Notice, is_chinese
 from ...io.scenario_doc import SCENARIO_CRS, TECHS, check_name, check_scenario, check_year
@@ -102,7 +102,8 @@ class Scenario:
         features = []
         for rec, g in zip(self.sites[list(SITE_COLUMNS)].to_dict("records"), self.sites.geometry):
             cap = rec["capacity_mw"]
-            props = {"name": None if rec["name"] is None else str(rec["name"]), "tech": rec["tech"] if isinstance(rec["tech"], str) and rec["tech"] else None,
+            tech = rec["tech"] if isinstance(rec["tech"], str) and rec["tech"] else None
+            props = {"name": None if rec["name"] is None else str(rec["name"]), "tech": tech,
                      "capacity_mw": None if cap is None or (isinstance(cap, float) and math.isnan(cap)) else float(cap)}
             features.append({"type": "Feature", "properties": props, "geometry": _plain_geometry(mapping(g))})
         return {"name": self.name, "year": int(self.year), "unit": self.unit, "crs": SCENARIO_CRS,

@@ -1388,12 +1388,28 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <translation>not computed (no technology)</translation>
     </message>
     <message>
-        <source>{0}：{1} {2}（{3} 公顷）</source>
-        <translation>{0}: {1} {2} ({3} ha)</translation>
-    </message>
-    <message>
         <source>（面）</source>
         <translation> (polygon)</translation>
+    </message>
+    <message>
+        <source>{0}（{1}）：{2} {3}（{4} 公顷）</source>
+        <translation>{0} ({1}): {2} {3} ({4} ha)</translation>
+    </message>
+    <message>
+        <source>森林小班</source>
+        <translation>forest subcompartments</translation>
+    </message>
+    <message>
+        <source>三调地类</source>
+        <translation>land cover (三调)</translation>
+    </message>
+    <message>
+        <source>永久基本农田</source>
+        <translation>permanent basic farmland</translation>
+    </message>
+    <message>
+        <source>基本草原</source>
+        <translation>basic grassland</translation>
     </message>
 </context>
 </TS>
