@@ -24,7 +24,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QScrollArea, QToolBar
+from PySide6.QtWidgets import QMenu, QScrollArea, QToolBar
 
 from ..core.crs import STORAGE_CRS
 from ..core.errors import SinkmapError
@@ -138,7 +138,10 @@ class SiteInspector(QObject):
         for key in ("tool_site_point", "tool_site_polygon"):
             group.addAction(A[key])
         group.triggered.connect(self._tool_chosen)
-        menu = win.menuBar().addMenu(tr("场址(&S)"))
+        bar_menu = win.menuBar()
+        help_action = next((a for a in bar_menu.actions() if a.text() == tr("帮助(&H)")), None)
+        menu = QMenu(tr("场址(&S)"), win)
+        bar_menu.insertMenu(help_action, menu) if help_action is not None else bar_menu.addMenu(menu)
         for key in ("tool_site_point", "tool_site_polygon"):
             menu.addAction(A[key])
         menu.addSeparator()
