@@ -226,5 +226,5 @@ SITE_EXCLUSIONS = register(Job(
     run=run_site_exclusions,
     write=write_outputs,
     menu=Text("选址", "Siting"),
-    demo_roles=("farmland", "redline", "protected", "forest", "wetland", "landcover", "dem"),
+    demo_roles=("farmland", "redline", "protected", "forest", "wetland", "grassland", "landcover", "dem"),
 ))

@@ -18,7 +18,8 @@ from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import Notice
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text
-from .ledger import LedgerReport, LedgerRequest, ZONE_NAME_FIELDS, _label, _layer, _layer_name, _with_targets
+from .ledger import (LedgerReport, LedgerRequest, ZONE_NAME_FIELDS, layer_label, layer_param, ledger_report,
+                     read_polygons)
 from .registry import register
 
 
@@ -134,12 +135,6 @@ def _units_for(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback
     return zones, site_counties
 
 
-def _ledger(res, targets, lreq: LedgerRequest, data: dict) -> LedgerReport:
-    basis = dict(res.basis)
-    units = [_with_targets(row, targets, lreq, basis) for row in res.rows]
-    return LedgerReport(job="ledger", year=lreq.year, units=units, warnings=list(res.warnings), basis=basis, **data)
-
-
 def _extent(zones, fps):
     """A lon/lat box holding the units and the footprints."""
     from shapely.geometry import box
@@ -149,21 +144,6 @@ def _extent(zones, fps):
     x0, y0, x1, y1 = zones.to_crs(STORAGE_CRS).total_bounds
     a0, b0, a1, b1 = fps.to_crs(STORAGE_CRS).total_bounds
     return box(min(x0, a0), min(y0, b0), max(x1, a1), max(y1, b1))
-
-
-def _read(src: LayerSource | None, req: LedgerRequest, feedback: Feedback, role: str, extent):
-    """A layer of ``role``, only its features meeting ``extent`` (a lon/lat box) read, checked to hold polygons
-    (as the ledger job's reading; no feature near the sites is an empty layer, not an error)."""
-    from ..io.vector_checks import require_polygons
-    from ..io.vectors import read_vector
-
-    if src is None:
-        return None
-    gdf = read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, bbox=extent.bounds,
-                      feedback=feedback)
-    if len(gdf) == 0:
-        return gdf
-    return require_polygons(gdf, feedback, path=src.path, layer=src.layer or _layer_name(src), role=role)
 
 
 def _near(gdf, extent):
@@ -233,9 +213,9 @@ def build_context(req: SiteImpactRequest, zones, extent, feedback: Feedback) -> 
     rec.progress(0.1, "读取图层 reading layers")
     lreq_read = LedgerRequest(year=req.year, encoding=req.encoding, crs=req.crs)
     # only the features near the units and the sites can count: the rest is neither read nor prepared
-    forest, wetland, protected, redline = (_read(getattr(req, role), lreq_read, rec, role, extent)
+    forest, wetland, protected, redline = (read_polygons(getattr(req, role), lreq_read, rec, role, extent.bounds)
                                            for role in ("forest", "wetland", "protected", "redline"))
-    forest_mapping = (detect_mapping(forest, kind="forest", layer=_label(req.forest), feedback=rec)
+    forest_mapping = (detect_mapping(forest, kind="forest", layer=layer_label(req.forest), feedback=rec)
                       if forest is not None and len(forest) else None)
     forest_scheme = None
     if forest_mapping is not None and forest_mapping.get("land_class") in forest.columns:
@@ -247,14 +227,15 @@ def build_context(req: SiteImpactRequest, zones, extent, feedback: Feedback) -> 
     inputs = LedgerInputs(
         forest=forest, wetland=wetland, protected=protected, forest_mapping=forest_mapping,
         forest_scheme=forest_scheme,
-        forest_name=_label(req.forest), wetland_name=_label(req.wetland), protected_name=_label(req.protected))
+        forest_name=layer_label(req.forest), wetland_name=layer_label(req.wetland),
+        protected_name=layer_label(req.protected))
     options = LedgerOptions(year=req.year)
     rec.check()
     rec.progress(0.2, "准备图层 preparing layers")
     base = prepare_impact(inputs, options, redline, rec)
     rec.progress(0.3, "台账（现状） ledger before")
     res = ledger_before(zones, base, options, SubFeedback(rec, 0.3, 0.6))
-    before = _ledger(res, targets, lreq, {})
+    before = ledger_report(res, targets, lreq)
     return ImpactContext(zones=zones, extent=extent, inputs=inputs, options=options, base=base, before_result=res,
                          before=before, targets=targets, lreq=lreq, rules=rules, rule_layers=rule_layers,
                          warnings=rec.recorded)
@@ -274,7 +255,7 @@ def _rule_inputs(req: SiteImpactRequest, lreq: LedgerRequest, feedback: Feedback
     wide = extent.buffer(RULE_MARGIN_DEG, join_style="mitre")
     layers = {k: v for k, v in read.items() if v is not None}
     for role in ("farmland", "grassland"):
-        gdf = _near(_read(getattr(req, role), lreq, feedback, role, wide), wide)
+        gdf = _near(read_polygons(getattr(req, role), lreq, feedback, role, wide.bounds), wide)
         if gdf is not None:
             layers[role] = gdf
     if req.landcover is not None:
@@ -308,8 +289,8 @@ def run_sites(req: SiteImpactRequest, sites, feedback: Feedback, cache=None) -> 
     before = replace(ctx.before, units=list(ctx.before.units), warnings=list(ctx.before.warnings),
                      basis=dict(ctx.before.basis), inputs=dict(inputs))
     feedback.progress(0.7, "台账（建设后） ledger after")
-    after = _ledger(ledger_after(zones, impact, ctx.before_result, SubFeedback(feedback, 0.7, 0.95)), ctx.targets,
-                    ctx.lreq, {"inputs": inputs})
+    after = ledger_report(ledger_after(zones, impact, ctx.before_result, SubFeedback(feedback, 0.7, 0.95)),
+                          ctx.targets, ctx.lreq, inputs=inputs)
     changes = status_changes(before.units, after.units, req.year)
 
     from ..analysis.siting.impact import site_techs
@@ -372,9 +353,9 @@ def write_outputs(report: SiteImpactReport, req: SiteImpactRequest) -> list[Outp
 
 #: the siting rules and the layers only they read (the rules hit by each site)
 RULE_PARAMS = (
-    _layer("farmland", "farmland", "永久基本农田", "Permanent basic farmland", "永久基本农田面图层（选址规则）",
+    layer_param("farmland", "farmland", "永久基本农田", "Permanent basic farmland", "永久基本农田面图层（选址规则）",
            "永久基本农田 polygons (siting rules)"),
-    _layer("grassland", "grassland", "基本草原", "Basic grassland", "基本草原面图层（选址规则）",
+    layer_param("grassland", "grassland", "基本草原", "Basic grassland", "基本草原面图层（选址规则）",
            "基本草原 polygons (siting rules)"),
     Param("landcover", "raster", Text("三调地类栅格", "Land-cover raster"),
           Text("三调地类栅格（选址规则）", "raster of Sandiao land classes (siting rules)"), role="landcover",
@@ -394,7 +375,7 @@ SITE_IMPACT = register(Job(
               "wetland, protected areas; and the ledger of their counties and cities before and after, with the "
               "targets whose status changes. With no layer given it runs on the synthetic demo world."),
     params=(
-        replace(_layer("site", None, "场址", "Sites", "场址图层：面（按绘制）或点（按 --tech 的默认占地）",
+        replace(layer_param("site", None, "场址", "Sites", "场址图层：面（按绘制）或点（按 --tech 的默认占地）",
                        "site layer: polygons (as drawn) or points (footprint of --tech)"), required=True),
         Param("tech", "enum", Text("技术类型", "Technology"),
               Text("点场址的技术：pv（光伏，容量 × 2.0 公顷/MW）、wind（风机，每台 1 公顷）、phes（抽水蓄能，容量 × 0.2 公顷/MW）；"
@@ -412,10 +393,10 @@ SITE_IMPACT = register(Job(
                                                       "city of the ledger (default: the sites' counties and cities)")),
         Param("county", "unit", Text("区县", "County"), Text("台账区县（默认：场址所在区县及其城市）",
                                                           "county of the ledger (default: the sites' counties and cities)")),
-        _layer("forest", "forest", "森林小班", "Forest subcompartments", "森林小班面图层", "forest subcompartment (小班) polygons"),
-        _layer("wetland", "wetland", "湿地", "Wetlands", "湿地面图层", "wetland polygons"),
-        _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected areas polygons"),
-        _layer("redline", "redline", "生态保护红线", "Ecological red line", "生态保护红线面图层",
+        layer_param("forest", "forest", "森林小班", "Forest subcompartments", "森林小班面图层", "forest subcompartment (小班) polygons"),
+        layer_param("wetland", "wetland", "湿地", "Wetlands", "湿地面图层", "wetland polygons"),
+        layer_param("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected areas polygons"),
+        layer_param("redline", "redline", "生态保护红线", "Ecological red line", "生态保护红线面图层",
                "ecological red line (生态保护红线) polygons"),
         *RULE_PARAMS,
         Param("target_files", "file", Text("目标文件", "Targets file"),

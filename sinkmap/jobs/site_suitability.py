@@ -2,38 +2,39 @@
 
 The grid, the inclusion and the rule bitmask are site.exclusions' (same layers, same demo fallback, same
 rules): the grid is the DEM's, clipped to the unit. Criteria are scored to 0–1 on that grid and combined by
-a weighted sum (:func:`~sinkmap.analysis.siting.suitability.suitability`), times the inclusion.
+a weighted sum (``--method sum``, the default: a good score in one criterion makes up for a poor one) or a
+weighted product (``--method product``: ``Π sᵢ^wᵢ``, a zero in any weighted criterion gives zero)
+(:func:`~sinkmap.analysis.siting.suitability.suitability`), times the inclusion.
 
-Default criteria (SETTINGS, not facts — typical planning values, overridable with ``--weights``; the curves
-are in :data:`CRITERIA`):
+Default criteria and weights are SETTINGS (typical planning values, each with its reasoning, in
+:mod:`sinkmap.analysis.siting.settings`): PV — slope, aspect, distance to substations and roads, the land
+cover (三调 classes scored for arrays, when a land-cover raster is given) and ``--resource`` (GHI or PVOUT);
+wind — elevation, slope, distances and ``--resource`` (wind speed). A criterion whose layer is missing is
+left out with a warning and the weights are renormalised over the others.
 
-* PV — ``slope`` (1 at ≤ 3°, 0 at ≥ 25°), ``aspect`` (1 facing south, 0 facing north; the aspect counts
-  fully from 10° of slope, less on gentler ground, not at all on flat cells), ``substation`` (distance:
-  1 at ≤ 2 km, 0 at ≥ 20 km), ``road`` (1 at ≤ 0.5 km, 0 at ≥ 5 km), and ``resource`` with ``--resource``
-  (GHI or PVOUT);
-* wind — ``elevation`` (0 at ≤ 100 m, 1 at ≥ 1000 m: Hunan's wind farms are on ridges), ``slope`` (1 at
-  ≤ 10°, 0 at ≥ 30°), ``substation`` (1 at ≤ 5 km, 0 at ≥ 30 km), ``road`` (1 at ≤ 1 km, 0 at ≥ 10 km),
-  and ``resource`` with ``--resource`` (wind speed).
-
-The resource raster's unit is not known (kWh/m², kWh/kWp, m/s), so it is scored *relative to the unit*:
-0 at its 5th percentile inside the unit, 1 at its 95th, linear between. It is resampled (bilinear) onto
-the grid.
+The resource raster's unit is not known (kWh/m², kWh/kWp, m/s), so by default it is scored *relative to the
+unit*: 0 at its 5th percentile inside the unit, 1 at its 95th, linear between. It is resampled (bilinear)
+onto the grid. The land cover is scored at its own resolution and averaged onto the grid.
 
 Distances: the grid is lon/lat (CGCS2000) and degrees are not metres, so distances are computed on a local
 metric grid — an azimuthal equidistant projection centred on the unit (scale error below 10⁻⁴ within
 100 km of the centre), cells as small as the grid's smallest cell side, extended beyond the unit by the
 largest distance any criterion still scores (so a substation outside the unit counts, and every feature
 that can change a score is on the grid) — and sampled back at each cell centre (nearest metric cell: an
-error of at most half a metric cell diagonal, below the grid's own cell size).
+error of at most half a metric cell diagonal, below the grid's own cell size). With no feature within that
+reach, every cell scores as far away.
 
-``--weights FILE`` (YAML): either ``weights: {criterion: weight}`` summing to 1, or ``pairwise:`` with
+``--weights FILE`` (YAML), any of: ``weights: {criterion: weight}`` summing to 1, or ``pairwise:`` with
 ``criteria: [names]`` and ``matrix: [[…]]`` (AHP; the consistency ratio is reported and warned about above
-0.1). Names must be the criteria of the run (those whose inputs exist).
+0.1) — names must be the criteria of the run (those whose inputs exist); and ``criteria:`` replacing a
+default criterion's curve, e.g. ``slope: {falling: [5, 30]}``, ``substation: {piecewise: [[1000, 1],
+[5000, 0.8], [20000, 0]]}``, ``road: {ranges: {breaks: [500, 2000], scores: [1, 0.6, 0.2]}}``,
+``landcover: {categories: {"0404": 1, "1104": 0.5}, default: 0}`` (see the settings module).
 
 Output GeoTIFF (float64, nodata −1 outside the unit and where a criterion has no data): band 1 the
 suitability 0–1 (0 where the cell is excluded), band 2 the bitmask of the exclude/limit rules on the cells
 the rules exclude (inclusion 0), 0 elsewhere — the full bitmask is site.exclusions'. A cell partly excluded
-keeps ``score × inclusion``. Tags: the rule table (as site.exclusions), ``SITING_WEIGHTS``,
+keeps ``score × inclusion``. Tags: the rule table (as site.exclusions), ``SITING_METHOD``, ``SITING_WEIGHTS``,
 ``SITING_CRITERIA`` and, for pairwise weights, ``SITING_AHP_CR``.
 """
 
@@ -55,33 +56,6 @@ from .registry import register
 from .site_exclusions import (NODATA, ROLES, SITE_EXCLUSIONS, SiteExclusionsReport, SiteExclusionsRequest, _layer,
                               rule_table, run_site_exclusions, write_result, write_siting_tiff)
 
-#: Criterion curves by technology: (kind, points (x, score) for a piecewise-linear curve, role).
-#: kind: slope/aspect/elevation (from the DEM), distance (to the features of ``role``), resource.
-CRITERIA: dict[str, dict[str, dict[str, Any]]] = {
-    "pv": {
-        "slope": {"kind": "slope", "points": [(3.0, 1.0), (25.0, 0.0)], "unit": "deg"},
-        "aspect": {"kind": "aspect", "full_effect_slope_deg": 10.0, "unit": "deg"},
-        "substation": {"kind": "distance", "role": "substations", "points": [(2000.0, 1.0), (20000.0, 0.0)],
-                       "unit": "m"},
-        "road": {"kind": "distance", "role": "roads", "points": [(500.0, 1.0), (5000.0, 0.0)], "unit": "m"},
-        "resource": {"kind": "resource", "percentiles": [5.0, 95.0]},
-    },
-    "wind": {
-        "elevation": {"kind": "elevation", "points": [(100.0, 0.0), (1000.0, 1.0)], "unit": "m"},
-        "slope": {"kind": "slope", "points": [(10.0, 1.0), (30.0, 0.0)], "unit": "deg"},
-        "substation": {"kind": "distance", "role": "substations", "points": [(5000.0, 1.0), (30000.0, 0.0)],
-                       "unit": "m"},
-        "road": {"kind": "distance", "role": "roads", "points": [(1000.0, 1.0), (10000.0, 0.0)], "unit": "m"},
-        "resource": {"kind": "resource", "percentiles": [5.0, 95.0]},
-    },
-}
-
-#: Default weights (renormalised over the criteria a run has, e.g. without ``--resource``).
-DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
-    "pv": {"resource": 0.35, "slope": 0.2, "aspect": 0.15, "substation": 0.2, "road": 0.1},
-    "wind": {"resource": 0.4, "elevation": 0.15, "slope": 0.15, "substation": 0.2, "road": 0.1},
-}
-
 HIST_BINS = 10
 
 
@@ -91,6 +65,7 @@ class SiteSuitabilityRequest(SiteExclusionsRequest):
     substations: LayerSource | None = None
     resource: Path | None = None
     weights: Path | None = None
+    method: str = "sum"
 
 
 @dataclass
@@ -100,6 +75,7 @@ class SuitabilityResult:
     band2: np.ndarray  # uint64 bits of the rules excluding the cell
     criteria: dict[str, np.ndarray]
     weights: dict[str, float]
+    method: str
     ahp: dict[str, Any] | None
     described: list[dict[str, Any]]
     histogram: list[dict[str, Any]]
@@ -111,13 +87,15 @@ class SiteSuitabilityReport(SiteExclusionsReport):
     """The exclusions' report (unit, grid, rules, counts, areas) plus the criteria, weights and histogram."""
 
     criteria: list[dict[str, Any]] = field(default_factory=list)
+    method: str = "sum"
     weights: dict[str, float] = field(default_factory=dict)
     ahp: dict[str, Any] | None = None
     histogram: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out = super().to_json()
-        out.update(criteria=self.criteria, weights=self.weights, ahp=self.ahp, histogram=self.histogram)
+        out.update(criteria=self.criteria, method=self.method, weights=self.weights, ahp=self.ahp,
+                   histogram=self.histogram)
         return out
 
     def summary(self, lang: str | None = None) -> list[str]:
@@ -125,7 +103,9 @@ class SiteSuitabilityReport(SiteExclusionsReport):
 
         zh = is_chinese(lang)
         lines = Report.summary(self, lang) + [self.unit_line(zh)]
-        lines.append(("权重：" if zh else "weights: ") + ", ".join(f"{k}={v:.3f}" for k, v in self.weights.items()))
+        method = {"sum": ("加权求和", "weighted sum"), "product": ("加权乘积", "weighted product")}[self.method]
+        lines.append(("合成：" if zh else "combined by ") + method[0 if zh else 1] + ("；权重：" if zh else "; weights: ")
+                     + ", ".join(f"{k}={v:.3f}" for k, v in self.weights.items()))
         if self.ahp:
             lines.append(f"AHP CR = {self.ahp['cr']:.3f}")
         for b in self.histogram:
@@ -135,38 +115,6 @@ class SiteSuitabilityReport(SiteExclusionsReport):
 
 
 # -- inputs ---------------------------------------------------------------------------------------------
-
-def read_weights(path: Path, names: list[str], feedback: Feedback) -> tuple[dict[str, float], dict[str, Any] | None]:
-    """(weights by criterion, AHP summary or None) from a weights YAML file (see the module docstring)."""
-    import yaml
-
-    from ..analysis.siting.ahp import ahp
-    from ..analysis.siting.suitability import normalised_weights
-
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(code="jobs.site.weights_unreadable", path=path, detail=str(exc)) from None
-    except yaml.YAMLError as exc:
-        raise InputError(code="jobs.site.weights_bad", path=path, detail=str(exc).splitlines()[0]) from None
-    if isinstance(data, dict) and isinstance(data.get("weights"), dict):
-        try:
-            w = {str(k): float(v) for k, v in data["weights"].items()}
-        except (TypeError, ValueError) as exc:
-            raise InputError(code="jobs.site.weights_bad", path=path, detail=str(exc)) from None
-        return normalised_weights(w, names), None
-    pw = data.get("pairwise") if isinstance(data, dict) else None
-    if isinstance(pw, dict) and isinstance(pw.get("criteria"), list) and isinstance(pw.get("matrix"), list):
-        try:
-            matrix = [[float(x) for x in row] for row in pw["matrix"]]
-        except (TypeError, ValueError) as exc:
-            raise InputError(code="jobs.site.weights_bad", path=path, detail=str(exc)) from None
-        res = ahp(matrix, pw["criteria"], feedback=feedback)
-        w = normalised_weights(res, names)
-        return w, {"criteria": list(res.names), "lambda_max": res.lambda_max, "ci": res.ci,
-                   "cr": None if math.isnan(res.cr) else res.cr, "ri": res.ri, "consistent": res.consistent}
-    raise InputError(code="jobs.site.weights_bad", path=path, detail="no 'weights:' mapping or 'pairwise:' block")
-
 
 def _read_dem(path: Path, grid) -> tuple[np.ndarray, Any]:
     """The DEM on ``grid`` with a one-cell margin (so Horn's window reaches the grid's edge cells)."""
@@ -243,46 +191,46 @@ def distance_on_grid(gdf, grid, reach_m: float) -> np.ndarray:
     return dist[r, c].reshape(grid.shape).astype(np.float64)
 
 
-def _curve(values: np.ndarray, points, name: str) -> np.ndarray:
-    from ..analysis.siting.criteria import piecewise
-
-    xs, ys = zip(*points)
-    return piecewise(values, xs, ys, name=name)
-
-
 # -- the computation --------------------------------------------------------------------------------------
 
 def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> SuitabilityResult:
     from ..analysis.siting.grid import cell_areas_m2
-    from ..analysis.siting.suitability import normalised_weights, suitability
+    from ..analysis.siting.settings import apply_transform, criteria_for, describe, reach_m, read_weights_file
+    from ..analysis.siting.suitability import suitability
     from ..analysis.siting.terrain import slope_aspect
     if request.dem is None:
         raise InputError(code="jobs.site.needs_dem")
+    if request.method not in ("sum", "product"):
+        raise InputError(code="analysis.siting.bad_method", method=request.method)
+    wfile = read_weights_file(request.weights, request.tech) if request.weights is not None else None
     report = run_site_exclusions(request, feedback)
     result = report._result
     report._result = None
     grid = result.grid
     inside = result.inside
     feedback.progress(0.6, "评分 scoring criteria")
-    specs = CRITERIA[request.tech]
+    specs = criteria_for(request.tech, wfile.criteria if wfile else None)
     dem, padded = _read_dem(request.dem, grid)
     slope_p, aspect_p = slope_aspect(dem, padded, grid.crs)
     slope_deg = slope_p[1:-1, 1:-1].astype(np.float64)
     aspect_deg = aspect_p[1:-1, 1:-1].astype(np.float64)
     elev = dem[1:-1, 1:-1]
-    reach = max((s["points"][-1][0] for s in specs.values() if s["kind"] == "distance"), default=0.0)
+    reach = max((reach_m(s["transform"]) for s in specs.values() if s["kind"] == "distance"), default=0.0)
     near = None
     criteria: dict[str, np.ndarray] = {}
     described: list[dict[str, Any]] = []
     for name, spec in specs.items():
         kind = spec["kind"]
-        info: dict[str, Any] = {"name": name, "kind": kind, **{k: v for k, v in spec.items() if k != "kind"}}
+        info: dict[str, Any] = {"name": name, **describe(spec)}
         if kind == "slope":
-            arr = _curve(slope_deg, spec["points"], name)
+            arr = apply_transform(slope_deg, spec["transform"], name)
         elif kind == "elevation":
-            arr = _curve(elev, spec["points"], name)
+            arr = apply_transform(elev, spec["transform"], name)
         elif kind == "aspect":
-            raw = 0.5 * (1.0 - np.cos(np.radians(aspect_deg)))  # 1 facing south (180°), 0 north
+            if spec.get("transform"):
+                raw = apply_transform(aspect_deg, spec["transform"], name).astype(np.float64)
+            else:
+                raw = 0.5 * (1.0 - np.cos(np.radians(aspect_deg)))  # 1 facing south (180°), 0 north
             effect = np.clip(slope_deg / spec["full_effect_slope_deg"], 0.0, 1.0)
             arr = 1.0 - effect * (1.0 - np.nan_to_num(raw, nan=1.0))
             arr = arr.astype(np.float32)
@@ -300,7 +248,14 @@ def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> 
             info["layer"] = str(source.path) + (f" ({source.layer})" if source.layer else "")
             info["features"] = int(len(feats))
             d = distance_on_grid(feats, grid, reach)
-            arr = _curve(d, spec["points"], name)
+            d[np.isposinf(d)] = 1e300  # no feature within the reach: as far as can be, not "no data"
+            arr = apply_transform(d, spec["transform"], name)
+        elif kind == "landcover":
+            if request.landcover is None:
+                feedback.warn(Notice("jobs.site.criterion_skipped", criterion=name, param="--landcover"))
+                continue
+            arr = _landcover_scores(request.landcover, grid, inside, spec, name, feedback)
+            info["source"] = str(request.landcover)
         else:  # resource
             if request.resource is None:
                 continue
@@ -308,23 +263,20 @@ def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> 
             ok = inside & np.isfinite(res)
             if not ok.any():
                 raise InputError(code="jobs.site.resource_no_overlap", path=request.resource)
-            lo, hi = np.percentile(res[ok], spec["percentiles"])
-            info.update(source=str(request.resource), low=float(lo), high=float(hi))
-            arr = (_curve(res, [(lo, 0.0), (hi, 1.0)], name) if hi > lo
-                   else np.where(np.isfinite(res), 1.0, np.nan).astype(np.float32))
+            info["source"] = str(request.resource)
+            if spec.get("transform"):
+                arr = apply_transform(res, spec["transform"], name)
+            else:
+                lo, hi = np.percentile(res[ok], spec["percentiles"])
+                info.update(low=float(lo), high=float(hi))
+                arr = (apply_transform(res, {"rising": [lo, hi]}, name) if hi > lo
+                       else np.where(np.isfinite(res), 1.0, np.nan).astype(np.float32))
         criteria[name] = arr
         described.append(info)
         feedback.check()
-    names = list(criteria)
-    ahp_info = None
-    if request.weights is not None:
-        weights, ahp_info = read_weights(request.weights, names, feedback)
-    else:
-        base = {k: v for k, v in DEFAULT_WEIGHTS[request.tech].items() if k in criteria}
-        total = sum(base.values())
-        weights = normalised_weights({k: v / total for k, v in base.items()}, names)
+    weights, ahp_info = _weights(request, wfile, list(criteria), feedback)
     feedback.progress(0.8, "加权 weighting")
-    score = suitability(criteria, weights, inclusion=result.inclusion)
+    score = suitability(criteria, weights, method=request.method, inclusion=result.inclusion)
     score[~inside] = np.nan
     kinds = [row for row in result.table if row.get("effect") in ("exclude", "limit")]
     bits = np.uint64(0)
@@ -339,7 +291,40 @@ def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> 
     hist = [{"low": float(edges[i]), "high": float(edges[i + 1]), "cells": int(counts[i]), "hectares": float(ha[i])}
             for i in range(HIST_BINS)]
     return SuitabilityResult(exclusions=result, score=score, band2=band2, criteria=criteria, weights=weights,
-                             ahp=ahp_info, described=described, histogram=hist, report=report)
+                             method=request.method, ahp=ahp_info, described=described, histogram=hist, report=report)
+
+
+def _weights(request: SiteSuitabilityRequest, wfile, names: list[str], feedback: Feedback
+             ) -> tuple[dict[str, float], dict[str, Any] | None]:
+    """(weights by criterion, AHP summary or None): the weights file's, else the defaults renormalised."""
+    from ..analysis.siting.ahp import ahp
+    from ..analysis.siting.settings import weights_for
+    from ..analysis.siting.suitability import normalised_weights
+
+    if wfile is not None and wfile.weights is not None:
+        return normalised_weights(wfile.weights, names), None
+    if wfile is not None and wfile.pairwise is not None:
+        res = ahp(wfile.pairwise["matrix"], wfile.pairwise["criteria"], feedback=feedback)
+        return normalised_weights(res, names), {
+            "criteria": list(res.names), "lambda_max": res.lambda_max, "ci": res.ci,
+            "cr": None if math.isnan(res.cr) else res.cr, "ri": res.ri, "consistent": res.consistent}
+    return weights_for(request.tech, names), None
+
+
+def _landcover_scores(path: Path, grid, inside: np.ndarray, spec: dict[str, Any], name: str,
+                      feedback: Feedback) -> np.ndarray:
+    """The land-cover criterion on the grid (float32 0–1, NaN = no data); classes the table does not score
+    are named in a warning (they are no data unless the table has a default)."""
+    from ..analysis.siting.settings import landcover_on_grid
+
+    t = spec["transform"]
+    arr, unscored = landcover_on_grid(path, grid, t["categories"], t.get("default"), feedback)
+    if not np.isfinite(arr[inside]).any():
+        raise InputError(code="jobs.site.landcover_no_overlap", path=path)
+    if unscored:
+        shown = ", ".join(f"{v} ({n:,})" for v, n in sorted(unscored.items(), key=lambda kv: -kv[1])[:12])
+        feedback.warn(Notice("jobs.site.landcover_unscored", path=str(path), criterion=name, values=shown))
+    return arr.astype(np.float32)
 
 
 def _box(bounds):
@@ -350,7 +335,8 @@ def _box(bounds):
 
 def _report_fields(res: SuitabilityResult, request: SiteSuitabilityRequest) -> dict[str, Any]:
     ex = res.report
-    return dict(tech=request.tech, unit=ex.unit, grid=ex.grid, criteria=res.described, weights=res.weights,
+    return dict(tech=request.tech, unit=ex.unit, grid=ex.grid, criteria=res.described, method=res.method,
+                weights=res.weights,
                 ahp=res.ahp, histogram=res.histogram, rules=ex.rules, counts=ex.counts,
                 unit_hectares=ex.unit_hectares, included_hectares=ex.included_hectares,
                 warnings=list(ex.warnings), inputs=dict(ex.inputs))
@@ -380,6 +366,7 @@ def write_geotiff(path: Path, res: SuitabilityResult, report: SiteSuitabilityRep
                             "stored as float64)"}
     if res.ahp is not None:
         tags["SITING_AHP_CR"] = "nan" if res.ahp["cr"] is None else f"{res.ahp['cr']:.6g}"
+    tags["SITING_METHOD"] = res.method
     write_siting_tiff(path, res.exclusions.grid, [(b1, "suitability"), (b2, "excluding_rules")], report,
                       rule_table(res.exclusions.table), tags)
 
@@ -408,15 +395,25 @@ def input_params() -> tuple[Param, ...]:
                    "PV: GHI or PVOUT; wind: wind speed (scored between its 5th and 95th percentile in the unit)"),
               metavar="FILE"),  # no role: giving it alone keeps the demo world for the rest
         Param("weights", "file", Text("权重文件", "Weights file"),
-              Text("YAML：weights: {准则: 权重}（和为 1），或 pairwise: {criteria: […], matrix: […]}（层次分析法）",
-                   "YAML: weights: {criterion: weight} summing to 1, or pairwise: {criteria: […], matrix: […]} (AHP)"),
+              Text("YAML：weights: {准则: 权重}（和为 1）或 pairwise: {criteria: […], matrix: […]}（层次分析法）；"
+                   "criteria: {准则: {falling|rising: [低, 高] | piecewise: [[x, 分值], …] | ranges: {breaks, scores} | "
+                   "categories: {代码: 分值}}} 改写默认评分曲线",
+                   "YAML: weights: {criterion: weight} summing to 1, or pairwise: {criteria: […], matrix: […]} (AHP); "
+                   "criteria: {criterion: {falling|rising: [low, high] | piecewise: [[x, score], …] | ranges: "
+                   "{breaks, scores} | categories: {code: score}}} replaces a default curve"),
               suffixes=(".yaml", ".yml"), metavar="FILE"),
+        Param("method", "enum", Text("合成方法", "Combination"),
+              Text("sum：加权求和（各准则可相互补偿）；product：加权乘积（任一准则为 0 则适宜性为 0）",
+                   "sum: weighted sum (criteria make up for each other); product: weighted product (a zero in any "
+                   "weighted criterion gives zero)"),
+              default="sum", choices=("sum", "product")),
         e["rules"], e["min_area"], e["contiguity"],
     )
 
 
 UNIT_GROUP = Exclusive("unit", ("city", "county"), required=True, title=Text("单元", "Unit"))
-DEMO_ROLES = ("farmland", "redline", "protected", "forest", "wetland", "landcover", "dem", "roads", "substations")
+DEMO_ROLES = ("farmland", "redline", "protected", "forest", "wetland", "grassland", "landcover", "dem", "roads",
+              "substations")
 
 SITE_SUITABILITY = register(Job(
     id="site.suitability",

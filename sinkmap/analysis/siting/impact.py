@@ -31,8 +31,7 @@ from ...core.feedback import Feedback, ensure
 from ...core.indicators import INDICATORS, Status
 from ...core.ledger_report import LedgerUnit, gap_digits
 from ...core.messages import Notice
-from ..ledger import (LedgerInputs, LedgerOptions, LedgerResult, PreparedLayers, _units_frame, check_area_source,
-                      ledger_of_prepared)
+from ..ledger import LedgerInputs, LedgerOptions, LedgerResult, PreparedLayers, prepare_layers, prepared_ledger
 from ..ledger_core import to_crs
 
 
@@ -171,6 +170,11 @@ def _names(gdf: gpd.GeoDataFrame | None) -> list[str] | None:
     return [str(v) if pd.notna(v) else f"#{i + 1}" for i, v in enumerate(gdf[col])]
 
 
+#: Overlap below this (m², i.e. 0.001 ha) is not counted as touching a protected area or the red line: the
+#: slivers that reprojecting shared edges leaves, far below any footprint (a turbine pad is ~1,000 m²).
+TOUCH_TOLERANCE_M2 = 10.0
+
+
 class _Touch:
     """Which features of a polygon layer (protected areas, red line) a footprint touches, by name."""
 
@@ -190,8 +194,9 @@ class _Touch:
         if self.names is None:
             return None
         idx = self.tree.query(geom, predicate="intersects")
-        # touching only at a border is not an intrusion: keep those sharing area
-        idx = idx[shapely.area(shapely.intersection(self.geoms[idx], geom)) > 0] if idx.size else idx
+        # touching only at a border is not an intrusion: keep those sharing more than a sliver of area (two
+        # polygons drawn edge to edge in lon/lat overlap by a few m² once projected to the equal-area CRS)
+        idx = idx[shapely.area(shapely.intersection(self.geoms[idx], geom)) > TOUCH_TOLERANCE_M2] if idx.size else idx
         return list(dict.fromkeys(self.names[self.rows[i]] for i in sorted(idx)))
 
 
@@ -214,12 +219,8 @@ class ImpactResult:
     total: SiteImpact  # the union of the footprints: overlaps counted once
     union: object  # the union of the footprints (equal-area CRS)
     footprints: gpd.GeoSeries
-    prepared: PreparedLayers
+    prepared: PreparedLayers  # the 'before' ledger and the 'after' one (its protected areas) reuse it
     warnings: list[Notice] = field(default_factory=list)
-    # the ledger's warnings once the layers are prepared (before any site is measured), and those of the
-    # protected layer alone: the 'before' ledger reuses the preparation (see ledger_before)
-    prepare_warnings: list[Notice] = field(default_factory=list)
-    protected_warnings: list[Notice] = field(default_factory=list)
 
 
 @dataclass
@@ -230,37 +231,14 @@ class PreparedImpact:
     site drawn on the same units — the app's impact card keeps it between sites."""
 
     prepared: PreparedLayers
-    prepare_warnings: list[Notice]
-    protected_warnings: list[Notice]
     protected: _Touch
     redline: _Touch
-
-
-def _prepare(inputs: LedgerInputs, options: LedgerOptions, feedback: Feedback):
-    """:func:`sinkmap.analysis.ledger.prepare_layers`, step by step, keeping which warnings the protected
-    layer gave."""
-    from ..ledger import _Log, _prepare_forest, _prepare_protected, _prepare_wetland
-    from ..overlay import ProtectedParts
-
-    log = _Log(feedback)
-    basis: dict[str, str] = {}
-    forest = None if inputs.forest is None else _prepare_forest(inputs.forest, inputs, options, log, basis)
-    wetland = None if inputs.wetland is None else _prepare_wetland(inputs.wetland, inputs, options, log, basis)
-    n = len(log.messages)
-    protected = None if inputs.protected is None else _prepare_protected(inputs.protected, inputs, log, basis)
-    protected_warnings = list(log.messages[n:])
-    protection = (None if wetland is None or protected is None else
-                  ProtectedParts(wetland.geoms, wetland.area_m2, protected.geoms, protected.tree, feedback))
-    prepared = PreparedLayers(forest, wetland, protected, protection, log.messages, basis, log)
-    return prepared, list(log.messages), protected_warnings
 
 
 def prepare_impact(inputs: LedgerInputs, options: LedgerOptions, redline: gpd.GeoDataFrame | None = None,
                    feedback: Feedback | None = None) -> PreparedImpact:
     """Prepare the layers once (as the ledger reads them) for :func:`measure_sites`."""
-    feedback = ensure(feedback)
-    prepared, prepare_warnings, protected_warnings = _prepare(inputs, options, feedback)
-    return PreparedImpact(prepared, prepare_warnings, protected_warnings,
+    return PreparedImpact(prepare_layers(inputs, options, ensure(feedback)),
                           _Touch(inputs.protected, inputs.protected_name or "自然保护地"),
                           _Touch(redline, "生态保护红线"))
 
@@ -273,18 +251,17 @@ def measure_sites(base: PreparedImpact, fps: gpd.GeoSeries, names: list[str],
     preparation's), so what one call warns never reaches the next call's result."""
     from dataclasses import replace
 
-    from ..ledger import _Log
+    from ..ledger import LedgerLog
 
-    log = _Log(ensure(feedback))
-    log.messages = list(base.prepare_warnings)
+    log = LedgerLog(ensure(feedback))
+    log.messages = list(base.prepared.prepare_warnings)
     prepared = replace(base.prepared, warnings=log.messages, _log=log)
     geoms = fps.to_numpy()
     sites = [_impact(prepared, g, n, base.protected, base.redline) for g, n in zip(geoms, names)]
     union = shapely.union_all(geoms)
     total = _impact(prepared, union, "∪", base.protected, base.redline)
     return ImpactResult(sites=sites, total=total, union=union, footprints=fps, prepared=prepared,
-                        warnings=list(prepared.warnings), prepare_warnings=list(base.prepare_warnings),
-                        protected_warnings=list(base.protected_warnings))
+                        warnings=list(prepared.warnings))
 
 
 def site_impacts(fps: gpd.GeoSeries, names: list[str], inputs: LedgerInputs, options: LedgerOptions,
@@ -360,15 +337,7 @@ def ledger_before(zones: gpd.GeoDataFrame, impact: ImpactResult, options: Ledger
                   feedback: Feedback | None = None) -> LedgerResult:
     """``compute_ledger(zones, inputs, options)`` on the layers :func:`site_impacts` prepared (the same
     preparation, not repeated; the protected parts of the wetland features the sites measured are reused)."""
-    from ..ledger import _Log
-
-    feedback = ensure(feedback)
-    check_area_source(options)
-    p = impact.prepared
-    log = _Log(feedback)
-    log.messages = list(impact.prepare_warnings)
-    return ledger_of_prepared(_units_frame(zones), p.forest, p.wetland, p.protected, log, dict(p.basis), options,
-                              feedback, protection=p.protection)
+    return prepared_ledger(zones, impact.prepared, options, feedback)
 
 
 def ledger_after(zones: gpd.GeoDataFrame, impact: ImpactResult, before: LedgerResult,
@@ -387,7 +356,7 @@ def ledger_after(zones: gpd.GeoDataFrame, impact: ImpactResult, before: LedgerRe
     from dataclasses import replace
 
     from ...core.feedback import NullFeedback
-    from ..ledger import _Log
+    from ..ledger import LedgerLog, _units_frame
     from ..ledger_core import ADDITIVE_KEYS, add_ratios, plan_rollup, roll_up, unit_row
 
     feedback = ensure(feedback)
@@ -395,7 +364,7 @@ def ledger_after(zones: gpd.GeoDataFrame, impact: ImpactResult, before: LedgerRe
     direct, rollup = plan_rollup(z, shapely.area(z["_geom"].to_numpy()), lambda _notice: None)  # said before
     union = impact.union
     # what a measure might warn (a footprint beyond a layer's extent) is said by the sites' own measures
-    quiet = replace(impact.prepared, _log=_Log(NullFeedback()))
+    quiet = replace(impact.prepared, _log=LedgerLog(NullFeedback()))
     rows: dict[int, dict] = {}
     for k, i in enumerate(direct):
         feedback.check()

@@ -358,6 +358,20 @@ MESSAGES: dict[str, M] = {
     "analysis.siting.grid.no_source": M("give a DEM or a resolution for the grid", "请为栅格指定 DEM 或分辨率"),
     "analysis.siting.bad_contiguity": M("contiguity must be rook or queen, not {value}",
                                         "连通方式应为 rook 或 queen，而不是 {value}"),
+    # -- siting: criteria curves from the weights file (sinkmap.analysis.siting.settings) -------------------
+    "analysis.siting.criteria.unknown": M(
+        "criteria: no criterion {name!r} for {tech} (its criteria: {known})",
+        "criteria：{tech} 没有准则“{name}”（其准则为：{known}）",
+        "use one of the names listed", "请使用所列名称之一"),
+    "analysis.siting.criteria.unknown_key": M("unknown key {key!r} (known here: {known})",
+                                              "未知的键“{key}”（此处可用：{known}）"),
+    "analysis.siting.criteria.bad_value": M("{key} is {value}; it takes {expected}",
+                                            "{key} 为 {value}；应为 {expected}"),
+    "analysis.siting.criteria.wrong_transform": M(
+        "{key}: a {kind} criterion does not take this transform (it takes: {allowed})",
+        "{key}：{kind} 类准则不能使用此变换（可用：{allowed}）"),
+    "analysis.siting.criteria.no_transform": M("criterion {name}: no transform to score it with",
+                                               "准则 {name}：没有可用的评分变换"),
     # -- siting: per-site technology and capacity, scenarios (sinkmap.analysis.siting.impact, scenarios) ---------
     "analysis.siting.unknown_site_tech": M(
         "site {n}: unknown technology {tech!r} (known: {techs})", "第 {n} 个场址：未知的技术类型“{tech}”（可用：{techs}）",

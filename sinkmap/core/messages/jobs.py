@@ -94,9 +94,9 @@ MESSAGES: dict[str, M] = {
     "jobs.site.weights_unreadable": M("cannot read the weights file {path} ({detail})", "无法读取权重文件 {path}（{detail}）"),
     "jobs.site.weights_bad": M("weights file {path}: {detail}", "权重文件 {path}：{detail}",
                                "write 'weights:' (criterion: weight, summing to 1) or 'pairwise:' with "
-                               "'criteria: [names]' and 'matrix: [[...]]'",
+                               "'criteria: [names]' and 'matrix: [[...]]', and/or 'criteria:' (curves by criterion)",
                                "请写“weights:”（准则: 权重，和为 1），或“pairwise:”并给出“criteria: [名称]”与"
-                               "“matrix: [[...]]”"),
+                               "“matrix: [[...]]”；也可写“criteria:”（各准则的评分曲线）"),
     "jobs.site.criterion_skipped": M("criterion {criterion} left out: no {param} layer",
                                      "准则 {criterion} 未参与评分：未提供 {param} 图层",
                                      "give {param} FILE, or leave all layers out to use the demo world",
@@ -106,6 +106,16 @@ MESSAGES: dict[str, M] = {
     "jobs.site.resource_no_overlap": M("resource raster {path} has no data inside the unit",
                                        "资源栅格 {path} 在单元内没有数据",
                                        "give a raster covering the unit", "请提供覆盖该单元的栅格"),
+    # -- site.suitability: --method, the land-cover criterion (sinkmap.jobs.site_suitability) ----------------
+    "jobs.site.landcover_no_overlap": M("land-cover raster {path} has no data inside the unit",
+                                        "土地覆盖栅格 {path} 在单元内没有数据",
+                                        "give a raster covering the unit", "请提供覆盖该单元的栅格"),
+    "jobs.site.landcover_unscored": M(
+        "land-cover raster {path}: criterion {criterion} has no score for the class value(s) {values} (cells); "
+        "those cells have no suitability",
+        "土地覆盖栅格 {path}：准则 {criterion} 未给类别值 {values}（像元数）评分，这些像元无适宜性结果",
+        "score them in the weights file (criteria: {criterion}: categories: …, or default: a score)",
+        "请在权重文件中为其评分（criteria: {criterion}: categories: …，或 default: 分值）"),
     # -- site.compare (sinkmap.jobs.site_compare) ----------------------------------------------------------
     "jobs.site.project_no_scenarios": M("the project holds no siting scenario", "项目中没有选址方案",
                                         "draw sites in the app and add them to a scenario, then save the project",
