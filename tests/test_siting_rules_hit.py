@@ -48,9 +48,11 @@ def test_pv_site_meets_the_rules_of_its_layers_with_their_hectares(world, capsys
     d, ha = world
     rep = _impact(capsys, d, "--tech", "pv", "--farmland", str(d / "farmland.gpkg"))
     hits = {r["id"]: r for r in rep["sites"][0]["rules_hit"]}
-    assert set(hits) == {"pv_jbnt", "pv_arbor_fi", "pv_reserve"}
+    assert set(hits) == {"pv_jbnt", "pv_arbor_fi", "pv_array_forest", "pv_reserve"}
     assert hits["pv_jbnt"]["hectares"] == pytest.approx(ha["farm"], rel=1e-4)
     assert hits["pv_arbor_fi"]["hectares"] == pytest.approx(ha["a_forest"], rel=1e-4)  # 0111 and 0113 both
+    assert hits["pv_array_forest"]["document"] == "林资发〔2015〕153号"  # 有林地 under the array, the same area
+    assert hits["pv_array_forest"]["hectares"] == pytest.approx(ha["a_forest"], rel=1e-4)
     assert hits["pv_reserve"]["hectares"] == pytest.approx(ha["a_protected"], rel=1e-4)
     assert hits["pv_jbnt"]["document"] == "自然资办发〔2023〕12号" and hits["pv_jbnt"]["effect"] == "exclude"
     assert [r["id"] for r in rep["total"]["rules_hit"]] == [r["id"] for r in rep["sites"][0]["rules_hit"]]

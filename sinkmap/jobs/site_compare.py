@@ -18,7 +18,7 @@ from typing import Any
 from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text
-from .ledger import _layer
+from .ledger import layer_param
 from .registry import register
 from .site_impact import RULE_PARAMS, SITE_IMPACT, SiteImpactReport, SiteImpactRequest
 
@@ -226,10 +226,10 @@ SITE_COMPARE = register(Job(
                    "target year, e.g. 2030 (with --project: each scenario's own year by default)"),
               minimum=2000, maximum=2100),
         _impact_param("tech"), _impact_param("capacity_mw"), _impact_param("city"), _impact_param("county"),
-        _layer("forest", "forest", "森林小班", "Forest subcompartments", "森林小班面图层", "forest subcompartment (小班) polygons"),
-        _layer("wetland", "wetland", "湿地", "Wetlands", "湿地面图层", "wetland polygons"),
-        _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected areas polygons"),
-        _layer("redline", "redline", "生态保护红线", "Ecological red line", "生态保护红线面图层",
+        layer_param("forest", "forest", "森林小班", "Forest subcompartments", "森林小班面图层", "forest subcompartment (小班) polygons"),
+        layer_param("wetland", "wetland", "湿地", "Wetlands", "湿地面图层", "wetland polygons"),
+        layer_param("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected areas polygons"),
+        layer_param("redline", "redline", "生态保护红线", "Ecological red line", "生态保护红线面图层",
                "ecological red line (生态保护红线) polygons"),
         *RULE_PARAMS, _impact_param("target_files"), _impact_param("encoding"), _impact_param("crs"),
         Param("out", "output", Text("输出文件", "Output file"),
