@@ -1590,7 +1590,7 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
     </message>
     <message>
         <source>{0}（{1} 个场址，{2} 年）</source>
-        <translation>{0} ({1} sites, {2})</translation>
+        <translation>{0} ({1} site(s), {2})</translation>
     </message>
     <message>
         <source>限制</source>
