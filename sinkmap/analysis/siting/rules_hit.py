@@ -6,8 +6,9 @@ them (the same layer roles, attribute conditions — :func:`~sinkmap.analysis.si
 buffers):
 
 * a rule on a vector layer (protected areas, red line, 永久基本农田, 小班 of given 地类…) hits the site when
-  its selected polygons (buffered by ``buffer_m``) share area with the footprint; its hectares are that
-  shared area, exact, in the equal-area CRS;
+  its selected polygons (buffered by ``buffer_m``) share more than a sliver of area with the footprint (above
+  :data:`~sinkmap.analysis.siting.impact.TOUCH_TOLERANCE_M2`, as for protected areas touched); its hectares
+  are that shared area, exact, in the equal-area CRS;
 * a rule on the land-cover raster hits the site when the footprint covers part of a cell of the listed 三调
   classes; its hectares are Σ (share of the cell inside the footprint × the cell's area) over those cells —
   exact cell coverage on the raster's own grid (no resampling), cell areas on the ellipsoid for a lon/lat
@@ -33,6 +34,7 @@ from ...core.crs import EQUAL_AREA_CRS, M2_PER_HA
 from ...core.errors import InputError
 from ...core.feedback import Feedback, ensure
 from ...core.messages import Notice
+from .impact import TOUCH_TOLERANCE_M2
 from .rules import RASTER_ROLES, Rule, rules_for
 
 
@@ -202,7 +204,7 @@ def rules_hit(footprints: gpd.GeoSeries, techs: Sequence[str | None], rules: Seq
             for rule in chosen:
                 if rule.layer not in RASTER_ROLES:
                     ha = _vector_hit(rule, layers, fp, warnings, near)
-                    if ha:
+                    if ha and ha * M2_PER_HA > TOUCH_TOLERANCE_M2:  # not the slivers reprojected edges leave
                         hectares[rule.id] = ha
             on_raster = [r for r in chosen if r.layer in RASTER_ROLES]
             if on_raster and "landcover" not in layers.rasters:
