@@ -3,6 +3,7 @@
     /work/main/.venv/bin/python benchmarks/siting.py                 # 10^7 cells, 3 repeats
     /work/main/.venv/bin/python benchmarks/siting.py --cells 2e7     # the in-memory limit (grid.MAX_CELLS)
     /work/main/.venv/bin/python benchmarks/siting.py --skip-impact
+    /work/main/.venv/bin/python benchmarks/siting.py --at-once       # the impact card and scenarios only
 
 Exclusions: 郴州市 on a lon/lat grid of ``--cells`` cells; four rules for one technology (pv): 三调 耕地 and
 water on a synthetic land-cover GeoTIFF of the same grid (exclude), ~400 protected-area blobs (exclude), a
@@ -256,5 +257,101 @@ def main() -> None:
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 
+# -- impact at once: the app's impact card and scenarios (issue 11, items 4–5) ----------------------------------
+
+def _random_squares(unit_name: str, n: int, seed: int, half_m: float = 400.0):
+    """``n`` squares (2 × half_m wide, EPSG:4547) at random points inside county ``unit_name``, as EPSG:4490."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from sinkmap.io.boundaries import load_units
+
+    g = load_units(county=unit_name).to_crs("EPSG:4547").geometry.iloc[0]
+    rng = np.random.default_rng(seed)
+    x0, y0, x1, y1 = g.bounds
+    out = []
+    while len(out) < n:
+        x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
+        sq = box(x - half_m, y - half_m, x + half_m, y + half_m)
+        if g.contains(sq):
+            out.append(sq)
+    return [gpd.GeoDataFrame({"name": [f"S{i + 1}"]}, geometry=[s], crs="EPSG:4547").to_crs("EPSG:4490")
+            for i, s in enumerate(out)]
+
+
+def impact_at_once(repeats: int = 20) -> None:
+    """The figures of the impact card and the scenarios, in one process as the app runs them
+    (:class:`sinkmap.jobs.impact_cache.ImpactCache`; the demo world):
+
+    Every site is PV (its footprint as drawn; the siting rules of PV checked: ``rules_hit``).
+
+    * one drawn site on a county: a different 64 ha square of 岳麓区 each time, the ledger of 岳麓区
+      (``--county``) and, as the card shows it, of 岳麓区 and 长沙市 (units chosen from the site); the first
+      site (reading and preparing the layers) and the next ``repeats`` (median);
+    * a 50-site scenario on a city (the 50 polygons of :func:`_impact_sites` in 郴州市, ``--city 郴州市``): the
+      job in process without a kept preparation, the same with it, and the whole ``sinkmap site impact``
+      command (a fresh interpreter);
+    * ``site compare`` of two scenarios (1 site in 岳麓区, 50 in 郴州市), whole command.
+    Checks: a kept-preparation report equals the job's (JSON, the site file aside)."""
+    from dataclasses import replace
+
+    from sinkmap.core.feedback import NullFeedback
+    from sinkmap.io.vectors import read_vector
+    from sinkmap.jobs.base import LayerSource, apply_demo_world, run_job
+    from sinkmap.jobs.impact_cache import ImpactCache
+    from sinkmap.jobs.site_impact import SITE_IMPACT, SiteImpactRequest
+
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    squares = _random_squares("岳麓区", repeats + 1, seed=5)
+    for label, kw in (("county 岳麓区", {"county": "岳麓区"}), ("岳麓区 + 长沙市 (the card's units)", {})):
+        req, _ = apply_demo_world(SITE_IMPACT, SiteImpactRequest(site=None, year=2030, tech="pv", **kw),
+                                  NullFeedback())
+        cache = ImpactCache()
+        t = time.perf_counter()
+        cache.run(req, squares[0], NullFeedback())
+        first = time.perf_counter() - t
+        ts = []
+        for sq in squares[1:]:
+            t = time.perf_counter()
+            cache.run(req, sq, NullFeedback())
+            ts.append(time.perf_counter() - t)
+        print(f"one drawn site, {label}: first {first:.2f} s (reads and prepares); next {len(ts)} sites median "
+              f"{statistics.median(ts):.3f} s, max {max(ts):.3f} s; preparations {cache.misses}")
+    one, fifty = _impact_sites()
+    req = SiteImpactRequest(site=LayerSource(fifty), year=2030, city="郴州市", tech="pv")
+    sites = read_vector(fifty)
+    cold, warm = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        job = run_job(SITE_IMPACT, req, NullFeedback())
+        cold.append(time.perf_counter() - t)
+    cache = ImpactCache()
+    kept = cache.run(replace(req, site=None), sites, NullFeedback())
+    for _ in range(3):
+        t = time.perf_counter()
+        kept = cache.run(replace(req, site=None), sites, NullFeedback())
+        warm.append(time.perf_counter() - t)
+    a, b = job.to_json(), kept.to_json()
+    for part in (a, b, a["ledger_before"], a["ledger_after"], b["ledger_before"], b["ledger_after"]):
+        part["inputs"].pop("site", None)
+    a["warnings"] = [w for w in a["warnings"] if w["code"] != "io.vector.repaired"]  # said when the file is read
+    same = json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+    print(f"50 sites, city 郴州市, in process: job {statistics.median(cold):.2f} s (runs "
+          f"{' '.join(f'{x:.2f}' for x in cold)}); kept preparation {statistics.median(warm):.3f} s; "
+          f"same report: {same}")
+    ts = _time_cli(["site", "impact", "--site", str(fifty), "--city", "郴州市", "--year", "2030", "--tech", "pv",
+                    "--json"], 3)
+    print(f"50 sites, city 郴州市, whole command: median {statistics.median(ts):.2f} s   runs "
+          f"{' '.join(f'{x:.2f}' for x in ts)}")
+    ts = _time_cli(["site", "compare", "--scenario", f"one={one}", "--scenario", f"fifty={fifty}", "--year", "2030",
+                    "--tech", "pv", "--json"], 2)
+    print(f"site compare, 2 scenarios (1 site, 50 sites), whole command: median {statistics.median(ts):.2f} s   runs "
+          f"{' '.join(f'{x:.2f}' for x in ts)}")
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
 if __name__ == "__main__":
-    main()
+    if "--at-once" in sys.argv:  # the impact card's and the scenarios' figures only (impact_at_once)
+        impact_at_once()
+    else:
+        main()

@@ -132,7 +132,7 @@ Listener = Callable[[str, "str | None"], None]
 
 #: Events a project emits: (name, layer id or None).
 EVENTS = ("layer_added", "layer_removed", "layers_reordered", "layer_changed", "view_changed",
-          "settings_changed", "job_run")
+          "settings_changed", "job_run", "scenarios_changed")
 
 
 @dataclass
@@ -146,6 +146,10 @@ class Project:
     year: int = 2025
     target_files: list[str] = dc_field(default_factory=list)
     job_runs: list[JobRun] = dc_field(default_factory=list)
+    # siting scenarios, as stored (JSON documents: see sinkmap.io.scenario_doc; the model is
+    # sinkmap.analysis.siting.scenarios.Scenario) and the one sites are added to
+    scenarios: list[dict[str, Any]] = dc_field(default_factory=list)
+    current_scenario: str | None = None
     path: str | None = None  # where it was last saved/opened, None for a new project
     _listeners: list[Listener] = dc_field(default_factory=list, repr=False, compare=False)
 
@@ -227,6 +231,14 @@ class Project:
         self.job_runs.append(run)
         self._emit("job_run", None)
         return run
+
+    # -- siting scenarios -------------------------------------------------------------------------
+    def set_scenarios(self, docs: list[dict[str, Any]], current: str | None = None) -> None:
+        """Replace the stored scenarios (their JSON documents) and the current one's name."""
+        if docs != self.scenarios or current != self.current_scenario:
+            self.scenarios = list(docs)
+            self.current_scenario = current
+            self._emit("scenarios_changed", None)
 
     def last_run(self, job_id: str) -> JobRun | None:
         return next((r for r in reversed(self.job_runs) if r.job == job_id), None)

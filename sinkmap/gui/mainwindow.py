@@ -40,7 +40,8 @@ PROJECT_FILTER = "sinkmap (*.sinkmap)"
 AUTOSAVE_MS = 120_000
 #: Project events that are the user's changes (a save is due). Not: the view, and job runs recorded by
 #: the dashboard's automatic ledger; not the changes the app makes itself (see ``MainWindow.unchanged``).
-DIRTYING_EVENTS = ("layer_added", "layer_removed", "layers_reordered", "layer_changed", "settings_changed")
+DIRTYING_EVENTS = ("layer_added", "layer_removed", "layers_reordered", "layer_changed", "settings_changed",
+                   "scenarios_changed")
 
 
 class MainWindow(ImportMixin, QMainWindow):
@@ -87,6 +88,9 @@ class MainWindow(ImportMixin, QMainWindow):
         self._written_autosaves: set[Path] = set()
         self.fresh_imports: set[str] = set()  # layers just imported and not loaded yet  # every autosave this window wrote (cleared on a clean exit)
         self._connect()
+        from .site_inspector import install_siting_tools
+
+        self.site_inspector = install_siting_tools(self)  # draw a site → its impact card; scenarios
         self._autosave = QTimer(self)
         self._autosave.timeout.connect(self.autosave)
         self._autosave.start(AUTOSAVE_MS)

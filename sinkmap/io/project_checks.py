@@ -13,7 +13,9 @@ file and the key (``view.units_per_px``, ``layers[2].style.opacity``…), anythi
 * coordinate systems (``display_crs``, ``view.crs``, a layer's ``crs``): known to PROJ (or ``GCJ-02`` for
   a layer), and placeable on a map (geographic or projected);
 * file paths: see :func:`check_data_path` — the policy that protects users from a project that points at
-  system files.
+  system files;
+* siting scenarios: names, years, units and GeoJSON sites in CGCS2000 degrees
+  (:func:`sinkmap.io.scenario_doc.check_scenarios`).
 
 The autosave recovery reads through the same checks (it opens the autosave copy with ``load_project``).
 """
@@ -33,7 +35,8 @@ from ..core.project import RASTER_STYLES, VECTOR_STYLES
 
 #: A project holds layer lists and styles, never data: anything bigger is not a project.
 MAX_FILE_BYTES = 32 * 1024 * 1024
-#: Deepest nesting of a real project is 5 (job run → params → list → {path, layer}); leave room.
+#: Deepest nesting of a real project is 12 (scenarios → scenario → sites → features → feature → geometry →
+#: MultiPolygon coordinates → polygon → ring → position → number); leave room.
 MAX_DEPTH = 24
 MAX_LAYERS = 2000
 MAX_RUNS = 10000
@@ -296,6 +299,11 @@ def check_document(doc: dict, source: Path, base: Path) -> None:
         check_data_path(p, source, f"target_files[{i}]", base, TARGET_SUFFIXES)
     for i, d in enumerate(_list(doc.get("job_runs"), source, "job_runs", MAX_RUNS)):
         check_run(d, i, source, base)
+    from .scenario_doc import check_scenarios
+
+    check_scenarios(doc.get("scenarios"), source)
+    if doc.get("current_scenario") is not None:
+        _text(doc["current_scenario"], source, "current_scenario")
 
 
 # -- paths ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """``.sinkmap`` project files: JSON, UTF-8, layer paths relative to the project, atomic saves.
 
 A project file holds the layer list (source, style, visibility, order), the map view, the chosen
-city/year and the user's target files — never the data. Paths are stored relative to the project's
+city/year, the user's target files and the siting scenarios (the user's drawn sites, inline: see
+:mod:`sinkmap.io.scenario_doc`) — never the layers' data. Paths are stored relative to the project's
 folder when they are below or beside it (so a folder can be moved or zipped), absolute otherwise.
 
 Reading is defensive: a corrupt file, or one written by a newer sinkmap (``format`` greater than
@@ -69,6 +70,7 @@ def project_to_dict(project: Project, base: Path | None) -> dict[str, Any]:
         "display_crs": project.display_crs, "city": project.city, "year": project.year,
         "target_files": [_rel(p, base) if base is not None else p for p in project.target_files],
         "job_runs": [_run_to_dict(r, base) for r in project.job_runs],
+        "scenarios": [dict(d) for d in project.scenarios], "current_scenario": project.current_scenario,
     }
 
 
@@ -124,7 +126,10 @@ def project_from_dict(doc: Any, base: Path, *, source: Path | None = None) -> Pr
             city=str(doc.get("city", "长沙市")), year=int(doc.get("year", 2025)),
             target_files=[_abs(p, base) for p in doc.get("target_files", [])],
             job_runs=[_run_from_dict(r, base) for r in doc.get("job_runs", [])],
+            scenarios=list(doc.get("scenarios") or []),
         )
+        current = doc.get("current_scenario")
+        project.current_scenario = current if any(d["name"] == current for d in project.scenarios) else None
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise InputError(code="io.project.damaged", path=where, detail=clip(exc)) from None
     return project

@@ -10,6 +10,7 @@ status changes, in words.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,10 @@ class SiteImpactRequest:
     wetland: LayerSource | None = None
     protected: LayerSource | None = None
     redline: LayerSource | None = None
+    farmland: LayerSource | None = None
+    grassland: LayerSource | None = None
+    landcover: Path | None = None
+    rules: list[Path] = field(default_factory=list)
     target_files: list[Path] = field(default_factory=list)
     encoding: str | None = None
     crs: str | None = None
@@ -84,10 +89,9 @@ def _site_names(gdf) -> list[str]:
     return [str(v) if v is not None and str(v) != "nan" else f"场址{i + 1}" for i, v in enumerate(gdf[col])]
 
 
-def _units_for(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback):
-    """The ledger units: those asked for, else the counties the sites fall in and their cities. Each site's
-    counties are recorded; a site outside every county is named in a warning."""
-    import numpy as np
+@lru_cache(maxsize=1)
+def _county_index():
+    """The province's units, its counties, their equal-area geometries and an STRtree of them (built once)."""
     import shapely
 
     from ..core.crs import EQUAL_AREA_CRS
@@ -96,7 +100,18 @@ def _units_for(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback
     province = load_units()
     counties = province[province["level"] == "county"].reset_index(drop=True)
     cgeoms = counties.geometry.to_crs(EQUAL_AREA_CRS).to_numpy()
-    tree = shapely.STRtree(cgeoms)
+    return province, counties, cgeoms, shapely.STRtree(cgeoms)
+
+
+def _units_for(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback):
+    """The ledger units: those asked for, else the counties the sites fall in and their cities. Each site's
+    counties are recorded; a site outside every county is named in a warning."""
+    import numpy as np
+    import shapely
+
+    from ..io.boundaries import load_units
+
+    province, counties, cgeoms, tree = _county_index()
     site_counties: list[list[str]] = []
     outside = []
     for g, n in zip(fps.to_numpy(), names):
@@ -140,28 +155,58 @@ def _near(gdf, extent):
     return gdf.iloc[np.sort(gdf.sindex.query(extent, predicate="intersects"))]
 
 
-def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactReport:
-    from ..analysis.siting.impact import footprints
-    from ..io.vectors import read_vector
+@dataclass
+class ImpactContext:
+    """What a ``site.impact`` run prepares before it measures any site: the units' layers read (only the
+    features meeting ``extent``, a lon/lat box of the units and the footprints), their field mapping and
+    scheme detected, prepared as the ledger reads them, and the units' ledger before any site with their
+    targets. It depends on the request's layers, targets and year, on the units and on ``extent`` — not on
+    the sites — so :class:`~sinkmap.jobs.impact_cache.ImpactCache` keeps it for the next site drawn on the
+    same units. ``warnings`` are those its preparation gave, in order: a run that reuses it says them again,
+    so its report is the one a fresh run gives."""
 
-    feedback.progress(0.0, "读取场址 reading sites")
-    sites = read_vector(req.site.path, layer=req.site.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
-    if len(sites) == 0:
-        raise InputError(code="jobs.site.no_sites", path=req.site.path, layer=req.site.layer or "")
-    names = _site_names(sites)
-    fps = footprints(sites, req.tech, req.capacity_mw)
-    return impact_report(req, fps, names, feedback)
+    zones: Any
+    extent: Any
+    inputs: Any  # LedgerInputs
+    options: Any  # LedgerOptions
+    base: Any  # analysis.siting.impact.PreparedImpact
+    before_result: Any  # LedgerResult of the units before any site
+    before: LedgerReport
+    targets: Any
+    lreq: LedgerRequest
+    rules: list = field(default_factory=list)  # every enabled siting rule (analysis.siting.rules.Rule)
+    rule_layers: Any = None  # analysis.siting.rules_hit.RuleLayers
+    warnings: list = field(default_factory=list)
 
 
-def read_impact_inputs(req: SiteImpactRequest, zones, fps, feedback: Feedback):
-    """(LedgerInputs, red-line layer) of ``req``'s layers: only the features near the units ``zones`` and the
-    footprints ``fps`` are read and prepared, the forest field mapping and land-class scheme detected."""
+class _Recording:
+    """A feedback that passes everything on and keeps the warnings (those of a context's preparation)."""
+
+    def __init__(self, feedback: Feedback) -> None:
+        self.inner, self.recorded = feedback, []
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        self.inner.progress(fraction, text)
+
+    def warn(self, message) -> None:
+        self.recorded.append(message)
+        self.inner.warn(message)
+
+    def is_cancelled(self) -> bool:
+        return self.inner.is_cancelled()
+
+    def check(self) -> None:
+        self.inner.check()
+
+
+def _read_inputs(req: SiteImpactRequest, extent, feedback: Feedback):
+    """(LedgerInputs, red-line layer, the reading request) of ``req``'s layers: only the features meeting
+    ``extent`` are read, the forest field mapping and land-class scheme detected."""
     from ..analysis.fieldmap import detect_mapping, detect_scheme
     from ..analysis.ledger import LedgerInputs
 
     lreq_read = LedgerRequest(year=req.year, encoding=req.encoding, crs=req.crs)
     # only the features near the units and the sites can count: the rest is neither read nor prepared
-    extent = _extent(zones, fps)
     forest, wetland, protected, redline = (read_polygons(getattr(req, role), lreq_read, feedback, role, extent.bounds)
                                            for role in ("forest", "wetland", "protected", "redline"))
     forest_mapping = (detect_mapping(forest, kind="forest", layer=layer_label(req.forest), feedback=feedback)
@@ -176,52 +221,136 @@ def read_impact_inputs(req: SiteImpactRequest, zones, fps, feedback: Feedback):
         forest_scheme=forest_scheme,
         forest_name=layer_label(req.forest), wetland_name=layer_label(req.wetland),
         protected_name=layer_label(req.protected))
+    return inputs, redline, lreq_read
+
+
+def read_impact_inputs(req: SiteImpactRequest, zones, fps, feedback: Feedback):
+    """(LedgerInputs, red-line layer) for the units ``zones`` and footprints ``fps`` (site.phes reads the
+    layers of its DEM's area this way)."""
+    inputs, redline, _ = _read_inputs(req, _extent(zones, fps), feedback)
     return inputs, redline
 
 
 def impact_report(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback) -> SiteImpactReport:
-    """The site-impact report of footprints ``fps`` (equal-area GeoSeries) named ``names``: each site's impact
-    and the ledger of their units before and after (``req`` gives the layers, year, targets and units)."""
+    """The site-impact report of footprints ``fps`` (polygons, any CRS) named ``names``, as if they were a
+    site layer of polygons (site.phes measures its reservoirs this way)."""
+    import geopandas as gpd
+
+    sites = gpd.GeoDataFrame({"name": list(names)}, geometry=fps.values, crs=fps.crs)
+    return run_sites(req, sites, feedback)
+
+
+def build_context(req: SiteImpactRequest, zones, extent, feedback: Feedback) -> ImpactContext:
+    """Read and prepare the layers of ``req`` for ``zones`` within ``extent`` and compute their ledger before
+    any site (progress 0.1–0.6 of the run)."""
     from ..analysis.ledger import LedgerOptions
-    from ..analysis.siting.impact import FOOTPRINTS, ledger_after, ledger_before, site_impacts, status_changes
+    from ..analysis.siting.impact import ledger_before, prepare_impact
     from ..io.targets import load_targets
 
-    zones, site_counties = _units_for(req, fps, names, feedback)
+    rec = _Recording(feedback)
     lreq = LedgerRequest(year=req.year, target_files=list(req.target_files))
     targets = load_targets(req.target_files)
-
-    feedback.progress(0.1, "读取图层 reading layers")
-    inputs, redline = read_impact_inputs(req, zones, fps, feedback)
+    rec.progress(0.1, "读取图层 reading layers")
+    inputs, redline, lreq_read = _read_inputs(req, extent, rec)
+    rules, rule_layers = _rule_inputs(req, lreq_read, rec, extent, forest=inputs.forest, wetland=inputs.wetland,
+                                      protected=inputs.protected, redline=redline)
     options = LedgerOptions(year=req.year)
+    rec.check()
+    rec.progress(0.2, "准备图层 preparing layers")
+    base = prepare_impact(inputs, options, redline, rec)
+    rec.progress(0.3, "台账（现状） ledger before")
+    res = ledger_before(zones, base, options, SubFeedback(rec, 0.3, 0.6))
+    before = ledger_report(res, targets, lreq)
+    return ImpactContext(zones=zones, extent=extent, inputs=inputs, options=options, base=base, before_result=res,
+                         before=before, targets=targets, lreq=lreq, rules=rules, rule_layers=rule_layers,
+                         warnings=rec.recorded)
+
+
+#: a margin (degrees, ≈ 1 km) around the box read for the siting rules' layers: room for their buffers
+RULE_MARGIN_DEG = 0.01
+
+
+def _rule_inputs(req: SiteImpactRequest, lreq: LedgerRequest, feedback: Feedback, extent, **read):
+    """The siting rules (bundled, the user's, ``req.rules``) and their layers: those the impact reads
+    already (``read``: forest, wetland, protected, red line) and 永久基本农田, 基本草原 and the land cover."""
+    from ..analysis.siting.rules import load_rules
+    from ..analysis.siting.rules_hit import RuleLayers
+
+    rules = load_rules(req.rules)
+    wide = extent.buffer(RULE_MARGIN_DEG, join_style="mitre")
+    layers = {k: v for k, v in read.items() if v is not None}
+    for role in ("farmland", "grassland"):
+        gdf = _near(read_polygons(getattr(req, role), lreq, feedback, role, wide.bounds), wide)
+        if gdf is not None:
+            layers[role] = gdf
+    if req.landcover is not None:
+        layers["landcover"] = req.landcover
+    return rules, RuleLayers(layers)
+
+
+def run_sites(req: SiteImpactRequest, sites, feedback: Feedback, cache=None) -> SiteImpactReport:
+    """The impact of ``sites`` (a GeoDataFrame: polygons, or points given ``req.tech``'s footprint): the job's
+    run once the sites are read. With ``cache`` (an :class:`~sinkmap.jobs.impact_cache.ImpactCache`) the
+    preparation of the same units and layers is reused — the report is the same as without."""
+    from ..analysis.siting.impact import FOOTPRINTS, footprints, ledger_after, measure_sites, status_changes
+
+    if len(sites) == 0:
+        raise InputError(code="jobs.site.no_sites", path=req.site.path if req.site else "",
+                         layer=(req.site.layer or "") if req.site else "")
+    names = _site_names(sites)
+    fps = footprints(sites, req.tech, req.capacity_mw)
+    zones, site_counties = _units_for(req, fps, names, feedback)
+    extent = _extent(zones, fps)
+    ctx = (build_context(req, zones, extent, feedback) if cache is None
+           else cache.context(req, zones, extent, feedback))
     feedback.check()
 
-    feedback.progress(0.2, "场址影响 site impact")
-    impact = site_impacts(fps, names, inputs, options, redline, feedback)
-    data = {"inputs": {k: str(getattr(req, k).path) for k in ("site", "forest", "wetland", "protected", "redline")
-                       if getattr(req, k)}}
-    feedback.progress(0.3, "台账（现状） ledger before")
-    before = ledger_report(ledger_before(zones, impact, options, SubFeedback(feedback, 0.3, 0.6)), targets, lreq,
-                           **data)
-    feedback.progress(0.6, "台账（建设后） ledger after")
-    after = ledger_report(ledger_after(zones, inputs, impact, options, SubFeedback(feedback, 0.6, 0.95)), targets,
-                          lreq, **data)
+    feedback.progress(0.6, "场址影响 site impact")
+    impact = measure_sites(ctx.base, fps, names, feedback)
+    inputs = {k: str(getattr(req, k).path) for k in ("site", "forest", "wetland", "protected", "redline", "farmland",
+                                                     "grassland") if getattr(req, k)}
+    if req.landcover is not None:
+        inputs["landcover"] = str(req.landcover)
+    before = replace(ctx.before, units=list(ctx.before.units), warnings=list(ctx.before.warnings),
+                     basis=dict(ctx.before.basis), inputs=dict(inputs))
+    feedback.progress(0.7, "台账（建设后） ledger after")
+    after = ledger_report(ledger_after(zones, impact, ctx.before_result, SubFeedback(feedback, 0.7, 0.95)),
+                          ctx.targets, ctx.lreq, inputs=inputs)
     changes = status_changes(before.units, after.units, req.year)
 
+    from ..analysis.siting.impact import site_techs
+    from ..analysis.siting.rules_hit import rules_hit
+
+    feedback.progress(0.95, "选址规则 siting rules")
+    hits, rule_warnings = rules_hit(fps, site_techs(sites, req.tech), ctx.rules, ctx.rule_layers, feedback)
+    for w in rule_warnings:
+        feedback.warn(w)
     site_rows = []
-    for s, cs in zip(impact.sites, site_counties):
+    for s, cs, hit in zip(impact.sites, site_counties, hits):
         s.counties = cs
-        site_rows.append(s.to_dict())
+        site_rows.append({**s.to_dict(), "rules_hit": hit})
     total = impact.total.to_dict()
     total["name"] = "total"
     total["counties"] = list(dict.fromkeys(c for cs in site_counties for c in cs))
+    total["rules_hit"] = (None if all(h is None for h in hits) else
+                          list({r["id"]: {k: v for k, v in r.items() if k != "hectares"}
+                                for h in hits if h for r in h}.values()))
     fp = FOOTPRINTS.get(req.tech or "")
     note = ("polygons as drawn" + (f"; points: {fp.tech}, {fp.note}" if fp else ""))
     warnings = list(dict.fromkeys([*impact.warnings, *before.warnings, *getattr(feedback, "warnings", [])]))
     feedback.progress(1.0, "完成 done")
     report = SiteImpactReport(year=req.year, sites=site_rows, total=total, ledger_before=before, ledger_after=after,
-                              status_changes=changes, footprint_note=note, warnings=warnings, inputs=data["inputs"])
+                              status_changes=changes, footprint_note=note, warnings=warnings, inputs=inputs)
     report._footprints = fps  # for write_outputs (not part of the JSON)
     return report
+
+
+def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactReport:
+    from ..io.vectors import read_vector
+
+    feedback.progress(0.0, "读取场址 reading sites")
+    sites = read_vector(req.site.path, layer=req.site.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
+    return run_sites(req, sites, feedback)
 
 
 def write_outputs(report: SiteImpactReport, req: SiteImpactRequest) -> list[Output]:
@@ -247,6 +376,21 @@ def write_outputs(report: SiteImpactReport, req: SiteImpactRequest) -> list[Outp
     return [Output(req.out, kind="layer", name="site_impact")]
 
 
+#: the siting rules and the layers only they read (the rules hit by each site)
+RULE_PARAMS = (
+    layer_param("farmland", "farmland", "永久基本农田", "Permanent basic farmland", "永久基本农田面图层（选址规则）",
+           "永久基本农田 polygons (siting rules)"),
+    layer_param("grassland", "grassland", "基本草原", "Basic grassland", "基本草原面图层（选址规则）",
+           "基本草原 polygons (siting rules)"),
+    Param("landcover", "raster", Text("三调地类栅格", "Land-cover raster"),
+          Text("三调地类栅格（选址规则）", "raster of Sandiao land classes (siting rules)"), role="landcover",
+          metavar="FILE", suffixes=(".tif", ".tiff", ".vrt", ".img")),
+    Param("rules", "file", Text("选址规则文件", "Siting rules file"),
+          Text("补充或覆盖内置选址规则的 YAML 文件；可重复", "YAML file adding to or overriding the bundled siting rules; "
+               "repeatable"), repeatable=True, metavar="FILE", default=[], suffixes=(".yaml", ".yml")),
+)
+
+
 SITE_IMPACT = register(Job(
     id="site.impact",
     title=Text("场址碳汇影响", "Site impact on the sink"),
@@ -260,9 +404,10 @@ SITE_IMPACT = register(Job(
                        "site layer: polygons (as drawn) or points (footprint of --tech)"), required=True),
         Param("tech", "enum", Text("技术类型", "Technology"),
               Text("点场址的技术：pv（光伏，容量 × 2.0 公顷/MW）、wind（风机，每台 1 公顷）、phes（抽水蓄能，容量 × 0.2 公顷/MW）；"
-                   "均为可修改的假设",
+                   "均为可修改的假设。场址图层的 tech、capacity_mw 字段有值时优先",
                    "technology of point sites: pv (capacity × 2.0 ha/MW), wind (1 ha per turbine), phes "
-                   "(pumped storage, capacity × 0.2 ha/MW); assumptions, not facts"),
+                   "(pumped storage, capacity × 0.2 ha/MW); assumptions, not facts. A site layer's own tech and "
+                   "capacity_mw fields win where set"),
               choices=("pv", "wind", "phes")),
         Param("capacity_mw", "number", Text("装机容量 (MW)", "Capacity (MW)"),
               Text("每个点场址的装机容量（MW），用于 pv/phes 占地", "capacity of each point site (MW), for pv/phes footprints"),
@@ -278,6 +423,7 @@ SITE_IMPACT = register(Job(
         layer_param("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected areas polygons"),
         layer_param("redline", "redline", "生态保护红线", "Ecological red line", "生态保护红线面图层",
                "ecological red line (生态保护红线) polygons"),
+        *RULE_PARAMS,
         Param("target_files", "file", Text("目标文件", "Targets file"),
               Text("用户目标文件（YAML/CSV）；可重复", "user targets file (YAML/CSV); repeatable"),
               repeatable=True, flag="--targets", metavar="FILE", default=[], suffixes=(".yaml", ".yml", ".csv")),
@@ -295,8 +441,9 @@ SITE_IMPACT = register(Job(
     run=run_site_impact,
     write=write_outputs,
     menu=Text("选址", "Siting"),
-    demo_roles=("forest", "wetland", "protected", "redline"),
+    demo_roles=("forest", "wetland", "protected", "redline", "farmland", "grassland", "landcover"),
 ))
 
 
-__all__ = ["SITE_IMPACT", "SiteImpactReport", "SiteImpactRequest", "run_site_impact"]
+__all__ = ["SITE_IMPACT", "ImpactContext", "SiteImpactReport", "SiteImpactRequest", "build_context", "run_site_impact",
+           "run_sites"]

@@ -66,10 +66,11 @@ def test_english_window(english, qtbot, tmp_path, yuelu_forest_gpkg):
     from sinkmap.gui.dashboard import COL_STATUS, SHOWN
 
     win = _window_with_ledger(qtbot, yuelu_forest_gpkg, "en")
-    assert [a.text() for a in win.menuBar().actions()] == ["&File", "&View", "&Layer", "&Tools", "Le&dger", "&Jobs", "&Help"]
+    assert [a.text() for a in win.menuBar().actions()] == ["&File", "&View", "&Layer", "&Tools", "Le&dger", "&Jobs",
+                                                          "&Sites", "&Help"]
     assert {k: d.windowTitle() for k, d in win.docks.items()} == {
         "layers": "Layers", "ledger": "Sink ledger", "identify": "Identify", "tasks": "Tasks",
-        "table": "Attribute table"}
+        "table": "Attribute table", "impact": "Site impact", "scenarios": "Siting scenarios"}
     assert win.status.scale.text().startswith("Scale 1:")
     d = win.dashboard
     assert [d.indicator.itemText(i) for i in range(d.indicator.count())] == [INDICATORS[k].name_en for k in SHOWN]

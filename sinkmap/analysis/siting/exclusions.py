@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -318,14 +319,20 @@ def _raster_cover(rule: Rule, source, grid: Grid, cache: dict) -> np.ndarray:
     return np.clip(out.astype(np.float64), 0.0, 1.0)
 
 
-def _class_values(codes) -> np.ndarray:
-    """Raster values of 三调 codes (``layers/schemes/sandiao.yaml``: "0101" → 101, "05H1" → 591)."""
+@lru_cache(maxsize=1)
+def _sandiao_values() -> dict[str, int]:
+    """{三调 code: raster value} of ``layers/schemes/sandiao.yaml`` (read once: a site's rules ask per rule)."""
     import yaml
 
     from ...io.catalogue import layer_path
 
     scheme = yaml.safe_load(layer_path("schemes", "sandiao.yaml").read_text(encoding="utf-8"))
-    by_code = {norm_code(c["code"]): int(c["value"]) for c in scheme["classes"]}
+    return {norm_code(c["code"]): int(c["value"]) for c in scheme["classes"]}
+
+
+def _class_values(codes) -> np.ndarray:
+    """Raster values of 三调 codes (``layers/schemes/sandiao.yaml``: "0101" → 101, "05H1" → 591)."""
+    by_code = _sandiao_values()
     out = []
     for code in codes:
         if code in by_code:

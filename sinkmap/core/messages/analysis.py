@@ -420,4 +420,29 @@ MESSAGES: dict[str, M] = {
         "compiling the zonal statistics kernels once (about 20 s, then cached on disk)…",
         "首次编译分区统计内核（约 20 秒，之后缓存在磁盘上）…"),
     "analysis.warmup.done": M("zonal statistics kernels ready", "分区统计内核已就绪"),
+    # -- siting: per-site technology and capacity, scenarios (sinkmap.analysis.siting.impact, scenarios) ---------
+    "analysis.siting.unknown_site_tech": M(
+        "site {n}: unknown technology {tech!r} (known: {techs})", "第 {n} 个场址：未知的技术类型“{tech}”（可用：{techs}）",
+        "set the site's tech field to one of {techs}, or leave it empty to use --tech",
+        "请将该场址的 tech 字段设为 {techs} 之一，或留空以使用 --tech"),
+    "analysis.siting.bad_capacity": M(
+        "site {n}: capacity {value!r} MW is not a number above 0", "第 {n} 个场址：装机容量“{value}” MW 不是大于 0 的数",
+        "correct the site's capacity_mw field or leave it empty for the technology's default",
+        "请改正该场址的 capacity_mw 字段，或留空以使用该技术的默认容量"),
+    "analysis.siting.scenario.status": M("{before} → {after}", "由{before}变为{after}"),
+    "analysis.siting.scenario.not_touched": M("not touched", "未涉及"),
+    "analysis.siting.scenario.no_changes": M("no target changes status", "无目标状态变化"),
+    "analysis.siting.scenario.not_computed": M("not computed (no technology)", "未计算（未指定技术类型）"),
+    "analysis.siting.scenario.no_rule": M("none", "无"),
+    "analysis.siting.scenario.touched": M("touched: {names}", "涉及：{names}"),
+    "analysis.siting.scenario.untouched": M("not touched", "未涉及"),
+    "analysis.siting.scenario.no_layer": M("no layer", "无图层"),
+    "analysis.siting.scenario.empty": M("scenario {name!r} has no site", "方案“{name}”没有场址",
+                                        "add a site to it or leave it out", "请为其添加场址，或不参与比较"),
+    "analysis.siting.scenario.duplicate_name": M(
+        "two scenarios are named {name!r}", "有两个方案都名为“{name}”", "give each scenario its own name",
+        "请为每个方案取不同的名称"),
+    "analysis.siting.scenario.bad_name": M(
+        "scenario name {name!r}: {why}", "方案名称“{name}”：{why}", "use a short name without control characters",
+        "请使用不含控制字符的简短名称"),
 }

@@ -125,4 +125,15 @@ MESSAGES: dict[str, M] = {
     "jobs.phes.project_skipped": M("station {name} skipped: {reason}", "站址 {name} 已跳过：{reason}"),
     "jobs.phes.no_ledger_unit": M("pair #{rank} lies outside every county of 湖南省: no ledger to compare",
                                   "组合 #{rank} 不在湖南省任何区县内：无台账可对照"),
+    # -- site.compare (sinkmap.jobs.site_compare) ----------------------------------------------------------
+    "jobs.site.project_no_scenarios": M("the project holds no siting scenario", "项目中没有选址方案",
+                                        "draw sites in the app and add them to a scenario, then save the project",
+                                        "请在应用中绘制场址并加入方案，然后保存项目"),
+    "jobs.site.compare_needs_year": M("--year is needed to compare site layers (--scenario)",
+                                      "比较场址图层（--scenario）时需指定 --year",
+                                      "give the target year, e.g. --year 2030", "请指定目标年份，如 --year 2030"),
+    "jobs.site.scenario_unnamed": M("this scenario file has no name", "该方案文件没有名称",
+                                    "write --scenario NAME=FILE", "请写成 --scenario 名称=文件"),
+    "jobs.site.scenario_missing": M("scenario {name!r}: no such file", "方案“{name}”：文件不存在",
+                                    "check the path after {name}=", "请检查“{name}=”后的路径"),
 }

@@ -1359,6 +1359,275 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <source>可用（{0}）</source>
         <translation>included ({0})</translation>
     </message>
+    <!-- site inspector, impact card and scenarios (sinkmap/gui/site_inspector.py, impact_card.py, scenarios_view.py) -->
+    <message>
+        <source>场址影响</source>
+        <translation>Site impact</translation>
+    </message>
+    <message>
+        <source>选址方案</source>
+        <translation>Siting scenarios</translation>
+    </message>
+    <message>
+        <source>放置场址点</source>
+        <translation>Place a site point</translation>
+    </message>
+    <message>
+        <source>绘制场址面</source>
+        <translation>Draw a site polygon</translation>
+    </message>
+    <message>
+        <source>场址(&amp;S)</source>
+        <translation>&amp;Sites</translation>
+    </message>
+    <message>
+        <source>新场址</source>
+        <translation>New site</translation>
+    </message>
+    <message>
+        <source>正在计算…（首次在某区县计算时需读取并准备图层，约数秒）</source>
+        <translation>Computing… (the first site in a county reads and prepares its layers: a few seconds)</translation>
+    </message>
+    <message>
+        <source>单击地图放置一个场址点（按所选技术的占地），立即显示其碳汇影响</source>
+        <translation>Click the map to place a site point (the chosen technology's footprint) and see its impact on the sink at once</translation>
+    </message>
+    <message>
+        <source>单击添加顶点，双击或右键结束，立即显示该场址的碳汇影响</source>
+        <translation>Click to add vertices, double-click or right-click to finish, and see the site's impact on the sink at once</translation>
+    </message>
+    <message>
+        <source>建设前</source>
+        <translation>Before</translation>
+    </message>
+    <message>
+        <source>建设后</source>
+        <translation>After</translation>
+    </message>
+    <message>
+        <source>规划目标</source>
+        <translation>Plan target</translation>
+    </message>
+    <message>
+        <source>占地面积</source>
+        <translation>Footprint</translation>
+    </message>
+    <message>
+        <source>公顷</source>
+        <translation>ha</translation>
+    </message>
+    <message>
+        <source>占用森林面积</source>
+        <translation>Forest cleared</translation>
+    </message>
+    <message>
+        <source>损失森林蓄积</source>
+        <translation>Forest stock lost</translation>
+    </message>
+    <message>
+        <source>损失碳储量（CO₂）</source>
+        <translation>Carbon lost (CO₂)</translation>
+    </message>
+    <message>
+        <source>吨</source>
+        <translation>t</translation>
+    </message>
+    <message>
+        <source>占用湿地</source>
+        <translation>Wetland affected</translation>
+    </message>
+    <message>
+        <source>其中受保护湿地</source>
+        <translation>of which protected</translation>
+    </message>
+    <message>
+        <source>默认容量</source>
+        <translation>default capacity</translation>
+    </message>
+    <message>
+        <source>点场址的装机容量；0 表示该技术的默认容量（光伏 20 MW，抽水蓄能 1200 MW；风电每点一台）</source>
+        <translation>Capacity of a point site; 0 means the technology's default (PV 20 MW, pumped storage 1200 MW; wind: one turbine per point)</translation>
+    </message>
+    <message>
+        <source>放置点</source>
+        <translation>Place point</translation>
+    </message>
+    <message>
+        <source>绘制面</source>
+        <translation>Draw polygon</translation>
+    </message>
+    <message>
+        <source>单击添加顶点，双击或右键结束，Backspace 撤销一个顶点，Esc 取消</source>
+        <translation>Click to add vertices; double-click or right-click to finish, Backspace removes the last vertex, Esc cancels</translation>
+    </message>
+    <message>
+        <source>加入方案</source>
+        <translation>Add to scenario</translation>
+    </message>
+    <message>
+        <source>面（按绘制）</source>
+        <translation>polygon (as drawn)</translation>
+    </message>
+    <message>
+        <source>技术</source>
+        <translation>Technology</translation>
+    </message>
+    <message>
+        <source>在地图上放置点或绘制面，或用识别工具单击候选区，即可查看其碳汇影响。</source>
+        <translation>Place a point or draw a polygon on the map, or click a candidate region with the identify tool, to see its impact on the sink.</translation>
+    </message>
+    <message>
+        <source>涉及自然保护地</source>
+        <translation>Protected areas touched</translation>
+    </message>
+    <message>
+        <source>生态保护红线</source>
+        <translation>Ecological red line</translation>
+    </message>
+    <message>
+        <source>命中选址规则</source>
+        <translation>Siting rules hit</translation>
+    </message>
+    <message>
+        <source>未涉及</source>
+        <translation>not touched</translation>
+    </message>
+    <message>
+        <source>无红线图层</source>
+        <translation>no red-line layer</translation>
+    </message>
+    <message>
+        <source>未计算（需选址规则的图层）</source>
+        <translation>not computed (needs the siting rules' layers)</translation>
+    </message>
+    <message>
+        <source>没有目标因此改变达标状态。</source>
+        <translation>No target changes status.</translation>
+    </message>
+    <message>
+        <source>涉及：{0}</source>
+        <translation>touched: {0}</translation>
+    </message>
+    <message>
+        <source>用时 {0:.2f} 秒</source>
+        <translation>{0:.2f} s</translation>
+    </message>
+    <message>
+        <source>{0} → {1}</source>
+        <translation>{0} → {1}</translation>
+    </message>
+    <message>
+        <source>{0} 条提示</source>
+        <translation>{0} notice(s)</translation>
+    </message>
+    <message>
+        <source>新建方案</source>
+        <translation>New scenario</translation>
+    </message>
+    <message>
+        <source>重命名</source>
+        <translation>Rename</translation>
+    </message>
+    <message>
+        <source>删除方案</source>
+        <translation>Delete scenario</translation>
+    </message>
+    <message>
+        <source>移除场址</source>
+        <translation>Remove site</translation>
+    </message>
+    <message>
+        <source>比较全部方案</source>
+        <translation>Compare all scenarios</translation>
+    </message>
+    <message>
+        <source>重命名方案</source>
+        <translation>Rename scenario</translation>
+    </message>
+    <message>
+        <source>方案名称</source>
+        <translation>Scenario name</translation>
+    </message>
+    <message>
+        <source>比较选址方案</source>
+        <translation>Compare siting scenarios</translation>
+    </message>
+    <message>
+        <source>当前方案</source>
+        <translation>Current scenario</translation>
+    </message>
+    <message>
+        <source>场址</source>
+        <translation>Site</translation>
+    </message>
+    <message>
+        <source>装机容量（MW）</source>
+        <translation>Capacity (MW)</translation>
+    </message>
+    <message>
+        <source>方案{0}</source>
+        <translation>Scenario {0}</translation>
+    </message>
+    <message>
+        <source>已将“{0}”加入“{1}”</source>
+        <translation>Added “{0}” to “{1}”</translation>
+    </message>
+    <message>
+        <source>正在比较 {0} 个方案…</source>
+        <translation>Comparing {0} scenarios…</translation>
+    </message>
+    <message>
+        <source>已有名为“{0}”的方案</source>
+        <translation>A scenario named “{0}” already exists</translation>
+    </message>
+    <message>
+        <source>{0}（{1}）</source>
+        <translation>{0} ({1})</translation>
+    </message>
+    <message>
+        <source>场址{0}</source>
+        <translation>Site {0}</translation>
+    </message>
+    <message>
+        <source>{0}（{1} 个场址，{2} 年）</source>
+        <translation>{0} ({1} site(s), {2})</translation>
+    </message>
+    <message>
+        <source>限制</source>
+        <translation>limited</translation>
+    </message>
+    <message>
+        <source>优先</source>
+        <translation>preferred</translation>
+    </message>
+    <message>
+        <source>未计算（未指定技术类型）</source>
+        <translation>not computed (no technology)</translation>
+    </message>
+    <message>
+        <source>（面）</source>
+        <translation> (polygon)</translation>
+    </message>
+    <message>
+        <source>{0}（{1}）：{2} {3}（{4} 公顷）</source>
+        <translation>{0} ({1}): {2} {3} ({4} ha)</translation>
+    </message>
+    <message>
+        <source>森林小班</source>
+        <translation>forest subcompartments</translation>
+    </message>
+    <message>
+        <source>三调地类</source>
+        <translation>land cover (三调)</translation>
+    </message>
+    <message>
+        <source>永久基本农田</source>
+        <translation>permanent basic farmland</translation>
+    </message>
+    <message>
+        <source>基本草原</source>
+        <translation>basic grassland</translation>
+    </message>
     <message>
         <source>尚未导出网页地图</source>
         <translation>no web map exported yet</translation>
