@@ -16,15 +16,19 @@ are in :data:`CRITERIA`):
   and ``resource`` with ``--resource`` (wind speed).
 
 The resource raster's unit is not known (kWh/m², kWh/kWp, m/s), so it is scored *relative to the unit*:
-0 at its 5th percentile inside the unit, 1 at its 95th, linear between. It is resampled (bilinear) onto
-the grid.
+0 at its 5th percentile inside the unit, 1 at its 95th, linear between. It is sampled bilinearly at the
+cell centres (weights renormalised over valid neighbours).
 
-Distances: the grid is lon/lat (CGCS2000) and degrees are not metres, so distances are computed on a local
-metric grid — an azimuthal equidistant projection centred on the unit (scale error below 10⁻⁴ within
-100 km of the centre), cells as small as the grid's smallest cell side, extended beyond the unit by the
-largest distance any criterion still scores (so a substation outside the unit counts, and every feature
-that can change a score is on the grid) — and sampled back at each cell centre (nearest metric cell: an
-error of at most half a metric cell diagonal, below the grid's own cell size).
+Distances (roads, substations) are exact Euclidean distance transforms on the grid itself, extended beyond
+the unit's box by the largest distance the criterion still scores (so a substation outside the unit
+counts): on the lon/lat (CGCS2000) grid the metric is local — north–south the meridian arc between the rows'
+latitudes, east–west the parallel arc at the cell's row (relative error below 2·10⁻³ over 20 km) — from each
+cell centre to the nearest feature cell (features rasterised with ``all_touched``). Beyond that reach the
+score is constant, and a farther cell's distance is taken as the reach.
+
+The computation runs in row blocks (:mod:`sinkmap.analysis.siting.stream`) streamed into the GeoTIFF: memory
+bounded by a block whatever the unit's size; ``--workers N`` / ``--scheduler ADDRESS`` compute the blocks on
+Dask (the same file, bit for bit). :func:`compute_suitability` gives the whole arrays (site.regions).
 
 ``--weights FILE`` (YAML): either ``weights: {criterion: weight}`` summing to 1, or ``pairwise:`` with
 ``criteria: [names]`` and ``matrix: [[…]]`` (AHP; the consistency ratio is reported and warned about above
@@ -52,8 +56,8 @@ from ..core.feedback import Feedback
 from ..core.messages import Notice
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text
 from .registry import register
-from .site_exclusions import (NODATA, ROLES, SITE_EXCLUSIONS, SiteExclusionsReport, SiteExclusionsRequest, _layer,
-                              rule_table, run_site_exclusions, write_result, write_siting_tiff)
+from .site_exclusions import (DASK_GROUP, DASK_PARAMS, NODATA, ROLES, SITE_EXCLUSIONS, SiteExclusionsReport,
+                              SiteExclusionsRequest, _layer, data_label, exclusion_setup, stream_tiff, written)
 
 #: Criterion curves by technology: (kind, points (x, score) for a piecewise-linear curve, role).
 #: kind: slope/aspect/elevation (from the DEM), distance (to the features of ``role``), resource.
@@ -168,34 +172,6 @@ def read_weights(path: Path, names: list[str], feedback: Feedback) -> tuple[dict
     raise InputError(code="jobs.site.weights_bad", path=path, detail="no 'weights:' mapping or 'pairwise:' block")
 
 
-def _read_dem(path: Path, grid) -> tuple[np.ndarray, Any]:
-    """The DEM on ``grid`` with a one-cell margin (so Horn's window reaches the grid's edge cells)."""
-    import rasterio
-    from affine import Affine
-    from rasterio.windows import Window
-
-    with rasterio.open(path) as ds:
-        t = ds.transform
-        col0 = int(round((grid.transform.c - t.c) / t.a))
-        row0 = int(round((grid.transform.f - t.f) / t.e))
-        win = Window(col0 - 1, row0 - 1, grid.width + 2, grid.height + 2)
-        arr = ds.read(1, window=win, boundless=True, masked=True, fill_value=ds.nodata if ds.nodata is not None
-                      else np.nan).astype(np.float64)
-        padded = Affine(t.a, 0.0, t.c + t.a * (col0 - 1), 0.0, t.e, t.f + t.e * (row0 - 1))
-    return np.ma.filled(arr, np.nan), padded
-
-
-def _resource_on_grid(path: Path, grid) -> np.ndarray:
-    import rasterio
-    from rasterio.warp import Resampling, reproject
-
-    out = np.full(grid.shape, np.nan, dtype=np.float64)
-    with rasterio.open(path) as ds:
-        reproject(rasterio.band(ds, 1), out, dst_transform=grid.transform, dst_crs=grid.crs,
-                  dst_nodata=np.nan, resampling=Resampling.bilinear)
-    return out
-
-
 def _read_features(source: LayerSource, area_4490):
     import geopandas as gpd
 
@@ -206,43 +182,6 @@ def _read_features(source: LayerSource, area_4490):
     return gdf
 
 
-def distance_on_grid(gdf, grid, reach_m: float) -> np.ndarray:
-    """Metres from each cell centre of ``grid`` to the nearest feature of ``gdf`` (see the module docstring);
-    ``inf`` when no feature lies within ``reach_m`` of the grid."""
-    from affine import Affine
-    from pyproj import CRS, Transformer
-    from rasterio.warp import transform_bounds
-
-    from ..analysis.siting.criteria import distance_to_features
-
-    minx, miny, maxx, maxy = transform_bounds(grid.crs, "EPSG:4490", *grid.bounds, densify_pts=21)
-    lon0, lat0 = (minx + maxx) / 2, (miny + maxy) / 2
-    local = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0:.8f} +lon_0={lon0:.8f} +ellps=GRS80 +units=m +no_defs")
-    x0, y0, x1, y1 = transform_bounds(grid.crs, local, *grid.bounds, densify_pts=21)
-    to_local = Transformer.from_crs(CRS.from_user_input(grid.crs), local, always_xy=True)
-    # the grid's smallest cell side in metres, at the centre
-    t = grid.transform
-    cx, cy = t.c + t.a * grid.width / 2, t.f + t.e * grid.height / 2
-    px, py = to_local.transform([cx, cx + t.a, cx], [cy, cy, cy + t.e])
-    cell = max(1.0, min(math.hypot(px[1] - px[0], py[1] - py[0]), math.hypot(px[2] - px[0], py[2] - py[0])))
-    x0, y0, x1, y1 = x0 - reach_m, y0 - reach_m, x1 + reach_m, y1 + reach_m
-    width, height = math.ceil((x1 - x0) / cell), math.ceil((y1 - y0) / cell)
-    from ..analysis.siting.grid import MAX_CELLS
-
-    if width * height > MAX_CELLS:
-        raise InputError(code="analysis.siting.grid.too_large", unit="distance grid", cells=f"{width * height:,}",
-                         limit=f"{MAX_CELLS:,}")
-    lt = Affine(cell, 0.0, x0, 0.0, -cell, y1)
-    dist = distance_to_features(gdf, lt, (height, width), local)
-    rows, cols = np.mgrid[0:grid.height, 0:grid.width]
-    lon = t.c + t.a * (cols + 0.5)
-    lat = t.f + t.e * (rows + 0.5)
-    x, y = to_local.transform(lon.ravel(), lat.ravel())
-    c = np.clip(np.floor((np.asarray(x) - x0) / cell).astype(np.int64), 0, width - 1)
-    r = np.clip(np.floor((y1 - np.asarray(y)) / cell).astype(np.int64), 0, height - 1)
-    return dist[r, c].reshape(grid.shape).astype(np.float64)
-
-
 def _curve(values: np.ndarray, points, name: str) -> np.ndarray:
     from ..analysis.siting.criteria import piecewise
 
@@ -250,96 +189,154 @@ def _curve(values: np.ndarray, points, name: str) -> np.ndarray:
     return piecewise(values, xs, ys, name=name)
 
 
+def _reach(spec: dict[str, Any]) -> float:
+    """The distance beyond which a distance criterion's score no longer changes (its curve's last point)."""
+    return float(spec["points"][-1][0])
+
+
 # -- the computation --------------------------------------------------------------------------------------
 
-def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> SuitabilityResult:
-    from ..analysis.siting.grid import cell_areas_m2
-    from ..analysis.siting.suitability import normalised_weights, suitability
-    from ..analysis.siting.terrain import slope_aspect
-    if request.dem is None:
-        raise InputError(code="jobs.site.needs_dem")
-    report = run_site_exclusions(request, feedback)
-    result = report._result
-    report._result = None
-    grid = result.grid
-    inside = result.inside
-    feedback.progress(0.6, "评分 scoring criteria")
-    specs = CRITERIA[request.tech]
-    dem, padded = _read_dem(request.dem, grid)
-    slope_p, aspect_p = slope_aspect(dem, padded, grid.crs)
-    slope_deg = slope_p[1:-1, 1:-1].astype(np.float64)
-    aspect_deg = aspect_p[1:-1, 1:-1].astype(np.float64)
-    elev = dem[1:-1, 1:-1]
-    reach = max((s["points"][-1][0] for s in specs.values() if s["kind"] == "distance"), default=0.0)
-    near = None
+def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: dict[str, float],
+                inclusion: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The criteria scored (0–1, NaN = no data) and their weighted sum times the inclusion, for one block of
+    cells (the whole grid in memory, a row block when streamed: cell by cell the same). ``raw``: the block's
+    ``slope``, ``aspect`` (degrees), ``elevation`` (m), ``distance:<role>`` (m), ``resource`` and its
+    ``resource_range`` (the unit's percentiles)."""
+    from ..analysis.siting.suitability import suitability
+
     criteria: dict[str, np.ndarray] = {}
-    described: list[dict[str, Any]] = []
     for name, spec in specs.items():
         kind = spec["kind"]
-        info: dict[str, Any] = {"name": name, "kind": kind, **{k: v for k, v in spec.items() if k != "kind"}}
         if kind == "slope":
-            arr = _curve(slope_deg, spec["points"], name)
+            arr = _curve(raw["slope"], spec["points"], name)
         elif kind == "elevation":
-            arr = _curve(elev, spec["points"], name)
+            arr = _curve(raw["elevation"], spec["points"], name)
         elif kind == "aspect":
-            raw = 0.5 * (1.0 - np.cos(np.radians(aspect_deg)))  # 1 facing south (180°), 0 north
+            slope_deg = raw["slope"]
+            facing = 0.5 * (1.0 - np.cos(np.radians(raw["aspect"])))  # 1 facing south (180°), 0 north
             effect = np.clip(slope_deg / spec["full_effect_slope_deg"], 0.0, 1.0)
-            arr = 1.0 - effect * (1.0 - np.nan_to_num(raw, nan=1.0))
+            arr = 1.0 - effect * (1.0 - np.nan_to_num(facing, nan=1.0))
             arr = arr.astype(np.float32)
             arr[np.isnan(slope_deg)] = np.nan
         elif kind == "distance":
-            source = getattr(request, spec["role"])
+            arr = _curve(raw["distance:" + spec["role"]], spec["points"], name)
+        else:  # resource
+            res = raw["resource"]
+            lo, hi = raw["resource_range"]
+            arr = (_curve(res, [(lo, 0.0), (hi, 1.0)], name) if hi > lo
+                   else np.where(np.isfinite(res), 1.0, np.nan).astype(np.float32))
+        criteria[name] = arr
+    return suitability(criteria, weights, inclusion=inclusion), criteria
+
+
+def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, streamed: bool = True):
+    """(the block engine's plan, the exclusions' report to fill, the criteria described, the AHP summary):
+    the rules, the criteria whose inputs exist, their weights. See :mod:`sinkmap.analysis.siting.stream`."""
+    from ..analysis.siting.grid import _to_crs
+    from ..analysis.siting.stream import SuitabilityPlan, dem_spec, distance_spec, plan_exclusions, resource_spec
+    from ..analysis.siting.suitability import normalised_weights
+
+    if request.dem is None:
+        raise InputError(code="jobs.site.needs_dem")
+    feedback.progress(0.0, "加载行政区划 boundaries")
+    name, unit_geom, grid, rules, layers = exclusion_setup(request, streamed=streamed)
+    ex = plan_exclusions(unit_geom, rules, layers, grid, unit_name=name, tech=request.tech,
+                         min_area_ha=request.min_area, contiguity=request.contiguity, feedback=feedback)
+    ex_report = SiteExclusionsReport(tech=request.tech, unit=name, grid=grid.to_json(), rules=ex.table,
+                                     inputs={k: str(v.path if hasattr(v, "path") else v) for k, v in layers.items()})
+    all_specs = CRITERIA[request.tech]
+    reach = max((_reach(s) for s in all_specs.values() if s["kind"] == "distance"), default=0.0)
+    near = None
+    specs: dict[str, dict[str, Any]] = {}
+    described: list[dict[str, Any]] = []
+    distances: dict[str, Any] = {}
+    resource = None
+    needs: set[str] = set()
+    for cname, spec in all_specs.items():
+        kind = spec["kind"]
+        info: dict[str, Any] = {"name": cname, "kind": kind, **{k: v for k, v in spec.items() if k != "kind"}}
+        if kind in ("slope", "elevation"):
+            needs.add(kind)
+        elif kind == "aspect":
+            needs |= {"slope", "aspect"}
+        elif kind == "distance":
+            role = spec["role"]
+            source = getattr(request, role)
             if source is None:
-                feedback.warn(Notice("jobs.site.criterion_skipped", criterion=name, param=f"--{spec['role']}"))
+                feedback.warn(Notice("jobs.site.criterion_skipped", criterion=cname, param=f"--{role}"))
                 continue
             if near is None:  # the grid's box, widened by the reach (≥ reach in degrees of lat or lon in Hunan)
-                from ..analysis.siting.grid import _to_crs
-
                 near = _to_crs(_box(grid.bounds), grid.crs, "EPSG:4490").buffer(reach / 90000.0 + 0.01)
             feats = _read_features(source, near)
             info["layer"] = str(source.path) + (f" ({source.layer})" if source.layer else "")
             info["features"] = int(len(feats))
-            d = distance_on_grid(feats, grid, reach)
-            arr = _curve(d, spec["points"], name)
+            if role not in distances:
+                role_reach = max(_reach(s) for s in all_specs.values()
+                                 if s["kind"] == "distance" and s["role"] == role)
+                distances[role] = distance_spec(role, feats, grid, role_reach)
         else:  # resource
             if request.resource is None:
                 continue
-            res = _resource_on_grid(request.resource, grid)
-            ok = inside & np.isfinite(res)
-            if not ok.any():
-                raise InputError(code="jobs.site.resource_no_overlap", path=request.resource)
-            lo, hi = np.percentile(res[ok], spec["percentiles"])
-            info.update(source=str(request.resource), low=float(lo), high=float(hi))
-            arr = (_curve(res, [(lo, 0.0), (hi, 1.0)], name) if hi > lo
-                   else np.where(np.isfinite(res), 1.0, np.nan).astype(np.float32))
-        criteria[name] = arr
+            resource = resource_spec(request.resource, grid)
+            info.update(source=str(request.resource))
+        specs[cname] = spec
         described.append(info)
         feedback.check()
-    names = list(criteria)
+    names = list(specs)
     ahp_info = None
     if request.weights is not None:
         weights, ahp_info = read_weights(request.weights, names, feedback)
     else:
-        base = {k: v for k, v in DEFAULT_WEIGHTS[request.tech].items() if k in criteria}
+        base = {k: v for k, v in DEFAULT_WEIGHTS[request.tech].items() if k in specs}
         total = sum(base.values())
         weights = normalised_weights({k: v / total for k, v in base.items()}, names)
-    feedback.progress(0.8, "加权 weighting")
-    score = suitability(criteria, weights, inclusion=result.inclusion)
-    score[~inside] = np.nan
-    kinds = [row for row in result.table if row.get("effect") in ("exclude", "limit")]
-    bits = np.uint64(0)
-    for row in kinds:
-        bits |= np.uint64(1) << np.uint64(row["bit"])
-    band2 = np.where(inside & (result.inclusion <= 0), result.bitmask & bits, np.uint64(0)).astype(np.uint64)
-    score[band2 != 0] = 0.0  # excluded cells score 0 even where a criterion has no data
-    area = np.repeat(cell_areas_m2(grid)[:, None], grid.width, axis=1)
-    ok = np.isfinite(score)
-    counts, edges = np.histogram(score[ok], bins=HIST_BINS, range=(0.0, 1.0))
-    ha, _ = np.histogram(score[ok], bins=HIST_BINS, range=(0.0, 1.0), weights=area[ok] / 1e4)
-    hist = [{"low": float(edges[i]), "high": float(edges[i + 1]), "cells": int(counts[i]), "hectares": float(ha[i])}
-            for i in range(HIST_BINS)]
-    return SuitabilityResult(exclusions=result, score=score, band2=band2, criteria=criteria, weights=weights,
-                             ahp=ahp_info, described=described, histogram=hist, report=report)
+    bits = 0
+    for row in ex.table:
+        if row.get("effect") in ("exclude", "limit"):
+            bits |= 1 << row["bit"]
+    plan = SuitabilityPlan(ex=ex, dem=dem_spec(request.dem, grid), distances=distances, resource=resource,
+                           specs=specs, weights=weights, scorer=score_block, band2_bits=bits, needs=frozenset(needs))
+    return plan, ex_report, described, ahp_info
+
+
+def _prepare(plan, blocks, described, feedback: Feedback) -> None:
+    from ..analysis.siting.stream import prepare_suitability
+
+    pct = next((s["percentiles"] for s in plan.specs.values() if s["kind"] == "resource"), (5.0, 95.0))
+    prepare_suitability(plan, blocks, feedback, resource_percentiles=pct)
+    if plan.resource is not None:
+        for info in described:
+            if info["kind"] == "resource":
+                info.update(low=float(plan.resource.low), high=float(plan.resource.high))
+
+
+def _fill(ex_report, out) -> None:
+    ex_report.counts, ex_report.warnings = out.stats, list(out.warnings)
+    ex_report.unit_hectares, ex_report.included_hectares = out.unit_hectares, out.included_hectares
+
+
+def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *,
+                        block_rows: int | None = None) -> SuitabilityResult:
+    """The whole arrays in memory (site.regions; grids up to :data:`~sinkmap.analysis.siting.grid.MAX_CELLS`):
+    the block engine run as one block (or in blocks of ``block_rows`` rows — the same arrays, bit for bit)."""
+    from ..analysis.siting.exclusions import ExclusionResult
+    from ..analysis.siting.stream import blocks_of, run_plan
+
+    plan, ex_report, described, ahp_info = plan_suitability(request, feedback, streamed=False)
+    grid = plan.ex.grid
+    blocks = [(0, grid.height)] if block_rows is None else blocks_of(grid, block_rows)
+    _prepare(plan, blocks, described, feedback)
+    plan.keep_criteria = True
+    feedback.progress(0.2, "评分 scoring criteria")
+    out = run_plan(plan, blocks, memory=True, threads=1, feedback=feedback)
+    _fill(ex_report, out)
+    a = out.arrays
+    exclusions = ExclusionResult(grid=grid, inclusion=a["inclusion"], bitmask=a["bitmask"], inside=a["inside"],
+                                 table=out.table, stats=out.stats, warnings=out.warnings,
+                                 unit_hectares=out.unit_hectares, included_hectares=out.included_hectares)
+    return SuitabilityResult(exclusions=exclusions, score=a["score"], band2=a["band2"],
+                             criteria={k: a["criteria"][k] for k in plan.specs}, weights=plan.weights,
+                             ahp=ahp_info, described=described, histogram=out.histogram, report=ex_report)
 
 
 def _box(bounds):
@@ -357,31 +354,44 @@ def _report_fields(res: SuitabilityResult, request: SiteSuitabilityRequest) -> d
 
 
 def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> SiteSuitabilityReport:
-    res = compute_suitability(request, feedback)
-    report = SiteSuitabilityReport(**_report_fields(res, request))
-    report._result = res
+    """Streams the suitability into ``request.out`` block by block (locally or on Dask)."""
+    from ..analysis.siting.stream import blocks_of
+
+    plan, ex_report, described, ahp_info = plan_suitability(request, feedback)
+    blocks = blocks_of(plan.ex.grid)
+    _prepare(plan, blocks, described, feedback)
+    report = SiteSuitabilityReport(tech=request.tech, unit=ex_report.unit, grid=ex_report.grid, criteria=described,
+                                   weights=plan.weights, ahp=ahp_info, rules=ex_report.rules,
+                                   inputs=dict(ex_report.inputs))
+    report.data = data_label(SITE_SUITABILITY, request)
+    tags = {"SITING_WEIGHTS": json.dumps(plan.weights),
+            "SITING_CRITERIA": json.dumps(described, ensure_ascii=False),
+            "SITING_BANDS": "1=suitability 0-1 (0 where excluded); 2=bitmask of the excluding rules (integer "
+                            "stored as float64)"}
+    if ahp_info is not None:
+        tags["SITING_AHP_CR"] = "nan" if ahp_info["cr"] is None else f"{ahp_info['cr']:.6g}"
+    out = stream_tiff(plan, blocks, request, report, (("suitability", "excluding_rules"), tags), suitability_bands,
+                      feedback, temp_bytes_per_cell=9 + (len(plan.ex.table) + 7) // 8)
+    _fill(ex_report, out)
+    report.counts, report.warnings = ex_report.counts, list(ex_report.warnings)
+    report.unit_hectares, report.included_hectares = ex_report.unit_hectares, ex_report.included_hectares
+    report.histogram = out.histogram
+    report._written = request.out
     feedback.progress(1.0, "完成 done")
     return report
 
 
-def write_outputs(report: SiteSuitabilityReport, request: SiteSuitabilityRequest) -> list[Output]:
-    return write_result(report, request.out, write_geotiff, "siting_suitability")
-
-
-def write_geotiff(path: Path, res: SuitabilityResult, report: SiteSuitabilityReport) -> None:
-    """Band 1 suitability, band 2 the excluding rules' bitmask (float64, nodata −1); rules and weights in tags."""
-    b1 = res.score.astype(np.float64)
+def suitability_bands(block) -> list[np.ndarray]:
+    """Band 1 suitability, band 2 the excluding rules' bitmask (float64, nodata −1) of one block."""
+    b1 = block.score.astype(np.float64)
     b1[~np.isfinite(b1)] = NODATA
-    b2 = res.band2.astype(np.float64)
-    b2[~res.exclusions.inside] = NODATA
-    tags = {"SITING_WEIGHTS": json.dumps(res.weights),
-            "SITING_CRITERIA": json.dumps(res.described, ensure_ascii=False),
-            "SITING_BANDS": "1=suitability 0-1 (0 where excluded); 2=bitmask of the excluding rules (integer "
-                            "stored as float64)"}
-    if res.ahp is not None:
-        tags["SITING_AHP_CR"] = "nan" if res.ahp["cr"] is None else f"{res.ahp['cr']:.6g}"
-    write_siting_tiff(path, res.exclusions.grid, [(b1, "suitability"), (b2, "excluding_rules")], report,
-                      rule_table(res.exclusions.table), tags)
+    b2 = block.band2.astype(np.float64)
+    b2[block.flags == 0] = NODATA
+    return [b1, b2]
+
+
+def write_outputs(report: SiteSuitabilityReport, request: SiteSuitabilityRequest) -> list[Output]:
+    return written(report, "siting_suitability")
 
 
 # -- the job ----------------------------------------------------------------------------------------------
@@ -429,8 +439,9 @@ SITE_SUITABILITY = register(Job(
               "band 2 the excluding rules' bitmask; the rule table and the weights in its tags."),
     params=(*input_params(),
             Param("out", "output", Text("输出", "Output"), Text("GeoTIFF 文件", "GeoTIFF file"), required=True,
-                  suffixes=(".tif", ".tiff"), metavar="FILE")),
-    exclusive=(UNIT_GROUP,),
+                  suffixes=(".tif", ".tiff"), metavar="FILE"),
+            *DASK_PARAMS),
+    exclusive=(UNIT_GROUP, DASK_GROUP),
     request=SiteSuitabilityRequest,
     run=run_site_suitability,
     write=write_outputs,

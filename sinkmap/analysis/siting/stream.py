@@ -53,6 +53,7 @@ from affine import Affine
 from ...core.errors import InputError
 from ...core.feedback import Feedback, ensure
 from ...core.messages import Notice
+from .criteria import _edt_line
 from .grid import Grid, cell_areas_m2
 
 EPS = 1e-9  # a fraction above this counts (a rule hits, a cell is open)
@@ -173,6 +174,8 @@ class SuitabilityPlan:
     scorer: Callable  # (specs, raw inputs, weights, inclusion float32) -> (score float32, {criterion: array})
     band2_bits: int  # bits of the exclude/limit rules (and the minimum-area bit)
     needs: frozenset = frozenset()  # raw inputs the criteria use: slope, aspect, elevation, resource
+    keep_criteria: bool = False  # keep each criterion's scores (the in-memory callers)
+    _blocks: list | None = None  # the blocks the pre-passes were made for
 
 
 def blocks_of(grid: Grid, block_rows: int | None = None) -> list[tuple[int, int]]:
@@ -632,8 +635,6 @@ def _distance_block(feat, above, below, north, east, r0, cols, reach, out):
     feature row outside the block (−1: none); ``north``: metres south per extended row; ``east``: cell width
     per extended row; ``r0``: the extended row of the block's first row; ``cols``: the column extension.
     """
-    from .criteria import _edt_line
-
     n_rows, wx = feat.shape
     reach2 = reach * reach
     g = np.empty((n_rows, wx))
@@ -1289,7 +1290,7 @@ def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBloc
     del raw
     score[block.flags == 0] = np.nan
     _score_band2(plan, block, score)
-    if getattr(plan, "keep_criteria", False):
+    if plan.keep_criteria:
         block.criteria = criteria
     return block
 

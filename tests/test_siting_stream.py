@@ -1,0 +1,171 @@
+"""The row-block engine (sinkmap.analysis.siting.stream): any block size gives the whole-array result bit for bit.
+
+A 60 × 48 grid of 10 m cells (UTM 49N) with rules whose polygons cross block edges, a buffered point layer,
+a forced inclusion, a limit, land-cover rules on a raster of the same grid, of a coarser grid the grid nests in
+(30 m) and of a finer grid nesting in it (5 m), and a minimum area whose patches cross block edges (snakes,
+a U whose arms meet only in a later block).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+from shapely.geometry import LineString, Point, box
+
+from sinkmap.analysis.siting.exclusions import compute_exclusions
+from sinkmap.analysis.siting.grid import Grid
+from sinkmap.analysis.siting.rules import parse_rule
+from sinkmap.analysis.siting.stream import exact_percentiles
+
+CRS = "EPSG:32649"
+X0, Y0 = 500000.0, 3000000.0
+H, W = 60, 48
+GRID = Grid(Affine(10, 0, X0, 0, -10, Y0), W, H, CRS)
+UNIT = Point(X0 + 240, Y0 - 300).buffer(290, 64)  # a disc: cells partly in the unit on every side
+BLOCKS = (1, 2, 3, 7, 13, 25, 59)
+
+
+def cells(r0, c0, r1, c1):
+    return box(X0 + 10 * c0, Y0 - 10 * (r1 + 1), X0 + 10 * (c1 + 1), Y0 - 10 * r0)
+
+
+def rule(rule_id, layer="farmland", effect="exclude", **kw):
+    item = {"id": rule_id, "tech": "pv", "layer": layer, "effect": effect,
+            "citation": {"document": f"DOC-{rule_id}", "clause_zh": f"条款{rule_id}", "source": "test"}, **kw}
+    return parse_rule(item, "test.yaml", rule_id)
+
+
+def _raster(path, data, transform):
+    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
+                       dtype=data.dtype, crs=CRS, transform=transform, nodata=0) as dst:
+        dst.write(data, 1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("stream")
+    rng = np.random.default_rng(3)
+    same = rng.choice(np.array([101, 301, 1101, 1202, 0], np.uint16), size=(H, W), p=[.2, .3, .1, .35, .05])
+    coarse = rng.choice(np.array([101, 301, 1202], np.uint16), size=(H // 3 + 2, W // 3 + 2))
+    fine = rng.choice(np.array([101, 301, 1202], np.uint16), size=(2 * H, 2 * W))
+    rasters = {
+        "same": _raster(d / "same.tif", same, GRID.transform),
+        # 30 m cells starting one 30 m cell up-left of the grid: each grid cell inside one land-cover cell
+        "nested": _raster(d / "nested.tif", coarse, Affine(30, 0, X0 - 30, 0, -30, Y0 + 30)),
+        # 5 m cells: 2 × 2 in each grid cell, the raster one row short at the bottom (edge cells average 2)
+        "coarse": _raster(d / "coarse.tif", fine[:-1], Affine(5, 0, X0, 0, -5, Y0)),
+    }
+    farm = gpd.GeoDataFrame({"K": ["a", "b", "a"]}, crs=CRS, geometry=[
+        cells(3, 2, 40, 9),  # a tall box across many blocks
+        Point(X0 + 300, Y0 - 250).buffer(77, 7),  # a polygon with partial cells on every row it crosses
+        cells(45, 30, 46, 47)])
+    prot = gpd.GeoDataFrame({"H": [10.0, 99.0, 20.0]}, crs=CRS, geometry=[
+        Point(X0 + 105, Y0 - 405), Point(X0 + 400, Y0 - 100), LineString([(X0 + 20, Y0 - 590), (X0 + 470, Y0 - 20)])])
+    red = gpd.GeoDataFrame(geometry=[box(X0 + 150, Y0 - 600, X0 + 330, Y0 - 10)], crs=CRS)
+    # a snake and a U made of open cells in an otherwise excluded square (the minimum-area test)
+    maze = cells(20, 10, 44, 46)
+    for r in range(22, 44, 4):
+        maze = maze.difference(cells(r, 12, r, 38))
+    for k, r in enumerate(range(22, 42, 4)):  # joined at alternate ends: one snake of 177 cells
+        col = 38 if k % 2 == 0 else 12
+        maze = maze.difference(cells(r, col, r + 4, col))
+    # a U of 40 cells: arms in columns 41 and 44 joined only by its bottom row, 18 rows below their tops
+    maze = maze.difference(cells(22, 41, 40, 41)).difference(cells(22, 44, 40, 44)).difference(cells(40, 41, 40, 44))
+    wet = gpd.GeoDataFrame(geometry=[maze], crs=CRS)
+    ok = gpd.GeoDataFrame(geometry=[cells(30, 20, 33, 24)], crs=CRS)
+    return {"rasters": rasters, "farm": farm, "prot": prot, "red": red, "wet": wet, "ok": ok}
+
+
+def _rules(lc_values=("0101",), lc2=("301", "1202")):
+    return [rule("jbnt", where={"field": "K", "values": ["a"]}), rule("other", where={"field": "K", "values": ["b"]}),
+            rule("near", layer="protected", buffer_m=35.0, where={"field": "H", "max": 50}),
+            rule("red", layer="redline", effect="limit", weight=0.3),
+            rule("maze", layer="wetland"),
+            rule("lc", layer="landcover", where={"values": list(lc_values)}),
+            rule("lc2", layer="landcover", effect="limit", weight=0.5, where={"values": list(lc2)}),
+            rule("force", layer="mines", effect="include")]
+
+
+def _layers(inputs, which="same"):
+    return {"farmland": inputs["farm"], "protected": inputs["prot"], "redline": inputs["red"],
+            "wetland": inputs["wet"], "mines": inputs["ok"], "landcover": inputs["rasters"][which]}
+
+
+def _same(a, b):
+    assert np.array_equal(a.inclusion, b.inclusion) and a.inclusion.dtype == b.inclusion.dtype == np.float32
+    assert np.array_equal(a.bitmask, b.bitmask) and np.array_equal(a.inside, b.inside)
+    assert [s["cells"] for s in a.stats] == [s["cells"] for s in b.stats]
+    assert [s["hectares"] for s in a.stats] == pytest.approx([s["hectares"] for s in b.stats], abs=1e-4)
+    assert a.included_hectares == pytest.approx(b.included_hectares, abs=1e-4)
+
+
+@pytest.mark.parametrize("which", ["same", "nested", "coarse"])
+@pytest.mark.parametrize("contiguity", ["queen", "rook"])
+def test_every_block_size_gives_the_whole_array_result(inputs, which, contiguity):
+    run = dict(unit_crs=CRS, unit_name="U", tech="pv", min_area_ha=0.5, contiguity=contiguity)
+    whole = compute_exclusions(UNIT, _rules(), _layers(inputs, which), GRID, **run)
+    assert whole.hit("maze").any() and whole.hit("near").any() and whole.hit("force").any()
+    small = whole.hit("min_area")
+    assert small.any() and (whole.inclusion[small] == 0).all()
+    rows = np.flatnonzero(small.any(axis=1))
+    assert rows.max() - rows.min() > 10  # the small patches span many blocks of every size below
+    for block_rows in BLOCKS:
+        _same(whole, compute_exclusions(UNIT, _rules(), _layers(inputs, which), GRID, block_rows=block_rows, **run))
+
+
+def test_minimum_area_patches_merge_across_block_edges(inputs):
+    """The snake in the maze is one patch of 6 × 27 + … cells: big enough whole, small in every block alone."""
+    layers = {"wetland": inputs["wet"]}
+    res = {b: compute_exclusions(UNIT, [rule("maze", layer="wetland")], layers, GRID, unit_crs=CRS,
+                                 min_area_ha=0.5, block_rows=b) for b in (None, 1, 4)}
+    before = compute_exclusions(UNIT, [rule("maze", layer="wetland")], layers, GRID, unit_crs=CRS)
+    patches = _patches(before.inclusion > 1e-9)
+    # whole cells of 0.01 ha: patches of at least 50 cells stay, the others go
+    kept = np.zeros((H, W), bool)
+    for p in patches:
+        if len(p) >= 50:
+            kept[tuple(np.array(p).T)] = True
+    assert np.array_equal(res[None].inclusion > 0, kept)
+    snake = max(patches, key=len)
+    rows = {r for r, _ in snake}
+    assert len(snake) > 100 and max(rows) - min(rows) > 20  # one patch across many blocks of 1 and 4 rows
+    assert any(10 <= len(p) < 50 and max(r for r, _ in p) - min(r for r, _ in p) > 10 for p in patches)  # the U
+    for b in (1, 4):
+        _same(res[None], res[b])
+
+
+def _patches(open_):
+    """8-connected patches of ``open_`` as lists of (row, col), by a plain breadth-first search."""
+    seen = np.zeros(open_.shape, bool)
+    out = []
+    for r0, c0 in zip(*np.nonzero(open_)):
+        if seen[r0, c0]:
+            continue
+        seen[r0, c0] = True
+        todo, patch = [(r0, c0)], []
+        while todo:
+            r, c = todo.pop()
+            patch.append((r, c))
+            for rr in range(r - 1, r + 2):
+                for cc in range(c - 1, c + 2):
+                    if 0 <= rr < open_.shape[0] and 0 <= cc < open_.shape[1] and open_[rr, cc] and not seen[rr, cc]:
+                        seen[rr, cc] = True
+                        todo.append((rr, cc))
+        out.append(patch)
+    return out
+
+
+def test_exact_percentiles_equal_numpy():
+    rng = np.random.default_rng(8)
+    for n, ties in ((1, False), (2, False), (17, False), (5000, True), (100_003, False)):
+        v = rng.normal(size=n)
+        if ties:
+            v = np.round(v, 1)
+        parts = np.array_split(v, 7)
+        got = exact_percentiles(lambda: iter(parts), [5.0, 95.0, 50.0, 0.0, 100.0], bins=16, collect=50)
+        assert got == list(np.percentile(v, [5.0, 95.0, 50.0, 0.0, 100.0]))
+    assert exact_percentiles(lambda: iter([np.zeros(0)]), [5.0]) is None
