@@ -169,3 +169,121 @@ def test_exact_percentiles_equal_numpy():
         got = exact_percentiles(lambda: iter(parts), [5.0, 95.0, 50.0, 0.0, 100.0], bins=16, collect=50)
         assert got == list(np.percentile(v, [5.0, 95.0, 50.0, 0.0, 100.0]))
     assert exact_percentiles(lambda: iter([np.zeros(0)]), [5.0]) is None
+
+
+# -- suitability and the jobs' GeoTIFFs on the demo world (芙蓉区: 61 × 160 cells) ------------------------------
+
+COUNTY = "芙蓉区"
+
+
+@pytest.fixture(scope="module")
+def demo_request():
+    from sinkmap.core.feedback import ensure
+    from sinkmap.demo.generate import demo_layers, ensure_demo
+    from sinkmap.jobs import registry
+    from sinkmap.jobs.base import apply_demo_world
+
+    dem = demo_layers(ensure_demo())["dem"][0]  # any raster over the unit stands in for a resource raster
+    job = registry.get("site.suitability")
+    values = {"tech": "pv", "county": COUNTY, "out": "x.tif", "min_area": 3.0, "resource": str(dem)}
+    req, _ = apply_demo_world(job, job.make_request(values), ensure(None))
+    return req
+
+
+def test_suitability_every_block_size_gives_the_whole_array_result(demo_request):
+    from sinkmap.core.feedback import ensure
+    from sinkmap.jobs.site_suitability import compute_suitability
+
+    whole = compute_suitability(demo_request, ensure(None))
+    ex = whole.exclusions
+    assert ex.hit("min_area").any() and set(whole.criteria) == {"slope", "aspect", "substation", "road", "resource"}
+    for block_rows in (1, 4, 17):
+        part = compute_suitability(demo_request, ensure(None), block_rows=block_rows)
+        assert np.array_equal(whole.score, part.score, equal_nan=True)
+        assert np.array_equal(whole.band2, part.band2)
+        assert np.array_equal(ex.inclusion, part.exclusions.inclusion) and np.array_equal(ex.bitmask, part.exclusions.bitmask)
+        for name, arr in whole.criteria.items():
+            assert np.array_equal(arr, part.criteria[name], equal_nan=True), name
+        assert [b["cells"] for b in whole.histogram] == [b["cells"] for b in part.histogram]
+        assert whole.described == part.described  # the resource's percentiles included
+
+
+def _read(path):
+    with rasterio.open(path) as ds:
+        return ds.read(), ds.tags(), ds.profile
+
+
+@pytest.fixture(scope="module")
+def streamed(tmp_path_factory, demo_request):
+    """The two jobs' GeoTIFFs written in blocks of 2 000 cells (about 12 rows): locally, and on Dask."""
+    from sinkmap.analysis.siting import stream
+    from sinkmap.jobs import registry
+    from sinkmap.jobs.base import run_job
+
+    d = tmp_path_factory.mktemp("streamed")
+    old = stream.BLOCK_CELLS
+    stream.BLOCK_CELLS = 2000
+    out = {}
+    try:
+        for job_id in ("site.exclusions", "site.suitability"):
+            job = registry.get(job_id)
+            values = {"tech": "pv", "county": COUNTY, "min_area": 3.0}
+            if job_id == "site.suitability":
+                values["resource"] = str(demo_request.resource)
+            out[job_id] = run_job(job, job.make_request({**values, "out": str(d / f"{job_id}.tif")}))
+            out[job_id, "path"] = d / f"{job_id}.tif"
+            distributed = pytest.importorskip("distributed")
+            with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                          dashboard_address=None) as cluster:
+                out[job_id, "dask"] = run_job(job, job.make_request(
+                    {**values, "out": str(d / f"{job_id}.dask.tif"), "scheduler": cluster.scheduler_address}))
+            out[job_id, "dask_path"] = d / f"{job_id}.dask.tif"
+    finally:
+        stream.BLOCK_CELLS = old
+    return out
+
+
+def test_streamed_geotiffs_equal_the_whole_arrays(streamed, demo_request):
+    from sinkmap.core.feedback import ensure
+    from sinkmap.jobs.site_suitability import compute_suitability
+
+    whole = compute_suitability(demo_request, ensure(None))
+    ex = whole.exclusions
+    bands, tags, profile = _read(streamed["site.suitability", "path"])
+    assert profile["dtype"] == "float64" and profile["nodata"] == -1
+    b1 = np.where(np.isfinite(whole.score), whole.score.astype(np.float64), -1.0)
+    b2 = np.where(ex.inside, whole.band2.astype(np.float64), -1.0)
+    assert np.array_equal(bands[0], b1) and np.array_equal(bands[1], b2)
+    report = streamed["site.suitability"]
+    assert [b["cells"] for b in report.histogram] == [b["cells"] for b in whole.histogram]
+    assert [b["hectares"] for b in report.histogram] == pytest.approx([b["hectares"] for b in whole.histogram])
+    assert report.counts == whole.exclusions.stats
+    assert tags["SITING_DATA"] == "synthetic_demo" and report.synthetic
+    assert [o.path for o in report.outputs] == [streamed["site.suitability", "path"]]
+    bands, tags, _ = _read(streamed["site.exclusions", "path"])
+    assert np.array_equal(bands[0], np.where(ex.inside, ex.inclusion.astype(np.float64), -1.0))
+    assert np.array_equal(bands[1], np.where(ex.inside, ex.bitmask.astype(np.float64), -1.0))
+    assert streamed["site.exclusions"].counts == ex.stats
+
+
+def test_dask_gives_the_local_files_bit_for_bit(streamed):
+    for job_id in ("site.exclusions", "site.suitability"):
+        local, remote = _read(streamed[job_id, "path"]), _read(streamed[job_id, "dask_path"])
+        assert np.array_equal(local[0], remote[0]) and local[1] == remote[1]
+        a, b = streamed[job_id].to_json(), streamed[job_id, "dask"].to_json()
+        assert a.pop("outputs") != b.pop("outputs") and a == b  # the same report but for the file's name
+
+
+def test_fused_scoring_equals_the_criteria_functions(demo_request, monkeypatch):
+    """The engine's fused kernel gives what score_block (criteria.piecewise + suitability.suitability) gives."""
+    from sinkmap.core.feedback import ensure
+    from sinkmap.jobs import site_suitability
+
+    fused = site_suitability.compute_suitability(demo_request, ensure(None))
+    monkeypatch.setattr(site_suitability, "FUSED", False)
+    plain = site_suitability.compute_suitability(demo_request, ensure(None))
+    assert np.array_equal(fused.score, plain.score, equal_nan=True)
+    for name, arr in plain.criteria.items():
+        assert arr.dtype == fused.criteria[name].dtype == np.float32
+        assert np.array_equal(arr, fused.criteria[name], equal_nan=True), name
+    assert np.isnan(plain.score).any() and (plain.score == 0).any() and ((plain.score > 0) & (plain.score < 1)).any()

@@ -229,6 +229,30 @@ def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: 
     return suitability(criteria, weights, inclusion=inclusion), criteria
 
 
+#: Score blocks with the block engine's fused kernel when every criterion is one it knows (a piecewise-linear
+#: curve, the aspect formula) — the same values as :func:`score_block`, bit for bit, several times faster.
+FUSED = True
+
+
+def fused_criteria(specs: dict[str, dict[str, Any]]) -> list | None:
+    """``specs`` as :func:`sinkmap.analysis.siting.stream.fused_block` takes them, or None when a criterion is
+    of another kind (then :func:`score_block` scores every block). The curves are checked here as
+    :func:`~sinkmap.analysis.siting.criteria.piecewise` would check them."""
+    out = []
+    for name, spec in specs.items():
+        kind = spec["kind"]
+        if kind in ("slope", "elevation", "distance"):
+            _curve(np.zeros((1, 1)), spec["points"], name)  # the curve's own checks (scores 0–1, x increasing)
+            out.append(("curve", "distance:" + spec["role"] if kind == "distance" else kind, list(spec["points"])))
+        elif kind == "aspect":
+            out.append(("aspect", "aspect", float(spec["full_effect_slope_deg"])))
+        elif kind == "resource":
+            out.append(("resource", "resource", None))
+        else:
+            return None
+    return out
+
+
 def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, streamed: bool = True):
     """(the block engine's plan, the exclusions' report to fill, the criteria described, the AHP summary):
     the rules, the criteria whose inputs exist, their weights. See :mod:`sinkmap.analysis.siting.stream`."""
@@ -295,7 +319,8 @@ def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, str
         if row.get("effect") in ("exclude", "limit"):
             bits |= 1 << row["bit"]
     plan = SuitabilityPlan(ex=ex, dem=dem_spec(request.dem, grid), distances=distances, resource=resource,
-                           specs=specs, weights=weights, scorer=score_block, band2_bits=bits, needs=frozenset(needs))
+                           specs=specs, weights=weights, scorer=score_block, band2_bits=bits, needs=frozenset(needs),
+                           fused=fused_criteria(specs) if FUSED else None)
     return plan, ex_report, described, ahp_info
 
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class ExclusionPlan:
     unit_name: str = ""
     tech: str = ""
     weights: dict[str, float | None] = field(default_factory=dict)  # rule id → weight (for the empty message)
+    token: str = ""  # the run's: threads keep their datasets open for the run (see _dataset)
 
     @property
     def min_bit(self) -> int | None:
@@ -175,6 +177,9 @@ class SuitabilityPlan:
     band2_bits: int  # bits of the exclude/limit rules (and the minimum-area bit)
     needs: frozenset = frozenset()  # raw inputs the criteria use: slope, aspect, elevation, resource
     keep_criteria: bool = False  # keep each criterion's scores (the in-memory callers)
+    #: the criteria as the fused kernel takes them — per criterion ("curve", input, points), ("aspect",
+    #: "aspect", full-effect slope) or ("resource", "resource", None) — or None: ``scorer`` runs instead
+    fused: list | None = None
     _blocks: list | None = None  # the blocks the pre-passes were made for
 
 
@@ -546,39 +551,59 @@ def _apply_small(labels, small_label, flags, incl, mask, bit):
 
 
 @numba.njit(cache=True, nogil=True)
-def _nested_frac(mask, ri, ci, out):
-    """out[i, j] = mask[ri[i], ci[j]] (0 where an index is −1: outside the land cover)."""
+def _apply_nested(data, lut, ri, ci, r0, row_area, inside, unit_frac, effect, factor, bit, excl, keep, mask):
+    """A land-cover rule where each grid cell lies in one land-cover cell: fraction 1 where ``lut`` of its value."""
+    cells = 0
+    ha = 0.0
+    b = np.uint64(1) << np.uint64(bit)
     for i in range(ri.size):
         r = ri[i]
-        for j in range(ci.size):
-            c = ci[j]
-            out[i, j] = 1.0 if (r >= 0 and c >= 0 and mask[r, c]) else 0.0
+        if r < 0:
+            continue
+        ra = row_area[r0 + i]
+        for c in range(ci.size):
+            cc = ci[c]
+            if cc >= 0 and lut[data[r, cc]]:
+                n, a = _hit(i, c, 1.0, ra, inside, unit_frac, effect, factor, b, excl, keep, mask)
+                cells += n
+                ha += a
+    return cells, ha
 
 
 @numba.njit(cache=True, nogil=True)
-def _coarse_frac(mask, rlo, clo, k, out):
-    """Mean of the land-cover cells in each grid cell that exist (GDAL ``average`` on aligned grids)."""
-    hm, wm = mask.shape
-    for i in range(out.shape[0]):
-        for j in range(out.shape[1]):
+def _apply_coarse(data, lut, rlo, clo, k, r0, row_area, inside, unit_frac, effect, factor, bit, excl, keep, mask):
+    """A land-cover rule with k × k land-cover cells in a grid cell: the fraction is their mean (of those that
+    exist), as float32 — GDAL ``average`` on aligned grids."""
+    cells = 0
+    ha = 0.0
+    b = np.uint64(1) << np.uint64(bit)
+    hm, wm = data.shape
+    for i in range(rlo.size):
+        ra = row_area[r0 + i]
+        for c in range(clo.size):
             count = 0
             valid = 0
-            for a in range(rlo[i], rlo[i] + k):
-                if a < 0 or a >= hm:
+            for y in range(rlo[i], rlo[i] + k):
+                if y < 0 or y >= hm:
                     continue
-                for b in range(clo[j], clo[j] + k):
-                    if b < 0 or b >= wm:
+                for x in range(clo[c], clo[c] + k):
+                    if x < 0 or x >= wm:
                         continue
                     valid += 1
-                    if mask[a, b]:
+                    if lut[data[y, x]]:
                         count += 1
-            out[i, j] = np.float64(np.float32(count / valid)) if valid else 0.0
+            if count:
+                f = np.float64(np.float32(count / valid))
+                n, a = _hit(i, c, f, ra, inside, unit_frac, effect, factor, b, excl, keep, mask)
+                cells += n
+                ha += a
+    return cells, ha
 
 
 @numba.njit(cache=True, nogil=True)
-def _slope_aspect(z, dx, dy, p0, slope, aspect):
-    """Horn's slope and aspect (degrees, float32) of the centre rows of ``z`` (a block with a one-cell margin),
-    with the padded grid's row geometry from row ``p0`` — :func:`.terrain.slope_aspect` cell for cell."""
+def _gradient(z, dx, dy, p0, gx, gy):
+    """Horn's dz/d east and dz/d north of the centre rows of ``z`` (a block with a one-cell margin, NaN = no
+    data), with the padded grid's row geometry from row ``p0`` — :func:`.terrain.gradient`'s arithmetic."""
     n_rows = z.shape[0] - 2
     w = z.shape[1] - 2
     for i in range(n_rows):
@@ -588,7 +613,10 @@ def _slope_aspect(z, dx, dy, p0, slope, aspect):
         wb = dx[p + 1]
         ddy = dy[p]
         for j in range(w):
-            z5 = z[i + 1, j + 1]
+            if np.isnan(z[i + 1, j + 1]):
+                gx[i, j] = np.nan
+                gy[i, j] = np.nan
+                continue
             z1 = z[i, j]
             z2 = z[i, j + 1]
             z3 = z[i, j + 2]
@@ -597,19 +625,8 @@ def _slope_aspect(z, dx, dy, p0, slope, aspect):
             z7 = z[i + 2, j]
             z8 = z[i + 2, j + 1]
             z9 = z[i + 2, j + 2]
-            if not (np.isfinite(z5) and np.isfinite(z1) and np.isfinite(z2) and np.isfinite(z3)
-                    and np.isfinite(z4) and np.isfinite(z6) and np.isfinite(z7) and np.isfinite(z8)
-                    and np.isfinite(z9)):
-                slope[i, j] = np.nan
-                aspect[i, j] = np.nan
-                continue
-            gx = ((z3 - z1) / (2 * wt) + 2 * (z6 - z4) / (2 * wm) + (z9 - z7) / (2 * wb)) / 4.0
-            gy = ((z7 + 2 * z8 + z9) - (z1 + 2 * z2 + z3)) / (4.0 * ddy)
-            slope[i, j] = np.float32(np.degrees(np.arctan(np.hypot(gx, gy))))
-            if gx == 0.0 and gy == 0.0:
-                aspect[i, j] = np.nan
-            else:
-                aspect[i, j] = np.float32(np.degrees(np.arctan2(-gx, -gy)) % 360.0)
+            gx[i, j] = ((z3 - z1) / (2 * wt) + 2 * (z6 - z4) / (2 * wm) + (z9 - z7) / (2 * wb)) / 4.0
+            gy[i, j] = ((z7 + 2 * z8 + z9) - (z1 + 2 * z2 + z3)) / (4.0 * ddy)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -709,6 +726,130 @@ def _bilinear(src, ok, u, v, out):
             out[i, j] = acc / wsum if wsum > 0.0 else np.nan
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _interp(v, xs, ys, slopes, n):
+    """``numpy.interp(v, xs[:n], ys[:n])`` for a finite ``v``, step for step (numpy's compiled_base.c)."""
+    if n == 1:
+        return ys[0]
+    if v < xs[0]:
+        return ys[0]
+    if v > xs[n - 1]:
+        return ys[n - 1]
+    j = 0
+    while j < n - 1 and xs[j + 1] <= v:
+        j += 1
+    if j == n - 1 or xs[j] == v:
+        return ys[j]
+    r = slopes[j] * (v - xs[j]) + ys[j]
+    if np.isnan(r):
+        r = slopes[j] * (v - xs[j + 1]) + ys[j + 1]
+        if np.isnan(r) and ys[j] == ys[j + 1]:
+            r = ys[j]
+    return r
+
+
+@numba.njit(cache=True, nogil=True)
+def _fused(inputs, kind, src, aux, xs, ys, slopes, npts, full, weights, incl, score, crit, keep):
+    """The criteria scored and summed with their weights, times the inclusion, cell by cell: the arithmetic of
+    ``criteria.piecewise`` (curves, float32 scores) and ``suitability.suitability`` (``method="sum"``)."""
+    n_rows, w = incl.shape
+    nk = kind.size
+    for i in range(n_rows):
+        for j in range(w):
+            nod = False
+            total = 0.0
+            for k in range(nk):
+                kd = kind[k]
+                if kd == 0:  # a piecewise-linear curve of an input
+                    v = inputs[src[k]][i, j]
+                    s32 = np.float32(_interp(v, xs[k], ys[k], slopes[k], npts[k])) if np.isfinite(v) else np.float32(np.nan)
+                elif kd == 1:  # aspect: facing (src) weighed by the slope (aux)
+                    sd = inputs[aux[k]][i, j]
+                    if np.isnan(sd):
+                        s32 = np.float32(np.nan)
+                    else:
+                        e = sd / full[k]
+                        e = 0.0 if e < 0.0 else (1.0 if e > 1.0 else e)
+                        f = inputs[src[k]][i, j]
+                        if np.isnan(f):
+                            f = 1.0
+                        s32 = np.float32(1.0 - e * (1.0 - f))
+                else:  # 1 where the input has data
+                    s32 = np.float32(1.0) if np.isfinite(inputs[src[k]][i, j]) else np.float32(np.nan)
+                if keep:
+                    crit[k, i, j] = s32
+                wk = weights[k]
+                if wk == 0.0:
+                    continue
+                s = np.float64(s32)
+                if np.isnan(s):
+                    nod = True
+                else:
+                    s = 0.0 if s < 0.0 else (1.0 if s > 1.0 else s)
+                    total += wk * s
+            inc = np.float64(incl[i, j])
+            if np.isnan(inc):
+                nod = True
+                inc = 0.0
+            else:
+                inc = 0.0 if inc < 0.0 else (1.0 if inc > 1.0 else inc)
+            total *= inc
+            if nod:
+                score[i, j] = np.nan
+            else:
+                score[i, j] = np.float32(0.0 if total < 0.0 else (1.0 if total > 1.0 else total))
+
+
+def fused_block(plan: SuitabilityPlan, raw: dict[str, Any], incl: np.ndarray):
+    """:func:`_fused` on a block: (score float32, {criterion: float32 scores} when the plan keeps them)."""
+    names = list(plan.specs)
+    arrays: list[np.ndarray] = []
+    index: dict[str, int] = {}
+
+    def put(key: str, arr) -> int:
+        if key not in index:
+            index[key] = len(arrays)
+            arrays.append(np.ascontiguousarray(arr, dtype=np.float64))
+        return index[key]
+
+    nk = len(plan.fused)
+    kind = np.zeros(nk, np.int64)
+    src = np.zeros(nk, np.int64)
+    aux = np.zeros(nk, np.int64)
+    full = np.zeros(nk)
+    npts = np.ones(nk, np.int64)
+    most = max([2] + [len(d[2]) for d in plan.fused if d[0] == "curve" and d[2] is not None])
+    xs, ys, slopes = np.zeros((nk, most)), np.zeros((nk, most)), np.zeros((nk, most))
+    for k, (what, key, arg) in enumerate(plan.fused):
+        if what == "aspect":
+            kind[k], full[k] = 1, float(arg)
+            with np.errstate(invalid="ignore"):
+                src[k] = put("facing", 0.5 * (1.0 - np.cos(np.radians(raw["aspect"]))))  # 1 facing south
+            aux[k] = put("slope", raw["slope"])
+            continue
+        points = arg
+        if what == "resource":
+            lo, hi = raw["resource_range"]
+            if not hi > lo:
+                kind[k], src[k] = 2, put(key, raw[key])
+                continue
+            points = [(lo, 0.0), (hi, 1.0)]
+        x = np.asarray([p[0] for p in points], dtype=float)
+        y = np.asarray([float(p[1]) for p in points], dtype=float)
+        npts[k] = x.size
+        xs[k, :x.size], ys[k, :x.size] = x, y
+        if x.size > 1:
+            slopes[k, :x.size - 1] = (y[1:] - y[:-1]) / (x[1:] - x[:-1])
+        src[k] = put(key, raw[key])
+    weights = np.array([plan.weights[name] for name in names], dtype=float)
+    n, w = incl.shape
+    score = np.empty((n, w), np.float32)
+    crit = np.empty((nk, n, w) if plan.keep_criteria else (nk, 1, 1), np.float32)
+    _fused(tuple(arrays), kind, src, aux, xs, ys, slopes, npts, full, weights, incl, score, crit,
+           plan.keep_criteria)
+    return score, ({name: crit[k] for k, name in enumerate(names)} if plan.keep_criteria else {})
+
+
 # =====================================================================================================
 # one block
 # =====================================================================================================
@@ -756,12 +897,10 @@ class _LandcoverBlock:
         if win is None:
             return
         self.win = win
-        import rasterio
         from rasterio.windows import Window
 
         a, b, c, d = win
-        with rasterio.open(spec.path) as ds:
-            self.data = ds.read(1, window=Window(c, a, d - c, b - a))
+        self.data = _dataset(spec.path).read(1, window=Window(c, a, d - c, b - a))
         if spec.mode == "nested":
             ri = rows - a
             ci = cols - c
@@ -771,19 +910,34 @@ class _LandcoverBlock:
             self.ri = (rows - a).astype(np.int64)
             self.ci = (cols - c).astype(np.int64)
 
-    def fraction(self, codes: np.ndarray) -> np.ndarray:
+    def _lut(self, codes: np.ndarray):
+        """(values, lookup table): the lookup on the raw values of 8/16-bit rasters, else on a 0/1 mask."""
+        nodata = self.spec.nodata
+        if self.data.dtype in (np.uint8, np.uint16):
+            lut = np.zeros(256 if self.data.dtype == np.uint8 else 65536, bool)
+            if codes.size:
+                lut[codes[(codes >= 0) & (codes < lut.size)]] = True
+            else:
+                lut[:] = True
+            if nodata is not None and float(nodata).is_integer() and 0 <= nodata < lut.size:
+                lut[int(nodata)] = False
+            return self.data, lut
+        return _class_mask(self.data, codes, nodata).view(np.uint8), np.array([False, True])
+
+    def apply(self, op: RuleOp, r0: int, row_area, inside, unit_frac, excl, keep, mask) -> tuple[int, float]:
+        """Apply the raster rule ``op`` to the block: (cells hit, m² covered)."""
         spec = self.spec
-        out = np.zeros((self.r1 - self.r0, self.grid.width))
         if spec.mode == "warp":
-            return self._warped(codes)
+            frac = self._warped(op.codes)
+            return _apply_dense(frac, r0, row_area, inside, unit_frac, op.effect, op.factor, op.bit, excl, keep, mask)
         if self.data is None:
-            return out
-        mask = _class_mask(self.data, codes, spec.nodata)
+            return 0, 0.0
+        data, lut = self._lut(op.codes)
         if spec.mode == "nested":
-            _nested_frac(mask, self.ri, self.ci, out)
-        else:
-            _coarse_frac(mask, self.ri, self.ci, spec.k, out)
-        return out
+            return _apply_nested(data, lut, self.ri, self.ci, r0, row_area, inside, unit_frac, op.effect, op.factor,
+                                 op.bit, excl, keep, mask)
+        return _apply_coarse(data, lut, self.ri, self.ci, spec.k, r0, row_area, inside, unit_frac, op.effect,
+                             op.factor, op.bit, excl, keep, mask)
 
     def _warped(self, codes: np.ndarray) -> np.ndarray:
         import rasterio
@@ -877,9 +1031,7 @@ def exclusion_block(plan: ExclusionPlan, r0: int, r1: int, *, keep64: bool = Fal
         elif op.kind == "raster":
             if lc is None:
                 lc = _LandcoverBlock(plan.landcover, grid, r0, r1)
-            frac = lc.fraction(op.codes)
-            cells[k], ha[k] = _apply_dense(frac, r0, plan.row_area, inside, unit_frac, op.effect, op.factor,
-                                           op.bit, excl, keep, mask)
+            cells[k], ha[k] = lc.apply(op, r0, plan.row_area, inside, unit_frac, excl, keep, mask)
     del lc
     incl = excl  # computed in place of the product of the exclusions
     flags = np.empty((n, w), np.uint8)
@@ -1000,27 +1152,71 @@ def dem_spec(path, grid: Grid) -> DemSpec:
 
 
 def dem_block(spec: DemSpec, r0: int, r1: int, width: int) -> np.ndarray:
-    """DEM heights (float64, NaN = nodata or outside) of rows r0−1..r1 and columns −1..width of the grid."""
-    import rasterio
+    """DEM heights (float64, NaN = nodata, non-finite or outside) of rows r0−1..r1 and columns −1..width."""
+    from rasterio.enums import MaskFlags
     from rasterio.windows import Window
 
     z = np.full((r1 - r0 + 2, width + 2), np.nan)
     top, left = spec.row_off + r0 - 1, spec.col_off - 1
-    with rasterio.open(spec.path) as ds:
-        win = _clip_window(top, spec.row_off + r1 + 1, left, spec.col_off + width + 1, ds.height, ds.width)
-        if win is not None:
-            a, b, c, d = win
-            arr = ds.read(1, window=Window(c, a, d - c, b - a), masked=True).astype(np.float64)
-            z[a - top:b - top, c - left:d - left] = np.ma.filled(arr, np.nan)
+    ds = _dataset(spec.path)
+    win = _clip_window(top, spec.row_off + r1 + 1, left, spec.col_off + width + 1, ds.height, ds.width)
+    if win is not None:
+        a, b, c, d = win
+        window = Window(c, a, d - c, b - a)
+        part = z[a - top:b - top, c - left:d - left]
+        if set(ds.mask_flag_enums[0]) <= {MaskFlags.nodata, MaskFlags.all_valid}:  # no mask band: nodata only
+            part[:] = ds.read(1, window=window)
+            if ds.nodata is not None and not math.isnan(ds.nodata):
+                part[part == ds.nodata] = np.nan
+        else:
+            part[:] = np.ma.filled(ds.read(1, window=window, masked=True).astype(np.float64), np.nan)
+    z[~np.isfinite(z)] = np.nan
     return z
 
 
-def slope_aspect_block(spec: DemSpec, z: np.ndarray, r0: int) -> tuple[np.ndarray, np.ndarray]:
+def slope_aspect_block(spec: DemSpec, z: np.ndarray, r0: int, aspect: bool = True):
+    """Slope and aspect (degrees, float32; aspect None unless asked) of a block: :func:`.terrain.slope_aspect`,
+    cell for cell (the same gradient arithmetic, the same numpy functions)."""
     n, w = z.shape[0] - 2, z.shape[1] - 2
-    slope = np.empty((n, w), np.float32)
-    aspect = np.empty((n, w), np.float32)
-    _slope_aspect(z, spec.dx, spec.dy, r0, slope, aspect)
-    return slope, aspect
+    gx = np.empty((n, w))
+    gy = np.empty((n, w))
+    _gradient(z, spec.dx, spec.dy, r0, gx, gy)
+    with np.errstate(invalid="ignore"):
+        slope_deg = np.degrees(np.arctan(np.hypot(gx, gy))).astype(np.float32)
+        if not aspect:
+            return slope_deg, None
+        asp = np.degrees(np.arctan2(-gx, -gy)) % 360.0
+        asp[(gx == 0) & (gy == 0)] = np.nan
+    return slope_deg, asp.astype(np.float32)
+
+
+# -- open datasets, per thread and per run ------------------------------------------------------------
+
+_LOCAL = threading.local()
+
+
+def _dataset(path: str):
+    """A rasterio dataset open on ``path`` for this thread and this run (its blocks share GDAL's decoded tiles,
+    so a tile a block's halo crosses is not decompressed again). Closed when the next run starts here."""
+    import rasterio
+
+    token = getattr(_LOCAL, "token", None)
+    cache = getattr(_LOCAL, "cache", None)
+    if cache is None or cache[0] != token:
+        _close_datasets()
+        cache = _LOCAL.cache = (token, {})
+    ds = cache[1].get(path)
+    if ds is None:
+        ds = cache[1][path] = rasterio.open(path)
+    return ds
+
+
+def _close_datasets() -> None:
+    cache = getattr(_LOCAL, "cache", None)
+    if cache is not None:
+        for ds in cache[1].values():
+            ds.close()
+        _LOCAL.cache = None
 
 
 def _metric_rows(grid: Grid, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1149,7 +1345,6 @@ def resource_spec(path, grid: Grid) -> ResourceSpec:
 
 def resource_block(spec: ResourceSpec, grid: Grid, r0: int, r1: int) -> np.ndarray:
     """The resource raster sampled bilinearly at the cell centres of rows r0..r1 (float64, NaN = no data)."""
-    import rasterio
     from rasterio.windows import Window
 
     t = grid.transform
@@ -1178,8 +1373,7 @@ def resource_block(spec: ResourceSpec, grid: Grid, r0: int, r1: int) -> np.ndarr
     if win is None:
         return out
     a, b, c, d = win
-    with rasterio.open(spec.path) as ds:
-        src = ds.read(1, window=Window(c, a, d - c, b - a), masked=True)
+    src = _dataset(spec.path).read(1, window=Window(c, a, d - c, b - a), masked=True)
     ok = ~np.ma.getmaskarray(src)
     data = np.ma.getdata(src).astype(np.float64)
     ok &= np.isfinite(data)
@@ -1278,15 +1472,20 @@ def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBloc
     if plan.needs & {"slope", "aspect", "elevation"}:
         z = dem_block(plan.dem, r0, r1, w)
         if plan.needs & {"slope", "aspect"}:
-            s, a = slope_aspect_block(plan.dem, z, r0)
-            raw["slope"], raw["aspect"] = s.astype(np.float64), a.astype(np.float64)
+            s, a = slope_aspect_block(plan.dem, z, r0, aspect="aspect" in plan.needs)
+            raw["slope"] = s.astype(np.float64)
+            if a is not None:
+                raw["aspect"] = a.astype(np.float64)
         raw["elevation"] = z[1:-1, 1:-1]
     for role, spec in plan.distances.items():
         raw["distance:" + role] = distance_block(spec, k, r0, r1, w)
     if plan.resource is not None:
         raw["resource"] = resource_block(plan.resource, ex.grid, r0, r1)
         raw["resource_range"] = (plan.resource.low, plan.resource.high)
-    score, criteria = plan.scorer(plan.specs, raw, plan.weights, block.incl)
+    if plan.fused is not None:
+        score, criteria = fused_block(plan, raw, block.incl)
+    else:
+        score, criteria = plan.scorer(plan.specs, raw, plan.weights, block.incl)
     del raw
     score[block.flags == 0] = np.nan
     _score_band2(plan, block, score)
@@ -1303,10 +1502,12 @@ def _score_band2(plan: SuitabilityPlan, block: ExBlock, score: np.ndarray) -> No
 
 
 def _exclusion_task(plan, k, r0, r1):
+    _LOCAL.token = plan.token
     return exclusion_block(plan, r0, r1)
 
 
 def _suitability_task(plan, k, r0, r1):
+    _LOCAL.token = plan.ex.token
     return suitability_block(plan, k, r0, r1)
 
 
@@ -1477,9 +1678,12 @@ def run_plan(plan, blocks: list[tuple[int, int]] | None = None, *, write: Callab
     With a minimum area, block results wait between the two passes in an unnamed temporary file in
     ``temp_dir`` (in memory when None).
     """
+    import uuid
+
     feedback = ensure(feedback)
     suit = isinstance(plan, SuitabilityPlan)
     ex = plan.ex if suit else plan
+    ex.token = uuid.uuid4().hex
     blocks = blocks if blocks is not None else blocks_of(ex.grid)
     if suit and getattr(plan, "_blocks", None) != blocks:
         raise ValueError("prepare_suitability(plan, blocks) first")  # programming error, not user input
@@ -1549,6 +1753,7 @@ def run_plan(plan, blocks: list[tuple[int, int]] | None = None, *, write: Callab
     finally:
         if store is not None:
             store.close()
+        _close_datasets()
     return _outcome(ex, cells, ha, unit_m2, incl_m2, n_inside, n_open, union, feedback,
                     _histogram(counts, hist_ha, edges) if suit else None, sink.a if sink is not None else {})
 
@@ -1598,8 +1803,11 @@ def prepare_suitability(plan: SuitabilityPlan, blocks: list[tuple[int, int]], fe
                         resource_percentiles=(5.0, 95.0)) -> None:
     """The pre-passes that depend on the blocks: the distance states and feature bits, the resource's
     percentiles inside the unit (raises when the resource has no value there)."""
+    import uuid
+
     feedback = ensure(feedback)
     ex = plan.ex
+    _LOCAL.token = ex.token = uuid.uuid4().hex
     for role, spec in plan.distances.items():
         feedback.check()
         feedback.progress(0.1, f"distance pre-pass ({role})")
@@ -1617,6 +1825,7 @@ def prepare_suitability(plan: SuitabilityPlan, blocks: list[tuple[int, int]], fe
                 yield res[(unit_frac > EPS) & np.isfinite(res)]
 
         pct = exact_percentiles(values, list(resource_percentiles))
+        _close_datasets()
         if pct is None:
             raise InputError(code="jobs.site.resource_no_overlap", path=spec.path)
         spec.low, spec.high = pct
