@@ -751,53 +751,86 @@ def _interp(v, xs, ys, slopes, n):
 @numba.njit(cache=True, nogil=True)
 def _fused(inputs, kind, src, aux, xs, ys, slopes, npts, full, weights, incl, score, crit, keep):
     """The criteria scored and summed with their weights, times the inclusion, cell by cell: the arithmetic of
-    ``criteria.piecewise`` (curves, float32 scores) and ``suitability.suitability`` (``method="sum"``)."""
+    ``criteria.piecewise`` (curves, float32 scores), the aspect criterion of ``site_suitability.score_block``
+    (its input here: the cosine of the aspect) and ``suitability.suitability`` (``method="sum"``). Row by row, criterion by criterion (simple inner loops)."""
     n_rows, w = incl.shape
     nk = kind.size
+    total = np.empty(w)
+    nod = np.empty(w, np.bool_)
+    s32 = np.empty(w, np.float32)
+    nan32 = np.float32(np.nan)
     for i in range(n_rows):
-        for j in range(w):
-            nod = False
-            total = 0.0
-            for k in range(nk):
-                kd = kind[k]
-                if kd == 0:  # a piecewise-linear curve of an input
-                    v = inputs[src[k]][i, j]
-                    s32 = np.float32(_interp(v, xs[k], ys[k], slopes[k], npts[k])) if np.isfinite(v) else np.float32(np.nan)
-                elif kd == 1:  # aspect: facing (src) weighed by the slope (aux)
-                    sd = inputs[aux[k]][i, j]
-                    if np.isnan(sd):
-                        s32 = np.float32(np.nan)
+        total[:] = 0.0
+        nod[:] = False
+        for k in range(nk):
+            kd = kind[k]
+            row = inputs[src[k], i]
+            if kd == 0 and npts[k] == 2:  # the usual two-point curve
+                x0 = xs[k, 0]
+                x1 = xs[k, 1]
+                y0 = ys[k, 0]
+                y1 = ys[k, 1]
+                sl = slopes[k, 0]
+                for j in range(w):
+                    v = row[j]
+                    if not np.isfinite(v):
+                        s32[j] = nan32
+                    elif v < x0 or v == x0:
+                        s32[j] = np.float32(y0)
+                    elif v >= x1:
+                        s32[j] = np.float32(y1)
                     else:
-                        e = sd / full[k]
+                        r = sl * (v - x0) + y0
+                        if np.isnan(r):
+                            r = sl * (v - x1) + y1
+                            if np.isnan(r) and y0 == y1:
+                                r = y0
+                        s32[j] = np.float32(r)
+            elif kd == 0:
+                for j in range(w):
+                    v = row[j]
+                    s32[j] = np.float32(_interp(v, xs[k], ys[k], slopes[k], npts[k])) if np.isfinite(v) else nan32
+            elif kd == 1:  # aspect: facing (src) weighed by the slope (aux)
+                srow = inputs[aux[k], i]
+                fk = full[k]
+                for j in range(w):
+                    sd = srow[j]
+                    if np.isnan(sd):
+                        s32[j] = nan32
+                    else:
+                        e = sd / fk
                         e = 0.0 if e < 0.0 else (1.0 if e > 1.0 else e)
-                        f = inputs[src[k]][i, j]
+                        f = 0.5 * (1.0 - row[j])  # row: cos(aspect); 1 facing south (180°), 0 north
                         if np.isnan(f):
                             f = 1.0
-                        s32 = np.float32(1.0 - e * (1.0 - f))
-                else:  # 1 where the input has data
-                    s32 = np.float32(1.0) if np.isfinite(inputs[src[k]][i, j]) else np.float32(np.nan)
-                if keep:
-                    crit[k, i, j] = s32
-                wk = weights[k]
-                if wk == 0.0:
-                    continue
-                s = np.float64(s32)
+                        s32[j] = np.float32(1.0 - e * (1.0 - f))
+            else:  # 1 where the input has data
+                for j in range(w):
+                    s32[j] = np.float32(1.0) if np.isfinite(row[j]) else nan32
+            if keep:
+                crit[k, i, :] = s32
+            wk = weights[k]
+            if wk == 0.0:
+                continue
+            for j in range(w):
+                s = np.float64(s32[j])
                 if np.isnan(s):
-                    nod = True
+                    nod[j] = True
                 else:
                     s = 0.0 if s < 0.0 else (1.0 if s > 1.0 else s)
-                    total += wk * s
+                    total[j] += wk * s
+        for j in range(w):
             inc = np.float64(incl[i, j])
+            t = total[j]
             if np.isnan(inc):
-                nod = True
-                inc = 0.0
+                score[i, j] = nan32
+                continue
+            inc = 0.0 if inc < 0.0 else (1.0 if inc > 1.0 else inc)
+            t *= inc
+            if nod[j]:
+                score[i, j] = nan32
             else:
-                inc = 0.0 if inc < 0.0 else (1.0 if inc > 1.0 else inc)
-            total *= inc
-            if nod:
-                score[i, j] = np.nan
-            else:
-                score[i, j] = np.float32(0.0 if total < 0.0 else (1.0 if total > 1.0 else total))
+                score[i, j] = np.float32(0.0 if t < 0.0 else (1.0 if t > 1.0 else t))
 
 
 def fused_block(plan: SuitabilityPlan, raw: dict[str, Any], incl: np.ndarray):
@@ -824,7 +857,7 @@ def fused_block(plan: SuitabilityPlan, raw: dict[str, Any], incl: np.ndarray):
         if what == "aspect":
             kind[k], full[k] = 1, float(arg)
             with np.errstate(invalid="ignore"):
-                src[k] = put("facing", 0.5 * (1.0 - np.cos(np.radians(raw["aspect"]))))  # 1 facing south
+                src[k] = put("cos_aspect", np.cos(raw["aspect"] * (np.pi / 180.0)))  # = np.cos(np.radians(…))
             aux[k] = put("slope", raw["slope"])
             continue
         points = arg
@@ -845,7 +878,7 @@ def fused_block(plan: SuitabilityPlan, raw: dict[str, Any], incl: np.ndarray):
     n, w = incl.shape
     score = np.empty((n, w), np.float32)
     crit = np.empty((nk, n, w) if plan.keep_criteria else (nk, 1, 1), np.float32)
-    _fused(tuple(arrays), kind, src, aux, xs, ys, slopes, npts, full, weights, incl, score, crit,
+    _fused(np.stack(arrays), kind, src, aux, xs, ys, slopes, npts, full, weights, incl, score, crit,
            plan.keep_criteria)
     return score, ({name: crit[k] for k, name in enumerate(names)} if plan.keep_criteria else {})
 
@@ -1174,20 +1207,41 @@ def dem_block(spec: DemSpec, r0: int, r1: int, width: int) -> np.ndarray:
     return z
 
 
+@numba.njit(cache=True, nogil=True)
+def _aspect_deg(a, gx, gy, out):
+    """``np.degrees(a) % 360.0`` as float32, NaN where flat: numpy's remainder step for step on −180…180°."""
+    to_deg = 180.0 / np.pi
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            if gx[i, j] == 0.0 and gy[i, j] == 0.0:
+                out[i, j] = np.nan
+                continue
+            d = a[i, j] * to_deg
+            if d < 0.0:
+                d += 360.0
+            elif d == 0.0:
+                d = 0.0  # +0.0, as numpy's remainder gives for ±0
+            out[i, j] = np.float32(d)
+
+
 def slope_aspect_block(spec: DemSpec, z: np.ndarray, r0: int, aspect: bool = True):
     """Slope and aspect (degrees, float32; aspect None unless asked) of a block: :func:`.terrain.slope_aspect`,
-    cell for cell (the same gradient arithmetic, the same numpy functions)."""
+    cell for cell (the same gradient arithmetic, numpy's hypot, arctan and arctan2)."""
     n, w = z.shape[0] - 2, z.shape[1] - 2
     gx = np.empty((n, w))
     gy = np.empty((n, w))
     _gradient(z, spec.dx, spec.dy, r0, gx, gy)
     with np.errstate(invalid="ignore"):
-        slope_deg = np.degrees(np.arctan(np.hypot(gx, gy))).astype(np.float32)
+        t = np.hypot(gx, gy)
+        np.arctan(t, out=t)
+        slope_deg = np.degrees(t, out=t).astype(np.float32)
         if not aspect:
             return slope_deg, None
-        asp = np.degrees(np.arctan2(-gx, -gy)) % 360.0
-        asp[(gx == 0) & (gy == 0)] = np.nan
-    return slope_deg, asp.astype(np.float32)
+        np.negative(gx, out=t)
+        a = np.arctan2(t, np.negative(gy), out=t)
+    asp = np.empty((n, w), np.float32)
+    _aspect_deg(a, gx, gy, asp)
+    return slope_deg, asp
 
 
 # -- open datasets, per thread and per run ------------------------------------------------------------
