@@ -833,38 +833,39 @@ def _fused(inputs, kind, src, aux, xs, ys, slopes, npts, full, weights, incl, sc
                 score[i, j] = np.float32(0.0 if t < 0.0 else (1.0 if t > 1.0 else t))
 
 
-def fused_block(plan: SuitabilityPlan, raw: dict[str, Any], incl: np.ndarray):
-    """:func:`_fused` on a block: (score float32, {criterion: float32 scores} when the plan keeps them)."""
+def fused_keys(plan: SuitabilityPlan) -> list[str]:
+    """The inputs the fused kernel reads, in order: ``slope``, ``cos_aspect`` (cos of the aspect), ``elevation``,
+    ``distance:<role>``, ``resource``."""
+    keys: list[str] = []
+    for what, key, _ in plan.fused:
+        for k in (("cos_aspect", "slope") if what == "aspect" else (key,)):
+            if k not in keys:
+                keys.append(k)
+    return keys
+
+
+def fused_block(plan: SuitabilityPlan, inputs: np.ndarray, keys: list[str], resource_range, incl: np.ndarray):
+    """:func:`_fused` on a block whose inputs are ``inputs[keys.index(key)]``: (score float32, {criterion:
+    float32 scores} when the plan keeps them)."""
     names = list(plan.specs)
-    arrays: list[np.ndarray] = []
-    index: dict[str, int] = {}
-
-    def put(key: str, arr) -> int:
-        if key not in index:
-            index[key] = len(arrays)
-            arrays.append(np.ascontiguousarray(arr, dtype=np.float64))
-        return index[key]
-
     nk = len(plan.fused)
     kind = np.zeros(nk, np.int64)
     src = np.zeros(nk, np.int64)
     aux = np.zeros(nk, np.int64)
     full = np.zeros(nk)
     npts = np.ones(nk, np.int64)
-    most = max([2] + [len(d[2]) for d in plan.fused if d[0] == "curve" and d[2] is not None])
+    most = max([2] + [len(d[2]) for d in plan.fused if d[0] == "curve"])
     xs, ys, slopes = np.zeros((nk, most)), np.zeros((nk, most)), np.zeros((nk, most))
     for k, (what, key, arg) in enumerate(plan.fused):
         if what == "aspect":
-            kind[k], full[k] = 1, float(arg)
-            with np.errstate(invalid="ignore"):
-                src[k] = put("cos_aspect", np.cos(raw["aspect"] * (np.pi / 180.0)))  # = np.cos(np.radians(…))
-            aux[k] = put("slope", raw["slope"])
+            kind[k], full[k], src[k], aux[k] = 1, float(arg), keys.index("cos_aspect"), keys.index("slope")
             continue
+        src[k] = keys.index(key)
         points = arg
         if what == "resource":
-            lo, hi = raw["resource_range"]
+            lo, hi = resource_range
             if not hi > lo:
-                kind[k], src[k] = 2, put(key, raw[key])
+                kind[k] = 2
                 continue
             points = [(lo, 0.0), (hi, 1.0)]
         x = np.asarray([p[0] for p in points], dtype=float)
@@ -873,14 +874,27 @@ def fused_block(plan: SuitabilityPlan, raw: dict[str, Any], incl: np.ndarray):
         xs[k, :x.size], ys[k, :x.size] = x, y
         if x.size > 1:
             slopes[k, :x.size - 1] = (y[1:] - y[:-1]) / (x[1:] - x[:-1])
-        src[k] = put(key, raw[key])
     weights = np.array([plan.weights[name] for name in names], dtype=float)
     n, w = incl.shape
     score = np.empty((n, w), np.float32)
     crit = np.empty((nk, n, w) if plan.keep_criteria else (nk, 1, 1), np.float32)
-    _fused(np.stack(arrays), kind, src, aux, xs, ys, slopes, npts, full, weights, incl, score, crit,
-           plan.keep_criteria)
+    _fused(inputs, kind, src, aux, xs, ys, slopes, npts, full, weights, incl, score, crit, plan.keep_criteria)
     return score, ({name: crit[k] for k, name in enumerate(names)} if plan.keep_criteria else {})
+
+
+@numba.njit(cache=True, nogil=True)
+def _finish_score(score, flags, incl, mask, bits, band2):
+    """NaN outside the unit; band 2 = the excluding rules' bits where the inclusion is 0; score 0 there."""
+    for i in range(score.shape[0]):
+        for j in range(score.shape[1]):
+            if flags[i, j] == 0:
+                score[i, j] = np.nan
+                band2[i, j] = 0
+                continue
+            b = mask[i, j] & bits if incl[i, j] <= 0 else np.uint64(0)
+            band2[i, j] = b
+            if b != 0:
+                score[i, j] = 0.0
 
 
 # =====================================================================================================
@@ -1373,9 +1387,9 @@ def prepare_distance(spec: DistanceSpec, grid: Grid, blocks: list[tuple[int, int
     spec.above, spec.below, spec.bits, spec.any_feature = above, below, bits, any_feature
 
 
-def distance_block(spec: DistanceSpec, k: int, r0: int, r1: int, width: int) -> np.ndarray:
+def distance_block(spec: DistanceSpec, k: int, r0: int, r1: int, width: int, out=None) -> np.ndarray:
     """Metres from each cell of rows r0..r1 to the nearest feature (capped at the reach; inf: no feature)."""
-    out = np.empty((r1 - r0, width))
+    out = np.empty((r1 - r0, width)) if out is None else out
     if not spec.any_feature:
         out[:] = np.inf
         return out
@@ -1521,27 +1535,54 @@ def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBloc
     """Exclusions, then the criteria scored and combined, of rows r0..r1 (block ``k``)."""
     ex = plan.ex
     block = exclusion_block(ex, r0, r1)
-    w = ex.grid.width
+    n, w = r1 - r0, ex.grid.width
+    rng = (plan.resource.low, plan.resource.high) if plan.resource is not None else None
+    if plan.fused is not None:  # inputs written straight into the kernel's array
+        keys = fused_keys(plan)
+        inputs = np.empty((len(keys), n, w))
+        slot = {key: inputs[i] for i, key in enumerate(keys)}
+    else:
+        slot = {}
     raw: dict[str, Any] = {}
+
+    def put(key: str, arr) -> None:
+        if plan.fused is not None:
+            if key in slot:
+                np.copyto(slot[key], arr)
+        else:
+            raw[key] = np.asarray(arr, dtype=np.float64)
+
     if plan.needs & {"slope", "aspect", "elevation"}:
         z = dem_block(plan.dem, r0, r1, w)
         if plan.needs & {"slope", "aspect"}:
             s, a = slope_aspect_block(plan.dem, z, r0, aspect="aspect" in plan.needs)
-            raw["slope"] = s.astype(np.float64)
-            if a is not None:
+            put("slope", s)
+            if a is not None and plan.fused is not None:
+                c = slot["cos_aspect"]
+                np.copyto(c, a)
+                c *= np.pi / 180.0  # np.radians
+                np.cos(c, out=c)
+            elif a is not None:
                 raw["aspect"] = a.astype(np.float64)
-        raw["elevation"] = z[1:-1, 1:-1]
+            del s, a
+        put("elevation", z[1:-1, 1:-1])
+        del z
     for role, spec in plan.distances.items():
-        raw["distance:" + role] = distance_block(spec, k, r0, r1, w)
+        key = "distance:" + role
+        if plan.fused is not None:
+            if key in slot:
+                distance_block(spec, k, r0, r1, w, out=slot[key])
+        else:
+            raw[key] = distance_block(spec, k, r0, r1, w)
     if plan.resource is not None:
-        raw["resource"] = resource_block(plan.resource, ex.grid, r0, r1)
-        raw["resource_range"] = (plan.resource.low, plan.resource.high)
+        put("resource", resource_block(plan.resource, ex.grid, r0, r1))
+        raw["resource_range"] = rng
     if plan.fused is not None:
-        score, criteria = fused_block(plan, raw, block.incl)
+        score, criteria = fused_block(plan, inputs, keys, rng, block.incl)
+        del inputs, slot
     else:
         score, criteria = plan.scorer(plan.specs, raw, plan.weights, block.incl)
-    del raw
-    score[block.flags == 0] = np.nan
+    raw.clear()
     _score_band2(plan, block, score)
     if plan.keep_criteria:
         block.criteria = criteria
@@ -1549,9 +1590,8 @@ def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBloc
 
 
 def _score_band2(plan: SuitabilityPlan, block: ExBlock, score: np.ndarray) -> None:
-    bits = np.uint64(plan.band2_bits)
-    band2 = np.where((block.flags != 0) & (block.incl <= 0), block.mask & bits, np.uint64(0)).astype(np.uint64)
-    score[band2 != 0] = 0.0  # excluded cells score 0 even where a criterion has no data
+    band2 = np.empty(score.shape, np.uint64)
+    _finish_score(score, block.flags, block.incl, block.mask, np.uint64(plan.band2_bits), band2)
     block.score, block.band2 = score, band2
 
 
