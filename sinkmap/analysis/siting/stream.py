@@ -64,6 +64,10 @@ AREA_SCALE = 1024  # patch areas in 1/1024 m² (int64): exact, so independent of
 #: cells per block (the block's rows × the grid's width), about: memory per block in flight is ~60 bytes a cell
 BLOCK_CELLS = 1 << 20
 TILE = 256
+#: GDAL's block cache while blocks are read (process-wide, restored after): decoded input tiles a block's halo
+#: or the next block reuse, and the output's tiles until they are compressed. Without a cap GDAL keeps up to
+#: 5 % of the RAM of tiles of datasets that stay open for the run.
+GDAL_CACHE_BYTES = 160 * 2**20
 #: a temporary value file bigger than this many cells per output is refused with a message when the disk lacks room
 FLAG_INSIDE, FLAG_OPEN = np.uint8(1), np.uint8(2)
 
@@ -1597,12 +1601,25 @@ def _score_band2(plan: SuitabilityPlan, block: ExBlock, score: np.ndarray) -> No
 
 def _exclusion_task(plan, k, r0, r1):
     _LOCAL.token = plan.token
-    return exclusion_block(plan, r0, r1)
+    with _capped_cache():
+        return exclusion_block(plan, r0, r1)
 
 
 def _suitability_task(plan, k, r0, r1):
     _LOCAL.token = plan.ex.token
-    return suitability_block(plan, k, r0, r1)
+    with _capped_cache():
+        return suitability_block(plan, k, r0, r1)
+
+
+def _capped_cache():
+    """GDAL's cache capped at :data:`GDAL_CACHE_BYTES` in this process (a Dask worker's too)."""
+    import contextlib
+
+    import rasterio
+
+    if getattr(_LOCAL, "capped", False):
+        return contextlib.nullcontext()
+    return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES)
 
 
 def _ordered_local(fn, plan, blocks, threads: int) -> Iterator[ExBlock]:
@@ -1811,7 +1828,12 @@ def run_plan(plan, blocks: list[tuple[int, int]] | None = None, *, write: Callab
         if sink is not None:
             sink(b)
 
+    import rasterio
+
     fn = _suitability_task if suit else _exclusion_task
+    cap = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES)
+    cap.__enter__()
+    _LOCAL.capped = True
     stream = (_ordered_dask(fn, plan, blocks, client, feedback) if client is not None
               else _ordered_local(fn, plan, blocks, threads))
     span = 0.7 if union else 0.8
@@ -1848,6 +1870,8 @@ def run_plan(plan, blocks: list[tuple[int, int]] | None = None, *, write: Callab
         if store is not None:
             store.close()
         _close_datasets()
+        _LOCAL.capped = False
+        cap.__exit__(None, None, None)
     return _outcome(ex, cells, ha, unit_m2, incl_m2, n_inside, n_open, union, feedback,
                     _histogram(counts, hist_ha, edges) if suit else None, sink.a if sink is not None else {})
 
