@@ -190,14 +190,21 @@ def demo_request():
     return req
 
 
-def test_suitability_every_block_size_gives_the_whole_array_result(demo_request):
+@pytest.fixture(scope="module")
+def whole(demo_request):
     from sinkmap.core.feedback import ensure
     from sinkmap.jobs.site_suitability import compute_suitability
 
-    whole = compute_suitability(demo_request, ensure(None))
+    return compute_suitability(demo_request, ensure(None))
+
+
+def test_suitability_every_block_size_gives_the_whole_array_result(demo_request, whole):
+    from sinkmap.core.feedback import ensure
+    from sinkmap.jobs.site_suitability import compute_suitability
+
     ex = whole.exclusions
     assert ex.hit("min_area").any() and set(whole.criteria) == {"slope", "aspect", "substation", "road", "resource"}
-    for block_rows in (1, 4, 17):
+    for block_rows in (1, 17):
         part = compute_suitability(demo_request, ensure(None), block_rows=block_rows)
         assert np.array_equal(whole.score, part.score, equal_nan=True)
         assert np.array_equal(whole.band2, part.band2)
@@ -215,7 +222,9 @@ def _read(path):
 
 @pytest.fixture(scope="module")
 def streamed(tmp_path_factory, demo_request):
-    """The two jobs' GeoTIFFs written in blocks of 2 000 cells (about 12 rows): locally, and on Dask."""
+    """The two jobs' GeoTIFFs written in blocks of 2 000 cells (about 12 rows): locally, and on Dask (a
+    LocalCluster of 2 worker processes, reached through --scheduler as a user's cluster would be)."""
+    distributed = pytest.importorskip("distributed")
     from sinkmap.analysis.siting import stream
     from sinkmap.jobs import registry
     from sinkmap.jobs.base import run_job
@@ -225,29 +234,24 @@ def streamed(tmp_path_factory, demo_request):
     stream.BLOCK_CELLS = 2000
     out = {}
     try:
-        for job_id in ("site.exclusions", "site.suitability"):
-            job = registry.get(job_id)
-            values = {"tech": "pv", "county": COUNTY, "min_area": 3.0}
-            if job_id == "site.suitability":
-                values["resource"] = str(demo_request.resource)
-            out[job_id] = run_job(job, job.make_request({**values, "out": str(d / f"{job_id}.tif")}))
-            out[job_id, "path"] = d / f"{job_id}.tif"
-            distributed = pytest.importorskip("distributed")
-            with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                          dashboard_address=None) as cluster:
+        with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                      dashboard_address=None) as cluster:
+            for job_id in ("site.exclusions", "site.suitability"):
+                job = registry.get(job_id)
+                values = {"tech": "pv", "county": COUNTY, "min_area": 3.0}
+                if job_id == "site.suitability":
+                    values["resource"] = str(demo_request.resource)
+                out[job_id] = run_job(job, job.make_request({**values, "out": str(d / f"{job_id}.tif")}))
+                out[job_id, "path"] = d / f"{job_id}.tif"
                 out[job_id, "dask"] = run_job(job, job.make_request(
                     {**values, "out": str(d / f"{job_id}.dask.tif"), "scheduler": cluster.scheduler_address}))
-            out[job_id, "dask_path"] = d / f"{job_id}.dask.tif"
+                out[job_id, "dask_path"] = d / f"{job_id}.dask.tif"
     finally:
         stream.BLOCK_CELLS = old
     return out
 
 
-def test_streamed_geotiffs_equal_the_whole_arrays(streamed, demo_request):
-    from sinkmap.core.feedback import ensure
-    from sinkmap.jobs.site_suitability import compute_suitability
-
-    whole = compute_suitability(demo_request, ensure(None))
+def test_streamed_geotiffs_equal_the_whole_arrays(streamed, whole):
     ex = whole.exclusions
     bands, tags, profile = _read(streamed["site.suitability", "path"])
     assert profile["dtype"] == "float64" and profile["nodata"] == -1
@@ -274,12 +278,12 @@ def test_dask_gives_the_local_files_bit_for_bit(streamed):
         assert a.pop("outputs") != b.pop("outputs") and a == b  # the same report but for the file's name
 
 
-def test_fused_scoring_equals_the_criteria_functions(demo_request, monkeypatch):
+def test_fused_scoring_equals_the_criteria_functions(demo_request, whole, monkeypatch):
     """The engine's fused kernel gives what score_block (criteria.piecewise + suitability.suitability) gives."""
     from sinkmap.core.feedback import ensure
     from sinkmap.jobs import site_suitability
 
-    fused = site_suitability.compute_suitability(demo_request, ensure(None))
+    fused = whole
     monkeypatch.setattr(site_suitability, "FUSED", False)
     plain = site_suitability.compute_suitability(demo_request, ensure(None))
     assert np.array_equal(fused.score, plain.score, equal_nan=True)
@@ -287,3 +291,45 @@ def test_fused_scoring_equals_the_criteria_functions(demo_request, monkeypatch):
         assert arr.dtype == fused.criteria[name].dtype == np.float32
         assert np.array_equal(arr, fused.criteria[name], equal_nan=True), name
     assert np.isnan(plain.score).any() and (plain.score == 0).any() and ((plain.score > 0) & (plain.score < 1)).any()
+
+
+# -- distances: exact on a projected grid, geodesic to 1e-3 on a lon/lat grid, features beyond the grid count ---
+
+def _distances(grid, geoms, crs, reach, block_rows):
+    from sinkmap.analysis.siting.stream import blocks_of, distance_block, distance_spec, prepare_distance
+
+    gdf = gpd.GeoDataFrame(geometry=geoms, crs=crs)
+    spec = distance_spec("roads", gdf, grid, reach)
+    blocks = blocks_of(grid, block_rows)
+    prepare_distance(spec, grid, blocks)
+    return np.vstack([distance_block(spec, k, r0, r1, grid.width) for k, (r0, r1) in enumerate(blocks)])
+
+
+def test_distances_on_a_projected_grid_are_euclidean_between_cell_centres():
+    # features: a point in cell (5, 7) and one 3 cells left of the grid (column −3) in row 30
+    grid = Grid(Affine(10, 0, X0, 0, -10, Y0), 40, 36, CRS)
+    pts = [Point(X0 + 75, Y0 - 55), Point(X0 - 25, Y0 - 305)]
+    rows, cols = np.mgrid[0:36, 0:40]
+    want = np.minimum(np.hypot(rows - 5, cols - 7), np.hypot(rows - 30, cols + 3)) * 10.0
+    for block_rows in (None, 1, 7):
+        got = _distances(grid, pts, CRS, 1000.0, block_rows)
+        assert np.array_equal(got, want.astype(np.float32).astype(np.float64))
+    capped = _distances(grid, pts, CRS, 100.0, 5)  # beyond the reach: the reach itself
+    assert np.array_equal(capped, np.where(want < 100.0, want.astype(np.float32), 100.0))
+    none = _distances(grid, [Point(X0 + 5000, Y0)], CRS, 100.0, 5)  # nothing within the reach of the grid
+    assert np.isinf(none).all()
+
+
+def test_distances_on_a_lon_lat_grid_match_the_geodesic():
+    from pyproj import Geod
+
+    t = Affine(0.001, 0, 113.0, 0, -0.001, 26.5)  # 0.001° cells at 26.5° N: about 100 m × 111 m
+    grid = Grid(t, 60, 50, "EPSG:4490")
+    got = _distances(grid, [Point(113.0305, 26.4755)], "EPSG:4490", 10_000.0, 9)  # the centre of cell (24, 30)
+    rows, cols = np.mgrid[0:50, 0:60]
+    geod = Geod(ellps="GRS80")
+    _, _, want = geod.inv(np.full(rows.size, 113.0305), np.full(rows.size, 26.4755),
+                          113.0 + 0.001 * (cols.ravel() + 0.5), 26.5 - 0.001 * (rows.ravel() + 0.5))
+    want = want.reshape(rows.shape)
+    far = want > 0
+    assert got[24, 30] == 0.0 and np.abs(got[far] / want[far] - 1).max() < 1e-3

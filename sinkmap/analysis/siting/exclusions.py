@@ -28,6 +28,7 @@ job streams the blocks into its GeoTIFF instead, with memory bounded by a block 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,12 +187,7 @@ def _buffer_m(geoms, metres: float, grid: Grid, unit_g):
 
 def _class_values(codes) -> np.ndarray:
     """Raster values of 三调 codes (``layers/schemes/sandiao.yaml``: "0101" → 101, "05H1" → 591)."""
-    import yaml
-
-    from ...io.catalogue import layer_path
-
-    scheme = yaml.safe_load(layer_path("schemes", "sandiao.yaml").read_text(encoding="utf-8"))
-    by_code = {norm_code(c["code"]): int(c["value"]) for c in scheme["classes"]}
+    by_code = _sandiao_values()
     out = []
     for code in codes:
         if code in by_code:
@@ -199,6 +195,17 @@ def _class_values(codes) -> np.ndarray:
         elif code.isdigit():
             out.append(int(code))
     return np.asarray(out, dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=1)
+def _sandiao_values() -> dict[str, int]:
+    """The bundled 三调 scheme's raster value by code (read once: the file does not change while running)."""
+    import yaml
+
+    from ...io.catalogue import layer_path
+
+    scheme = yaml.safe_load(layer_path("schemes", "sandiao.yaml").read_text(encoding="utf-8"))
+    return {norm_code(c["code"]): int(c["value"]) for c in scheme["classes"]}
 
 
 __all__ = ["ExclusionResult", "MIN_AREA_ID", "compute_exclusions"]
