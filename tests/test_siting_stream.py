@@ -333,3 +333,20 @@ def test_distances_on_a_lon_lat_grid_match_the_geodesic():
     want = want.reshape(rows.shape)
     far = want > 0
     assert got[24, 30] == 0.0 and np.abs(got[far] / want[far] - 1).max() < 1e-3
+
+
+def test_a_disk_too_small_is_said_before_anything_is_written(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    from sinkmap.core.errors import InputError
+    from sinkmap.jobs.site_exclusions import check_room
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**12, 10**12 - 10**9, 10**9))
+    check_room(tmp_path / "x.tif", 10**8, 0)  # 0.2 GB needed, 1 GB free
+    with pytest.raises(InputError) as err:
+        check_room(tmp_path / "x.tif", 10**9, 6)  # 8 GB needed
+    assert err.value.code == "analysis.siting.stream.no_room"
+    assert "7.5" in err.value.render("en") and "0.9" in err.value.render("en") and "GiB" in err.value.render("zh_CN")
+    assert not list(tmp_path.iterdir())

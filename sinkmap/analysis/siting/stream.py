@@ -1034,11 +1034,9 @@ class ExBlock:
     unit_m2: float
     incl_m2: float
     patches: Any = None  # _Patches when a minimum area is set
-    score: np.ndarray | None = None  # suitability (float32), band2 (uint64), histogram
+    score: np.ndarray | None = None  # suitability (float32) and band 2 (uint64)
     band2: np.ndarray | None = None
-    hist: Any = None
     criteria: dict | None = None
-    incl64: np.ndarray | None = None  # only while the block is computed
 
 
 @dataclass
@@ -1058,7 +1056,7 @@ class _Patches:
 
 
 
-def exclusion_block(plan: ExclusionPlan, r0: int, r1: int, *, keep64: bool = False) -> ExBlock:
+def exclusion_block(plan: ExclusionPlan, r0: int, r1: int) -> ExBlock:
     """Inclusion, bitmask and statistics of rows r0..r1 (and pass 1 of the minimum-area filter)."""
     grid = plan.grid
     n, w = r1 - r0, grid.width
@@ -1092,8 +1090,6 @@ def exclusion_block(plan: ExclusionPlan, r0: int, r1: int, *, keep64: bool = Fal
     block = ExBlock(r0, r1, flags, incl.astype(np.float32), mask, cells, ha, unit_m2, float(incl_m2))
     if plan.min_area_m2:
         block.patches = _patches(plan, flags, unit_frac, incl, r0)
-    if keep64:
-        block.incl64 = incl
     return block
 
 
