@@ -280,6 +280,24 @@ def test_forest_fields_are_inventory_style_and_detected(layers):
     assert np.allclose(sample["MIAN_JI"], geod, rtol=2e-3, atol=0.01)
 
 
+def test_protection_level_and_basic_grassland_are_synthetic_and_follow_their_rules(layers):
+    """林地保护等级 BH_DJ and 基本草原 exist so the siting rules that read them run on the demo (both derived
+    from other synthetic fields, no draw of their own)."""
+    f = layers["forest"]
+    assert set(f["BH_DJ"]) <= {"Ⅰ级", "Ⅱ级", "Ⅲ级", "Ⅳ级"}
+    one = f[f["BH_DJ"] == "Ⅰ级"]
+    assert len(one) and len(one) < 0.1 * len(f)
+    # Ⅰ级 only inside nature reserves / national parks (where the inventory makes every 小班 自然保护区林, 国家级一级)
+    assert (one["LIN_ZHONG"] == "自然保护区林").all() and (one["GYL_DJ"] == "国家级一级").all()
+    assert (f.loc[f["GYL_DJ"] == "非公益林", "BH_DJ"] == "Ⅳ级").all()
+    assert (f.loc[f["GYL_DJ"] == "省级", "BH_DJ"] == "Ⅲ级").all()
+    assert (f.loc[f["GYL_DJ"] == "国家级二级", "BH_DJ"] == "Ⅱ级").all()
+    g = layers["grassland"]
+    assert {"CYBH", "CYMC", "CYLX", "XIAN", "MIAN_JI"} <= set(g.columns)
+    assert (g["MIAN_JI"] >= 5.0).all() and g["CYMC"].str.contains("演示基本草原").all()
+    assert set(g["CYLX"]) <= {"其他草地"}
+
+
 def test_wetland_and_protected_fields_are_detected(layers):
     from sinkmap.analysis.fieldmap import detect_mapping
 

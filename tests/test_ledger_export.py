@@ -129,11 +129,11 @@ def test_targets_are_cited_by_document_not_by_seed_file(capsys):
 
 
 def test_ledger_assessments_carry_the_document():
-    from sinkmap.jobs.ledger import LedgerRequest, _with_targets
+    from sinkmap.jobs.ledger import LedgerRequest, with_targets
     from sinkmap.io.targets import load_targets
 
     row = {"name": "岳麓区", "adcode": "430104", "level": "county", "parent": "长沙市", "forest_coverage_pct": 30.0}
-    unit = _with_targets(row, load_targets(include_default_user_file=False), LedgerRequest(year=2025), {})
+    unit = with_targets(row, load_targets(include_default_user_file=False), LedgerRequest(year=2025), {})
     cov = unit.assessment("forest_coverage_pct")
     assert cov.document == DOC and cov.seed.startswith("000_") and cov.line == 898
 

@@ -185,6 +185,6 @@ def test_job_on_the_demo_world_writes_a_geotiff(tmp_path):
     assert data["rules"][0]["clause_zh"] and data["data"] == "synthetic_demo"
     counts = {c["id"]: c for c in data["counts"]}
     assert counts["wind_reserve"]["cells"] > 0 and counts["wind_reserve"]["hectares"] > 0
-    assert not counts["all_ld1"]["applied"]  # the demo's 小班 have no 林地保护等级 field
-    assert any(w.code == "analysis.siting.rule.no_field" and w.params["rule"] == "all_ld1" for w in report.warnings)
+    assert counts["all_ld1"]["applied"]  # the demo's 小班 carry 林地保护等级 (BH_DJ) since demo version 3
+    assert not any(w.code in ("analysis.siting.rule.no_field", "analysis.siting.rule.no_layer") for w in report.warnings)
     json.dumps(data, ensure_ascii=False)

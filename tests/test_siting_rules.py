@@ -36,8 +36,14 @@ def test_bundled_rules_load_with_citations():
     assert by_id["pv_jbnt"].document == "自然资办发〔2023〕12号"
     assert by_id["wind_reserve"].document == "林资发〔2019〕17号"
     assert by_id["all_ld1"].document == "国家林业局令第35号" and by_id["all_ld1"].tech == ("pv", "wind", "phes")
-    # documents not checked against their own text stay unverified; the plans' preferences cite seed lines
-    assert not any(r.verified for r in rules if r.document.endswith(("12号", "17号", "35号", "153号")))
+    # documents not checked against an official text stay unverified; the one clause an official site quotes
+    # (林资发〔2015〕153号 clause 二, 福建省林业局) names that page; the plans' preferences cite seed lines
+    verified = [r for r in rules if r.verified and not r.citation["source"].startswith("/work/shared/seeds/")]
+    assert [r.id for r in verified] == ["pv_array_forest"]
+    assert "lyj.fujian.gov.cn" in by_id["pv_array_forest"].citation["source"]
+    assert not any(r.verified for r in rules if r.document.endswith(("12号", "17号", "35号", "216号", "48号")))
+    # clauses that are not a document's words say so
+    assert by_id["built_up"].document.startswith("sinkmap 设置") and not by_id["built_up"].verified
     for rid in ("pv_pref_water", "pv_pref_mine", "pv_pref_agri"):
         assert by_id[rid].effect == "prefer" and "seeds/000_0d662d477e0d3844.txt:" in by_id[rid].citation["source"]
     for tech in ("pv", "wind", "phes"):

@@ -203,7 +203,8 @@ def test_suitability_every_block_size_gives_the_whole_array_result(demo_request,
     from sinkmap.jobs.site_suitability import compute_suitability
 
     ex = whole.exclusions
-    assert ex.hit("min_area").any() and set(whole.criteria) == {"slope", "aspect", "substation", "road", "resource"}
+    assert ex.hit("min_area").any() and set(whole.criteria) == {"slope", "aspect", "substation", "road", "landcover",
+                                                                   "resource"}
     for block_rows in (1, 17):
         part = compute_suitability(demo_request, ensure(None), block_rows=block_rows)
         assert np.array_equal(whole.score, part.score, equal_nan=True)
@@ -350,3 +351,32 @@ def test_a_disk_too_small_is_said_before_anything_is_written(tmp_path, monkeypat
     assert err.value.code == "analysis.siting.stream.no_room"
     assert "7.5" in err.value.render("en") and "0.9" in err.value.render("en") and "GiB" in err.value.render("zh_CN")
     assert not list(tmp_path.iterdir())
+
+
+def test_product_and_curves_the_kernel_does_not_know_run_the_generic_scorer_in_any_block_size(demo_request, tmp_path):
+    """--method product, a ``ranges`` curve and an aspect transform (main's settings) go through score_block, and
+    the blocks still give the one-block arrays bit for bit; the product is Π sᵢ^wᵢ × inclusion of the criteria."""
+    import dataclasses
+
+    from sinkmap.analysis.siting.settings import criteria_for, read_weights_file
+    from sinkmap.analysis.siting.suitability import suitability
+    from sinkmap.core.feedback import ensure
+    from sinkmap.jobs.site_suitability import compute_suitability, fused_criteria
+
+    wfile = tmp_path / "w.yaml"
+    wfile.write_text("criteria:\n  road: {ranges: {breaks: [500, 2000], scores: [1, 0.6, 0.2]}}\n"
+                     "  aspect: {piecewise: [[90, 0.2], [180, 1], [270, 0.2]]}\n", encoding="utf-8")
+    specs = criteria_for("pv", read_weights_file(wfile, "pv").criteria)
+    assert fused_criteria(criteria_for("pv"), "product") is None and fused_criteria(specs) is None
+    assert fused_criteria(criteria_for("pv")) is not None
+    req = dataclasses.replace(demo_request, method="product", weights=wfile, min_area=None)
+    whole = compute_suitability(req, ensure(None))
+    part = compute_suitability(req, ensure(None), block_rows=7)
+    assert np.array_equal(whole.score, part.score, equal_nan=True)
+    for name, arr in whole.criteria.items():
+        assert np.array_equal(arr, part.criteria[name], equal_nan=True), name
+    inside = whole.exclusions.inside
+    want = suitability(whole.criteria, whole.weights, method="product", inclusion=whole.exclusions.inclusion)
+    assert np.array_equal(whole.score[inside], want[inside], equal_nan=True)
+    assert set(np.unique(whole.criteria["road"][np.isfinite(whole.criteria["road"])])) <= {
+        np.float32(1), np.float32(0.6), np.float32(0.2)}

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..core import yamlio
 from ..core.errors import InputError
 from ..core.feedback import Feedback, ensure
 from ..core.messages import Notice
@@ -125,7 +126,7 @@ def load_carbon_factors(path: str | Path | None = None) -> CarbonTable:
 @lru_cache(maxsize=8)
 def _load(path: str) -> CarbonTable:
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        doc = yamlio.safe_load(Path(path).read_text(encoding="utf-8"))
         sources = {str(k): str(v) for k, v in (doc.get("sources") or {}).items()}
         factors = {}
         for row in doc["types"]:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..core import yamlio
 from ..core.crs import EQUAL_AREA_CRS, HA_PER_MU, M2_PER_HA
 from ..core.errors import CRSError, FieldError, InputError
 from ..core.feedback import Feedback, ensure
@@ -65,7 +66,7 @@ class FieldMapping:
 @lru_cache(maxsize=4)
 def _candidates_from(path: str) -> dict[str, dict[str, tuple[str, ...]]]:
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        doc = yamlio.safe_load(Path(path).read_text(encoding="utf-8"))
         return {kind: {key: tuple(str(c) for c in cands) for key, cands in doc[kind].items()} for kind in doc}
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(code="analysis.fieldmap.table_invalid", path=path, detail=str(exc)) from None

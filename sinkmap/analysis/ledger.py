@@ -73,7 +73,7 @@ class LedgerResult:
         return pd.DataFrame([{k: r.get(k) for k in ROW_KEYS} for r in self.rows], columns=list(ROW_KEYS))
 
 
-class _Log:
+class LedgerLog:
     """Warnings go both to the result and to the caller's feedback, once each."""
 
     def __init__(self, feedback: Feedback) -> None:
@@ -103,7 +103,7 @@ def _project(gdf: gpd.GeoDataFrame, label: str) -> np.ndarray:
     return to_crs(gdf, EQUAL_AREA_CRS, label).to_numpy()
 
 
-def _prepare_layer(geoms_all: np.ndarray, label: str, log: _Log) -> _Layer:
+def _prepare_layer(geoms_all: np.ndarray, label: str, log: LedgerLog) -> _Layer:
     present = ~(shapely.is_missing(geoms_all) | shapely.is_empty(geoms_all))
     if not present.all():
         log.warn(Notice("analysis.ledger.no_geometry", label=label, n=int((~present).sum())))
@@ -163,7 +163,7 @@ class _Forest:
     scheme: str | None = None  # the land-class scheme used (detected or given)
 
 
-def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log,
+def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: LedgerLog,
                     basis: dict[str, str]) -> _Forest:
     label = inputs.forest_name or "森林资源小班"
     gdf = gdf.reset_index(drop=True)
@@ -288,7 +288,7 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log
 # wetland and protected areas
 
 
-def _prepare_wetland(gdf, inputs: LedgerInputs, options: LedgerOptions, log: _Log,
+def _prepare_wetland(gdf, inputs: LedgerInputs, options: LedgerOptions, log: LedgerLog,
                      basis: dict[str, str]) -> _Layer:
     label = inputs.wetland_name or "湿地"
     gdf = gdf.reset_index(drop=True)
@@ -327,7 +327,7 @@ def _subset(layer: _Layer, keep: np.ndarray) -> _Layer:
                   tree=STRtree(geoms))
 
 
-def _prepare_protected(gdf, inputs: LedgerInputs, log: _Log, basis: dict[str, str]) -> _Layer:
+def _prepare_protected(gdf, inputs: LedgerInputs, log: LedgerLog, basis: dict[str, str]) -> _Layer:
     label = inputs.protected_name or "自然保护地"
     layer = _prepare_layer(_project(gdf.reset_index(drop=True), label), label, log)
     basis["wetland_protection_rate_pct"] = (
@@ -341,7 +341,7 @@ def _prepare_protected(gdf, inputs: LedgerInputs, log: _Log, basis: dict[str, st
 
 
 def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | None,
-                  protection: ProtectedParts | None, log: _Log) -> dict:
+                  protection: ProtectedParts | None, log: LedgerLog) -> dict:
     shapely.prepare(unit)
     row: dict = dict.fromkeys(ADDITIVE_KEYS)
     row["land_area_km2"] = shapely.area(unit) / M2_PER_KM2
@@ -394,7 +394,7 @@ def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: Ledge
                    feedback: Feedback | None = None) -> LedgerResult:
     """The sink ledger of every unit in ``zones`` (name, geometry; optional adcode, level, parent)."""
     feedback = ensure(feedback)
-    log = _Log(feedback)
+    log = LedgerLog(feedback)
     basis: dict[str, str] = {}
     check_area_source(options)
     z = _units_frame(zones)
@@ -403,14 +403,13 @@ def compute_ledger(zones: gpd.GeoDataFrame, inputs: LedgerInputs, options: Ledge
     wetland = None if inputs.wetland is None else _prepare_wetland(inputs.wetland, inputs, options, log, basis)
     protected = None if inputs.protected is None else _prepare_protected(inputs.protected, inputs, log, basis)
     feedback.check()
-    return ledger_of_prepared(z, forest, wetland, protected, log, basis, options, feedback)
+    return _ledger_of_prepared(z, forest, wetland, protected, log, basis, options, feedback)
 
 
-def ledger_of_prepared(z: gpd.GeoDataFrame, forest, wetland, protected, log: "_Log", basis: dict[str, str],
+def _ledger_of_prepared(z: gpd.GeoDataFrame, forest, wetland, protected, log: "LedgerLog", basis: dict[str, str],
                        options: LedgerOptions, feedback: Feedback, protection=None) -> LedgerResult:
     """The ledger of the units frame ``z`` (:func:`_units_frame`) from layers already prepared — the second
-    half of :func:`compute_ledger`, shared with the siting impact (which prepares its layers once for the
-    ledgers before and after, and may pass the protected parts of the wetland it already computed)."""
+    half of :func:`compute_ledger`, and of :func:`prepared_ledger` (the public seam)."""
     direct, rollup = plan_rollup(z, shapely.area(z["_geom"].to_numpy()), log.warn)
     units = np.array([z.at[i, "_geom"] for i in direct], dtype=object)
     names = [str(z.at[i, "name"]) for i in direct]
@@ -450,15 +449,19 @@ def check_area_source(options: LedgerOptions) -> None:
 @dataclass
 class PreparedLayers:
     """The layers read exactly as :func:`compute_ledger` reads them (same 地类/canopy/stock rules), ready to
-    measure any equal-area polygon with :meth:`measure`."""
+    measure any equal-area polygon with :meth:`measure` and to give the ledger of any units with
+    :func:`prepared_ledger` (the siting impact prepares once for the ledgers before and after)."""
 
     forest: _Forest | None
     wetland: _Layer | None
     protected: _Layer | None
     protection: ProtectedParts | None
-    warnings: list[Notice]
+    warnings: list[Notice]  # every warning so far (measuring adds to them)
     basis: dict[str, str]
-    _log: _Log
+    _log: LedgerLog
+    prepare_warnings: list[Notice] = field(default_factory=list)  # those of the preparation alone
+    protected_warnings: list[Notice] = field(default_factory=list)  # those of the protected layer
+    protected_basis: dict[str, str] = field(default_factory=dict)  # the basis the protected layer set
 
     @property
     def forest_mapping(self) -> FieldMapping | None:
@@ -477,18 +480,47 @@ class PreparedLayers:
         return row
 
 
-def prepare_layers(inputs: LedgerInputs, options: LedgerOptions, feedback: Feedback | None = None) -> PreparedLayers:
-    """Read the layers of ``inputs`` as the ledger does (same preparation functions, same warnings)."""
+def prepare_layers(inputs: LedgerInputs, options: LedgerOptions, feedback: Feedback | None = None, *,
+                   protected_from: PreparedLayers | None = None) -> PreparedLayers:
+    """Read the layers of ``inputs`` as the ledger does (same preparation functions, same warnings).
+
+    ``protected_from``: take the protected areas as that earlier preparation read them (its layer, warnings
+    and basis) instead of preparing ``inputs.protected`` again — for layers that changed while the
+    protected areas did not (the siting impact's ledger after clearing the sites).
+    """
     feedback = ensure(feedback)
-    log = _Log(feedback)
+    log = LedgerLog(feedback)
     basis: dict[str, str] = {}
     forest = None if inputs.forest is None else _prepare_forest(inputs.forest, inputs, options, log, basis)
     wetland = None if inputs.wetland is None else _prepare_wetland(inputs.wetland, inputs, options, log, basis)
-    protected = None if inputs.protected is None else _prepare_protected(inputs.protected, inputs, log, basis)
+    n, keys = len(log.messages), set(basis)
+    if protected_from is not None:
+        protected = protected_from.protected
+        if protected is not None:
+            for message in protected_from.protected_warnings:
+                log.warn(message)
+            basis.update(protected_from.protected_basis)
+    else:
+        protected = None if inputs.protected is None else _prepare_protected(inputs.protected, inputs, log, basis)
     protection = (None if wetland is None or protected is None else
                   ProtectedParts(wetland.geoms, wetland.area_m2, protected.geoms, protected.tree, feedback))
-    return PreparedLayers(forest, wetland, protected, protection, log.messages, basis, log)
+    return PreparedLayers(forest, wetland, protected, protection, log.messages, basis, log,
+                          prepare_warnings=list(log.messages), protected_warnings=list(log.messages[n:]),
+                          protected_basis={k: v for k, v in basis.items() if k not in keys})
 
 
-__all__ = ["LedgerInputs", "LedgerOptions", "LedgerResult", "PreparedLayers", "ROW_KEYS", "compute_ledger",
-           "prepare_layers"]
+def prepared_ledger(zones: gpd.GeoDataFrame, prepared: PreparedLayers, options: LedgerOptions,
+                    feedback: Feedback | None = None) -> LedgerResult:
+    """:func:`compute_ledger` of ``zones`` on layers :func:`prepare_layers` read (not read again): the warnings
+    of the preparation come first (not repeated to ``feedback``), then the ledger's own. The protected part of
+    each wetland feature is ``prepared.protection`` (its values already measured are reused)."""
+    feedback = ensure(feedback)
+    check_area_source(options)
+    log = LedgerLog(feedback)
+    log.messages = list(prepared.prepare_warnings)
+    return _ledger_of_prepared(_units_frame(zones), prepared.forest, prepared.wetland, prepared.protected, log,
+                              dict(prepared.basis), options, feedback, protection=prepared.protection)
+
+
+__all__ = ["LedgerInputs", "LedgerLog", "LedgerOptions", "LedgerResult", "PreparedLayers", "ROW_KEYS",
+           "compute_ledger", "prepare_layers", "prepared_ledger"]

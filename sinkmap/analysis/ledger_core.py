@@ -60,11 +60,30 @@ def unit_frame(zones):
     return z
 
 
-def _children(z, i: int) -> list[int]:
-    level = z.at[i, "level"]
-    keys = {str(z.at[i, "name"])} | ({str(z.at[i, "adcode"])} if z.at[i, "adcode"] is not None else set())
-    return [j for j in range(len(z)) if z.at[j, "level"] == ROLLUP_CHILD[level]
-            and z.at[j, "parent"] is not None and str(z.at[j, "parent"]) in keys]
+def _column(z, name: str) -> list:
+    """One column of ``z`` as a plain list (None for missing values): one pass, no per-row pandas lookups."""
+    return [None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in z[name].tolist()]
+
+
+def _children_of(z) -> dict[int, list[int]]:
+    """{aggregate unit i: the rows whose level is the child level of i's and whose parent is i's name or
+    adcode}, in row order; built from one pass over the columns."""
+    levels, names, codes, parents = (_column(z, c) for c in ("level", "name", "adcode", "parent"))
+    by_parent: dict[tuple[str, str], list[int]] = {}
+    for j, (lvl, parent) in enumerate(zip(levels, parents)):
+        if parent is not None:
+            by_parent.setdefault((lvl, str(parent)), []).append(j)
+    out: dict[int, list[int]] = {}
+    for i, lvl in enumerate(levels):
+        if lvl not in ROLLUP_CHILD:
+            continue
+        child = ROLLUP_CHILD[lvl]
+        keys = [str(names[i])] + ([str(codes[i])] if codes[i] is not None else [])
+        kids = set()
+        for key in dict.fromkeys(keys):
+            kids.update(by_parent.get((child, key), ()))
+        out[i] = sorted(kids)
+    return out
 
 
 def plan_rollup(z, areas_m2: Sequence[float], warn: Callable[[Notice], None]) -> tuple[list[int], dict[int, list[int]]]:
@@ -75,19 +94,21 @@ def plan_rollup(z, areas_m2: Sequence[float], warn: Callable[[Notice], None]) ->
     it; otherwise it is computed directly, with a warning if it had children. Direct units: the leaves in
     order, then the aggregates computed directly (cities before provinces).
     """
-    aggregate = [i for i in range(len(z)) if z.at[i, "level"] in ROLLUP_CHILD]
-    direct = [i for i in range(len(z)) if z.at[i, "level"] not in ROLLUP_CHILD]
+    levels = _column(z, "level")
+    names = _column(z, "name")
+    children = _children_of(z)
+    direct = [i for i, lvl in enumerate(levels) if lvl not in ROLLUP_CHILD]
     rollup: dict[int, list[int]] = {}
     for level in ("city", "province"):  # cities first: provinces sum cities
-        for i in (i for i in aggregate if z.at[i, "level"] == level):
-            kids = _children(z, i)
+        for i in (i for i, lvl in enumerate(levels) if lvl == level):
+            kids = children[i]
             area = areas_m2[i]
             cover = sum(areas_m2[j] for j in kids) / area if kids and area > 0 else 0.0
             if kids and (np.isnan(area) or cover >= ROLLUP_MIN_COVER):
                 rollup[i] = kids
             else:
                 if kids:
-                    params = dict(unit=str(z.at[i, "name"]), n=len(kids), cover=f"{cover:.1%}")
+                    params = dict(unit=str(names[i]), n=len(kids), cover=f"{cover:.1%}")
                     warn(Notice("analysis.ledger.rollup_partial.county", **params) if level == "city"
                          else Notice("analysis.ledger.rollup_partial.city", **params))
                 direct.append(i)
@@ -108,9 +129,10 @@ def roll_up(z, rows: dict[int, dict], rollup: Mapping[int, list[int]], keys: Ite
     """Fill ``rows[i]`` of each aggregate unit with the sums of its children's rows (cities first, so a
     province sums the cities just summed); ``extra(children's rows)`` adds more (e.g. per-class areas)."""
     keys = tuple(keys)
+    levels = _column(z, "level")
     for level in ("city", "province"):
         for i, kids in rollup.items():
-            if z.at[i, "level"] != level:
+            if levels[i] != level:
                 continue
             kid_rows = [rows[j] for j in kids]
             rows[i] = sum_rows(kid_rows, keys)

@@ -24,6 +24,10 @@ RAMPS: dict[str, list[tuple[float, str]]] = {
     # siting inclusion (0..1): three steps, not a blend: 0 excluded red, anything partial amber, 1 green
     "siting": [(0.0, SITING_COLORS["excluded"]), (0.002, SITING_COLORS["partial"]),
                (0.998, SITING_COLORS["partial"]), (1.0, SITING_COLORS["included"])],
+    # siting suitability (0..1, 0 where the rules exclude the cell): yellow-green-blue, 0 itself transparent so
+    # the exclusions layer below shows why (stops may carry an alpha: #rrggbbaa)
+    "suitability": [(0.0, "#ffffcc00"), (0.004, "#ffffcc"), (0.25, "#a1dab4"), (0.5, "#41b6c4"),
+                    (0.75, "#2c7fb8"), (1.0, "#253494")],
 }
 
 #: Ramps of steps, not gradients: drawn from the nearest cell (a bilinear blend of 0 and 1 would read as
@@ -60,10 +64,22 @@ def ramp_lut(name: str, size: int = 256) -> np.ndarray:
     """(size, 4) uint8 RGBA lookup table for a named ramp."""
     stops = RAMPS.get(name) or RAMPS["greys"]
     pos = np.array([p for p, _ in stops])
-    rgb = np.array([hex_to_rgba(c)[:3] for _, c in stops], dtype=float)
+    rgba = np.array([hex_to_rgba(c) for _, c in stops], dtype=float)
     t = np.linspace(0.0, 1.0, size)
     out = np.empty((size, 4), dtype=np.uint8)
-    for k in range(3):
-        out[:, k] = np.interp(t, pos, rgb[:, k]).round().astype(np.uint8)
-    out[:, 3] = 255
+    for k in range(4):
+        out[:, k] = np.interp(t, pos, rgba[:, k]).round().astype(np.uint8)
+    return out
+
+
+def ramp_steps(name: str, lo: float, hi: float, n: int = 5) -> list[tuple[str, str]]:
+    """A legend of a continuous ramp: ``n`` (colour at the middle of the class, "a–b") classes from ``lo`` to
+    ``hi``, the highest first."""
+    lut = ramp_lut(name)
+    edges = np.linspace(lo, hi, n + 1)
+    out = []
+    for i in reversed(range(n)):
+        t = (i + 0.5) / n
+        r, g, b = (int(v) for v in lut[int(round(t * (len(lut) - 1))), :3])
+        out.append((f"#{r:02x}{g:02x}{b:02x}", f"{edges[i]:.4g}–{edges[i + 1]:.4g}"))
     return out

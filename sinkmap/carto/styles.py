@@ -24,6 +24,11 @@ ROLE_STYLES: dict[str, Style] = {
     "dem": Style(kind="hillshade", ramp="terrain", opacity=1.0),
     # site.exclusions' GeoTIFF: band 1 inclusion 0..1 in three steps (red / amber / green), nodata clear
     "siting_exclusions": Style(kind="ramp", ramp="siting", vmin=0.0, vmax=1.0, opacity=0.8),
+    # site.suitability's GeoTIFF: band 1 suitability 0..1 (0, excluded, transparent: the exclusions show below)
+    "siting_suitability": Style(kind="ramp", ramp="suitability", vmin=0.0, vmax=1.0, opacity=0.9),
+    # site.regions' candidate regions, labelled with their rank, score and capacity (site.run's label field)
+    "siting_regions": Style(fill="#e0529c30", stroke="#b0186b", stroke_width=1.8, label_field="label",
+                            label_color="#6d0f43", label_size=9.0),
 }
 
 #: Field names (upper case) holding a forest land-class code, and the scheme that reads them.

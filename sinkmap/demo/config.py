@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from ..core import yamlio
 from ..core.errors import InputError
 from ..core.messages import clip
 from ..io.catalogue import layer_path
@@ -90,7 +91,7 @@ class Geography:
 def _read(name: str) -> tuple[dict[str, Any], Path]:
     path = layer_path(name)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(code="demo.data_file_missing", path=path) from None
     except yaml.YAMLError as exc:

@@ -20,7 +20,7 @@ import shapely
 from ..core.crs import EQUAL_AREA_CRS, M2_PER_HA, STORAGE_CRS
 from .config import Geography
 from .grid import Grid, hash01, km_per_deg, text_key, value_noise_2d
-from .landcover import DRY, IRRIGATED, PADDY
+from .landcover import DRY, GRASS, IRRIGATED, PADDY
 from .lines import wiggle
 from .polygons import label_polygons
 
@@ -60,6 +60,26 @@ def farmland(codes: np.ndarray, slope: np.ndarray, grid: Grid, county_idx: np.nd
     frame["JBNTBH"] = frame.groupby("XIAN").cumcount().add(1).map("{:05d}".format)
     frame["JBNTLX"] = "永久基本农田"
     return frame[["JBNTBH", "JBNTLX", "DLMC", "XIAN", "MIAN_JI", "geometry"]]
+
+
+def basic_grassland(codes: np.ndarray, grid: Grid, county_idx: np.ndarray,
+                    counties: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """基本草原 polygons (fields: CYBH, CYMC, CYLX, XIAN, MIAN_JI): the summit grassland of the land cover
+    (三调 0404 其他草地, the 南山牧场-like mountain meadows), every patch of at least 5 ha declared 基本草原 —
+    synthetic, like the rest: Hunan's real 基本草原 is not known to this generator. No random draw."""
+    label = np.where((codes == GRASS) & (county_idx >= 0), county_idx + 1, 0).astype(np.int32)
+    if not (label > 0).any():
+        return gpd.GeoDataFrame({"CYBH": [], "CYMC": [], "CYLX": [], "XIAN": [], "MIAN_JI": []},
+                                geometry=gpd.GeoSeries([], crs=STORAGE_CRS), crs=STORAGE_CRS)
+    frame = label_polygons(label, grid, county_idx, counties, simplify_cells=1.1)
+    names = counties["name"].to_numpy()
+    frame["XIAN"] = names[frame["county"].to_numpy()]
+    frame["MIAN_JI"] = np.round(frame.to_crs(EQUAL_AREA_CRS).area / M2_PER_HA, 4)
+    frame = frame[frame["MIAN_JI"] >= 5.0].reset_index(drop=True)
+    frame["CYBH"] = frame.groupby("XIAN").cumcount().add(1).map("{:04d}".format)
+    frame["CYMC"] = frame["XIAN"] + "演示基本草原" + frame["CYBH"]
+    frame["CYLX"] = "其他草地"
+    return frame[["CYBH", "CYMC", "CYLX", "XIAN", "MIAN_JI", "geometry"]]
 
 
 def _town_xy(geo: Geography) -> dict[str, tuple[float, float]]:

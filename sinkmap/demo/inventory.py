@@ -7,7 +7,7 @@ topology-preserving coverage simplification and clipped to the real county bound
 Attributes (names as in 二类调查 / 一张图 layers, so sinkmap's field detection finds them): XIAN, XIANG,
 CUN, LIN_BAN, XIAO_BAN, DI_LEI (GB/T 26424 codes, e.g. 0111 乔木林), LIN_ZHONG, QI_YUAN, YOU_SHI_SZ,
 LING_ZU, YU_BI_DU, MIAN_JI (ha), MEI_GQ_XJ (m³/ha), XU_JI_LIANG (m³), MEI_GQ_ZS (stems/ha), GYL_DJ,
-HAI_BA (m), PO_DU (°). Species, age and stock follow ``layers/demo_forest.yaml``; every value is drawn
+BH_DJ (林地保护等级 Ⅰ级–Ⅳ级, derived from reserve, terrain and GYL_DJ), HAI_BA (m), PO_DU (°). Species, age and stock follow ``layers/demo_forest.yaml``; every value is drawn
 from a position hash, so the same seed gives the same inventory.
 """
 
@@ -262,6 +262,14 @@ def attributes(frame: gpd.GeoDataFrame, inp: InventoryInputs, model: ForestModel
                                                                lin_zhong[(dilei == "0161") | (dilei == "0150")],
                                                                "用材林")
 
+    # 林地保护等级 (synthetic, from the fields above, no draw of its own): Ⅰ级 on steep or high ground inside a
+    # nature reserve or national park; Ⅱ级 the rest of the reserves and 国家级 public-welfare forest; Ⅲ级 省级
+    # public-welfare forest; Ⅳ级 the rest
+    bh = np.full(n, "Ⅳ级", dtype=object)
+    bh[gyl == "省级"] = "Ⅲ级"
+    bh[np.isin(gyl, ["国家级一级", "国家级二级"]) | in_reserve] = "Ⅱ级"
+    bh[in_reserve & steep] = "Ⅰ级"
+
     out["DI_LEI"] = dilei
     out["LIN_ZHONG"] = lin_zhong
     out["QI_YUAN"] = origin
@@ -270,6 +278,7 @@ def attributes(frame: gpd.GeoDataFrame, inp: InventoryInputs, model: ForestModel
     out["YU_BI_DU"] = np.round(canopy, 2)
     out["MEI_GQ_ZS"] = np.round(stems).astype(np.int32)
     out["GYL_DJ"] = gyl
+    out["BH_DJ"] = bh
     out["HAI_BA"] = np.round(elev).astype(np.int32)
     out["PO_DU"] = np.round(slope, 1)
     out["raw_stock_ha"] = stock_ha

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEMO_VERSION = "2"  # 2: the high-mountain conifers are 针叶混 (were 黄山松, not in the carbon table)
+DEMO_VERSION = "3"  # 2: the high-mountain conifers are 针叶混 (were 黄山松, not in the carbon table);
+# 3: 小班 carry 林地保护等级 BH_DJ, and a 基本草原 layer (both synthetic; the ledger's figures are unchanged)
 DEFAULT_SEED = 20231
 GPKG_FILE = "sinkmap_demo_synthetic.gpkg"
 DEM_FILE = "dem_3arcsec_demo_synthetic.tif"
@@ -25,6 +26,7 @@ LAYER_NAMES = {
     "protected": "自然保护地_演示数据_synthetic",
     "redline": "生态保护红线_演示数据_synthetic",
     "farmland": "永久基本农田_演示数据_synthetic",
+    "grassland": "基本草原_演示数据_synthetic",
     "roads": "道路_演示数据_synthetic",
     "substations": "变电站_演示数据_synthetic",
     "projects": "规划项目_演示数据_synthetic",

@@ -195,6 +195,7 @@ def build(tmp: Path, options: DemoOptions, pool: ThreadPoolExecutor, pending: li
 
     step("农田、道路、变电站、项目 farmland, roads, substations, projects", 0.80)
     farm = farm_future.result()
+    grass = infrastructure.basic_grassland(lc.codes, mg, county_idx, counties)
     area = shapely.buffer(shapely.union_all(counties.geometry.values), 0.02)  # degrees: a clip margin only
     road = infrastructure.roads(geo, [list(c) for c in geo.corridors], area, mg, seed)
     pdoc, _ = projects_doc()
@@ -217,6 +218,7 @@ def build(tmp: Path, options: DemoOptions, pool: ThreadPoolExecutor, pending: li
         "protected": (LAYER_NAMES["protected"], pa, "自然保护地 protected areas (BHDMC, BHDLX, BHDJB)"),
         "redline": (LAYER_NAMES["redline"], red, "生态保护红线 ecological red line (demo)"),
         "farmland": (LAYER_NAMES["farmland"], farm, "永久基本农田 permanent basic farmland"),
+        "grassland": (LAYER_NAMES["grassland"], grass, "基本草原 basic grassland (demo: the summit grassland)"),
         "roads": (LAYER_NAMES["roads"], road, "道路 roads"),
         "substations": (LAYER_NAMES["substations"], subs, "变电站 substations"),
         "projects": (LAYER_NAMES["projects"], proj, "规划项目 energy projects named in the plans (approximate)"),
@@ -360,8 +362,8 @@ def grid_bounds(grid: Grid) -> tuple[float, float, float, float]:
 
 
 FOREST_COLUMNS = ["XIAN", "XIANG", "CUN", "LIN_BAN", "XIAO_BAN", "DI_LEI", "LIN_ZHONG", "QI_YUAN", "YOU_SHI_SZ",
-                  "LING_ZU", "YU_BI_DU", "MIAN_JI", "MEI_GQ_XJ", "XU_JI_LIANG", "MEI_GQ_ZS", "GYL_DJ", "HAI_BA",
-                  "PO_DU", "geometry"]
+                  "LING_ZU", "YU_BI_DU", "MIAN_JI", "MEI_GQ_XJ", "XU_JI_LIANG", "MEI_GQ_ZS", "GYL_DJ", "BH_DJ",
+                  "HAI_BA", "PO_DU", "geometry"]
 
 
 def _forest_columns(forest: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -191,3 +191,44 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *,
         frame[RUN_ID] = run_id
     writers[ext](frame, path, meta)
     return path
+
+
+# -- workbooks of several sheets (the report's tables) ------------------------------------------------------
+
+def write_workbook(sheets: list[tuple[str, pd.DataFrame]], path: str | os.PathLike[str], *,
+                   meta: Mapping[str, Any] | None = None) -> Path:
+    """Several tables as one ``.xlsx`` (atomic): one sheet each, bold frozen headers, text never a formula;
+    a ``meta`` sheet when ``meta`` is given (with a fresh run id, also returned in ``meta``'s copy)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(code="io.write.table_unsupported_ext", path=path, ext=path.suffix, formats=".xlsx")
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def cell(sheet: Any, value: Any, *, header: bool = False) -> Any:
+        c = WriteOnlyCell(sheet, value=_excel_value(value))
+        if isinstance(c.value, str):
+            c.data_type = "s"
+        if header:
+            c.font = bold
+        return c
+
+    for name, df in sheets:
+        ws = wb.create_sheet(name[:31])
+        ws.freeze_panes = "A2"
+        frame = _frame(df)
+        ws.append([cell(ws, str(c), header=True) for c in frame.columns])
+        for row in zip(*_columns(frame)):
+            ws.append([cell(ws, v) if isinstance(v, str) else _excel_value(v) for v in row])
+    if meta:
+        ms = wb.create_sheet(META_SHEET)
+        ms.append([cell(ms, "key", header=True), cell(ms, "value", header=True)])
+        for key, value in meta.items():
+            ms.append([cell(ms, str(key)), cell(ms, value)])
+    with atomic_output_path(path) as tmp:
+        wb.save(tmp)
+    return path

@@ -96,14 +96,18 @@ def _lrelease() -> str | None:
 
 
 def compiled_qm(lang: str) -> Path | None:
-    """The .qm for ``lang``, compiled from the .ts into the cache when missing or older."""
+    """The .qm for ``lang``, compiled from the .ts into the cache when missing. Its name carries a hash of
+    the .ts, so two installs (or checkouts) sharing the cache never load each other's translations."""
+    import hashlib
+
     from ..io.catalogue import cache_dir
 
     ts = ts_path(lang)
     if not ts.is_file():
         return None
-    qm = cache_dir() / "i18n" / f"sinkmap_{lang}.qm"
-    if qm.is_file() and qm.stat().st_mtime >= ts.stat().st_mtime:
+    digest = hashlib.sha1(ts.read_bytes()).hexdigest()[:12]
+    qm = cache_dir() / "i18n" / f"sinkmap_{lang}_{digest}.qm"
+    if qm.is_file():
         return qm
     tool = _lrelease()
     if tool is None:

@@ -18,9 +18,10 @@ from ..jobs.registry import all_jobs
 from .i18n import current_language, tr
 
 
-def menu_jobs() -> list[Job]:
-    """The jobs the menu offers: those without a hand-made panel."""
-    return [job for job in all_jobs() if not job.panel]
+def menu_jobs(openers: dict | None = None) -> list[Job]:
+    """The jobs the menu offers: those without a hand-made panel, and those whose panel the window opens
+    from the menu (``openers``: panel name → a function showing it)."""
+    return [job for job in all_jobs() if not job.panel or job.panel in (openers or {})]
 
 
 def install_job_menu(win) -> QMenu:
@@ -31,7 +32,8 @@ def install_job_menu(win) -> QMenu:
     existing = bar.actions()
     bar.insertMenu(existing[-1], menu) if existing else bar.addMenu(menu)  # before 帮助 (Help)
     sections: dict[str, QMenu] = {}
-    for job in menu_jobs():
+    openers = getattr(win, "panel_openers", {})
+    for job in menu_jobs(openers):
         target = menu
         if job.menu is not None:
             key = job.menu(lang)
@@ -40,7 +42,10 @@ def install_job_menu(win) -> QMenu:
         action.setToolTip(job.help(lang))
         action.setStatusTip(job.help(lang))
         action.setObjectName(f"job:{job.id}")
-        action.triggered.connect(lambda _checked=False, j=job: open_job_dialog(win, j))
+        if job.panel:  # a hand-made panel instead of a generated dialog
+            action.triggered.connect(lambda _checked=False, o=openers[job.panel]: o())
+        else:
+            action.triggered.connect(lambda _checked=False, j=job: open_job_dialog(win, j))
     win.job_menu = menu
     return menu
 
@@ -91,6 +96,9 @@ def _finished(win, job: Job, result) -> None:
         spec.produced_by = run.id
         if out.name:
             project.rename_layer(spec.id, out.name)
+    from .web_preview import preview_outputs
+
+    preview_outputs(win, report.outputs)  # an exported web map opens in its tab
     for line in report.summary(lang):
         win.task_panel.add_message(f"{job.title(lang)}：{line}" if lang == "zh_CN" else f"{job.title(lang)}: {line}")
     for w in report.warnings:

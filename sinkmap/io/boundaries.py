@@ -27,22 +27,21 @@ from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import pyogrio
-import shapely
 import yaml
 
+from ..core import yamlio
 from ..core.crs import STORAGE_CRS
 from ..core.errors import InputError
 from ..core.feedback import Feedback, ensure
 from ..core.messages import Notice, clip
-from . import gcj02
 from .catalogue import cache_dir, layer_path
 from .unit_names import AmbiguousUnitError, UnitIndex, UnitRef
+
+if TYPE_CHECKING:  # the heavy libraries load when polygons are needed, not to resolve a name
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = [
     "PROVINCE", "LEVELS", "UnitRef", "Zone", "AmbiguousUnitError", "hierarchy", "zones",
@@ -122,7 +121,7 @@ def zones() -> dict[str, Zone]:
     """The named zones by name, checked against the boundary index (members exist, in the parent)."""
     path = layer_path("zones.yaml")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(code="io.zones.unreadable", path=path, detail=clip(exc)) from exc
     by_code = {u.adcode: u for u in _source().units}
@@ -154,6 +153,8 @@ def _index() -> UnitIndex:
 
 def hierarchy() -> pd.DataFrame:
     """All Hunan units and zones: name, adcode (str), level, parent, parent_adcode. No geometry."""
+    import pandas as pd
+
     units = list(_source().units) + [z.ref for z in zones().values()]
     code_of = {u.name: u.adcode for u in _source().units}
     frame = pd.DataFrame({
@@ -219,6 +220,8 @@ _LOCK = threading.Lock()
 
 def _polygonal(geom):
     """``make_valid`` keeping only the polygonal parts (a repair may leave slivers as lines)."""
+    import shapely
+
     fixed = shapely.make_valid(geom)
     parts = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.MultiPolygon()
@@ -226,6 +229,12 @@ def _polygonal(geom):
 
 def _build(feedback: Feedback) -> gpd.GeoDataFrame:
     """Read every unit's GCJ-02 geometry, convert it to CGCS2000, repair what became invalid."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from . import gcj02
+
     src = _source()
     geoms = []
     n = len(src.units)
@@ -255,6 +264,8 @@ def _build(feedback: Feedback) -> gpd.GeoDataFrame:
 
 
 def _write_atomic(frame: gpd.GeoDataFrame, path: Path) -> None:
+    import pyogrio
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp.gpkg")
     try:
@@ -265,6 +276,8 @@ def _write_atomic(frame: gpd.GeoDataFrame, path: Path) -> None:
 
 
 def _read_cache(path: Path, expected: int) -> gpd.GeoDataFrame | None:
+    import pyogrio
+
     try:
         frame = pyogrio.read_dataframe(path, layer="units")
     except Exception:  # noqa: BLE001 - a broken cache is rebuilt, whatever broke it
@@ -296,6 +309,9 @@ def _all_units(feedback: Feedback) -> gpd.GeoDataFrame:
 
 
 def _zone_frame(units: gpd.GeoDataFrame, zone: Zone) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
     members = units[units["adcode"].isin([code for code, _ in zone.members])]
     geom = shapely.union_all(members.geometry.values)
     if not shapely.is_valid(geom):
@@ -325,6 +341,9 @@ def load_units(*, province: str | None = None, city: str | None = None, county: 
     Names go through :func:`resolve_unit` (short names and adcodes work). ``attrs['repaired']``
     lists the units whose geometry needed ``make_valid`` after the GCJ-02 conversion.
     """
+    import geopandas as gpd
+    import pandas as pd
+
     feedback = ensure(feedback)
     if level is not None and level not in LEVELS:
         raise InputError(code="io.units.unknown_level", level=level, levels=", ".join(LEVELS))

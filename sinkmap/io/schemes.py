@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from ..core import yamlio
 from ..core.errors import InputError
 from ..core.messages import clip
 from .catalogue import layer_path
@@ -127,7 +128,7 @@ def load_scheme(name_or_path: str) -> Scheme:
     if path.exists() and not path.is_file():
         raise InputError(code="io.scheme.not_a_file", path=path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yamlio.safe_load(path.read_text(encoding="utf-8"))
         if not isinstance(doc, dict) or not isinstance(doc.get("classes"), list) or not doc["classes"]:
             raise InputError(code="io.scheme.no_classes", path=path)
         if not all(isinstance(c, dict) for c in doc["classes"]):

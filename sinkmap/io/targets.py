@@ -24,6 +24,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from ..core import yamlio
 from ..core.errors import TargetError
 from ..core.feedback import Feedback, ensure
 from ..core.messages import Notice, clip
@@ -299,7 +300,7 @@ def _read(path: Path) -> dict[str, Any]:
                    for i, r in enumerate(reader, 1)]
         return {"jurisdictions": [], "records": records, "ignored": sorted(columns - _FIELDS)}
     try:
-        doc = yaml.safe_load(text)
+        doc = yamlio.safe_load(text)
     except yaml.YAMLError as exc:
         raise TargetError(code="io.targets.bad_yaml", path=path, detail=clip(exc)) from None
     if not isinstance(doc, dict) or not ({"targets", "absent", "jurisdictions"} & set(doc)):

@@ -167,6 +167,10 @@ class Param:
                 return LayerSource(_existing_file(self, raw.get("path")), raw.get("layer") or None)
             if isinstance(raw, (list, tuple)):
                 return LayerSource(_existing_file(self, raw[0]), (raw[1] if len(raw) > 1 else None) or None)
+            text = str(raw)
+            if "|layername=" in text and not Path(text).exists():  # QGIS's 'file.gpkg|layername=NAME'
+                path, _sep, name = text.partition("|layername=")
+                return LayerSource(_existing_file(self, path), name.strip() or None)
             return LayerSource(_existing_file(self, raw))
         if kind in ("output", "folder"):
             text = str(raw).strip()

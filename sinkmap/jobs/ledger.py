@@ -116,7 +116,7 @@ def compute_ledger_job(request: LedgerRequest, feedback: Feedback) -> LedgerRepo
     if not rows:
         raise InputError(code="jobs.ledger.no_layers")
 
-    units = [_with_targets(row, targets, req, basis) for row in rows]
+    units = [with_targets(row, targets, req, basis) for row in rows]
     all_warnings = list(dict.fromkeys(warnings + feedback_warnings(feedback)))  # each once, in order
     feedback.progress(1.0, "完成 done")
     return LedgerReport(year=req.year, units=units, warnings=all_warnings, inputs=inputs, basis=basis)
@@ -168,7 +168,7 @@ def load_user_zones(src: LayerSource, name_field: str | None, req: LedgerRequest
 
     from ..core.crs import EQUAL_AREA_CRS
     from ..io.boundaries import load_units
-    gdf = _read(src, req, feedback, "zones")
+    gdf = read_polygons(src, req, feedback, "zones")
     if name_field is None:
         name_field = next((f for f in ZONE_NAME_FIELDS if f in gdf.columns), None)
     elif name_field not in gdf.columns:
@@ -213,18 +213,24 @@ def feedback_warnings(feedback: Feedback) -> list[str]:
     return list(getattr(feedback, "warnings", []))
 
 
-def _read(src: LayerSource | None, req: LedgerRequest, feedback: Feedback, role: str):
-    """A layer of ``role`` (forest, wetland, protected, zones): read, and checked to hold polygons."""
+def read_polygons(src: LayerSource | None, req: LedgerRequest, feedback: Feedback, role: str, bbox=None):
+    """A layer of ``role`` (forest, wetland, protected, zones): read, and checked to hold polygons.
+
+    ``bbox`` (lon/lat ``(minx, miny, maxx, maxy)``): only the features meeting it are read; none is an empty
+    layer, not an error (the siting impact reads only what lies near its sites and units)."""
     from ..io.vector_checks import require_polygons
     from ..io.vectors import read_vector
 
     if src is None:
         return None
-    gdf = read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
-    return require_polygons(gdf, feedback, path=src.path, layer=src.layer or _layer_name(src), role=role)
+    gdf = read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, feedback=feedback,
+                      **({} if bbox is None else {"bbox": bbox}))
+    if bbox is not None and len(gdf) == 0:
+        return gdf
+    return require_polygons(gdf, feedback, path=src.path, layer=src.layer or single_layer_name(src), role=role)
 
 
-def _layer_name(src: LayerSource) -> str | None:
+def single_layer_name(src: LayerSource) -> str | None:
     from ..io.vectors import list_layers
 
     try:
@@ -239,21 +245,21 @@ def _vector_ledger(req: LedgerRequest, zones, feedback: Feedback):
     from ..analysis.ledger import LedgerInputs, LedgerOptions, compute_ledger
 
     feedback.progress(0.0, "读取图层 reading layers")
-    forest = _read(req.forest, req, feedback, "forest")
-    wetland = _read(req.wetland, req, feedback, "wetland")
-    protected = _read(req.protected, req, feedback, "protected")
+    forest = read_polygons(req.forest, req, feedback, "forest")
+    wetland = read_polygons(req.wetland, req, feedback, "wetland")
+    protected = read_polygons(req.protected, req, feedback, "protected")
     feedback.check()
     forest_fields = {k: v for k, v in req.fields.items()}
     inputs = LedgerInputs(
         forest=forest, wetland=wetland, protected=protected,
-        forest_mapping=(detect_mapping(forest, kind="forest", overrides=forest_fields, layer=_label(req.forest),
+        forest_mapping=(detect_mapping(forest, kind="forest", overrides=forest_fields, layer=layer_label(req.forest),
                                        feedback=feedback) if forest is not None else None),
-        forest_name=_label(req.forest), wetland_name=_label(req.wetland), protected_name=_label(req.protected),
+        forest_name=layer_label(req.forest), wetland_name=layer_label(req.wetland), protected_name=layer_label(req.protected),
     )
     return compute_ledger(zones, inputs, LedgerOptions(year=req.year), SubFeedback(feedback, 0.2, 1.0))
 
 
-def _label(src: LayerSource | None) -> str | None:
+def layer_label(src: LayerSource | None) -> str | None:
     if src is None:
         return None
     return f"{src.path}" + (f" › {src.layer}" if src.layer else "")  # file › layer: the same in both languages
@@ -270,7 +276,7 @@ def _raster_ledger(req: LedgerRequest, zones, feedback: Feedback):
         client, cluster = connect(workers=req.workers, scheduler=req.scheduler)
     from ..analysis.raster_ledger import RasterLedgerOptions
 
-    protected = (_read(req.protected, req, feedback, "protected") if req.protected and not (req.wetland or req.forest)
+    protected = (read_polygons(req.protected, req, feedback, "protected") if req.protected and not (req.wetland or req.forest)
                  else None)
     try:
         return raster_ledger(zones, landcover=req.landcover, scheme=req.scheme, stock_raster=req.stock_raster,
@@ -299,7 +305,17 @@ def _merge_rows(vector_rows: list[dict], raster_rows: list[dict]) -> list[dict]:
     return merged
 
 
-def _with_targets(row: dict, targets, req: LedgerRequest, basis: dict[str, str]) -> LedgerUnit:
+def ledger_report(result, targets, req: LedgerRequest, **fields) -> LedgerReport:
+    """A ledger result (:class:`~sinkmap.analysis.ledger.LedgerResult`: rows, warnings, basis) as the ledger
+    job reports it, each row assessed against ``targets`` (:func:`with_targets`); ``fields`` go to the
+    report (e.g. ``inputs``)."""
+    basis = dict(result.basis)
+    units = [with_targets(row, targets, req, basis) for row in result.rows]
+    return LedgerReport(job="ledger", year=req.year, units=units, warnings=list(result.warnings), basis=basis,
+                        **fields)
+
+
+def with_targets(row: dict, targets, req: LedgerRequest, basis: dict[str, str]) -> LedgerUnit:
     """The row as a :class:`LedgerUnit` with every main indicator of its city's plan for the year, assessed.
 
     Targets are city-wide (DOMAIN.md §1). Ratios (coverage, protection rate) are assessed on every row,
@@ -358,7 +374,7 @@ def write_report(report: LedgerReport, path: Path, lang: str | None = None) -> N
                 label_column=DATA_COLUMN[1 if is_chinese(lang) else 0])
 
 
-def _layer(name: str, role: str | None, zh: str, en: str, help_zh: str, help_en: str) -> Param:
+def layer_param(name: str, role: str | None, zh: str, en: str, help_zh: str, help_en: str) -> Param:
     return Param(name, "layer", Text(zh, en), Text(help_zh, help_en), role=role, metavar="FILE",
                  suffixes=(".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz", ".gdb"))
 
@@ -380,17 +396,17 @@ LEDGER = register(Job(
         Param("province", "unit", Text("省", "Province"), Text("湖南省：全部 122 个区县和 14 个市",
                                                                "湖南省: all 122 counties and 14 cities"),
 ),
-        _layer("zones", None, "自定义片区", "Your zones", "自定义片区（面图层），每个片区一行",
+        layer_param("zones", None, "自定义片区", "Your zones", "自定义片区（面图层），每个片区一行",
                "your own zones (polygons): a ledger row for each"),
         Param("zone_name_field", "text", Text("片区名称字段", "Zone name field"),
               Text("--zones 中存放片区名称的字段", "field of --zones holding the zone names"), metavar="FIELD",
               advanced=True),
         Param("year", "year", Text("目标年", "Target year"), Text("对照的目标年份，如 2025", "target year to compare with, e.g. 2025"),
               required=True, minimum=2000, maximum=2100),
-        _layer("forest", "forest", "森林小班", "Forest subcompartments", "森林小班面图层（二调/一张图）",
+        layer_param("forest", "forest", "森林小班", "Forest subcompartments", "森林小班面图层（二调/一张图）",
                "forest subcompartment (小班) polygons"),
-        _layer("wetland", "wetland", "湿地", "Wetlands", "湿地面图层", "wetland polygons"),
-        _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层",
+        layer_param("wetland", "wetland", "湿地", "Wetlands", "湿地面图层", "wetland polygons"),
+        layer_param("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层",
                "protected areas (自然保护地) polygons"),
         Param("fields", "fields", Text("字段映射", "Field mapping"),
               Text("覆盖自动识别的字段，如 stock_per_ha=MGQXJ、area_unit=mu；KEY=（空值）表示取消 KEY 的自动识别"

@@ -313,6 +313,21 @@ def write_siting_tiff(path: Path, grid, bands: list[tuple], report, table: list[
         tif.write(0, [a for a, _ in bands])
 
 
+def write_geotiff(path: Path, result, report: SiteExclusionsReport) -> None:
+    """A whole-array exclusions result (an :class:`~sinkmap.analysis.siting.exclusions.ExclusionResult`) as
+    site.exclusions' GeoTIFF (band 1 inclusion, band 2 bitmask, nodata −1 outside the unit), in one block
+    (site.run writes it next to the suitability)."""
+    import numpy as np
+
+    incl = result.inclusion.astype(np.float64)
+    mask = result.bitmask.astype(np.float64)
+    incl[~result.inside] = NODATA
+    mask[~result.inside] = NODATA
+    write_siting_tiff(path, result.grid, [(incl, "inclusion"), (mask, "rule_bitmask")], report,
+                      rule_table(result.table),
+                      {"SITING_BANDS": "1=inclusion 0-1 (float); 2=rule bitmask (integer stored as float64)"})
+
+
 def _layer(name: str, zh: str, en: str) -> Param:
     return Param(name, "layer", Text(zh, en), Text(f"{zh}图层（缺省：演示数据）", f"{en} layer (default: the demo world)"),
                  role=name, metavar="FILE")
@@ -375,5 +390,5 @@ SITE_EXCLUSIONS = register(Job(
     run=run_site_exclusions,
     write=write_outputs,
     menu=Text("选址", "Siting"),
-    demo_roles=("farmland", "redline", "protected", "forest", "wetland", "landcover", "dem"),
+    demo_roles=("farmland", "redline", "protected", "forest", "wetland", "grassland", "landcover", "dem"),
 ))

@@ -17,7 +17,8 @@ from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import Notice
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text
-from .ledger import LedgerReport, LedgerRequest, ZONE_NAME_FIELDS, _label, _layer, _layer_name, _with_targets
+from .ledger import (LedgerReport, LedgerRequest, ZONE_NAME_FIELDS, layer_label, layer_param, ledger_report,
+                     read_polygons)
 from .registry import register
 
 
@@ -119,12 +120,6 @@ def _units_for(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback
     return zones, site_counties
 
 
-def _ledger(res, targets, lreq: LedgerRequest, data: dict) -> LedgerReport:
-    basis = dict(res.basis)
-    units = [_with_targets(row, targets, lreq, basis) for row in res.rows]
-    return LedgerReport(job="ledger", year=lreq.year, units=units, warnings=list(res.warnings), basis=basis, **data)
-
-
 def _extent(zones, fps):
     """A lon/lat box holding the units and the footprints."""
     from shapely.geometry import box
@@ -134,21 +129,6 @@ def _extent(zones, fps):
     x0, y0, x1, y1 = zones.to_crs(STORAGE_CRS).total_bounds
     a0, b0, a1, b1 = fps.to_crs(STORAGE_CRS).total_bounds
     return box(min(x0, a0), min(y0, b0), max(x1, a1), max(y1, b1))
-
-
-def _read(src: LayerSource | None, req: LedgerRequest, feedback: Feedback, role: str, extent):
-    """A layer of ``role``, only its features meeting ``extent`` (a lon/lat box) read, checked to hold polygons
-    (as the ledger job's reading; no feature near the sites is an empty layer, not an error)."""
-    from ..io.vector_checks import require_polygons
-    from ..io.vectors import read_vector
-
-    if src is None:
-        return None
-    gdf = read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, bbox=extent.bounds,
-                      feedback=feedback)
-    if len(gdf) == 0:
-        return gdf
-    return require_polygons(gdf, feedback, path=src.path, layer=src.layer or _layer_name(src), role=role)
 
 
 def _near(gdf, extent):
@@ -161,11 +141,7 @@ def _near(gdf, extent):
 
 
 def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactReport:
-    from ..analysis.fieldmap import detect_mapping, detect_scheme
-    from ..analysis.ledger import LedgerInputs, LedgerOptions
-    from ..analysis.siting.impact import (FOOTPRINTS, footprints, ledger_after, ledger_before, site_impacts,
-                                          status_changes)
-    from ..io.targets import load_targets
+    from ..analysis.siting.impact import footprints
     from ..io.vectors import read_vector
 
     feedback.progress(0.0, "读取场址 reading sites")
@@ -174,17 +150,21 @@ def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactRep
         raise InputError(code="jobs.site.no_sites", path=req.site.path, layer=req.site.layer or "")
     names = _site_names(sites)
     fps = footprints(sites, req.tech, req.capacity_mw)
-    zones, site_counties = _units_for(req, fps, names, feedback)
-    lreq = LedgerRequest(year=req.year, target_files=list(req.target_files))
-    targets = load_targets(req.target_files)
+    return impact_report(req, fps, names, feedback)
 
-    feedback.progress(0.1, "读取图层 reading layers")
+
+def read_impact_inputs(req: SiteImpactRequest, zones, fps, feedback: Feedback):
+    """(LedgerInputs, red-line layer) of ``req``'s layers: only the features near the units ``zones`` and the
+    footprints ``fps`` are read and prepared, the forest field mapping and land-class scheme detected."""
+    from ..analysis.fieldmap import detect_mapping, detect_scheme
+    from ..analysis.ledger import LedgerInputs
+
     lreq_read = LedgerRequest(year=req.year, encoding=req.encoding, crs=req.crs)
     # only the features near the units and the sites can count: the rest is neither read nor prepared
     extent = _extent(zones, fps)
-    forest, wetland, protected, redline = (_read(getattr(req, role), lreq_read, feedback, role, extent)
+    forest, wetland, protected, redline = (read_polygons(getattr(req, role), lreq_read, feedback, role, extent.bounds)
                                            for role in ("forest", "wetland", "protected", "redline"))
-    forest_mapping = (detect_mapping(forest, kind="forest", layer=_label(req.forest), feedback=feedback)
+    forest_mapping = (detect_mapping(forest, kind="forest", layer=layer_label(req.forest), feedback=feedback)
                       if forest is not None and len(forest) else None)
     forest_scheme = None
     if forest_mapping is not None and forest_mapping.get("land_class") in forest.columns:
@@ -194,7 +174,24 @@ def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactRep
     inputs = LedgerInputs(
         forest=forest, wetland=wetland, protected=protected, forest_mapping=forest_mapping,
         forest_scheme=forest_scheme,
-        forest_name=_label(req.forest), wetland_name=_label(req.wetland), protected_name=_label(req.protected))
+        forest_name=layer_label(req.forest), wetland_name=layer_label(req.wetland),
+        protected_name=layer_label(req.protected))
+    return inputs, redline
+
+
+def impact_report(req: SiteImpactRequest, fps, names: list[str], feedback: Feedback) -> SiteImpactReport:
+    """The site-impact report of footprints ``fps`` (equal-area GeoSeries) named ``names``: each site's impact
+    and the ledger of their units before and after (``req`` gives the layers, year, targets and units)."""
+    from ..analysis.ledger import LedgerOptions
+    from ..analysis.siting.impact import FOOTPRINTS, ledger_after, ledger_before, site_impacts, status_changes
+    from ..io.targets import load_targets
+
+    zones, site_counties = _units_for(req, fps, names, feedback)
+    lreq = LedgerRequest(year=req.year, target_files=list(req.target_files))
+    targets = load_targets(req.target_files)
+
+    feedback.progress(0.1, "读取图层 reading layers")
+    inputs, redline = read_impact_inputs(req, zones, fps, feedback)
     options = LedgerOptions(year=req.year)
     feedback.check()
 
@@ -203,10 +200,11 @@ def run_site_impact(req: SiteImpactRequest, feedback: Feedback) -> SiteImpactRep
     data = {"inputs": {k: str(getattr(req, k).path) for k in ("site", "forest", "wetland", "protected", "redline")
                        if getattr(req, k)}}
     feedback.progress(0.3, "台账（现状） ledger before")
-    before = _ledger(ledger_before(zones, impact, options, SubFeedback(feedback, 0.3, 0.6)), targets, lreq, data)
+    before = ledger_report(ledger_before(zones, impact, options, SubFeedback(feedback, 0.3, 0.6)), targets, lreq,
+                           **data)
     feedback.progress(0.6, "台账（建设后） ledger after")
-    after = _ledger(ledger_after(zones, inputs, impact, options, SubFeedback(feedback, 0.6, 0.95)), targets, lreq,
-                    data)
+    after = ledger_report(ledger_after(zones, inputs, impact, options, SubFeedback(feedback, 0.6, 0.95)), targets,
+                          lreq, **data)
     changes = status_changes(before.units, after.units, req.year)
 
     site_rows = []
@@ -258,7 +256,7 @@ SITE_IMPACT = register(Job(
               "wetland, protected areas; and the ledger of their counties and cities before and after, with the "
               "targets whose status changes. With no layer given it runs on the synthetic demo world."),
     params=(
-        replace(_layer("site", None, "场址", "Sites", "场址图层：面（按绘制）或点（按 --tech 的默认占地）",
+        replace(layer_param("site", None, "场址", "Sites", "场址图层：面（按绘制）或点（按 --tech 的默认占地）",
                        "site layer: polygons (as drawn) or points (footprint of --tech)"), required=True),
         Param("tech", "enum", Text("技术类型", "Technology"),
               Text("点场址的技术：pv（光伏，容量 × 2.0 公顷/MW）、wind（风机，每台 1 公顷）、phes（抽水蓄能，容量 × 0.2 公顷/MW）；"
@@ -275,10 +273,10 @@ SITE_IMPACT = register(Job(
                                                       "city of the ledger (default: the sites' counties and cities)")),
         Param("county", "unit", Text("区县", "County"), Text("台账区县（默认：场址所在区县及其城市）",
                                                           "county of the ledger (default: the sites' counties and cities)")),
-        _layer("forest", "forest", "森林小班", "Forest subcompartments", "森林小班面图层", "forest subcompartment (小班) polygons"),
-        _layer("wetland", "wetland", "湿地", "Wetlands", "湿地面图层", "wetland polygons"),
-        _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected areas polygons"),
-        _layer("redline", "redline", "生态保护红线", "Ecological red line", "生态保护红线面图层",
+        layer_param("forest", "forest", "森林小班", "Forest subcompartments", "森林小班面图层", "forest subcompartment (小班) polygons"),
+        layer_param("wetland", "wetland", "湿地", "Wetlands", "湿地面图层", "wetland polygons"),
+        layer_param("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected areas polygons"),
+        layer_param("redline", "redline", "生态保护红线", "Ecological red line", "生态保护红线面图层",
                "ecological red line (生态保护红线) polygons"),
         Param("target_files", "file", Text("目标文件", "Targets file"),
               Text("用户目标文件（YAML/CSV）；可重复", "user targets file (YAML/CSV); repeatable"),

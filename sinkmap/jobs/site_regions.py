@@ -6,6 +6,10 @@ split above ``--max-area-ha``, dropped below ``--min-area-ha``, ranked by mean s
 ``--capacity-mw`` (or ``--area-ha``) is reached — a ``goal_not_met`` warning when all of them fall short.
 Capacity = area × the technology's power density (a setting: PV 40 MW/km², wind 4 MW/km²).
 
+A cell that an exclude rule touches (its bit is set) is left out of the regions, unless an include rule
+forces it in, even when its score, ``score × inclusion``, reaches the threshold: a region is drawn with
+whole cells, and such a cell would carry part of a nature reserve or red line into a candidate region. Cells at the unit's border are whole cells too (a region may reach a little beyond the border).
+
 Writes a GeoPackage layer ``regions`` in CGCS2000 (EPSG:4490): region_id (1 = best), mean_score, area_ha,
 capacity_mw, cells and ``mean_<criterion>`` for each criterion's 0–1 score.
 """
@@ -15,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ..core.feedback import Feedback
 from .base import Exclusive, Job, Output, Param, Text
@@ -63,12 +69,16 @@ class SiteRegionsReport(SiteSuitabilityReport):
 
 
 def run_site_regions(request: SiteRegionsRequest, feedback: Feedback) -> SiteRegionsReport:
+    return regions_report(compute_suitability(request, feedback), request, feedback)
+
+
+def regions_report(res, request: SiteRegionsRequest, feedback: Feedback) -> SiteRegionsReport:
+    """The regions of a computed suitability (``res``) as the report (the polygons on ``report._regions``)."""
     from ..analysis.siting.regions import find_regions
 
-    res = compute_suitability(request, feedback)
     feedback.progress(0.9, "候选区 regions")
     grid = res.exclusions.grid
-    gdf = find_regions(res.score, grid.transform, grid.crs, threshold=request.threshold,
+    gdf = find_regions(regions_score(res), grid.transform, grid.crs, threshold=request.threshold,
                        min_area_ha=request.min_area_ha or 0.0, max_area_ha=request.max_area_ha,
                        goal_mw=request.capacity_mw, goal_area_ha=request.area_ha, technology=request.tech,
                        criteria=res.criteria, feedback=feedback)
@@ -83,6 +93,21 @@ def run_site_regions(request: SiteRegionsRequest, feedback: Feedback) -> SiteReg
     report._regions = gdf
     feedback.progress(1.0, "完成 done")
     return report
+
+
+def regions_score(res) -> np.ndarray:
+    """The suitability the regions are drawn from: NaN on cells an exclude rule (or a limit of weight 0)
+    touches, unless an include rule (forced inclusion) touches them too; the score elsewhere."""
+    ex = res.exclusions
+    excl, incl = np.uint64(0), np.uint64(0)
+    for row in ex.table:
+        bit = np.uint64(1) << np.uint64(row["bit"])
+        if row.get("effect") == "exclude" or (row.get("effect") == "limit" and row.get("weight") == 0):
+            excl |= bit
+        elif row.get("effect") == "include":
+            incl |= bit
+    touched = ((ex.bitmask & excl) != 0) & ((ex.bitmask & incl) == 0)
+    return np.where(touched, np.nan, res.score).astype(np.float32)
 
 
 def write_outputs(report: SiteRegionsReport, request: SiteRegionsRequest) -> list[Output]:

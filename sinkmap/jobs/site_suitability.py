@@ -2,42 +2,48 @@
 
 The grid, the inclusion and the rule bitmask are site.exclusions' (same layers, same demo fallback, same
 rules): the grid is the DEM's, clipped to the unit. Criteria are scored to 0–1 on that grid and combined by
-a weighted sum (:func:`~sinkmap.analysis.siting.suitability.suitability`), times the inclusion.
+a weighted sum (``--method sum``, the default: a good score in one criterion makes up for a poor one) or a
+weighted product (``--method product``: ``Π sᵢ^wᵢ``, a zero in any weighted criterion gives zero)
+(:func:`~sinkmap.analysis.siting.suitability.suitability`), times the inclusion.
 
-Default criteria (SETTINGS, not facts — typical planning values, overridable with ``--weights``; the curves
-are in :data:`CRITERIA`):
+Default criteria and weights are SETTINGS (typical planning values, each with its reasoning, in
+:mod:`sinkmap.analysis.siting.settings`): PV — slope, aspect, distance to substations and roads, the land
+cover (三调 classes scored for arrays, when a land-cover raster is given) and ``--resource`` (GHI or PVOUT);
+wind — elevation, slope, distances and ``--resource`` (wind speed). A criterion whose layer is missing is
+left out with a warning and the weights are renormalised over the others.
 
-* PV — ``slope`` (1 at ≤ 3°, 0 at ≥ 25°), ``aspect`` (1 facing south, 0 facing north; the aspect counts
-  fully from 10° of slope, less on gentler ground, not at all on flat cells), ``substation`` (distance:
-  1 at ≤ 2 km, 0 at ≥ 20 km), ``road`` (1 at ≤ 0.5 km, 0 at ≥ 5 km), and ``resource`` with ``--resource``
-  (GHI or PVOUT);
-* wind — ``elevation`` (0 at ≤ 100 m, 1 at ≥ 1000 m: Hunan's wind farms are on ridges), ``slope`` (1 at
-  ≤ 10°, 0 at ≥ 30°), ``substation`` (1 at ≤ 5 km, 0 at ≥ 30 km), ``road`` (1 at ≤ 1 km, 0 at ≥ 10 km),
-  and ``resource`` with ``--resource`` (wind speed).
-
-The resource raster's unit is not known (kWh/m², kWh/kWp, m/s), so it is scored *relative to the unit*:
-0 at its 5th percentile inside the unit, 1 at its 95th, linear between. It is sampled bilinearly at the
-cell centres (weights renormalised over valid neighbours).
+The resource raster's unit is not known (kWh/m², kWh/kWp, m/s), so by default it is scored *relative to the
+unit*: 0 at its 5th percentile inside the unit, 1 at its 95th, linear between (an absolute curve from the
+weights file replaces the percentiles). It is sampled bilinearly at the cell centres (weights renormalised
+over valid neighbours). The land cover is scored at its own resolution and averaged onto the grid.
 
 Distances (roads, substations) are exact Euclidean distance transforms on the grid itself, extended beyond
 the unit's box by the largest distance the criterion still scores (so a substation outside the unit
 counts): on the lon/lat (CGCS2000) grid the metric is local — north–south the meridian arc between the rows'
 latitudes, east–west the parallel arc at the cell's row (relative error below 2·10⁻³ over 20 km) — from each
 cell centre to the nearest feature cell (features rasterised with ``all_touched``). Beyond that reach the
-score is constant, and a farther cell's distance is taken as the reach.
+score is constant, and a farther cell's distance is taken as the reach; with no feature within the reach at
+all, every cell scores as far away (not no data).
 
 The computation runs in row blocks (:mod:`sinkmap.analysis.siting.stream`) streamed into the GeoTIFF: memory
 bounded by a block whatever the unit's size; ``--workers N`` / ``--scheduler ADDRESS`` compute the blocks on
-Dask (the same file, bit for bit). :func:`compute_suitability` gives the whole arrays (site.regions).
+Dask (the same file, bit for bit). :func:`compute_suitability` gives the whole arrays (site.regions,
+site.run). Known limit: the land-cover criterion is scored once for the whole grid while planning (main's
+:func:`~sinkmap.analysis.siting.settings.landcover_on_grid`, then sliced per block), so with a land-cover
+raster memory grows with the grid — about 4 bytes a cell kept for the run (sent to every Dask worker with
+the plan), and for a moment the land cover's window and two float64 grids while it is scored.
 
-``--weights FILE`` (YAML): either ``weights: {criterion: weight}`` summing to 1, or ``pairwise:`` with
+``--weights FILE`` (YAML), any of: ``weights: {criterion: weight}`` summing to 1, or ``pairwise:`` with
 ``criteria: [names]`` and ``matrix: [[…]]`` (AHP; the consistency ratio is reported and warned about above
-0.1). Names must be the criteria of the run (those whose inputs exist).
+0.1) — names must be the criteria of the run (those whose inputs exist); and ``criteria:`` replacing a
+default criterion's curve, e.g. ``slope: {falling: [5, 30]}``, ``substation: {piecewise: [[1000, 1],
+[5000, 0.8], [20000, 0]]}``, ``road: {ranges: {breaks: [500, 2000], scores: [1, 0.6, 0.2]}}``,
+``landcover: {categories: {"0404": 1, "1104": 0.5}, default: 0}`` (see the settings module).
 
 Output GeoTIFF (float64, nodata −1 outside the unit and where a criterion has no data): band 1 the
 suitability 0–1 (0 where the cell is excluded), band 2 the bitmask of the exclude/limit rules on the cells
 the rules exclude (inclusion 0), 0 elsewhere — the full bitmask is site.exclusions'. A cell partly excluded
-keeps ``score × inclusion``. Tags: the rule table (as site.exclusions), ``SITING_WEIGHTS``,
+keeps ``score × inclusion``. Tags: the rule table (as site.exclusions), ``SITING_METHOD``, ``SITING_WEIGHTS``,
 ``SITING_CRITERIA`` and, for pairwise weights, ``SITING_AHP_CR``.
 """
 
@@ -57,34 +63,8 @@ from ..core.messages import Notice
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text
 from .registry import register
 from .site_exclusions import (DASK_GROUP, DASK_PARAMS, NODATA, ROLES, SITE_EXCLUSIONS, SiteExclusionsReport,
-                              SiteExclusionsRequest, _layer, data_label, exclusion_setup, stream_tiff, written)
-
-#: Criterion curves by technology: (kind, points (x, score) for a piecewise-linear curve, role).
-#: kind: slope/aspect/elevation (from the DEM), distance (to the features of ``role``), resource.
-CRITERIA: dict[str, dict[str, dict[str, Any]]] = {
-    "pv": {
-        "slope": {"kind": "slope", "points": [(3.0, 1.0), (25.0, 0.0)], "unit": "deg"},
-        "aspect": {"kind": "aspect", "full_effect_slope_deg": 10.0, "unit": "deg"},
-        "substation": {"kind": "distance", "role": "substations", "points": [(2000.0, 1.0), (20000.0, 0.0)],
-                       "unit": "m"},
-        "road": {"kind": "distance", "role": "roads", "points": [(500.0, 1.0), (5000.0, 0.0)], "unit": "m"},
-        "resource": {"kind": "resource", "percentiles": [5.0, 95.0]},
-    },
-    "wind": {
-        "elevation": {"kind": "elevation", "points": [(100.0, 0.0), (1000.0, 1.0)], "unit": "m"},
-        "slope": {"kind": "slope", "points": [(10.0, 1.0), (30.0, 0.0)], "unit": "deg"},
-        "substation": {"kind": "distance", "role": "substations", "points": [(5000.0, 1.0), (30000.0, 0.0)],
-                       "unit": "m"},
-        "road": {"kind": "distance", "role": "roads", "points": [(1000.0, 1.0), (10000.0, 0.0)], "unit": "m"},
-        "resource": {"kind": "resource", "percentiles": [5.0, 95.0]},
-    },
-}
-
-#: Default weights (renormalised over the criteria a run has, e.g. without ``--resource``).
-DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
-    "pv": {"resource": 0.35, "slope": 0.2, "aspect": 0.15, "substation": 0.2, "road": 0.1},
-    "wind": {"resource": 0.4, "elevation": 0.15, "slope": 0.15, "substation": 0.2, "road": 0.1},
-}
+                              SiteExclusionsRequest, _layer, data_label, exclusion_setup, rule_table, stream_tiff,
+                              write_siting_tiff, written)
 
 HIST_BINS = 10
 
@@ -95,6 +75,7 @@ class SiteSuitabilityRequest(SiteExclusionsRequest):
     substations: LayerSource | None = None
     resource: Path | None = None
     weights: Path | None = None
+    method: str = "sum"
 
 
 @dataclass
@@ -104,6 +85,7 @@ class SuitabilityResult:
     band2: np.ndarray  # uint64 bits of the rules excluding the cell
     criteria: dict[str, np.ndarray]
     weights: dict[str, float]
+    method: str
     ahp: dict[str, Any] | None
     described: list[dict[str, Any]]
     histogram: list[dict[str, Any]]
@@ -115,13 +97,15 @@ class SiteSuitabilityReport(SiteExclusionsReport):
     """The exclusions' report (unit, grid, rules, counts, areas) plus the criteria, weights and histogram."""
 
     criteria: list[dict[str, Any]] = field(default_factory=list)
+    method: str = "sum"
     weights: dict[str, float] = field(default_factory=dict)
     ahp: dict[str, Any] | None = None
     histogram: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out = super().to_json()
-        out.update(criteria=self.criteria, weights=self.weights, ahp=self.ahp, histogram=self.histogram)
+        out.update(criteria=self.criteria, method=self.method, weights=self.weights, ahp=self.ahp,
+                   histogram=self.histogram)
         return out
 
     def summary(self, lang: str | None = None) -> list[str]:
@@ -129,7 +113,9 @@ class SiteSuitabilityReport(SiteExclusionsReport):
 
         zh = is_chinese(lang)
         lines = Report.summary(self, lang) + [self.unit_line(zh)]
-        lines.append(("权重：" if zh else "weights: ") + ", ".join(f"{k}={v:.3f}" for k, v in self.weights.items()))
+        method = {"sum": ("加权求和", "weighted sum"), "product": ("加权乘积", "weighted product")}[self.method]
+        lines.append(("合成：" if zh else "combined by ") + method[0 if zh else 1] + ("；权重：" if zh else "; weights: ")
+                     + ", ".join(f"{k}={v:.3f}" for k, v in self.weights.items()))
         if self.ahp:
             lines.append(f"AHP CR = {self.ahp['cr']:.3f}")
         for b in self.histogram:
@@ -139,38 +125,6 @@ class SiteSuitabilityReport(SiteExclusionsReport):
 
 
 # -- inputs ---------------------------------------------------------------------------------------------
-
-def read_weights(path: Path, names: list[str], feedback: Feedback) -> tuple[dict[str, float], dict[str, Any] | None]:
-    """(weights by criterion, AHP summary or None) from a weights YAML file (see the module docstring)."""
-    import yaml
-
-    from ..analysis.siting.ahp import ahp
-    from ..analysis.siting.suitability import normalised_weights
-
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(code="jobs.site.weights_unreadable", path=path, detail=str(exc)) from None
-    except yaml.YAMLError as exc:
-        raise InputError(code="jobs.site.weights_bad", path=path, detail=str(exc).splitlines()[0]) from None
-    if isinstance(data, dict) and isinstance(data.get("weights"), dict):
-        try:
-            w = {str(k): float(v) for k, v in data["weights"].items()}
-        except (TypeError, ValueError) as exc:
-            raise InputError(code="jobs.site.weights_bad", path=path, detail=str(exc)) from None
-        return normalised_weights(w, names), None
-    pw = data.get("pairwise") if isinstance(data, dict) else None
-    if isinstance(pw, dict) and isinstance(pw.get("criteria"), list) and isinstance(pw.get("matrix"), list):
-        try:
-            matrix = [[float(x) for x in row] for row in pw["matrix"]]
-        except (TypeError, ValueError) as exc:
-            raise InputError(code="jobs.site.weights_bad", path=path, detail=str(exc)) from None
-        res = ahp(matrix, pw["criteria"], feedback=feedback)
-        w = normalised_weights(res, names)
-        return w, {"criteria": list(res.names), "lambda_max": res.lambda_max, "ci": res.ci,
-                   "cr": None if math.isnan(res.cr) else res.cr, "ri": res.ri, "consistent": res.consistent}
-    raise InputError(code="jobs.site.weights_bad", path=path, detail="no 'weights:' mapping or 'pairwise:' block")
-
 
 def _read_features(source: LayerSource, area_4490):
     import geopandas as gpd
@@ -182,72 +136,141 @@ def _read_features(source: LayerSource, area_4490):
     return gdf
 
 
-def _curve(values: np.ndarray, points, name: str) -> np.ndarray:
-    from ..analysis.siting.criteria import piecewise
-
-    xs, ys = zip(*points)
-    return piecewise(values, xs, ys, name=name)
-
-
 def _reach(spec: dict[str, Any]) -> float:
-    """The distance beyond which a distance criterion's score no longer changes (its curve's last point)."""
-    return float(spec["points"][-1][0])
+    """The distance beyond which a distance criterion's score no longer changes (its transform's reach)."""
+    from ..analysis.siting.settings import reach_m
+
+    return reach_m(spec["transform"])
+
+
+def _weights(request: SiteSuitabilityRequest, wfile, names: list[str], feedback: Feedback
+             ) -> tuple[dict[str, float], dict[str, Any] | None]:
+    """(weights by criterion, AHP summary or None): the weights file's, else the defaults renormalised."""
+    from ..analysis.siting.ahp import ahp
+    from ..analysis.siting.settings import weights_for
+    from ..analysis.siting.suitability import normalised_weights
+
+    if wfile is not None and wfile.weights is not None:
+        return normalised_weights(wfile.weights, names), None
+    if wfile is not None and wfile.pairwise is not None:
+        res = ahp(wfile.pairwise["matrix"], wfile.pairwise["criteria"], feedback=feedback)
+        return normalised_weights(res, names), {
+            "criteria": list(res.names), "lambda_max": res.lambda_max, "ci": res.ci,
+            "cr": None if math.isnan(res.cr) else res.cr, "ri": res.ri, "consistent": res.consistent}
+    return weights_for(request.tech, names), None
+
+
+def _landcover_scores(path: Path, grid, inside, spec: dict[str, Any], name: str,
+                      feedback: Feedback) -> np.ndarray:
+    """The land-cover criterion on the whole grid (float32 0–1, NaN = no data); classes the table does not score
+    are named in a warning (they are no data unless the table has a default). ``inside(values)``: whether any
+    of a grid-shaped array's values inside the unit is finite."""
+    from ..analysis.siting.settings import landcover_on_grid
+
+    t = spec["transform"]
+    arr, unscored = landcover_on_grid(path, grid, t["categories"], t.get("default"), feedback)
+    arr = arr.astype(np.float32)
+    if not inside(arr):
+        raise InputError(code="jobs.site.landcover_no_overlap", path=path)
+    if unscored:
+        shown = ", ".join(f"{v} ({n:,})" for v, n in sorted(unscored.items(), key=lambda kv: -kv[1])[:12])
+        feedback.warn(Notice("jobs.site.landcover_unscored", path=str(path), criterion=name, values=shown))
+    return arr
 
 
 # -- the computation --------------------------------------------------------------------------------------
 
 def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: dict[str, float],
-                inclusion: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """The criteria scored (0–1, NaN = no data) and their weighted sum times the inclusion, for one block of
-    cells (the whole grid in memory, a row block when streamed: cell by cell the same). ``raw``: the block's
-    ``slope``, ``aspect`` (degrees), ``elevation`` (m), ``distance:<role>`` (m), ``resource`` and its
-    ``resource_range`` (the unit's percentiles)."""
+                inclusion: np.ndarray, *, method: str = "sum") -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The criteria scored (0–1, NaN = no data) and their weighted sum (or product) times the inclusion, for one
+    block of cells (the whole grid in memory, a row block when streamed: cell by cell the same). ``raw``: the
+    block's ``slope``, ``aspect`` (degrees), ``elevation`` (m), ``distance:<role>`` (m; +inf: no feature
+    within the reach, scored as far away), ``resource`` and its ``resource_range`` (the unit's percentiles),
+    and ``scores:<criterion>`` (scores computed for the whole grid while planning: the land cover)."""
+    from ..analysis.siting.settings import apply_transform
     from ..analysis.siting.suitability import suitability
 
     criteria: dict[str, np.ndarray] = {}
     for name, spec in specs.items():
         kind = spec["kind"]
-        if kind == "slope":
-            arr = _curve(raw["slope"], spec["points"], name)
-        elif kind == "elevation":
-            arr = _curve(raw["elevation"], spec["points"], name)
+        if kind in ("slope", "elevation"):
+            arr = apply_transform(raw[kind], spec["transform"], name)
         elif kind == "aspect":
             slope_deg = raw["slope"]
-            facing = 0.5 * (1.0 - np.cos(np.radians(raw["aspect"])))  # 1 facing south (180°), 0 north
+            if spec.get("transform"):
+                facing = apply_transform(raw["aspect"], spec["transform"], name).astype(np.float64)
+            else:
+                facing = 0.5 * (1.0 - np.cos(np.radians(raw["aspect"])))  # 1 facing south (180°), 0 north
             effect = np.clip(slope_deg / spec["full_effect_slope_deg"], 0.0, 1.0)
             arr = 1.0 - effect * (1.0 - np.nan_to_num(facing, nan=1.0))
             arr = arr.astype(np.float32)
             arr[np.isnan(slope_deg)] = np.nan
         elif kind == "distance":
-            arr = _curve(raw["distance:" + spec["role"]], spec["points"], name)
-        else:  # resource
+            d = raw["distance:" + spec["role"]]
+            far = np.isposinf(d)
+            if far.any():  # no feature within the reach: as far as can be, not "no data"
+                d = np.where(far, 1e300, d)
+            arr = apply_transform(d, spec["transform"], name)
+        elif kind == "resource":
             res = raw["resource"]
-            lo, hi = raw["resource_range"]
-            arr = (_curve(res, [(lo, 0.0), (hi, 1.0)], name) if hi > lo
-                   else np.where(np.isfinite(res), 1.0, np.nan).astype(np.float32))
+            if spec.get("transform"):
+                arr = apply_transform(res, spec["transform"], name)
+            else:
+                lo, hi = raw["resource_range"]
+                arr = (apply_transform(res, {"rising": [lo, hi]}, name) if hi > lo
+                       else np.where(np.isfinite(res), 1.0, np.nan).astype(np.float32))
+        else:  # scored for the whole grid while planning (landcover)
+            arr = np.asarray(raw["scores:" + name], dtype=np.float32)
         criteria[name] = arr
-    return suitability(criteria, weights, inclusion=inclusion), criteria
+    return suitability(criteria, weights, method=method, inclusion=inclusion), criteria
 
 
 #: Score blocks with the block engine's fused kernel when every criterion is one it knows (a piecewise-linear
-#: curve, the aspect formula) — the same values as :func:`score_block`, bit for bit, several times faster.
+#: curve, the aspect formula, scores made while planning) and the method is the weighted sum — the same values
+#: as :func:`score_block`, bit for bit, several times faster.
 FUSED = True
 
 
-def fused_criteria(specs: dict[str, dict[str, Any]]) -> list | None:
-    """``specs`` as :func:`sinkmap.analysis.siting.stream.fused_block` takes them, or None when a criterion is
-    of another kind (then :func:`score_block` scores every block). The curves are checked here as
-    :func:`~sinkmap.analysis.siting.criteria.piecewise` would check them."""
+def _points(transform) -> list | None:
+    """A transform as the points of a piecewise-linear curve (falling, rising, piecewise), or None (ranges)."""
+    if "falling" in transform:
+        lo, hi = transform["falling"]
+        return [(float(lo), 1.0), (float(hi), 0.0)]
+    if "rising" in transform:
+        lo, hi = transform["rising"]
+        return [(float(lo), 0.0), (float(hi), 1.0)]
+    if "piecewise" in transform:
+        return [(float(x), float(y)) for x, y in transform["piecewise"]]
+    return None
+
+
+def fused_criteria(specs: dict[str, dict[str, Any]], method: str = "sum") -> list | None:
+    """``specs`` as :func:`sinkmap.analysis.siting.stream.fused_block` takes them, or None when the method is the
+    weighted product or a criterion is one the kernel does not know (a ``ranges`` transform, an aspect with a
+    transform) — then :func:`score_block` scores every block. The curves are checked here as
+    :func:`~sinkmap.analysis.siting.settings.apply_transform` would check them."""
+    from ..analysis.siting.settings import apply_transform
+
+    if method != "sum":
+        return None
     out = []
     for name, spec in specs.items():
         kind = spec["kind"]
-        if kind in ("slope", "elevation", "distance"):
-            _curve(np.zeros((1, 1)), spec["points"], name)  # the curve's own checks (scores 0–1, x increasing)
-            out.append(("curve", "distance:" + spec["role"] if kind == "distance" else kind, list(spec["points"])))
+        if kind in ("slope", "elevation", "distance") or (kind == "resource" and spec.get("transform")):
+            points = _points(spec["transform"])
+            if points is None:
+                return None
+            apply_transform(np.zeros((1, 1)), spec["transform"], name)  # the curve's own checks
+            key = "distance:" + spec["role"] if kind == "distance" else kind
+            out.append(("curve", key, points))
         elif kind == "aspect":
+            if spec.get("transform"):
+                return None
             out.append(("aspect", "aspect", float(spec["full_effect_slope_deg"])))
         elif kind == "resource":
             out.append(("resource", "resource", None))
+        elif kind == "landcover":
+            out.append(("scores", "scores:" + name, None))
         else:
             return None
     return out
@@ -256,29 +279,36 @@ def fused_criteria(specs: dict[str, dict[str, Any]]) -> list | None:
 def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, streamed: bool = True):
     """(the block engine's plan, the exclusions' report to fill, the criteria described, the AHP summary):
     the rules, the criteria whose inputs exist, their weights. See :mod:`sinkmap.analysis.siting.stream`."""
+    import functools
+
     from ..analysis.siting.grid import _to_crs
-    from ..analysis.siting.stream import SuitabilityPlan, dem_spec, distance_spec, plan_exclusions, resource_spec
-    from ..analysis.siting.suitability import normalised_weights
+    from ..analysis.siting.settings import criteria_for, describe, read_weights_file
+    from ..analysis.siting.stream import (SuitabilityPlan, any_inside, dem_spec, distance_spec, plan_exclusions,
+                                          resource_spec)
 
     if request.dem is None:
         raise InputError(code="jobs.site.needs_dem")
+    if request.method not in ("sum", "product"):
+        raise InputError(code="analysis.siting.bad_method", method=request.method)
+    wfile = read_weights_file(request.weights, request.tech) if request.weights is not None else None
     feedback.progress(0.0, "加载行政区划 boundaries")
     name, unit_geom, grid, rules, layers = exclusion_setup(request, streamed=streamed)
     ex = plan_exclusions(unit_geom, rules, layers, grid, unit_name=name, tech=request.tech,
                          min_area_ha=request.min_area, contiguity=request.contiguity, feedback=feedback)
     ex_report = SiteExclusionsReport(tech=request.tech, unit=name, grid=grid.to_json(), rules=ex.table,
                                      inputs={k: str(v.path if hasattr(v, "path") else v) for k, v in layers.items()})
-    all_specs = CRITERIA[request.tech]
+    all_specs = criteria_for(request.tech, wfile.criteria if wfile else None)
     reach = max((_reach(s) for s in all_specs.values() if s["kind"] == "distance"), default=0.0)
     near = None
     specs: dict[str, dict[str, Any]] = {}
     described: list[dict[str, Any]] = []
     distances: dict[str, Any] = {}
+    scores: dict[str, np.ndarray] = {}
     resource = None
     needs: set[str] = set()
     for cname, spec in all_specs.items():
         kind = spec["kind"]
-        info: dict[str, Any] = {"name": cname, "kind": kind, **{k: v for k, v in spec.items() if k != "kind"}}
+        info: dict[str, Any] = {"name": cname, **describe(spec)}
         if kind in ("slope", "elevation"):
             needs.add(kind)
         elif kind == "aspect":
@@ -298,6 +328,14 @@ def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, str
                 role_reach = max(_reach(s) for s in all_specs.values()
                                  if s["kind"] == "distance" and s["role"] == role)
                 distances[role] = distance_spec(role, feats, grid, role_reach)
+        elif kind == "landcover":
+            if request.landcover is None:
+                feedback.warn(Notice("jobs.site.criterion_skipped", criterion=cname, param="--landcover"))
+                continue
+            # the whole grid at once (see the module docstring: a known limit of the streamed run)
+            scores[cname] = _landcover_scores(request.landcover, grid, functools.partial(any_inside, ex), spec,
+                                              cname, feedback)
+            info["source"] = str(request.landcover)
         else:  # resource
             if request.resource is None:
                 continue
@@ -306,30 +344,25 @@ def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, str
         specs[cname] = spec
         described.append(info)
         feedback.check()
-    names = list(specs)
-    ahp_info = None
-    if request.weights is not None:
-        weights, ahp_info = read_weights(request.weights, names, feedback)
-    else:
-        base = {k: v for k, v in DEFAULT_WEIGHTS[request.tech].items() if k in specs}
-        total = sum(base.values())
-        weights = normalised_weights({k: v / total for k, v in base.items()}, names)
+    weights, ahp_info = _weights(request, wfile, list(specs), feedback)
     bits = 0
     for row in ex.table:
         if row.get("effect") in ("exclude", "limit"):
             bits |= 1 << row["bit"]
+    scorer = score_block if request.method == "sum" else functools.partial(score_block, method=request.method)
     plan = SuitabilityPlan(ex=ex, dem=dem_spec(request.dem, grid), distances=distances, resource=resource,
-                           specs=specs, weights=weights, scorer=score_block, band2_bits=bits, needs=frozenset(needs),
-                           fused=fused_criteria(specs) if FUSED else None)
+                           specs=specs, weights=weights, scorer=scorer, band2_bits=bits, needs=frozenset(needs),
+                           fused=fused_criteria(specs, request.method) if FUSED else None, scores=scores)
     return plan, ex_report, described, ahp_info
 
 
 def _prepare(plan, blocks, described, feedback: Feedback) -> None:
     from ..analysis.siting.stream import prepare_suitability
 
-    pct = next((s["percentiles"] for s in plan.specs.values() if s["kind"] == "resource"), (5.0, 95.0))
-    prepare_suitability(plan, blocks, feedback, resource_percentiles=pct)
-    if plan.resource is not None:
+    spec = next((s for s in plan.specs.values() if s["kind"] == "resource"), None)
+    pct = spec.get("percentiles") if spec is not None else None
+    prepare_suitability(plan, blocks, feedback, resource_percentiles=pct or (5.0, 95.0))
+    if plan.resource is not None and pct is not None:  # an absolute transform of the resource has no range
         for info in described:
             if info["kind"] == "resource":
                 info.update(low=float(plan.resource.low), high=float(plan.resource.high))
@@ -342,8 +375,9 @@ def _fill(ex_report, out) -> None:
 
 def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *,
                         block_rows: int | None = None) -> SuitabilityResult:
-    """The whole arrays in memory (site.regions; grids up to :data:`~sinkmap.analysis.siting.grid.MAX_CELLS`):
-    the block engine run as one block (or in blocks of ``block_rows`` rows — the same arrays, bit for bit)."""
+    """The whole arrays in memory (site.regions, site.run; grids up to
+    :data:`~sinkmap.analysis.siting.grid.MAX_CELLS`): the block engine run as one block (or in blocks of
+    ``block_rows`` rows — the same arrays, bit for bit)."""
     from ..analysis.siting.exclusions import ExclusionResult
     from ..analysis.siting.stream import blocks_of, run_plan
 
@@ -361,7 +395,8 @@ def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *,
                                  unit_hectares=out.unit_hectares, included_hectares=out.included_hectares)
     return SuitabilityResult(exclusions=exclusions, score=a["score"], band2=a["band2"],
                              criteria={k: a["criteria"][k] for k in plan.specs}, weights=plan.weights,
-                             ahp=ahp_info, described=described, histogram=out.histogram, report=ex_report)
+                             method=request.method, ahp=ahp_info, described=described, histogram=out.histogram,
+                             report=ex_report)
 
 
 def _box(bounds):
@@ -372,10 +407,22 @@ def _box(bounds):
 
 def _report_fields(res: SuitabilityResult, request: SiteSuitabilityRequest) -> dict[str, Any]:
     ex = res.report
-    return dict(tech=request.tech, unit=ex.unit, grid=ex.grid, criteria=res.described, weights=res.weights,
+    return dict(tech=request.tech, unit=ex.unit, grid=ex.grid, criteria=res.described, method=res.method,
+                weights=res.weights,
                 ahp=res.ahp, histogram=res.histogram, rules=ex.rules, counts=ex.counts,
                 unit_hectares=ex.unit_hectares, included_hectares=ex.included_hectares,
                 warnings=list(ex.warnings), inputs=dict(ex.inputs))
+
+
+def _tags(weights, described, ahp_info, method: str) -> dict[str, str]:
+    tags = {"SITING_WEIGHTS": json.dumps(weights),
+            "SITING_CRITERIA": json.dumps(described, ensure_ascii=False),
+            "SITING_BANDS": "1=suitability 0-1 (0 where excluded); 2=bitmask of the excluding rules (integer "
+                            "stored as float64)"}
+    if ahp_info is not None:
+        tags["SITING_AHP_CR"] = "nan" if ahp_info["cr"] is None else f"{ahp_info['cr']:.6g}"
+    tags["SITING_METHOD"] = method
+    return tags
 
 
 def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> SiteSuitabilityReport:
@@ -386,15 +433,10 @@ def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) ->
     blocks = blocks_of(plan.ex.grid)
     _prepare(plan, blocks, described, feedback)
     report = SiteSuitabilityReport(tech=request.tech, unit=ex_report.unit, grid=ex_report.grid, criteria=described,
-                                   weights=plan.weights, ahp=ahp_info, rules=ex_report.rules,
+                                   method=request.method, weights=plan.weights, ahp=ahp_info, rules=ex_report.rules,
                                    inputs=dict(ex_report.inputs))
     report.data = data_label(SITE_SUITABILITY, request)
-    tags = {"SITING_WEIGHTS": json.dumps(plan.weights),
-            "SITING_CRITERIA": json.dumps(described, ensure_ascii=False),
-            "SITING_BANDS": "1=suitability 0-1 (0 where excluded); 2=bitmask of the excluding rules (integer "
-                            "stored as float64)"}
-    if ahp_info is not None:
-        tags["SITING_AHP_CR"] = "nan" if ahp_info["cr"] is None else f"{ahp_info['cr']:.6g}"
+    tags = _tags(plan.weights, described, ahp_info, request.method)
     out = stream_tiff(plan, blocks, request, report, (("suitability", "excluding_rules"), tags), suitability_bands,
                       feedback, temp_bytes_per_cell=9 + (len(plan.ex.table) + 7) // 8)
     _fill(ex_report, out)
@@ -417,6 +459,16 @@ def suitability_bands(block) -> list[np.ndarray]:
 
 def write_outputs(report: SiteSuitabilityReport, request: SiteSuitabilityRequest) -> list[Output]:
     return written(report, "siting_suitability")
+
+
+def write_geotiff(path: Path, res: SuitabilityResult, report) -> None:
+    """The whole-array result (:func:`compute_suitability`) as site.suitability's GeoTIFF, in one block (site.run)."""
+    b1 = res.score.astype(np.float64)
+    b1[~np.isfinite(b1)] = NODATA
+    b2 = res.band2.astype(np.float64)
+    b2[~res.exclusions.inside] = NODATA
+    write_siting_tiff(path, res.exclusions.grid, [(b1, "suitability"), (b2, "excluding_rules")], report,
+                      rule_table(res.exclusions.table), _tags(res.weights, res.described, res.ahp, res.method))
 
 
 # -- the job ----------------------------------------------------------------------------------------------
@@ -443,15 +495,25 @@ def input_params() -> tuple[Param, ...]:
                    "PV: GHI or PVOUT; wind: wind speed (scored between its 5th and 95th percentile in the unit)"),
               metavar="FILE"),  # no role: giving it alone keeps the demo world for the rest
         Param("weights", "file", Text("权重文件", "Weights file"),
-              Text("YAML：weights: {准则: 权重}（和为 1），或 pairwise: {criteria: […], matrix: […]}（层次分析法）",
-                   "YAML: weights: {criterion: weight} summing to 1, or pairwise: {criteria: […], matrix: […]} (AHP)"),
+              Text("YAML：weights: {准则: 权重}（和为 1）或 pairwise: {criteria: […], matrix: […]}（层次分析法）；"
+                   "criteria: {准则: {falling|rising: [低, 高] | piecewise: [[x, 分值], …] | ranges: {breaks, scores} | "
+                   "categories: {代码: 分值}}} 改写默认评分曲线",
+                   "YAML: weights: {criterion: weight} summing to 1, or pairwise: {criteria: […], matrix: […]} (AHP); "
+                   "criteria: {criterion: {falling|rising: [low, high] | piecewise: [[x, score], …] | ranges: "
+                   "{breaks, scores} | categories: {code: score}}} replaces a default curve"),
               suffixes=(".yaml", ".yml"), metavar="FILE"),
+        Param("method", "enum", Text("合成方法", "Combination"),
+              Text("sum：加权求和（各准则可相互补偿）；product：加权乘积（任一准则为 0 则适宜性为 0）",
+                   "sum: weighted sum (criteria make up for each other); product: weighted product (a zero in any "
+                   "weighted criterion gives zero)"),
+              default="sum", choices=("sum", "product")),
         e["rules"], e["min_area"], e["contiguity"],
     )
 
 
 UNIT_GROUP = Exclusive("unit", ("city", "county"), required=True, title=Text("单元", "Unit"))
-DEMO_ROLES = ("farmland", "redline", "protected", "forest", "wetland", "landcover", "dem", "roads", "substations")
+DEMO_ROLES = ("farmland", "redline", "protected", "forest", "wetland", "grassland", "landcover", "dem", "roads",
+              "substations")
 
 SITE_SUITABILITY = register(Job(
     id="site.suitability",

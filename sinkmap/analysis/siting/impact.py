@@ -27,8 +27,7 @@ from ...core.feedback import Feedback, ensure
 from ...core.indicators import INDICATORS, Status
 from ...core.ledger_report import LedgerUnit, gap_digits
 from ...core.messages import Notice
-from ..ledger import (LedgerInputs, LedgerOptions, LedgerResult, PreparedLayers, _units_frame, check_area_source,
-                      ledger_of_prepared)
+from ..ledger import LedgerInputs, LedgerOptions, LedgerResult, PreparedLayers, prepare_layers, prepared_ledger
 from ..ledger_core import to_crs
 
 
@@ -139,6 +138,11 @@ def _names(gdf: gpd.GeoDataFrame | None) -> list[str] | None:
     return [str(v) if pd.notna(v) else f"#{i + 1}" for i, v in enumerate(gdf[col])]
 
 
+#: Overlap below this (m², i.e. 0.001 ha) is not counted as touching a protected area or the red line: the
+#: slivers that reprojecting shared edges leaves, far below any footprint (a turbine pad is ~1,000 m²).
+TOUCH_TOLERANCE_M2 = 10.0
+
+
 class _Touch:
     """Which features of a polygon layer (protected areas, red line) a footprint touches, by name."""
 
@@ -158,8 +162,9 @@ class _Touch:
         if self.names is None:
             return None
         idx = self.tree.query(geom, predicate="intersects")
-        # touching only at a border is not an intrusion: keep those sharing area
-        idx = idx[shapely.area(shapely.intersection(self.geoms[idx], geom)) > 0] if idx.size else idx
+        # touching only at a border is not an intrusion: keep those sharing more than a sliver of area (two
+        # polygons drawn edge to edge in lon/lat overlap by a few m² once projected to the equal-area CRS)
+        idx = idx[shapely.area(shapely.intersection(self.geoms[idx], geom)) > TOUCH_TOLERANCE_M2] if idx.size else idx
         return list(dict.fromkeys(self.names[self.rows[i]] for i in sorted(idx)))
 
 
@@ -182,38 +187,15 @@ class ImpactResult:
     total: SiteImpact  # the union of the footprints: overlaps counted once
     union: object  # the union of the footprints (equal-area CRS)
     footprints: gpd.GeoSeries
-    prepared: PreparedLayers
+    prepared: PreparedLayers  # the 'before' ledger and the 'after' one (its protected areas) reuse it
     warnings: list[Notice] = field(default_factory=list)
-    # the ledger's warnings once the layers are prepared (before any site is measured), and those of the
-    # protected layer alone: the 'before' and 'after' ledgers reuse the preparation (see ledger_before/after)
-    prepare_warnings: list[Notice] = field(default_factory=list)
-    protected_warnings: list[Notice] = field(default_factory=list)
-
-
-def _prepare(inputs: LedgerInputs, options: LedgerOptions, feedback: Feedback):
-    """:func:`sinkmap.analysis.ledger.prepare_layers`, step by step, keeping which warnings the protected
-    layer gave (the 'after' ledger reuses that layer as prepared)."""
-    from ..ledger import _Log, _prepare_forest, _prepare_protected, _prepare_wetland
-    from ..overlay import ProtectedParts
-
-    log = _Log(feedback)
-    basis: dict[str, str] = {}
-    forest = None if inputs.forest is None else _prepare_forest(inputs.forest, inputs, options, log, basis)
-    wetland = None if inputs.wetland is None else _prepare_wetland(inputs.wetland, inputs, options, log, basis)
-    n = len(log.messages)
-    protected = None if inputs.protected is None else _prepare_protected(inputs.protected, inputs, log, basis)
-    protected_warnings = list(log.messages[n:])
-    protection = (None if wetland is None or protected is None else
-                  ProtectedParts(wetland.geoms, wetland.area_m2, protected.geoms, protected.tree, feedback))
-    prepared = PreparedLayers(forest, wetland, protected, protection, log.messages, basis, log)
-    return prepared, list(log.messages), protected_warnings
 
 
 def site_impacts(fps: gpd.GeoSeries, names: list[str], inputs: LedgerInputs, options: LedgerOptions,
                  redline: gpd.GeoDataFrame | None = None, feedback: Feedback | None = None) -> ImpactResult:
     """Each footprint's cost to the sink, and the scenario's (their union), read as the ledger reads."""
     feedback = ensure(feedback)
-    prepared, prepare_warnings, protected_warnings = _prepare(inputs, options, feedback)
+    prepared = prepare_layers(inputs, options, feedback)
     protected = _Touch(inputs.protected, inputs.protected_name or "自然保护地")
     red = _Touch(redline, "生态保护红线")
     geoms = fps.to_numpy()
@@ -221,8 +203,7 @@ def site_impacts(fps: gpd.GeoSeries, names: list[str], inputs: LedgerInputs, opt
     union = shapely.union_all(geoms)
     total = _impact(prepared, union, "∪", protected, red)
     return ImpactResult(sites=sites, total=total, union=union, footprints=fps, prepared=prepared,
-                        warnings=list(prepared.warnings), prepare_warnings=prepare_warnings,
-                        protected_warnings=protected_warnings)
+                        warnings=list(prepared.warnings))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -292,15 +273,7 @@ def ledger_before(zones: gpd.GeoDataFrame, impact: ImpactResult, options: Ledger
                   feedback: Feedback | None = None) -> LedgerResult:
     """``compute_ledger(zones, inputs, options)`` on the layers :func:`site_impacts` prepared (the same
     preparation, not repeated; the protected parts of the wetland features the sites measured are reused)."""
-    from ..ledger import _Log
-
-    feedback = ensure(feedback)
-    check_area_source(options)
-    p = impact.prepared
-    log = _Log(feedback)
-    log.messages = list(impact.prepare_warnings)
-    return ledger_of_prepared(_units_frame(zones), p.forest, p.wetland, p.protected, log, dict(p.basis), options,
-                              feedback, protection=p.protection)
+    return prepared_ledger(zones, impact.prepared, options, feedback)
 
 
 def ledger_after(zones: gpd.GeoDataFrame, inputs: LedgerInputs, impact: ImpactResult, options: LedgerOptions,
@@ -310,11 +283,7 @@ def ledger_after(zones: gpd.GeoDataFrame, inputs: LedgerInputs, impact: ImpactRe
     feature the footprints leave unchanged (bit for bit) is taken from the 'before' overlay."""
     from dataclasses import replace
 
-    from ..ledger import _Log, _prepare_forest, _prepare_wetland
-    from ..overlay import ProtectedParts
-
     feedback = ensure(feedback)
-    check_area_source(options)
     p = impact.prepared
     mapping = p.forest_mapping
     scale = tuple(c for c in ((mapping.get("stock"), mapping.get("area")) if mapping else ()) if c)
@@ -324,17 +293,8 @@ def ledger_after(zones: gpd.GeoDataFrame, inputs: LedgerInputs, impact: ImpactRe
         inputs,
         forest=remove_footprints(inputs.forest, impact.union, inputs.forest_name or "森林资源小班", scale),
         wetland=wet, forest_mapping=mapping, forest_scheme=inputs.forest_scheme or p.forest_scheme)
-    log = _Log(feedback)
-    basis: dict[str, str] = {}
-    forest = None if after.forest is None else _prepare_forest(after.forest, after, options, log, basis)
-    wetland = None if after.wetland is None else _prepare_wetland(after.wetland, after, options, log, basis)
-    protected = p.protected
-    if protected is not None:
-        for m in impact.protected_warnings:
-            log.warn(m)
-        basis["wetland_protection_rate_pct"] = p.basis["wetland_protection_rate_pct"]
-    protection = (None if wetland is None or protected is None else
-                  ProtectedParts(wetland.geoms, wetland.area_m2, protected.geoms, protected.tree, feedback))
+    q = prepare_layers(after, options, feedback, protected_from=p)
+    wetland, protection = q.wetland, q.protection
     if protection is not None and p.protection is not None and p.wetland is not None and wetland.rows.size:
         pos = np.full(len(inputs.wetland), -1)
         pos[p.wetland.rows] = np.arange(p.wetland.rows.size)
@@ -344,8 +304,7 @@ def ledger_after(zones: gpd.GeoDataFrame, inputs: LedgerInputs, impact: ImpactRe
         ok = ok[shapely.equals_exact(wetland.geoms[ok], p.wetland.geoms[k[ok]], 0)]
         protection.parts[ok] = p.protection.parts[k[ok]]
         protection.area_m2[ok] = p.protection.area_m2[k[ok]]
-    return ledger_of_prepared(_units_frame(zones), forest, wetland, protected, log, basis, options, feedback,
-                              protection=protection)
+    return prepared_ledger(zones, q, options, feedback)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -23,8 +23,12 @@ Per block:
   side and keeps, per block and column, the nearest feature row above and below the block; the block then
   finishes the column transform and runs the row transform (Felzenszwalb–Huttenlocher) on its own rows.
   Distances are exact up to the reach (the largest distance a curve still scores); beyond it the score is
-  constant, so a farther cell gets the reach itself. On a lon/lat grid the metric is local: north–south the
+  constant, so a farther cell gets the reach itself (every cell, when no feature is within the reach: it
+  scores as far away, not as no data). On a lon/lat grid the metric is local: north–south the
   meridian arc between the rows' latitudes, east–west the parallel arc at the cell's row;
+* **the land cover criterion** — scored once for the whole grid while planning
+  (:func:`~sinkmap.analysis.siting.settings.landcover_on_grid`) and sliced per block: a known limit, memory
+  in proportion to the grid (4 bytes a cell) when it is on;
 * **the resource raster** — sampled bilinearly at the cell centres; its 5th/95th percentiles inside the unit
   are found exactly (as ``numpy.percentile``) by histogram refinement over the blocks before the scoring;
 * **the minimum contiguous area** — patches labelled per block; those touching the block's first or last row
@@ -182,8 +186,12 @@ class SuitabilityPlan:
     needs: frozenset = frozenset()  # raw inputs the criteria use: slope, aspect, elevation, resource
     keep_criteria: bool = False  # keep each criterion's scores (the in-memory callers)
     #: the criteria as the fused kernel takes them — per criterion ("curve", input, points), ("aspect",
-    #: "aspect", full-effect slope) or ("resource", "resource", None) — or None: ``scorer`` runs instead
+    #: "aspect", full-effect slope), ("resource", "resource", None) or ("scores", "scores:<criterion>", None)
+    #: — or None: ``scorer`` runs instead
     fused: list | None = None
+    #: criterion scores computed for the whole grid while planning (float32, NaN = no data), sliced per block
+    #: as the input ``scores:<criterion>`` (the land cover: memory in proportion to the grid, a known limit)
+    scores: dict = field(default_factory=dict)
     _blocks: list | None = None  # the blocks the pre-passes were made for
 
 
@@ -756,7 +764,8 @@ def _interp(v, xs, ys, slopes, n):
 def _fused(inputs, kind, src, aux, xs, ys, slopes, npts, full, weights, incl, score, crit, keep):
     """The criteria scored and summed with their weights, times the inclusion, cell by cell: the arithmetic of
     ``criteria.piecewise`` (curves, float32 scores), the aspect criterion of ``site_suitability.score_block``
-    (its input here: the cosine of the aspect) and ``suitability.suitability`` (``method="sum"``). Row by row, criterion by criterion (simple inner loops)."""
+    (its input here: the cosine of the aspect), scores made while planning (kind 3, taken as they are) and
+    ``suitability.suitability`` (``method="sum"``). Row by row, criterion by criterion (simple inner loops)."""
     n_rows, w = incl.shape
     nk = kind.size
     total = np.empty(w)
@@ -808,9 +817,12 @@ def _fused(inputs, kind, src, aux, xs, ys, slopes, npts, full, weights, incl, sc
                         if np.isnan(f):
                             f = 1.0
                         s32[j] = np.float32(1.0 - e * (1.0 - f))
-            else:  # 1 where the input has data
+            elif kd == 2:  # 1 where the input has data
                 for j in range(w):
                     s32[j] = np.float32(1.0) if np.isfinite(row[j]) else nan32
+            else:  # scores made while planning (float32 values held as float64)
+                for j in range(w):
+                    s32[j] = np.float32(row[j]) if np.isfinite(row[j]) else nan32
             if keep:
                 crit[k, i, :] = s32
             wk = weights[k]
@@ -839,7 +851,7 @@ def _fused(inputs, kind, src, aux, xs, ys, slopes, npts, full, weights, incl, sc
 
 def fused_keys(plan: SuitabilityPlan) -> list[str]:
     """The inputs the fused kernel reads, in order: ``slope``, ``cos_aspect`` (cos of the aspect), ``elevation``,
-    ``distance:<role>``, ``resource``."""
+    ``distance:<role>``, ``resource``, ``scores:<criterion>``."""
     keys: list[str] = []
     for what, key, _ in plan.fused:
         for k in (("cos_aspect", "slope") if what == "aspect" else (key,)):
@@ -863,6 +875,9 @@ def fused_block(plan: SuitabilityPlan, inputs: np.ndarray, keys: list[str], reso
     for k, (what, key, arg) in enumerate(plan.fused):
         if what == "aspect":
             kind[k], full[k], src[k], aux[k] = 1, float(arg), keys.index("cos_aspect"), keys.index("slope")
+            continue
+        if what == "scores":
+            kind[k], src[k] = 3, keys.index(key)
             continue
         src[k] = keys.index(key)
         points = arg
@@ -1572,8 +1587,14 @@ def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBloc
         if plan.fused is not None:
             if key in slot:
                 distance_block(spec, k, r0, r1, w, out=slot[key])
+                if not spec.any_feature:
+                    slot[key][:] = spec.reach  # no feature within the reach: every cell as far away
         else:
             raw[key] = distance_block(spec, k, r0, r1, w)
+            if not spec.any_feature:
+                raw[key][:] = spec.reach
+    for name, arr in plan.scores.items():
+        put("scores:" + name, arr[r0:r1])
     if plan.resource is not None:
         put("resource", resource_block(plan.resource, ex.grid, r0, r1))
         raw["resource_range"] = rng
@@ -1587,6 +1608,18 @@ def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBloc
     if plan.keep_criteria:
         block.criteria = criteria
     return block
+
+
+def any_inside(ex: ExclusionPlan, values: np.ndarray, block_rows: int | None = None) -> bool:
+    """Whether any of a grid-shaped array's values inside the unit (coverage above :data:`EPS`, as the blocks'
+    ``inside``) is finite; the unit's coverage is expanded a block of rows at a time."""
+    u = ex.unit
+    for r0, r1 in blocks_of(ex.grid, block_rows):
+        frac = np.zeros((r1 - r0, ex.grid.width))
+        _expand(u.run_ptr, u.run_c0, u.run_c1, u.part_ptr, u.part_col, u.part_frac, r0, r1, frac)
+        if np.isfinite(values[r0:r1][frac > EPS]).any():
+            return True
+    return False
 
 
 def _score_band2(plan: SuitabilityPlan, block: ExBlock, score: np.ndarray) -> None:

@@ -364,4 +364,61 @@ MESSAGES: dict[str, M] = {
                                         "{folder} 剩余空间不足以写出 {path}：{cells} 个像元约需 {need} GiB，现有 {free} GiB",
                                         "free some space, write to another disk, or use a coarser resolution",
                                         "请释放空间、写到其他磁盘，或使用较粗的分辨率"),
+    # -- siting: criteria curves from the weights file (sinkmap.analysis.siting.settings) -------------------
+    "analysis.siting.criteria.unknown": M(
+        "criteria: no criterion {name!r} for {tech} (its criteria: {known})",
+        "criteria：{tech} 没有准则“{name}”（其准则为：{known}）",
+        "use one of the names listed", "请使用所列名称之一"),
+    "analysis.siting.criteria.unknown_key": M("unknown key {key!r} (known here: {known})",
+                                              "未知的键“{key}”（此处可用：{known}）"),
+    "analysis.siting.criteria.bad_value": M("{key} is {value}; it takes {expected}",
+                                            "{key} 为 {value}；应为 {expected}"),
+    "analysis.siting.criteria.wrong_transform": M(
+        "{key}: a {kind} criterion does not take this transform (it takes: {allowed})",
+        "{key}：{kind} 类准则不能使用此变换（可用：{allowed}）"),
+    "analysis.siting.criteria.no_transform": M("criterion {name}: no transform to score it with",
+                                               "准则 {name}：没有可用的评分变换"),
+    # -- pumped-storage search (sinkmap.analysis.phes) -----------------------------------------------------
+    "analysis.phes.dem_all_void": M("DEM {path}: every cell is nodata", "DEM {path}：全部像元均为无数据",
+                                    "check the file and its nodata value", "请检查文件及其无数据值"),
+    "analysis.phes.dem_too_small": M("DEM {path} is {rows} × {cols} cells with {area_ha} ha of data: smaller than one "
+                                     "reservoir (a dam site needs a stream draining at least {need_ha} ha and room "
+                                     "for a lake and its walls)",
+                                     "DEM {path} 为 {rows} × {cols} 像元，有效面积 {area_ha} 公顷：容不下一座水库（坝址须在汇水"
+                                     "面积不少于 {need_ha} 公顷的河道上，并有库盆和坝体的位置）",
+                                     "give a DEM covering the valleys around the site (a 1° tile, or the county with a "
+                                     "margin)", "请提供覆盖站址周围山谷的 DEM（1° 图幅，或区县及其外延）"),
+    "analysis.phes.dem_too_large": M("DEM {path}: {rows} × {cols} = {cells} cells to search at once (at most {limit})",
+                                     "DEM {path}：一次搜索 {rows} × {cols} = {cells} 个像元（上限 {limit}）",
+                                     "search by county (--county) or by 1° tile", "请按区县（--county）或按 1° 图幅搜索"),
+    "analysis.phes.dem_no_coverage": M("DEM {path} does not cover {unit}", "DEM {path} 未覆盖 {unit}",
+                                       "give --dem FILE covering it", "请用 --dem 指定覆盖该范围的 DEM"),
+    "analysis.phes.no_reservoirs": M("no reservoir: of {sites} dam sites none holds {volume} GL with water/rock above "
+                                     "{water_rock} (the DEM may be flat, or its valleys too small)",
+                                     "没有可用水库：{sites} 个坝址中没有库容达 {volume} GL 且水岩比大于 {water_rock} 的"
+                                     "（DEM 可能平坦，或山谷太小）"),
+    "analysis.phes.rank_without_forest": M("ranking by {rank} needs a forest layer: ranked by cost",
+                                           "按 {rank} 排序需要森林小班图层：已按成本排序", "give --forest FILE",
+                                           "请用 --forest 指定森林小班图层"),
+    "analysis.phes.none_selected": M("{pairs} candidate pairs, but none kept: each overlapped a better pair, could not "
+                                     "be modelled at the volume needed, or cost more than class E",
+                                     "有 {pairs} 个候选组合，但无一保留：均与更优组合重叠、无法按所需库容建模，或成本高于 E 类"),
+    "analysis.phes.no_head": M("no pair: the dam sites span only {head} m of height (a pair needs at least {min_head} m "
+                               "of head)", "没有组合：坝址高差仅 {head} m（组合至少需要 {min_head} m 水头）"),
+    "analysis.phes.energy_too_large": M("no pair can hold {energy} GWh: the largest reservoir holds {volume} GL; even at "
+                                        "the largest head ({head} m) a pair of such reservoirs stores at most {most} GWh "
+                                        "({need} GL would be needed at that head)",
+                                        "没有组合能容纳 {energy} GWh：最大的水库库容 {volume} GL，即使按最大水头（{head} m）"
+                                        "也只能储能 {most} GWh（该水头下需要 {need} GL）",
+                                        "ask for less energy, or search a larger area",
+                                        "请减少储能量，或扩大搜索范围"),
+    "analysis.phes.no_pairs": M("no pair of the {reservoirs} reservoirs stores {energy} GWh for {hours} h ({power} MW); "
+                                "candidates turned down by: {reasons}",
+                                "{reservoirs} 座水库中没有能储能 {energy} GWh、时长 {hours} 小时（{power} MW）的组合；"
+                                "候选被以下条件排除：{reasons}",
+                                "'cost': dearer than class E ({limit} US$/kW at {hours} h); 'volume': reservoirs too "
+                                "small for the energy; 'slope'/'pp_slope': too far apart for their head; "
+                                "'water_rock': walls too big for the water they hold",
+                                "“cost”：成本高于 E 类（{hours} 小时为 {limit} 美元/kW）；“volume”：水库容不下该储能量；"
+                                "“slope”/“pp_slope”：相对水头距离太远；“water_rock”：坝体相对蓄水过大"),
 }

@@ -94,9 +94,9 @@ MESSAGES: dict[str, M] = {
     "jobs.site.weights_unreadable": M("cannot read the weights file {path} ({detail})", "无法读取权重文件 {path}（{detail}）"),
     "jobs.site.weights_bad": M("weights file {path}: {detail}", "权重文件 {path}：{detail}",
                                "write 'weights:' (criterion: weight, summing to 1) or 'pairwise:' with "
-                               "'criteria: [names]' and 'matrix: [[...]]'",
+                               "'criteria: [names]' and 'matrix: [[...]]', and/or 'criteria:' (curves by criterion)",
                                "请写“weights:”（准则: 权重，和为 1），或“pairwise:”并给出“criteria: [名称]”与"
-                               "“matrix: [[...]]”"),
+                               "“matrix: [[...]]”；也可写“criteria:”（各准则的评分曲线）"),
     "jobs.site.criterion_skipped": M("criterion {criterion} left out: no {param} layer",
                                      "准则 {criterion} 未参与评分：未提供 {param} 图层",
                                      "give {param} FILE, or leave all layers out to use the demo world",
@@ -106,4 +106,23 @@ MESSAGES: dict[str, M] = {
     "jobs.site.resource_no_overlap": M("resource raster {path} has no data inside the unit",
                                        "资源栅格 {path} 在单元内没有数据",
                                        "give a raster covering the unit", "请提供覆盖该单元的栅格"),
+    # -- site.suitability: --method, the land-cover criterion (sinkmap.jobs.site_suitability) ----------------
+    "jobs.site.landcover_no_overlap": M("land-cover raster {path} has no data inside the unit",
+                                        "土地覆盖栅格 {path} 在单元内没有数据",
+                                        "give a raster covering the unit", "请提供覆盖该单元的栅格"),
+    "jobs.site.landcover_unscored": M(
+        "land-cover raster {path}: criterion {criterion} has no score for the class value(s) {values} (cells); "
+        "those cells have no suitability",
+        "土地覆盖栅格 {path}：准则 {criterion} 未给类别值 {values}（像元数）评分，这些像元无适宜性结果",
+        "score them in the weights file (criteria: {criterion}: categories: …, or default: a score)",
+        "请在权重文件中为其评分（criteria: {criterion}: categories: …，或 default: 分值）"),
+    # -- site.phes -------------------------------------------------------------------------------------------
+    "jobs.phes.needs_area": M("give --county NAME or --dem FILE (or --near-projects)",
+                              "请指定 --county 区县 或 --dem 文件（或 --near-projects）"),
+    "jobs.phes.no_projects": M("file {path}, layer {layer!r}: no {kind} station point", "文件 {path}，图层“{layer}”：没有{kind}站点",
+                               "give --projects FILE with points whose 'type' is {kind}",
+                               "请用 --projects 指定“type”为{kind}的点图层"),
+    "jobs.phes.project_skipped": M("station {name} skipped: {reason}", "站址 {name} 已跳过：{reason}"),
+    "jobs.phes.no_ledger_unit": M("pair #{rank} lies outside every county of 湖南省: no ledger to compare",
+                                  "组合 #{rank} 不在湖南省任何区县内：无台账可对照"),
 }

@@ -77,8 +77,7 @@ def colorize(values: np.ma.MaskedArray, style: Style, vmin: float, vmax: float, 
             colors = colors.astype(np.float32)
             colors[..., :3] *= k
             colors = colors.round().astype(np.uint8)
-        rgba[valid] = colors[valid]
-        rgba[valid, 3] = 255
+        rgba[valid] = colors[valid]  # the ramp's alpha (opaque but where a stop says otherwise)
     return rgba  # layer opacity is applied when compositing, not baked into the image
 
 

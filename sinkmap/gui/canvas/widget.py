@@ -281,6 +281,11 @@ class MapCanvas(QWidget):
                 from ..siting_identify import legend_classes
 
                 out.append((spec.name, None, None, legend_classes()))
+            elif isinstance(data, RasterData) and st.kind == "ramp" and st.ramp == "suitability":
+                from ...carto.colors import ramp_steps
+
+                out.append((spec.name, None, None, ramp_steps(st.ramp, 0.0 if st.vmin is None else st.vmin,
+                                                             1.0 if st.vmax is None else st.vmax)))
             elif isinstance(data, RasterData):
                 out.append((spec.name, "#c9b28f" if spec.role == "dem" else "#9a9a9a", None, []))
             else:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
-from ...carto.colors import ramp_colors
+from ...carto.colors import ramp_colors, ramp_steps
 from ...carto.styles import field_scheme
 from ...carto.symbology import categorised_from_scheme, categorised_unique, graduated_quantiles, legend_from_style
 from ...io.layerdata.data import VectorData
@@ -106,6 +106,8 @@ class LayerTree(QTreeWidget):
                 from ..siting_identify import legend_classes
 
                 return legend_classes()
+            if st.kind == "ramp" and st.ramp == "suitability":
+                return ramp_steps(st.ramp, 0.0 if st.vmin is None else st.vmin, 1.0 if st.vmax is None else st.vmax)
             ramp = "terrain" if st.kind == "hillshade" else st.ramp
             lo = st.vmin if st.vmin is not None else data.vmin
             hi = st.vmax if st.vmax is not None else data.vmax

@@ -792,6 +792,243 @@ The demo data is synthetic, not survey data.</translation>
         <source>土地覆盖</source>
         <translation>Land cover</translation>
     </message>
+    <!-- the siting panel (sinkmap/gui/siting_panel.py, siting_widgets.py) -->
+    <message>
+        <source>新能源选址</source>
+        <translation>Renewable siting</translation>
+    </message>
+    <message>
+        <source>排除</source>
+        <translation>exclude</translation>
+    </message>
+    <message>
+        <source>强制纳入</source>
+        <translation>force in</translation>
+    </message>
+    <message>
+        <source>未核实</source>
+        <translation>unverified</translation>
+    </message>
+    <message>
+        <source>限制（权重 {0}）</source>
+        <translation>limit (weight {0})</translation>
+    </message>
+    <message>
+        <source>优先（权重 {0}）</source>
+        <translation>prefer (weight {0})</translation>
+    </message>
+    <message>
+        <source>本次未执行</source>
+        <translation>not applied in this run</translation>
+    </message>
+    <message>
+        <source>来源：{0}</source>
+        <translation>Source: {0}</translation>
+    </message>
+    <message>
+        <source>光伏</source>
+        <translation>PV</translation>
+    </message>
+    <message>
+        <source>风电</source>
+        <translation>Wind</translation>
+    </message>
+    <message>
+        <source>抽水蓄能</source>
+        <translation>Pumped storage</translation>
+    </message>
+    <message>
+        <source>坡度</source>
+        <translation>Slope</translation>
+    </message>
+    <message>
+        <source>坡向</source>
+        <translation>Aspect</translation>
+    </message>
+    <message>
+        <source>高程</source>
+        <translation>Elevation</translation>
+    </message>
+    <message>
+        <source>距变电站距离</source>
+        <translation>Distance to substations</translation>
+    </message>
+    <message>
+        <source>距道路距离</source>
+        <translation>Distance to roads</translation>
+    </message>
+    <message>
+        <source>资源（辐照或风速）</source>
+        <translation>Resource (irradiance or wind speed)</translation>
+    </message>
+    <message>
+        <source>层次分析法（两两比较）</source>
+        <translation>AHP (pairwise comparisons)</translation>
+    </message>
+    <message>
+        <source>在上三角填写“行准则比列准则重要多少”（1 同等，3 稍重要，5 明显重要，7 强烈重要，9 极端重要；反之填 1/3、1/5…）。下三角自动取倒数。</source>
+        <translation>In the upper triangle, say how much more important the row's criterion is than the column's (1 equal, 3 moderately, 5 strongly, 7 very strongly, 9 extremely; the other way round 1/3, 1/5…). The lower triangle takes the reciprocals.</translation>
+    </message>
+    <message>
+        <source>“{0}”对“{1}”的判断不是正数：请填 1–9 或 1/2–1/9</source>
+        <translation>The judgement of “{0}” against “{1}” is not a positive number: give 1–9 or 1/2–1/9</translation>
+    </message>
+    <message>
+        <source>权重：{0}</source>
+        <translation>Weights: {0}</translation>
+    </message>
+    <message>
+        <source>一致性比率 CR = {0}（RI = {1}）</source>
+        <translation>Consistency ratio CR = {0} (RI = {1})</translation>
+    </message>
+    <message>
+        <source>CR 大于 0.1：判断不够一致，建议修改</source>
+        <translation>CR above 0.1: the judgements are not consistent enough; revise them</translation>
+    </message>
+    <message>
+        <source>适宜性 {0:.1f}–{1:.1f}：{2:,.1f} 公顷（{3:,} 个像元）</source>
+        <translation>Suitability {0:.1f}–{1:.1f}: {2:,.1f} ha ({3:,} cells)</translation>
+    </message>
+    <message>
+        <source>规则（取消勾选即停用）</source>
+        <translation>Rules (uncheck to switch off)</translation>
+    </message>
+    <message>
+        <source>{0} 条规则，停用 {1} 条</source>
+        <translation>{0} rules, {1} switched off</translation>
+    </message>
+    <message>
+        <source>{0} 条规则</source>
+        <translation>{0} rules</translation>
+    </message>
+    <message>
+        <source>准则与权重</source>
+        <translation>Criteria and weights</translation>
+    </message>
+    <message>
+        <source>合计 {0:.3f}</source>
+        <translation>Sum {0:.3f}</translation>
+    </message>
+    <message>
+        <source>归一化</source>
+        <translation>Normalise</translation>
+    </message>
+    <message>
+        <source>按比例缩放权重，使其和为 1</source>
+        <translation>Scale the weights so that they sum to 1</translation>
+    </message>
+    <message>
+        <source>层次分析法…</source>
+        <translation>AHP…</translation>
+    </message>
+    <message>
+        <source>由两两比较矩阵推导权重（特征向量法，含一致性比率）</source>
+        <translation>Derive the weights from pairwise comparisons (principal eigenvector, with the consistency ratio)</translation>
+    </message>
+    <message>
+        <source>适宜性分布（公顷）</source>
+        <translation>Suitability distribution (ha)</translation>
+    </message>
+    <message>
+        <source>适宜性分布（公顷）：{0}</source>
+        <translation>Suitability distribution (ha): {0}</translation>
+    </message>
+    <message>
+        <source>（按归一化后的权重预览）</source>
+        <translation>(preview with the weights rescaled to sum 1)</translation>
+    </message>
+    <message>
+        <source>运行一次后，此处按当前权重实时显示适宜性分布</source>
+        <translation>After a first run, the suitability distribution for the weights shown appears here and follows them live</translation>
+    </message>
+    <message>
+        <source>准则已改变：请重新运行</source>
+        <translation>The criteria changed: run again</translation>
+    </message>
+    <message>
+        <source>权重全为 0</source>
+        <translation>All weights are 0</translation>
+    </message>
+    <message>
+        <source>排除 {0:,.0f} 公顷；适宜性 ≥ {1:.2f} 的 {2:,.0f} 公顷，约 {3:,.0f} MW</source>
+        <translation>Excluded {0:,.0f} ha; suitability ≥ {1:.2f} on {2:,.0f} ha, about {3:,.0f} MW</translation>
+    </message>
+    <message>
+        <source>；无数据 {0:,.0f} 公顷</source>
+        <translation>; no data {0:,.0f} ha</translation>
+    </message>
+    <message>
+        <source>候选区</source>
+        <translation>Candidate regions</translation>
+    </message>
+    <message>
+        <source>不设目标</source>
+        <translation>no goal</translation>
+    </message>
+    <message>
+        <source>不限</source>
+        <translation>no limit</translation>
+    </message>
+    <message>
+        <source>输入数据与其他参数</source>
+        <translation>Input data and other parameters</translation>
+    </message>
+    <message>
+        <source>全部留空时使用演示数据（合成，非真实调查数据）；指定任一图层后，只使用所指定的图层。</source>
+        <translation>With nothing chosen the demo world is used (synthetic, not survey data); once any layer is chosen, only the chosen layers are used.</translation>
+    </message>
+    <message>
+        <source>（缺省）</source>
+        <translation>(default)</translation>
+    </message>
+    <message>
+        <source>（全市）</source>
+        <translation>(whole city)</translation>
+    </message>
+    <message>
+        <source>自动：{0}</source>
+        <translation>automatic: {0}</translation>
+    </message>
+    <message>
+        <source>运行</source>
+        <translation>Run</translation>
+    </message>
+    <message>
+        <source>正在运行…</source>
+        <translation>Running…</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>done</translation>
+    </message>
+    <message>
+        <source>已取消，未作任何更改</source>
+        <translation>Cancelled; nothing was changed</translation>
+    </message>
+    <message>
+        <source>权重之和须为 1：请归一化</source>
+        <translation>The weights must sum to 1: normalise them</translation>
+    </message>
+    <message>
+        <source>排除区：{0} {1}</source>
+        <translation>Exclusions: {0} {1}</translation>
+    </message>
+    <message>
+        <source>适宜性：{0} {1}</source>
+        <translation>Suitability: {0} {1}</translation>
+    </message>
+    <message>
+        <source>候选区：{0} {1}</source>
+        <translation>Candidate regions: {0} {1}</translation>
+    </message>
+    <message>
+        <source>候选区 {0} 个，共 {1:,.1f} 公顷，{2:,.1f} MW</source>
+        <translation>{0} candidate region(s), {1:,.1f} ha, {2:,.1f} MW</translation>
+    </message>
+    <message>
+        <source>{0} {1}：单元 {2:,.0f} 公顷，规则排除后可用 {3:,.0f} 公顷</source>
+        <translation>{0} {1}: unit {2:,.0f} ha, {3:,.0f} ha open after the rules</translation>
+    </message>
     <message>
         <source>高程（DEM）</source>
         <translation>Elevation (DEM)</translation>
@@ -1121,6 +1358,22 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
     <message>
         <source>可用（{0}）</source>
         <translation>included ({0})</translation>
+    </message>
+    <message>
+        <source>尚未导出网页地图</source>
+        <translation>no web map exported yet</translation>
+    </message>
+    <message>
+        <source>在系统浏览器中打开</source>
+        <translation>Open in the system browser</translation>
+    </message>
+    <message>
+        <source>本机的 Qt 不含 QtWebEngine，网页地图请在系统浏览器中查看：</source>
+        <translation>This Qt has no QtWebEngine; view the web map in the system browser:</translation>
+    </message>
+    <message>
+        <source>网页地图</source>
+        <translation>Web map</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,1 @@
+"""Pumped-storage hydro search on a DEM (see :mod:`sinkmap.analysis.phes.search`)."""
