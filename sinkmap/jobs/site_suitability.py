@@ -13,16 +13,25 @@ wind — elevation, slope, distances and ``--resource`` (wind speed). A criterio
 left out with a warning and the weights are renormalised over the others.
 
 The resource raster's unit is not known (kWh/m², kWh/kWp, m/s), so by default it is scored *relative to the
-unit*: 0 at its 5th percentile inside the unit, 1 at its 95th, linear between. It is resampled (bilinear)
-onto the grid. The land cover is scored at its own resolution and averaged onto the grid.
+unit*: 0 at its 5th percentile inside the unit, 1 at its 95th, linear between (an absolute curve from the
+weights file replaces the percentiles). It is sampled bilinearly at the cell centres (weights renormalised
+over valid neighbours). The land cover is scored at its own resolution and averaged onto the grid.
 
-Distances: the grid is lon/lat (CGCS2000) and degrees are not metres, so distances are computed on a local
-metric grid — an azimuthal equidistant projection centred on the unit (scale error below 10⁻⁴ within
-100 km of the centre), cells as small as the grid's smallest cell side, extended beyond the unit by the
-largest distance any criterion still scores (so a substation outside the unit counts, and every feature
-that can change a score is on the grid) — and sampled back at each cell centre (nearest metric cell: an
-error of at most half a metric cell diagonal, below the grid's own cell size). With no feature within that
-reach, every cell scores as far away.
+Distances (roads, substations) are exact Euclidean distance transforms on the grid itself, extended beyond
+the unit's box by the largest distance the criterion still scores (so a substation outside the unit
+counts): on the lon/lat (CGCS2000) grid the metric is local — north–south the meridian arc between the rows'
+latitudes, east–west the parallel arc at the cell's row (relative error below 2·10⁻³ over 20 km) — from each
+cell centre to the nearest feature cell (features rasterised with ``all_touched``). Beyond that reach the
+score is constant, and a farther cell's distance is taken as the reach; with no feature within the reach at
+all, every cell scores as far away (not no data).
+
+The computation runs in row blocks (:mod:`sinkmap.analysis.siting.stream`) streamed into the GeoTIFF: memory
+bounded by a block whatever the unit's size; ``--workers N`` / ``--scheduler ADDRESS`` compute the blocks on
+Dask (the same file, bit for bit). :func:`compute_suitability` gives the whole arrays (site.regions,
+site.run). Known limit: the land-cover criterion is scored once for the whole grid while planning (main's
+:func:`~sinkmap.analysis.siting.settings.landcover_on_grid`, then sliced per block), so with a land-cover
+raster memory grows with the grid — about 4 bytes a cell kept for the run (sent to every Dask worker with
+the plan), and for a moment the land cover's window and two float64 grids while it is scored.
 
 ``--weights FILE`` (YAML), any of: ``weights: {criterion: weight}`` summing to 1, or ``pairwise:`` with
 ``criteria: [names]`` and ``matrix: [[…]]`` (AHP; the consistency ratio is reported and warned about above
@@ -46,16 +55,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import numpy as np
 
 from ..core.errors import InputError
 from ..core.feedback import Feedback
 from ..core.messages import Notice
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text
 from .registry import register
-from .site_exclusions import (NODATA, ROLES, SITE_EXCLUSIONS, SiteExclusionsReport, SiteExclusionsRequest, _layer,
-                              rule_table, run_site_exclusions, write_result, write_siting_tiff)
+
+if TYPE_CHECKING:  # numpy loads when a run needs it, not at CLI start
+    import numpy as np
+from .site_exclusions import (DASK_GROUP, DASK_PARAMS, NODATA, ROLES, SITE_EXCLUSIONS, SiteExclusionsReport,
+                              SiteExclusionsRequest, _layer, data_label, exclusion_setup, rule_table, stream_tiff,
+                              write_siting_tiff, written)
 
 HIST_BINS = 10
 
@@ -117,38 +128,6 @@ class SiteSuitabilityReport(SiteExclusionsReport):
 
 # -- inputs ---------------------------------------------------------------------------------------------
 
-def _read_dem(path: Path, grid) -> tuple[np.ndarray, Any]:
-    """The DEM on ``grid`` with a one-cell margin (so Horn's window reaches the grid's edge cells)."""
-    import numpy as np
-
-    import rasterio
-    from affine import Affine
-    from rasterio.windows import Window
-
-    with rasterio.open(path) as ds:
-        t = ds.transform
-        col0 = int(round((grid.transform.c - t.c) / t.a))
-        row0 = int(round((grid.transform.f - t.f) / t.e))
-        win = Window(col0 - 1, row0 - 1, grid.width + 2, grid.height + 2)
-        arr = ds.read(1, window=win, boundless=True, masked=True, fill_value=ds.nodata if ds.nodata is not None
-                      else np.nan).astype(np.float64)
-        padded = Affine(t.a, 0.0, t.c + t.a * (col0 - 1), 0.0, t.e, t.f + t.e * (row0 - 1))
-    return np.ma.filled(arr, np.nan), padded
-
-
-def _resource_on_grid(path: Path, grid) -> np.ndarray:
-    import numpy as np
-
-    import rasterio
-    from rasterio.warp import Resampling, reproject
-
-    out = np.full(grid.shape, np.nan, dtype=np.float64)
-    with rasterio.open(path) as ds:
-        reproject(rasterio.band(ds, 1), out, dst_transform=grid.transform, dst_crs=grid.crs,
-                  dst_nodata=np.nan, resampling=Resampling.bilinear)
-    return out
-
-
 def _read_features(source: LayerSource, area_4490):
     import geopandas as gpd
 
@@ -159,148 +138,11 @@ def _read_features(source: LayerSource, area_4490):
     return gdf
 
 
-def distance_on_grid(gdf, grid, reach_m: float) -> np.ndarray:
-    """Metres from each cell centre of ``grid`` to the nearest feature of ``gdf`` (see the module docstring);
-    ``inf`` when no feature lies within ``reach_m`` of the grid."""
-    import numpy as np
+def _reach(spec: dict[str, Any]) -> float:
+    """The distance beyond which a distance criterion's score no longer changes (its transform's reach)."""
+    from ..analysis.siting.settings import reach_m
 
-    from affine import Affine
-    from pyproj import CRS, Transformer
-    from rasterio.warp import transform_bounds
-
-    from ..analysis.siting.criteria import distance_to_features
-
-    minx, miny, maxx, maxy = transform_bounds(grid.crs, "EPSG:4490", *grid.bounds, densify_pts=21)
-    lon0, lat0 = (minx + maxx) / 2, (miny + maxy) / 2
-    local = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0:.8f} +lon_0={lon0:.8f} +ellps=GRS80 +units=m +no_defs")
-    x0, y0, x1, y1 = transform_bounds(grid.crs, local, *grid.bounds, densify_pts=21)
-    to_local = Transformer.from_crs(CRS.from_user_input(grid.crs), local, always_xy=True)
-    # the grid's smallest cell side in metres, at the centre
-    t = grid.transform
-    cx, cy = t.c + t.a * grid.width / 2, t.f + t.e * grid.height / 2
-    px, py = to_local.transform([cx, cx + t.a, cx], [cy, cy, cy + t.e])
-    cell = max(1.0, min(math.hypot(px[1] - px[0], py[1] - py[0]), math.hypot(px[2] - px[0], py[2] - py[0])))
-    x0, y0, x1, y1 = x0 - reach_m, y0 - reach_m, x1 + reach_m, y1 + reach_m
-    width, height = math.ceil((x1 - x0) / cell), math.ceil((y1 - y0) / cell)
-    from ..analysis.siting.grid import MAX_CELLS
-
-    if width * height > MAX_CELLS:
-        raise InputError(code="analysis.siting.grid.too_large", unit="distance grid", cells=f"{width * height:,}",
-                         limit=f"{MAX_CELLS:,}")
-    lt = Affine(cell, 0.0, x0, 0.0, -cell, y1)
-    dist = distance_to_features(gdf, lt, (height, width), local)
-    rows, cols = np.mgrid[0:grid.height, 0:grid.width]
-    lon = t.c + t.a * (cols + 0.5)
-    lat = t.f + t.e * (rows + 0.5)
-    x, y = to_local.transform(lon.ravel(), lat.ravel())
-    c = np.clip(np.floor((np.asarray(x) - x0) / cell).astype(np.int64), 0, width - 1)
-    r = np.clip(np.floor((y1 - np.asarray(y)) / cell).astype(np.int64), 0, height - 1)
-    return dist[r, c].reshape(grid.shape).astype(np.float64)
-
-
-# -- the computation --------------------------------------------------------------------------------------
-
-def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> SuitabilityResult:
-    import numpy as np
-
-    from ..analysis.siting.grid import cell_areas_m2
-    from ..analysis.siting.settings import apply_transform, criteria_for, describe, reach_m, read_weights_file
-    from ..analysis.siting.suitability import suitability
-    from ..analysis.siting.terrain import slope_aspect
-    if request.dem is None:
-        raise InputError(code="jobs.site.needs_dem")
-    if request.method not in ("sum", "product"):
-        raise InputError(code="analysis.siting.bad_method", method=request.method)
-    wfile = read_weights_file(request.weights, request.tech) if request.weights is not None else None
-    report = run_site_exclusions(request, feedback)
-    result = report._result
-    report._result = None
-    grid = result.grid
-    inside = result.inside
-    feedback.progress(0.6, "评分 scoring criteria")
-    specs = criteria_for(request.tech, wfile.criteria if wfile else None)
-    dem, padded = _read_dem(request.dem, grid)
-    slope_p, aspect_p = slope_aspect(dem, padded, grid.crs)
-    slope_deg = slope_p[1:-1, 1:-1].astype(np.float64)
-    aspect_deg = aspect_p[1:-1, 1:-1].astype(np.float64)
-    elev = dem[1:-1, 1:-1]
-    reach = max((reach_m(s["transform"]) for s in specs.values() if s["kind"] == "distance"), default=0.0)
-    near = None
-    criteria: dict[str, np.ndarray] = {}
-    described: list[dict[str, Any]] = []
-    for name, spec in specs.items():
-        kind = spec["kind"]
-        info: dict[str, Any] = {"name": name, **describe(spec)}
-        if kind == "slope":
-            arr = apply_transform(slope_deg, spec["transform"], name)
-        elif kind == "elevation":
-            arr = apply_transform(elev, spec["transform"], name)
-        elif kind == "aspect":
-            if spec.get("transform"):
-                raw = apply_transform(aspect_deg, spec["transform"], name).astype(np.float64)
-            else:
-                raw = 0.5 * (1.0 - np.cos(np.radians(aspect_deg)))  # 1 facing south (180°), 0 north
-            effect = np.clip(slope_deg / spec["full_effect_slope_deg"], 0.0, 1.0)
-            arr = 1.0 - effect * (1.0 - np.nan_to_num(raw, nan=1.0))
-            arr = arr.astype(np.float32)
-            arr[np.isnan(slope_deg)] = np.nan
-        elif kind == "distance":
-            source = getattr(request, spec["role"])
-            if source is None:
-                feedback.warn(Notice("jobs.site.criterion_skipped", criterion=name, param=f"--{spec['role']}"))
-                continue
-            if near is None:  # the grid's box, widened by the reach (≥ reach in degrees of lat or lon in Hunan)
-                from ..analysis.siting.grid import _to_crs
-
-                near = _to_crs(_box(grid.bounds), grid.crs, "EPSG:4490").buffer(reach / 90000.0 + 0.01)
-            feats = _read_features(source, near)
-            info["layer"] = str(source.path) + (f" ({source.layer})" if source.layer else "")
-            info["features"] = int(len(feats))
-            d = distance_on_grid(feats, grid, reach)
-            d[np.isposinf(d)] = 1e300  # no feature within the reach: as far as can be, not "no data"
-            arr = apply_transform(d, spec["transform"], name)
-        elif kind == "landcover":
-            if request.landcover is None:
-                feedback.warn(Notice("jobs.site.criterion_skipped", criterion=name, param="--landcover"))
-                continue
-            arr = _landcover_scores(request.landcover, grid, inside, spec, name, feedback)
-            info["source"] = str(request.landcover)
-        else:  # resource
-            if request.resource is None:
-                continue
-            res = _resource_on_grid(request.resource, grid)
-            ok = inside & np.isfinite(res)
-            if not ok.any():
-                raise InputError(code="jobs.site.resource_no_overlap", path=request.resource)
-            info["source"] = str(request.resource)
-            if spec.get("transform"):
-                arr = apply_transform(res, spec["transform"], name)
-            else:
-                lo, hi = np.percentile(res[ok], spec["percentiles"])
-                info.update(low=float(lo), high=float(hi))
-                arr = (apply_transform(res, {"rising": [lo, hi]}, name) if hi > lo
-                       else np.where(np.isfinite(res), 1.0, np.nan).astype(np.float32))
-        criteria[name] = arr
-        described.append(info)
-        feedback.check()
-    weights, ahp_info = _weights(request, wfile, list(criteria), feedback)
-    feedback.progress(0.8, "加权 weighting")
-    score = suitability(criteria, weights, method=request.method, inclusion=result.inclusion)
-    score[~inside] = np.nan
-    kinds = [row for row in result.table if row.get("effect") in ("exclude", "limit")]
-    bits = np.uint64(0)
-    for row in kinds:
-        bits |= np.uint64(1) << np.uint64(row["bit"])
-    band2 = np.where(inside & (result.inclusion <= 0), result.bitmask & bits, np.uint64(0)).astype(np.uint64)
-    score[band2 != 0] = 0.0  # excluded cells score 0 even where a criterion has no data
-    area = np.repeat(cell_areas_m2(grid)[:, None], grid.width, axis=1)
-    ok = np.isfinite(score)
-    counts, edges = np.histogram(score[ok], bins=HIST_BINS, range=(0.0, 1.0))
-    ha, _ = np.histogram(score[ok], bins=HIST_BINS, range=(0.0, 1.0), weights=area[ok] / 1e4)
-    hist = [{"low": float(edges[i]), "high": float(edges[i + 1]), "cells": int(counts[i]), "hectares": float(ha[i])}
-            for i in range(HIST_BINS)]
-    return SuitabilityResult(exclusions=result, score=score, band2=band2, criteria=criteria, weights=weights,
-                             method=request.method, ahp=ahp_info, described=described, histogram=hist, report=report)
+    return reach_m(spec["transform"])
 
 
 def _weights(request: SiteSuitabilityRequest, wfile, names: list[str], feedback: Feedback
@@ -320,22 +162,247 @@ def _weights(request: SiteSuitabilityRequest, wfile, names: list[str], feedback:
     return weights_for(request.tech, names), None
 
 
-def _landcover_scores(path: Path, grid, inside: np.ndarray, spec: dict[str, Any], name: str,
+def _landcover_scores(path: Path, grid, inside, spec: dict[str, Any], name: str,
                       feedback: Feedback) -> np.ndarray:
-    """The land-cover criterion on the grid (float32 0–1, NaN = no data); classes the table does not score
-    are named in a warning (they are no data unless the table has a default)."""
+    """The land-cover criterion on the whole grid (float32 0–1, NaN = no data); classes the table does not score
+    are named in a warning (they are no data unless the table has a default). ``inside(values)``: whether any
+    of a grid-shaped array's values inside the unit is finite."""
     import numpy as np
-
     from ..analysis.siting.settings import landcover_on_grid
 
     t = spec["transform"]
     arr, unscored = landcover_on_grid(path, grid, t["categories"], t.get("default"), feedback)
-    if not np.isfinite(arr[inside]).any():
+    arr = arr.astype(np.float32)
+    if not inside(arr):
         raise InputError(code="jobs.site.landcover_no_overlap", path=path)
     if unscored:
         shown = ", ".join(f"{v} ({n:,})" for v, n in sorted(unscored.items(), key=lambda kv: -kv[1])[:12])
         feedback.warn(Notice("jobs.site.landcover_unscored", path=str(path), criterion=name, values=shown))
-    return arr.astype(np.float32)
+    return arr
+
+
+# -- the computation --------------------------------------------------------------------------------------
+
+def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: dict[str, float],
+                inclusion: np.ndarray, *, method: str = "sum") -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The criteria scored (0–1, NaN = no data) and their weighted sum (or product) times the inclusion, for one
+    block of cells (the whole grid in memory, a row block when streamed: cell by cell the same). ``raw``: the
+    block's ``slope``, ``aspect`` (degrees), ``elevation`` (m), ``distance:<role>`` (m; +inf: no feature
+    within the reach, scored as far away), ``resource`` and its ``resource_range`` (the unit's percentiles),
+    and ``scores:<criterion>`` (scores computed for the whole grid while planning: the land cover)."""
+    import numpy as np
+    from ..analysis.siting.settings import apply_transform
+    from ..analysis.siting.suitability import suitability
+
+    criteria: dict[str, np.ndarray] = {}
+    for name, spec in specs.items():
+        kind = spec["kind"]
+        if kind in ("slope", "elevation"):
+            arr = apply_transform(raw[kind], spec["transform"], name)
+        elif kind == "aspect":
+            slope_deg = raw["slope"]
+            if spec.get("transform"):
+                facing = apply_transform(raw["aspect"], spec["transform"], name).astype(np.float64)
+            else:
+                facing = 0.5 * (1.0 - np.cos(np.radians(raw["aspect"])))  # 1 facing south (180°), 0 north
+            effect = np.clip(slope_deg / spec["full_effect_slope_deg"], 0.0, 1.0)
+            arr = 1.0 - effect * (1.0 - np.nan_to_num(facing, nan=1.0))
+            arr = arr.astype(np.float32)
+            arr[np.isnan(slope_deg)] = np.nan
+        elif kind == "distance":
+            d = raw["distance:" + spec["role"]]
+            far = np.isposinf(d)
+            if far.any():  # no feature within the reach: as far as can be, not "no data"
+                d = np.where(far, 1e300, d)
+            arr = apply_transform(d, spec["transform"], name)
+        elif kind == "resource":
+            res = raw["resource"]
+            if spec.get("transform"):
+                arr = apply_transform(res, spec["transform"], name)
+            else:
+                lo, hi = raw["resource_range"]
+                arr = (apply_transform(res, {"rising": [lo, hi]}, name) if hi > lo
+                       else np.where(np.isfinite(res), 1.0, np.nan).astype(np.float32))
+        else:  # scored for the whole grid while planning (landcover)
+            arr = np.asarray(raw["scores:" + name], dtype=np.float32)
+        criteria[name] = arr
+    return suitability(criteria, weights, method=method, inclusion=inclusion), criteria
+
+
+#: Score blocks with the block engine's fused kernel when every criterion is one it knows (a piecewise-linear
+#: curve, the aspect formula, scores made while planning) and the method is the weighted sum — the same values
+#: as :func:`score_block`, bit for bit, several times faster.
+FUSED = True
+
+
+def _points(transform) -> list | None:
+    """A transform as the points of a piecewise-linear curve (falling, rising, piecewise), or None (ranges)."""
+    if "falling" in transform:
+        lo, hi = transform["falling"]
+        return [(float(lo), 1.0), (float(hi), 0.0)]
+    if "rising" in transform:
+        lo, hi = transform["rising"]
+        return [(float(lo), 0.0), (float(hi), 1.0)]
+    if "piecewise" in transform:
+        return [(float(x), float(y)) for x, y in transform["piecewise"]]
+    return None
+
+
+def fused_criteria(specs: dict[str, dict[str, Any]], method: str = "sum") -> list | None:
+    """``specs`` as :func:`sinkmap.analysis.siting.stream.fused_block` takes them, or None when the method is the
+    weighted product or a criterion is one the kernel does not know (a ``ranges`` transform, an aspect with a
+    transform) — then :func:`score_block` scores every block. The curves are checked here as
+    :func:`~sinkmap.analysis.siting.settings.apply_transform` would check them."""
+    import numpy as np
+    from ..analysis.siting.settings import apply_transform
+
+    if method != "sum":
+        return None
+    out = []
+    for name, spec in specs.items():
+        kind = spec["kind"]
+        if kind in ("slope", "elevation", "distance") or (kind == "resource" and spec.get("transform")):
+            points = _points(spec["transform"])
+            if points is None:
+                return None
+            apply_transform(np.zeros((1, 1)), spec["transform"], name)  # the curve's own checks
+            key = "distance:" + spec["role"] if kind == "distance" else kind
+            out.append(("curve", key, points))
+        elif kind == "aspect":
+            if spec.get("transform"):
+                return None
+            out.append(("aspect", "aspect", float(spec["full_effect_slope_deg"])))
+        elif kind == "resource":
+            out.append(("resource", "resource", None))
+        elif kind == "landcover":
+            out.append(("scores", "scores:" + name, None))
+        else:
+            return None
+    return out
+
+
+def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, streamed: bool = True):
+    """(the block engine's plan, the exclusions' report to fill, the criteria described, the AHP summary):
+    the rules, the criteria whose inputs exist, their weights. See :mod:`sinkmap.analysis.siting.stream`."""
+    import numpy as np
+    import functools
+
+    from ..analysis.siting.grid import _to_crs
+    from ..analysis.siting.settings import criteria_for, describe, read_weights_file
+    from ..analysis.siting.stream import (SuitabilityPlan, any_inside, dem_spec, distance_spec, plan_exclusions,
+                                          resource_spec)
+
+    if request.dem is None:
+        raise InputError(code="jobs.site.needs_dem")
+    if request.method not in ("sum", "product"):
+        raise InputError(code="analysis.siting.bad_method", method=request.method)
+    wfile = read_weights_file(request.weights, request.tech) if request.weights is not None else None
+    feedback.progress(0.0, "加载行政区划 boundaries")
+    name, unit_geom, grid, rules, layers = exclusion_setup(request, streamed=streamed)
+    ex = plan_exclusions(unit_geom, rules, layers, grid, unit_name=name, tech=request.tech,
+                         min_area_ha=request.min_area, contiguity=request.contiguity, feedback=feedback)
+    ex_report = SiteExclusionsReport(tech=request.tech, unit=name, grid=grid.to_json(), rules=ex.table,
+                                     inputs={k: str(v.path if hasattr(v, "path") else v) for k, v in layers.items()})
+    all_specs = criteria_for(request.tech, wfile.criteria if wfile else None)
+    reach = max((_reach(s) for s in all_specs.values() if s["kind"] == "distance"), default=0.0)
+    near = None
+    specs: dict[str, dict[str, Any]] = {}
+    described: list[dict[str, Any]] = []
+    distances: dict[str, Any] = {}
+    scores: dict[str, np.ndarray] = {}
+    resource = None
+    needs: set[str] = set()
+    for cname, spec in all_specs.items():
+        kind = spec["kind"]
+        info: dict[str, Any] = {"name": cname, **describe(spec)}
+        if kind in ("slope", "elevation"):
+            needs.add(kind)
+        elif kind == "aspect":
+            needs |= {"slope", "aspect"}
+        elif kind == "distance":
+            role = spec["role"]
+            source = getattr(request, role)
+            if source is None:
+                feedback.warn(Notice("jobs.site.criterion_skipped", criterion=cname, param=f"--{role}"))
+                continue
+            if near is None:  # the grid's box, widened by the reach (≥ reach in degrees of lat or lon in Hunan)
+                near = _to_crs(_box(grid.bounds), grid.crs, "EPSG:4490").buffer(reach / 90000.0 + 0.01)
+            feats = _read_features(source, near)
+            info["layer"] = str(source.path) + (f" ({source.layer})" if source.layer else "")
+            info["features"] = int(len(feats))
+            if role not in distances:
+                role_reach = max(_reach(s) for s in all_specs.values()
+                                 if s["kind"] == "distance" and s["role"] == role)
+                distances[role] = distance_spec(role, feats, grid, role_reach)
+        elif kind == "landcover":
+            if request.landcover is None:
+                feedback.warn(Notice("jobs.site.criterion_skipped", criterion=cname, param="--landcover"))
+                continue
+            # the whole grid at once (see the module docstring: a known limit of the streamed run)
+            scores[cname] = _landcover_scores(request.landcover, grid, functools.partial(any_inside, ex), spec,
+                                              cname, feedback)
+            info["source"] = str(request.landcover)
+        else:  # resource
+            if request.resource is None:
+                continue
+            resource = resource_spec(request.resource, grid)
+            info.update(source=str(request.resource))
+        specs[cname] = spec
+        described.append(info)
+        feedback.check()
+    weights, ahp_info = _weights(request, wfile, list(specs), feedback)
+    bits = 0
+    for row in ex.table:
+        if row.get("effect") in ("exclude", "limit"):
+            bits |= 1 << row["bit"]
+    scorer = score_block if request.method == "sum" else functools.partial(score_block, method=request.method)
+    plan = SuitabilityPlan(ex=ex, dem=dem_spec(request.dem, grid), distances=distances, resource=resource,
+                           specs=specs, weights=weights, scorer=scorer, band2_bits=bits, needs=frozenset(needs),
+                           fused=fused_criteria(specs, request.method) if FUSED else None, scores=scores)
+    return plan, ex_report, described, ahp_info
+
+
+def _prepare(plan, blocks, described, feedback: Feedback) -> None:
+    from ..analysis.siting.stream import prepare_suitability
+
+    spec = next((s for s in plan.specs.values() if s["kind"] == "resource"), None)
+    pct = spec.get("percentiles") if spec is not None else None
+    prepare_suitability(plan, blocks, feedback, resource_percentiles=pct or (5.0, 95.0))
+    if plan.resource is not None and pct is not None:  # an absolute transform of the resource has no range
+        for info in described:
+            if info["kind"] == "resource":
+                info.update(low=float(plan.resource.low), high=float(plan.resource.high))
+
+
+def _fill(ex_report, out) -> None:
+    ex_report.counts, ex_report.warnings = out.stats, list(out.warnings)
+    ex_report.unit_hectares, ex_report.included_hectares = out.unit_hectares, out.included_hectares
+
+
+def compute_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *,
+                        block_rows: int | None = None) -> SuitabilityResult:
+    """The whole arrays in memory (site.regions, site.run; grids up to
+    :data:`~sinkmap.analysis.siting.grid.MAX_CELLS`): the block engine run as one block (or in blocks of
+    ``block_rows`` rows — the same arrays, bit for bit)."""
+    from ..analysis.siting.exclusions import ExclusionResult
+    from ..analysis.siting.stream import blocks_of, run_plan
+
+    plan, ex_report, described, ahp_info = plan_suitability(request, feedback, streamed=False)
+    grid = plan.ex.grid
+    blocks = [(0, grid.height)] if block_rows is None else blocks_of(grid, block_rows)
+    _prepare(plan, blocks, described, feedback)
+    plan.keep_criteria = True
+    feedback.progress(0.2, "评分 scoring criteria")
+    out = run_plan(plan, blocks, memory=True, threads=1, feedback=feedback)
+    _fill(ex_report, out)
+    a = out.arrays
+    exclusions = ExclusionResult(grid=grid, inclusion=a["inclusion"], bitmask=a["bitmask"], inside=a["inside"],
+                                 table=out.table, stats=out.stats, warnings=out.warnings,
+                                 unit_hectares=out.unit_hectares, included_hectares=out.included_hectares)
+    return SuitabilityResult(exclusions=exclusions, score=a["score"], band2=a["band2"],
+                             criteria={k: a["criteria"][k] for k in plan.specs}, weights=plan.weights,
+                             method=request.method, ahp=ahp_info, described=described, histogram=out.histogram,
+                             report=ex_report)
 
 
 def _box(bounds):
@@ -353,35 +420,63 @@ def _report_fields(res: SuitabilityResult, request: SiteSuitabilityRequest) -> d
                 warnings=list(ex.warnings), inputs=dict(ex.inputs))
 
 
+def _tags(weights, described, ahp_info, method: str) -> dict[str, str]:
+    tags = {"SITING_WEIGHTS": json.dumps(weights),
+            "SITING_CRITERIA": json.dumps(described, ensure_ascii=False),
+            "SITING_BANDS": "1=suitability 0-1 (0 where excluded); 2=bitmask of the excluding rules (integer "
+                            "stored as float64)"}
+    if ahp_info is not None:
+        tags["SITING_AHP_CR"] = "nan" if ahp_info["cr"] is None else f"{ahp_info['cr']:.6g}"
+    tags["SITING_METHOD"] = method
+    return tags
+
+
 def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> SiteSuitabilityReport:
-    res = compute_suitability(request, feedback)
-    report = SiteSuitabilityReport(**_report_fields(res, request))
-    report._result = res
+    """Streams the suitability into ``request.out`` block by block (locally or on Dask)."""
+    from ..analysis.siting.stream import blocks_of
+
+    plan, ex_report, described, ahp_info = plan_suitability(request, feedback)
+    blocks = blocks_of(plan.ex.grid)
+    _prepare(plan, blocks, described, feedback)
+    report = SiteSuitabilityReport(tech=request.tech, unit=ex_report.unit, grid=ex_report.grid, criteria=described,
+                                   method=request.method, weights=plan.weights, ahp=ahp_info, rules=ex_report.rules,
+                                   inputs=dict(ex_report.inputs))
+    report.data = data_label(SITE_SUITABILITY, request)
+    tags = _tags(plan.weights, described, ahp_info, request.method)
+    out = stream_tiff(plan, blocks, request, report, (("suitability", "excluding_rules"), tags), suitability_bands,
+                      feedback, temp_bytes_per_cell=9 + (len(plan.ex.table) + 7) // 8)
+    _fill(ex_report, out)
+    report.counts, report.warnings = ex_report.counts, list(ex_report.warnings)
+    report.unit_hectares, report.included_hectares = ex_report.unit_hectares, ex_report.included_hectares
+    report.histogram = out.histogram
+    report._written = request.out
     feedback.progress(1.0, "完成 done")
     return report
 
 
-def write_outputs(report: SiteSuitabilityReport, request: SiteSuitabilityRequest) -> list[Output]:
-    return write_result(report, request.out, write_geotiff, "siting_suitability")
-
-
-def write_geotiff(path: Path, res: SuitabilityResult, report: SiteSuitabilityReport) -> None:
-    """Band 1 suitability, band 2 the excluding rules' bitmask (float64, nodata −1); rules and weights in tags."""
+def suitability_bands(block) -> list[np.ndarray]:
+    """Band 1 suitability, band 2 the excluding rules' bitmask (float64, nodata −1) of one block."""
     import numpy as np
+    b1 = block.score.astype(np.float64)
+    b1[~np.isfinite(b1)] = NODATA
+    b2 = block.band2.astype(np.float64)
+    b2[block.flags == 0] = NODATA
+    return [b1, b2]
 
+
+def write_outputs(report: SiteSuitabilityReport, request: SiteSuitabilityRequest) -> list[Output]:
+    return written(report, "siting_suitability")
+
+
+def write_geotiff(path: Path, res: SuitabilityResult, report) -> None:
+    """The whole-array result (:func:`compute_suitability`) as site.suitability's GeoTIFF, in one block (site.run)."""
+    import numpy as np
     b1 = res.score.astype(np.float64)
     b1[~np.isfinite(b1)] = NODATA
     b2 = res.band2.astype(np.float64)
     b2[~res.exclusions.inside] = NODATA
-    tags = {"SITING_WEIGHTS": json.dumps(res.weights),
-            "SITING_CRITERIA": json.dumps(res.described, ensure_ascii=False),
-            "SITING_BANDS": "1=suitability 0-1 (0 where excluded); 2=bitmask of the excluding rules (integer "
-                            "stored as float64)"}
-    if res.ahp is not None:
-        tags["SITING_AHP_CR"] = "nan" if res.ahp["cr"] is None else f"{res.ahp['cr']:.6g}"
-    tags["SITING_METHOD"] = res.method
     write_siting_tiff(path, res.exclusions.grid, [(b1, "suitability"), (b2, "excluding_rules")], report,
-                      rule_table(res.exclusions.table), tags)
+                      rule_table(res.exclusions.table), _tags(res.weights, res.described, res.ahp, res.method))
 
 
 # -- the job ----------------------------------------------------------------------------------------------
@@ -439,8 +534,9 @@ SITE_SUITABILITY = register(Job(
               "band 2 the excluding rules' bitmask; the rule table and the weights in its tags."),
     params=(*input_params(),
             Param("out", "output", Text("输出", "Output"), Text("GeoTIFF 文件", "GeoTIFF file"), required=True,
-                  suffixes=(".tif", ".tiff"), metavar="FILE")),
-    exclusive=(UNIT_GROUP,),
+                  suffixes=(".tif", ".tiff"), metavar="FILE"),
+            *DASK_PARAMS),
+    exclusive=(UNIT_GROUP, DASK_GROUP),
     request=SiteSuitabilityRequest,
     run=run_site_suitability,
     write=write_outputs,

@@ -15,9 +15,13 @@ from affine import Affine
 
 from ...core.errors import InputError
 
-#: Cells a unit's grid may have in this in-memory pass (about 50 bytes of working arrays a cell: ~1 GB).
-#: Hunan's largest city at 3″ is about 4 million cells; the whole province about 30 million.
+#: Cells a unit's grid may have when the whole arrays are kept in memory (site.regions, the in-memory functions:
+#: about 50 bytes of working arrays a cell, ~1 GB). Hunan's largest city at 3″ is about 4 million cells; the
+#: whole province about 30 million.
 MAX_CELLS = 20_000_000
+#: Cells a streamed grid may have (site.exclusions, site.suitability compute row blocks, memory bounded by a
+#: block): a sanity bound — 2³² cells, a 64 GiB uncompressed two-band float64 output — the disk is checked too.
+STREAM_MAX_CELLS = 2**32
 
 
 @dataclass(frozen=True)
@@ -48,14 +52,15 @@ class Grid:
         return {"crs": self.crs, "width": self.width, "height": self.height, "transform": list(self.transform)[:6]}
 
 
-def _check_size(width: int, height: int, unit: str) -> None:
-    if width * height > MAX_CELLS:
+def _check_size(width: int, height: int, unit: str, max_cells: int = MAX_CELLS) -> None:
+    if width * height > max_cells:
         raise InputError(code="analysis.siting.grid.too_large", unit=unit, cells=f"{width * height:,}",
-                         limit=f"{MAX_CELLS:,}")
+                         limit=f"{max_cells:,}")
 
 
-def grid_from_dem(dem: str | Path, unit_geom, unit: str = "") -> Grid:
-    """The DEM's grid clipped to the bounds of ``unit_geom`` (EPSG:4490), snapped outward to whole cells."""
+def grid_from_dem(dem: str | Path, unit_geom, unit: str = "", *, max_cells: int = MAX_CELLS) -> Grid:
+    """The DEM's grid clipped to the bounds of ``unit_geom`` (EPSG:4490), snapped outward to whole cells;
+    more than ``max_cells`` cells is an :class:`InputError`."""
     from pyproj import CRS
 
     from ...io.rasters import open_raster
@@ -71,7 +76,7 @@ def grid_from_dem(dem: str | Path, unit_geom, unit: str = "") -> Grid:
     if col1 <= col0 or row1 <= row0:
         raise InputError(code="analysis.siting.grid.no_overlap", path=dem, unit=unit or "—")
     transform = Affine(t.a, 0.0, t.c + t.a * col0, 0.0, t.e, t.f + t.e * row0)
-    _check_size(col1 - col0, row1 - row0, unit)
+    _check_size(col1 - col0, row1 - row0, unit, max_cells)
     return Grid(transform, col1 - col0, row1 - row0, crs)
 
 
@@ -82,14 +87,14 @@ def pixel_span(t, minx, miny, maxx, maxy) -> tuple[tuple[float, ...], tuple[floa
     return cols, rows
 
 
-def grid_from_resolution(unit_geom, resolution_deg: float, unit: str = "") -> Grid:
+def grid_from_resolution(unit_geom, resolution_deg: float, unit: str = "", *, max_cells: int = MAX_CELLS) -> Grid:
     """A CGCS2000 (EPSG:4490) lon/lat grid of ``resolution_deg`` covering the unit, aligned to multiples."""
     minx, miny, maxx, maxy = unit_geom.bounds
     r = float(resolution_deg)
     x0, y1 = math.floor(minx / r) * r, math.ceil(maxy / r) * r
     width = max(1, math.ceil((maxx - x0) / r - 1e-9))
     height = max(1, math.ceil((y1 - miny) / r - 1e-9))
-    _check_size(width, height, unit)
+    _check_size(width, height, unit, max_cells)
     return Grid(Affine(r, 0, x0, 0, -r, y1), width, height, "EPSG:4490")
 
 
@@ -123,4 +128,4 @@ def _to_crs(geom, src: str, dst: str):
     return gpd.GeoSeries([geom], crs=src).to_crs(dst).iloc[0]
 
 
-__all__ = ["Grid", "MAX_CELLS", "cell_areas_m2", "grid_from_dem", "grid_from_resolution"]
+__all__ = ["Grid", "MAX_CELLS", "STREAM_MAX_CELLS", "cell_areas_m2", "grid_from_dem", "grid_from_resolution"]

@@ -358,6 +358,12 @@ MESSAGES: dict[str, M] = {
     "analysis.siting.grid.no_source": M("give a DEM or a resolution for the grid", "请为栅格指定 DEM 或分辨率"),
     "analysis.siting.bad_contiguity": M("contiguity must be rook or queen, not {value}",
                                         "连通方式应为 rook 或 queen，而不是 {value}"),
+    # -- siting: the row-block engine (sinkmap.analysis.siting.stream) --------------------------------------------
+    "analysis.siting.stream.no_room": M("not enough free space in {folder} for {path}: the {cells} cells need about "
+                                        "{need} GiB, {free} GiB are free",
+                                        "{folder} 剩余空间不足以写出 {path}：{cells} 个像元约需 {need} GiB，现有 {free} GiB",
+                                        "free some space, write to another disk, or use a coarser resolution",
+                                        "请释放空间、写到其他磁盘，或使用较粗的分辨率"),
     # -- siting: criteria curves from the weights file (sinkmap.analysis.siting.settings) -------------------
     "analysis.siting.criteria.unknown": M(
         "criteria: no criterion {name!r} for {tech} (its criteria: {known})",

@@ -1,0 +1,382 @@
+"""The row-block engine (sinkmap.analysis.siting.stream): any block size gives the whole-array result bit for bit.
+
+A 60 × 48 grid of 10 m cells (UTM 49N) with rules whose polygons cross block edges, a buffered point layer,
+a forced inclusion, a limit, land-cover rules on a raster of the same grid, of a coarser grid the grid nests in
+(30 m) and of a finer grid nesting in it (5 m), and a minimum area whose patches cross block edges (snakes,
+a U whose arms meet only in a later block).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+from shapely.geometry import LineString, Point, box
+
+from sinkmap.analysis.siting.exclusions import compute_exclusions
+from sinkmap.analysis.siting.grid import Grid
+from sinkmap.analysis.siting.rules import parse_rule
+from sinkmap.analysis.siting.stream import exact_percentiles
+
+CRS = "EPSG:32649"
+X0, Y0 = 500000.0, 3000000.0
+H, W = 60, 48
+GRID = Grid(Affine(10, 0, X0, 0, -10, Y0), W, H, CRS)
+UNIT = Point(X0 + 240, Y0 - 300).buffer(290, 64)  # a disc: cells partly in the unit on every side
+BLOCKS = (1, 2, 3, 7, 13, 25, 59)
+
+
+def cells(r0, c0, r1, c1):
+    return box(X0 + 10 * c0, Y0 - 10 * (r1 + 1), X0 + 10 * (c1 + 1), Y0 - 10 * r0)
+
+
+def rule(rule_id, layer="farmland", effect="exclude", **kw):
+    item = {"id": rule_id, "tech": "pv", "layer": layer, "effect": effect,
+            "citation": {"document": f"DOC-{rule_id}", "clause_zh": f"条款{rule_id}", "source": "test"}, **kw}
+    return parse_rule(item, "test.yaml", rule_id)
+
+
+def _raster(path, data, transform):
+    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
+                       dtype=data.dtype, crs=CRS, transform=transform, nodata=0) as dst:
+        dst.write(data, 1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("stream")
+    rng = np.random.default_rng(3)
+    same = rng.choice(np.array([101, 301, 1101, 1202, 0], np.uint16), size=(H, W), p=[.2, .3, .1, .35, .05])
+    coarse = rng.choice(np.array([101, 301, 1202], np.uint16), size=(H // 3 + 2, W // 3 + 2))
+    fine = rng.choice(np.array([101, 301, 1202], np.uint16), size=(2 * H, 2 * W))
+    rasters = {
+        "same": _raster(d / "same.tif", same, GRID.transform),
+        # 30 m cells starting one 30 m cell up-left of the grid: each grid cell inside one land-cover cell
+        "nested": _raster(d / "nested.tif", coarse, Affine(30, 0, X0 - 30, 0, -30, Y0 + 30)),
+        # 5 m cells: 2 × 2 in each grid cell, the raster one row short at the bottom (edge cells average 2)
+        "coarse": _raster(d / "coarse.tif", fine[:-1], Affine(5, 0, X0, 0, -5, Y0)),
+    }
+    farm = gpd.GeoDataFrame({"K": ["a", "b", "a"]}, crs=CRS, geometry=[
+        cells(3, 2, 40, 9),  # a tall box across many blocks
+        Point(X0 + 300, Y0 - 250).buffer(77, 7),  # a polygon with partial cells on every row it crosses
+        cells(45, 30, 46, 47)])
+    prot = gpd.GeoDataFrame({"H": [10.0, 99.0, 20.0]}, crs=CRS, geometry=[
+        Point(X0 + 105, Y0 - 405), Point(X0 + 400, Y0 - 100), LineString([(X0 + 20, Y0 - 590), (X0 + 470, Y0 - 20)])])
+    red = gpd.GeoDataFrame(geometry=[box(X0 + 150, Y0 - 600, X0 + 330, Y0 - 10)], crs=CRS)
+    # a snake and a U made of open cells in an otherwise excluded square (the minimum-area test)
+    maze = cells(20, 10, 44, 46)
+    for r in range(22, 44, 4):
+        maze = maze.difference(cells(r, 12, r, 38))
+    for k, r in enumerate(range(22, 42, 4)):  # joined at alternate ends: one snake of 177 cells
+        col = 38 if k % 2 == 0 else 12
+        maze = maze.difference(cells(r, col, r + 4, col))
+    # a U of 40 cells: arms in columns 41 and 44 joined only by its bottom row, 18 rows below their tops
+    maze = maze.difference(cells(22, 41, 40, 41)).difference(cells(22, 44, 40, 44)).difference(cells(40, 41, 40, 44))
+    wet = gpd.GeoDataFrame(geometry=[maze], crs=CRS)
+    ok = gpd.GeoDataFrame(geometry=[cells(30, 20, 33, 24)], crs=CRS)
+    return {"rasters": rasters, "farm": farm, "prot": prot, "red": red, "wet": wet, "ok": ok}
+
+
+def _rules(lc_values=("0101",), lc2=("301", "1202")):
+    return [rule("jbnt", where={"field": "K", "values": ["a"]}), rule("other", where={"field": "K", "values": ["b"]}),
+            rule("near", layer="protected", buffer_m=35.0, where={"field": "H", "max": 50}),
+            rule("red", layer="redline", effect="limit", weight=0.3),
+            rule("maze", layer="wetland"),
+            rule("lc", layer="landcover", where={"values": list(lc_values)}),
+            rule("lc2", layer="landcover", effect="limit", weight=0.5, where={"values": list(lc2)}),
+            rule("force", layer="mines", effect="include")]
+
+
+def _layers(inputs, which="same"):
+    return {"farmland": inputs["farm"], "protected": inputs["prot"], "redline": inputs["red"],
+            "wetland": inputs["wet"], "mines": inputs["ok"], "landcover": inputs["rasters"][which]}
+
+
+def _same(a, b):
+    assert np.array_equal(a.inclusion, b.inclusion) and a.inclusion.dtype == b.inclusion.dtype == np.float32
+    assert np.array_equal(a.bitmask, b.bitmask) and np.array_equal(a.inside, b.inside)
+    assert [s["cells"] for s in a.stats] == [s["cells"] for s in b.stats]
+    assert [s["hectares"] for s in a.stats] == pytest.approx([s["hectares"] for s in b.stats], abs=1e-4)
+    assert a.included_hectares == pytest.approx(b.included_hectares, abs=1e-4)
+
+
+@pytest.mark.parametrize("which", ["same", "nested", "coarse"])
+@pytest.mark.parametrize("contiguity", ["queen", "rook"])
+def test_every_block_size_gives_the_whole_array_result(inputs, which, contiguity):
+    run = dict(unit_crs=CRS, unit_name="U", tech="pv", min_area_ha=0.5, contiguity=contiguity)
+    whole = compute_exclusions(UNIT, _rules(), _layers(inputs, which), GRID, **run)
+    assert whole.hit("maze").any() and whole.hit("near").any() and whole.hit("force").any()
+    small = whole.hit("min_area")
+    assert small.any() and (whole.inclusion[small] == 0).all()
+    rows = np.flatnonzero(small.any(axis=1))
+    assert rows.max() - rows.min() > 10  # the small patches span many blocks of every size below
+    for block_rows in BLOCKS:
+        _same(whole, compute_exclusions(UNIT, _rules(), _layers(inputs, which), GRID, block_rows=block_rows, **run))
+
+
+def test_minimum_area_patches_merge_across_block_edges(inputs):
+    """The snake in the maze is one patch of 6 × 27 + … cells: big enough whole, small in every block alone."""
+    layers = {"wetland": inputs["wet"]}
+    res = {b: compute_exclusions(UNIT, [rule("maze", layer="wetland")], layers, GRID, unit_crs=CRS,
+                                 min_area_ha=0.5, block_rows=b) for b in (None, 1, 4)}
+    before = compute_exclusions(UNIT, [rule("maze", layer="wetland")], layers, GRID, unit_crs=CRS)
+    patches = _patches(before.inclusion > 1e-9)
+    # whole cells of 0.01 ha: patches of at least 50 cells stay, the others go
+    kept = np.zeros((H, W), bool)
+    for p in patches:
+        if len(p) >= 50:
+            kept[tuple(np.array(p).T)] = True
+    assert np.array_equal(res[None].inclusion > 0, kept)
+    snake = max(patches, key=len)
+    rows = {r for r, _ in snake}
+    assert len(snake) > 100 and max(rows) - min(rows) > 20  # one patch across many blocks of 1 and 4 rows
+    assert any(10 <= len(p) < 50 and max(r for r, _ in p) - min(r for r, _ in p) > 10 for p in patches)  # the U
+    for b in (1, 4):
+        _same(res[None], res[b])
+
+
+def _patches(open_):
+    """8-connected patches of ``open_`` as lists of (row, col), by a plain breadth-first search."""
+    seen = np.zeros(open_.shape, bool)
+    out = []
+    for r0, c0 in zip(*np.nonzero(open_)):
+        if seen[r0, c0]:
+            continue
+        seen[r0, c0] = True
+        todo, patch = [(r0, c0)], []
+        while todo:
+            r, c = todo.pop()
+            patch.append((r, c))
+            for rr in range(r - 1, r + 2):
+                for cc in range(c - 1, c + 2):
+                    if 0 <= rr < open_.shape[0] and 0 <= cc < open_.shape[1] and open_[rr, cc] and not seen[rr, cc]:
+                        seen[rr, cc] = True
+                        todo.append((rr, cc))
+        out.append(patch)
+    return out
+
+
+def test_exact_percentiles_equal_numpy():
+    rng = np.random.default_rng(8)
+    for n, ties in ((1, False), (2, False), (17, False), (5000, True), (100_003, False)):
+        v = rng.normal(size=n)
+        if ties:
+            v = np.round(v, 1)
+        parts = np.array_split(v, 7)
+        got = exact_percentiles(lambda: iter(parts), [5.0, 95.0, 50.0, 0.0, 100.0], bins=16, collect=50)
+        assert got == list(np.percentile(v, [5.0, 95.0, 50.0, 0.0, 100.0]))
+    assert exact_percentiles(lambda: iter([np.zeros(0)]), [5.0]) is None
+
+
+# -- suitability and the jobs' GeoTIFFs on the demo world (芙蓉区: 61 × 160 cells) ------------------------------
+
+COUNTY = "芙蓉区"
+
+
+@pytest.fixture(scope="module")
+def demo_request():
+    from sinkmap.core.feedback import ensure
+    from sinkmap.demo.generate import demo_layers, ensure_demo
+    from sinkmap.jobs import registry
+    from sinkmap.jobs.base import apply_demo_world
+
+    dem = demo_layers(ensure_demo())["dem"][0]  # any raster over the unit stands in for a resource raster
+    job = registry.get("site.suitability")
+    values = {"tech": "pv", "county": COUNTY, "out": "x.tif", "min_area": 3.0, "resource": str(dem)}
+    req, _ = apply_demo_world(job, job.make_request(values), ensure(None))
+    return req
+
+
+@pytest.fixture(scope="module")
+def whole(demo_request):
+    from sinkmap.core.feedback import ensure
+    from sinkmap.jobs.site_suitability import compute_suitability
+
+    return compute_suitability(demo_request, ensure(None))
+
+
+def test_suitability_every_block_size_gives_the_whole_array_result(demo_request, whole):
+    from sinkmap.core.feedback import ensure
+    from sinkmap.jobs.site_suitability import compute_suitability
+
+    ex = whole.exclusions
+    assert ex.hit("min_area").any() and set(whole.criteria) == {"slope", "aspect", "substation", "road", "landcover",
+                                                                   "resource"}
+    for block_rows in (1, 17):
+        part = compute_suitability(demo_request, ensure(None), block_rows=block_rows)
+        assert np.array_equal(whole.score, part.score, equal_nan=True)
+        assert np.array_equal(whole.band2, part.band2)
+        assert np.array_equal(ex.inclusion, part.exclusions.inclusion) and np.array_equal(ex.bitmask, part.exclusions.bitmask)
+        for name, arr in whole.criteria.items():
+            assert np.array_equal(arr, part.criteria[name], equal_nan=True), name
+        assert [b["cells"] for b in whole.histogram] == [b["cells"] for b in part.histogram]
+        assert whole.described == part.described  # the resource's percentiles included
+
+
+def _read(path):
+    with rasterio.open(path) as ds:
+        return ds.read(), ds.tags(), ds.profile
+
+
+@pytest.fixture(scope="module")
+def streamed(tmp_path_factory, demo_request):
+    """The two jobs' GeoTIFFs written in blocks of 2 000 cells (about 12 rows): locally, and on Dask (a
+    LocalCluster of 2 worker processes, reached through --scheduler as a user's cluster would be)."""
+    distributed = pytest.importorskip("distributed")
+    from sinkmap.analysis.siting import stream
+    from sinkmap.jobs import registry
+    from sinkmap.jobs.base import run_job
+
+    d = tmp_path_factory.mktemp("streamed")
+    old = stream.BLOCK_CELLS
+    stream.BLOCK_CELLS = 2000
+    out = {}
+    try:
+        with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                      dashboard_address=None) as cluster:
+            for job_id in ("site.exclusions", "site.suitability"):
+                job = registry.get(job_id)
+                values = {"tech": "pv", "county": COUNTY, "min_area": 3.0}
+                if job_id == "site.suitability":
+                    values["resource"] = str(demo_request.resource)
+                out[job_id] = run_job(job, job.make_request({**values, "out": str(d / f"{job_id}.tif")}))
+                out[job_id, "path"] = d / f"{job_id}.tif"
+                out[job_id, "dask"] = run_job(job, job.make_request(
+                    {**values, "out": str(d / f"{job_id}.dask.tif"), "scheduler": cluster.scheduler_address}))
+                out[job_id, "dask_path"] = d / f"{job_id}.dask.tif"
+    finally:
+        stream.BLOCK_CELLS = old
+    return out
+
+
+def test_streamed_geotiffs_equal_the_whole_arrays(streamed, whole):
+    ex = whole.exclusions
+    bands, tags, profile = _read(streamed["site.suitability", "path"])
+    assert profile["dtype"] == "float64" and profile["nodata"] == -1
+    b1 = np.where(np.isfinite(whole.score), whole.score.astype(np.float64), -1.0)
+    b2 = np.where(ex.inside, whole.band2.astype(np.float64), -1.0)
+    assert np.array_equal(bands[0], b1) and np.array_equal(bands[1], b2)
+    report = streamed["site.suitability"]
+    assert [b["cells"] for b in report.histogram] == [b["cells"] for b in whole.histogram]
+    assert [b["hectares"] for b in report.histogram] == pytest.approx([b["hectares"] for b in whole.histogram])
+    assert report.counts == whole.exclusions.stats
+    assert tags["SITING_DATA"] == "synthetic_demo" and report.synthetic
+    assert [o.path for o in report.outputs] == [streamed["site.suitability", "path"]]
+    bands, tags, _ = _read(streamed["site.exclusions", "path"])
+    assert np.array_equal(bands[0], np.where(ex.inside, ex.inclusion.astype(np.float64), -1.0))
+    assert np.array_equal(bands[1], np.where(ex.inside, ex.bitmask.astype(np.float64), -1.0))
+    assert streamed["site.exclusions"].counts == ex.stats
+
+
+def test_dask_gives_the_local_files_bit_for_bit(streamed):
+    for job_id in ("site.exclusions", "site.suitability"):
+        local, remote = _read(streamed[job_id, "path"]), _read(streamed[job_id, "dask_path"])
+        assert np.array_equal(local[0], remote[0]) and local[1] == remote[1]
+        a, b = streamed[job_id].to_json(), streamed[job_id, "dask"].to_json()
+        assert a.pop("outputs") != b.pop("outputs") and a == b  # the same report but for the file's name
+
+
+def test_fused_scoring_equals_the_criteria_functions(demo_request, whole, monkeypatch):
+    """The engine's fused kernel gives what score_block (criteria.piecewise + suitability.suitability) gives."""
+    from sinkmap.core.feedback import ensure
+    from sinkmap.jobs import site_suitability
+
+    fused = whole
+    monkeypatch.setattr(site_suitability, "FUSED", False)
+    plain = site_suitability.compute_suitability(demo_request, ensure(None))
+    assert np.array_equal(fused.score, plain.score, equal_nan=True)
+    for name, arr in plain.criteria.items():
+        assert arr.dtype == fused.criteria[name].dtype == np.float32
+        assert np.array_equal(arr, fused.criteria[name], equal_nan=True), name
+    assert np.isnan(plain.score).any() and (plain.score == 0).any() and ((plain.score > 0) & (plain.score < 1)).any()
+
+
+# -- distances: exact on a projected grid, geodesic to 1e-3 on a lon/lat grid, features beyond the grid count ---
+
+def _distances(grid, geoms, crs, reach, block_rows):
+    from sinkmap.analysis.siting.stream import blocks_of, distance_block, distance_spec, prepare_distance
+
+    gdf = gpd.GeoDataFrame(geometry=geoms, crs=crs)
+    spec = distance_spec("roads", gdf, grid, reach)
+    blocks = blocks_of(grid, block_rows)
+    prepare_distance(spec, grid, blocks)
+    return np.vstack([distance_block(spec, k, r0, r1, grid.width) for k, (r0, r1) in enumerate(blocks)])
+
+
+def test_distances_on_a_projected_grid_are_euclidean_between_cell_centres():
+    # features: a point in cell (5, 7) and one 3 cells left of the grid (column −3) in row 30
+    grid = Grid(Affine(10, 0, X0, 0, -10, Y0), 40, 36, CRS)
+    pts = [Point(X0 + 75, Y0 - 55), Point(X0 - 25, Y0 - 305)]
+    rows, cols = np.mgrid[0:36, 0:40]
+    want = np.minimum(np.hypot(rows - 5, cols - 7), np.hypot(rows - 30, cols + 3)) * 10.0
+    for block_rows in (None, 1, 7):
+        got = _distances(grid, pts, CRS, 1000.0, block_rows)
+        assert np.array_equal(got, want.astype(np.float32).astype(np.float64))
+    capped = _distances(grid, pts, CRS, 100.0, 5)  # beyond the reach: the reach itself
+    assert np.array_equal(capped, np.where(want < 100.0, want.astype(np.float32), 100.0))
+    none = _distances(grid, [Point(X0 + 5000, Y0)], CRS, 100.0, 5)  # nothing within the reach of the grid
+    assert np.isinf(none).all()
+
+
+def test_distances_on_a_lon_lat_grid_match_the_geodesic():
+    from pyproj import Geod
+
+    t = Affine(0.001, 0, 113.0, 0, -0.001, 26.5)  # 0.001° cells at 26.5° N: about 100 m × 111 m
+    grid = Grid(t, 60, 50, "EPSG:4490")
+    got = _distances(grid, [Point(113.0305, 26.4755)], "EPSG:4490", 10_000.0, 9)  # the centre of cell (24, 30)
+    rows, cols = np.mgrid[0:50, 0:60]
+    geod = Geod(ellps="GRS80")
+    _, _, want = geod.inv(np.full(rows.size, 113.0305), np.full(rows.size, 26.4755),
+                          113.0 + 0.001 * (cols.ravel() + 0.5), 26.5 - 0.001 * (rows.ravel() + 0.5))
+    want = want.reshape(rows.shape)
+    far = want > 0
+    assert got[24, 30] == 0.0 and np.abs(got[far] / want[far] - 1).max() < 1e-3
+
+
+def test_a_disk_too_small_is_said_before_anything_is_written(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    from sinkmap.core.errors import InputError
+    from sinkmap.jobs.site_exclusions import check_room
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**12, 10**12 - 10**9, 10**9))
+    check_room(tmp_path / "x.tif", 10**8, 0)  # 0.2 GB needed, 1 GB free
+    with pytest.raises(InputError) as err:
+        check_room(tmp_path / "x.tif", 10**9, 6)  # 8 GB needed
+    assert err.value.code == "analysis.siting.stream.no_room"
+    assert "7.5" in err.value.render("en") and "0.9" in err.value.render("en") and "GiB" in err.value.render("zh_CN")
+    assert not list(tmp_path.iterdir())
+
+
+def test_product_and_curves_the_kernel_does_not_know_run_the_generic_scorer_in_any_block_size(demo_request, tmp_path):
+    """--method product, a ``ranges`` curve and an aspect transform (main's settings) go through score_block, and
+    the blocks still give the one-block arrays bit for bit; the product is Π sᵢ^wᵢ × inclusion of the criteria."""
+    import dataclasses
+
+    from sinkmap.analysis.siting.settings import criteria_for, read_weights_file
+    from sinkmap.analysis.siting.suitability import suitability
+    from sinkmap.core.feedback import ensure
+    from sinkmap.jobs.site_suitability import compute_suitability, fused_criteria
+
+    wfile = tmp_path / "w.yaml"
+    wfile.write_text("criteria:\n  road: {ranges: {breaks: [500, 2000], scores: [1, 0.6, 0.2]}}\n"
+                     "  aspect: {piecewise: [[90, 0.2], [180, 1], [270, 0.2]]}\n", encoding="utf-8")
+    specs = criteria_for("pv", read_weights_file(wfile, "pv").criteria)
+    assert fused_criteria(criteria_for("pv"), "product") is None and fused_criteria(specs) is None
+    assert fused_criteria(criteria_for("pv")) is not None
+    req = dataclasses.replace(demo_request, method="product", weights=wfile, min_area=None)
+    whole = compute_suitability(req, ensure(None))
+    part = compute_suitability(req, ensure(None), block_rows=7)
+    assert np.array_equal(whole.score, part.score, equal_nan=True)
+    for name, arr in whole.criteria.items():
+        assert np.array_equal(arr, part.criteria[name], equal_nan=True), name
+    inside = whole.exclusions.inside
+    want = suitability(whole.criteria, whole.weights, method="product", inclusion=whole.exclusions.inclusion)
+    assert np.array_equal(whole.score[inside], want[inside], equal_nan=True)
+    assert set(np.unique(whole.criteria["road"][np.isfinite(whole.criteria["road"])])) <= {
+        np.float32(1), np.float32(0.6), np.float32(0.2)}
