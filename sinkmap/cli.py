@@ -129,7 +129,7 @@ def _add_job(sub, job, lang: str, name: str | None = None) -> None:
             if param.repeatable:
                 kwargs["action"] = "append"
         p.add_argument(param.cli_flag, **kwargs)
-        if param.kind == "layer":
+        if param.kind == "layer" and not param.repeatable:  # a repeatable one takes every layer of each file
             p.add_argument(param.layer_flag, dest=f"{param.name}__layer", metavar="NAME",
                            help=_t(lang, f"{param.cli_flag} 中的图层名（多图层文件，如 GeoPackage）",
                                    f"layer of {param.cli_flag} (a GeoPackage with several layers)"))
@@ -227,7 +227,7 @@ def _cmd_job(args: argparse.Namespace, lang: str) -> int:
     raw: dict[str, Any] = {}
     for param in job.params:
         value = getattr(args, param.name, None)
-        if param.kind == "layer" and value is not None:
+        if param.kind == "layer" and value is not None and not param.repeatable:
             value = (value, getattr(args, f"{param.name}__layer", None))
         if param.kind == "bool" and value is False:
             value = None

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LANGS = ("zh_CN", "en")
-_AREAS = ("common", "io", "analysis", "demo", "jobs", "app")
+_AREAS = ("common", "io", "analysis", "demo", "jobs", "app", "export")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,37 @@
+"""Message templates: products (field packages). See :mod:`sinkmap.core.messages`."""
+
+from __future__ import annotations
+
+from . import M
+
+MESSAGES: dict[str, M] = {
+    # -- export.package (sinkmap.export.package, sinkmap.jobs.export_package) ------------------------------
+    "export.package.layer_empty": M("layer {layer!r} has no data in the area: left out of the package",
+                                    "图层“{layer}”在该区域内没有数据：未放入数据包"),
+    "export.package.shp_non_gbk": M(
+        "layer {layer!r}, field {field!r}: {n} value(s) hold characters GBK cannot encode ({chars}); the Shapefile "
+        "writes them as &#x…; codes (the GeoPackage, KMZ and GPX keep them as they are)",
+        "图层“{layer}”，字段“{field}”：{n} 个值含 GBK 无法编码的字符（{chars}）；Shapefile 中写为 &#x…; 编码"
+        "（GeoPackage、KMZ、GPX 中保持原样）"),
+    "export.package.shp_truncated": M(
+        "layer {layer!r}, field {field!r}: {n} value(s) longer than {limit} bytes were cut in the Shapefile "
+        "(the GeoPackage keeps them whole)",
+        "图层“{layer}”，字段“{field}”：{n} 个值超过 {limit} 字节，Shapefile 中已截断（GeoPackage 中完整保留）"),
+    "export.package.control_chars": M(
+        "layer {layer!r}, field {field!r}: {n} value(s) hold control characters, which XML cannot carry; the KMZ "
+        "and the QGIS project show them as \N{REPLACEMENT CHARACTER}",
+        "图层“{layer}”，字段“{field}”：{n} 个值含控制字符，XML 无法容纳；KMZ 与 QGIS 项目中显示为 \N{REPLACEMENT CHARACTER}"),
+    "export.package.zone_straddle": M(
+        "{area} spans two 3° Gauss–Krüger zones ({shares}); the Shapefiles are in {crs}, which holds most of it",
+        "{area} 跨两个 3° 高斯-克吕格投影带（{shares}）；Shapefile 采用面积较大者 {crs}"),
+    "export.package.no_ledger": M(
+        "no forest, wetland or protected-area layer among the layers: the package holds no ledger units",
+        "图层中没有森林、湿地或自然保护地图层：数据包中不含碳汇台账单元",
+        "add such a layer (--layer FILE) or leave the layers out to package the demo world",
+        "请加入此类图层（--layer 文件），或不指定图层以打包演示数据"),
+    "export.package.no_layers": M("nothing to package: no layer has data in {area}", "没有可打包的内容：{area} 内没有任何图层数据",
+                                  "choose another area or other layers", "请换一个区域或其他图层"),
+    "export.package.not_a_project": M("cannot read the project: {detail}", "无法读取项目：{detail}"),
+    "export.package.zones_empty": M("the zones file holds no polygon", "片区文件中没有面要素",
+                                    "give a file of polygons (zones)", "请给出面图层（片区）文件"),
+}
