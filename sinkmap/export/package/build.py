@@ -187,7 +187,17 @@ def _zip(stage_root: Path, top: str, dest: Path, feedback: Feedback) -> None:
 
 
 def build_package(spec: PackageSpec, feedback: Feedback | None = None) -> PackageResult:
-    """Write the field package ``spec.out`` (see the module docstring)."""
+    """Write the field package ``spec.out`` (see the module docstring). An OS error (a full disk…) is a
+    message naming the output; nothing is left behind either way."""
+    from ...io.write_errors import output_error
+
+    try:
+        return _build(spec, feedback)
+    except OSError as exc:
+        raise output_error(spec.out, exc) from None
+
+
+def _build(spec: PackageSpec, feedback: Feedback | None) -> PackageResult:
     from ...io.atomic import atomic_output_path
     from .gpkg import write_geopackage
     from .gpx import write_gpx

@@ -1,9 +1,9 @@
 """KMZ for Google Earth, 奥维互动地图 and other KML readers: WGS-84 by default, GCJ-02 only when asked.
 
-One ``doc.kml`` (plus a dot icon, so nothing is fetched from the web): a Folder per vector layer, its ``id``
-the layer's ASCII id and its ``<name>`` the Chinese display name; a ``Schema`` per layer so that every
-attribute (Chinese names and values included) is typed ``ExtendedData`` that GDAL and Google Earth read
-back; the placemark's name from the layer's name field; a description balloon (HTML) listing the
+One ``doc.kml`` (plus a dot icon, so nothing is fetched from the web): a Document per vector layer inside the
+root Document, its ``id`` the layer's ASCII id and its ``<name>`` the Chinese display name; a ``Schema`` in each
+so that every attribute (Chinese names and values included) is typed ``ExtendedData`` that GDAL and Google
+Earth read back (GDAL folds a field called ``name`` into the placemark's name); the placemark's name from the layer's name field; a description balloon (HTML) listing the
 attributes; the app's colours as shared styles (one per class of a categorised or graduated style).
 
 Attribute values are untrusted: every text is XML-escaped (:func:`~sinkmap.export.package.names.xml_escape`),
@@ -154,23 +154,29 @@ def _description(title: str, fields: list[str], values: list[str | None], footer
     return html
 
 
-def layer_kml(layer: PackedLayer, geometries, feedback: Feedback) -> list[str]:
-    """The Schema, styles and Folder of one vector layer, as KML fragments."""
+def layer_head(layer: PackedLayer) -> tuple[list[str], list[str]]:
+    """The shared styles and the Schema of one vector layer, as KML fragments."""
     frame = layer.frame
     cols = [c for c in frame.columns if c != frame.geometry.name]
-    types = {c: field_type(frame[c].dtype) for c in cols}
-    out = [f'<Schema name="{xml_escape(layer.id)}" id="{xml_escape(layer.id)}_schema">']
+    schema = [f'<Schema name="{xml_escape(layer.id)}" id="{xml_escape(layer.id)}_schema">']
     for c in cols:
-        out.append(f'<SimpleField type="{types[c]}" name="{xml_escape(c)}"><displayName>{xml_escape(c)}'
-                   "</displayName></SimpleField>")
-    out.append("</Schema>")
-    fills, classes = _classes(layer)
-    for k, fill in enumerate(fills):
-        out.append(_style_xml(f"{layer.id}_{k}", layer, fill))
-    out.append(_style_xml(f"{layer.id}_other", layer, OTHER_FILL))
+        schema.append(f'<SimpleField type="{field_type(frame[c].dtype)}" name="{xml_escape(c)}"><displayName>'
+                      f"{xml_escape(c)}</displayName></SimpleField>")
+    schema.append("</Schema>")
+    fills, _ = _classes(layer)
+    styles = [_style_xml(f"{layer.id}_{k}", layer, fill) for k, fill in enumerate(fills)]
+    styles.append(_style_xml(f"{layer.id}_other", layer, OTHER_FILL))
+    return styles, schema
+
+
+def layer_folder(layer: PackedLayer, schema: list[str], geometries, feedback: Feedback) -> list[str]:
+    """One vector layer as a Document of its own (its Schema, then a Placemark per feature)."""
+    frame = layer.frame
+    cols = [c for c in frame.columns if c != frame.geometry.name]
+    _, classes = _classes(layer)
     label = layer.name + (" 演示数据（合成）synthetic demo data" if layer.provenance.synthetic else "")
-    out.append(f'<Folder id="{xml_escape(layer.id)}"><name>{xml_escape(layer.name)}</name>'
-               f"<description>{xml_escape(label + ' — ' + layer.provenance.source)}</description>")
+    out = [f'<Document id="{xml_escape(layer.id)}"><name>{xml_escape(layer.name)}</name>'
+           f"<description>{xml_escape(label + ' — ' + layer.provenance.source)}</description>", *schema]
     nf = name_field(layer)
     footer = "演示数据（合成），非真实调查数据 synthetic demo data" if layer.provenance.synthetic else ""
     records = frame[cols].itertuples(index=False, name=None)
@@ -188,24 +194,31 @@ def layer_kml(layer: PackedLayer, geometries, feedback: Feedback) -> list[str]:
                    f"<styleUrl>#{xml_escape(style_id)}</styleUrl>"
                    f'<ExtendedData><SchemaData schemaUrl="#{xml_escape(layer.id)}_schema">{data}</SchemaData>'
                    f"</ExtendedData>{geometry_kml(geom)}</Placemark>")
-    out.append("</Folder>")
+    out.append("</Document>")
     return out
 
 
 def kml_document(layers: list[PackedLayer], *, title: str, description: str, gcj02: bool,
                  feedback: Feedback) -> str:
-    """The whole ``doc.kml`` (vector layers only, top layer first as in a layer tree)."""
+    """The whole ``doc.kml`` (vector layers only, top layer first as in a layer tree).
+
+    Each layer is a Document inside the root Document, holding its own Schema: GDAL's KMZ reader finds a
+    layer's fields only there (a Schema of the root Document is ignored when reading a .kmz), and KML 2.2
+    allows a Schema only in a Document. The shared styles come first in the root Document, as KML's
+    element order requires (libkml drops what comes out of order)."""
     from ...io.gcj02 import geometry_gcj02_from_wgs84
 
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>', f'<kml xmlns="{KML_NS}"><Document id="sinkmap_package">',
-             f"<name>{xml_escape(title)}</name><open>1</open><description>{xml_escape(description)}</description>"]
     vectors = [layer for layer in reversed(layers) if layer.kind == "vector" and layer.count]
-    for k, layer in enumerate(vectors):
+    heads = [layer_head(layer) for layer in vectors]
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>', f'<kml xmlns="{KML_NS}"><Document id="sinkmap_package">',
+             f"<name>{xml_escape(title)}</name><open>1</open><description>{xml_escape(description)}</description>",
+             *(style for styles, _ in heads for style in styles)]
+    for k, (layer, (_, schema)) in enumerate(zip(vectors, heads)):
         feedback.progress(k / max(len(vectors), 1), f"KMZ: {layer.id}")
         geoms = np.asarray(layer.frame.geometry.values, dtype=object)
         if gcj02:
             geoms = geometry_gcj02_from_wgs84(geoms)
-        parts.extend(layer_kml(layer, geoms, feedback))
+        parts.extend(layer_folder(layer, schema, geoms, feedback))
     parts.append("</Document></kml>")
     return "\n".join(parts)
 
@@ -236,4 +249,5 @@ def write_kmz(path: Path, layers: list[PackedLayer], *, title: str, description:
         zf.writestr(ICON, dot_png())
 
 
-__all__ = ["format_value", "geometry_kml", "kml_color", "kml_document", "name_field", "write_kmz"]
+__all__ = ["format_value", "geometry_kml", "kml_color", "kml_document", "layer_folder", "layer_head", "name_field",
+           "write_kmz"]

@@ -155,7 +155,10 @@ def gbk_frame(frame, layer: PackedLayer, report: ShapefileReport):
                 new = _cut_bytes(new, MAX_VALUE_BYTES)
                 cut += 1
             changed[idx] = new
-        out.loc[changed.index, col] = changed
+        column = values.astype(object).copy()
+        for idx, new in changed.items():  # one by one: a missing value elsewhere stays None (not NaN)
+            column.at[idx] = new
+        out[col] = column
         if chars:
             uniq = "".join(dict.fromkeys(chars))[:20]
             report.non_gbk.append({"layer": layer.id, "field": str(col), "values": int(sum(
