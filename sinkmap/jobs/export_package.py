@@ -158,7 +158,7 @@ def _demo_sources(feedback: Feedback) -> list:
     layers = demo_layers(ensure_demo(feedback=feedback))
     specs = demo_layer_specs(layers, lambda role: f"{role_name(role) or role}（演示）")
     specs.sort(key=lambda s: ROLE_ORDER.index(s.role))  # the app's drawing order (sinkmap.gui.app._add_demo)
-    return [SourceLayer(spec=s, provenance=_provenance("demo-world", True), refine_style=True,
+    return [SourceLayer(spec=s, provenance=_provenance("demo-world", True), refine_style=True, trusted=True,
                         name_en=f"{role_name(s.role, zh=False) or s.role} (demo)") for s in specs]
 
 

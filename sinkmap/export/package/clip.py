@@ -222,7 +222,7 @@ def write_hillshade(dem: Path, dest: Path, feedback: Feedback) -> dict[str, Any]
     from ...carto.shading import hillshade, shade_factor, z_factor_for
 
     with rasterio.open(dem) as src:
-        z = src.read(1, masked=True).astype(float).filled(np.nan)
+        z = src.read(1, masked=True).astype(np.float32).filled(np.nan)  # float32: half the memory and time
         profile = src.profile
         crs = CRS.from_user_input(src.crs)
         bounds = src.bounds

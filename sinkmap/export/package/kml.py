@@ -35,7 +35,7 @@ from ...carto.colors import hex_to_rgba, ramp_colors
 from ...carto.symbology import OTHER_FILL, build_symbology
 from ...core.feedback import Feedback
 from .model import NAME_FIELDS, PackedLayer
-from .names import html_text, xml_escape
+from .names import html_in_xml, xml_escape
 
 ICON = "files/dot.png"
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -93,25 +93,54 @@ def name_field(layer: PackedLayer) -> str | None:
 
 
 def _coords(coords: np.ndarray) -> str:
-    return " ".join(f"{x:.8f},{y:.8f}" for x, y in coords[:, :2])
-
-
-def _ring(tag: str, ring) -> str:
-    return f"<{tag}><LinearRing><coordinates>{_coords(np.asarray(ring.coords))}</coordinates></LinearRing></{tag}>"
+    """``lon,lat lon,lat …`` with 8 decimals (one C-level format per ring, not one per vertex)."""
+    xy = np.ascontiguousarray(coords[:, :2], dtype=float)
+    return ("%.8f,%.8f " * len(xy) % tuple(xy.ravel().tolist()))[:-1]
 
 
 def geometry_kml(geom) -> str:
     """A shapely geometry as KML (clamped to the ground; lines and polygons tessellated)."""
-    t = geom.geom_type
-    if t == "Point":
-        return f"<Point><coordinates>{geom.x:.8f},{geom.y:.8f}</coordinates></Point>"
-    if t == "LineString":
-        return f"<LineString><tessellate>1</tessellate><coordinates>{_coords(np.asarray(geom.coords))}</coordinates></LineString>"
-    if t == "Polygon":
-        inner = "".join(_ring("innerBoundaryIs", r) for r in geom.interiors)
-        return f"<Polygon><tessellate>1</tessellate>{_ring('outerBoundaryIs', geom.exterior)}{inner}</Polygon>"
-    parts = [geometry_kml(p) for p in shapely.get_parts(geom) if not p.is_empty]
+    return geometries_kml(np.asarray([geom], dtype=object))[0]
+
+
+def _polygon(rings: list[str], first: int, last: int) -> str:
+    inner = "".join(f"<innerBoundaryIs><LinearRing><coordinates>{r}</coordinates></LinearRing></innerBoundaryIs>"
+                    for r in rings[first + 1:last])
+    return (f"<Polygon><tessellate>1</tessellate><outerBoundaryIs><LinearRing><coordinates>{rings[first]}"
+            f"</coordinates></LinearRing></outerBoundaryIs>{inner}</Polygon>")
+
+
+def _line(text: str) -> str:
+    return f"<LineString><tessellate>1</tessellate><coordinates>{text}</coordinates></LineString>"
+
+
+def _multi(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else "<MultiGeometry>" + "".join(parts) + "</MultiGeometry>"
+
+
+def geometries_kml(geoms: np.ndarray) -> list[str]:
+    """KML of each geometry of a layer (one geometry type, as the packed layers have): coordinates taken
+    out once as a ragged array (:func:`shapely.to_ragged_array`), each ring formatted in one go."""
+    from shapely import GeometryType
+
+    kind, coords, offsets = shapely.to_ragged_array(geoms)
+    if kind == GeometryType.POINT:
+        return [f"<Point><coordinates>{x:.8f},{y:.8f}</coordinates></Point>" for x, y in coords[:, :2].tolist()]
+    parts = [_coords(coords[a:b]) for a, b in zip(offsets[0][:-1].tolist(), offsets[0][1:].tolist())]
+    if kind == GeometryType.MULTIPOINT:
+        groups = offsets[0].tolist()
+        return [_multi([f"<Point><coordinates>{xy}</coordinates></Point>" for xy in
+                        _coords(coords[a:b]).split(" ")]) for a, b in zip(groups[:-1], groups[1:])]
+    if kind == GeometryType.LINESTRING:
+        return [_line(text) for text in parts]
+    if kind == GeometryType.MULTILINESTRING:
+        multi = offsets[1].tolist()
+        return [_multi([_line(parts[k]) for k in range(a, b)]) for a, b in zip(multi[:-1], multi[1:])]
+    polys = offsets[1].tolist()
+    if kind == GeometryType.POLYGON:
+        return [_polygon(parts, a, b) for a, b in zip(polys[:-1], polys[1:])]
+    multi = offsets[2].tolist()
+    return [_multi([_polygon(parts, polys[k], polys[k + 1]) for k in range(a, b)]) for a, b in zip(multi[:-1], multi[1:])]
 
 
 def _classes(layer: PackedLayer) -> tuple[list[str], np.ndarray]:
@@ -145,13 +174,8 @@ def _style_xml(style_id: str, layer: PackedLayer, fill: str) -> str:
     return f'<Style id="{xml_escape(style_id)}">{body}<BalloonStyle><text>$[description]</text></BalloonStyle></Style>'
 
 
-def _description(title: str, fields: list[str], values: list[str | None], footer: str) -> str:
-    rows = "".join(f"<tr><th align=\"left\">{html_text(f)}</th><td>{html_text(v)}</td></tr>"
-                   for f, v in zip(fields, values) if v is not None)
-    html = f"<h3>{html_text(title)}</h3><table>{rows}</table>"
-    if footer:
-        html += f"<p><i>{html_text(footer)}</i></p>"
-    return html
+_H = {"h3": "&lt;h3&gt;", "/h3": "&lt;/h3&gt;", "table": "&lt;table&gt;", "/table": "&lt;/table&gt;",
+      "td": "&lt;/th&gt;&lt;td&gt;", "/td": "&lt;/td&gt;&lt;/tr&gt;", "p": "&lt;p&gt;&lt;i&gt;", "/p": "&lt;/i&gt;&lt;/p&gt;"}
 
 
 def layer_head(layer: PackedLayer) -> tuple[list[str], list[str]]:
@@ -169,38 +193,74 @@ def layer_head(layer: PackedLayer) -> tuple[list[str], list[str]]:
     return styles, schema
 
 
-def layer_folder(layer: PackedLayer, schema: list[str], geometries, feedback: Feedback) -> list[str]:
-    """One vector layer as a Document of its own (its Schema, then a Placemark per feature)."""
+def _escaped_column(values, numeric: bool) -> list[tuple[str, str, str] | None]:
+    """Each value of a column as (plain text, XML-escaped, HTML-then-XML-escaped); None when missing. Texts
+    repeat (counties, classes, the data label): each distinct one is escaped once."""
+    seen: dict[str, tuple[str, str, str]] = {}
+    out: list[tuple[str, str, str] | None] = []
+    for v in values:
+        text = format_value(v)
+        if text is None:
+            out.append(None)
+        elif numeric:
+            out.append((text, text, text))  # digits, sign, point, exponent: nothing to escape
+        else:
+            hit = seen.get(text)
+            if hit is None:
+                hit = seen[text] = (text, xml_escape(text), html_in_xml(text))
+            out.append(hit)
+    return out
+
+
+def placemark_bodies(layer: PackedLayer, feedback: Feedback) -> list[str]:
+    """Everything of each placemark but its geometry (name, description, style, ExtendedData), XML-ready."""
     frame = layer.frame
     cols = [c for c in frame.columns if c != frame.geometry.name]
     _, classes = _classes(layer)
+    nf = name_field(layer)
+    footer = "演示数据（合成），非真实调查数据 synthetic demo data" if layer.provenance.synthetic else ""
+    foot = f"{_H['p']}{html_in_xml(footer)}{_H['/p']}" if footer else ""
+    columns = [_escaped_column(frame[c].tolist(), field_type(frame[c].dtype) in ("int", "double")) for c in cols]
+    heads = [f'&lt;tr&gt;&lt;th align=&quot;left&quot;&gt;{html_in_xml(c)}{_H["td"]}' for c in cols]
+    opens = [f'<SimpleData name="{xml_escape(c)}">' for c in cols]
+    schema_url = f'<ExtendedData><SchemaData schemaUrl="#{xml_escape(layer.id)}_schema">'
+    style_ids = {k: f"<styleUrl>#{xml_escape(layer.id)}_{k if k >= 0 else 'other'}</styleUrl>"
+                 for k in set(np.asarray(classes).tolist()) | {0}}
+    name_col = cols.index(nf) if nf is not None else None
+    out = []
+    for i in range(len(frame)):
+        if i % 5000 == 0:
+            feedback.check()
+        cells = [col[i] for col in columns]
+        named = cells[name_col] if name_col is not None else None
+        if named is not None and named[0]:
+            title_xml, title_html = named[1], named[2]
+        else:
+            title = f"{layer.name} {i + 1}"
+            title_xml, title_html = xml_escape(title), html_in_xml(title)
+        rows = "".join(f"{h}{c[2]}{_H['/td']}" for h, c in zip(heads, cells) if c is not None)
+        data = "".join(f"{o}{c[1]}</SimpleData>" for o, c in zip(opens, cells) if c is not None)
+        k = int(classes[i]) if i < len(classes) else 0
+        out.append(f"<Placemark><name>{title_xml}</name><description>{_H['h3']}{title_html}{_H['/h3']}{_H['table']}"
+                   f"{rows}{_H['/table']}{foot}</description>{style_ids.get(k, style_ids[0])}{schema_url}{data}"
+                   "</SchemaData></ExtendedData>")
+    return out
+
+
+def layer_document(layer: PackedLayer, schema: list[str], bodies: list[str], geometries) -> list[str]:
+    """One vector layer as a Document of its own: its Schema, then a Placemark per feature."""
     label = layer.name + (" 演示数据（合成）synthetic demo data" if layer.provenance.synthetic else "")
     out = [f'<Document id="{xml_escape(layer.id)}"><name>{xml_escape(layer.name)}</name>'
            f"<description>{xml_escape(label + ' — ' + layer.provenance.source)}</description>", *schema]
-    nf = name_field(layer)
-    footer = "演示数据（合成），非真实调查数据 synthetic demo data" if layer.provenance.synthetic else ""
-    records = frame[cols].itertuples(index=False, name=None)
-    for i, (row, geom) in enumerate(zip(records, geometries)):
-        if i % 2000 == 0:
-            feedback.check()
-        values = [format_value(v) for v in row]
-        title = values[cols.index(nf)] if nf is not None and values[cols.index(nf)] else f"{layer.name} {i + 1}"
-        k = int(classes[i]) if i < len(classes) else 0
-        style_id = f"{layer.id}_{k}" if k >= 0 else f"{layer.id}_other"
-        data = "".join(f'<SimpleData name="{xml_escape(c)}">{xml_escape(v)}</SimpleData>'
-                       for c, v in zip(cols, values) if v is not None)
-        out.append(f"<Placemark><name>{xml_escape(title)}</name>"
-                   f"<description>{xml_escape(_description(title, cols, values, footer))}</description>"
-                   f"<styleUrl>#{xml_escape(style_id)}</styleUrl>"
-                   f'<ExtendedData><SchemaData schemaUrl="#{xml_escape(layer.id)}_schema">{data}</SchemaData>'
-                   f"</ExtendedData>{geometry_kml(geom)}</Placemark>")
+    out.extend(f"{body}{text}</Placemark>" for body, text in zip(bodies, geometries_kml(geometries)))
     out.append("</Document>")
     return out
 
 
-def kml_document(layers: list[PackedLayer], *, title: str, description: str, gcj02: bool,
-                 feedback: Feedback) -> str:
-    """The whole ``doc.kml`` (vector layers only, top layer first as in a layer tree).
+def kml_documents(layers: list[PackedLayer], *, title: str, description: str, variants: dict[str, bool],
+                  feedback: Feedback) -> dict[str, str]:
+    """The ``doc.kml`` of each variant (name -> GCJ-02 or not): vector layers only, top layer first as in a
+    layer tree. The placemarks' text is made once and shared by the variants; only coordinates differ.
 
     Each layer is a Document inside the root Document, holding its own Schema: GDAL's KMZ reader finds a
     layer's fields only there (a Schema of the root Document is ignored when reading a .kmz), and KML 2.2
@@ -210,17 +270,32 @@ def kml_document(layers: list[PackedLayer], *, title: str, description: str, gcj
 
     vectors = [layer for layer in reversed(layers) if layer.kind == "vector" and layer.count]
     heads = [layer_head(layer) for layer in vectors]
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>', f'<kml xmlns="{KML_NS}"><Document id="sinkmap_package">',
-             f"<name>{xml_escape(title)}</name><open>1</open><description>{xml_escape(description)}</description>",
-             *(style for styles, _ in heads for style in styles)]
+    styles = [style for st, _ in heads for style in st]
+    docs: dict[str, list[str]] = {}
+    for name, gcj02 in variants.items():
+        doc_title = title if not gcj02 else f"{title} GCJ-02（火星坐标，非 GPS 坐标）"
+        doc_desc = description if not gcj02 else (
+            description + " — GCJ-02 (AMap) coordinates, NOT GPS/WGS-84: hundreds of metres off")
+        docs[name] = ['<?xml version="1.0" encoding="UTF-8"?>',
+                      f'<kml xmlns="{KML_NS}"><Document id="sinkmap_package">',
+                      f"<name>{xml_escape(doc_title)}</name><open>1</open>"
+                      f"<description>{xml_escape(doc_desc)}</description>", *styles]
     for k, (layer, (_, schema)) in enumerate(zip(vectors, heads)):
         feedback.progress(k / max(len(vectors), 1), f"KMZ: {layer.id}")
+        bodies = placemark_bodies(layer, feedback)
         geoms = np.asarray(layer.frame.geometry.values, dtype=object)
-        if gcj02:
-            geoms = geometry_gcj02_from_wgs84(geoms)
-        parts.extend(layer_folder(layer, schema, geoms, feedback))
-    parts.append("</Document></kml>")
-    return "\n".join(parts)
+        for name, gcj02 in variants.items():
+            feedback.check()
+            docs[name].extend(layer_document(layer, schema, bodies, geometry_gcj02_from_wgs84(geoms) if gcj02
+                                             else geoms))
+    return {name: "\n".join(parts + ["</Document></kml>"]) for name, parts in docs.items()}
+
+
+def kml_document(layers: list[PackedLayer], *, title: str, description: str, gcj02: bool,
+                 feedback: Feedback) -> str:
+    """One ``doc.kml`` (see :func:`kml_documents`)."""
+    return kml_documents(layers, title=title, description=description, variants={"doc": gcj02},
+                         feedback=feedback)["doc"]
 
 
 def dot_png(size: int = 32) -> bytes:
@@ -240,14 +315,17 @@ def dot_png(size: int = 32) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
-def write_kmz(path: Path, layers: list[PackedLayer], *, title: str, description: str, gcj02: bool,
+def write_kmz(paths: dict[Path, bool], layers: list[PackedLayer], *, title: str, description: str,
               feedback: Feedback) -> None:
-    doc = kml_document(layers, title=title, description=description, gcj02=gcj02, feedback=feedback)
-    feedback.check()
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        zf.writestr("doc.kml", doc.encode("utf-8"))  # the first entry: what KMZ readers open
-        zf.writestr(ICON, dot_png())
+    """Write a KMZ at each path (True: in GCJ-02) — a ``doc.kml`` and the dot icon."""
+    docs = kml_documents(layers, title=title, description=description,
+                         variants={str(p): gcj for p, gcj in paths.items()}, feedback=feedback)
+    for path in paths:
+        feedback.check()
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            zf.writestr("doc.kml", docs[str(path)].encode("utf-8"))  # the first entry: what KMZ readers open
+            zf.writestr(ICON, dot_png())
 
 
-__all__ = ["format_value", "geometry_kml", "kml_color", "kml_document", "layer_folder", "layer_head", "name_field",
-           "write_kmz"]
+__all__ = ["format_value", "geometries_kml", "geometry_kml", "kml_color", "kml_document", "kml_documents", "layer_head", "name_field",
+           "placemark_bodies", "write_kmz"]

@@ -99,6 +99,7 @@ class SourceLayer:
     name_en: str | None = None
     refine_style: bool = False
     clip: bool = True
+    trusted: bool = False  # sinkmap's own demo files: read without the checks user files get
 
 
 @dataclass

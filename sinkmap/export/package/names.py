@@ -66,10 +66,18 @@ def inside(root: Path, *parts: str) -> Path:
     return path
 
 
+_ILLEGAL_CODES = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF, *range(0xD800, 0xE000)]
+_CLEAN = dict.fromkeys(_ILLEGAL_CODES, "\N{REPLACEMENT CHARACTER}")
+_XML = {**_CLEAN, ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&apos;"}
+# HTML-escaped, then XML-escaped: what a KML description (HTML inside XML) needs, in one pass
+_HTML_IN_XML = {**_CLEAN, ord("&"): "&amp;amp;", ord("<"): "&amp;lt;", ord(">"): "&amp;gt;", ord('"'): "&amp;quot;",
+                ord("'"): "&amp;#x27;"}
+
+
 def xml_text(value: object) -> str:
     """``value`` as text XML can hold (forbidden characters replaced by U+FFFD; not escaped)."""
     text = "" if value is None else str(value)
-    return _XML_ILLEGAL.sub("\N{REPLACEMENT CHARACTER}", text)
+    return text.translate(_CLEAN)
 
 
 def has_xml_illegal(value: object) -> bool:
@@ -78,8 +86,7 @@ def has_xml_illegal(value: object) -> bool:
 
 def xml_escape(value: object) -> str:
     """Text escaped for XML element content and double- or single-quoted attributes."""
-    return (xml_text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&apos;"))
+    return ("" if value is None else str(value)).translate(_XML)
 
 
 def html_text(value: object) -> str:
@@ -87,5 +94,10 @@ def html_text(value: object) -> str:
     return html.escape(xml_text(value), quote=True)
 
 
-__all__ = ["NameBook", "WINDOWS_RESERVED", "has_xml_illegal", "html_text", "inside", "safe_name", "xml_escape",
+def html_in_xml(value: object) -> str:
+    """``xml_escape(html_text(value))`` in one pass: text for the HTML of a KML description."""
+    return ("" if value is None else str(value)).translate(_HTML_IN_XML)
+
+
+__all__ = ["NameBook", "WINDOWS_RESERVED", "has_xml_illegal", "html_in_xml", "html_text", "inside", "safe_name", "xml_escape",
            "xml_text"]

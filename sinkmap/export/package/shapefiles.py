@@ -139,9 +139,10 @@ def gbk_frame(frame, layer: PackedLayer, report: ShapefileReport):
         if col == geom or frame[col].dtype.kind not in "OSU":
             continue
         values = frame[col]
-        texts = values[values.map(lambda v: isinstance(v, str))]
-        if not len(texts):
+        items = [(i, v) for i, v in zip(values.index, values.tolist()) if isinstance(v, str)]
+        if not items:
             continue
+        texts = pd.Series([v for _, v in items], index=[i for i, _ in items], dtype=object)
         joined = "\x00".join(texts.tolist())
         fits = _gbk_ok(joined)
         long_ = texts.str.len() * 2 > MAX_VALUE_BYTES
