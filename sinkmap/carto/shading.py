@@ -20,12 +20,15 @@ def hillshade(z: np.ndarray, cell: float, azimuth: float = 315.0, altitude: floa
     filled = np.where(np.isfinite(z), z, np.nanmean(z) if np.isfinite(z).any() else 0.0)
     dzdy, dzdx = np.gradient(filled * z_factor, cell if cell_y is None else cell_y, cell)
     dzdy = -dzdy  # rows grow southwards
-    slope = np.arctan(np.hypot(dzdx, dzdy))
-    aspect = np.arctan2(-dzdx, -dzdy)  # direction the slope faces, clockwise from north
+    # cos(zenith)·cos(slope) + sin(zenith)·sin(slope)·cos(azimuth − aspect), with slope = atan|∇z| and the
+    # aspect (the way the slope faces, clockwise from north) = atan2(−∂z/∂x, −∂z/∂y), written without
+    # trigonometry on the arrays: cos(slope) = 1/√(1+|∇z|²), sin(slope)·cos(az − aspect) =
+    # −(cos(az)·∂z/∂y + sin(az)·∂z/∂x)/√(1+|∇z|²).
     az = np.radians(azimuth)
     zen = np.radians(90.0 - altitude)
-    shade = np.cos(zen) * np.cos(slope) + np.sin(zen) * np.sin(slope) * np.cos(az - aspect)
-    shade = np.clip(shade, 0.0, 1.0)
+    shade = np.cos(zen) - np.sin(zen) * (np.cos(az) * dzdy + np.sin(az) * dzdx)
+    shade /= np.sqrt(1.0 + dzdx * dzdx + dzdy * dzdy)
+    np.clip(shade, 0.0, 1.0, out=shade)
     shade[~np.isfinite(z)] = np.nan
     return shade
 

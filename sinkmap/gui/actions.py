@@ -46,6 +46,7 @@ def build_menus(win: QMainWindow) -> dict[str, QAction]:
     A["add_vector"] = make_action(win, tr("添加矢量图层…"), win.add_vector_dialog, "add_vector", "Ctrl+Shift+V")
     A["add_raster"] = make_action(win, tr("添加栅格图层…"), win.add_raster_dialog, "add_raster", "Ctrl+Shift+R")
     A["export_png"] = make_action(win, tr("导出地图图片…"), win.export_png_dialog)
+    A["export_package"] = make_action(win, tr("导出外业数据包…"), win.export_package_dialog)
     A["quit"] = make_action(win, tr("退出"), win.close, None, S.Quit)
     A["zoom_full"] = make_action(win, tr("全图"), win.canvas.zoom_full, "zoom_full", "Ctrl+Shift+F")
     A["zoom_in"] = make_action(win, tr("放大"), lambda: win.canvas.zoom_by(1.5), "zoom_in", S.ZoomIn)
@@ -72,7 +73,8 @@ def build_menus(win: QMainWindow) -> dict[str, QAction]:
 
     bar = win.menuBar()
     m_file = bar.addMenu(tr("文件(&F)"))
-    for k in ("new", "open", "save", "save_as", None, "add_vector", "add_raster", None, "export_png", None, "quit"):
+    for k in ("new", "open", "save", "save_as", None, "add_vector", "add_raster", None, "export_png", "export_package", None,
+              "quit"):
         m_file.addSeparator() if k is None else m_file.addAction(A[k])
     m_view = bar.addMenu(tr("视图(&V)"))
     for k in ("zoom_full", "zoom_in", "zoom_out", "zoom_layer", "zoom_selection"):

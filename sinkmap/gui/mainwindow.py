@@ -444,6 +444,13 @@ class MainWindow(ImportMixin, QMainWindow):
         if path:
             self.canvas.render_to_image().save(path, "PNG")
 
+    def export_package_dialog(self):
+        """The field-package dialog (job export.package), then its run in the background."""
+        from ..jobs.registry import get
+        from .job_menu import open_job_dialog
+
+        return open_job_dialog(self, get("export.package"))
+
     def about(self) -> None:
         QMessageBox.about(self, tr("关于 sinkmap"),
                           tr("sinkmap：湖南碳达峰碳汇台账与新能源选址桌面工具。\n演示数据为合成数据，非真实调查数据。"))

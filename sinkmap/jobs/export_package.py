@@ -400,4 +400,5 @@ EXPORT_PACKAGE = register(Job(
     request=ExportPackageRequest,
     run=run_export_package,
     menu=Text("导出", "Export"),
+    panel="package",  # the app's own dialog (sinkmap.gui.package_dialog): area from the map's selection
 ))

@@ -131,7 +131,7 @@ def overview_factors(width: int, height: int) -> list[int]:
 
 def _profile(width: int, height: int, count: int, dtype: str, crs, transform, nodata: float) -> dict[str, Any]:
     profile = {"driver": "GTiff", "width": width, "height": height, "count": count, "dtype": dtype, "crs": crs,
-               "transform": transform, "nodata": nodata, "compress": "deflate",
+               "transform": transform, "nodata": nodata, "compress": "deflate", "zlevel": 1,  # 6: 8 % smaller, 2× time
                "predictor": 3 if np.issubdtype(np.dtype(dtype), np.floating) else 2}
     if width >= 256 and height >= 256:
         profile.update(tiled=True, blockxsize=256, blockysize=256)

@@ -1122,5 +1122,42 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <source>可用（{0}）</source>
         <translation>included ({0})</translation>
     </message>
+    <!-- field package dialog (sinkmap.gui.package_dialog) -->
+    <message>
+        <source>导出外业数据包…</source>
+        <translation>Export field package…</translation>
+    </message>
+    <message>
+        <source>地图上选中的 {0} 个面要素</source>
+        <translation>{0} polygon(s) selected on the map</translation>
+    </message>
+    <message>
+        <source>地图上没有选中的面要素（用“选择要素”工具选择）</source>
+        <translation>No polygon selected on the map (select some with the Select features tool)</translation>
+    </message>
+    <message>
+        <source>选中的面要素</source>
+        <translation>Selected polygons</translation>
+    </message>
+    <message>
+        <source>区县/片区</source>
+        <translation>County or zone</translation>
+    </message>
+    <message>
+        <source>片区文件</source>
+        <translation>Zones file</translation>
+    </message>
+    <message>
+        <source>区域</source>
+        <translation>Area</translation>
+    </message>
+    <message>
+        <source>输出</source>
+        <translation>Output</translation>
+    </message>
+    <message>
+        <source>另附 GCJ-02（火星坐标）KMZ，仅供要求 GCJ-02 的应用</source>
+        <translation>Also a GCJ-02 (AMap) KMZ, only for apps that expect it</translation>
+    </message>
 </context>
 </TS>
