@@ -35,8 +35,9 @@ def run_sinkmap(values: dict) -> tuple[float, object]:
     from sinkmap.jobs.base import run_job
 
     job = registry.get("export.package")
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     report = run_job(job, job.make_request(values))
+    report.cpu_seconds = time.process_time() - cpu  # all threads of this process (GDAL's included)
     return time.perf_counter() - t, report
 
 
@@ -70,7 +71,8 @@ def run_qgis(area_geom, out: Path, clipped_gpkg: Path | None) -> dict | None:
 
 def describe(label: str, seconds: float, report) -> None:
     layers = {layer["id"]: layer["features"] for layer in report.layers if layer["features"] is not None}
-    print(f"{label}: {seconds:.1f} s  ({report.bytes / 1e6:.1f} MB zip, {report.files} files)")
+    print(f"{label}: {seconds:.1f} s wall, {report.cpu_seconds:.1f} s CPU  ({report.bytes / 1e6:.1f} MB zip, "
+          f"{report.files} files)")
     print("   features:", ", ".join(f"{k} {v:,}" for k, v in layers.items()))
     print("   steps (s):", ", ".join(f"{k} {v:.2f}" for k, v in report.seconds.items()))
 
@@ -114,6 +116,7 @@ def main() -> None:
             print(f"   sinkmap's clip + GeoPackage + project steps: {ours:.1f} s (clip includes the rasters); "
                   f"ratio QGIS / sinkmap for that part: {qgis['total_s'] / ours:.2f}; "
                   f"whole sinkmap package / QGIS GeoPackage+project: {warm / qgis['total_s']:.2f}")
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
         if args.four_cities:
             import geopandas as gpd
 

@@ -205,6 +205,19 @@ def _classify(path: Path, layer: str | None, kind: str) -> tuple[str | None, boo
     return guess_role(layer or path.stem, "vector") or guess_role(path.stem, "vector"), _in_demo(path) or None, False
 
 
+def _spatial_layers(path: Path, names: list[str]) -> list[str]:
+    """The layers of a file that have geometry (a GeoPackage's attribute tables, such as QGIS's
+    ``layer_styles``, are not map layers)."""
+    import pyogrio
+
+    try:
+        types = {str(n): t for n, t in pyogrio.list_layers(path)}
+    except Exception:  # noqa: BLE001 - list_layers already opened it; keep every name then
+        return names
+    spatial = [n for n in names if types.get(n) is not None]
+    return spatial or names
+
+
 def _file_sources(items: list[LayerSource]) -> tuple[list, bool]:
     """SourceLayers for --layer files (every layer of a multi-layer file), and whether any is base data."""
     from ..core.project import LayerSpec, Style
@@ -218,7 +231,7 @@ def _file_sources(items: list[LayerSource]) -> tuple[list, bool]:
     for item in items:
         path = Path(item.path)
         kind = kind_of_path(path)
-        names = [item.layer] if item.layer or kind == "raster" else list_layers(path)
+        names = [item.layer] if item.layer or kind == "raster" else _spatial_layers(path, list_layers(path))
         for layer in names:
             role, synthetic, result = _classify(path, layer, kind)
             base = base or not result
