@@ -55,7 +55,8 @@ def build_menus(win: QMainWindow) -> dict[str, QAction]:
     A["zoom_selection"] = make_action(win, tr("缩放到选中要素"), win.zoom_to_selection)
     tools = QActionGroup(win)
     for key, text, name in (("pan", tr("平移"), "pan"), ("zoom_box", tr("框选放大"), "zoom_box"),
-                            ("identify", tr("识别要素"), "identify"), ("select", tr("选择要素"), "select")):
+                            ("identify", tr("识别要素"), "identify"), ("select", tr("选择要素"), "select"),
+                            ("draw", tr("绘制区域"), None)):
         A[f"tool_{key}"] = make_action(win, text, lambda k=key: win.set_tool(k), name, checkable=True)
         tools.addAction(A[f"tool_{key}"])
     A["tool_pan"].setChecked(True)
@@ -88,7 +89,7 @@ def build_menus(win: QMainWindow) -> dict[str, QAction]:
     for k in ("add_vector", "add_raster", "table", "zoom_layer", "remove_layer"):
         m_layer.addAction(A[k])
     m_tools = bar.addMenu(tr("工具(&T)"))
-    for k in ("tool_pan", "tool_zoom_box", "tool_identify", "tool_select", "clear_selection"):
+    for k in ("tool_pan", "tool_zoom_box", "tool_identify", "tool_select", "clear_selection", "tool_draw"):
         m_tools.addAction(A[k])
     m_ledger = bar.addMenu(tr("台账(&D)"))
     m_ledger.addAction(A["ledger"])

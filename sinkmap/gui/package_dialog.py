@@ -1,7 +1,8 @@
 """The field-package dialog (job ``export.package``): area, layers, year, GCJ-02 KMZ, output.
 
-The area is a city, a county or zone, a zones file, or the polygons selected on the map (written to a
-GeoPackage in the cache folder and passed as the job's ``--zones``). The layers are the project's, in its
+The area is a city, a county or zone, a zones file, the polygons selected on the map or a polygon drawn
+on it with the 绘制区域 tool (either written to a GeoPackage in the cache folder and passed as the job's
+``--zones``). The layers are the project's, in its
 order with its styles and visibility: the checked ones are saved as a small project file in the cache
 folder (never the user's own project file) and passed as ``--project``. The values are checked by the
 job's own :meth:`~sinkmap.jobs.base.Job.convert` (the CLI's checks) before the dialog closes; the run goes
@@ -23,6 +24,7 @@ from ..jobs.base import Job, ParamError
 from .i18n import current_language, tr
 
 SELECTION_FILE = "package_selection.gpkg"
+DRAWN_NAME = "绘制区域"  # the name of a drawn area in the package (data, Chinese in any interface language)
 LAYERS_FILE = "package_layers.sinkmap"
 NAME_FIELDS = ("name", "NAME", "Name", "名称", "单元", "MC", "XMMC")
 
@@ -83,12 +85,20 @@ class PackageDialog(QDialog):
         sel_text = (tr("地图上选中的 {0} 个面要素").format(len(self.selection)) if self.selection is not None
                     else tr("地图上没有选中的面要素（用“选择要素”工具选择）"))
         self.selection_label = QLabel(sel_text, self)
-        for key, title, page in (("selection", tr("选中的面要素"), self.selection_label), ("city", tr("城市"), self.city),
+        self.drawn = getattr(win, "drawn_area", None)
+        drawn_text = (tr("地图上绘制的区域（{0} 个顶点）").format(len(self.drawn.exterior.coords) - 1)
+                      if self.drawn is not None and self.drawn.geom_type == "Polygon" else
+                      tr("地图上绘制的区域") if self.drawn is not None else
+                      tr("还没有绘制区域（用“绘制区域”工具：单击各顶点，双击结束）"))
+        self.drawn_label = QLabel(drawn_text, self)
+        self.drawn_label.setWordWrap(True)
+        for key, title, page in (("selection", tr("选中的面要素"), self.selection_label),
+                                 ("drawn", tr("绘制的区域"), self.drawn_label), ("city", tr("城市"), self.city),
                                  ("county", tr("区县/片区"), self.county), ("zones", tr("片区文件"), zones_row)):
             self.area.addItem(title, key)
             self.area_pages.addWidget(page)
         self.area.currentIndexChanged.connect(self.area_pages.setCurrentIndex)
-        self.area.setCurrentIndex(0 if self.selection is not None else 1)
+        self.area.setCurrentIndex(0 if self.selection is not None else 1 if self.drawn is not None else 2)
         form.addRow(tr("区域") + " *", self.area)
         form.addRow("", self.area_pages)
 
@@ -176,12 +186,17 @@ class PackageDialog(QDialog):
         raw: dict[str, Any] = {"year": self.year.value(), "gcj02_kmz": self.gcj02.isChecked() or None,
                                "out": self.out.text().strip() or None}
         kind = self.area.currentData()
-        if kind == "selection":
-            if self.selection is None:
+        if kind in ("selection", "drawn"):
+            import geopandas as gpd
+
+            zones = self.selection if kind == "selection" else (
+                None if self.drawn is None else gpd.GeoDataFrame({"name": [DRAWN_NAME]}, geometry=[self.drawn],
+                                                                 crs="EPSG:4490"))
+            if zones is None:
                 raw["zones"] = None
             else:
                 path = cache_dir() / SELECTION_FILE
-                write_vector(self.selection, path, layer="selection")
+                write_vector(zones, path, layer="selection")
                 raw["zones"] = str(path)
         elif kind == "city":
             raw["city"] = self.city.currentText().strip() or None

@@ -78,9 +78,43 @@ def test_dialog_renders_in_both_languages(window, qtbot, request, lang, tmp_path
     dialog.show()
     qtbot.waitExposed(dialog)
     texts = [dialog.area.itemText(k) for k in range(dialog.area.count())]
-    assert texts == (["选中的面要素", "城市", "区县/片区", "片区文件"] if lang == "zh"
-                     else ["Selected polygons", "City", "County or zone", "Zones file"])
+    assert texts == (["选中的面要素", "绘制的区域", "城市", "区县/片区", "片区文件"] if lang == "zh"
+                     else ["Selected polygons", "Drawn area", "City", "County or zone", "Zones file"])
     png = tmp_path / f"package_dialog_{lang}.png"
     assert dialog.grab().save(str(png))
     if os.environ.get("SINKMAP_TEST_PNG_DIR"):
         dialog.grab().save(os.path.join(os.environ["SINKMAP_TEST_PNG_DIR"], png.name))
+
+
+def test_a_polygon_drawn_on_the_map_is_an_area(window, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+
+    from sinkmap.gui.package_dialog import PackageDialog
+
+    window.set_tool("draw")
+    canvas = window.canvas
+    corners = [QPoint(40, 120), QPoint(300, 140), QPoint(280, 420), QPoint(60, 400)]
+    for pt in corners[:-1]:
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=pt)
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=corners[-1])
+    qtbot.mouseDClick(canvas, Qt.MouseButton.LeftButton, pos=corners[-1])
+    area = window.drawn_area
+    assert area is not None and area.geom_type == "Polygon" and len(area.exterior.coords) == 5
+    # the corners are where the clicks were: back through the viewport and the display CRS
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs(window.registry.project.display_crs, "EPSG:4490", always_xy=True)
+    vp = canvas.viewport
+    expected = [tr.transform(*vp.to_map(p.x(), p.y())) for p in corners]
+    for (x, y), (ex, ey) in zip(list(area.exterior.coords)[:4], expected):
+        assert abs(x - ex) < 1e-9 and abs(y - ey) < 1e-9
+    assert canvas.drawn and not canvas.sketch
+    if os.environ.get("SINKMAP_TEST_PNG_DIR"):
+        window.grab().save(os.path.join(os.environ["SINKMAP_TEST_PNG_DIR"], "drawn_area.png"))
+    dialog = PackageDialog(registry.get("export.package"), window)
+    qtbot.addWidget(dialog)
+    assert dialog.area.currentData() == "drawn"
+    dialog.out.setText("x.zip")
+    values = dialog.raw_values()
+    zones = gpd.read_file(values["zones"])
+    assert zones["name"].tolist() == ["绘制区域"] and zones.geometry.iloc[0].equals_exact(area, 1e-9)

@@ -1159,5 +1159,29 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <source>另附 GCJ-02（火星坐标）KMZ，仅供要求 GCJ-02 的应用</source>
         <translation>Also a GCJ-02 (AMap) KMZ, only for apps that expect it</translation>
     </message>
+    <message>
+        <source>绘制区域</source>
+        <translation>Draw an area</translation>
+    </message>
+    <message>
+        <source>绘制的区域</source>
+        <translation>Drawn area</translation>
+    </message>
+    <message>
+        <source>地图上绘制的区域（{0} 个顶点）</source>
+        <translation>The area drawn on the map ({0} corners)</translation>
+    </message>
+    <message>
+        <source>地图上绘制的区域</source>
+        <translation>The area drawn on the map</translation>
+    </message>
+    <message>
+        <source>还没有绘制区域（用“绘制区域”工具：单击各顶点，双击结束）</source>
+        <translation>No area drawn yet (Draw an area tool: click the corners, double-click to finish)</translation>
+    </message>
+    <message>
+        <source>已绘制区域（{0} 个顶点），可在“导出外业数据包”中作为区域</source>
+        <translation>Area drawn ({0} corners): use it as the area of a field package (Export field package)</translation>
+    </message>
 </context>
 </TS>
