@@ -140,4 +140,5 @@ def project_package() -> Built:
 
 
 def layer_entry(built: Built, *, role: str | None = None, id: str | None = None) -> dict:
-    return next(e for e in built.manifest["layers"] if (role is None or e["role"] == role) and (id is None or e["id"] == id))
+    return next(e for e in built.manifest["layers"]
+                if (role is None or e["role"] == role) and (id is None or e["id"] == id))

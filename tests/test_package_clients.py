@@ -80,7 +80,8 @@ def open_in_qgis(built, png: Path) -> dict:
     if _font():
         env["SINKMAP_TEST_FONT"] = _font()
     qgs = built.folder / f"{built.folder.name}.qgs"
-    done = subprocess.run([SYSTEM_PYTHON, str(QGIS_SCRIPT), str(qgs), str(png), str(built.folder / "data" / "layers.gpkg")],
+    gpkg = built.folder / "data" / "layers.gpkg"
+    done = subprocess.run([SYSTEM_PYTHON, str(QGIS_SCRIPT), str(qgs), str(png), str(gpkg)],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -143,7 +143,8 @@ def resolve_area(request: ExportPackageRequest, feedback: Feedback):
     top = units.iloc[0]
     kind = "city" if request.city else ("zone" if top["level"] == "zone" else "county")
     area_units = units[units["level"] == "county"] if kind == "city" else units
-    return Area(kind=kind, name=str(top["name"]), geometry=units.geometry.iloc[0], units=area_units.reset_index(drop=True),
+    return Area(kind=kind, name=str(top["name"]), geometry=units.geometry.iloc[0],
+                units=area_units.reset_index(drop=True),
                 adcode=str(top["adcode"]) or None, source=units.attrs.get("source", ""))
 
 
@@ -247,7 +248,7 @@ def _file_sources(items: list[LayerSource]) -> tuple[list, bool]:
     return out, base
 
 
-def _boundary_source(area):
+def _boundary_source(area, request: ExportPackageRequest):
     from ..carto.styles import ROLE_STYLES
     from ..core.project import LayerSpec, Style
     from ..export.package import SourceLayer
@@ -259,7 +260,7 @@ def _boundary_source(area):
                      style=Style.from_dict(ROLE_STYLES["boundary"].to_dict()))
     if area.kind == "zones":
         return SourceLayer(spec=spec, frame=frame, clip=False, name_en="Zones",
-                           provenance=_user_provenance(Path(area.source.removeprefix("user zones ")), False))
+                           provenance=_user_provenance(Path(request.zones.path), _in_demo(Path(request.zones.path))))
     return SourceLayer(spec=spec, frame=frame, clip=False, name_en="Boundaries",
                        provenance=_provenance("boundaries-hunan", False))
 
@@ -343,7 +344,7 @@ def run_export_package(request: ExportPackageRequest, feedback: Feedback) -> Exp
     if ledger is not None:
         layers.insert(at, ledger[0])
         at += 1
-    layers.insert(at, _boundary_source(area))
+    layers.insert(at, _boundary_source(area, request))
     spec = PackageSpec(area=area, layers=layers, out=Path(request.out), year=year, gcj02_kmz=bool(request.gcj02_kmz),
                        parameters=_parameters(request), notes=notes)
     result = build_package(spec, SubFeedback(feedback, 0.35, 1.0))
@@ -357,7 +358,8 @@ def run_export_package(request: ExportPackageRequest, feedback: Feedback) -> Exp
         layers=[{"id": layer.id, "name": layer.name, "kind": layer.kind,
                  "features": layer.count if layer.kind == "vector" else None,
                  "synthetic": layer.provenance.synthetic} for layer in result.layers],
-        warnings=list(result.notices), outputs=[Output(Path(request.out), kind="document", name=Path(request.out).name)],
+        warnings=list(result.notices),
+        outputs=[Output(Path(request.out), kind="document", name=Path(request.out).name)],
         inputs={"area": area.name, **({"project": str(request.project)} if request.project else {})})
     if any(layer.provenance.synthetic for layer in result.layers):
         report.data = DATA_DEMO
@@ -396,11 +398,12 @@ EXPORT_PACKAGE = register(Job(
                    "results (exclusions, suitability, regions) are packed along with the demo world"),
               repeatable=True, flag="--layer", metavar="FILE", default=[]),
         Param("project", "file", Text("项目", "Project"),
-              Text(".sinkmap 项目：其图层、顺序、可见性与样式", "a .sinkmap project: its layers, order, visibility and styles"),
+              Text(".sinkmap 项目：其图层、顺序、可见性与样式",
+                   "a .sinkmap project: its layers, order, visibility and styles"),
               suffixes=(".sinkmap",), metavar="FILE"),
-        Param("year", "year", Text("目标年", "Target year"), Text(f"台账对照的目标年（默认 {DEFAULT_YEAR}，或项目的年份）",
-                                                                f"target year of the ledger (default {DEFAULT_YEAR}, or "
-                                                                "the project's)"),
+        Param("year", "year", Text("目标年", "Target year"),
+              Text(f"台账对照的目标年（默认 {DEFAULT_YEAR}，或项目的年份）",
+                   f"target year of the ledger (default {DEFAULT_YEAR}, or the project's)"),
               minimum=2000, maximum=2100),
         Param("gcj02_kmz", "bool", Text("另附 GCJ-02 KMZ", "Also a GCJ-02 KMZ"),
               Text("另写一个 GCJ-02（火星坐标）KMZ，仅供要求 GCJ-02 的应用；默认只写 WGS-84",

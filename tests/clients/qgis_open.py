@@ -47,14 +47,14 @@ def main():
         entry = {"id": layer.id(), "name": layer.name(), "valid": layer.isValid(), "crs": layer.crs().authid(),
                  "source": layer.source(), "blend": int(layer.blendMode())}
         if isinstance(layer, QgsVectorLayer):
-            entry.update(kind="vector", count=layer.featureCount(), renderer=layer.renderer().type() if layer.renderer() else None,
+            renderer = layer.renderer()
+            entry.update(kind="vector", count=layer.featureCount(), renderer=renderer.type() if renderer else None,
                          labels=layer.labelsEnabled(), opacity=layer.opacity(),
-                         attr=getattr(layer.renderer(), "classAttribute", lambda: None)(),
-                         classes=len(getattr(layer.renderer(), "categories", getattr(layer.renderer(), "ranges", list))()))
+                         attr=getattr(renderer, "classAttribute", lambda: None)(),
+                         classes=len(getattr(renderer, "categories", getattr(renderer, "ranges", list))()))
         elif isinstance(layer, QgsRasterLayer):
             entry.update(kind="raster", renderer=layer.renderer().type() if layer.renderer() else None,
-                         width=layer.width(), height=layer.height(),
-                         overviews=layer.dataProvider().hasPyramids() if hasattr(layer.dataProvider(), "hasPyramids") else None)
+                         width=layer.width(), height=layer.height())
         out["layers"].append(entry)
     root = project.layerTreeRoot()
     for node in root.findLayers():

@@ -172,7 +172,8 @@ def clip_raster(src_path: Path, area, dest: Path, classes: bool, feedback: Feedb
         outside = geometry_mask([shape], out_shape=data.shape[1:], transform=transform, all_touched=True)
         valid = ~outside
         if src.nodata is not None:
-            valid &= ~np.isclose(data[0], src.nodata) if np.issubdtype(data.dtype, np.floating) else data[0] != src.nodata
+            floating = np.issubdtype(data.dtype, np.floating)
+            valid &= ~np.isclose(data[0], src.nodata) if floating else data[0] != src.nodata
         if np.issubdtype(data.dtype, np.floating):
             valid &= np.isfinite(data[0])
         data[:, outside] = np.asarray(nodata, dtype=data.dtype)
@@ -201,8 +202,9 @@ def clip_raster(src_path: Path, area, dest: Path, classes: bool, feedback: Feedb
             dst.update_tags(ns="rio_overview", resampling="nearest" if classes else "average")
     band = data[0][valid]
     return {"width": int(win.width), "height": int(win.height), "bands": int(data.shape[0]), "dtype": str(data.dtype),
-            "nodata": nodata, "crs": crs.to_string(), "crs_wkt": crs.to_wkt(), "bounds": list(rasterio.transform.array_bounds(
-                int(win.height), int(win.width), transform))[::1], "overviews": factors,
+            "nodata": nodata, "crs": crs.to_string(), "crs_wkt": crs.to_wkt(),
+            "bounds": list(rasterio.transform.array_bounds(int(win.height), int(win.width), transform)),
+            "overviews": factors,
             "min": float(band.min()), "max": float(band.max()), "values": _distinct(band) if classes else None,
             "res": [float(transform.a), float(-transform.e)], "transform": list(transform)[:6]}
 

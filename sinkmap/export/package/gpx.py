@@ -23,7 +23,7 @@ from .names import xml_escape
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 #: Attributes added to a waypoint's description, when the layer has them.
-DESC_FIELDS = ("type", "总体状态", "status", "XIAN", "city", "capacity_text", "DYDJ_KV", "level", "parent", "overall_status",
+DESC_FIELDS = ("type", "总体状态", "status", "XIAN", "city", "capacity_text", "DYDJ_KV", "level", "parent",
                "mean_score", "area_ha", "capacity_mw")
 
 

@@ -3,8 +3,9 @@
 One ``doc.kml`` (plus a dot icon, so nothing is fetched from the web): a Document per vector layer inside the
 root Document, its ``id`` the layer's ASCII id and its ``<name>`` the Chinese display name; a ``Schema`` in each
 so that every attribute (Chinese names and values included) is typed ``ExtendedData`` that GDAL and Google
-Earth read back (GDAL folds a field called ``name`` into the placemark's name); the placemark's name from the layer's name field; a description balloon (HTML) listing the
-attributes; the app's colours as shared styles (one per class of a categorised or graduated style).
+Earth read back (GDAL folds a field called ``name`` into the placemark's name); the placemark's name from the
+layer's name field; a description balloon (HTML) listing the attributes; the app's colours as shared styles
+(one per class of a categorised or graduated style).
 
 Attribute values are untrusted: every text is XML-escaped (:func:`~sinkmap.export.package.names.xml_escape`),
 and the description, which KML readers render as HTML, holds the values HTML-escaped first — a value
@@ -140,7 +141,8 @@ def geometries_kml(geoms: np.ndarray) -> list[str]:
     if kind == GeometryType.POLYGON:
         return [_polygon(parts, a, b) for a, b in zip(polys[:-1], polys[1:])]
     multi = offsets[2].tolist()
-    return [_multi([_polygon(parts, polys[k], polys[k + 1]) for k in range(a, b)]) for a, b in zip(multi[:-1], multi[1:])]
+    return [_multi([_polygon(parts, polys[k], polys[k + 1]) for k in range(a, b)])
+            for a, b in zip(multi[:-1], multi[1:])]
 
 
 def _classes(layer: PackedLayer) -> tuple[list[str], np.ndarray]:
@@ -163,7 +165,8 @@ def _style_xml(style_id: str, layer: PackedLayer, fill: str) -> str:
         body = (f"<IconStyle><color>{kml_color(fill, opacity)}</color><scale>{scale:.2f}</scale>"
                 f"<Icon><href>{ICON}</href></Icon></IconStyle><LabelStyle><scale>0.8</scale></LabelStyle>")
     elif layer.geom_kind == "line":
-        body = f"<LineStyle><color>{kml_color(fill, opacity)}</color><width>{max(st.stroke_width, 1.0):.1f}</width></LineStyle>"
+        body = (f"<LineStyle><color>{kml_color(fill, opacity)}</color>"
+                f"<width>{max(st.stroke_width, 1.0):.1f}</width></LineStyle>")
     else:
         has_fill = kml_color(fill) != "00000000"
         outline = st.stroke not in ("", "none") and st.stroke_width > 0
@@ -175,7 +178,8 @@ def _style_xml(style_id: str, layer: PackedLayer, fill: str) -> str:
 
 
 _H = {"h3": "&lt;h3&gt;", "/h3": "&lt;/h3&gt;", "table": "&lt;table&gt;", "/table": "&lt;/table&gt;",
-      "td": "&lt;/th&gt;&lt;td&gt;", "/td": "&lt;/td&gt;&lt;/tr&gt;", "p": "&lt;p&gt;&lt;i&gt;", "/p": "&lt;/i&gt;&lt;/p&gt;"}
+      "td": "&lt;/th&gt;&lt;td&gt;", "/td": "&lt;/td&gt;&lt;/tr&gt;", "p": "&lt;p&gt;&lt;i&gt;",
+      "/p": "&lt;/i&gt;&lt;/p&gt;"}
 
 
 def layer_head(layer: PackedLayer) -> tuple[list[str], list[str]]:
@@ -327,5 +331,6 @@ def write_kmz(paths: dict[Path, bool], layers: list[PackedLayer], *, title: str,
             zf.writestr(ICON, dot_png())
 
 
-__all__ = ["format_value", "geometries_kml", "geometry_kml", "kml_color", "kml_document", "kml_documents", "layer_head", "name_field",
+__all__ = ["format_value", "geometries_kml", "geometry_kml", "kml_color", "kml_document", "kml_documents", "layer_head",
+           "name_field",
            "placemark_bodies", "write_kmz"]

@@ -104,7 +104,8 @@ def readme(manifest: dict[str, Any], files: dict[str, str]) -> str:
     lines += ["", "Coordinates:",
               "- GeoPackage, QGIS project and rasters: CGCS2000 lon/lat (EPSG:4490).",
               "- KMZ and GPX: WGS-84 lon/lat (the same numbers as CGCS2000 at this precision), for GPS units and 奥维.",
-              f"- Shapefiles: CGCS2000 3-degree Gauss–Krüger {zone['crs']} (central meridian {zone['central_meridian']}°E)"
+              f"- Shapefiles: CGCS2000 3-degree Gauss–Krüger {zone['crs']} "
+              f"(central meridian {zone['central_meridian']}°E)"
               f"{straddle_en}; attributes in GBK (with .cpg); field names of at most 10 bytes, see `shp/fields.csv`."]
     if manifest["crs"].get("kmz_gcj02"):
         lines.append("- `kmz/*_GCJ02*.kmz` is in **GCJ-02** (the offset datum of Chinese web maps such as AMap), "

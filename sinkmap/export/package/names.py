@@ -99,5 +99,6 @@ def html_in_xml(value: object) -> str:
     return ("" if value is None else str(value)).translate(_HTML_IN_XML)
 
 
-__all__ = ["NameBook", "WINDOWS_RESERVED", "has_xml_illegal", "html_in_xml", "html_text", "inside", "safe_name", "xml_escape",
+__all__ = ["NameBook", "WINDOWS_RESERVED", "has_xml_illegal", "html_in_xml", "html_text", "inside", "safe_name",
+           "xml_escape",
            "xml_text"]

@@ -194,7 +194,8 @@ def labeling(parent: ET.Element, layer: PackedLayer) -> ET.Element | None:
     node = _el(parent, "labeling", type="simple")
     settings = _el(node, "settings", calloutType="simple")
     text = _el(settings, "text-style", fieldName=style.label_field, isExpression="0", fontFamily=LABEL_FONT,
-               fontSize=_num(style.label_size), fontSizeUnit="Point", textColor=qcolor(style.label_color) or "26,26,26,255",
+               fontSize=_num(style.label_size), fontSizeUnit="Point",
+               textColor=qcolor(style.label_color) or "26,26,26,255",
                textOpacity="1", fontWeight="50", fontItalic="0", allowHtml="0", multilineHeight="1")
     _el(text, "text-buffer", bufferDraw="1", bufferSize="0.8", bufferSizeUnits="MM", bufferColor="255,255,255,255",
         bufferOpacity="0.85", bufferJoinStyle="128", bufferNoFill="1")
@@ -322,7 +323,8 @@ def layer_crs(layer: PackedLayer) -> str:
 def maplayer(parent: ET.Element, layer: PackedLayer, gpkg_rel: str) -> ET.Element:
     """``<maplayer>`` of a packed layer (source, name, CRS, renderer, labels, opacity, blending)."""
     if layer.kind == "raster":
-        node = _el(parent, "maplayer", type="raster", hasScaleBasedVisibilityFlag="0", styleCategories="AllStyleCategories")
+        node = _el(parent, "maplayer", type="raster", hasScaleBasedVisibilityFlag="0",
+                   styleCategories="AllStyleCategories")
         bounds = layer.raster_info.get("bounds")
     else:
         node = _el(parent, "maplayer", type="vector", geometry=_GEOMETRY.get(layer.geom_kind, "Polygon"),
