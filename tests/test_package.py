@@ -419,3 +419,32 @@ def test_zones_file_packs_each_zone_as_a_ledger_unit(tmp_path):
     assert manifest["area"]["kind"] == "zones"
     assert manifest["area"]["area_km2"] == pytest.approx(manifest["area"]["area_km2"])
     np.testing.assert_allclose(manifest["area"]["bounds"], area.bounds, atol=1e-7)
+
+
+def test_a_suitability_geotiff_is_recognised_and_drawn_as_a_ramp(tmp_path):
+    """A site.suitability output (its tags) is a siting result: the demo world stays, styled 0–1 red to green."""
+    import rasterio
+
+    from sinkmap.jobs.export_package import _classify, _file_sources
+    from sinkmap.jobs.base import LayerSource
+
+    tif = pf.siting_tiff(tmp_path / "suit.tif")
+    with rasterio.open(tif, "r+") as ds:
+        ds.update_tags(SITING_WEIGHTS='{"slope": 1.0}')
+    assert _classify(tif, None, "raster") == ("siting_suitability", True, True)
+    (source,), base = _file_sources([LayerSource(tif)])
+    assert not base and source.provenance.synthetic
+    assert (source.spec.style.kind, source.spec.style.ramp, source.spec.style.vmin, source.spec.style.vmax) == (
+        "ramp", "attainment", 0.0, 1.0)
+    assert source.spec.name == "选址适宜性：suit"
+
+
+def test_an_area_outside_the_demo_world_is_a_message_and_no_file(tmp_path):
+    from sinkmap.jobs import registry
+    from sinkmap.jobs.base import run_job
+
+    job = registry.get("export.package")
+    with pytest.raises(InputError) as err:
+        run_job(job, job.make_request({"county": "吉首市", "out": str(tmp_path / "p.zip")}))
+    assert err.value.code == "export.package.demo_no_data" and "长沙市" in str(err.value) and "--layer" in str(err.value)
+    assert os.listdir(tmp_path) == []

@@ -24,6 +24,8 @@ ROLE_STYLES: dict[str, Style] = {
     "dem": Style(kind="hillshade", ramp="terrain", opacity=1.0),
     # site.exclusions' GeoTIFF: band 1 inclusion 0..1 in three steps (red / amber / green), nodata clear
     "siting_exclusions": Style(kind="ramp", ramp="siting", vmin=0.0, vmax=1.0, opacity=0.8),
+    # site.suitability's GeoTIFF: band 1 the score 0..1, red (0, excluded or poor) through yellow to green (1)
+    "siting_suitability": Style(kind="ramp", ramp="attainment", vmin=0.0, vmax=1.0, opacity=0.8),
 }
 
 #: Field names (upper case) holding a forest land-class code, and the scheme that reads them.

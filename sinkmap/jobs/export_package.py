@@ -267,6 +267,7 @@ def _boundary_source(area, request: ExportPackageRequest):
 
 def _ledger_source(request: ExportPackageRequest, area, sources: list, year: int, feedback: Feedback):
     """The ledger units over the area from the package's forest/wetland/protected layers (None: none of them)."""
+    from ..core.errors import InputError
     from ..core.project import LayerSpec
     from ..export.package import Provenance, SourceLayer
     from ..export.package.ledger_layer import ledger_style, ledger_units_frame
@@ -282,7 +283,13 @@ def _ledger_source(request: ExportPackageRequest, area, sources: list, year: int
     req = LedgerRequest(year=year, city=request.city, county=request.county, zones=request.zones,
                         zone_name_field=request.zone_name_field,
                         **{role: LayerSource(Path(s.spec.path), s.spec.layer) for role, s in picked.items()})
-    report = run_job(LEDGER, req, feedback)
+    try:
+        report = run_job(LEDGER, req, feedback)
+    except InputError as exc:
+        if exc.code != "jobs.ledger.demo_no_data":
+            raise
+        raise InputError(code="export.package.demo_no_data", area=area.name, covered=exc.params.get("covered", ""),
+                         units=exc.params.get("units", "")) from None
     frame = ledger_units_frame(area.units if area.kind != "city" else _with_city(area), report.units)
     synthetic = any(s.provenance.synthetic for s in picked.values())
     names = ", ".join(s.spec.name for s in picked.values())

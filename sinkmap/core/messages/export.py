@@ -32,6 +32,12 @@ MESSAGES: dict[str, M] = {
     "export.package.no_layers": M("nothing to package: no layer has data in {area}", "没有可打包的内容：{area} 内没有任何图层数据",
                                   "choose another area or other layers", "请换一个区域或其他图层"),
     "export.package.not_a_project": M("cannot read the project: {detail}", "无法读取项目：{detail}"),
+    "export.package.demo_no_data": M(
+        "{area}: the synthetic demo world (packed when no layer is given) has no data for {units}; it covers only "
+        "{covered}",
+        "{area}：合成演示数据（未给出图层时打包）不含 {units} 的数据，它只覆盖 {covered}",
+        "give your own layers (--layer FILE …, or --project FILE.sinkmap), or choose an area in {covered}",
+        "请给出自己的图层（--layer 文件…，或 --project 项目.sinkmap），或选择 {covered} 内的区域"),
     "export.package.zones_empty": M("the zones file holds no polygon", "片区文件中没有面要素",
                                     "give a file of polygons (zones)", "请给出面图层（片区）文件"),
 }
