@@ -105,59 +105,108 @@ def _check_text(frame, layer_name: str, notices: list[Notice]) -> None:
         notices.append(Notice("export.package.control_chars", layer=layer_name, field=str(col), n=n))
 
 
+class _CancelOnly:
+    """Feedback for work on another thread: shares the cancel of ``parent``, reports no progress (the main
+    thread's steps do)."""
+
+    def __init__(self, parent: Feedback) -> None:
+        self.parent = parent
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        pass
+
+    def warn(self, message) -> None:
+        self.parent.warn(message)
+
+    def is_cancelled(self) -> bool:
+        return self.parent.is_cancelled()
+
+    def check(self) -> None:
+        self.parent.check()
+
+
+def _pack_raster(source: SourceLayer, lid: str, hid: str | None, area, stage: Path,
+                 feedback: Feedback) -> list[PackedLayer]:
+    """A raster cut to the area (and the hillshade of a DEM); [] when it has no data there."""
+    s = source.spec
+    name_en = source.name_en or role_name(s.role, zh=False) or s.name
+    dest = inside(stage, "data", "rasters", f"{lid}.tif")
+    style = Style.from_dict(s.style.to_dict())
+    info = clip_raster(Path(s.path), area, dest, style.kind == "classes" or style.ramp == "siting", feedback)
+    if info is None:
+        return []
+    out = [PackedLayer(id=lid, name=s.name, name_en=name_en, kind="raster", role=s.role, style=style,
+                       visible=s.visible, provenance=source.provenance, raster=dest.relative_to(stage),
+                       raster_info=info)]
+    if hid is not None:
+        hdest = inside(stage, "data", "rasters", f"{hid}.tif")
+        hinfo = write_hillshade(dest, hdest, feedback)
+        out.append(PackedLayer(
+            id=hid, name=f"{s.name} · {role_name('hillshade')}", name_en=f"{name_en} · hillshade", kind="raster",
+            role="hillshade", style=Style(kind="ramp", ramp="greys"), visible=s.visible,
+            provenance=Provenance(source.provenance.source + " (hillshade computed by sinkmap)",
+                                  source.provenance.licence, source.provenance.synthetic),
+            raster=hdest.relative_to(stage), raster_info=hinfo, blend="multiply", derived_from=lid))
+    return out
+
+
+def _pack_vector(source: SourceLayer, lid: str, spec: PackageSpec, feedback: Feedback,
+                 notices: list[Notice]) -> PackedLayer | None:
+    s = source.spec
+    frame = _read(source, spec.area.geometry, feedback)
+    n_source = len(frame)
+    frame, cut, kind = clip_frame(frame, spec.area.geometry, feedback, clip=source.clip)
+    if not len(frame):
+        return None
+    _check_text(frame, s.name, notices)
+    return PackedLayer(id=lid, name=s.name, name_en=source.name_en or role_name(s.role, zh=False) or s.name,
+                       kind="vector", role=s.role, style=_style(source, frame, spec.lang), visible=s.visible,
+                       provenance=source.provenance, frame=frame, geom_kind=kind or POINT,
+                       wkb_type=wkb_type(frame, kind), source_features=n_source, cut_features=cut)
+
+
 def pack_layers(spec: PackageSpec, stage: Path, feedback: Feedback, notices: list[Notice],
                 skipped: list[dict[str, Any]]) -> list[PackedLayer]:
-    """Clip every source layer to the area (rasters written to ``stage/data/rasters``)."""
-    area = spec.area.geometry
+    """Clip every source layer to the area (rasters written to ``stage/data/rasters``), in the sources' order.
+
+    The rasters (reading, masking, compressing, overviews, the hillshade: GDAL and numpy, which release the
+    GIL) run on a second thread while the vector layers are read and cut on this one."""
+    from concurrent.futures import ThreadPoolExecutor
+
     book = NameBook(("layers", "fields", "waypoints"))
-    packed: list[PackedLayer] = []
-    zh = spec.lang.startswith("zh")
-    for k, source in enumerate(spec.layers):
-        sub = SubFeedback(feedback, k / len(spec.layers), (k + 1) / len(spec.layers))
-        feedback.check()
-        s = source.spec
-        name = s.name
-        name_en = source.name_en or role_name(s.role, zh=False) or name
-        lid = book.take(s.role if s.role and s.role not in ("choropleth",) else (s.layer or Path(s.path).stem),
-                        fallback="layer")
-        if s.kind == "raster":
-            dest = inside(stage, "data", "rasters", f"{lid}.tif")
-            style = Style.from_dict(s.style.to_dict())
-            classes = style.kind == "classes" or style.ramp == "siting"
-            info = clip_raster(Path(s.path), area, dest, classes, sub)
-            if info is None:
-                skipped.append({"layer": name, "reason": "no data in the area"})
-                notices.append(Notice("export.package.layer_empty", layer=name))
+    results: list[Any] = []
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sinkmap-package-raster")
+    try:
+        for source in spec.layers:  # ids first, in order, so that they do not depend on timing
+            s = source.spec
+            lid = book.take(s.role if s.role and s.role not in ("choropleth",) else (s.layer or Path(s.path).stem),
+                            fallback="layer")
+            if s.kind == "raster":
+                hid = book.take(f"{lid}_hillshade") if s.style.kind == "hillshade" else None
+                results.append(pool.submit(_pack_raster, source, lid, hid, spec.area.geometry, stage,
+                                           _CancelOnly(feedback)))
+            else:
+                results.append(lid)
+        for k, (source, item) in enumerate(zip(spec.layers, results)):
+            if isinstance(item, str):
+                feedback.check()
+                sub = SubFeedback(feedback, k / len(spec.layers), (k + 1) / len(spec.layers))
+                results[k] = _pack_vector(source, item, spec, sub, notices)
+        packed: list[PackedLayer] = []
+        for source, item in zip(spec.layers, results):
+            got = item.result() if hasattr(item, "result") else item
+            if not got:
+                reason = "no data in the area" if source.spec.kind == "raster" else "no feature in the area"
+                skipped.append({"layer": source.spec.name, "reason": reason})
+                notices.append(Notice("export.package.layer_empty", layer=source.spec.name))
                 continue
-            layer = PackedLayer(id=lid, name=name, name_en=name_en, kind="raster", role=s.role, style=style,
-                                visible=s.visible, provenance=source.provenance, raster=dest.relative_to(stage),
-                                raster_info=info)
-            packed.append(layer)
-            if style.kind == "hillshade":
-                hid = book.take(f"{lid}_hillshade")
-                hdest = inside(stage, "data", "rasters", f"{hid}.tif")
-                hinfo = write_hillshade(dest, hdest, sub)
-                packed.append(PackedLayer(
-                    id=hid, name=f"{name} · {role_name('hillshade')}", name_en=f"{name_en} · hillshade", kind="raster",
-                    role="hillshade", style=Style(kind="ramp", ramp="greys"), visible=s.visible,
-                    provenance=Provenance(source.provenance.source + " (hillshade computed by sinkmap)",
-                                          source.provenance.licence, source.provenance.synthetic),
-                    raster=hdest.relative_to(stage), raster_info=hinfo, blend="multiply", derived_from=lid))
-            continue
-        frame = _read(source, area, sub)
-        n_source = len(frame)
-        frame, cut, kind = clip_frame(frame, area, sub, clip=source.clip)
-        if not len(frame):
-            skipped.append({"layer": name, "reason": "no feature in the area"})
-            notices.append(Notice("export.package.layer_empty", layer=name))
-            continue
-        _check_text(frame, name, notices)
-        layer = PackedLayer(id=lid, name=name, name_en=name_en, kind="vector", role=s.role,
-                            style=_style(source, frame, spec.lang), visible=s.visible, provenance=source.provenance,
-                            frame=frame, geom_kind=kind or POINT, wkb_type=wkb_type(frame, kind),
-                            source_features=n_source, cut_features=cut)
-        packed.append(layer)
-    return packed
+            packed.extend(got if isinstance(got, list) else [got])
+        return packed
+    finally:
+        for item in results:
+            if hasattr(item, "cancel"):
+                item.cancel()
+        pool.shutdown(wait=True)  # a raster still being written finishes (or sees the cancel) before cleanup
 
 
 def _describe(has_gcj02: bool, packed: list[PackedLayer], top: str) -> dict[str, str]:
