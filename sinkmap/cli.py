@@ -129,7 +129,7 @@ def _add_job(sub, job, lang: str, name: str | None = None) -> None:
             if param.repeatable:
                 kwargs["action"] = "append"
         p.add_argument(param.cli_flag, **kwargs)
-        if param.kind == "layer" and not param.repeatable:  # repeatable: FILE or 'FILE|layername=NAME' each
+        if param.kind == "layer" and not param.repeatable:  # repeatable: FILE (every layer) or 'FILE|layername=NAME'
             p.add_argument(param.layer_flag, dest=f"{param.name}__layer", metavar="NAME",
                            help=_t(lang, f"{param.cli_flag} 中的图层名（多图层文件，如 GeoPackage）",
                                    f"layer of {param.cli_flag} (a GeoPackage with several layers)"))

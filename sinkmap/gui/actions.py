@@ -46,6 +46,7 @@ def build_menus(win: QMainWindow) -> dict[str, QAction]:
     A["add_vector"] = make_action(win, tr("添加矢量图层…"), win.add_vector_dialog, "add_vector", "Ctrl+Shift+V")
     A["add_raster"] = make_action(win, tr("添加栅格图层…"), win.add_raster_dialog, "add_raster", "Ctrl+Shift+R")
     A["export_png"] = make_action(win, tr("导出地图图片…"), win.export_png_dialog)
+    A["export_package"] = make_action(win, tr("导出外业数据包…"), win.export_package_dialog)
     A["quit"] = make_action(win, tr("退出"), win.close, None, S.Quit)
     A["zoom_full"] = make_action(win, tr("全图"), win.canvas.zoom_full, "zoom_full", "Ctrl+Shift+F")
     A["zoom_in"] = make_action(win, tr("放大"), lambda: win.canvas.zoom_by(1.5), "zoom_in", S.ZoomIn)
@@ -54,7 +55,8 @@ def build_menus(win: QMainWindow) -> dict[str, QAction]:
     A["zoom_selection"] = make_action(win, tr("缩放到选中要素"), win.zoom_to_selection)
     tools = QActionGroup(win)
     for key, text, name in (("pan", tr("平移"), "pan"), ("zoom_box", tr("框选放大"), "zoom_box"),
-                            ("identify", tr("识别要素"), "identify"), ("select", tr("选择要素"), "select")):
+                            ("identify", tr("识别要素"), "identify"), ("select", tr("选择要素"), "select"),
+                            ("draw", tr("绘制区域"), None)):
         A[f"tool_{key}"] = make_action(win, text, lambda k=key: win.set_tool(k), name, checkable=True)
         tools.addAction(A[f"tool_{key}"])
     A["tool_pan"].setChecked(True)
@@ -72,7 +74,8 @@ def build_menus(win: QMainWindow) -> dict[str, QAction]:
 
     bar = win.menuBar()
     m_file = bar.addMenu(tr("文件(&F)"))
-    for k in ("new", "open", "save", "save_as", None, "add_vector", "add_raster", None, "export_png", None, "quit"):
+    for k in ("new", "open", "save", "save_as", None, "add_vector", "add_raster", None, "export_png", "export_package", None,
+              "quit"):
         m_file.addSeparator() if k is None else m_file.addAction(A[k])
     m_view = bar.addMenu(tr("视图(&V)"))
     for k in ("zoom_full", "zoom_in", "zoom_out", "zoom_layer", "zoom_selection"):
@@ -86,7 +89,7 @@ def build_menus(win: QMainWindow) -> dict[str, QAction]:
     for k in ("add_vector", "add_raster", "table", "zoom_layer", "remove_layer"):
         m_layer.addAction(A[k])
     m_tools = bar.addMenu(tr("工具(&T)"))
-    for k in ("tool_pan", "tool_zoom_box", "tool_identify", "tool_select", "clear_selection"):
+    for k in ("tool_pan", "tool_zoom_box", "tool_identify", "tool_select", "clear_selection", "tool_draw"):
         m_tools.addAction(A[k])
     m_ledger = bar.addMenu(tr("台账(&D)"))
     m_ledger.addAction(A["ledger"])

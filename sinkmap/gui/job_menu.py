@@ -18,10 +18,15 @@ from ..jobs.registry import all_jobs
 from .i18n import current_language, tr
 
 
+#: Jobs whose ``panel`` is a hand-made dialog (module, function(win, job)): the menu opens it instead of the
+#: generated one.
+CUSTOM_DIALOGS = {"package": ("sinkmap.gui.package_dialog", "open_package_dialog")}
+
+
 def menu_jobs(openers: dict | None = None) -> list[Job]:
-    """The jobs the menu offers: those without a hand-made panel, and those whose panel the window opens
-    from the menu (``openers``: panel name → a function showing it)."""
-    return [job for job in all_jobs() if not job.panel or job.panel in (openers or {})]
+    """The jobs the menu offers: those without a hand-made panel, those whose panel is a dialog, and those whose
+    panel the window opens from the menu (``openers``: panel name → a function showing it)."""
+    return [job for job in all_jobs() if not job.panel or job.panel in CUSTOM_DIALOGS or job.panel in (openers or {})]
 
 
 def install_job_menu(win) -> QMenu:
@@ -58,6 +63,11 @@ def open_job_dialog(win, job: Job, *, values: dict[str, Any] | None = None, inte
     """
     from .job_dialog import JobDialog
 
+    if interactive and job.panel in CUSTOM_DIALOGS:
+        import importlib
+
+        module, name = CUSTOM_DIALOGS[job.panel]
+        return getattr(importlib.import_module(module), name)(win, job)
     if interactive:
         dialog = JobDialog(job, win.registry.project, win)
         if dialog.exec() != JobDialog.DialogCode.Accepted:

@@ -86,6 +86,7 @@ class MainWindow(ImportMixin, QMainWindow):
         self.prompts: bool | None = None  # ask before discarding changes (None: when someone can answer)
         self._unchanged_depth = 0
         self._written_autosaves: set[Path] = set()
+        self.drawn_area = None  # a polygon drawn on the map with the 绘制区域 tool (EPSG:4490)
         self.fresh_imports: set[str] = set()  # layers just imported and not loaded yet  # every autosave this window wrote (cleared on a clean exit)
         self._connect()
         from .site_inspector import install_siting_tools
@@ -111,6 +112,7 @@ class MainWindow(ImportMixin, QMainWindow):
         c.viewportChanged.connect(self.status.show_viewport)
         c.identifyRequested.connect(self._identify)
         c.selectRequested.connect(self._select_box)
+        c.polygonDrawn.connect(self._polygon_drawn)
         c.layerRenderFailed.connect(lambda slot, msg: self.task_panel.add_message(msg, "error"))
         self.task_panel.message.connect(lambda m: self.status.showMessage(m, 8000))
         self.layer_tree.zoomToLayer.connect(lambda lid: c.zoom_to(reg.extent(lid)))
@@ -340,6 +342,9 @@ class MainWindow(ImportMixin, QMainWindow):
     # -- tools ------------------------------------------------------------------------------------
     def set_tool(self, key: str) -> None:
         self.canvas.tool = Tool(key)
+        if key != "draw" and self.canvas.sketch:  # leaving the tool drops a polygon not closed
+            self.canvas.sketch = []
+            self.canvas.update()
         self.canvas.setCursor(Qt.CursorShape.CrossCursor if key != "pan" else Qt.CursorShape.OpenHandCursor)
 
     def _identify(self, x: float, y: float, tol: float) -> None:
@@ -357,6 +362,23 @@ class MainWindow(ImportMixin, QMainWindow):
         data = self.registry.data.get(lid) if lid else None
         if isinstance(data, VectorData):
             self.registry.set_selection(lid, data.features_in(box), mode)
+
+    def _polygon_drawn(self, points) -> None:
+        """Keep a polygon drawn on the map (EPSG:4490) as an area for the field package."""
+        import numpy as np
+        import shapely
+        from pyproj import Transformer
+
+        from ..core.crs import STORAGE_CRS
+
+        tr_ = Transformer.from_crs(self.registry.project.display_crs, STORAGE_CRS, always_xy=True)
+        xy = np.asarray(points, dtype=float)
+        lon, lat = tr_.transform(xy[:, 0], xy[:, 1])
+        polygon = shapely.make_valid(shapely.Polygon(np.column_stack([lon, lat])))
+        if polygon.is_empty or polygon.area <= 0:
+            return
+        self.drawn_area = polygon
+        self.task_panel.add_message(tr("已绘制区域（{0} 个顶点），可在“导出外业数据包”中作为区域").format(len(points)))
 
     def clear_selection(self) -> None:
         for lid in list(self.registry.selection):
@@ -449,6 +471,13 @@ class MainWindow(ImportMixin, QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, tr("导出地图图片"), "map.png", "PNG (*.png)")
         if path:
             self.canvas.render_to_image().save(path, "PNG")
+
+    def export_package_dialog(self):
+        """The field-package dialog (job export.package), then its run in the background."""
+        from ..jobs.registry import get
+        from .job_menu import open_job_dialog
+
+        return open_job_dialog(self, get("export.package"))
 
     def about(self) -> None:
         QMessageBox.about(self, tr("关于 sinkmap"),

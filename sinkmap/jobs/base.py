@@ -266,7 +266,7 @@ class Param:
             "name": self.name, "type": self.kind, "flag": self.cli_flag, "title": self.title.to_json(),
             "help": self.help.to_json(), "required": self.required, "default": _json_default(self.default),
         }
-        if self.kind == "layer":
+        if self.kind == "layer" and not self.repeatable:
             out["layer_flag"] = self.layer_flag
         if self.choices:
             out["choices"] = list(self.choices)

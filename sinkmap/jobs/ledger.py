@@ -134,7 +134,8 @@ def _check_demo_covers(request: LedgerRequest, zones) -> None:
     from ..io.targets import plan_cities
 
     covered = list(calibration().cities)
-    cities = [targets_city(row) or row.get("parent") or row["name"] for row in zones.to_dict("records")]
+    cities = [_user_zone_city(row) or targets_city(row) or row.get("parent") or row["name"]
+              for row in zones.to_dict("records")]
     if any(c in covered for c in cities):
         return
     outside = list(dict.fromkeys(c for c in cities if c))
@@ -142,6 +143,11 @@ def _check_demo_covers(request: LedgerRequest, zones) -> None:
     raise InputError(code="jobs.ledger.demo_no_data", units="、".join(outside[:5]) or "—",
                      covered="、".join(covered),
                      plan=Notice("jobs.ledger.no_plan_targets", cities="、".join(no_plan)) if no_plan else "")
+
+
+def _user_zone_city(row: dict) -> str | None:
+    """The city of a user's zone (no adcode; its name is the user's, not a known unit): its parent."""
+    return row.get("parent") if row.get("level") == "zone" and not row.get("adcode") else None
 
 
 def write_outputs(report: LedgerReport, request: LedgerRequest) -> list[Output]:

@@ -1,4 +1,4 @@
-"""Message templates: export (web map, PDF report, workbook). See :mod:`sinkmap.core.messages`."""
+"""Message templates: export (field packages, web map, PDF report, workbook). See :mod:`sinkmap.core.messages`."""
 
 from __future__ import annotations
 
@@ -22,4 +22,39 @@ MESSAGES: dict[str, M] = {
                            "give the .json written by: sinkmap site impact … --out FILE.json",
                            "请给出 sinkmap site impact … --out 文件.json 写出的 .json 文件"),
     "export.no_units": M("no unit to report on", "没有可报告的统计单元", "give --city or --county", "请给出 --city 或 --county"),
+    # -- export.package (sinkmap.export.package, sinkmap.jobs.export_package) ------------------------------
+    "export.package.layer_empty": M("layer {layer!r} has no data in the area: left out of the package",
+                                    "图层“{layer}”在该区域内没有数据：未放入数据包"),
+    "export.package.shp_non_gbk": M(
+        "layer {layer!r}, field {field!r}: {n} value(s) hold characters GBK cannot encode ({chars}); the Shapefile "
+        "writes them as &#x…; codes (the GeoPackage, KMZ and GPX keep them as they are)",
+        "图层“{layer}”，字段“{field}”：{n} 个值含 GBK 无法编码的字符（{chars}）；Shapefile 中写为 &#x…; 编码"
+        "（GeoPackage、KMZ、GPX 中保持原样）"),
+    "export.package.shp_truncated": M(
+        "layer {layer!r}, field {field!r}: {n} value(s) longer than {limit} bytes were cut in the Shapefile "
+        "(the GeoPackage keeps them whole)",
+        "图层“{layer}”，字段“{field}”：{n} 个值超过 {limit} 字节，Shapefile 中已截断（GeoPackage 中完整保留）"),
+    "export.package.control_chars": M(
+        "layer {layer!r}, field {field!r}: {n} value(s) hold control characters, which XML cannot carry; the KMZ "
+        "and the QGIS project show them as \N{REPLACEMENT CHARACTER}",
+        "图层“{layer}”，字段“{field}”：{n} 个值含控制字符，XML 无法容纳；KMZ 与 QGIS 项目中显示为 \N{REPLACEMENT CHARACTER}"),
+    "export.package.zone_straddle": M(
+        "{area} spans two 3° Gauss–Krüger zones ({shares}); the Shapefiles are in {crs}, which holds most of it",
+        "{area} 跨两个 3° 高斯-克吕格投影带（{shares}）；Shapefile 采用面积较大者 {crs}"),
+    "export.package.no_ledger": M(
+        "no forest, wetland or protected-area layer among the layers: the package holds no ledger units",
+        "图层中没有森林、湿地或自然保护地图层：数据包中不含碳汇台账单元",
+        "add such a layer (--layer FILE) or leave the layers out to package the demo world",
+        "请加入此类图层（--layer 文件），或不指定图层以打包演示数据"),
+    "export.package.no_layers": M("nothing to package: no layer has data in {area}", "没有可打包的内容：{area} 内没有任何图层数据",
+                                  "choose another area or other layers", "请换一个区域或其他图层"),
+    "export.package.not_a_project": M("cannot read the project: {detail}", "无法读取项目：{detail}"),
+    "export.package.demo_no_data": M(
+        "{area}: the synthetic demo world (packed when no layer is given) has no data for {units}; it covers only "
+        "{covered}",
+        "{area}：合成演示数据（未给出图层时打包）不含 {units} 的数据，它只覆盖 {covered}",
+        "give your own layers (--layer FILE …, or --project FILE.sinkmap), or choose an area in {covered}",
+        "请给出自己的图层（--layer 文件…，或 --project 项目.sinkmap），或选择 {covered} 内的区域"),
+    "export.package.zones_empty": M("the zones file holds no polygon", "片区文件中没有面要素",
+                                    "give a file of polygons (zones)", "请给出面图层（片区）文件"),
 }

@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage
 from rasterio.enums import Resampling
 
 from ...carto.colors import STEPPED_RAMPS, hex_to_rgba, ramp_lut
+from ...carto.shading import hillshade, shade_factor, z_factor_for  # noqa: F401 - hillshade re-exported
 from ...carto.viewport import Viewport
 from ...core.errors import Cancelled
 from ...core.project import Style
@@ -37,22 +38,6 @@ def class_lut(scheme_name: str) -> np.ndarray:
     return lut
 
 
-def hillshade(z: np.ndarray, cell: float, azimuth: float = 315.0, altitude: float = 45.0,
-              z_factor: float = 1.0) -> np.ndarray:
-    """Illumination 0..1 of a surface ``z`` (metres) on a grid of ``cell`` metres (NaN stays NaN)."""
-    filled = np.where(np.isfinite(z), z, np.nanmean(z) if np.isfinite(z).any() else 0.0)
-    dzdy, dzdx = np.gradient(filled * z_factor, cell)
-    dzdy = -dzdy  # rows grow southwards
-    slope = np.arctan(np.hypot(dzdx, dzdy))
-    aspect = np.arctan2(-dzdx, -dzdy)  # direction the slope faces, clockwise from north
-    az = np.radians(azimuth)
-    zen = np.radians(90.0 - altitude)
-    shade = np.cos(zen) * np.cos(slope) + np.sin(zen) * np.sin(slope) * np.cos(az - aspect)
-    shade = np.clip(shade, 0.0, 1.0)
-    shade[~np.isfinite(z)] = np.nan
-    return shade
-
-
 def colorize(values: np.ma.MaskedArray, style: Style, vmin: float, vmax: float, cell: float) -> np.ndarray:
     """(H, W, 4) uint8 RGBA for a raster read on the screen grid."""
     h, w = values.shape
@@ -71,9 +56,8 @@ def colorize(values: np.ma.MaskedArray, style: Style, vmin: float, vmax: float, 
         t = np.clip((np.where(valid, data, lo) - lo) / max(hi - lo, 1e-9), 0.0, 1.0)
         colors = lut[(t * (len(lut) - 1)).round().astype(np.int64)]
         if style.kind == "hillshade":
-            z_factor = max(1.0, float(np.sqrt(cell / 30.0)))
-            shade = hillshade(np.where(valid, data, np.nan), cell, z_factor=z_factor)
-            k = np.nan_to_num(0.35 + 0.65 * shade, nan=1.0)[..., None]
+            shade = hillshade(np.where(valid, data, np.nan), cell, z_factor=z_factor_for(cell))
+            k = shade_factor(shade)[..., None]
             colors = colors.astype(np.float32)
             colors[..., :3] *= k
             colors = colors.round().astype(np.uint8)

@@ -16,6 +16,7 @@ class Tool(str, Enum):
     ZOOM_BOX = "zoom_box"
     IDENTIFY = "identify"
     SELECT = "select"
+    DRAW = "draw"  # click the corners of a polygon, double-click (or Enter) to close it, Esc to drop it
 
 
 def nice_length(target: float) -> float:
@@ -65,6 +66,33 @@ def draw_rubber_band(painter: QPainter, rect: QRectF, color: str = "#1f6fd1") ->
     c.setAlpha(40)
     painter.setBrush(c)
     painter.drawRect(rect.normalized())
+    painter.restore()
+
+
+def draw_sketch(painter: QPainter, vp: Viewport, points, hover: QPointF | None = None, closed: bool = False,
+                color: str = "#d35400") -> None:
+    """A polygon being drawn (``points`` in map units; the edge to the mouse while open) or a drawn one."""
+    if not points:
+        return
+    from PySide6.QtGui import QPolygonF
+
+    painter.save()
+    c = QColor(color)
+    pen = QPen(c)
+    pen.setWidthF(2.0)
+    if not closed:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    c.setAlpha(45)
+    painter.setBrush(c if closed or len(points) > 2 else Qt.BrushStyle.NoBrush)
+    screen = [QPointF(*vp.to_screen(x, y)) for x, y in points]
+    if hover is not None and not closed:
+        screen.append(hover)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.drawPolygon(QPolygonF(screen)) if len(screen) > 2 else painter.drawPolyline(QPolygonF(screen))
+    painter.setBrush(QColor(color))
+    for pt in screen[:len(points)]:
+        painter.drawEllipse(pt, 3.0, 3.0)
     painter.restore()
 
 

@@ -23,7 +23,7 @@ from ..layers.registry import LayerRegistry
 from .cache import ImageCache
 from .labels import LabelSource, render_labels
 from .render import RenderResult, RenderScheduler
-from .tools import Tool, draw_legend, draw_north_arrow, draw_rubber_band, draw_scale_bar
+from .tools import Tool, draw_legend, draw_north_arrow, draw_rubber_band, draw_scale_bar, draw_sketch
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class MapCanvas(QWidget):
     viewportChanged = Signal(object)  # Viewport
     identifyRequested = Signal(float, float, float)  # x, y, tolerance (map units)
     selectRequested = Signal(object, str)  # (xmin, ymin, xmax, ymax) box in map units, mode
+    polygonDrawn = Signal(object)  # [(x, y), …] the corners of a polygon drawn with Tool.DRAW, map units
     renderingIdle = Signal()
     layerRenderFailed = Signal(str, str)
 
@@ -62,6 +63,9 @@ class MapCanvas(QWidget):
         self._drag_offset = QPointF(0, 0)
         self._band: QRectF | None = None
         self._panning = False
+        self.sketch: list[tuple[float, float]] = []  # corners of the polygon being drawn (map units)
+        self.drawn: list[tuple[float, float]] = []  # the last polygon drawn, shown until the next one
+        self._hover: QPointF | None = None
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.timeout.connect(self.refresh)
@@ -328,6 +332,10 @@ class MapCanvas(QWidget):
         painter.setOpacity(1.0)
         if self._band is not None:
             draw_rubber_band(painter, self._band)
+        if self.drawn:
+            draw_sketch(painter, self._vp, self.drawn, closed=True)
+        if self.sketch:
+            draw_sketch(painter, self._vp, self.sketch, self._hover)
         if self._has_view:
             draw_scale_bar(painter, self._vp, label_font(9.0))
             draw_north_arrow(painter, self._vp, label_font(10.0))
@@ -371,6 +379,9 @@ class MapCanvas(QWidget):
     def mouseMoveEvent(self, e: QMouseEvent) -> None:  # noqa: N802
         x, y = self._vp.to_map(e.position().x(), e.position().y())
         self.cursorMoved.emit(float(x), float(y))
+        if self.sketch:
+            self._hover = e.position()
+            self.update()
         if self._press is None:
             return
         if self._band is not None:
@@ -406,12 +417,31 @@ class MapCanvas(QWidget):
         elif self._panning and not is_click:
             self._drag_offset = QPointF(0, 0)
             self.set_viewport(self._vp.panned_px(delta.x(), delta.y()))
+        elif is_click and self.tool == Tool.DRAW and e.button() == Qt.MouseButton.LeftButton:
+            x, y = self._vp.to_map(e.position().x(), e.position().y())
+            self.sketch.append((float(x), float(y)))
         elif is_click and self.tool == Tool.IDENTIFY and e.button() == Qt.MouseButton.LeftButton:
             x, y = self._vp.to_map(e.position().x(), e.position().y())
             self.identifyRequested.emit(float(x), float(y), 4 * self._vp.units_per_px)
         self._drag_offset = QPointF(0, 0)
         self._press = None
         self._panning = False
+        self.update()
+
+    def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+        if self.tool == Tool.DRAW and e.button() == Qt.MouseButton.LeftButton:
+            self.finish_sketch()  # the first click of the pair already placed the last corner
+            self._press = None  # the release that follows adds nothing
+            return
+        super().mouseDoubleClickEvent(e)
+
+    def finish_sketch(self) -> None:
+        """Close the polygon being drawn (at least three corners) and announce it."""
+        points = [p for k, p in enumerate(self.sketch) if k == 0 or p != self.sketch[k - 1]]
+        self.sketch, self._hover = [], None
+        if len(points) >= 3:
+            self.drawn = points
+            self.polygonDrawn.emit(list(points))
         self.update()
 
     def wheelEvent(self, e: QWheelEvent) -> None:  # noqa: N802
@@ -432,6 +462,14 @@ class MapCanvas(QWidget):
             self.zoom_by(WHEEL_STEP)
         elif e.key() == Qt.Key.Key_Minus:
             self.zoom_by(1 / WHEEL_STEP)
+        elif self.sketch and e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.finish_sketch()
+        elif self.sketch and e.key() == Qt.Key.Key_Escape:
+            self.sketch, self._hover = [], None
+            self.update()
+        elif self.sketch and e.key() == Qt.Key.Key_Backspace:
+            self.sketch.pop()
+            self.update()
         else:
             super().keyPressEvent(e)
 

