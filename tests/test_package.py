@@ -422,7 +422,7 @@ def test_zones_file_packs_each_zone_as_a_ledger_unit(tmp_path):
 
 
 def test_a_suitability_geotiff_is_recognised_and_drawn_as_a_ramp(tmp_path):
-    """A site.suitability output (its tags) is a siting result: the demo world stays, styled 0–1 red to green."""
+    """A site.suitability output (its tags) is a siting result: the demo world stays, styled 0–1 as in the app."""
     import rasterio
 
     from sinkmap.jobs.export_package import _classify, _file_sources
@@ -435,7 +435,7 @@ def test_a_suitability_geotiff_is_recognised_and_drawn_as_a_ramp(tmp_path):
     (source,), base = _file_sources([LayerSource(tif)])
     assert not base and source.provenance.synthetic
     assert (source.spec.style.kind, source.spec.style.ramp, source.spec.style.vmin, source.spec.style.vmax) == (
-        "ramp", "attainment", 0.0, 1.0)
+        "ramp", "suitability", 0.0, 1.0)
     assert source.spec.name == "选址适宜性：suit"
 
 

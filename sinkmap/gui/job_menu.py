@@ -47,7 +47,7 @@ def install_job_menu(win) -> QMenu:
         action.setToolTip(job.help(lang))
         action.setStatusTip(job.help(lang))
         action.setObjectName(f"job:{job.id}")
-        if job.panel:  # a hand-made panel instead of a generated dialog
+        if job.panel in openers:  # a hand-made dock panel instead of a generated dialog (custom dialogs: below)
             action.triggered.connect(lambda _checked=False, o=openers[job.panel]: o())
         else:
             action.triggered.connect(lambda _checked=False, j=job: open_job_dialog(win, j))
