@@ -201,3 +201,8 @@ def collect_area(req: ExportRequest, job, feedback: Feedback) -> AreaData:
 
 __all__ = ["AREA_GROUP", "AreaData", "DEMO_ROLES", "ExportRequest", "MapLayerData", "area_params", "collect_area",
            "default_year", "layer_label"]
+
+
+def run_warnings(data: AreaData, feedback: Feedback) -> list:
+    """The warnings of an export run, once each: the ledger's, then those the run gave (in order)."""
+    return list(dict.fromkeys([*data.ledger.warnings, *getattr(feedback, "warnings", [])]))

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import is_chinese
-from ._export_area import AREA_GROUP, DEMO_ROLES, ExportRequest, area_params, collect_area
+from ._export_area import AREA_GROUP, DEMO_ROLES, ExportRequest, area_params, collect_area, run_warnings
 from .base import DEMO_LABEL, Job, Output, Param, Report, Text
 from .registry import register
 
@@ -103,7 +103,7 @@ def run_export_html(req: ExportHtmlRequest, feedback: Feedback) -> ExportHtmlRep
                             vertices=result.vertices, tolerance_m=result.tolerance_m,
                             zooms=(result.min_zoom, result.max_zoom), inputs={"layers": ", ".join(data.sources)},
                             outputs=[Output(req.out, kind="document", name=req.out.name)],
-                            warnings=list(dict.fromkeys([*data.ledger.warnings, *getattr(feedback, "warnings", [])])))
+                            warnings=run_warnings(data, feedback))
 
 
 EXPORT_HTML = register(Job(

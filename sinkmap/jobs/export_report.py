@@ -15,7 +15,7 @@ from typing import Any
 from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import clip, is_chinese
-from ._export_area import AREA_GROUP, DEMO_ROLES, ExportRequest, area_params, collect_area
+from ._export_area import AREA_GROUP, DEMO_ROLES, ExportRequest, area_params, collect_area, run_warnings
 from .base import DEMO_LABEL, Job, Output, Param, Report, Text
 from .registry import register
 
@@ -95,7 +95,7 @@ def run_export_report(req: ExportReportRequest, feedback: Feedback) -> ExportRep
     return ExportReportReport(area=data.area, year=data.year, pages=res.pages, map_page=res.map_page, map_crs=res.crs,
                               map_extent=tuple(res.extent), map_frame_pt=(f.left, f.bottom, f.width, f.height),
                               page_size=req.page, outputs=outputs, inputs={"layers": ", ".join(data.sources)},
-                              warnings=list(dict.fromkeys([*data.ledger.warnings, *getattr(feedback, "warnings", [])])))
+                              warnings=run_warnings(data, feedback))
 
 
 EXPORT_REPORT = register(Job(
