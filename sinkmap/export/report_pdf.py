@@ -66,6 +66,56 @@ class ReportContent:
         return zh if self.zh else en
 
 
+#: May not begin a line (closing marks and stops; 行首禁则), may not end one (opening marks; 行尾禁则).
+NO_LINE_START = set("，。、；：？！）］｝」』】〉》〕”’…‥·・％‰,.;:!?)]}%'\"-–—～")
+NO_LINE_END = set("（［｛「『【〈《〔“‘([{")
+_LATIN = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,%+-–/_'°²³×")
+
+
+def _tokens(text: str) -> list[str]:
+    """Break opportunities: each CJK character alone, a run of Latin letters/digits kept whole, spaces alone."""
+    out: list[str] = []
+    for ch in text:
+        if out and ch in _LATIN and out[-1][-1] in _LATIN and out[-1][-1] != " ":
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+def wrap_lines(text: str, width: float, measure) -> list[str]:
+    """Greedy line breaking of mixed Chinese/Latin ``text`` into lines no wider than ``width`` (by ``measure``).
+
+    A line never begins with a closing mark or stop (，。）」…) nor ends with an opening mark (（「“): the
+    character before is carried to the next line with it (追い出し, as in GB/T 15834's layout practice), and Latin
+    words and numbers are never split unless one alone is wider than the line.
+    """
+    lines: list[list[str]] = [[]]
+    used = 0.0
+    for tok in _tokens(text):
+        w = measure(tok)
+        line = lines[-1]
+        if not line or used + w <= width:
+            if not (tok == " " and not line):  # no space at the start of a line
+                line.append(tok)
+                used += w
+            continue
+        if tok == " ":  # a break at a space: the space goes
+            lines.append([])
+            used = 0.0
+            continue
+        carry: list[str] = []
+        head = tok  # what would begin the next line
+        while len(line) > 1 and (head[0] in NO_LINE_START or line[-1][-1] in NO_LINE_END):
+            head = line.pop()
+            carry.insert(0, head)
+        while line and line[-1] == " ":
+            line.pop()
+        lines.append(carry + [tok])
+        used = sum(measure(t) for t in lines[-1])
+    return ["".join(line) for line in lines if line] or [""]
+
+
 def _fpdf():
     try:
         from fpdf import FPDF
@@ -111,13 +161,19 @@ class _Doc:
     def size(self, pt: float) -> float:
         return pt * (1 + (self.scale - 1) * 0.5)
 
+    def wrap(self, text: str) -> str:
+        """``text`` broken into lines for a full-width cell at the current font, by the Chinese line rules."""
+        pdf = self.pdf
+        width = pdf.w - pdf.r_margin - pdf.l_margin - 2 * pdf.c_margin - 0.5  # a little slack for rounding
+        return "\n".join(line for para in text.split("\n") for line in wrap_lines(para, width, pdf.get_string_width))
+
     def heading(self, text: str, size: float = 15, space: float = 8) -> None:
         pdf = self.pdf
         pdf.set_font("cjk", size=self.size(size))
         # no bold face: stroke the glyphs too, inside a saved graphics state (the text rendering mode is part
         # of it, so the text after the heading is filled only)
         with pdf.local_context(text_mode="FILL_STROKE", line_width=0.35, draw_color=(0, 0, 0)):
-            pdf.multi_cell(0, self.size(size) * 1.35, text, new_x="LMARGIN", new_y="NEXT", align="L")
+            pdf.multi_cell(0, self.size(size) * 1.35, self.wrap(text), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(space)
         pdf.set_font("cjk", size=self.size(9.5))
 
@@ -125,7 +181,7 @@ class _Doc:
         pdf = self.pdf
         pdf.set_font("cjk", size=self.size(size))
         pdf.set_text_color(*color)
-        pdf.multi_cell(0, self.size(size) * 1.45, text, new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.multi_cell(0, self.size(size) * 1.45, self.wrap(text), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_text_color(0, 0, 0)
         pdf.ln(space)
 
@@ -138,6 +194,15 @@ class _Doc:
         pdf.set_fill_color(255, 255, 255)
         pdf.set_draw_color(160, 160, 160)
         head_style = FontFace(fill_color=(228, 233, 238))
+        total = self.w - 2 * MARGIN
+        inner = [w / sum(widths) * total - 2 * 2 - 2 * pdf.c_margin - 0.5 for w in widths]
+
+        def wrap(text: str, j: int) -> str:  # by the Chinese line rules, as paragraphs are
+            return "\n".join(line for part in str(text).split("\n")
+                             for line in wrap_lines(part, inner[j], pdf.get_string_width))
+
+        heads = [wrap(h, j) for j, h in enumerate(heads)]
+        rows = [[wrap(cell, j) for j, cell in enumerate(row)] for row in rows]
         with pdf.table(col_widths=widths, width=self.w - 2 * MARGIN, line_height=self.size(size) * 1.35,
                        headings_style=head_style, text_align=align, padding=2) as tbl:
             r = tbl.row()
