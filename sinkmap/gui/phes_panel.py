@@ -56,6 +56,13 @@ def rank_text(rank: str) -> str:
     return {"cost": tr("成本（FOM）"), "carbon": tr("碳（淹没森林的 CO₂）"), "combined": tr("成本与碳加权")}.get(rank, rank)
 
 
+def area_text(report) -> str:
+    """The searched area as the interface names it (a drawn area in the interface language)."""
+    if report.unit == DRAWN_NAME:
+        return tr("地图上绘制的区域")
+    return report.unit or Path(report.dem).stem
+
+
 def table_titles() -> list[str]:
     return [tr("排名"), tr("等级"), tr("FOM\n美元/kW"), tr("水头\nm"), tr("库容\nGL"), tr("淹没森林\n公顷"),
             tr("CO₂\n吨")]
@@ -493,7 +500,7 @@ class PhesPanel(QWidget):
         c = report.counts
         lines = [DEMO_LABEL(lang)] if report.synthetic else []
         lines.append(tr("{0}：{1:g} GWh / {2:g} 小时；坝址 {3:,}，水库 {4:,}，候选组合 {5:,}，不重叠组合 {6:,}").format(
-            report.unit or Path(report.dem).name, report.energy_gwh, report.hours, c.get("dam_sites", 0),
+            area_text(report), report.energy_gwh, report.hours, c.get("dam_sites", 0),
             c.get("reservoirs", 0), c.get("rough_pairs", 0), c.get("selected", 0)))
         if report.pairs:
             lines.append(tr("列出 {0} 个组合，按{1}排序").format(len(report.pairs), rank_text(report.rank)))
@@ -518,7 +525,7 @@ class PhesPanel(QWidget):
         self.layer_ids = {}
         if not report.pairs:
             return
-        unit = report.unit or Path(report.dem).stem
+        unit = area_text(report)
         names = {"upper": tr("上水库：{0} {1:g} GWh"), "lower": tr("下水库：{0} {1:g} GWh"),
                  "pairs": tr("组合连线：{0} {1:g} GWh")}
         outs = {o.layer: o for o in report.outputs if o.layer in SIDES}
