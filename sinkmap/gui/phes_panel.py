@@ -95,6 +95,7 @@ class PhesPanel(QWidget):
         self.frames: dict = {}
         self.layer_ids: dict[str, str] = {}  # side -> layer id of the last run's results
         self.run_raw: dict[str, Any] = {}  # the raw values of the run on show
+        self._pending_raw: dict[str, Any] = {}  # those of the run under way
         self._prepared: tuple[Path | None, bool, list] = (None, False, [])  # folder, made here, files written
         self._frame = hierarchy()
         lang = current_language()
