@@ -620,13 +620,17 @@ class PhesPanel(QWidget):
         self.win.canvas.zoom_to(bounds, 0.6 if pid is not None else 0.15)
 
     def impact_request(self):
-        """``site impact`` with the layers, targets and year of the run on show (none: the demo world, as the run)."""
+        """``site impact`` with the layers and year of the run on show (none: the demo world, as the run)."""
         from ..jobs.site_impact import SiteImpactRequest
 
-        req = self.job.make_request({k: v for k, v in self.run_raw.items() if k != "zone"})
-        return SiteImpactRequest(site=None, year=req.year, forest=req.forest, wetland=req.wetland,
-                                 protected=req.protected, redline=req.redline, rules=list(req.rules),
-                                 target_files=list(req.target_files), encoding=req.encoding, crs=req.crs)
+        raw = self.run_raw
+
+        def value(name: str):
+            v = raw.get(name)
+            return None if v is None else self.job.param(name).convert(v)
+        return SiteImpactRequest(site=None, year=value("year") or self.win.registry.project.year,
+                                 forest=value("forest"), wetland=value("wetland"), protected=value("protected"),
+                                 redline=value("redline"))
 
     def inspect(self, index: int, side: str | None = None) -> None:
         """The impact card of pair ``index`` (both reservoirs) or of one of its reservoirs."""
@@ -649,8 +653,12 @@ class PhesPanel(QWidget):
         mw = p["energy_gwh"] / p["hours"] * 1000.0 if p.get("hours") else None
         card = self.win.site_inspector.card
         card.tech.setCurrentIndex(max(0, card.tech.findData("phes")))  # "加入方案" keeps it as pumped storage
-        self.win.site_inspector.inspect(geom, f"{name} {what}", "phes", mw, request=self.impact_request(),
-                                        title=title)
+        try:
+            request = self.impact_request()
+        except SinkmapError as exc:  # a layer of the run gone since: said on the card
+            card.show_error(exc.render(current_language()))
+            return
+        self.win.site_inspector.inspect(geom, f"{name} {what}", "phes", mw, request=request, title=title)
 
     def identify(self, x: float, y: float, tol: float) -> bool:
         """The identify tool clicked (x, y): the topmost visible reservoir or line of the results there is
