@@ -29,6 +29,14 @@ ROLE_STYLES: dict[str, Style] = {
     # site.regions' candidate regions, labelled with their rank, score and capacity (site.run's label field)
     "siting_regions": Style(fill="#e0529c30", stroke="#b0186b", stroke_width=1.8, label_field="label",
                             label_color="#6d0f43", label_size=9.0),
+    # site.phes' GeoPackage: upper reservoirs dark blue, lower ones light blue-green, the pair's line orange
+    # (labels: ▲/▼ water level; rank, class and energy on the line)
+    "phes_upper": Style(fill="#1f5fa8d0", stroke="#08306b", stroke_width=1.4, label_field="label",
+                        label_color="#08306b", label_size=8.5),
+    "phes_lower": Style(fill="#5fc4d4d0", stroke="#0b6e7f", stroke_width=1.4, label_field="label",
+                        label_color="#0b5563", label_size=8.5),
+    "phes_pairs": Style(fill="none", stroke="#e0640f", stroke_width=2.4, label_field="label",
+                        label_color="#8c2d04", label_size=9.0),
 }
 
 #: Field names (upper case) holding a forest land-class code, and the scheme that reads them.

@@ -24,6 +24,7 @@ from .dashboard import LedgerDashboard
 from .i18n import current_language, name_of, save_language, tr
 from .identify import IdentifyPanel
 from .job_menu import install_job_menu
+from .phes_panel import show_phes_panel
 from .siting_panel import show_siting_panel
 from .layers.attribute_table import AttributeTable
 from .layers.registry import LayerRegistry
@@ -76,7 +77,8 @@ class MainWindow(ImportMixin, QMainWindow):
         self.status = MapStatusBar(self.registry.project.display_crs, self)
         self.setStatusBar(self.status)
         self.actions_by_key = build_menus(self)
-        self.panel_openers = {"siting": lambda: show_siting_panel(self)}  # jobs' hand-made panels in the menu
+        self.panel_openers = {"siting": lambda: show_siting_panel(self),  # jobs' hand-made panels in the menu
+                              "phes": lambda: show_phes_panel(self)}
         install_job_menu(self)  # every registered job without a panel of its own, with a generated dialog
         self._add_layer_actions()
         for dock in self.docks.values():

@@ -264,8 +264,10 @@ class SiteInspector(QObject):
                      in_scenario=True)
 
     def inspect(self, geom, name: str, tech: str | None = None, capacity_mw: float | None = None, *,
-                in_scenario: bool = False) -> None:
-        """Show the impact of ``geom`` (EPSG:4490: a point with ``tech``'s footprint, or a polygon)."""
+                in_scenario: bool = False, request=None, title: str | None = None) -> None:
+        """Show the impact of ``geom`` (EPSG:4490: a point with ``tech``'s footprint, or a polygon); ``request``
+        (a SiteImpactRequest) instead of the project's layers (the pumped-storage panel: its run's layers);
+        ``title`` instead of the one made from the name, technology and capacity."""
         from ..analysis.siting.impact import footprints
         from .tasks import readable_error
 
@@ -285,11 +287,11 @@ class SiteInspector(QObject):
         self.overlay.show_site(footprint)
         self.dock.show()
         self.dock.raise_()
-        title = f"{name} · {tech_name(site_tech)}" + (tr("（面）") if polygon else "") + (
+        title = title or f"{name} · {tech_name(site_tech)}" + (tr("（面）") if polygon else "") + (
             f" {capacity_mw:g} MW" if capacity_mw and not polygon else "")
         self._title, self._in_scenario = title, in_scenario
         self.card.busy(tr("正在计算…（首次在某区县计算时需读取并准备图层，约数秒）"), title)
-        self.win.tasks.submit(tr("场址影响"), _run_impact, self.cache, self.impact_request(), sites,
+        self.win.tasks.submit(tr("场址影响"), _run_impact, self.cache, request or self.impact_request(), sites,
                               on_done=lambda res, s=seq: self._done(s, res),
                               on_error=lambda msg, s=seq: self._failed(s, msg))
 

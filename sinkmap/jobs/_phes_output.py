@@ -60,6 +60,7 @@ def write_outputs(report, req) -> list[Output]:
         rec.update({k: j.get(k) for k in PAIR_EXTRA if k not in base})
         if "distance_km" in r:
             rec["distance_km"] = r["distance_km"]
+        rec["label"] = pair_label(j)
         pair_recs.append((rec, _to4490(r["line"], crs_of(r))))
         for side, recs in (("upper", up_recs), ("lower", lo_recs)):
             vals = r.get(side, {})
@@ -69,7 +70,8 @@ def write_outputs(report, req) -> list[Output]:
                        "water_rock": r[f"{side}_water_rock"], "dam_volume_gl": r[f"{side}_dam_volume_gl"],
                        "dam_length_m": r[f"{side}_dam_length_m"]})
             sr.update({k: vals.get(k) for k in (*IMPACT_KEYS, "rules_hit", "protected_areas")})
-            recs.append((sr, _to4490(r[f"{side}_geom"], crs_of(r))))
+            sr["label"] = reservoir_label(side, r[f"{side}_elev_m"])
+            recs.append((sr, _to4490(_polygonal(r[f"{side}_geom"]), crs_of(r))))
     with atomic_output_path(req.out) as tmp:
         for name, recs, gtype, cols in (("upper", up_recs, "MultiPolygon", RESERVOIR_FIELDS),
                                         ("lower", lo_recs, "MultiPolygon", RESERVOIR_FIELDS),
@@ -99,6 +101,26 @@ def write_outputs(report, req) -> list[Output]:
     if report.projects:
         outs.append(Output(req.out, kind="vector", layer="projects", role="phes_projects", name="projects"))
     return outs
+
+
+def pair_label(j: dict) -> str:
+    """A pair's map label: rank, class and energy ("#1 C · 2 GWh"), the same in both languages."""
+    return f"#{j.get('rank')} {j.get('cost_class') or '?'} · {j.get('energy_gwh') or 0:g} GWh"
+
+
+def reservoir_label(side: str, elev) -> str:
+    """A reservoir's map label: ▲ upper / ▼ lower and its water level ("▲ 1074 m")."""
+    return f"{'▲' if side == 'upper' else '▼'} {elev:.0f} m" if elev is not None else ("▲" if side == "upper" else "▼")
+
+
+def _polygonal(geom):
+    """A reservoir's outline made valid for the file: whole cells traced with 8-connectivity touch at corners
+    (a ring meeting itself), which GIS readers report and repair; the area is unchanged."""
+    import shapely
+
+    if shapely.is_valid(geom):
+        return geom
+    return shapely.make_valid(geom, method="structure", keep_collapsed=False)
 
 
 def _to4490(geom, crs):

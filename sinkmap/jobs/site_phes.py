@@ -38,6 +38,7 @@ class SitePhesRequest:
     hours: float
     county: str | None = None
     dem: Path | None = None
+    zone: LayerSource | None = None
     top: int = 10
     rank: str = "cost"
     carbon_weight: float = 0.5
@@ -74,6 +75,10 @@ class SitePhesReport(Report):
     pairs: list[dict] = field(default_factory=list)
     cheapest: dict | None = None
     projects: list[dict] = field(default_factory=list)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # sent back from a worker process after the files are written: the shapes and the DEM stay there
+        return {k: v for k, v in self.__dict__.items() if k not in ("_rows", "_terrain", "_terrain_of", "_projects")}
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"unit": self.unit, "dem": self.dem, "energy_gwh": self.energy_gwh, "hours": self.hours,
@@ -191,6 +196,46 @@ def _demo_dem(county: str | None, point=None) -> Path | None:
     return Path(layers["dem"][0])
 
 
+def _zone_area(req: SitePhesRequest, feedback: Feedback):
+    """(name, lon/lat polygon) of ``--zone``: the union of its polygons; named by its one feature's ``name``
+    (or 名称) field, else by the file."""
+    import shapely
+
+    from ..io.vectors import read_vector
+
+    src = req.zone
+    zones = read_vector(src.path, layer=src.layer, encoding=req.encoding, crs=req.crs, feedback=feedback)
+    polys = zones[zones.geometry.notna() & zones.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    geom = shapely.make_valid(shapely.union_all(polys.geometry.values)) if len(polys) else None
+    if geom is not None:
+        geom = shapely.union_all([g for g in shapely.get_parts(geom) if shapely.get_type_id(g) in (3, 6)] or
+                                 [shapely.Polygon()])
+    if geom is None or geom.is_empty or geom.area <= 0:
+        raise InputError(code="jobs.phes.zone_no_polygon", path=src.path, layer=src.layer or "",
+                         features=len(zones))
+    name = next((str(polys[c].iloc[0]) for c in ("name", "名称") if c in polys.columns and len(polys) == 1
+                 and polys[c].iloc[0] not in (None, "")), Path(src.path).stem)
+    return name, geom
+
+
+def _zone_demo_dem(area) -> Path:
+    """The demo world's 1″ DEM whose extent holds the zone (with its margin read as far as it goes), else the
+    3″ DEM."""
+    import rasterio
+
+    from ..demo.generate import demo_layers, ensure_demo
+
+    layers = demo_layers(ensure_demo())
+    x0, y0, x1, y1 = area.bounds
+    for key, (path, _layer) in sorted(layers.items()):
+        if key.startswith("dem_1s:"):
+            with rasterio.open(path) as ds:
+                b = ds.bounds
+            if b.left <= x0 and x1 <= b.right and b.bottom <= y0 and y1 <= b.top:
+                return Path(path)
+    return Path(layers["dem"][0])
+
+
 def _covers(path, point) -> bool:
     import rasterio
 
@@ -242,13 +287,19 @@ def run_site_phes(req: SitePhesRequest, feedback: Feedback) -> SitePhesReport:
 
     if req.near_projects:
         return _run_near_projects(req, feedback)
-    if req.county is None and req.dem is None:
+    if req.county is None and req.dem is None and req.zone is None:
         raise InputError(code="jobs.phes.needs_area")
     unit, area = (None, None)
+    if req.county and req.zone is not None:
+        raise InputError(code="jobs.phes.zone_and_county", path=req.zone.path, county=req.county)
     if req.county:
         unit, area = _county_area(req.county)
+    elif req.zone is not None:
+        unit, area = _zone_area(req, feedback)
     dem = req.dem
-    if dem is None or (unit and _is_demo_dem(dem)):
+    if req.zone is not None and (dem is None or _is_demo_dem(dem)):
+        dem = _zone_demo_dem(area)  # the demo world's finest DEM covering the zone
+    elif dem is None or (unit and _is_demo_dem(dem)):
         dem = _demo_dem(unit)  # the demo world's: its 1″ DEM of the county where it has one
     feedback.progress(0.0, "读取 DEM reading the DEM")
     terrain = read_dem(dem, area_4490=area, margin_m=req.margin_km * 1000.0 if area is not None else 0.0,
@@ -397,6 +448,10 @@ SITE_PHES = register(Job(
         Param("county", "unit", Text("区县", "County"),
               Text("在该区县内找上水库（DEM：--dem，或演示数据中该区县的 DEM）",
                    "find upper reservoirs in this county (DEM: --dem, or the demo world's DEM of the county)")),
+        Param("zone", "layer", Text("自定义范围", "Your area"),
+              Text("面图层（如在地图上绘制的区域）：上水库在其并集内，DEM 按其范围（加 --margin-km）读取；不能与 --county 同用",
+                   "polygon layer (e.g. an area drawn on the map): upper reservoirs inside their union, the DEM read "
+                   "over it (plus --margin-km); not with --county"), metavar="FILE"),
         Param("dem", "raster", Text("DEM", "DEM"),
               Text("高程栅格（米）；经纬度栅格按椭球计算像元大小", "elevation raster (m); lon/lat grids get cell sizes on "
                    "the ellipsoid"), role="dem", metavar="FILE"),
@@ -468,6 +523,7 @@ SITE_PHES = register(Job(
     run=run_site_phes,
     write=write_outputs,
     menu=Text("选址", "Siting"),
+    panel="phes",  # the app's 抽水蓄能选址 dock (sinkmap.gui.phes_panel)
     demo_roles=("dem", "forest", "wetland", "protected", "redline", "projects"),
 ))
 

@@ -20,4 +20,8 @@ MESSAGES: dict[str, M] = {
                                     "check the folder is writable", "请检查文件夹是否可写"),
     "app.internal_error": M(
         "internal error: {detail} (details are in the log)", "内部错误：{detail}（详情已写入日志）"),
+    # -- the pumped-storage panel (sinkmap.gui.phes_panel) ------------------------------------------------------
+    "app.phes.no_drawn_area": M("no area is drawn on the map", "地图上还没有绘制区域",
+                                "press 在地图上绘制…/Draw on the map…, click the corners and double-click to close, "
+                                "or search a county", "请点“在地图上绘制…”，单击各顶点并双击结束，或改为按区县搜索"),
 }

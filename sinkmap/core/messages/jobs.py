@@ -136,4 +136,13 @@ MESSAGES: dict[str, M] = {
                                     "write --scenario NAME=FILE", "请写成 --scenario 名称=文件"),
     "jobs.site.scenario_missing": M("scenario {name!r}: no such file", "方案“{name}”：文件不存在",
                                     "check the path after {name}=", "请检查“{name}=”后的路径"),
+    # -- site.phes --zone (an area drawn in the app, or any polygon layer) --------------------------------------
+    "jobs.phes.zone_no_polygon": M("file {path}, layer {layer!r}: no polygon to search in ({features} features)",
+                                   "文件 {path}，图层“{layer}”：没有可搜索的面（{features} 个要素）",
+                                   "give a polygon layer, or draw the area again (3 corners at least)",
+                                   "请提供面图层，或重新绘制区域（至少 3 个顶点）"),
+    "jobs.phes.zone_and_county": M("--zone {path} and --county {county}: give one area only",
+                                   "--zone {path} 与 --county {county}：只能指定一个范围",
+                                   "leave out --county to search the zone, or --zone to search the county",
+                                   "搜索该范围请去掉 --county，搜索该区县请去掉 --zone"),
 }

@@ -1705,5 +1705,183 @@ County boundaries are shown; the other layers appear when ready. Progress is in 
         <source>已绘制区域（{0} 个顶点），可在“导出外业数据包”中作为区域</source>
         <translation>Area drawn ({0} corners): use it as the area of a field package (Export field package)</translation>
     </message>
+    <message>
+        <source>CO₂
+吨</source>
+        <translation>CO₂
+t</translation>
+    </message>
+    <message>
+        <source>FOM
+美元/kW</source>
+        <translation>FOM
+US$/kW</translation>
+    </message>
+    <message>
+        <source>{0:,.0f} MW（{1:,.1f} 万kW）</source>
+        <translation>{0:,.0f} MW ({1:,.1f} 万kW)</translation>
+    </message>
+    <message>
+        <source>{0}（{1} 类，{2:g} GWh / {3:g} 小时）· {4}</source>
+        <translation>{0} (class {1}, {2:g} GWh / {3:g} h) · {4}</translation>
+    </message>
+    <message>
+        <source>{0}：{1:g} GWh / {2:g} 小时；坝址 {3:,}，水库 {4:,}，候选组合 {5:,}，不重叠组合 {6:,}</source>
+        <translation>{0}: {1:g} GWh / {2:g} h; dam sites {3:,}, reservoirs {4:,}, candidate pairs {5:,}, non-overlapping pairs {6:,}</translation>
+    </message>
+    <message>
+        <source>上水库</source>
+        <translation>upper reservoir</translation>
+    </message>
+    <message>
+        <source>上水库 + 下水库</source>
+        <translation>upper + lower reservoir</translation>
+    </message>
+    <message>
+        <source>上水库 {0} m，坝高 {1} m，{2} 公顷；下水库 {3} m，坝高 {4} m，{5} 公顷</source>
+        <translation>upper reservoir {0} m, wall {1} m, {2} ha; lower reservoir {3} m, wall {4} m, {5} ha</translation>
+    </message>
+    <message>
+        <source>上水库：{0} {1:g} GWh</source>
+        <translation>Upper reservoirs: {0} {1:g} GWh</translation>
+    </message>
+    <message>
+        <source>下水库</source>
+        <translation>lower reservoir</translation>
+    </message>
+    <message>
+        <source>下水库：{0} {1:g} GWh</source>
+        <translation>Lower reservoirs: {0} {1:g} GWh</translation>
+    </message>
+    <message>
+        <source>列出 {0} 个组合，按{1}排序</source>
+        <translation>{0} pairs listed, ranked by {1}</translation>
+    </message>
+    <message>
+        <source>区县</source>
+        <translation>County</translation>
+    </message>
+    <message>
+        <source>单击一行：缩放到该组合并显示其影响卡片；识别工具单击地图上的水库或连线亦可。</source>
+        <translation>Click a row to zoom to the pair and show its impact card; or click a reservoir or line on the map with the identify tool.</translation>
+    </message>
+    <message>
+        <source>单击各顶点，双击结束；上水库只在该区域内寻找</source>
+        <translation>Click the corners, double-click to finish; upper reservoirs are searched inside the area only</translation>
+    </message>
+    <message>
+        <source>参数</source>
+        <translation>Set-up</translation>
+    </message>
+    <message>
+        <source>在地图上绘制…</source>
+        <translation>Draw on the map…</translation>
+    </message>
+    <message>
+        <source>城市/区县</source>
+        <translation>City / county</translation>
+    </message>
+    <message>
+        <source>已绘制：约 {0:,.1f} 平方千米</source>
+        <translation>Drawn: about {0:,.1f} km²</translation>
+    </message>
+    <message>
+        <source>库容
+GL</source>
+        <translation>Volume
+GL</translation>
+    </message>
+    <message>
+        <source>成本与碳加权</source>
+        <translation>Cost and carbon, weighted</translation>
+    </message>
+    <message>
+        <source>成本（FOM）</source>
+        <translation>Cost (FOM)</translation>
+    </message>
+    <message>
+        <source>抽水蓄能组合 #{0}</source>
+        <translation>Pumped-storage pair #{0}</translation>
+    </message>
+    <message>
+        <source>抽水蓄能选址</source>
+        <translation>Pumped-storage search</translation>
+    </message>
+    <message>
+        <source>排名</source>
+        <translation>Rank</translation>
+    </message>
+    <message>
+        <source>搜索范围</source>
+        <translation>Search area</translation>
+    </message>
+    <message>
+        <source>最便宜的组合 #{0}（{1} 类，FOM {2:,.0f} 美元/kW）对目标的影响：</source>
+        <translation>What the cheapest pair #{0} (class {1}, FOM {2:,.0f} US$/kW) costs the targets:</translation>
+    </message>
+    <message>
+        <source>水头
+m</source>
+        <translation>Head
+m</translation>
+    </message>
+    <message>
+        <source>水头 {0} m，间距 {1} km，坡度 {2}</source>
+        <translation>head {0} m, separation {1} km, slope {2}</translation>
+    </message>
+    <message>
+        <source>水岩比 {0}；淹没湿地 {1} 公顷</source>
+        <translation>water/rock {0}; wetland flooded {1} ha</translation>
+    </message>
+    <message>
+        <source>没有找到组合</source>
+        <translation>No pair found</translation>
+    </message>
+    <message>
+        <source>淹没森林
+公顷</source>
+        <translation>Forest
+flooded ha</translation>
+    </message>
+    <message>
+        <source>碳（淹没森林的 CO₂）</source>
+        <translation>Carbon (CO₂ of the forest flooded)</translation>
+    </message>
+    <message>
+        <source>等级</source>
+        <translation>Class</translation>
+    </message>
+    <message>
+        <source>组合连线：{0} {1:g} GWh</source>
+        <translation>Pairs: {0} {1:g} GWh</translation>
+    </message>
+    <message>
+        <source>组合（按排序）</source>
+        <translation>Pairs (ranked)</translation>
+    </message>
+    <message>
+        <source>结果</source>
+        <translation>Results</translation>
+    </message>
+    <message>
+        <source>范围</source>
+        <translation>Area</translation>
+    </message>
+    <message>
+        <source>装机功率</source>
+        <translation>Power</translation>
+    </message>
+    <message>
+        <source>规模</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>触及规则：{0}</source>
+        <translation>rules hit: {0}</translation>
+    </message>
+    <message>
+        <source>还没有绘制区域</source>
+        <translation>No area drawn yet</translation>
+    </message>
 </context>
 </TS>
