@@ -60,6 +60,9 @@ class LedgerInputs:
     wetland_name: str | None = None
     protected_name: str | None = None
     carbon_table: CarbonTable | None = None
+    #: role ('forest', 'wetland', 'protected') -> bool per row of that layer: invalid in the equal-area CRS, as
+    #: a cache of prepared layers knows it (:mod:`sinkmap.io.vector_cache`); absent: checked here
+    known_invalid: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,13 +106,20 @@ def _project(gdf: gpd.GeoDataFrame, label: str) -> np.ndarray:
     return to_crs(gdf, EQUAL_AREA_CRS, label).to_numpy()
 
 
-def _prepare_layer(geoms_all: np.ndarray, label: str, log: LedgerLog) -> _Layer:
+def _known_invalid(inputs: LedgerInputs, role: str, n: int) -> np.ndarray | None:
+    known = inputs.known_invalid.get(role)
+    return known if known is not None and len(known) == n else None
+
+
+def _prepare_layer(geoms_all: np.ndarray, label: str, log: LedgerLog,
+                   invalid_all: np.ndarray | None = None) -> _Layer:
+    """``invalid_all``: which of ``geoms_all`` are invalid, when already known (else checked here)."""
     present = ~(shapely.is_missing(geoms_all) | shapely.is_empty(geoms_all))
     if not present.all():
         log.warn(Notice("analysis.ledger.no_geometry", label=label, n=int((~present).sum())))
     rows = np.flatnonzero(present)
     geoms = geoms_all[rows]
-    invalid = ~shapely.is_valid(geoms)
+    invalid = ~shapely.is_valid(geoms) if invalid_all is None else np.asarray(invalid_all, bool)[rows]
     if invalid.any():
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid])
@@ -171,7 +181,7 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: Ledg
     geom_ha_all = np.nan_to_num(shapely.area(geoms_all), nan=0.0) / M2_PER_HA
     mapping = inputs.forest_mapping or detect_mapping(gdf, "forest", layer=label, feedback=log,
                                                       geometry_ha=geom_ha_all)
-    layer = _prepare_layer(geoms_all, label, log)
+    layer = _prepare_layer(geoms_all, label, log, _known_invalid(inputs, "forest", len(gdf)))
     attrs = gdf.iloc[layer.rows].reset_index(drop=True)
     n = len(attrs)
 
@@ -293,7 +303,7 @@ def _prepare_wetland(gdf, inputs: LedgerInputs, options: LedgerOptions, log: Led
     label = inputs.wetland_name or "湿地"
     gdf = gdf.reset_index(drop=True)
     geoms_all = _project(gdf, label)
-    layer = _prepare_layer(geoms_all, label, log)
+    layer = _prepare_layer(geoms_all, label, log, _known_invalid(inputs, "wetland", len(gdf)))
     mapping = inputs.wetland_mapping or detect_mapping(
         gdf, "wetland", layer=label, feedback=log, geometry_ha=np.nan_to_num(shapely.area(geoms_all)) / M2_PER_HA)
     col = mapping.get("wetland_type")
@@ -329,7 +339,8 @@ def _subset(layer: _Layer, keep: np.ndarray) -> _Layer:
 
 def _prepare_protected(gdf, inputs: LedgerInputs, log: LedgerLog, basis: dict[str, str]) -> _Layer:
     label = inputs.protected_name or "自然保护地"
-    layer = _prepare_layer(_project(gdf.reset_index(drop=True), label), label, log)
+    layer = _prepare_layer(_project(gdf.reset_index(drop=True), label), label, log,
+                           _known_invalid(inputs, "protected", len(gdf)))
     basis["wetland_protection_rate_pct"] = (
         "湿地保护率 = wetland ∩ union of the protected areas / wetland (the protected areas each wetland feature "
         "touches are dissolved over it, so overlaps count once)")
