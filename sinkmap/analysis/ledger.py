@@ -173,6 +173,16 @@ class _Forest:
     scheme: str | None = None  # the land-class scheme used (detected or given)
 
 
+def _per_class(classes: pd.Series, fn, dtype) -> np.ndarray:
+    """``fn(c)`` for the class ``c`` of every row, evaluated once per distinct class object (a layer of 10⁵
+    features has a few dozen): the classes are the scheme's own objects, so equal ones are the same object."""
+    values = classes.to_numpy(dtype=object)
+    ids = np.fromiter(map(id, values), dtype=np.uintp, count=len(values))
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    return np.array([fn(values[i]) for i in first], dtype=dtype)[np.ravel(inverse)] if len(values) else \
+        np.zeros(0, dtype=dtype)
+
+
 def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: LedgerLog,
                     basis: dict[str, str]) -> _Forest:
     label = inputs.forest_name or "森林资源小班"
@@ -209,16 +219,16 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: Ledg
         codes = attrs[land_col][unknown].astype(object).map(lambda v: "(空)" if pd.isna(v) else str(v))
         log.warn(Notice("analysis.ledger.unknown_land_class", label=label, n=int(unknown.sum()), column=land_col,
                         scheme=scheme.name, codes=describe_unknown(codes.value_counts().to_dict())))
-    groups = classes.map(lambda c: None if c is None else c.group).to_numpy(dtype=object)
-    treelike = classes.map(lambda c: c is not None and (c.group == "tree_forest" or c.tree_forest)).to_numpy(bool)
-    counted = classes.map(lambda c: c is not None and scheme.is_forest(c, options.include_special_shrub))
+    groups = _per_class(classes, lambda c: None if c is None else c.group, object)
+    treelike = _per_class(classes, lambda c: c is not None and (c.group == "tree_forest" or c.tree_forest), bool)
+    counted = _per_class(classes, lambda c: c is not None and scheme.is_forest(c, options.include_special_shrub), bool)
     canopy = numbers("canopy")
     if canopy is not None and np.nanmax(canopy, initial=0.0) > 1.0:
         log.warn(Notice("analysis.ledger.canopy_percent", label=label, column=mapping.get("canopy")))
         canopy = canopy / 100.0
     canopy_ok = np.ones(n, bool) if canopy is None else (np.isnan(canopy) | (canopy >= options.min_canopy))
     is_tree = treelike & canopy_ok
-    is_forest = counted.to_numpy(bool) & (~treelike | canopy_ok)
+    is_forest = counted & (~treelike | canopy_ok)
 
     area_ha = layer.area_m2 / M2_PER_HA
     area_note = "ellipsoidal geometry area (Albers equal-area, CGCS2000)"
@@ -317,8 +327,8 @@ def _prepare_wetland(gdf, inputs: LedgerInputs, options: LedgerOptions, log: Led
             scheme = load_scheme(name)
         if share >= 0.5:
             classes = classify_codes(values, scheme)
-            keep = classes.map(lambda c: c is not None and scheme.is_wetland(c, options.wetland_includes_water))
-            keep = keep.to_numpy(bool)
+            keep = _per_class(classes, lambda c: c is not None and scheme.is_wetland(c, options.wetland_includes_water),
+                              bool)
             unknown = classes.isna()
             if unknown.any():
                 log.warn(Notice("analysis.ledger.unknown_wetland_class", label=label, n=int(unknown.sum()),
