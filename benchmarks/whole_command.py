@@ -101,6 +101,8 @@ def main(argv=None) -> int:
     p.add_argument("--raster", help="a land-cover GeoTIFF of your own (三调 codes)")
     p.add_argument("--skip-peers", action="store_true")
     p.add_argument("--skip-cold", action="store_true")
+    p.add_argument("--small", action="store_true",
+                   help="only the small commands and the demo's city ledger (no raster, no peers)")
     args = p.parse_args(argv)
 
     env = dict(os.environ)
@@ -110,13 +112,18 @@ def main(argv=None) -> int:
     run(sinkmap_cmd("demo", "--quiet"), env)  # builds the demo world once (minutes) — not timed
     demo_lc = home / "demo" / "landcover_sandiao_demo_synthetic.tif"
     raster = demo_lc if args.demo_raster else (Path(args.raster) if args.raster else None)
-    raster, weights, gpkg = prepare(raster, env)
-    import rasterio
+    if args.small:
+        npx = 0
+        print(f"small commands; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; "
+              f"python {sys.version.split()[0]}", flush=True)
+    else:
+        raster, weights, gpkg = prepare(raster, env)
+        import rasterio
 
-    with rasterio.open(raster) as ds:
-        npx = ds.width * ds.height
-    print(f"raster {raster.name}: {ds.width}×{ds.height} = {npx / 1e6:.0f} Mpx; {os.cpu_count()} CPUs; "
-          f"load average {os.getloadavg()[0]:.2f}; python {sys.version.split()[0]}", flush=True)
+        with rasterio.open(raster) as ds:
+            npx = ds.width * ds.height
+        print(f"raster {raster.name}: {ds.width}×{ds.height} = {npx / 1e6:.0f} Mpx; {os.cpu_count()} CPUs; "
+              f"load average {os.getloadavg()[0]:.2f}; python {sys.version.split()[0]}", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp:
         commands = {
@@ -130,7 +137,9 @@ def main(argv=None) -> int:
                 sinkmap_cmd("ledger", "--province", "湖南省", "--year", "2030", "--landcover", str(raster),
                             "--json", "--quiet"),
         }
-        if not args.skip_peers:
+        if args.small:
+            commands = {k: v for k, v in commands.items() if "--province" not in k}
+        elif not args.skip_peers:
             commands["exactextract (python -c, same zones/raster)"] = [
                 sys.executable, "-c", PEER_EXACTEXTRACT, str(gpkg), str(raster), str(weights)]
             commands["rasterstats (python -c, same zones/raster)"] = [

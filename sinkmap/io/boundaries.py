@@ -451,19 +451,35 @@ def load_units(*, province: str | None = None, city: str | None = None, county: 
 
 # -- the boundaries job's fast path: select and copy from the cache, no geometry library -------------------------
 
+def _only_layer(path: Path, layer: str) -> bool:
+    """Whether ``path`` is a GeoPackage whose only content is the feature table ``layer`` (writing the layer
+    again then replaces the whole file; anything else there — another layer, saved styles — is kept by the
+    GDAL path instead)."""
+    try:
+        with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as con:
+            if con.execute("PRAGMA application_id").fetchone()[0] != 0x47504B47:
+                return False
+            names = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return False
+    own = {layer, "sqlite_sequence"} | {t for t in tables if t.startswith(("gpkg_", f"rtree_{layer}_"))}
+    return names == [layer] and tables <= own
+
+
 def write_units_gpkg(out: Path, *, province: str | None = None, city: str | None = None, county: str | None = None,
                      feedback: Feedback | None = None) -> int | None:
-    """Write the units :func:`load_units` would select to a new GeoPackage ``out`` (layer: the file's stem, as
+    """Write the units :func:`load_units` would select to the GeoPackage ``out`` (layer: the file's stem, as
     :func:`sinkmap.io.vectors.write_vector` names it), copying their geometry blobs from the boundaries cache
     with sqlite3 alone — no GDAL, pandas or shapely to import. Returns the number of units written, or None when
-    this path does not apply (not a new .gpkg, a zone to dissolve, no current cache, a selection error to
+    this path does not apply (not a .gpkg, one holding anything but this layer, a zone to dissolve, no current cache, a selection error to
     report): the caller then writes through :func:`load_units`, which also gives any message."""
     from .atomic import atomic_output_path
     from .gpkg_light import write_feature_table
 
     feedback = ensure(feedback)
     out = Path(out)
-    if out.suffix.lower() != ".gpkg" or out.exists() or not out.parent.is_dir():
+    if out.suffix.lower() != ".gpkg" or not out.parent.is_dir() or (out.exists() and not _only_layer(out, out.stem)):
         return None
     chosen = [(k, v) for k, v in (("city", city), ("county", county)) if v is not None]
     if len(chosen) > 1:

@@ -9,7 +9,8 @@ cached run reports exactly what an uncached one does).
 
 * **Key.** An entry lives in ``cache_dir()/vectors/<identity>.bin``; the identity is the file's absolute
   path, the layer, the encoding and CRS overrides and the layer's role. Inside, a header holds the rest of
-  the key: size, modification time (ns), inode and mode of the file and of its sidecars (``.shx``/``.dbf``/
+  the key: size, modification and change times (ns), inode, mode and a digest of the first and last 64 KiB of the
+  file and of its sidecars (``.shx``/``.dbf``/
   ``.prj``/``.cpg``…, a GeoPackage's ``-wal``; every file of a folder format), the versions of sinkmap and
   of the libraries that shaped the result (shapely/GEOS, pyproj/PROJ, pyogrio, geopandas, pandas, numpy,
   Python) and the size and modification time of sinkmap's own modules that read, check and project. Any
@@ -98,14 +99,33 @@ def cache_folder() -> Path:
     return cache_dir() / "vectors"
 
 
-def _stat(path: Path) -> list | None:
+def _stat(path: Path, digest: bool = False) -> list | None:
     try:
         st = path.stat()
     except OSError:
         return None
-    return [str(path), st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode]
+    out = [str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_mode]
+    if digest:  # timestamps are coarse (ms) on some file systems: the bytes that change with every edit too
+        try:
+            out.append(_ends_digest(path, st.st_size))
+        except OSError:
+            return None
+    return out
 
 
+def _ends_digest(path: Path, size: int) -> str:
+    """SHA-1 of the first and last 64 KiB: a GeoPackage's header holds SQLite's change counter, a Shapefile's
+    headers its length, bounding box, record count and date."""
+    h = hashlib.sha1()
+    with open(path, "rb") as fh:
+        h.update(fh.read(_ENDS))
+        if size > 2 * _ENDS:
+            fh.seek(size - _ENDS)
+        h.update(fh.read(_ENDS))
+    return h.hexdigest()
+
+
+_ENDS = 1 << 16
 #: Sidecars that readers rewrite and that hold no features: SQLite's shared-memory index, GDAL's PAM metadata.
 _NOT_DATA = ("-shm", ".aux.xml")
 
@@ -119,7 +139,7 @@ def file_stats(path: str | os.PathLike[str]) -> list:
     else:
         files = [path] + sorted(p for p in path.parent.glob(glob.escape(path.stem) + ".*")
                                 if p != path and not p.name.endswith(_NOT_DATA))
-    return [s for s in map(_stat, files) if s is not None]
+    return [s for s in (_stat(p, digest=True) for p in files) if s is not None]
 
 
 def _versions() -> dict[str, str]:
