@@ -1,4 +1,5 @@
-"""The cache of prepared polygon layers (sinkmap.io.vector_cache) and the boundaries job's light GeoPackage.
+"""The cache of prepared polygon layers and its clip memo (sinkmap.io.vector_cache), and the boundaries job's
+light GeoPackage.
 
 The guard is the result: the ledger job on the tiny fixture of tests/fixtures_ledger.py gives the same JSON
 without the cache, on the run that fills it and on the runs that use it; a changed, touched or damaged entry
@@ -77,10 +78,11 @@ def test_cached_and_uncached_runs_give_the_same_json(world, monkeypatch):
     filling = ledger_json(world)
     assert world["reads"] == list(ROLES)
     assert len(list(world["folder"].glob("*.bin"))) == 3
-    assert [p.name for p in world["folder"].iterdir() if not p.name.endswith(".bin")] == []  # no temp file left
+    assert [p.name for p in world["folder"].iterdir() if not p.name.endswith((".bin", ".clips"))] == []  # no temp file
+    assert len(list(world["folder"].glob("*.clips"))) == 3  # forest, wetland, protected wetland measured
     world["reads"].clear()
     using = ledger_json(world)
-    assert world["reads"] == []  # every layer came from the cache
+    assert world["reads"] == []  # every layer came from the cache, every unit's clip from the memo
     assert filling == plain and using == plain
     doc = json.loads(using)
     assert any(w["code"] == "io.vector.repaired_one" for w in doc["warnings"])  # the read's warning, replayed
@@ -114,6 +116,9 @@ def test_damaged_entries_are_rebuilt_silently(world):
     data = bytearray(entries[2].read_bytes())
     data[-200:] = b"\x00" * 200  # the end of the pickle zeroed
     entries[2].write_bytes(bytes(data))
+    memos = sorted(world["folder"].glob("*.clips"))
+    memos[0].write_bytes(b"garbage")
+    memos[1].write_bytes(memos[1].read_bytes()[:-10])
     world["reads"].clear()
     assert ledger_json(world) == good  # no warning, no error: the same ledger
     assert sorted(world["reads"]) == sorted(ROLES)

@@ -57,7 +57,8 @@ _MAGIC = b"SINKMAPVC1\n"
 CACHE_LIMIT_BYTES = 1_000_000_000
 #: sinkmap modules whose code decides what an entry holds (read, checks, repair, GCJ-02 test, projection).
 _CODE = ("io/vectors.py", "io/vector_checks.py", "io/encoding.py", "io/gcj02.py", "io/gcj02_detect.py",
-         "io/boundaries.py", "io/vector_cache.py", "core/crs.py", "jobs/ledger.py", "analysis/ledger_core.py")
+         "io/boundaries.py", "io/vector_cache.py", "core/crs.py", "jobs/ledger.py", "analysis/ledger_core.py",
+         "analysis/ledger.py", "analysis/overlay.py")
 
 
 @dataclass
@@ -70,6 +71,7 @@ class CachedLayer:
     invalid: np.ndarray | None
     from_cache: bool = False
     warnings: list = field(default_factory=list)  # those of the read (an entry replays them)
+    token: str | None = None  # the entry's key, digested: names what was measured with it (:class:`ClipMemo`)
 
 
 class _Recorder:
@@ -297,7 +299,7 @@ def _store(entry: Path, key: dict[str, Any], frame, invalid, warnings: list) -> 
 def _prune(folder: Path, keep: Path, limit: int = CACHE_LIMIT_BYTES) -> None:
     """Remove the least recently used entries until the folder holds at most ``limit`` bytes."""
     entries = []
-    for p in folder.glob("*.bin"):
+    for p in [*folder.glob("*.bin"), *folder.glob("*.clips")]:
         try:
             st = p.stat()
         except OSError:
@@ -334,6 +336,7 @@ def read_layer(path: str | os.PathLike[str], read: Callable[[Feedback], gpd.GeoD
         if entry is not None and entry.is_file():
             cached = _load(entry, key)
             if cached is not None:
+                cached.token = _token(key)
                 for message in cached.warnings:
                     feedback.warn(message)
                 return cached
@@ -343,12 +346,18 @@ def read_layer(path: str | os.PathLike[str], read: Callable[[Feedback], gpd.GeoD
     if projected is None:
         return CachedLayer(frame=frame, invalid=None, warnings=recorder.warnings)
     ea_frame, invalid = projected
+    token = None
     if entry is not None:
         try:
             _store(entry, key, ea_frame, invalid, recorder.warnings)
+            token = _token(key)
         except Exception as exc:  # noqa: BLE001 - the data is fine, only the cache failed: no message, no result change
             log.debug("vector cache entry %s not written: %s", entry, exc)
-    return CachedLayer(frame=ea_frame, invalid=invalid, warnings=recorder.warnings)
+    return CachedLayer(frame=ea_frame, invalid=invalid, warnings=recorder.warnings, token=token)
+
+
+def _token(key: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()[:40]
 
 
 def project_checked(frame) -> tuple[Any, Any] | None:
@@ -371,5 +380,69 @@ def project_checked(frame) -> tuple[Any, Any] | None:
     return ea, invalid
 
 
-__all__ = ["CachedLayer", "FORMAT", "cache_folder", "cache_key", "entry_path", "file_stats", "project_checked",
+
+
+# -- what the ledger measured with a cached layer, kept for the next run --------------------------------------
+
+class ClipMemo:
+    """Per layer (its cache entry, the features kept) and unit (its equal-area WKB): what the ledger measured —
+    the features meeting the unit, their clipped areas, those on its edge; the protected wetland area — kept
+    beside the layer entries (``<key>.clips``) and reused as they are on the next run with the same layers and
+    units: the same numbers, without clipping again. A memo that cannot be read is ignored (and replaced)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder if folder is not None else cache_folder()
+        self._data: dict[str, dict] = {}
+        self._dirty: set[str] = set()
+
+    @staticmethod
+    def layer_key(*parts) -> str:
+        h = hashlib.sha256()
+        for p in parts:
+            h.update(p if isinstance(p, bytes) else str(p).encode("utf-8"))
+            h.update(b"\0")
+        return h.hexdigest()[:40]
+
+    def _table(self, key: str) -> dict:
+        table = self._data.get(key)
+        if table is None:
+            table = {}
+            path = self.folder / f"{key}.clips"
+            try:
+                with open(path, "rb") as fh, _gc_paused():
+                    loaded = pickle.load(fh)
+                if isinstance(loaded, dict) and loaded.get("format") == FORMAT and loaded.get("key") == key:
+                    table = loaded["units"]
+            except FileNotFoundError:
+                pass
+            except Exception as exc:  # noqa: BLE001 - a damaged memo is measured again
+                log.debug("clip memo %s unusable (%s)", path, exc)
+            self._data[key] = table
+        return table
+
+    def get(self, key: str, unit_key: bytes):
+        return self._table(key).get(unit_key)
+
+    def put(self, key: str, unit_key: bytes, value) -> None:
+        self._table(key)[unit_key] = value
+        self._dirty.add(key)
+
+    def save(self) -> None:
+        """Write the memos that gained entries (atomically); a failure only costs speed next time."""
+        from .atomic import atomic_write
+
+        for key in sorted(self._dirty):
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                with atomic_write(self.folder / f"{key}.clips") as fh:
+                    pickle.dump({"format": FORMAT, "key": key, "units": self._data[key]}, fh,
+                                protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # noqa: BLE001
+                log.debug("clip memo %s not written: %s", key, exc)
+        if self._dirty:
+            _prune(self.folder, keep=self.folder / "-")
+        self._dirty.clear()
+
+
+__all__ = ["CachedLayer", "ClipMemo", "FORMAT", "cache_folder", "cache_key", "entry_path", "file_stats", "project_checked",
            "read_layer"]
