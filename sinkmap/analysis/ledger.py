@@ -14,6 +14,7 @@ protected polygons it meets (``sinkmap.analysis.overlay``), never with one union
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,7 +147,7 @@ def _prepare_layer(geoms_all: np.ndarray, label: str, log: LedgerLog,
 def _clip(layer: _Layer, unit, unit_key: bytes | None = None):
     """(positions in the layer, clipped area m², positions in the first array of the features crossing the
     unit's border) of the features meeting ``unit`` — from the layer's memo when it has them for ``unit_key``
-    (the unit's WKB), else measured (and kept there)."""
+    (a digest of the unit's WKB), else measured (and kept there)."""
     if layer.memo is not None and unit_key is not None:
         got = layer.memo.get(layer.memo_key, unit_key)
         if got is None:
@@ -394,7 +395,7 @@ def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | Non
     row: dict = dict.fromkeys(ADDITIVE_KEYS)
     row["land_area_km2"] = shapely.area(unit) / M2_PER_KM2
     memo = any(lay is not None and lay.memo is not None for lay in (forest and forest.layer, wetland))
-    unit_key = shapely.to_wkb(unit) if memo else None
+    unit_key = hashlib.sha256(shapely.to_wkb(unit)).digest() if memo else None
     if forest is not None:
         idx, area, _ = _clip(forest.layer, unit, unit_key)
         if idx.size == 0 and not shapely.intersects(box(*shapely.total_bounds(forest.layer.geoms)), unit):
