@@ -14,6 +14,7 @@ Run from the repository root::
 
     SINKMAP_HOME=/tmp/speedhome python benchmarks/whole_command.py            # 10^8 px raster (benchmarks/zonal.py makes it)
     SINKMAP_HOME=/tmp/speedhome python benchmarks/whole_command.py --demo-raster   # the demo's land cover instead
+    SINKMAP_HOME=/tmp/speedhome python benchmarks/whole_command.py --small --root ../older-checkout  # before/after
 """
 
 from __future__ import annotations
@@ -41,11 +42,15 @@ def sinkmap_home() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "sinkmap"
 
 
+#: working folder of the timed processes (``python -c`` puts it first on sys.path): the checkout timed
+CWD: str | None = None
+
+
 def run(argv: list[str], env: dict) -> tuple[float, float]:
     """(wall seconds, CPU seconds user+sys of the child and its children) of one process."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=CWD)
     dt = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -101,22 +106,33 @@ def main(argv=None) -> int:
     p.add_argument("--raster", help="a land-cover GeoTIFF of your own (三调 codes)")
     p.add_argument("--skip-peers", action="store_true")
     p.add_argument("--skip-cold", action="store_true")
+    p.add_argument("--root", default=str(ROOT),
+                   help="the sinkmap checkout to time (default: this one), e.g. an older one for before/after")
+    p.add_argument("--small", action="store_true",
+                   help="only the small commands and the demo's city ledger (no raster, no peers)")
     args = p.parse_args(argv)
 
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    global CWD
+    CWD = str(args.root)
+    env["PYTHONPATH"] = os.pathsep.join([str(args.root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.setdefault("SINKMAP_HOME", str(sinkmap_home()))
     home = Path(env["SINKMAP_HOME"])
     run(sinkmap_cmd("demo", "--quiet"), env)  # builds the demo world once (minutes) — not timed
     demo_lc = home / "demo" / "landcover_sandiao_demo_synthetic.tif"
     raster = demo_lc if args.demo_raster else (Path(args.raster) if args.raster else None)
-    raster, weights, gpkg = prepare(raster, env)
-    import rasterio
+    if args.small:
+        npx = 0
+        print(f"small commands; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; "
+              f"python {sys.version.split()[0]}", flush=True)
+    else:
+        raster, weights, gpkg = prepare(raster, env)
+        import rasterio
 
-    with rasterio.open(raster) as ds:
-        npx = ds.width * ds.height
-    print(f"raster {raster.name}: {ds.width}×{ds.height} = {npx / 1e6:.0f} Mpx; {os.cpu_count()} CPUs; "
-          f"load average {os.getloadavg()[0]:.2f}; python {sys.version.split()[0]}", flush=True)
+        with rasterio.open(raster) as ds:
+            npx = ds.width * ds.height
+        print(f"raster {raster.name}: {ds.width}×{ds.height} = {npx / 1e6:.0f} Mpx; {os.cpu_count()} CPUs; "
+              f"load average {os.getloadavg()[0]:.2f}; python {sys.version.split()[0]}", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp:
         commands = {
@@ -130,7 +146,9 @@ def main(argv=None) -> int:
                 sinkmap_cmd("ledger", "--province", "湖南省", "--year", "2030", "--landcover", str(raster),
                             "--json", "--quiet"),
         }
-        if not args.skip_peers:
+        if args.small:
+            commands = {k: v for k, v in commands.items() if "--province" not in k}
+        elif not args.skip_peers:
             commands["exactextract (python -c, same zones/raster)"] = [
                 sys.executable, "-c", PEER_EXACTEXTRACT, str(gpkg), str(raster), str(weights)]
             commands["rasterstats (python -c, same zones/raster)"] = [

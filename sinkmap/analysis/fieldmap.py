@@ -232,22 +232,22 @@ def classify_codes(values: pd.Series, scheme: Scheme) -> pd.Series:
     """The scheme class of each value (code like '0111', 111, or the class name 乔木林), None if unknown."""
     s = pd.Series(values).reset_index(drop=True).astype(object)
     by_name = _class_by_name(scheme)
-    uniques = pd.unique(s)
-    mapping: dict[object, SchemeClass | None] = {}
-    for u in uniques:
-        if u is None or (isinstance(u, float) and np.isnan(u)):
-            continue
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)  # each distinct value looked up once; missing: -1
+    found = np.empty(len(uniques) + 1, dtype=object)  # the last slot (code -1): None
+    for k, u in enumerate(uniques):
         c = scheme.lookup(u)
         if c is None and isinstance(u, str):
             c = by_name.get(u.strip())
-        mapping[u] = c
-    return s.map(lambda v: mapping.get(v) if v in mapping else None)
+        found[k] = c
+    return pd.Series(found[codes], index=s.index, dtype=object)
 
 
 def detect_scheme(values: pd.Series, candidates: Iterable[str] = ("forest_inventory", "sandiao")) -> tuple[str, float]:
     """The candidate scheme that recognises the most (non-empty) values, and the share it recognises."""
     s = pd.Series(values).dropna().astype(object)
-    s = s[s.map(lambda v: str(v).strip() != "")]
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    filled = np.array([str(u).strip() != "" for u in uniques] + [False], dtype=bool)  # once per distinct value
+    s = s[filled[codes]]
     best, best_share = "", -1.0
     for name in candidates:
         scheme = load_scheme(name)

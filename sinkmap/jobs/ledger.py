@@ -251,18 +251,44 @@ def _vector_ledger(req: LedgerRequest, zones, feedback: Feedback):
     from ..analysis.ledger import LedgerInputs, LedgerOptions, compute_ledger
 
     feedback.progress(0.0, "读取图层 reading layers")
-    forest = read_polygons(req.forest, req, feedback, "forest")
-    wetland = read_polygons(req.wetland, req, feedback, "wetland")
-    protected = read_polygons(req.protected, req, feedback, "protected")
+    from ..io.vector_cache import ClipMemo
+
+    known_invalid: dict = {}
+    tokens: dict = {}
+    forest = _read_cached(req.forest, req, feedback, "forest", known_invalid, tokens)
+    wetland = _read_cached(req.wetland, req, feedback, "wetland", known_invalid, tokens)
+    protected = _read_cached(req.protected, req, feedback, "protected", known_invalid, tokens)
     feedback.check()
     forest_fields = {k: v for k, v in req.fields.items()}
+    memo = ClipMemo() if tokens else None
     inputs = LedgerInputs(
-        forest=forest, wetland=wetland, protected=protected,
+        forest=forest, wetland=wetland, protected=protected, known_invalid=known_invalid, layer_tokens=tokens,
+        clip_memo=memo,
         forest_mapping=(detect_mapping(forest, kind="forest", overrides=forest_fields, layer=layer_label(req.forest),
                                        feedback=feedback) if forest is not None else None),
         forest_name=layer_label(req.forest), wetland_name=layer_label(req.wetland), protected_name=layer_label(req.protected),
     )
-    return compute_ledger(zones, inputs, LedgerOptions(year=req.year), SubFeedback(feedback, 0.2, 1.0))
+    result = compute_ledger(zones, inputs, LedgerOptions(year=req.year), SubFeedback(feedback, 0.2, 1.0))
+    if memo is not None:
+        memo.save()
+    return result
+
+
+def _read_cached(src: LayerSource | None, req: LedgerRequest, feedback: Feedback, role: str, known_invalid: dict,
+                 tokens: dict):
+    """:func:`read_polygons` through the cache of prepared layers (:mod:`sinkmap.io.vector_cache`): the layer in
+    the equal-area CRS, its validity there put in ``known_invalid[role]``, its cache token in ``tokens[role]``."""
+    if src is None:
+        return None
+    from ..io.vector_cache import read_layer
+
+    got = read_layer(src.path, lambda fb: read_polygons(src, req, fb, role), feedback, layer=src.layer,
+                     encoding=req.encoding, crs=req.crs, role=role)
+    if got.invalid is not None:
+        known_invalid[role] = got.invalid
+    if got.token:
+        tokens[role] = got.token
+    return got.frame
 
 
 def layer_label(src: LayerSource | None) -> str | None:
