@@ -48,13 +48,24 @@ def _paint(run_ptr, run_c0, run_c1, run_zone, part_ptr, part_col, part_zone, par
 def impact_rasters(terrain: Terrain, prepared, feedback: Feedback | None = None) -> np.ndarray | None:
     """(3, cells) float32: forest ha, stock m³ and CO₂ t in each DEM cell, from the ledger's prepared forest
     layer (``PreparedLayers``); None without a forest layer."""
+    feedback = ensure(feedback)
+    spec = impact_spec(prepared, terrain.crs_wkt, terrain.transform, terrain.shape)
+    if spec is None:
+        return None
+    out = paint_window(spec, terrain.transform, terrain.shape, terrain.area_ha)
+    feedback.check()
+    return out
+
+
+def impact_spec(prepared, crs_wkt: str, transform, shape) -> tuple[np.ndarray, np.ndarray] | None:
+    """The 小班 meeting the DEM's box (``transform``, ``shape``), in the DEM's CRS, with their forest ha,
+    stock m³ and CO₂ t per m² of polygon: ``(geometries, values (3, n))``, what :func:`paint_window` draws on
+    any window of the DEM (a tile's, on a Dask worker). None without a forest layer."""
     import geopandas as gpd
     import shapely
 
     from ..carbon import CO2_PER_C
-    from ..zonal.rasterize import cover_index
 
-    feedback = ensure(feedback)
     forest = getattr(prepared, "forest", None)
     if forest is None or len(forest.layer.geoms) == 0:
         return None
@@ -71,20 +82,30 @@ def impact_rasters(terrain: Terrain, prepared, feedback: Feedback | None = None)
     else:
         co2 = np.zeros(len(geoms))
     values = np.ascontiguousarray(np.vstack([area, stock, co2]))
-    # only the 小班 meeting the DEM's box are drawn, in the DEM's CRS
-    h, w = terrain.shape
-    a, _, c, _, e, f = terrain.transform
+    h, w = shape
+    a, _, c, _, e, f = tuple(transform)[:6]
     box_dem = shapely.box(min(c, c + a * w), min(f, f + e * h), max(c, c + a * w), max(f, f + e * h))
-    box_ea = gpd.GeoSeries([box_dem], crs=terrain.crs_wkt).to_crs(EQUAL_AREA_CRS).iloc[0]
+    box_ea = gpd.GeoSeries([box_dem], crs=crs_wkt).to_crs(EQUAL_AREA_CRS).iloc[0]
     near = np.flatnonzero(shapely.intersects(geoms, box_ea))
-    out = np.zeros((3, h * w), np.float32)
     if near.size == 0:
+        return np.zeros(0, object), np.zeros((3, 0))
+    g = gpd.GeoSeries(geoms[near], crs=EQUAL_AREA_CRS).to_crs(crs_wkt).to_numpy()
+    return g, np.ascontiguousarray(values[:, near])
+
+
+def paint_window(spec: tuple[np.ndarray, np.ndarray], transform, shape, area_ha: np.ndarray) -> np.ndarray:
+    """(3, cells) float32 of the window ``transform``/``shape`` (``area_ha`` per row) from :func:`impact_spec`:
+    each polygon's values times the m² of each cell it covers (exact coverage)."""
+    from ..zonal.rasterize import cover_index
+
+    h, w = shape
+    out = np.zeros((3, h * w), np.float32)
+    geoms, values = spec
+    if len(geoms) == 0:
         return out
-    g = gpd.GeoSeries(geoms[near], crs=EQUAL_AREA_CRS).to_crs(terrain.crs_wkt).to_numpy()
-    ix = cover_index(g, terrain.transform, h, w)
+    ix = cover_index(geoms, transform, h, w)
     _paint(ix.run_ptr, ix.run_c0, ix.run_c1, ix.run_zone, ix.part_ptr, ix.part_col, ix.part_zone, ix.part_frac,
-           np.ascontiguousarray(values[:, near]), terrain.area_ha * 1e4, w, out)
-    feedback.check()
+           values, np.asarray(area_ha, np.float64) * 1e4, w, out)
     return out
 
 
@@ -146,12 +167,18 @@ def _rule_geoms(rule, gdf):
 def exclusion_mask(terrain: Terrain, rules, layers: Mapping[str, Any]) -> tuple[np.ndarray, list[str], list[Notice]]:
     """Cells (centre inside) of the features of the ``exclude`` rules, as the reference's filter masks: no
     reservoir may flood them. Returns (mask, ids of the rules applied, notices for those that could not be)."""
+    geoms, used, notices = exclusion_geoms(rules, layers, terrain.crs_wkt)
+    return rasterize_mask(geoms, terrain.transform, terrain.shape), used, notices
+
+
+def exclusion_geoms(rules, layers: Mapping[str, Any], crs_wkt: str) -> tuple[list, list[str], list[Notice]]:
+    """The features of the ``exclude`` rules in the DEM's CRS (what :func:`rasterize_mask` draws on any window),
+    the ids of the rules applied and notices for those that could not be."""
     import geopandas as gpd
-    from rasterio.features import rasterize
 
     from ..siting.rules import RASTER_ROLES
 
-    mask = np.zeros(terrain.shape, bool)
+    out: list = []
     used: list[str] = []
     notices: list[Notice] = []
     for rule in rules:
@@ -171,10 +198,20 @@ def exclusion_mask(terrain: Terrain, rules, layers: Mapping[str, Any]) -> tuple[
         used.append(rule.id)
         if not len(geoms):
             continue
-        g = gpd.GeoSeries(geoms, crs=EQUAL_AREA_CRS).to_crs(terrain.crs_wkt)
-        mask |= rasterize(((x, 1) for x in g if x is not None and not x.is_empty), out_shape=terrain.shape,
-                          transform=terrain.transform, fill=0, dtype="uint8").astype(bool)
-    return mask, used, notices
+        g = gpd.GeoSeries(geoms, crs=EQUAL_AREA_CRS).to_crs(crs_wkt)
+        out += [x for x in g if x is not None and not x.is_empty]
+    return out, used, notices
 
 
-__all__ = ["exclusion_mask", "impact_rasters", "rules_hit"]
+def rasterize_mask(geoms: list, transform, shape) -> np.ndarray:
+    """Cells of ``shape`` (grid ``transform``) whose centre lies in one of ``geoms``."""
+    from rasterio.features import rasterize
+
+    if not geoms:
+        return np.zeros(shape, bool)
+    return rasterize(((x, 1) for x in geoms), out_shape=shape, transform=transform, fill=0,
+                     dtype="uint8").astype(bool)
+
+
+__all__ = ["exclusion_geoms", "exclusion_mask", "impact_rasters", "impact_spec", "paint_window", "rasterize_mask",
+           "rules_hit"]

@@ -117,7 +117,7 @@ MESSAGES: dict[str, M] = {
         "score them in the weights file (criteria: {criterion}: categories: …, or default: a score)",
         "请在权重文件中为其评分（criteria: {criterion}: categories: …，或 default: 分值）"),
     # -- site.phes -------------------------------------------------------------------------------------------
-    "jobs.phes.needs_area": M("give --county NAME or --dem FILE (or --near-projects)",
+    "jobs.phes.needs_area": M("give --county, --city or --province NAME, or --dem FILE (or --near-projects)",
                               "请指定 --county 区县 或 --dem 文件（或 --near-projects）"),
     "jobs.phes.no_projects": M("file {path}, layer {layer!r}: no {kind} station point", "文件 {path}，图层“{layer}”：没有{kind}站点",
                                "give --projects FILE with points whose 'type' is {kind}",
