@@ -267,7 +267,11 @@ def _run_dask(plan: TilePlan, client, feedback: Feedback):
     done_count = 0
     try:
         while pending:
-            done, pending_ = distributed.wait(list(pending), timeout=0.2, return_when="FIRST_COMPLETED")
+            try:
+                done, pending_ = distributed.wait(list(pending), timeout=0.2, return_when="FIRST_COMPLETED")
+            except TimeoutError:  # none finished in 0.2 s: look at Cancel and wait again
+                feedback.check()
+                continue
             pending = set(pending_)
             for fut in done:
                 try:
