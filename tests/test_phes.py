@@ -569,3 +569,93 @@ def test_tiles_on_dask_give_the_same_pairs_through_the_job(tiled_dem, capsys, tm
     a = gpd.read_file(tmp_path / "one.gpkg", layer="upper")
     b = gpd.read_file(tmp_path / "dask.gpkg", layer="upper")
     assert a.geometry.equals(b.geometry)
+
+
+# -- Cancel inside the kernels and at every stage of the job (issue 12) ------------------------------------------
+
+def test_a_raised_stop_flag_makes_every_kernel_return_early():
+    """The flag the cancel watcher raises: the fill leaves cells unfilled, the accumulation adds nothing, and
+    screening, pairing and the selection return empty, each without finishing its loop."""
+    from sinkmap.analysis.phes.construct import select
+    from sinkmap.analysis.phes.pairing import pair_reservoirs
+    from sinkmap.analysis.phes.screening import blocked_cells, find_dam_sites, screen_reservoirs
+
+    z = valleys()
+    t = terrain_from_array(z, transform(), CRS)
+    stop = np.ones(1, np.uint8)
+    assert np.isnan(hydro.fill_eps(t.z, t.valid, stop)).sum() > 0.9 * t.z.size
+    filled = hydro.fill_eps(t.z, t.valid)
+    assert not np.isnan(filled).any()
+    fd = hydro.flow_directions(filled, t.valid, t.dx, t.dy, threads=1)
+    up = hydro.upstream_mask(fd, threads=1)
+    assert not hydro.accumulate(fd, up, t.area_ha, stop).any()
+    acc = hydro.accumulate(fd, up, t.area_ha)
+    zf = hydro.round_filled(filled, t.valid)
+    sites = find_dam_sites(zf, fd, acc, t.valid, 10.0, 10)
+    blocked = blocked_cells(t.valid, np.zeros((0, 0), np.bool_))
+    s = PhesSettings()
+    args = (zf, up, blocked, acc, sites, t.area_ha, t.dx, t.dy, s)
+    assert len(screen_reservoirs(*args, threads=1, stop=stop)) == 0  # no site modelled
+    res = screen_reservoirs(*args, threads=1)
+    ok = np.ones(len(res), bool)
+    assert len(pair_reservoirs(res, ok, t.shape[1], t.dx, t.dy, 2.0, 6.0, s, threads=1, stop=stop)) == 0
+    pairs = pair_reservoirs(res, ok, t.shape[1], t.dx, t.dy, 2.0, 6.0, s, threads=1)
+    assert len(pairs) >= 1
+    order = np.argsort(pairs.fom)
+    sel = select(pairs, res, order, t.z, up, blocked, None, t.area_ha, t.dx, t.dy, 2.0, 6.0, s, stop=stop)
+    assert len(sel) == 0 and sum(sel.outcomes.values()) == 0
+    assert len(select(pairs, res, order, t.z, up, blocked, None, t.area_ha, t.dx, t.dy, 2.0, 6.0, s)) >= 1
+
+
+class _CancelAt:
+    """A feedback that presses Cancel when a progress text starting with ``marker`` arrives."""
+
+    def __new__(cls, marker):
+        from sinkmap.core.feedback import NullFeedback
+
+        class F(NullFeedback):
+            seen: list = []
+
+            def progress(self, fraction, text=""):
+                super().progress(fraction, text)
+                if text:
+                    self.seen.append(text)
+                if text.startswith(marker):
+                    self.cancel()
+
+        return F()
+
+
+STAGES = ("读取 DEM", "图层", "填洼", "流向", "汇流", "坝址", "配对", "不重叠组合", "水库轮廓", "淹没影响", "台账前后")
+
+
+@pytest.mark.parametrize("marker", STAGES)
+def test_cancel_at_each_stage_leaves_no_file(world, tmp_path, marker):
+    """Cancel pressed as each stage starts: the job stops with Cancelled (the kernels look at the flag the
+    watcher raises, the job checks between stages) and writes nothing."""
+    from sinkmap.core.errors import Cancelled
+    from sinkmap.jobs.base import run_job
+    from sinkmap.jobs.registry import get
+
+    job = get("site.phes")
+    out = tmp_path / "c.gpkg"
+    req = job.make_request({"dem": str(world / "dem.tif"), "energy_gwh": 2, "hours": 6,
+                            "forest": str(world / "forest.gpkg"), "out": str(out)})
+    fb = _CancelAt(marker)
+    with pytest.raises(Cancelled):
+        run_job(job, req, fb)
+    assert any(t.startswith(marker) for t in fb.seen)
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_cancel_of_a_tiled_search_leaves_no_file(tiled_dem, tmp_path):
+    from sinkmap.core.errors import Cancelled
+    from sinkmap.jobs.base import run_job
+    from sinkmap.jobs.registry import get
+
+    job = get("site.phes")
+    out = tmp_path / "t.gpkg"
+    req = job.make_request({"dem": str(tiled_dem), "energy_gwh": 1, "hours": 6, "tile_deg": 0.1, "out": str(out)})
+    with pytest.raises(Cancelled):
+        run_job(job, req, _CancelAt("填洼"))  # the first tile's fill
+    assert not out.exists() and not list(tmp_path.iterdir())

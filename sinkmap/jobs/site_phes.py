@@ -238,7 +238,9 @@ def _search_one(req: SitePhesRequest, terrain, energy: float, feedback: Feedback
     from ..analysis.phes.output import pair_rows
     from ..analysis.phes.search import SearchOptions, search
 
+    feedback.progress(0.0, "图层 reading the layers")
     ctx = impact_context(req, terrain, SubFeedback(feedback, 0.0, 0.05), tiled=plan is not None)
+    feedback.check()
     opts = SearchOptions(energy_gwh=energy, hours=req.hours, rank=req.rank, carbon_weight=req.carbon_weight,
                          limit=limit, threads=req.threads, settings=PhesSettings())
     if plan is None:
@@ -249,7 +251,10 @@ def _search_one(req: SitePhesRequest, terrain, energy: float, feedback: Feedback
         result.counts["excluded_by"] = list(ctx.excluded_by)
         if ctx.exclude is not None:
             result.counts["excluded_cells"] = int(ctx.exclude.sum())
+    feedback.progress(0.8, "水库轮廓 reservoir outlines")
+    feedback.check()
     rows = pair_rows(result, req.top)
+    feedback.check()
     # the cheapest pair kept, with the rows even when the ranking puts it lower
     sel = result.selected
     if len(sel):
@@ -258,8 +263,10 @@ def _search_one(req: SitePhesRequest, terrain, energy: float, feedback: Feedback
         ci = int(np.argmin(sel.fom))
         if ci >= req.top:
             rows.append(pair_rows(result, ci + 1)[ci])
+    feedback.progress(0.8, "淹没影响 what the reservoirs flood")
     notices = list(result.notices) + list(ctx.notices) + measure(rows, result.terrain, ctx, req,
                                                                   SubFeedback(feedback, 0.8, 0.9))
+    feedback.check()
     return result, rows, ctx, notices
 
 
@@ -354,7 +361,9 @@ def run_site_phes(req: SitePhesRequest, feedback: Feedback) -> SitePhesReport:
     cheapest = None
     if rows:
         best = min(rows, key=lambda r: r["fom"])
+        feedback.progress(0.9, "台账前后 the ledger before and after")
         cheapest, more = ledger_effect(best, terrain, req, SubFeedback(feedback, 0.9, 1.0))
+        feedback.check()
         notices += more
     report = SitePhesReport(unit=unit or "", dem=str(dem), energy_gwh=req.energy_gwh, hours=req.hours,
                             rank=result.rank_used, carbon_weight=req.carbon_weight, year=req.year,
