@@ -659,3 +659,77 @@ def test_cancel_of_a_tiled_search_leaves_no_file(tiled_dem, tmp_path):
     with pytest.raises(Cancelled):
         run_job(job, req, _CancelAt("填洼"))  # the first tile's fill
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+# -- land-cover (raster) siting rules per reservoir (issue 12) ---------------------------------------------------
+
+LC_RULES = """\
+version: 1
+rules:
+  - id: phes_test_paddy
+    tech: phes
+    layer: landcover
+    where: {{values: ["0101"]}}
+    effect: exclude
+    citation: {{document: 测试文件, clause_zh: 测试条款, source: test}}
+    verified: false
+  - id: phes_test_arbor
+    tech: [phes]
+    layer: landcover
+    where: {{values: ["0301"]}}
+    effect: limit
+    weight: 0.5
+    citation: {{document: 测试文件, clause_zh: 测试条款, source: test}}
+    verified: false
+  - id: phes_test_grass
+    tech: all
+    layer: landcover
+    where: {{values: ["0401"]}}
+    effect: exclude
+    citation: {{document: 测试文件, clause_zh: 测试条款, source: test}}
+    verified: false
+"""
+
+
+def test_land_cover_rules_are_listed_per_reservoir(world, capsys, tmp_path):
+    """A 60 m land-cover raster (2 × 2 DEM cells): 0101 水田 over columns 58–63 (the lower valley, col 60, and its
+    sides), 0301 乔木林地 elsewhere, no 0401 anywhere. The lower reservoir lies on 水田 only, the upper (col 20) on
+    乔木林地 only: each side lists its rule, the pair both (the upper's first), the grass rule nowhere. Without
+    the raster the rules are said not applied; with --apply-exclusions they are said not to be masks."""
+    import rasterio
+    from affine import Affine
+
+    x0, y0 = origin()
+    lc = np.full((ROWS // 2, COLS // 2), 301, np.uint16)
+    lc[:, 29:32] = 101  # land-cover cols 29–31 = DEM cols 58–63
+    with rasterio.open(tmp_path / "lc.tif", "w", driver="GTiff", width=COLS // 2, height=ROWS // 2, count=1,
+                       dtype="uint16", crs=CRS, transform=transform(x0, y0) @ Affine.scale(2),
+                       nodata=0) as ds:
+        ds.write(lc, 1)
+    (tmp_path / "rules.yaml").write_text(LC_RULES.format(), encoding="utf-8")
+    base = ("--dem", str(world / "dem.tif"), "--energy-gwh", "2", "--hours", "6", "--top", "2",
+            "--forest", str(world / "forest.gpkg"), "--rules", str(tmp_path / "rules.yaml"))
+    code, o = _run(capsys, *base, "--landcover", str(tmp_path / "lc.tif"), "--out", str(tmp_path / "a.gpkg"))
+    assert code == 0, o.err
+    rep = json.loads(o.out)
+    assert rep["pairs"]
+    for p in rep["pairs"]:
+        assert p["lower"]["rules_hit"] == "phes_test_paddy" and p["upper"]["rules_hit"] == "phes_test_arbor"
+        assert p["rules_hit"] == "phes_test_arbor, phes_test_paddy"  # the upper's, then the lower's
+        assert "phes_test_grass" not in p["rules_hit"]
+    import geopandas as gpd
+
+    assert set(gpd.read_file(tmp_path / "a.gpkg", layer="lower")["rules_hit"]) == {"phes_test_paddy"}
+    assert not any(w.get("params", {}).get("role") == "landcover" for w in rep["warnings"]), rep["warnings"]
+    # no raster: the land-cover rules are said not applied
+    code, o = _run(capsys, *base, "--out", str(tmp_path / "b.gpkg"))
+    rep = json.loads(o.out)
+    assert all("phes_test" not in p["rules_hit"] for p in rep["pairs"])
+    assert {w["params"]["rule"] for w in rep["warnings"] if w["code"] == "analysis.siting.rule.no_layer"} >= {
+        "phes_test_paddy", "phes_test_arbor", "phes_test_grass"}
+    # --apply-exclusions: reported, not a mask
+    code, o = _run(capsys, *base, "--landcover", str(tmp_path / "lc.tif"), "--apply-exclusions",
+                   "--out", str(tmp_path / "c.gpkg"))
+    rep = json.loads(o.out)
+    assert "analysis.phes.raster_rule_not_masked" in [w["code"] for w in rep["warnings"]]
+    assert rep["pairs"] and rep["pairs"][0]["lower"]["rules_hit"] == "phes_test_paddy"

@@ -30,6 +30,7 @@ class _Impact:
     exclude: Any = None  # cells no reservoir may flood (--apply-exclusions)
     exclude_geoms: Any = None  # the same as geometries in the DEM's CRS (searched by tiles)
     impact_spec: Any = None  # the 小班 and their values per m², drawn per tile (searched by tiles)
+    landcover: Any = None  # the land-cover raster's path (raster siting rules)
     excluded_by: list = field(default_factory=list)
     notices: list = field(default_factory=list)
 
@@ -41,6 +42,7 @@ def impact_context(req, terrain, feedback: Feedback, tiled: bool = False) -> _Im
     from ..analysis.siting.rules import load_rules, rules_for
 
     ctx = _Impact(rules=rules_for(load_rules(req.rules or ()), "phes"))
+    ctx.landcover = getattr(req, "landcover", None)
     if not any((req.forest, req.wetland, req.protected, req.redline)):
         return ctx
     import geopandas as gpd
@@ -76,10 +78,11 @@ def impact_context(req, terrain, feedback: Feedback, tiled: bool = False) -> _Im
 
 
 def _rule_layers(ctx: _Impact) -> dict:
-    if ctx.inputs is None:
-        return {}
-    return {"forest": ctx.inputs.forest, "wetland": ctx.inputs.wetland, "protected": ctx.inputs.protected,
-            "redline": ctx.redline}
+    out = {} if ctx.inputs is None else {"forest": ctx.inputs.forest, "wetland": ctx.inputs.wetland,
+                                         "protected": ctx.inputs.protected, "redline": ctx.redline}
+    if ctx.landcover is not None:
+        out["landcover"] = ctx.landcover
+    return out
 
 
 def measure(rows: list[dict], terrain, ctx: _Impact, req, feedback: Feedback) -> list:

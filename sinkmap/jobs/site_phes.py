@@ -49,6 +49,7 @@ class SitePhesRequest:
     protected: LayerSource | None = None
     redline: LayerSource | None = None
     projects: LayerSource | None = None
+    landcover: Path | None = None
     near_projects: bool = False
     apply_exclusions: bool = False
     radius_km: float = 10.0
@@ -371,7 +372,8 @@ def run_site_phes(req: SitePhesRequest, feedback: Feedback) -> SitePhesReport:
                             pairs=[json_row(r, terrain) for r in rows], cheapest=cheapest,
                             warnings=list(dict.fromkeys(notices)),
                             inputs={k: str(getattr(req, k).path if hasattr(getattr(req, k), "path") else getattr(req, k))
-                                    for k in ("dem", "forest", "wetland", "protected", "redline") if getattr(req, k)})
+                                    for k in ("dem", "forest", "wetland", "protected", "redline", "landcover")
+                                    if getattr(req, k)})
     report.inputs["dem"] = str(dem)
     report._rows = rows
     report._terrain = terrain
@@ -535,6 +537,11 @@ SITE_PHES = register(Job(
         _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected areas polygons"),
         _layer("redline", "redline", "生态保护红线", "Ecological red line", "生态保护红线面图层",
                "ecological red line (生态保护红线) polygons"),
+        Param("landcover", "raster", Text("三调地类栅格", "Land-cover raster"),
+              Text("三调地类栅格：按其中的选址规则（如 --rules 中 layer: landcover 的规则）逐水库列出触及的规则",
+                   "raster of Sandiao land classes: the siting rules on it (e.g. a --rules file's rules with "
+                   "layer: landcover) are listed per reservoir in rules_hit"), role="landcover", metavar="FILE",
+              suffixes=(".tif", ".tiff", ".vrt", ".img")),
         replace(_layer("projects", "projects", "规划项目", "Plan projects", "规划项目点图层（--near-projects）",
                        "points of the plans' projects (--near-projects)"), advanced=True),
         Param("near_projects", "bool", Text("规划站址周边", "Around the plans' stations"),
@@ -596,7 +603,7 @@ SITE_PHES = register(Job(
     run=run_site_phes,
     write=write_outputs,
     menu=Text("选址", "Siting"),
-    demo_roles=("dem", "forest", "wetland", "protected", "redline", "projects"),
+    demo_roles=("dem", "forest", "wetland", "protected", "redline", "projects", "landcover"),
 ))
 
 

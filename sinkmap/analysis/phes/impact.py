@@ -110,8 +110,12 @@ def paint_window(spec: tuple[np.ndarray, np.ndarray], transform, shape, area_ha:
 
 
 def rules_hit(polygons, rules, layers: Mapping[str, Any], crs) -> tuple[list[list[str]], list[Notice]]:
-    """For each polygon (in ``crs``) the ids of the rules whose features share area with it. ``layers``: role →
-    GeoDataFrame (or None). Rules on a layer not given, or on a raster, are listed once in the notices."""
+    """For each polygon (in ``crs``) the ids of the rules whose features share area with it, in rule order.
+    ``layers``: role → GeoDataFrame (or None) for the vector rules; ``"landcover"`` → the land-cover raster's
+    path for the raster rules, which hit a reservoir covering part of a cell of their 三调 classes (exact cell
+    coverage on the raster's own grid, as ``site impact``:
+    :class:`sinkmap.analysis.siting.rules_hit._Raster`). Rules on a layer not given are listed once in the
+    notices."""
     import geopandas as gpd
     import shapely
 
@@ -120,11 +124,15 @@ def rules_hit(polygons, rules, layers: Mapping[str, Any], crs) -> tuple[list[lis
     polys = gpd.GeoSeries(list(polygons), crs=crs).to_crs(EQUAL_AREA_CRS).to_numpy()
     hits: list[list[str]] = [[] for _ in polys]
     notices: list[Notice] = []
+    on_raster = []
     for rule in rules:
         source = layers.get(rule.layer)
-        if rule.layer in RASTER_ROLES or source is None:
+        if source is None:
             notices.append(Notice("analysis.siting.rule.no_layer", rule=rule.id, document=rule.document,
                                   role=rule.layer))
+            continue
+        if rule.layer in RASTER_ROLES:
+            on_raster.append(rule)
             continue
         geoms, missing = _rule_geoms(rule, source)
         if missing is not None:
@@ -142,6 +150,22 @@ def rules_hit(polygons, rules, layers: Mapping[str, Any], crs) -> tuple[list[lis
             idx = tree.query(p, predicate="intersects")
             if idx.size and (shapely.area(shapely.intersection(geoms[idx], p)) > 0).any():
                 hits[i].append(rule.id)
+    if on_raster:
+        from pathlib import Path
+
+        from ..siting.rules_hit import _Raster
+
+        src = layers["landcover"]
+        raster = _Raster(Path(src.path if hasattr(src, "path") else src))
+        try:
+            for i, p in enumerate(polys):
+                got = raster.hits(on_raster, p)
+                hits[i] += [r.id for r in on_raster if got.get(r.id, 0.0) > 0.0]
+        finally:
+            raster.close()
+        order = {r.id: k for k, r in enumerate(rules)}
+        for h in hits:
+            h.sort(key=order.__getitem__)
     return hits, notices
 
 
@@ -185,7 +209,10 @@ def exclusion_geoms(rules, layers: Mapping[str, Any], crs_wkt: str) -> tuple[lis
         if rule.effect != "exclude":
             continue
         gdf = layers.get(rule.layer)
-        if rule.layer in RASTER_ROLES or gdf is None:
+        if rule.layer in RASTER_ROLES and gdf is not None:
+            notices.append(Notice("analysis.phes.raster_rule_not_masked", rule=rule.id, document=rule.document))
+            continue
+        if gdf is None:
             notices.append(Notice("analysis.siting.rule.no_layer", rule=rule.id, document=rule.document,
                                   role=rule.layer))
             continue

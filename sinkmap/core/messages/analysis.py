@@ -462,4 +462,10 @@ MESSAGES: dict[str, M] = {
         "DEM {path}：需在 {rows} × {cols} = {cells} 个像元上选取组合（一次最多 {limit} 个）",
         "search a smaller area (a city or county) or a coarser DEM",
         "请缩小搜索范围（按城市或区县），或使用较粗的 DEM"),
+    "analysis.phes.raster_rule_not_masked": M(
+        "rule {rule} ({document}) is on the land-cover raster: reported per reservoir in rules_hit, not applied as a "
+        "mask by --apply-exclusions",
+        "规则 {rule}（{document}）基于土地覆被栅格：仅在 rules_hit 中逐水库报告，--apply-exclusions 不将其作为掩膜",
+        "give the classes as a vector layer to exclude them from the search",
+        "如需在搜索中排除这些地类，请以矢量图层提供"),
 }
