@@ -394,7 +394,8 @@ def test_near_projects_uses_the_plan_capacity(world, capsys, tmp_path):
                      geometry=[pt, pt], crs=CRS).to_file(tmp_path / "projects.gpkg")
     out = tmp_path / "near.gpkg"
     code, o = _run(capsys, "--near-projects", "--projects", str(tmp_path / "projects.gpkg"), "--dem",
-                   str(world / "dem.tif"), "--energy-gwh", "99", "--hours", "6", "--radius-km", "3", "--out", str(out))
+                   str(world / "dem.tif"), "--energy-gwh", "99", "--hours", "6", "--radius-km", "3",
+                   "--forest", str(world / "forest.gpkg"), "--out", str(out))
     assert code == 0, o.err
     rep = json.loads(o.out)
     (p,) = rep["projects"]  # the wind farm is not a pumped-storage station
@@ -404,6 +405,29 @@ def test_near_projects_uses_the_plan_capacity(world, capsys, tmp_path):
     assert all(q["energy_gwh"] == pytest.approx(1.8) for q in rep["pairs"])
     assert set(gpd.read_file(out, layer="pairs")["project"]) == {"测试抽水蓄能电站"}
     assert len(gpd.read_file(out, layer="projects")) == 1
+    # the ledger of 苏仙区 before and after the station's cheapest pair, its targets' statuses in words
+    ledger = p["cheapest_pair_ledger"]
+    county = next(u for u in ledger["units"] if u["name"] == "苏仙区")
+    before, after = county["forest_stock_10k_m3"]
+    cheapest = min(rep["pairs"], key=lambda q: q["fom"])
+    assert ledger["rank"] == cheapest["rank"]
+    assert before - after == pytest.approx(cheapest["forest_stock_10k_m3"], rel=1e-4)
+    assert county["targets"] and all(t["status_before"] and t["status_after"] for t in county["targets"])
+    from sinkmap.jobs.registry import get
+    from sinkmap.jobs.base import run_job
+    from sinkmap.core.messages import Notice
+
+    job = get("site.phes")
+    report = run_job(job, job.make_request({"near_projects": True, "projects": str(tmp_path / "projects.gpkg"),
+                                            "dem": str(world / "dem.tif"), "energy_gwh": 99, "hours": 6,
+                                            "radius_km": 3, "forest": str(world / "forest.gpkg"),
+                                            "out": str(tmp_path / "near2.gpkg")}))
+    for lang in ("zh_CN", "en"):
+        text = "\n".join(report.summary(lang))
+        t = county["targets"][0]
+        assert Notice(f"analysis.siting.status.{t['status_before']}").render(lang) in text
+        assert Notice(f"analysis.siting.status.{t['status_after']}").render(lang) in text
+        assert ("森林蓄积" if lang == "zh_CN" else "forest stock") in text
 
 
 def test_ranking_by_carbon_takes_the_pair_that_floods_no_forest():

@@ -100,6 +100,8 @@ class SitePhesReport(Report):
         if self.projects:
             for p in self.projects:
                 lines.append(_project_line(p, zh))
+                if p.get("cheapest_pair_ledger"):
+                    lines += ["  " + x for x in _cheapest_lines(p["cheapest_pair_ledger"], zh)]
             return lines
         c = self.counts
         lines.append((f"{self.unit or self.dem}：{self.energy_gwh:g} GWh / {self.hours:g} 小时；坝址 {c.get('dam_sites', 0):,}，"
@@ -449,6 +451,13 @@ def _run_near_projects(req: SitePhesRequest, feedback: Feedback) -> SitePhesRepo
             r["distance_km"] = _distance_km(terrain, mid, pt)
         rows = rows[:req.top]
         best = min(rows, key=lambda r: r["fom"]) if rows else None
+        if best is not None:  # the ledger before and after the station's cheapest pair, as for one area
+            sub.progress(0.95, "台账前后 the ledger before and after")
+            effect, more = ledger_effect(best, terrain, req, SubFeedback(sub, 0.95, 1.0))
+            sub.check()
+            notices += more
+            if effect is not None:
+                entry["cheapest_pair_ledger"] = effect
         entry.update(dam_sites=result.counts.get("dam_sites", 0), reservoirs=result.counts.get("reservoirs", 0),
                      pairs=result.counts.get("selected", 0), timings_s=result.timings,
                      notices=[nn.to_json() for nn in result.notices],
