@@ -285,8 +285,8 @@ def world(tmp_path_factory):
     with rasterio.open(d / "tiny.tif", "w", crs=CRS, **{**prof, "width": 4, "height": 4}) as ds:
         ds.write(z[:4, :4].astype(np.float32), 1)
     with rasterio.open(d / "huge.tif", "w", crs=CRS, sparse_ok=True, tiled=True,
-                       **{**prof, "width": 8000, "height": 6000}):
-        pass  # 48 million cells, no block written (sparse): over the limit of one search
+                       **{**prof, "width": 12000, "height": 9000}):
+        pass  # 108 million cells, no block written (sparse): over the limit of a search even by tiles
     far = transform(x0, y0 + 600_000)  # 600 km north: outside 湖南
     with rasterio.open(d / "dem_far.tif", "w", crs=CRS, **{**prof, "transform": far}) as ds:
         ds.write(z.astype(np.float32), 1)
@@ -349,7 +349,7 @@ def test_job_reports_the_forest_a_pair_floods(world, capsys, tmp_path):
 @pytest.mark.parametrize("args, code", [
     (["--dem", "{d}/dem_nocrs.tif"], "io.raster.no_crs"),
     (["--dem", "{d}/tiny.tif"], "analysis.phes.dem_too_small"),
-    (["--dem", "{d}/huge.tif"], "analysis.phes.dem_too_large"),
+    (["--dem", "{d}/huge.tif"], "analysis.phes.mosaic_too_large"),
     (["--dem", "{d}/dem_far.tif", "--county", "苏仙区"], "analysis.phes.dem_no_coverage"),
     ([], "jobs.phes.needs_area"),
 ])

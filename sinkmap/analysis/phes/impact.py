@@ -98,9 +98,16 @@ def paint_window(spec: tuple[np.ndarray, np.ndarray], transform, shape, area_ha:
     each polygon's values times the m² of each cell it covers (exact coverage)."""
     from ..zonal.rasterize import cover_index
 
+    import shapely
+
     h, w = shape
     out = np.zeros((3, h * w), np.float32)
     geoms, values = spec
+    if len(geoms):  # only the polygons meeting the window (a tile's, of a province's 小班)
+        a, _, c, _, e, f = tuple(transform)[:6]
+        near = np.flatnonzero(shapely.intersects(geoms, shapely.box(min(c, c + a * w), min(f, f + e * h),
+                                                                    max(c, c + a * w), max(f, f + e * h))))
+        geoms, values = geoms[near], np.ascontiguousarray(values[:, near])
     if len(geoms) == 0:
         return out
     ix = cover_index(geoms, transform, h, w)

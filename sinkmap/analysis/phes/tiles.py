@@ -317,6 +317,7 @@ def search_tiled(plan: TilePlan, options, *, client=None, feedback: Feedback | N
     counts = {"tiles": len(plan.tiles), "cells": 0, "dam_sites": 0, "tile_edge_reservoirs": 0}
     cpu: dict = {}
     wall_tiles = 0.0
+    cpu_tiles = 0.0
     for out in stream:
         o0, o1, p0, p1 = plan.tiles[out.index].own
         z[o0:o1, p0:p1] = out.z
@@ -331,6 +332,7 @@ def search_tiled(plan: TilePlan, options, *, client=None, feedback: Feedback | N
         for k, v in out.timings.get("cpu", {}).items():
             cpu[k] = round(cpu.get(k, 0.0) + v, 3)
         wall_tiles += out.timings.get("tile_wall", 0.0)
+        cpu_tiles += out.timings.get("tile_cpu", 0.0)
     feedback.check()
     parts.sort(key=lambda p: p.index)
     res, dupes = _merge(parts, len(plan.settings.wall_heights))
@@ -344,6 +346,7 @@ def search_tiled(plan: TilePlan, options, *, client=None, feedback: Feedback | N
     if client is not None:
         timings["cpu"]["tiles_client"] = round(t1[1] - t0[1], 3)
     counts["sum_of_tile_walls_s"] = round(wall_tiles, 3)
+    counts["sum_of_tile_cpu_s"] = round(cpu_tiles, 3)  # everything a tile does: reading, drawing, the stages
     valid = z != VOID_Z
     ycum = np.concatenate([[0.0], np.cumsum(0.5 * (plan.dy[:-1] + plan.dy[1:]))]) if h else np.zeros(0)
     terrain = Terrain(z=z, valid=valid, transform=plan.window.transform, crs_wkt=plan.window.crs_wkt,
