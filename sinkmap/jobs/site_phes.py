@@ -60,7 +60,7 @@ class SitePhesRequest:
     threads: int = 2
     workers: int | None = None
     scheduler: str | None = None
-    tile_deg: float = 1.0
+    tile_deg: float | None = None  # None: 1°, and tiles only for an area larger than one tile and its border
     tile_border: int | None = None
     encoding: str | None = None
     crs: str | None = None
@@ -299,12 +299,16 @@ def _plan_if_tiled(req: SitePhesRequest, win, border: int, area):
     """A :class:`~sinkmap.analysis.phes.tiles.TilePlan` when the window is larger than one tile and its border
     (or Dask is asked for), else None (the window is searched at once)."""
     from ..analysis.phes.dem import MAX_CELLS
-    from ..analysis.phes.tiles import MAX_MOSAIC_CELLS, plan_tiles
+    from ..analysis.phes.tiles import M_PER_DEG, MAX_MOSAIC_CELLS, plan_tiles
 
-    plan = plan_tiles(win, tile_deg=req.tile_deg, tile_border=req.tile_border, border_cells=border, area_4490=area)
+    plan = plan_tiles(win, tile_deg=req.tile_deg or 1.0, tile_border=req.tile_border, border_cells=border,
+                      area_4490=area)
     h, w = win.shape
-    one = max(t.win[1] - t.win[0] for t in plan.tiles), max(t.win[3] - t.win[2] for t in plan.tiles)
-    larger = len(plan.tiles) > 1 and (h > one[0] or w > one[1])
+    # one tile and its border on each side: searched at once (a county, the benchmark's bordered 1° tile)
+    a = abs(win.transform[0])
+    step = (req.tile_deg or 1.0) * (1.0 if plan.geographic else M_PER_DEG)
+    one = round(step / a) + 2 * plan.tile_border
+    larger = len(plan.tiles) > 1 and (req.tile_deg is not None or req.tile_border is not None or max(h, w) > one)
     if not (larger or req.workers or req.scheduler or h * w > MAX_CELLS):
         return None
     if h * w > MAX_MOSAIC_CELLS:
@@ -590,9 +594,11 @@ SITE_PHES = register(Job(
                    "screen the tiles on a Dask scheduler (e.g. tcp://host:8786; every worker must read the DEM at "
                    "the same path)"), metavar="ADDRESS", advanced=True),
         Param("tile_deg", "number", Text("图幅大小（度）", "Tile size (degrees)"),
-              Text("大于一个图幅的范围按此大小分块（参考方法：1°；投影 DEM 按 111.32 km/度）",
+              Text("大于一个图幅（含边框）的范围按此大小分块（缺省 1°，同参考方法；投影 DEM 按 111.32 km/度）；"
+                   "指定时凡跨两个及以上图幅即分块",
                    "areas larger than one tile are split into tiles this size (the reference: 1°; projected DEMs "
-                   "at 111.32 km a degree)"), default=1.0, minimum=0.001, maximum=10.0, advanced=True),
+                   "at 111.32 km a degree); given, any area spanning two tiles or more is split"), minimum=0.001,
+              maximum=10.0, advanced=True),
         Param("tile_border", "integer", Text("图幅边框（像元）", "Tile border (cells)"),
               Text("每个图幅四周多读的像元数（缺省：图幅边长的 1/6，1″ 时为参考方法的 600）",
                    "cells read around each tile (default: a sixth of the tile, the reference's 600 at 1″)"),

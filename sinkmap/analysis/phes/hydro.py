@@ -76,6 +76,8 @@ def _fill_eps(z, valid, stop):
     zmin = 1 << 30
     zmax = -(1 << 30)
     for i in range(n):
+        if (i & (STOP_EVERY - 1)) == 0 and stop[0]:
+            return out
         if vf[i]:
             v = np.int64(zf[i])
             zmin = min(zmin, v)
@@ -87,6 +89,8 @@ def _fill_eps(z, valid, stop):
     nb = zmax - zmin + 1
     start = np.zeros(nb + 1, np.int64)
     for i in range(n):
+        if (i & (STOP_EVERY - 1)) == 0 and stop[0]:
+            return out
         if vf[i]:
             start[np.int64(zf[i]) - zmin + 1] += 1
     for b in range(nb):
@@ -94,12 +98,16 @@ def _fill_eps(z, valid, stop):
     order = np.empty(start[nb], np.int32)
     put = start[:nb].copy()
     for i in range(n):
+        if (i & (STOP_EVERY - 1)) == 0 and stop[0]:
+            return out
         if vf[i]:
             b = np.int64(zf[i]) - zmin
             order[put[b]] = i
             put[b] += 1
     # seeds: the array's edge and the cells next to a void
     for r in range(h):
+        if stop[0]:
+            return out
         for c in range(w):
             i = r * w + c
             if not vf[i]:

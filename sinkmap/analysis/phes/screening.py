@@ -42,18 +42,28 @@ from .constants import PhesSettings
 from .hydro import DC, DR, VOID_Z
 
 
+def find_dam_sites(zf, fdir, acc, screen, threshold_ha, contour, stop=None):
+    """Flat indices of the dam sites: stream cells of ``screen`` whose contour is above the next cell
+    (``stop``: see :func:`.hydro.fill_eps`)."""
+    return _find_dam_sites(zf, fdir, acc, screen, threshold_ha, contour, np.zeros(1, np.uint8) if stop is None
+                           else stop)
+
+
 @numba.njit(cache=True, nogil=True)
-def find_dam_sites(zf, fdir, acc, screen, threshold_ha, contour):
-    """Flat indices of the dam sites: stream cells of ``screen`` whose contour is above the next cell."""
+def _find_dam_sites(zf, fdir, acc, screen, threshold_ha, contour, stop):
     h, w = zf.shape
     count = 0
     for r in range(h):
+        if stop[0]:
+            return np.empty(0, np.int64)
         for c in range(w):
             if _is_site(zf, fdir, acc, screen, threshold_ha, contour, r, c):
                 count += 1
     out = np.empty(count, np.int64)
     k = 0
     for r in range(h):
+        if stop[0]:
+            return np.empty(0, np.int64)
         for c in range(w):
             if _is_site(zf, fdir, acc, screen, threshold_ha, contour, r, c):
                 out[k] = r * w + c
@@ -294,13 +304,19 @@ def screen_reservoirs(zf: np.ndarray, up: np.ndarray, blocked: np.ndarray, acc: 
                       impact=imp, sites_tested=int(n_all))
 
 
-@numba.njit(cache=True, nogil=True)
-def blocked_cells(valid, exclude):
+def blocked_cells(valid, exclude, stop=None):
     """Cells that limit a wall: on the DEM's edge, next to a void, or excluded (``exclude`` may be 0 × 0)."""
+    return _blocked_cells(valid, exclude, np.zeros(1, np.uint8) if stop is None else stop)
+
+
+@numba.njit(cache=True, nogil=True)
+def _blocked_cells(valid, exclude, stop):
     h, w = valid.shape
     out = np.zeros((h, w), np.uint8)
     ex = exclude.shape[0] == h and exclude.shape[1] == w
     for r in range(h):
+        if stop[0]:
+            return out
         for c in range(w):
             if not valid[r, c]:
                 continue

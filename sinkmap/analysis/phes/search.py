@@ -99,7 +99,7 @@ def screen(terrain: Terrain, s: PhesSettings, *, dens: np.ndarray | None = None,
     feedback.progress(0.15, "流向 flow directions")
     fdir = hydro.flow_directions(filled, terrain.valid, terrain.dx, terrain.dy, threads, stop)
     feedback.check()
-    zf = hydro.round_filled(filled, terrain.valid)
+    zf = hydro.round_filled(filled, terrain.valid)  # one quick pass (~0.1 s a tile)
     del filled
     up = hydro.upstream_mask(fdir, threads, stop)
     feedback.check()
@@ -109,10 +109,11 @@ def screen(terrain: Terrain, s: PhesSettings, *, dens: np.ndarray | None = None,
     feedback.check()
     t = _timed(timings, "accumulation", t)
     feedback.progress(0.28, "坝址 dam sites")
-    sites = find_dam_sites(zf, fdir, acc, terrain.screen, float(s.min_watershed_ha), int(s.contour_m))
+    sites = find_dam_sites(zf, fdir, acc, terrain.screen, float(s.min_watershed_ha), int(s.contour_m), stop)
+    feedback.check()
     del fdir
     ex = np.zeros((0, 0), np.bool_) if exclude is None else np.ascontiguousarray(exclude, dtype=np.bool_)
-    blocked = blocked_cells(terrain.valid, ex)
+    blocked = blocked_cells(terrain.valid, ex, stop)
     feedback.check()
     res = screen_reservoirs(zf, up, blocked, acc, sites, terrain.area_ha, terrain.dx, terrain.dy, s, dens=dens,
                             threads=threads, feedback=SubFeedback(feedback, 0.28, 1.0), stop=stop)

@@ -64,6 +64,7 @@ class TilePlan:
     geographic: bool
     border_cells: int  # no dam site this close to the window's edge
     tiles: list[Tile]
+    tile_border: int = 0  # cells read around each tile
     settings: PhesSettings = field(default_factory=PhesSettings)
     area_wkb: bytes | None = None  # upper reservoirs' dam sites only inside (DEM CRS)
     exclude: list = field(default_factory=list)  # geometries (DEM CRS) no reservoir may flood
@@ -115,7 +116,8 @@ def plan_tiles(window: DemWindow, *, tile_deg: float = 1.0, tile_border: int | N
 
         area_wkb = _to_crs(area_4490, "EPSG:4490", crs.to_string()).wkb
     return TilePlan(window=window, dx=dx, dy=dy, area_ha=area, geographic=bool(crs.is_geographic), border_cells=b,
-                    tiles=tiles, settings=settings or PhesSettings(), area_wkb=area_wkb, threads=int(threads))
+                    tiles=tiles, tile_border=border, settings=settings or PhesSettings(), area_wkb=area_wkb,
+                    threads=int(threads))
 
 
 @dataclass
