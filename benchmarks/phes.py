@@ -82,7 +82,6 @@ def _child_stages(dem: str, energy: float, hours: float, threads: int) -> dict:
     import rasterio
 
     from sinkmap.analysis.phes.dem import terrain_from_array
-    from sinkmap.analysis.phes.output import cell_point
     from sinkmap.analysis.phes.search import SearchOptions, search
 
     _child_warm()
@@ -93,6 +92,16 @@ def _child_stages(dem: str, energy: float, hours: float, threads: int) -> dict:
         terrain = terrain_from_array(arr, ds.transform, ds.crs.to_wkt(), nodata=ds.nodata, border=BORDER)
     read = (time.perf_counter() - t0, time.process_time() - c0)
     r = search(terrain, SearchOptions(energy, hours, threads=threads))
+    out = _pairs_of(r, terrain)
+    timings = dict(r.timings)
+    timings["read"] = round(read[0], 3)
+    timings["cpu"]["read"] = round(read[1], 3)
+    return {"timings": timings, "counts": r.counts, "pairs": out}
+
+
+def _pairs_of(r, terrain) -> list[dict]:
+    from sinkmap.analysis.phes.output import cell_point
+
     sel, res, pairs = r.selected, r.reservoirs, r.pairs
     out = []
     for i in range(len(sel)):
@@ -103,10 +112,74 @@ def _child_stages(dem: str, energy: float, hours: float, threads: int) -> dict:
                     "head_m": int(pairs.head[k]), "volume_gl": float(min(sel.volume[i])),
                     "cost_class": chr(int(sel.cls[i])), "fom": float(sel.fom[i]),
                     "separation_km": float(sel.separation_km[i])})
-    timings = dict(r.timings)
-    timings["read"] = round(read[0], 3)
-    timings["cpu"]["read"] = round(read[1], 3)
-    return {"timings": timings, "counts": r.counts, "pairs": out}
+    return out
+
+
+def _child_tiled(dem: str, energy: float, hours: float, threads: int, tile_deg: float, workers: int) -> dict:
+    """The same search split into tiles of ``tile_deg`` (each read with the reference's 600-cell border), on
+    the local threads (``workers`` 0) or on a Dask LocalCluster of ``workers`` processes."""
+    from sinkmap.analysis.phes.dem import dem_window
+    from sinkmap.analysis.phes.search import SearchOptions
+    from sinkmap.analysis.phes.tiles import search_tiled, plan_tiles
+
+    _child_warm()
+    client = cluster = None
+    t0 = time.perf_counter()
+    if workers:
+        from sinkmap.analysis.zonal.dask_backend import connect
+
+        client, cluster = connect(workers=workers)
+    start = time.perf_counter() - t0
+    try:
+        plan = plan_tiles(dem_window(dem), tile_deg=tile_deg, tile_border=BORDER, border_cells=BORDER,
+                          threads=threads)
+        r = search_tiled(plan, SearchOptions(energy, hours, threads=threads), client=client)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    return {"timings": r.timings, "counts": r.counts, "pairs": _pairs_of(r, r.terrain),
+            "cluster_start_s": round(start, 3), "tiles": [t.win for t in plan.tiles]}
+
+
+CANCEL_STAGES = ("填洼", "流向", "汇流", "坝址", "配对", "不重叠组合")
+
+
+def _child_cancel(dem: str, energy: float, hours: float, threads: int, delay: float) -> dict:
+    """Cancel pressed ``delay`` s after each stage starts: seconds until the search stops (Cancelled)."""
+    import threading
+
+    import rasterio
+
+    from sinkmap.analysis.phes.dem import terrain_from_array
+    from sinkmap.analysis.phes.search import SearchOptions, search
+    from sinkmap.core.errors import Cancelled
+    from sinkmap.core.feedback import NullFeedback
+
+    _child_warm()
+    with rasterio.open(dem) as ds:
+        arr = ds.read(1, masked=True)
+        terrain = terrain_from_array(arr, ds.transform, ds.crs.to_wkt(), nodata=ds.nodata, border=BORDER)
+    out = {}
+    for marker in CANCEL_STAGES:
+        pressed: list = []
+
+        class F(NullFeedback):
+            def progress(self, fraction, text=""):
+                if text.startswith(marker) and not pressed:
+                    def press():
+                        pressed.append(time.perf_counter())
+                        self.cancel()
+                    pressed.append(None)
+                    threading.Timer(delay, press).start()
+
+        try:
+            search(terrain, SearchOptions(energy, hours, threads=threads), feedback=F())
+            out[marker] = None  # finished before the press
+        except Cancelled:
+            out[marker] = round(time.perf_counter() - pressed[-1], 3)
+    return out
 
 
 def run_child(kind: str, *args) -> tuple[dict, dict]:
@@ -136,7 +209,7 @@ def run_child(kind: str, *args) -> tuple[dict, dict]:
     if code:
         raise RuntimeError(f"child {kind} failed ({code}):\n{err[-3000:]}")
     fig = {"wall_s": wall, "user_s": ru.ru_utime, "sys_s": ru.ru_stime, "max_rss_mib": ru.ru_maxrss / 1024.0}
-    return fig, (json.loads(out) if kind == "stages" else {"stdout": out})
+    return fig, (json.loads(out) if kind in ("stages", "tiled", "cancel") else {"stdout": out})
 
 
 def _child_command(dem: str, energy: str, hours: str, threads: str, out: str) -> None:
@@ -215,6 +288,12 @@ def main(argv=None) -> int:
     ap.add_argument("--no-reference", action="store_true")
     ap.add_argument("--reference-first", action="store_true", help="run the reference before sinkmap")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--tiles", type=float, default=0.0, metavar="DEG",
+                    help="also run the search split into tiles of DEG degrees (e.g. 0.5: 2 × 2 tiles), serially and "
+                         "on a Dask LocalCluster (--workers), and compare its pairs with the one-window run")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--cancel", type=float, default=0.0, metavar="S",
+                    help="also measure Cancel: pressed S seconds into each stage, seconds until the search stops")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -225,6 +304,11 @@ def main(argv=None) -> int:
             print(json.dumps(_child_stages(rest[0], float(rest[1]), float(rest[2]), int(rest[3]))))
         elif kind == "command":
             _child_command(*rest)
+        elif kind == "tiled":
+            print(json.dumps(_child_tiled(rest[0], float(rest[1]), float(rest[2]), int(rest[3]), float(rest[4]),
+                                          int(rest[5]))))
+        elif kind == "cancel":
+            print(json.dumps(_child_cancel(rest[0], float(rest[1]), float(rest[2]), int(rest[3]), float(rest[4]))))
         return 0
 
     dem = ensure_tile(a.dem_dir)
@@ -244,6 +328,18 @@ def main(argv=None) -> int:
     out = DATA / "phes_sinkmap_pairs.gpkg"
     fig_cmd, _ = run_child("command", dem, a.energy, a.hours, a.threads, out)
     results["sinkmap_command"] = {"process": fig_cmd}
+    if a.tiles:
+        mine = stages["pairs"]
+        for w in (0, a.workers):
+            fig_t, tiled = run_child("tiled", dem, a.energy, a.hours, a.threads, a.tiles, w)
+            key = "tiled_dask" if w else "tiled_local"
+            results[key] = {"process": fig_t, "timings_s": tiled["timings"], "counts": tiled["counts"],
+                            "cluster_start_s": tiled["cluster_start_s"], "workers": w, "tile_deg": a.tiles,
+                            "tiles": tiled["tiles"], "same_pairs_as_one_window": tiled["pairs"] == mine,
+                            "pairs": len(tiled["pairs"])}
+    if a.cancel:
+        fig_c, lat = run_child("cancel", dem, a.energy, a.hours, a.threads, a.cancel)
+        results["cancel_latency_s"] = {"pressed_after_s": a.cancel, "stages": lat}
     if not a.reference_first:
         ref = run_ref()
     results["load_before_after"] = [round(x, 2) for x in (*load0, *os.getloadavg())]
@@ -283,6 +379,20 @@ def _print(r: dict) -> None:
     print(f"{'sinkmap command':<18} {cm['wall_s']:8.2f} {cm['user_s'] + cm['sys_s']:8.2f}   "
           f"peak RSS {cm['max_rss_mib']:.0f} MiB")
     print(f"counts: {json.dumps(st['counts'], ensure_ascii=False)}")
+    for key in ("tiled_local", "tiled_dask"):
+        tr = r.get(key)
+        if tr:
+            p = tr["process"]
+            tc = tr["timings_s"]["cpu"]
+            print(f"{key:<18} {p['wall_s']:8.2f} {p['user_s'] + p['sys_s']:8.2f}   peak RSS {p['max_rss_mib']:.0f} MiB; "
+                  f"{tr['counts']['tiles']} tiles of {tr['tile_deg']:g}°, workers {tr['workers']}, cluster start "
+                  f"{tr['cluster_start_s']:.1f} s, tile CPU (workers') {sum(v for k, v in tc.items() if k != 'total' and k not in ('pairing', 'selection')):.1f} s; "
+                  f"same pairs as one window: {tr['same_pairs_as_one_window']} ({tr['pairs']}); "
+                  f"reservoirs cut by a tile border: {tr['counts']['tile_edge_reservoirs']}")
+    if r.get("cancel_latency_s"):
+        c = r["cancel_latency_s"]
+        print(f"cancel pressed {c['pressed_after_s']:g} s into each stage → stopped after (s): "
+              + json.dumps(c["stages"], ensure_ascii=False))
     ref = r.get("reference")
     if ref:
         print(f"{'reference stage':<18} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13}")

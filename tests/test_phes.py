@@ -285,8 +285,8 @@ def world(tmp_path_factory):
     with rasterio.open(d / "tiny.tif", "w", crs=CRS, **{**prof, "width": 4, "height": 4}) as ds:
         ds.write(z[:4, :4].astype(np.float32), 1)
     with rasterio.open(d / "huge.tif", "w", crs=CRS, sparse_ok=True, tiled=True,
-                       **{**prof, "width": 8000, "height": 6000}):
-        pass  # 48 million cells, no block written (sparse): over the limit of one search
+                       **{**prof, "width": 12000, "height": 9000}):
+        pass  # 108 million cells, no block written (sparse): over the limit of a search even by tiles
     far = transform(x0, y0 + 600_000)  # 600 km north: outside 湖南
     with rasterio.open(d / "dem_far.tif", "w", crs=CRS, **{**prof, "transform": far}) as ds:
         ds.write(z.astype(np.float32), 1)
@@ -349,7 +349,7 @@ def test_job_reports_the_forest_a_pair_floods(world, capsys, tmp_path):
 @pytest.mark.parametrize("args, code", [
     (["--dem", "{d}/dem_nocrs.tif"], "io.raster.no_crs"),
     (["--dem", "{d}/tiny.tif"], "analysis.phes.dem_too_small"),
-    (["--dem", "{d}/huge.tif"], "analysis.phes.dem_too_large"),
+    (["--dem", "{d}/huge.tif"], "analysis.phes.mosaic_too_large"),
     (["--dem", "{d}/dem_far.tif", "--county", "苏仙区"], "analysis.phes.dem_no_coverage"),
     ([], "jobs.phes.needs_area"),
 ])
@@ -394,7 +394,8 @@ def test_near_projects_uses_the_plan_capacity(world, capsys, tmp_path):
                      geometry=[pt, pt], crs=CRS).to_file(tmp_path / "projects.gpkg")
     out = tmp_path / "near.gpkg"
     code, o = _run(capsys, "--near-projects", "--projects", str(tmp_path / "projects.gpkg"), "--dem",
-                   str(world / "dem.tif"), "--energy-gwh", "99", "--hours", "6", "--radius-km", "3", "--out", str(out))
+                   str(world / "dem.tif"), "--energy-gwh", "99", "--hours", "6", "--radius-km", "3",
+                   "--forest", str(world / "forest.gpkg"), "--out", str(out))
     assert code == 0, o.err
     rep = json.loads(o.out)
     (p,) = rep["projects"]  # the wind farm is not a pumped-storage station
@@ -404,6 +405,29 @@ def test_near_projects_uses_the_plan_capacity(world, capsys, tmp_path):
     assert all(q["energy_gwh"] == pytest.approx(1.8) for q in rep["pairs"])
     assert set(gpd.read_file(out, layer="pairs")["project"]) == {"测试抽水蓄能电站"}
     assert len(gpd.read_file(out, layer="projects")) == 1
+    # the ledger of 苏仙区 before and after the station's cheapest pair, its targets' statuses in words
+    ledger = p["cheapest_pair_ledger"]
+    county = next(u for u in ledger["units"] if u["name"] == "苏仙区")
+    before, after = county["forest_stock_10k_m3"]
+    cheapest = min(rep["pairs"], key=lambda q: q["fom"])
+    assert ledger["rank"] == cheapest["rank"]
+    assert before - after == pytest.approx(cheapest["forest_stock_10k_m3"], rel=1e-4)
+    assert county["targets"] and all(t["status_before"] and t["status_after"] for t in county["targets"])
+    from sinkmap.jobs.registry import get
+    from sinkmap.jobs.base import run_job
+    from sinkmap.core.messages import Notice
+
+    job = get("site.phes")
+    report = run_job(job, job.make_request({"near_projects": True, "projects": str(tmp_path / "projects.gpkg"),
+                                            "dem": str(world / "dem.tif"), "energy_gwh": 99, "hours": 6,
+                                            "radius_km": 3, "forest": str(world / "forest.gpkg"),
+                                            "out": str(tmp_path / "near2.gpkg")}))
+    for lang in ("zh_CN", "en"):
+        text = "\n".join(report.summary(lang))
+        t = county["targets"][0]
+        assert Notice(f"analysis.siting.status.{t['status_before']}").render(lang) in text
+        assert Notice(f"analysis.siting.status.{t['status_after']}").render(lang) in text
+        assert ("森林蓄积" if lang == "zh_CN" else "forest stock") in text
 
 
 def test_ranking_by_carbon_takes_the_pair_that_floods_no_forest():
@@ -465,3 +489,271 @@ def test_red_line_is_reported_or_applied_as_a_mask(world, capsys, tmp_path):
     rep = json.loads(o.out)
     assert rep["pairs"] == [] and rep["counts"]["excluded_by"] == ["redline_wind_phes"]
     assert rep["counts"]["excluded_cells"] == 3 * ROWS
+
+
+# -- province scale: tiles on threads and on Dask (issue 12) -----------------------------------------------------
+
+ARC = 1.0 / 3600.0
+TILE_DEM = 720  # cells a side: 2 × 2 tiles of 0.1° (360 cells at 1″)
+
+
+def ridged_valleys(n: int = TILE_DEM, lam: float = 64.0, depth: float = 320.0, fall: float = 1.0,
+                   tilt: float = 3.0, seed: int = 1) -> np.ndarray:
+    """U-shaped valleys running south, floors falling ``fall`` m a cell, each ``tilt``·``lam`` m above its
+    western neighbour, meandering (so reservoirs and pairs cross the tiles' edges); no pit but the noise's."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:n, 0:n].astype(float)
+    xs = x + 14 * np.sin(y / 37.0) + 6 * np.sin(y / 13.0 + 1.0)
+    k = np.floor(xs / lam + 0.5)
+    floor = 200 + fall * (n - y) + tilt * lam * k + 20 * np.sin(k * 1.7) + 15 * np.sin(y / 23.0 + k)
+    return floor + depth * (np.abs(xs / lam - k) * 2) ** 2 + rng.normal(0, 0.3, (n, n))
+
+
+@pytest.fixture(scope="module")
+def tiled_dem(tmp_path_factory):
+    """The valleys on a lon/lat 1″ grid from 113.0°E, 25.6°N: the 0.1° tile lines fall on rows/cols 360."""
+    import rasterio
+    from affine import Affine
+
+    path = tmp_path_factory.mktemp("tiles") / "valleys_1s.tif"
+    prof = dict(driver="GTiff", width=TILE_DEM, height=TILE_DEM, count=1, dtype="float32", crs="EPSG:4490",
+                transform=Affine(ARC, 0.0, 113.0, 0.0, -ARC, 25.6), nodata=-9999.0)
+    with rasterio.open(path, "w", **prof) as ds:
+        ds.write(ridged_valleys().astype(np.float32), 1)
+    return path
+
+
+RES_FIELDS = ("site", "elev", "max_dam", "areas", "volumes", "dam_volumes", "bounds", "impact")
+PAIR_KEYS = ("upper", "lower", "head", "wall_upper", "wall_lower", "wr_upper", "wr_lower", "separation_km", "fom",
+             "cls", "volume_gl")
+SEL_KEYS = ("index", "wall", "volume", "rock", "dam_length", "area", "water_rock", "separation_km", "nearest", "fom",
+            "cls")
+
+
+def _same(a, b) -> None:
+    for k in RES_FIELDS:
+        assert np.array_equal(getattr(a.reservoirs, k), getattr(b.reservoirs, k)), k
+    for k in PAIR_KEYS:
+        assert np.array_equal(getattr(a.pairs, k), getattr(b.pairs, k)), k
+    for k in SEL_KEYS:
+        assert np.array_equal(getattr(a.selected, k), getattr(b.selected, k)), k
+    for (u1, l1), (u2, l2) in zip(a.selected.cells, b.selected.cells):
+        assert np.array_equal(u1, u2) and np.array_equal(l1, l2)
+
+
+def test_tiles_give_the_pairs_of_the_whole_dem_bit_for_bit(tiled_dem):
+    """2 × 2 tiles, each read with a 180-cell border (every reservoir of the relief fits in it): the same
+    reservoirs, rough pairs and non-overlapping pairs as one search of the whole DEM, bit for bit; pairs join
+    reservoirs of different tiles, and no dam site is found twice. With the default border (60 cells, a sixth
+    of the tile) the reservoirs cut by it are counted and said."""
+    from sinkmap.analysis.phes.dem import dem_window, read_dem
+    from sinkmap.analysis.phes.tiles import plan_tiles, search_tiled
+
+    opts = SearchOptions(1.0, 6.0, threads=2)
+    whole = search(read_dem(tiled_dem), opts)
+    assert len(whole.selected) >= 10
+    win = dem_window(tiled_dem)
+    plan = plan_tiles(win, tile_deg=0.1, tile_border=180, threads=2)
+    assert [t.own for t in plan.tiles] == [(0, 360, 0, 360), (0, 360, 360, 720), (360, 720, 0, 360),
+                                           (360, 720, 360, 720)]
+    assert plan.tiles[0].win == (0, 540, 0, 540) and plan.tiles[3].win == (180, 720, 180, 720)
+    tiled = search_tiled(plan, opts)
+    _same(whole, tiled)
+    assert tiled.counts["tiles"] == 4 and tiled.counts["duplicate_reservoirs"] == 0
+    assert tiled.counts["tile_edge_reservoirs"] == 0 and not tiled.notices
+
+    def tile(site):
+        r, c = divmod(int(site), TILE_DEM)
+        return (r // 360, c // 360)
+
+    res, pairs = tiled.reservoirs, tiled.pairs
+    crossing = [k for k in tiled.selected.index if tile(res.site[pairs.upper[k]]) != tile(res.site[pairs.lower[k]])]
+    assert len(crossing) >= 5
+    # the default border cuts some reservoirs: counted, and said
+    short = search_tiled(plan_tiles(win, tile_deg=0.1, threads=2), opts)
+    assert short.counts["tile_edge_reservoirs"] > 0
+    assert "analysis.phes.tile_edge" in [n.code for n in short.notices]
+
+
+def test_tiles_on_dask_give_the_same_pairs_through_the_job(tiled_dem, capsys, tmp_path):
+    """``sinkmap site phes --dem … --tile-deg 0.1 --tile-border 180 --workers 2`` (2 × 2 tiles on a Dask
+    LocalCluster of 2 processes) writes the pairs of the one-window run (``--tile-deg 1``: one tile)."""
+    pytest.importorskip("distributed")
+    import geopandas as gpd
+
+    base = ("--dem", str(tiled_dem), "--energy-gwh", "1", "--hours", "6", "--top", "1000")
+    code, one = _run(capsys, *base, "--out", str(tmp_path / "one.gpkg"))
+    assert code == 0, one.err
+    code, dask = _run(capsys, *base, "--tile-deg", "0.1", "--tile-border", "180", "--workers", "2",
+                      "--out", str(tmp_path / "dask.gpkg"))
+    assert code == 0, dask.err
+    one, dask = json.loads(one.out), json.loads(dask.out)
+    assert "tiles" not in one["counts"] and dask["counts"]["tiles"] == 4
+    assert len(one["pairs"]) >= 10 and dask["pairs"] == one["pairs"]
+    a = gpd.read_file(tmp_path / "one.gpkg", layer="upper")
+    b = gpd.read_file(tmp_path / "dask.gpkg", layer="upper")
+    assert a.geometry.equals(b.geometry)
+
+
+# -- Cancel inside the kernels and at every stage of the job (issue 12) ------------------------------------------
+
+def test_a_raised_stop_flag_makes_every_kernel_return_early():
+    """The flag the cancel watcher raises: the fill leaves cells unfilled, the accumulation adds nothing, and
+    screening, pairing and the selection return empty, each without finishing its loop."""
+    from sinkmap.analysis.phes.construct import select
+    from sinkmap.analysis.phes.pairing import pair_reservoirs
+    from sinkmap.analysis.phes.screening import blocked_cells, find_dam_sites, screen_reservoirs
+
+    z = valleys()
+    t = terrain_from_array(z, transform(), CRS)
+    stop = np.ones(1, np.uint8)
+    assert np.isnan(hydro.fill_eps(t.z, t.valid, stop)).sum() > 0.9 * t.z.size
+    filled = hydro.fill_eps(t.z, t.valid)
+    assert not np.isnan(filled).any()
+    fd = hydro.flow_directions(filled, t.valid, t.dx, t.dy, threads=1)
+    up = hydro.upstream_mask(fd, threads=1)
+    assert not hydro.accumulate(fd, up, t.area_ha, stop).any()
+    acc = hydro.accumulate(fd, up, t.area_ha)
+    zf = hydro.round_filled(filled, t.valid)
+    sites = find_dam_sites(zf, fd, acc, t.valid, 10.0, 10)
+    blocked = blocked_cells(t.valid, np.zeros((0, 0), np.bool_))
+    s = PhesSettings()
+    args = (zf, up, blocked, acc, sites, t.area_ha, t.dx, t.dy, s)
+    assert len(screen_reservoirs(*args, threads=1, stop=stop)) == 0  # no site modelled
+    res = screen_reservoirs(*args, threads=1)
+    ok = np.ones(len(res), bool)
+    assert len(pair_reservoirs(res, ok, t.shape[1], t.dx, t.dy, 2.0, 6.0, s, threads=1, stop=stop)) == 0
+    pairs = pair_reservoirs(res, ok, t.shape[1], t.dx, t.dy, 2.0, 6.0, s, threads=1)
+    assert len(pairs) >= 1
+    order = np.argsort(pairs.fom)
+    sel = select(pairs, res, order, t.z, up, blocked, None, t.area_ha, t.dx, t.dy, 2.0, 6.0, s, stop=stop)
+    assert len(sel) == 0 and sum(sel.outcomes.values()) == 0
+    assert len(select(pairs, res, order, t.z, up, blocked, None, t.area_ha, t.dx, t.dy, 2.0, 6.0, s)) >= 1
+
+
+class _CancelAt:
+    """A feedback that presses Cancel when a progress text starting with ``marker`` arrives."""
+
+    def __new__(cls, marker):
+        from sinkmap.core.feedback import NullFeedback
+
+        class F(NullFeedback):
+            seen: list = []
+
+            def progress(self, fraction, text=""):
+                super().progress(fraction, text)
+                if text:
+                    self.seen.append(text)
+                if text.startswith(marker):
+                    self.cancel()
+
+        return F()
+
+
+STAGES = ("读取 DEM", "图层", "填洼", "流向", "汇流", "坝址", "配对", "不重叠组合", "水库轮廓", "淹没影响", "台账前后")
+
+
+@pytest.mark.parametrize("marker", STAGES)
+def test_cancel_at_each_stage_leaves_no_file(world, tmp_path, marker):
+    """Cancel pressed as each stage starts: the job stops with Cancelled (the kernels look at the flag the
+    watcher raises, the job checks between stages) and writes nothing."""
+    from sinkmap.core.errors import Cancelled
+    from sinkmap.jobs.base import run_job
+    from sinkmap.jobs.registry import get
+
+    job = get("site.phes")
+    out = tmp_path / "c.gpkg"
+    req = job.make_request({"dem": str(world / "dem.tif"), "energy_gwh": 2, "hours": 6,
+                            "forest": str(world / "forest.gpkg"), "out": str(out)})
+    fb = _CancelAt(marker)
+    with pytest.raises(Cancelled):
+        run_job(job, req, fb)
+    assert any(t.startswith(marker) for t in fb.seen)
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_cancel_of_a_tiled_search_leaves_no_file(tiled_dem, tmp_path):
+    from sinkmap.core.errors import Cancelled
+    from sinkmap.jobs.base import run_job
+    from sinkmap.jobs.registry import get
+
+    job = get("site.phes")
+    out = tmp_path / "t.gpkg"
+    req = job.make_request({"dem": str(tiled_dem), "energy_gwh": 1, "hours": 6, "tile_deg": 0.1, "out": str(out)})
+    with pytest.raises(Cancelled):
+        run_job(job, req, _CancelAt("填洼"))  # the first tile's fill
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+# -- land-cover (raster) siting rules per reservoir (issue 12) ---------------------------------------------------
+
+LC_RULES = """\
+version: 1
+rules:
+  - id: phes_test_paddy
+    tech: phes
+    layer: landcover
+    where: {{values: ["0101"]}}
+    effect: exclude
+    citation: {{document: 测试文件, clause_zh: 测试条款, source: test}}
+    verified: false
+  - id: phes_test_arbor
+    tech: [phes]
+    layer: landcover
+    where: {{values: ["0301"]}}
+    effect: limit
+    weight: 0.5
+    citation: {{document: 测试文件, clause_zh: 测试条款, source: test}}
+    verified: false
+  - id: phes_test_grass
+    tech: all
+    layer: landcover
+    where: {{values: ["0401"]}}
+    effect: exclude
+    citation: {{document: 测试文件, clause_zh: 测试条款, source: test}}
+    verified: false
+"""
+
+
+def test_land_cover_rules_are_listed_per_reservoir(world, capsys, tmp_path):
+    """A 60 m land-cover raster (2 × 2 DEM cells): 0101 水田 over columns 58–63 (the lower valley, col 60, and its
+    sides), 0301 乔木林地 elsewhere, no 0401 anywhere. The lower reservoir lies on 水田 only, the upper (col 20) on
+    乔木林地 only: each side lists its rule, the pair both (the upper's first), the grass rule nowhere. Without
+    the raster the rules are said not applied; with --apply-exclusions they are said not to be masks."""
+    import rasterio
+    from affine import Affine
+
+    x0, y0 = origin()
+    lc = np.full((ROWS // 2, COLS // 2), 301, np.uint16)
+    lc[:, 29:32] = 101  # land-cover cols 29–31 = DEM cols 58–63
+    with rasterio.open(tmp_path / "lc.tif", "w", driver="GTiff", width=COLS // 2, height=ROWS // 2, count=1,
+                       dtype="uint16", crs=CRS, transform=transform(x0, y0) @ Affine.scale(2),
+                       nodata=0) as ds:
+        ds.write(lc, 1)
+    (tmp_path / "rules.yaml").write_text(LC_RULES.format(), encoding="utf-8")
+    base = ("--dem", str(world / "dem.tif"), "--energy-gwh", "2", "--hours", "6", "--top", "2",
+            "--forest", str(world / "forest.gpkg"), "--rules", str(tmp_path / "rules.yaml"))
+    code, o = _run(capsys, *base, "--landcover", str(tmp_path / "lc.tif"), "--out", str(tmp_path / "a.gpkg"))
+    assert code == 0, o.err
+    rep = json.loads(o.out)
+    assert rep["pairs"]
+    for p in rep["pairs"]:
+        assert p["lower"]["rules_hit"] == "phes_test_paddy" and p["upper"]["rules_hit"] == "phes_test_arbor"
+        assert p["rules_hit"] == "phes_test_arbor, phes_test_paddy"  # the upper's, then the lower's
+        assert "phes_test_grass" not in p["rules_hit"]
+    import geopandas as gpd
+
+    assert set(gpd.read_file(tmp_path / "a.gpkg", layer="lower")["rules_hit"]) == {"phes_test_paddy"}
+    assert not any(w.get("params", {}).get("role") == "landcover" for w in rep["warnings"]), rep["warnings"]
+    # no raster: the land-cover rules are said not applied
+    code, o = _run(capsys, *base, "--out", str(tmp_path / "b.gpkg"))
+    rep = json.loads(o.out)
+    assert all("phes_test" not in p["rules_hit"] for p in rep["pairs"])
+    assert {w["params"]["rule"] for w in rep["warnings"] if w["code"] == "analysis.siting.rule.no_layer"} >= {
+        "phes_test_paddy", "phes_test_arbor", "phes_test_grass"}
+    # --apply-exclusions: reported, not a mask
+    code, o = _run(capsys, *base, "--landcover", str(tmp_path / "lc.tif"), "--apply-exclusions",
+                   "--out", str(tmp_path / "c.gpkg"))
+    rep = json.loads(o.out)
+    assert "analysis.phes.raster_rule_not_masked" in [w["code"] for w in rep["warnings"]]
+    assert rep["pairs"] and rep["pairs"][0]["lower"]["rules_hit"] == "phes_test_paddy"

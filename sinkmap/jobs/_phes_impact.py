@@ -28,23 +28,28 @@ class _Impact:
     dens: Any = None
     rules: list = field(default_factory=list)
     exclude: Any = None  # cells no reservoir may flood (--apply-exclusions)
+    exclude_geoms: Any = None  # the same as geometries in the DEM's CRS (searched by tiles)
+    impact_spec: Any = None  # the 小班 and their values per m², drawn per tile (searched by tiles)
+    landcover: Any = None  # the land-cover raster's path (raster siting rules)
     excluded_by: list = field(default_factory=list)
     notices: list = field(default_factory=list)
 
 
-def impact_context(req, terrain, feedback: Feedback) -> _Impact:
+def impact_context(req, terrain, feedback: Feedback, tiled: bool = False) -> _Impact:
     """The layers near the DEM, read once: the ledger inputs, the red line, the per-cell impact rasters for
-    ranking, and the pumped-storage siting rules."""
+    ranking, and the pumped-storage siting rules. ``tiled``: the rasters and masks are left for each tile to
+    draw (``impact_spec``, ``exclude_geoms``)."""
     from ..analysis.siting.rules import load_rules, rules_for
 
     ctx = _Impact(rules=rules_for(load_rules(req.rules or ()), "phes"))
+    ctx.landcover = getattr(req, "landcover", None)
     if not any((req.forest, req.wetland, req.protected, req.redline)):
         return ctx
     import geopandas as gpd
     import shapely
 
     from ..analysis.ledger import LedgerOptions, prepare_layers
-    from ..analysis.phes.impact import impact_rasters
+    from ..analysis.phes.impact import impact_rasters, impact_spec
     from ..core.crs import EQUAL_AREA_CRS, STORAGE_CRS
     from .site_impact import read_impact_inputs
 
@@ -57,19 +62,27 @@ def impact_context(req, terrain, feedback: Feedback) -> _Impact:
     ctx.inputs, ctx.redline = read_impact_inputs(_impact_request(req), zones, fps, feedback)
     if ctx.inputs.forest is not None and len(ctx.inputs.forest):
         prepared = prepare_layers(ctx.inputs, LedgerOptions(year=req.year), feedback)
-        ctx.dens = impact_rasters(terrain, prepared, feedback)
+        if tiled:
+            ctx.impact_spec = impact_spec(prepared, terrain.crs_wkt, terrain.transform, terrain.shape)
+        else:
+            ctx.dens = impact_rasters(terrain, prepared, feedback)
     if req.apply_exclusions:
-        from ..analysis.phes.impact import exclusion_mask
+        from ..analysis.phes.impact import exclusion_geoms, exclusion_mask
 
-        ctx.exclude, ctx.excluded_by, ctx.notices = exclusion_mask(terrain, ctx.rules, _rule_layers(ctx))
+        if tiled:
+            ctx.exclude_geoms, ctx.excluded_by, ctx.notices = exclusion_geoms(ctx.rules, _rule_layers(ctx),
+                                                                              terrain.crs_wkt)
+        else:
+            ctx.exclude, ctx.excluded_by, ctx.notices = exclusion_mask(terrain, ctx.rules, _rule_layers(ctx))
     return ctx
 
 
 def _rule_layers(ctx: _Impact) -> dict:
-    if ctx.inputs is None:
-        return {}
-    return {"forest": ctx.inputs.forest, "wetland": ctx.inputs.wetland, "protected": ctx.inputs.protected,
-            "redline": ctx.redline}
+    out = {} if ctx.inputs is None else {"forest": ctx.inputs.forest, "wetland": ctx.inputs.wetland,
+                                         "protected": ctx.inputs.protected, "redline": ctx.redline}
+    if ctx.landcover is not None:
+        out["landcover"] = ctx.landcover
+    return out
 
 
 def measure(rows: list[dict], terrain, ctx: _Impact, req, feedback: Feedback) -> list:

@@ -90,8 +90,10 @@ def write_outputs(report, req) -> list[Output]:
 
             pts = [shapely.Point(p["lon"], p["lat"]) for p in report.projects]
             cols = [{k: (v if not isinstance(v, (dict, list)) else None) for k, v in p.items()
-                     if k not in ("timings_s", "notices", "best")} for p in report.projects]
+                     if k not in ("timings_s", "notices", "best", "cheapest_pair_ledger")} for p in report.projects]
             for c, p in zip(cols, report.projects):
+                ledger = p.get("cheapest_pair_ledger") or {}
+                c["ledger_changes"] = "；".join(ledger.get("status_changes_text", {}).get("zh", [])) or None
                 b = p.get("best") or {}
                 c.update({"best_class": b.get("cost_class"), "best_fom": b.get("fom"),
                           "best_distance_km": b.get("distance_km"), "best_co2_t": b.get("co2_t")})

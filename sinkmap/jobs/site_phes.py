@@ -22,7 +22,7 @@ from typing import Any
 from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import Notice
-from .base import Job, LayerSource, Param, Report, Text
+from .base import Exclusive, Job, LayerSource, Param, Report, Text
 from .ledger import layer_param as _layer
 from ._phes_impact import impact_context, ledger_effect, measure
 from ._phes_output import PAIR_FIELDS, json_row, write_outputs
@@ -37,6 +37,8 @@ class SitePhesRequest:
     energy_gwh: float
     hours: float
     county: str | None = None
+    city: str | None = None
+    province: str | None = None
     dem: Path | None = None
     zone: LayerSource | None = None
     top: int = 10
@@ -48,6 +50,7 @@ class SitePhesRequest:
     protected: LayerSource | None = None
     redline: LayerSource | None = None
     projects: LayerSource | None = None
+    landcover: Path | None = None
     near_projects: bool = False
     apply_exclusions: bool = False
     radius_km: float = 10.0
@@ -56,6 +59,10 @@ class SitePhesRequest:
     rules: list[Path] = field(default_factory=list)
     target_files: list[Path] = field(default_factory=list)
     threads: int = 2
+    workers: int | None = None
+    scheduler: str | None = None
+    tile_deg: float | None = None  # None: 1°, and tiles only for an area larger than one tile and its border
+    tile_border: int | None = None
     encoding: str | None = None
     crs: str | None = None
 
@@ -98,6 +105,8 @@ class SitePhesReport(Report):
         if self.projects:
             for p in self.projects:
                 lines.append(_project_line(p, zh))
+                if p.get("cheapest_pair_ledger"):
+                    lines += ["  " + x for x in _cheapest_lines(p["cheapest_pair_ledger"], zh)]
             return lines
         c = self.counts
         lines.append((f"{self.unit or self.dem}：{self.energy_gwh:g} GWh / {self.hours:g} 小时；坝址 {c.get('dam_sites', 0):,}，"
@@ -183,6 +192,20 @@ def _county_area(name: str):
     return str(units["name"].iloc[0]), units.geometry.union_all()
 
 
+def _unit_area(req: SitePhesRequest):
+    """(name, lon/lat polygon) of --county, --city or --province; (None, None) without one."""
+    from ..io.boundaries import load_units
+
+    if req.county:
+        return _county_area(req.county)
+    for level, name in (("city", req.city), ("province", req.province)):
+        if name:
+            units = load_units(**{level: name})
+            units = units[units["level"] == level]
+            return str(units["name"].iloc[0]), units.geometry.union_all()
+    return None, None
+
+
 def _demo_dem(county: str | None, point=None) -> Path | None:
     """The demo world's DEM for ``county``: its 1″ DEM when the demo has one (covering ``point`` if given),
     else the 3″ DEM."""
@@ -255,20 +278,31 @@ def _is_demo_dem(path: Path | None) -> bool:
         return False
 
 
-def _search_one(req: SitePhesRequest, terrain, energy: float, feedback: Feedback, limit: int | None = None):
-    """Search ``terrain``, measure the rows kept: (result, rows, ctx, notices)."""
+def _search_one(req: SitePhesRequest, terrain, energy: float, feedback: Feedback, limit: int | None = None,
+                plan=None):
+    """Search ``terrain`` (or the tiles of ``plan``, whose window ``terrain`` then only describes), measure the
+    rows kept: (result, rows, ctx, notices)."""
     from ..analysis.phes.constants import PhesSettings
     from ..analysis.phes.output import pair_rows
     from ..analysis.phes.search import SearchOptions, search
 
-    ctx = impact_context(req, terrain, SubFeedback(feedback, 0.0, 0.05))
+    feedback.progress(0.0, "图层 reading the layers")
+    ctx = impact_context(req, terrain, SubFeedback(feedback, 0.0, 0.05), tiled=plan is not None)
+    feedback.check()
     opts = SearchOptions(energy_gwh=energy, hours=req.hours, rank=req.rank, carbon_weight=req.carbon_weight,
                          limit=limit, threads=req.threads, settings=PhesSettings())
-    result = search(terrain, opts, dens=ctx.dens, exclude=ctx.exclude, feedback=SubFeedback(feedback, 0.05, 0.8))
-    if ctx.exclude is not None:
+    if plan is None:
+        result = search(terrain, opts, dens=ctx.dens, exclude=ctx.exclude, feedback=SubFeedback(feedback, 0.05, 0.8))
+    else:
+        result = _search_tiles(req, plan, opts, ctx, SubFeedback(feedback, 0.05, 0.8))
+    if ctx.exclude is not None or ctx.exclude_geoms is not None:
         result.counts["excluded_by"] = list(ctx.excluded_by)
-        result.counts["excluded_cells"] = int(ctx.exclude.sum())
+        if ctx.exclude is not None:
+            result.counts["excluded_cells"] = int(ctx.exclude.sum())
+    feedback.progress(0.8, "水库轮廓 reservoir outlines")
+    feedback.check()
     rows = pair_rows(result, req.top)
+    feedback.check()
     # the cheapest pair kept, with the rows even when the ranking puts it lower
     sel = result.selected
     if len(sel):
@@ -277,40 +311,116 @@ def _search_one(req: SitePhesRequest, terrain, energy: float, feedback: Feedback
         ci = int(np.argmin(sel.fom))
         if ci >= req.top:
             rows.append(pair_rows(result, ci + 1)[ci])
-    notices = list(result.notices) + list(ctx.notices) + measure(rows, terrain, ctx, req,
+    feedback.progress(0.8, "淹没影响 what the reservoirs flood")
+    notices = list(result.notices) + list(ctx.notices) + measure(rows, result.terrain, ctx, req,
                                                                   SubFeedback(feedback, 0.8, 0.9))
+    feedback.check()
     return result, rows, ctx, notices
 
 
-def run_site_phes(req: SitePhesRequest, feedback: Feedback) -> SitePhesReport:
-    from ..analysis.phes.dem import read_dem
+def _search_tiles(req: SitePhesRequest, plan, opts, ctx, feedback: Feedback):
+    """The tiles of ``plan`` on Dask (--workers/--scheduler) or one after another here."""
+    from ..analysis.phes.tiles import search_tiled
 
+    plan.impact = ctx.impact_spec
+    plan.exclude = list(ctx.exclude_geoms or [])
+    client = cluster = None
+    if req.workers or req.scheduler:
+        from ..analysis.zonal.dask_backend import connect
+
+        client, cluster = connect(workers=req.workers, scheduler=req.scheduler)
+    else:
+        plan.threads = max(1, int(req.threads))
+    try:
+        return search_tiled(plan, opts, client=client, feedback=feedback)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _plan_if_tiled(req: SitePhesRequest, win, border: int, area):
+    """A :class:`~sinkmap.analysis.phes.tiles.TilePlan` when the window is larger than one tile and its border
+    (or Dask is asked for), else None (the window is searched at once)."""
+    from ..analysis.phes.dem import MAX_CELLS
+    from ..analysis.phes.tiles import M_PER_DEG, MAX_MOSAIC_CELLS, plan_tiles
+
+    plan = plan_tiles(win, tile_deg=req.tile_deg or 1.0, tile_border=req.tile_border, border_cells=border,
+                      area_4490=area)
+    h, w = win.shape
+    # one tile and its border on each side: searched at once (a county, the benchmark's bordered 1° tile)
+    a = abs(win.transform[0])
+    step = (req.tile_deg or 1.0) * (1.0 if plan.geographic else M_PER_DEG)
+    one = round(step / a) + 2 * plan.tile_border
+    larger = len(plan.tiles) > 1 and (req.tile_deg is not None or req.tile_border is not None or max(h, w) > one)
+    if not (larger or req.workers or req.scheduler or h * w > MAX_CELLS):
+        return None
+    if h * w > MAX_MOSAIC_CELLS:
+        raise InputError(code="analysis.phes.mosaic_too_large", path=win.path, rows=h, cols=w, cells=f"{h * w:,}",
+                         limit=f"{MAX_MOSAIC_CELLS:,}")
+    return plan
+
+
+@dataclass
+class _WindowInfo:
+    """What the layers' reading needs of a DEM window searched by tiles (its terrain comes after)."""
+
+    win: Any
+
+    @property
+    def shape(self):
+        return self.win.shape
+
+    @property
+    def transform(self):
+        return self.win.transform
+
+    @property
+    def crs_wkt(self):
+        return self.win.crs_wkt
+
+
+def run_site_phes(req: SitePhesRequest, feedback: Feedback) -> SitePhesReport:
+    from ..analysis.phes.dem import dem_window, read_dem
+
+    if req.scheduler:  # a wrong address is said at once
+        from ..analysis.zonal.dask_backend import check_scheduler_address
+
+        check_scheduler_address(req.scheduler)
     if req.near_projects:
         return _run_near_projects(req, feedback)
-    if req.county is None and req.dem is None and req.zone is None:
+    if req.county is None and req.city is None and req.province is None and req.dem is None and req.zone is None:
         raise InputError(code="jobs.phes.needs_area")
-    unit, area = (None, None)
-    if req.county and req.zone is not None:
-        raise InputError(code="jobs.phes.zone_and_county", path=req.zone.path, county=req.county)
-    if req.county:
-        unit, area = _county_area(req.county)
-    elif req.zone is not None:
-        unit, area = _zone_area(req, feedback)
+    named = req.county or req.city or req.province
+    if named and req.zone is not None:
+        raise InputError(code="jobs.phes.zone_and_county", path=req.zone.path, county=named)
+    unit, area = _zone_area(req, feedback) if req.zone is not None else _unit_area(req)
     dem = req.dem
     if req.zone is not None and (dem is None or _is_demo_dem(dem)):
         dem = _zone_demo_dem(area)  # the demo world's finest DEM covering the zone
     elif dem is None or (unit and _is_demo_dem(dem)):
-        dem = _demo_dem(unit)  # the demo world's: its 1″ DEM of the county where it has one
+        dem = _demo_dem(req.county and unit)  # the demo world's: its 1″ DEM of the county where it has one
     feedback.progress(0.0, "读取 DEM reading the DEM")
-    terrain = read_dem(dem, area_4490=area, margin_m=req.margin_km * 1000.0 if area is not None else 0.0,
-                       border=req.border_cells if area is None else 0, unit=unit or "")
-    result, rows, ctx, notices = _search_one(req, terrain, req.energy_gwh, feedback)
+    win = dem_window(dem, area_4490=area, margin_m=req.margin_km * 1000.0 if area is not None else 0.0,
+                     unit=unit or "")
+    border = req.border_cells if area is None else 0
+    plan = _plan_if_tiled(req, win, border, area)
+    if plan is None:
+        terrain = read_dem(dem, area_4490=area, margin_m=req.margin_km * 1000.0 if area is not None else 0.0,
+                           border=border, unit=unit or "")
+    else:
+        terrain = _WindowInfo(win)
+    result, rows, ctx, notices = _search_one(req, terrain, req.energy_gwh, feedback, plan=plan)
+    terrain = result.terrain
     for i, r in enumerate(rows):
         r["pair_id"] = r["rank"]
     cheapest = None
     if rows:
         best = min(rows, key=lambda r: r["fom"])
+        feedback.progress(0.9, "台账前后 the ledger before and after")
         cheapest, more = ledger_effect(best, terrain, req, SubFeedback(feedback, 0.9, 1.0))
+        feedback.check()
         notices += more
     report = SitePhesReport(unit=unit or "", dem=str(dem), energy_gwh=req.energy_gwh, hours=req.hours,
                             rank=result.rank_used, carbon_weight=req.carbon_weight, year=req.year,
@@ -318,7 +428,8 @@ def run_site_phes(req: SitePhesRequest, feedback: Feedback) -> SitePhesReport:
                             pairs=[json_row(r, terrain) for r in rows], cheapest=cheapest,
                             warnings=list(dict.fromkeys(notices)),
                             inputs={k: str(getattr(req, k).path if hasattr(getattr(req, k), "path") else getattr(req, k))
-                                    for k in ("dem", "forest", "wetland", "protected", "redline") if getattr(req, k)})
+                                    for k in ("dem", "forest", "wetland", "protected", "redline", "landcover")
+                                    if getattr(req, k)})
     report.inputs["dem"] = str(dem)
     report._rows = rows
     report._terrain = terrain
@@ -394,6 +505,13 @@ def _run_near_projects(req: SitePhesRequest, feedback: Feedback) -> SitePhesRepo
             r["distance_km"] = _distance_km(terrain, mid, pt)
         rows = rows[:req.top]
         best = min(rows, key=lambda r: r["fom"]) if rows else None
+        if best is not None:  # the ledger before and after the station's cheapest pair, as for one area
+            sub.progress(0.95, "台账前后 the ledger before and after")
+            effect, more = ledger_effect(best, terrain, req, SubFeedback(sub, 0.95, 1.0))
+            sub.check()
+            notices += more
+            if effect is not None:
+                entry["cheapest_pair_ledger"] = effect
         entry.update(dam_sites=result.counts.get("dam_sites", 0), reservoirs=result.counts.get("reservoirs", 0),
                      pairs=result.counts.get("selected", 0), timings_s=result.timings,
                      notices=[nn.to_json() for nn in result.notices],
@@ -448,10 +566,16 @@ SITE_PHES = register(Job(
         Param("county", "unit", Text("区县", "County"),
               Text("在该区县内找上水库（DEM：--dem，或演示数据中该区县的 DEM）",
                    "find upper reservoirs in this county (DEM: --dem, or the demo world's DEM of the county)")),
+        Param("city", "unit", Text("城市", "City"),
+              Text("在该市内找上水库（按 1° 图幅分块搜索，可用 Dask）",
+                   "find upper reservoirs in this city (searched by 1° tiles, on Dask if asked)")),
+        Param("province", "unit", Text("省", "Province"),
+              Text("在全省找上水库（湖南省；按 1° 图幅分块搜索，可用 Dask）",
+                   "find upper reservoirs in the province (湖南省; searched by 1° tiles, on Dask if asked)")),
         Param("zone", "layer", Text("自定义范围", "Your area"),
-              Text("面图层（如在地图上绘制的区域）：上水库在其并集内，DEM 按其范围（加 --margin-km）读取；不能与 --county 同用",
+              Text("面图层（如在地图上绘制的区域）：上水库在其并集内，DEM 按其范围（加 --margin-km）读取；不能与 --county/--city/--province 同用",
                    "polygon layer (e.g. an area drawn on the map): upper reservoirs inside their union, the DEM read "
-                   "over it (plus --margin-km); not with --county"), metavar="FILE"),
+                   "over it (plus --margin-km); not with --county/--city/--province"), metavar="FILE"),
         Param("dem", "raster", Text("DEM", "DEM"),
               Text("高程栅格（米）；经纬度栅格按椭球计算像元大小", "elevation raster (m); lon/lat grids get cell sizes on "
                    "the ellipsoid"), role="dem", metavar="FILE"),
@@ -480,6 +604,11 @@ SITE_PHES = register(Job(
         _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected areas polygons"),
         _layer("redline", "redline", "生态保护红线", "Ecological red line", "生态保护红线面图层",
                "ecological red line (生态保护红线) polygons"),
+        Param("landcover", "raster", Text("三调地类栅格", "Land-cover raster"),
+              Text("三调地类栅格：按其中的选址规则（如 --rules 中 layer: landcover 的规则）逐水库列出触及的规则",
+                   "raster of Sandiao land classes: the siting rules on it (e.g. a --rules file's rules with "
+                   "layer: landcover) are listed per reservoir in rules_hit"), role="landcover", metavar="FILE",
+              suffixes=(".tif", ".tiff", ".vrt", ".img")),
         replace(_layer("projects", "projects", "规划项目", "Plan projects", "规划项目点图层（--near-projects）",
                        "points of the plans' projects (--near-projects)"), advanced=True),
         Param("near_projects", "bool", Text("规划站址周边", "Around the plans' stations"),
@@ -510,6 +639,24 @@ SITE_PHES = register(Job(
               advanced=True),
         Param("threads", "integer", Text("线程数", "Threads"), Text("计算线程数", "compute threads"), default=2,
               minimum=1, maximum=64, advanced=True),
+        Param("workers", "integer", Text("Dask 进程数", "Dask workers"),
+              Text("在本机 N 个进程的 Dask 集群上逐图幅筛选（每个图幅一个任务）",
+                   "screen the tiles on a local Dask cluster of N workers (one task per tile)"),
+              minimum=1, maximum=256, metavar="N", advanced=True),
+        Param("scheduler", "text", Text("Dask 调度器", "Dask scheduler"),
+              Text("在 Dask 调度器上逐图幅筛选（如 tcp://host:8786；各工作进程须能以相同路径读取 DEM）",
+                   "screen the tiles on a Dask scheduler (e.g. tcp://host:8786; every worker must read the DEM at "
+                   "the same path)"), metavar="ADDRESS", advanced=True),
+        Param("tile_deg", "number", Text("图幅大小（度）", "Tile size (degrees)"),
+              Text("大于一个图幅（含边框）的范围按此大小分块（缺省 1°，同参考方法；投影 DEM 按 111.32 km/度）；"
+                   "指定时凡跨两个及以上图幅即分块",
+                   "areas larger than one tile are split into tiles this size (the reference: 1°; projected DEMs "
+                   "at 111.32 km a degree); given, any area spanning two tiles or more is split"), minimum=0.001,
+              maximum=10.0, advanced=True),
+        Param("tile_border", "integer", Text("图幅边框（像元）", "Tile border (cells)"),
+              Text("每个图幅四周多读的像元数（缺省：图幅边长的 1/6，1″ 时为参考方法的 600）",
+                   "cells read around each tile (default: a sixth of the tile, the reference's 600 at 1″)"),
+              minimum=1, maximum=100000, metavar="CELLS", advanced=True),
         Param("encoding", "text", Text("属性编码", "Attribute encoding"),
               Text("无 .cpg 的 Shapefile 的属性编码（如 GBK）", "attribute encoding of Shapefiles without .cpg (e.g. GBK)"),
               advanced=True),
@@ -519,12 +666,14 @@ SITE_PHES = register(Job(
               Text("GeoPackage：upper、lower、pairs 图层", "GeoPackage: layers upper, lower, pairs"), required=True,
               suffixes=(".gpkg",), metavar="FILE"),
     ),
+    exclusive=(Exclusive("unit", ("county", "city", "province"), title=Text("范围", "Area")),
+               Exclusive("dask", ("workers", "scheduler"), title=Text("Dask 集群", "Dask cluster"))),
     request=SitePhesRequest,
     run=run_site_phes,
     write=write_outputs,
     menu=Text("选址", "Siting"),
     panel="phes",  # the app's 抽水蓄能选址 dock (sinkmap.gui.phes_panel)
-    demo_roles=("dem", "forest", "wetland", "protected", "redline", "projects"),
+    demo_roles=("dem", "forest", "wetland", "protected", "redline", "projects", "landcover"),
 ))
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
+
+import numpy as np
 
 from ...core.feedback import Feedback
 
@@ -42,8 +46,35 @@ def run_items(work: Callable[[int], Any], n: int, threads: int, feedback: Feedba
     return results
 
 
+#: Seconds between two looks at the feedback's cancel flag by :func:`cancel_watch`.
+WATCH_PERIOD = 0.05
+
+
+@contextmanager
+def cancel_watch(feedback: Feedback, period: float = WATCH_PERIOD) -> Iterator[np.ndarray]:
+    """A one-byte stop flag for the compiled kernels, raised by a watcher thread within ``period`` seconds
+    of the feedback's Cancel. The kernels (GIL released) look at it between rows, dam sites, uppers or pairs
+    and return early; the caller's next ``feedback.check()`` then raises :class:`Cancelled`."""
+    stop = np.zeros(1, np.uint8)
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(period):
+            if feedback.is_cancelled():
+                stop[0] = 1
+                return
+
+    t = threading.Thread(target=watch, name="sinkmap-phes-cancel", daemon=True)
+    t.start()
+    try:
+        yield stop
+    finally:
+        done.set()
+        t.join()
+
+
 def chunks(n: int, size: int) -> Sequence[tuple[int, int]]:
     return [(a, min(n, a + size)) for a in range(0, n, size)]
 
 
-__all__ = ["chunks", "run_items"]
+__all__ = ["cancel_watch", "chunks", "run_items"]

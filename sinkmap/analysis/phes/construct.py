@@ -166,7 +166,7 @@ def _d2(a, b, w, dx, dy):
 def select_pairs(order, pu, pl, site, elev, max_dam, head, hw_u, hw_l, wr_u, wr_l, vreq, z, up, blocked, dens,
                  area_ha, dx, dy, energy, hours, prm, cm, letters, pcost, scost, max_fom, limit,
                  o_ok, o_wall, o_water, o_rock, o_len, o_area, o_wr, o_ext, o_imp, o_sep, o_near, o_fom, o_cls,
-                 o_cells, o_ptr, outcomes):
+                 o_cells, o_ptr, outcomes, stop):
     """Greedy non-overlapping selection over pairs in ``order`` (see the module docstring); stops after
     ``limit`` pairs kept. Per pair k of the input and side s (0 upper, 1 lower) the final measures; the
     cells of kept pairs' reservoirs go to ``o_cells`` (CSR by ``o_ptr[k, s]``)."""
@@ -192,6 +192,8 @@ def select_pairs(order, pu, pl, site, elev, max_dam, head, hw_u, hw_l, wr_u, wr_
     used = 0
     counter = np.zeros(1, np.int64)
     for t in range(order.shape[0]):
+        if stop[0]:
+            return kept, used, False
         k = order[t]
         if kept >= limit:
             break
@@ -312,9 +314,10 @@ class Selected:
 
 def select(pairs, res, order: np.ndarray, z: np.ndarray, up: np.ndarray, blocked: np.ndarray, dens: np.ndarray | None,
            area_ha: np.ndarray, dx: np.ndarray, dy: np.ndarray, energy_gwh: float, hours: float, settings: PhesSettings,
-           limit: int | None = None) -> Selected:
+           limit: int | None = None, stop: np.ndarray | None = None) -> Selected:
     """Non-overlapping pairs, taken in ``order`` (indices into ``pairs``), at most ``limit`` of them."""
     s = settings
+    stop = np.zeros(1, np.uint8) if stop is None else stop
     m = len(pairs)
     nd = 0 if dens is None else dens.shape[0]
     dens_a = np.zeros((0, 1), np.float32) if dens is None else dens
@@ -348,7 +351,7 @@ def select(pairs, res, order: np.ndarray, z: np.ndarray, up: np.ndarray, blocked
                                         float(energy_gwh), float(hours), prm, cost_vector(s), letters, pcost, scost,
                                         s.max_fom(hours, tolerance=False), lim, o_ok, o_wall, o_water, o_rock, o_len,
                                         o_area, o_wr, o_ext, o_imp, o_sep, o_near, o_fom, o_cls, o_cells, o_ptr,
-                                        outcomes)
+                                        outcomes, stop)
         if not full:
             break
         cap *= 4  # rare: more flooded cells than room; start again with more

@@ -147,58 +147,89 @@ def check_size(t: Terrain, min_watershed_ha: float, path: str | Path | None = No
                          area_ha=f"{area:,.1f}", need_ha=f"{2.0 * min_watershed_ha:g}")
 
 
-def read_dem(path: str | Path, *, area_4490=None, margin_m: float = 0.0, border: int = 0,
-             unit: str = "") -> Terrain:
-    """Read ``path`` (whole, or the box of ``area_4490`` — a lon/lat polygon — widened by ``margin_m``) as
-    a :class:`Terrain`. With an area, dam sites are searched in the whole window and upper reservoirs only
-    inside the area; ``border`` keeps dam sites that many cells from the DEM's edge (the reference's
-    600-cell tile border)."""
+@dataclass
+class DemWindow:
+    """The part of a DEM file a search reads: rows ``row0:row1``, cols ``col0:col1`` of the file."""
+
+    path: str
+    row0: int
+    row1: int
+    col0: int
+    col1: int
+    transform: tuple  # of the window
+    crs_wkt: str
+    nodata: float | None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.row1 - self.row0, self.col1 - self.col0
+
+
+def dem_window(path: str | Path, *, area_4490=None, margin_m: float = 0.0, unit: str = "") -> DemWindow:
+    """The window of ``path`` a search reads: the whole file, or the box of ``area_4490`` (a lon/lat polygon)
+    widened by ``margin_m``. Missing, unreadable, CRS-less or rotated rasters and an area outside the DEM are
+    coded errors."""
     import rasterio
     from affine import Affine
-    from rasterio.windows import Window
 
     from ...io.rasters import open_raster
 
     info = open_raster(path)  # missing, unreadable, no CRS, rotated: coded errors
     t = info.affine()
     with rasterio.open(path) as ds:
-        if area_4490 is None:
-            _check_cells(info.height, info.width, path)
-            arr = ds.read(1, masked=True)
-            transform = t
-        else:
-            from pyproj import CRS
-
-            from ..siting.grid import _to_crs
-
-            crs = CRS.from_wkt(info.crs_wkt)
-            geom = _to_crs(area_4490, "EPSG:4490", crs.to_string())
-            x0, y0, x1, y1 = geom.bounds
-            if margin_m > 0:
-                if crs.is_geographic:
-                    lat = 0.5 * (y0 + y1)
-                    mx = margin_m / (111_320.0 * max(0.1, math.cos(math.radians(lat))))
-                    my = margin_m / 110_570.0
-                else:
-                    mx = my = margin_m
-                x0, y0, x1, y1 = x0 - mx, y0 - my, x1 + mx, y1 + my
-            col0 = max(0, math.floor((min(x0, x1) - t.c) / t.a)) if t.a > 0 else 0
-            col1 = min(info.width, math.ceil((max(x0, x1) - t.c) / t.a))
-            rows = sorted(((y - t.f) / t.e) for y in (y0, y1))
-            row0, row1 = max(0, math.floor(rows[0])), min(info.height, math.ceil(rows[1]))
-            if col1 <= col0 or row1 <= row0:
-                raise InputError(code="analysis.phes.dem_no_coverage", path=path, unit=unit or "—")
-            _check_cells(row1 - row0, col1 - col0, path)
-            arr = ds.read(1, window=Window(col0, row0, col1 - col0, row1 - row0), masked=True)
-            transform = Affine(t.a, 0.0, t.c + t.a * col0, 0.0, t.e, t.f + t.e * row0)
         nodata = ds.nodata
+    if area_4490 is None:
+        return DemWindow(str(path), 0, info.height, 0, info.width, tuple(t)[:6], info.crs_wkt, nodata)
+    from pyproj import CRS
+
+    from ..siting.grid import _to_crs
+
+    crs = CRS.from_wkt(info.crs_wkt)
+    geom = _to_crs(area_4490, "EPSG:4490", crs.to_string())
+    x0, y0, x1, y1 = geom.bounds
+    if margin_m > 0:
+        if crs.is_geographic:
+            lat = 0.5 * (y0 + y1)
+            mx = margin_m / (111_320.0 * max(0.1, math.cos(math.radians(lat))))
+            my = margin_m / 110_570.0
+        else:
+            mx = my = margin_m
+        x0, y0, x1, y1 = x0 - mx, y0 - my, x1 + mx, y1 + my
+    col0 = max(0, math.floor((min(x0, x1) - t.c) / t.a)) if t.a > 0 else 0
+    col1 = min(info.width, math.ceil((max(x0, x1) - t.c) / t.a))
+    rows = sorted(((y - t.f) / t.e) for y in (y0, y1))
+    row0, row1 = max(0, math.floor(rows[0])), min(info.height, math.ceil(rows[1]))
+    if col1 <= col0 or row1 <= row0:
+        raise InputError(code="analysis.phes.dem_no_coverage", path=path, unit=unit or "—")
+    transform = Affine(t.a, 0.0, t.c + t.a * col0, 0.0, t.e, t.f + t.e * row0)
+    return DemWindow(str(path), row0, row1, col0, col1, tuple(transform)[:6], info.crs_wkt, nodata)
+
+
+def read_dem(path: str | Path, *, area_4490=None, margin_m: float = 0.0, border: int = 0,
+             unit: str = "") -> Terrain:
+    """Read ``path`` (whole, or the box of ``area_4490`` — a lon/lat polygon — widened by ``margin_m``) as
+    a :class:`Terrain`. With an area, dam sites are searched in the whole window and upper reservoirs only
+    inside the area; ``border`` keeps dam sites that many cells from the DEM's edge (the reference's
+    600-cell tile border)."""
+    win = dem_window(path, area_4490=area_4490, margin_m=margin_m, unit=unit)
+    _check_cells(*win.shape, path)
+    return read_window(win, area_4490=area_4490, border=border, unit=unit)
+
+
+def read_window(win: DemWindow, *, area_4490=None, border: int = 0, unit: str = "") -> Terrain:
+    """The :class:`Terrain` of a :class:`DemWindow` (see :func:`read_dem`)."""
+    import rasterio
+    from rasterio.windows import Window
+
+    with rasterio.open(win.path) as ds:
+        arr = ds.read(1, window=Window(win.col0, win.row0, win.col1 - win.col0, win.row1 - win.row0), masked=True)
     upper = None
     if area_4490 is not None:
-        upper = _mask_of(area_4490, transform, arr.shape, info.crs_wkt)
-    terrain = terrain_from_array(arr, transform, info.crs_wkt, nodata=nodata, border=border, upper=upper,
-                                 source=str(path))
+        upper = _mask_of(area_4490, win.transform, arr.shape, win.crs_wkt)
+    terrain = terrain_from_array(arr, win.transform, win.crs_wkt, nodata=win.nodata, border=border, upper=upper,
+                                 source=win.path)
     if upper is not None and not (terrain.upper is not None and terrain.upper.any()):
-        raise InputError(code="analysis.phes.dem_no_coverage", path=path, unit=unit or "—")
+        raise InputError(code="analysis.phes.dem_no_coverage", path=win.path, unit=unit or "—")
     return terrain
 
 
@@ -219,5 +250,5 @@ def _mask_of(area_4490, transform, shape, crs_wkt) -> np.ndarray:
     return geometry_mask([geom], out_shape=shape, transform=transform, invert=True)
 
 
-__all__ = ["MAX_CELLS", "MIN_HEIGHT_M", "Terrain", "check_size", "read_dem", "row_geometry", "terrain_from_array",
-           "to_whole_metres"]
+__all__ = ["DemWindow", "MAX_CELLS", "MIN_HEIGHT_M", "Terrain", "check_size", "dem_window", "read_dem", "read_window",
+           "row_geometry", "terrain_from_array", "to_whole_metres"]

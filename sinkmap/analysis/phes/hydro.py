@@ -36,8 +36,24 @@ EPS = 1.0e-6
 VOID_Z = np.int16(-32768)
 
 
+#: Cells (or FIFO steps) between two looks at the stop flag in the long kernels.
+STOP_EVERY = 1 << 16
+
+
+def no_stop() -> np.ndarray:
+    """A stop flag that is never raised (kernels called without a cancel watcher)."""
+    return np.zeros(1, np.uint8)
+
+
+def fill_eps(z, valid, stop=None):
+    """ε-filled heights (float64; NaN on voids), see :func:`_fill_eps`. ``stop``: a one-byte flag array; when
+    set (by :func:`sinkmap.analysis.phes._threads.cancel_watch`) the kernel returns early with a partial
+    result, which the caller throws away (it checks the feedback next)."""
+    return _fill_eps(z, valid, no_stop() if stop is None else stop)
+
+
 @numba.njit(cache=True, nogil=True)
-def fill_eps(z, valid):
+def _fill_eps(z, valid, stop):
     """ε-filled heights (float64; NaN on voids) of the whole-metre DEM ``z`` (int16/int32, 2-D).
 
     Priority-Flood+ε with a bucket queue whose buckets are known in advance: a cell enters the queue at its
@@ -60,6 +76,8 @@ def fill_eps(z, valid):
     zmin = 1 << 30
     zmax = -(1 << 30)
     for i in range(n):
+        if (i & (STOP_EVERY - 1)) == 0 and stop[0]:
+            return out
         if vf[i]:
             v = np.int64(zf[i])
             zmin = min(zmin, v)
@@ -71,6 +89,8 @@ def fill_eps(z, valid):
     nb = zmax - zmin + 1
     start = np.zeros(nb + 1, np.int64)
     for i in range(n):
+        if (i & (STOP_EVERY - 1)) == 0 and stop[0]:
+            return out
         if vf[i]:
             start[np.int64(zf[i]) - zmin + 1] += 1
     for b in range(nb):
@@ -78,12 +98,16 @@ def fill_eps(z, valid):
     order = np.empty(start[nb], np.int32)
     put = start[:nb].copy()
     for i in range(n):
+        if (i & (STOP_EVERY - 1)) == 0 and stop[0]:
+            return out
         if vf[i]:
             b = np.int64(zf[i]) - zmin
             order[put[b]] = i
             put[b] += 1
     # seeds: the array's edge and the cells next to a void
     for r in range(h):
+        if stop[0]:
+            return out
         for c in range(w):
             i = r * w + c
             if not vf[i]:
@@ -99,6 +123,8 @@ def fill_eps(z, valid):
                 filled[i] = zf[i]
     fifo = np.empty(n, np.int32)
     for t in range(order.shape[0]):
+        if (t & (STOP_EVERY - 1)) == 0 and stop[0]:
+            return out
         i0 = order[t]
         if state[i0] != 1:
             continue
@@ -106,6 +132,8 @@ def fill_eps(z, valid):
         pt = 1
         fifo[0] = i0
         while ph < pt:
+            if (ph & (STOP_EVERY - 1)) == STOP_EVERY - 1 and stop[0]:
+                return out
             i = fifo[ph]
             ph += 1
             state[i] = 2
@@ -135,10 +163,12 @@ def fill_eps(z, valid):
 
 
 @numba.njit(cache=True, nogil=True)
-def _directions_rows(filled, valid, dx, dy, r0, r1, out):
+def _directions_rows(filled, valid, dx, dy, r0, r1, out, stop):
     """D8 of rows r0..r1-1 into ``out`` (int8): 0–7, OUTLET, or VOID."""
     h, w = filled.shape
     for r in range(r0, r1):
+        if stop[0]:
+            return out
         # distances to the 8 neighbours from this row (east-west width of the row between the two centres)
         ddist = np.empty(8)
         for d in range(8):
@@ -180,17 +210,20 @@ def _directions_rows(filled, valid, dx, dy, r0, r1, out):
 
 
 def flow_directions(filled: np.ndarray, valid: np.ndarray, dx: np.ndarray, dy: np.ndarray,
-                    threads: int = 2) -> np.ndarray:
+                    threads: int = 2, stop=None) -> np.ndarray:
     """D8 directions (int8) of the ε-filled surface; ``dx``/``dy`` the per-row cell width/height (m)."""
     out = np.empty(filled.shape, np.int8)
-    _by_rows(lambda a, b: _directions_rows(filled, valid, dx, dy, a, b, out), filled.shape[0], threads)
+    stop = no_stop() if stop is None else stop
+    _by_rows(lambda a, b: _directions_rows(filled, valid, dx, dy, a, b, out, stop), filled.shape[0], threads)
     return out
 
 
 @numba.njit(cache=True, nogil=True)
-def _upstream_rows(fdir, r0, r1, out):
+def _upstream_rows(fdir, r0, r1, out, stop):
     h, w = fdir.shape
     for r in range(r0, r1):
+        if stop[0]:
+            return out
         for c in range(w):
             m = 0
             if fdir[r, c] != VOID:
@@ -206,20 +239,27 @@ def _upstream_rows(fdir, r0, r1, out):
     return out
 
 
-def upstream_mask(fdir: np.ndarray, threads: int = 2) -> np.ndarray:
+def upstream_mask(fdir: np.ndarray, threads: int = 2, stop=None) -> np.ndarray:
     """Bit ``d`` of ``mask[r, c]``: the neighbour in direction ``d`` flows into (r, c)."""
     out = np.empty(fdir.shape, np.uint8)
-    _by_rows(lambda a, b: _upstream_rows(fdir, a, b, out), fdir.shape[0], threads)
+    stop = no_stop() if stop is None else stop
+    _by_rows(lambda a, b: _upstream_rows(fdir, a, b, out, stop), fdir.shape[0], threads)
     return out
 
 
-@numba.njit(cache=True, nogil=True)
-def accumulate(fdir, up, area_ha):
+def accumulate(fdir, up, area_ha, stop=None):
     """Upstream area (ha, float32) of every cell, the cell itself excluded; ``area_ha`` per row."""
+    return _accumulate(fdir, up, area_ha, no_stop() if stop is None else stop)
+
+
+@numba.njit(cache=True, nogil=True)
+def _accumulate(fdir, up, area_ha, stop):
     h, w = fdir.shape
     acc = np.zeros((h, w), np.float32)
     indeg = np.empty((h, w), np.int8)
     for r in range(h):
+        if stop[0]:
+            return acc
         for c in range(w):
             m = up[r, c]
             k = 0
@@ -228,6 +268,8 @@ def accumulate(fdir, up, area_ha):
                 m >>= 1
             indeg[r, c] = k
     for r0 in range(h):
+        if stop[0]:
+            return acc
         for c0 in range(w):
             if indeg[r0, c0] != 0 or fdir[r0, c0] < 0:
                 continue
@@ -281,4 +323,4 @@ def _by_rows(fn, rows: int, threads: int) -> None:
 
 
 __all__ = ["DC", "DR", "EPS", "OUTLET", "VOID", "VOID_Z", "accumulate", "fill_eps", "flow_directions",
-           "round_filled", "upstream_mask"]
+           "no_stop", "round_filled", "upstream_mask"]

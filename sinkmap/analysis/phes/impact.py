@@ -48,13 +48,24 @@ def _paint(run_ptr, run_c0, run_c1, run_zone, part_ptr, part_col, part_zone, par
 def impact_rasters(terrain: Terrain, prepared, feedback: Feedback | None = None) -> np.ndarray | None:
     """(3, cells) float32: forest ha, stock m³ and CO₂ t in each DEM cell, from the ledger's prepared forest
     layer (``PreparedLayers``); None without a forest layer."""
+    feedback = ensure(feedback)
+    spec = impact_spec(prepared, terrain.crs_wkt, terrain.transform, terrain.shape)
+    if spec is None:
+        return None
+    out = paint_window(spec, terrain.transform, terrain.shape, terrain.area_ha)
+    feedback.check()
+    return out
+
+
+def impact_spec(prepared, crs_wkt: str, transform, shape) -> tuple[np.ndarray, np.ndarray] | None:
+    """The 小班 meeting the DEM's box (``transform``, ``shape``), in the DEM's CRS, with their forest ha,
+    stock m³ and CO₂ t per m² of polygon: ``(geometries, values (3, n))``, what :func:`paint_window` draws on
+    any window of the DEM (a tile's, on a Dask worker). None without a forest layer."""
     import geopandas as gpd
     import shapely
 
     from ..carbon import CO2_PER_C
-    from ..zonal.rasterize import cover_index
 
-    feedback = ensure(feedback)
     forest = getattr(prepared, "forest", None)
     if forest is None or len(forest.layer.geoms) == 0:
         return None
@@ -71,26 +82,47 @@ def impact_rasters(terrain: Terrain, prepared, feedback: Feedback | None = None)
     else:
         co2 = np.zeros(len(geoms))
     values = np.ascontiguousarray(np.vstack([area, stock, co2]))
-    # only the 小班 meeting the DEM's box are drawn, in the DEM's CRS
-    h, w = terrain.shape
-    a, _, c, _, e, f = terrain.transform
+    h, w = shape
+    a, _, c, _, e, f = tuple(transform)[:6]
     box_dem = shapely.box(min(c, c + a * w), min(f, f + e * h), max(c, c + a * w), max(f, f + e * h))
-    box_ea = gpd.GeoSeries([box_dem], crs=terrain.crs_wkt).to_crs(EQUAL_AREA_CRS).iloc[0]
+    box_ea = gpd.GeoSeries([box_dem], crs=crs_wkt).to_crs(EQUAL_AREA_CRS).iloc[0]
     near = np.flatnonzero(shapely.intersects(geoms, box_ea))
-    out = np.zeros((3, h * w), np.float32)
     if near.size == 0:
+        return np.zeros(0, object), np.zeros((3, 0))
+    g = gpd.GeoSeries(geoms[near], crs=EQUAL_AREA_CRS).to_crs(crs_wkt).to_numpy()
+    return g, np.ascontiguousarray(values[:, near])
+
+
+def paint_window(spec: tuple[np.ndarray, np.ndarray], transform, shape, area_ha: np.ndarray) -> np.ndarray:
+    """(3, cells) float32 of the window ``transform``/``shape`` (``area_ha`` per row) from :func:`impact_spec`:
+    each polygon's values times the m² of each cell it covers (exact coverage)."""
+    from ..zonal.rasterize import cover_index
+
+    import shapely
+
+    h, w = shape
+    out = np.zeros((3, h * w), np.float32)
+    geoms, values = spec
+    if len(geoms):  # only the polygons meeting the window (a tile's, of a province's 小班)
+        a, _, c, _, e, f = tuple(transform)[:6]
+        near = np.flatnonzero(shapely.intersects(geoms, shapely.box(min(c, c + a * w), min(f, f + e * h),
+                                                                    max(c, c + a * w), max(f, f + e * h))))
+        geoms, values = geoms[near], np.ascontiguousarray(values[:, near])
+    if len(geoms) == 0:
         return out
-    g = gpd.GeoSeries(geoms[near], crs=EQUAL_AREA_CRS).to_crs(terrain.crs_wkt).to_numpy()
-    ix = cover_index(g, terrain.transform, h, w)
+    ix = cover_index(geoms, transform, h, w)
     _paint(ix.run_ptr, ix.run_c0, ix.run_c1, ix.run_zone, ix.part_ptr, ix.part_col, ix.part_zone, ix.part_frac,
-           np.ascontiguousarray(values[:, near]), terrain.area_ha * 1e4, w, out)
-    feedback.check()
+           values, np.asarray(area_ha, np.float64) * 1e4, w, out)
     return out
 
 
 def rules_hit(polygons, rules, layers: Mapping[str, Any], crs) -> tuple[list[list[str]], list[Notice]]:
-    """For each polygon (in ``crs``) the ids of the rules whose features share area with it. ``layers``: role →
-    GeoDataFrame (or None). Rules on a layer not given, or on a raster, are listed once in the notices."""
+    """For each polygon (in ``crs``) the ids of the rules whose features share area with it, in rule order.
+    ``layers``: role → GeoDataFrame (or None) for the vector rules; ``"landcover"`` → the land-cover raster's
+    path for the raster rules, which hit a reservoir covering part of a cell of their 三调 classes (exact cell
+    coverage on the raster's own grid, as ``site impact``:
+    :class:`sinkmap.analysis.siting.rules_hit._Raster`). Rules on a layer not given are listed once in the
+    notices."""
     import geopandas as gpd
     import shapely
 
@@ -99,11 +131,15 @@ def rules_hit(polygons, rules, layers: Mapping[str, Any], crs) -> tuple[list[lis
     polys = gpd.GeoSeries(list(polygons), crs=crs).to_crs(EQUAL_AREA_CRS).to_numpy()
     hits: list[list[str]] = [[] for _ in polys]
     notices: list[Notice] = []
+    on_raster = []
     for rule in rules:
         source = layers.get(rule.layer)
-        if rule.layer in RASTER_ROLES or source is None:
+        if source is None:
             notices.append(Notice("analysis.siting.rule.no_layer", rule=rule.id, document=rule.document,
                                   role=rule.layer))
+            continue
+        if rule.layer in RASTER_ROLES:
+            on_raster.append(rule)
             continue
         geoms, missing = _rule_geoms(rule, source)
         if missing is not None:
@@ -121,6 +157,22 @@ def rules_hit(polygons, rules, layers: Mapping[str, Any], crs) -> tuple[list[lis
             idx = tree.query(p, predicate="intersects")
             if idx.size and (shapely.area(shapely.intersection(geoms[idx], p)) > 0).any():
                 hits[i].append(rule.id)
+    if on_raster:
+        from pathlib import Path
+
+        from ..siting.rules_hit import _Raster
+
+        src = layers["landcover"]
+        raster = _Raster(Path(src.path if hasattr(src, "path") else src))
+        try:
+            for i, p in enumerate(polys):
+                got = raster.hits(on_raster, p)
+                hits[i] += [r.id for r in on_raster if got.get(r.id, 0.0) > 0.0]
+        finally:
+            raster.close()
+        order = {r.id: k for k, r in enumerate(rules)}
+        for h in hits:
+            h.sort(key=order.__getitem__)
     return hits, notices
 
 
@@ -146,19 +198,28 @@ def _rule_geoms(rule, gdf):
 def exclusion_mask(terrain: Terrain, rules, layers: Mapping[str, Any]) -> tuple[np.ndarray, list[str], list[Notice]]:
     """Cells (centre inside) of the features of the ``exclude`` rules, as the reference's filter masks: no
     reservoir may flood them. Returns (mask, ids of the rules applied, notices for those that could not be)."""
+    geoms, used, notices = exclusion_geoms(rules, layers, terrain.crs_wkt)
+    return rasterize_mask(geoms, terrain.transform, terrain.shape), used, notices
+
+
+def exclusion_geoms(rules, layers: Mapping[str, Any], crs_wkt: str) -> tuple[list, list[str], list[Notice]]:
+    """The features of the ``exclude`` rules in the DEM's CRS (what :func:`rasterize_mask` draws on any window),
+    the ids of the rules applied and notices for those that could not be."""
     import geopandas as gpd
-    from rasterio.features import rasterize
 
     from ..siting.rules import RASTER_ROLES
 
-    mask = np.zeros(terrain.shape, bool)
+    out: list = []
     used: list[str] = []
     notices: list[Notice] = []
     for rule in rules:
         if rule.effect != "exclude":
             continue
         gdf = layers.get(rule.layer)
-        if rule.layer in RASTER_ROLES or gdf is None:
+        if rule.layer in RASTER_ROLES and gdf is not None:
+            notices.append(Notice("analysis.phes.raster_rule_not_masked", rule=rule.id, document=rule.document))
+            continue
+        if gdf is None:
             notices.append(Notice("analysis.siting.rule.no_layer", rule=rule.id, document=rule.document,
                                   role=rule.layer))
             continue
@@ -171,10 +232,20 @@ def exclusion_mask(terrain: Terrain, rules, layers: Mapping[str, Any]) -> tuple[
         used.append(rule.id)
         if not len(geoms):
             continue
-        g = gpd.GeoSeries(geoms, crs=EQUAL_AREA_CRS).to_crs(terrain.crs_wkt)
-        mask |= rasterize(((x, 1) for x in g if x is not None and not x.is_empty), out_shape=terrain.shape,
-                          transform=terrain.transform, fill=0, dtype="uint8").astype(bool)
-    return mask, used, notices
+        g = gpd.GeoSeries(geoms, crs=EQUAL_AREA_CRS).to_crs(crs_wkt)
+        out += [x for x in g if x is not None and not x.is_empty]
+    return out, used, notices
 
 
-__all__ = ["exclusion_mask", "impact_rasters", "rules_hit"]
+def rasterize_mask(geoms: list, transform, shape) -> np.ndarray:
+    """Cells of ``shape`` (grid ``transform``) whose centre lies in one of ``geoms``."""
+    from rasterio.features import rasterize
+
+    if not geoms:
+        return np.zeros(shape, bool)
+    return rasterize(((x, 1) for x in geoms), out_shape=shape, transform=transform, fill=0,
+                     dtype="uint8").astype(bool)
+
+
+__all__ = ["exclusion_geoms", "exclusion_mask", "impact_rasters", "impact_spec", "paint_window", "rasterize_mask",
+           "rules_hit"]

@@ -93,7 +93,7 @@ def _points(k, hw, site, bounds, heights, w, out_r, out_c):
 def pair_chunk(uppers, lo_order, b_ptr, b_minz, nbr, nbc, site, elev, max_dam, volumes, dam_volumes, bounds, impact,
                heights, w, dx, dy, energy, hours, prm, cm, letters, pcost, scost, max_fom, keep,
                o_u, o_l, o_head, o_hw_u, o_hw_l, o_wr_u, o_wr_l, o_dist, o_ppd, o_fom, o_cls, o_vol, o_imp, o_n,
-               reasons):
+               reasons, stop):
     """Pairs of the uppers ``uppers`` (indices into the reservoir arrays) with every lower; the ``keep`` best
     (lowest figure of merit) of each upper go to rows ``[i·keep, i·keep + o_n[i])`` of the outputs.
 
@@ -110,6 +110,8 @@ def pair_chunk(uppers, lo_order, b_ptr, b_minz, nbr, nbc, site, elev, max_dam, v
     lr = np.empty(9)
     lc = np.empty(9)
     for iu in range(uppers.shape[0]):
+        if stop[0]:
+            return
         u = uppers[iu]
         base = iu * keep
         cnt = 0
@@ -253,9 +255,10 @@ CHUNK = 256
 
 def pair_reservoirs(res: Reservoirs, upper_ok: np.ndarray, width: int, dx: np.ndarray, dy: np.ndarray,
                     energy_gwh: float, hours: float, settings: PhesSettings, threads: int = 2,
-                    feedback: Feedback | None = None) -> Pairs:
+                    feedback: Feedback | None = None, stop: np.ndarray | None = None) -> Pairs:
     """Every pair of ``res`` kept by the reference's rules; ``upper_ok``: which reservoirs may be uppers."""
     feedback = ensure(feedback)
+    stop = np.zeros(1, np.uint8) if stop is None else stop
     s = settings
     heights = s.heights()
     n = len(res)
@@ -297,7 +300,7 @@ def pair_reservoirs(res: Reservoirs, upper_ok: np.ndarray, width: int, dx: np.nd
                    res.dam_volumes, res.bounds, res.impact, heights, width, dx, dy, float(energy_gwh), float(hours),
                    prm, cm, letters, pcost, scost, float(max_fom), keep,
                    arr["u"], arr["l"], arr["head"], arr["hwu"], arr["hwl"], arr["wru"], arr["wrl"], arr["dist"],
-                   arr["ppd"], arr["fom"], arr["cls"], arr["vol"], imp, cnt, reasons_all[ci])
+                   arr["ppd"], arr["fom"], arr["cls"], arr["vol"], imp, cnt, reasons_all[ci], stop)
         sel = (np.arange(keep)[None, :] < cnt[:, None]).ravel()
         return {k: v[sel] for k, v in arr.items()}, imp[sel]
 

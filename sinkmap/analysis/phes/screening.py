@@ -42,18 +42,28 @@ from .constants import PhesSettings
 from .hydro import DC, DR, VOID_Z
 
 
+def find_dam_sites(zf, fdir, acc, screen, threshold_ha, contour, stop=None):
+    """Flat indices of the dam sites: stream cells of ``screen`` whose contour is above the next cell
+    (``stop``: see :func:`.hydro.fill_eps`)."""
+    return _find_dam_sites(zf, fdir, acc, screen, threshold_ha, contour, np.zeros(1, np.uint8) if stop is None
+                           else stop)
+
+
 @numba.njit(cache=True, nogil=True)
-def find_dam_sites(zf, fdir, acc, screen, threshold_ha, contour):
-    """Flat indices of the dam sites: stream cells of ``screen`` whose contour is above the next cell."""
+def _find_dam_sites(zf, fdir, acc, screen, threshold_ha, contour, stop):
     h, w = zf.shape
     count = 0
     for r in range(h):
+        if stop[0]:
+            return np.empty(0, np.int64)
         for c in range(w):
             if _is_site(zf, fdir, acc, screen, threshold_ha, contour, r, c):
                 count += 1
     out = np.empty(count, np.int64)
     k = 0
     for r in range(h):
+        if stop[0]:
+            return np.empty(0, np.int64)
         for c in range(w):
             if _is_site(zf, fdir, acc, screen, threshold_ha, contour, r, c):
                 out[k] = r * w + c
@@ -75,7 +85,7 @@ def _is_site(zf, fdir, acc, screen, threshold_ha, contour, r, c):
 
 @numba.njit(cache=True, nogil=True)
 def model_sites(sites, ids, zf, up, blocked, dens, area_ha, dx, dy, heights, bin_of, maxw, batter, crest, freeboard,
-                stamp, buf, out_area, out_vol, out_dam, out_maxdam, out_bounds, out_imp):
+                stamp, buf, out_area, out_vol, out_dam, out_maxdam, out_bounds, out_imp, stop):
     """The reservoir of each dam site at each wall height (see the module docstring).
 
     ``sites``: flat indices; ``ids``: a distinct positive id per site (marks its cells in ``stamp``);
@@ -97,6 +107,8 @@ def model_sites(sites, ids, zf, up, blocked, dens, area_ha, dx, dy, heights, bin
     ext = np.empty((nh, 8), np.int64)
     ext_i = np.empty((nh, 8), np.int64)
     for k in range(sites.shape[0]):
+        if stop[0]:
+            return
         p = sites[k]
         sid = ids[k]
         elev = np.int64(zflat[p])
@@ -238,9 +250,10 @@ CHUNK = 2048
 def screen_reservoirs(zf: np.ndarray, up: np.ndarray, blocked: np.ndarray, acc: np.ndarray, sites: np.ndarray,
                       area_ha: np.ndarray, dx: np.ndarray, dy: np.ndarray, settings: PhesSettings,
                       dens: np.ndarray | None = None, threads: int = 2,
-                      feedback: Feedback | None = None) -> Reservoirs:
+                      feedback: Feedback | None = None, stop: np.ndarray | None = None) -> Reservoirs:
     """Model the reservoir of every dam site in ``sites`` and keep those the reference keeps."""
     feedback = ensure(feedback)
+    stop = np.zeros(1, np.uint8) if stop is None else stop
     s = settings
     heights = np.asarray(sorted(int(round(v)) for v in s.wall_heights), np.int64)
     maxw = int(heights[-1])
@@ -268,7 +281,7 @@ def screen_reservoirs(zf: np.ndarray, up: np.ndarray, blocked: np.ndarray, acc: 
         o_imp = np.zeros((m, nd, nh))
         model_sites(sites[a:b], np.arange(a + 1, b + 1, dtype=np.int64), zf, up, blocked, dens, area_ha, dx, dy,
                     heights, bin_of, maxw, float(s.dam_batter), float(s.crest_width_m), float(s.freeboard_m),
-                    local.stamp, local.buf, o_area, o_vol, o_dam, o_max, o_bnd, o_imp)
+                    local.stamp, local.buf, o_area, o_vol, o_dam, o_max, o_bnd, o_imp, stop)
         with np.errstate(divide="ignore", invalid="ignore"):
             wr = np.where(o_dam > 0, o_vol / np.where(o_dam > 0, o_dam, 1.0), np.inf)
         keep = ((o_vol.max(axis=1) >= s.min_reservoir_gl) & (wr.max(axis=1) > s.min_reservoir_water_rock)
@@ -291,13 +304,19 @@ def screen_reservoirs(zf: np.ndarray, up: np.ndarray, blocked: np.ndarray, acc: 
                       impact=imp, sites_tested=int(n_all))
 
 
-@numba.njit(cache=True, nogil=True)
-def blocked_cells(valid, exclude):
+def blocked_cells(valid, exclude, stop=None):
     """Cells that limit a wall: on the DEM's edge, next to a void, or excluded (``exclude`` may be 0 × 0)."""
+    return _blocked_cells(valid, exclude, np.zeros(1, np.uint8) if stop is None else stop)
+
+
+@numba.njit(cache=True, nogil=True)
+def _blocked_cells(valid, exclude, stop):
     h, w = valid.shape
     out = np.zeros((h, w), np.uint8)
     ex = exclude.shape[0] == h and exclude.shape[1] == w
     for r in range(h):
+        if stop[0]:
+            return out
         for c in range(w):
             if not valid[r, c]:
                 continue

@@ -70,51 +70,97 @@ def _timed(timings: dict, key: str, t0: tuple[float, float]) -> tuple[float, flo
     return t
 
 
-def search(terrain: Terrain, options: SearchOptions, *, dens: np.ndarray | None = None,
-           exclude: np.ndarray | None = None, feedback: Feedback | None = None) -> SearchResult:
-    """Run the four stages on ``terrain``. ``dens``: (3, rows·cols) float32 impact values per cell
-    (:data:`IMPACT_LAYERS`), or None; ``exclude``: cells no reservoir may flood (the reference's filter)."""
+@dataclass
+class Screened:
+    """The first two stages on one DEM (or one tile's window): the reservoirs and what selection needs."""
+
+    reservoirs: Reservoirs
+    up: np.ndarray  # upstream bits per cell
+    blocked: np.ndarray  # cells that limit a wall
+    zf: np.ndarray  # filled heights (whole metres)
+    counts: dict
+    timings: dict  # stage → wall s, with "cpu": stage → CPU s
+
+
+def screen(terrain: Terrain, s: PhesSettings, *, dens: np.ndarray | None = None, exclude: np.ndarray | None = None,
+           threads: int = 2, feedback: Feedback | None = None, stop: np.ndarray | None = None) -> Screened:
+    """Hydrology and screening of ``terrain`` (dam sites in ``terrain.screen``). Cancel: ``feedback.check()``
+    after every kernel; ``stop`` (see :func:`._threads.cancel_watch`) makes a running kernel return early."""
     from . import hydro
 
     feedback = ensure(feedback)
-    s = options.settings
-    notices: list = []
+    stop = hydro.no_stop() if stop is None else stop
     timings: dict = {}
-    check_size(terrain, s.min_watershed_ha)
-    threads = max(1, int(options.threads))
     t = (time.perf_counter(), time.process_time())
     feedback.progress(0.0, "填洼 filling depressions")
-    filled = hydro.fill_eps(terrain.z, terrain.valid)
+    filled = hydro.fill_eps(terrain.z, terrain.valid, stop)
+    feedback.check()
     t = _timed(timings, "fill", t)
+    feedback.progress(0.15, "流向 flow directions")
+    fdir = hydro.flow_directions(filled, terrain.valid, terrain.dx, terrain.dy, threads, stop)
     feedback.check()
-    feedback.progress(0.12, "流向 flow directions")
-    fdir = hydro.flow_directions(filled, terrain.valid, terrain.dx, terrain.dy, threads)
-    zf = hydro.round_filled(filled, terrain.valid)
+    zf = hydro.round_filled(filled, terrain.valid)  # one quick pass (~0.1 s a tile)
     del filled
-    up = hydro.upstream_mask(fdir, threads)
+    up = hydro.upstream_mask(fdir, threads, stop)
+    feedback.check()
     t = _timed(timings, "flow_directions", t)
+    feedback.progress(0.22, "汇流 accumulation")
+    acc = hydro.accumulate(fdir, up, terrain.area_ha, stop)
     feedback.check()
-    feedback.progress(0.18, "汇流 accumulation")
-    acc = hydro.accumulate(fdir, up, terrain.area_ha)
     t = _timed(timings, "accumulation", t)
+    feedback.progress(0.28, "坝址 dam sites")
+    sites = find_dam_sites(zf, fdir, acc, terrain.screen, float(s.min_watershed_ha), int(s.contour_m), stop)
     feedback.check()
-    feedback.progress(0.22, "坝址 dam sites")
-    sites = find_dam_sites(zf, fdir, acc, terrain.screen, float(s.min_watershed_ha), int(s.contour_m))
     del fdir
     ex = np.zeros((0, 0), np.bool_) if exclude is None else np.ascontiguousarray(exclude, dtype=np.bool_)
-    blocked = blocked_cells(terrain.valid, ex)
+    blocked = blocked_cells(terrain.valid, ex, stop)
+    feedback.check()
     res = screen_reservoirs(zf, up, blocked, acc, sites, terrain.area_ha, terrain.dx, terrain.dy, s, dens=dens,
-                            threads=threads, feedback=SubFeedback(feedback, 0.22, 0.7))
+                            threads=threads, feedback=SubFeedback(feedback, 0.28, 1.0), stop=stop)
+    feedback.check()
     del acc
-    t = _timed(timings, "screening", t)
+    _timed(timings, "screening", t)
     counts = {"cells": int(terrain.z.size), "dam_sites": int(sites.size), "reservoirs": len(res)}
+    return Screened(reservoirs=res, up=up, blocked=blocked, zf=zf, counts=counts, timings=timings)
+
+
+def search(terrain: Terrain, options: SearchOptions, *, dens: np.ndarray | None = None,
+           exclude: np.ndarray | None = None, feedback: Feedback | None = None) -> SearchResult:
+    """Run the four stages on ``terrain``. ``dens``: (3, rows·cols) float32 impact values per cell
+    (:data:`IMPACT_LAYERS`), or None; ``exclude``: cells no reservoir may flood (the reference's filter).
+    Cancel (the feedback's) is honoured inside every kernel within about a tenth of a second."""
+    from ._threads import cancel_watch
+
+    feedback = ensure(feedback)
+    check_size(terrain, options.settings.min_watershed_ha)
+    threads = max(1, int(options.threads))
+    with cancel_watch(feedback) as stop:
+        sc = screen(terrain, options.settings, dens=dens, exclude=exclude, threads=threads,
+                    feedback=SubFeedback(feedback, 0.0, 0.7), stop=stop)
+        upper_ok = (np.ones(len(sc.reservoirs), bool) if terrain.upper is None
+                    else terrain.upper.ravel()[sc.reservoirs.site])
+        return finish(terrain, sc, upper_ok, options, dens=dens, feedback=feedback, stop=stop)
+
+
+def finish(terrain: Terrain, sc: Screened, upper_ok: np.ndarray, options: SearchOptions, *,
+           dens: np.ndarray | None, feedback: Feedback, stop: np.ndarray) -> SearchResult:
+    """Pairing, ranking and the non-overlapping selection of the screened reservoirs ``sc`` on ``terrain``
+    (whose ``z`` holds the heights as read: the selection models the reservoirs on them)."""
+    s = options.settings
+    threads = max(1, int(options.threads))
+    res = sc.reservoirs
+    notices: list = []
+    timings = dict(sc.timings)
+    timings["cpu"] = dict(sc.timings.get("cpu", {}))
+    counts = dict(sc.counts)
     if len(res) == 0:
-        notices.append(Notice("analysis.phes.no_reservoirs", sites=int(sites.size),
+        notices.append(Notice("analysis.phes.no_reservoirs", sites=counts.get("dam_sites", 0),
                               volume=s.min_reservoir_gl, water_rock=s.min_reservoir_water_rock))
+    t = (time.perf_counter(), time.process_time())
     feedback.progress(0.7, "配对 pairing")
-    upper_ok = np.ones(len(res), bool) if terrain.upper is None else terrain.upper.ravel()[res.site]
     pairs = pair_reservoirs(res, upper_ok, terrain.shape[1], terrain.dx, terrain.dy, options.energy_gwh,
-                            options.hours, s, threads=threads, feedback=SubFeedback(feedback, 0.7, 0.8))
+                            options.hours, s, threads=threads, feedback=SubFeedback(feedback, 0.7, 0.8), stop=stop)
+    feedback.check()
     t = _timed(timings, "pairing", t)
     counts["rough_pairs"] = len(pairs)
     counts["rejected"] = dict(pairs.rejected)
@@ -124,11 +170,14 @@ def search(terrain: Terrain, options: SearchOptions, *, dens: np.ndarray | None 
         rank = "cost"
     order = rank_order(pairs, rank, options.carbon_weight)
     feedback.progress(0.8, "不重叠组合 non-overlapping set")
-    sel = select(pairs, res, order, terrain.z, up, blocked, dens, terrain.area_ha, terrain.dx, terrain.dy,
-                 options.energy_gwh, options.hours, s, limit=options.limit)
+    sel = select(pairs, res, order, terrain.z, sc.up, sc.blocked, dens, terrain.area_ha, terrain.dx, terrain.dy,
+                 options.energy_gwh, options.hours, s, limit=options.limit, stop=stop)
+    feedback.check()
     _timed(timings, "selection", t)
     cpu = timings.pop("cpu")
-    timings["total"] = round(sum(timings.values()), 3)
+    timings.pop("total", None)
+    cpu.pop("total", None)
+    timings["total"] = round(sum(v for v in timings.values() if isinstance(v, (int, float))), 3)
     cpu["total"] = round(sum(cpu.values()), 3)
     timings["cpu"] = cpu
     counts["selected"] = len(sel)
@@ -139,7 +188,7 @@ def search(terrain: Terrain, options: SearchOptions, *, dens: np.ndarray | None 
         notices.append(Notice("analysis.phes.none_selected", pairs=len(pairs)))
     feedback.progress(1.0, "完成 done")
     return SearchResult(terrain=terrain, options=options, reservoirs=res, pairs=pairs, order=order, selected=sel,
-                        rank_used=rank, timings=timings, counts=counts, notices=notices, zf=zf)
+                        rank_used=rank, timings=timings, counts=counts, notices=notices, zf=sc.zf)
 
 
 def rank_order(pairs: Pairs, rank: str, carbon_weight: float = 0.5) -> np.ndarray:
@@ -183,4 +232,5 @@ def _why_no_pairs(res: Reservoirs, pairs: Pairs, options: SearchOptions, s: Phes
                   power=f"{1000.0 * options.energy_gwh / options.hours:,.0f}", limit=f"{s.max_fom(options.hours, False):,.0f}")
 
 
-__all__ = ["IMPACT_LAYERS", "RANKS", "SearchOptions", "SearchResult", "combined_score", "rank_order", "search"]
+__all__ = ["IMPACT_LAYERS", "RANKS", "Screened", "SearchOptions", "SearchResult", "combined_score", "finish",
+           "rank_order", "screen", "search"]

@@ -451,4 +451,21 @@ MESSAGES: dict[str, M] = {
     "analysis.siting.scenario.bad_name": M(
         "scenario name {name!r}: {why}", "方案名称“{name}”：{why}", "use a short name without control characters",
         "请使用不含控制字符的简短名称"),
+    # -- pumped-storage search over tiles (sinkmap.analysis.phes.tiles) ---------------------------------------
+    "analysis.phes.tile_edge": M(
+        "{count} reservoirs reach the edge of their tile's border ({tiles} tiles): they were cut there and may "
+        "differ from a search of the whole DEM at once",
+        "{count} 座水库延伸到所在图幅边框的边缘（共 {tiles} 个图幅）：在该处被截断，可能与整幅 DEM 一次搜索的结果不同",
+        "give a wider border with --tile-border CELLS", "请用 --tile-border 像元数 加宽图幅边框"),
+    "analysis.phes.mosaic_too_large": M(
+        "DEM {path}: {rows} × {cols} = {cells} cells to select pairs on (at most {limit} at once)",
+        "DEM {path}：需在 {rows} × {cols} = {cells} 个像元上选取组合（一次最多 {limit} 个）",
+        "search a smaller area (a city or county) or a coarser DEM",
+        "请缩小搜索范围（按城市或区县），或使用较粗的 DEM"),
+    "analysis.phes.raster_rule_not_masked": M(
+        "rule {rule} ({document}) is on the land-cover raster: reported per reservoir in rules_hit, not applied as a "
+        "mask by --apply-exclusions",
+        "规则 {rule}（{document}）基于土地覆被栅格：仅在 rules_hit 中逐水库报告，--apply-exclusions 不将其作为掩膜",
+        "give the classes as a vector layer to exclude them from the search",
+        "如需在搜索中排除这些地类，请以矢量图层提供"),
 }

@@ -117,8 +117,10 @@ MESSAGES: dict[str, M] = {
         "score them in the weights file (criteria: {criterion}: categories: …, or default: a score)",
         "请在权重文件中为其评分（criteria: {criterion}: categories: …，或 default: 分值）"),
     # -- site.phes -------------------------------------------------------------------------------------------
-    "jobs.phes.needs_area": M("give --county NAME or --dem FILE (or --near-projects)",
-                              "请指定 --county 区县 或 --dem 文件（或 --near-projects）"),
+    "jobs.phes.needs_area": M("give --county, --city or --province NAME, --zone FILE or --dem FILE "
+                              "(or --near-projects)",
+                              "请指定 --county 区县、--city 城市、--province 省、--zone 面图层或 --dem 文件"
+                              "（或 --near-projects）"),
     "jobs.phes.no_projects": M("file {path}, layer {layer!r}: no {kind} station point", "文件 {path}，图层“{layer}”：没有{kind}站点",
                                "give --projects FILE with points whose 'type' is {kind}",
                                "请用 --projects 指定“type”为{kind}的点图层"),
@@ -141,8 +143,8 @@ MESSAGES: dict[str, M] = {
                                    "文件 {path}，图层“{layer}”：没有可搜索的面（{features} 个要素）",
                                    "give a polygon layer, or draw the area again (3 corners at least)",
                                    "请提供面图层，或重新绘制区域（至少 3 个顶点）"),
-    "jobs.phes.zone_and_county": M("--zone {path} and --county {county}: give one area only",
-                                   "--zone {path} 与 --county {county}：只能指定一个范围",
-                                   "leave out --county to search the zone, or --zone to search the county",
-                                   "搜索该范围请去掉 --county，搜索该区县请去掉 --zone"),
+    "jobs.phes.zone_and_county": M("--zone {path} and {county}: give one area only",
+                                   "--zone {path} 与 {county}：只能指定一个范围",
+                                   "leave out the county/city/province to search the zone, or --zone to search it",
+                                   "搜索该范围请去掉区县/城市/省，搜索后者请去掉 --zone"),
 }
