@@ -451,4 +451,12 @@ MESSAGES: dict[str, M] = {
     "analysis.siting.scenario.bad_name": M(
         "scenario name {name!r}: {why}", "方案名称“{name}”：{why}", "use a short name without control characters",
         "请使用不含控制字符的简短名称"),
+    # -- every kernel compiled ahead (analysis.{siting,phes}.warmup, jobs._warmup; issue 15, appfast) ---------
+    "analysis.warmup.siting": M(
+        "compiling the siting kernels once (then cached on disk)…", "首次编译选址计算内核（之后缓存在磁盘上）…"),
+    "analysis.warmup.phes": M(
+        "compiling the pumped-storage search kernels once (then cached on disk)…",
+        "首次编译抽水蓄能选址内核（之后缓存在磁盘上）…"),
+    "analysis.warmup.all_done": M("all computing kernels ready (compiled once, cached on disk)",
+                                  "全部计算内核已就绪（只编译一次，已缓存在磁盘上）"),
 }
