@@ -82,3 +82,21 @@ def kernels_cached() -> bool:
         if not any(p.name.endswith(tag) for r in roots for p in r.rglob(f"{prefix}*")):
             return False
     return True
+
+
+def prepare_app_layers(layers, feedback: Feedback | None = None) -> int:
+    """Fill the layer cache with the demo's visible vector layers as the app draws them (its default display
+    CRS), so the app's first start after ``sinkmap demo`` reads prepared arrays instead of the GeoPackage.
+    ``layers``: ``demo_layers(...)`` (role -> path or (path, layer)). Returns how many layers were prepared."""
+    from ..carto.demo_map import demo_layer_specs
+    from ..core.project import Project
+    from ..io.layerdata.loaders import load_layer_cached
+
+    feedback = ensure(feedback)
+    crs = Project().display_crs
+    specs = [s for s in demo_layer_specs(layers, lambda role: role) if s.visible and s.kind == "vector"]
+    for i, spec in enumerate(specs):
+        load_layer_cached(spec, crs)
+        feedback.progress((i + 1) / len(specs))
+        feedback.check()
+    return len(specs)
