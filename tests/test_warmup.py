@@ -85,3 +85,26 @@ def test_kernels_cached_needs_an_index_file_of_each_warm_up(tmp_path, monkeypatc
     assert not _warmup.kernels_cached()
     (tmp_path / names[-1]).write_text("")
     assert _warmup.kernels_cached()
+
+
+def test_sinkmap_demo_prepares_the_demo_layers_for_the_apps_map(tmp_path, monkeypatch):
+    """``prepare_app_layers``: the visible vector layers land in the layer cache under the key the app uses
+    (its default display CRS); layers hidden at the app's start and rasters are left alone."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from sinkmap.carto.demo_map import demo_layer_specs
+    from sinkmap.core.project import Project
+    from sinkmap.io.layerdata.loaders import is_cached
+    from sinkmap.jobs._warmup import prepare_app_layers
+
+    monkeypatch.setenv("SINKMAP_HOME", str(tmp_path / "home"))
+    gpkg = tmp_path / "demo.gpkg"
+    frame = gpd.GeoDataFrame({"DI_LEI": ["0111"]}, geometry=[box(112.9, 28.1, 113.0, 28.2)], crs="EPSG:4490")
+    frame.to_file(gpkg, layer="forest")
+    frame.to_file(gpkg, layer="redline")
+    layers = {"forest": (str(gpkg), "forest"), "redline": (str(gpkg), "redline")}
+    assert prepare_app_layers(layers) == 1  # 生态保护红线 is off at the app's start
+    crs = Project().display_crs
+    cached = {s.role: is_cached(s, crs) for s in demo_layer_specs(layers, lambda role: role)}
+    assert cached == {"forest": True, "redline": False}
