@@ -22,7 +22,16 @@ MARKERS = {"zonal": ("zonal", "kernels.accumulate_classes-"), "siting": ("siting
            "stream": ("siting", "stream._fused-"), "phes": ("phes", "hydro.fill_eps-")}
 
 
+def demo_ready() -> bool:
+    """Is the demo world built (the suitability engine's warm-up runs on it; never builds it by itself)?"""
+    from ..demo.generate import DemoOptions, _is_current, demo_dir
+
+    return _is_current(demo_dir(), DemoOptions())
+
+
 def _siting_engine(feedback: Feedback) -> None:
+    if not demo_ready():  # e.g. the app opened on a project before any demo: compiled on the first real run
+        return
     from ..demo.generate import demo_layers, ensure_demo
     from . import registry
     from .base import apply_demo_world
@@ -73,12 +82,14 @@ def _cache_roots() -> list[Path]:
 
 
 def kernels_cached() -> bool:
-    """True when an index file of every warm-up's kernels exists (for this Python): no warm-up due."""
+    """True when an index file of every warm-up's kernels exists (for this Python): no warm-up due. The
+    suitability engine's counts only once the demo world exists (its warm-up needs it)."""
     import sys
 
     tag = f".py{sys.version_info.major}{sys.version_info.minor}.nbi"
     roots = [r for r in _cache_roots() if r.is_dir()]
-    for _package, prefix in MARKERS.values():
+    markers = {k: v for k, v in MARKERS.items() if k != "stream" or demo_ready()}
+    for _package, prefix in markers.values():
         if not any(p.name.endswith(tag) for r in roots for p in r.rglob(f"{prefix}*")):
             return False
     return True
