@@ -107,38 +107,100 @@ def build_window(project: str | Path | Project | None = None, lang: str | None =
     from ..carto.demo_map import demo_cities
     from .mainwindow import MainWindow
 
+    from .canvas import preview
+
     app, lang = create_app(lang)
     _setup_logging()
     win = MainWindow(lang=lang)
     if isinstance(project, Project):
         win.set_project(project)
+        _open_with_preview(win, lang)
     elif project is not None:
         if not win.open_project(project):
             raise SinkmapError(code="app.project.cannot_open", path=project)
+        _open_with_preview(win, lang)
     else:
         base = Project(city="长沙市", year=2025)
         win.set_project(base)
         boundaries = demo_boundaries(*demo_cities())
         with win.unchanged():  # the bundled boundaries draw at once; the demo's layers follow when ready
             base.add_layer(boundaries)
-        if demo:
+        if not demo:
+            win.canvas.set_opening()
+        else:
             first = not demo_is_ready()
-            if first:  # the one-time build (about a minute): say so on the map and in the task panel
-                win.canvas.set_overlay(tr("首次启动：正在生成演示数据（合成数据，只需生成一次，约 1 分钟）…\n"
-                                          "区县界已显示，其余图层生成后自动出现。进度见“任务”面板。"))
+            if first:  # the one-time build (about a minute): say so on the map, with its stage and progress
+                win.canvas.set_overlay(demo_build_text(0.0, ""))
+            else:  # the map as drawn at the last start, until the demo's layers are drawn again
+                shown = preview.load(preview.demo_alias(lang))
+                if shown is not None:
+                    win.canvas.set_preview(shown)
 
             def done(r):
                 win.canvas.set_overlay("")
                 _add_demo(win, r[0], r[1])
+                win.canvas.set_opening(aliases=(preview.demo_alias(lang),))
 
-            win.tasks.submit(tr("生成演示数据（仅首次启动）") if first else tr("准备演示数据"),
-                             _demo_with_extent, base.display_crs, on_done=done,
-                             on_error=lambda _m: win.canvas.set_overlay(""),
-                             on_cancel=lambda: win.canvas.set_overlay(""))
-    if compute_ledger:
-        win.dashboard.schedule(0)
+            task = win.tasks.submit(tr("生成演示数据（仅首次启动）") if first else tr("准备演示数据"),
+                                    _demo_with_extent, base.display_crs, on_done=done,
+                                    on_error=lambda _m: win.canvas.set_overlay(""),
+                                    on_cancel=lambda: win.canvas.set_overlay(""))
+            if first:
+                task.progressed.connect(lambda f, text: win.canvas.set_overlay(demo_build_text(f, text)))
+    if compute_ledger:  # after the first frame with the layers: the ledger does not compete with drawing them
+        after_first_frame(win, lambda: win.dashboard.schedule(0))
     calm_gc()
     return win
+
+
+def _open_with_preview(win, lang: str) -> None:
+    """A project's layers are all known at once: its picture from the last start, and its opening signature."""
+    from .canvas import preview
+
+    project = win.registry.project
+    shown = preview.load(preview.key_of(preview.signature(project.layers, project.display_crs, lang)))
+    if shown is not None:
+        win.canvas.set_preview(shown)
+    win.canvas.set_opening()
+
+
+def demo_build_text(fraction: float, stage: str) -> str:
+    """The notice over the map while the demo world is built (first start): what, how far, which stage."""
+    head = tr("首次启动：正在生成演示数据（合成数据，只需生成一次，约 1 分钟）…")
+    body = tr("区县界已显示，其余图层生成后自动出现。进度见“任务”面板。")
+    line = tr("进度 {0}%").format(int(round(100 * max(0.0, min(1.0, fraction)))))
+    if stage:
+        line += " · " + stage
+    return f"{head}\n{line}\n{body}"
+
+
+def after_first_frame(win, fn: Callable[[], None], max_wait_ms: int = 20_000) -> None:
+    """Run ``fn`` once the start's layers are all added and drawn and no background task is running (or
+    after ``max_wait_ms``): heavy work (the ledger, the worker processes, the kernels' warm-up) then does
+    not delay the first frame. Until then ``win._deferred`` counts it, so a screenshot waits for it."""
+    from PySide6.QtCore import QTimer
+
+    state = {"done": False}
+    win._deferred = getattr(win, "_deferred", 0) + 1
+
+    def fire():
+        if state["done"]:
+            return
+        state["done"] = True
+        win._deferred -= 1
+        try:
+            win.canvas.renderingIdle.disconnect(check)
+        except (RuntimeError, TypeError):
+            pass
+        fn()
+
+    def check():
+        if win.canvas.opening_signature is not None and not win.tasks.busy and win.canvas.is_idle():
+            fire()
+
+    win.canvas.renderingIdle.connect(check)
+    win.tasks.taskEnded.connect(lambda _t: check())
+    QTimer.singleShot(max_wait_ms, fire)
 
 
 def demo_is_ready() -> bool:
@@ -219,7 +281,8 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float, settle_s: float 
 
 def window_settled(win) -> bool:
     """No background task running and every visible layer drawn for the current view."""
-    return not win.tasks.busy and not win.dashboard._debounce.isActive() and win.canvas.is_idle()
+    return not win.tasks.busy and not win.dashboard._debounce.isActive() and win.canvas.is_idle() \
+        and not getattr(win, "_deferred", 0)
 
 
 def nothing_to_wait_for(win) -> bool:
@@ -286,11 +349,36 @@ def _offer_recovery(win, ask: Callable[[object, str | None], bool] | None = None
     return False
 
 
+def _after_start(win) -> None:
+    """Once the first frame is drawn: the worker processes, and the kernels' one-time warm-up if due."""
+    from ..jobs.worker import pool
+
+    pool().warm()  # worker processes ready before the first big load
+    start_warm_up(win)
+
+
+def start_warm_up(win):
+    """Compile every numba kernel once (first start after install), in a worker process so that the window
+    stays responsive; the Tasks panel shows the coded one-time message. Nothing happens when the kernels are
+    already in numba's disk cache (checked in a thread). Returns the checking task."""
+    from ..jobs._warmup import kernels_cached
+
+    def checked(cached: bool) -> None:
+        if not cached:
+            from ..jobs._warmup import warm_up_all
+
+            win.tasks.submit(tr("首次编译计算内核（只需一次，之后缓存在磁盘上）"), warm_up_all, process=True)
+
+    return win.tasks.submit(tr("检查计算内核缓存"), lambda feedback=None: kernels_cached(), on_done=checked)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="sinkmap gui")
     p.add_argument("--screenshot", metavar="PATH")
     p.add_argument("--project", metavar="FILE")
     p.add_argument("--lang", choices=["zh_CN", "en"])
+    p.add_argument("--benchmark-startup", action="store_true",
+                   help="print when the first frame with the layers is painted (JSON lines), then quit")
     return p.parse_args(argv)
 
 
@@ -312,18 +400,23 @@ def main(argv: list[str] | None = None) -> int:
             print(out)
             return 0
         app, _lang = create_app(args.lang)
+        bench = args.benchmark_startup or os.environ.get("SINKMAP_BENCHMARK_STARTUP") == "1"
         win = build_window(args.project, args.lang)
+        if bench:
+            from .startup_bench import StartupProbe
+
+            win._startup_probe = StartupProbe(win)  # kept: Qt holds only weak references to its slots
+            win._startup_probe.install()
         geometry = QSettings().value("ui/geometry")
-        if geometry is not None:
+        if geometry is not None and not bench:
             win.restoreGeometry(geometry)
+        elif bench:
+            win.resize(*DEFAULT_SIZE)
         win.show()
-        if not args.project:
+        if not args.project and not bench:
             _offer_recovery(win)
-        from PySide6.QtCore import QTimer
-
-        from ..jobs.worker import pool
-
-        QTimer.singleShot(3000, pool().warm)  # worker processes ready before the first big load
+        if not bench:
+            after_first_frame(win, lambda: _after_start(win), max_wait_ms=30_000)
         return app.exec()
     except SinkmapError as exc:
         print(f"sinkmap: {exc}", file=sys.stderr)

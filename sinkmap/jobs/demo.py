@@ -38,9 +38,11 @@ def run_demo(request: DemoRequest, feedback: Feedback) -> DemoReport:
     manifest = generate_demo(out_dir=request.out, force=request.force, feedback=feedback,
                              seed=DEFAULT_SEED if request.seed is None else request.seed)
     layers = demo_layers(manifest.path)
-    from ..analysis.zonal.warmup import warm_up
+    from ._warmup import prepare_app_layers, warm_up_all
 
-    warm_up(feedback)  # compile the zonal kernels now, so the first ledger does not wait for numba
+    warm_up_all(feedback)  # compile every kernel now, so the first ledger, siting or PHES run does not wait for numba
+    if request.out is None:  # the app's demo: its layers prepared for the map, so the app's first start is quick
+        prepare_app_layers(layers)
     outputs = [Output(Path(layers[k][0]), kind="raster" if layers[k][1] is None else "vector", layer=layers[k][1],
                       role=k, name=layers[k][1] or Path(layers[k][0]).name) for k in _SHOWN if k in layers]
     return DemoReport(path=manifest.path, layers=dict(manifest.layers), seconds=manifest.seconds, outputs=outputs,

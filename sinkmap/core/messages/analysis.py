@@ -468,4 +468,12 @@ MESSAGES: dict[str, M] = {
         "规则 {rule}（{document}）基于土地覆被栅格：仅在 rules_hit 中逐水库报告，--apply-exclusions 不将其作为掩膜",
         "give the classes as a vector layer to exclude them from the search",
         "如需在搜索中排除这些地类，请以矢量图层提供"),
+    # -- every kernel compiled ahead (analysis.{siting,phes}.warmup, jobs._warmup; issue 15, appfast) ---------
+    "analysis.warmup.siting": M(
+        "compiling the siting kernels once (then cached on disk)…", "首次编译选址计算内核（之后缓存在磁盘上）…"),
+    "analysis.warmup.phes": M(
+        "compiling the pumped-storage search kernels once (then cached on disk)…",
+        "首次编译抽水蓄能选址内核（之后缓存在磁盘上）…"),
+    "analysis.warmup.all_done": M("all computing kernels ready (compiled once, cached on disk)",
+                                  "全部计算内核已就绪（只编译一次，已缓存在磁盘上）"),
 }

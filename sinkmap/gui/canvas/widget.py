@@ -72,10 +72,19 @@ class MapCanvas(QWidget):
         self.last_render_seconds: dict[str, float] = {}
         self.overlay_text = ""  # a notice over the map (the first start's demo build)
         self.show_legend = True  # the compact legend at the bottom right (also in screenshots and PNG export)
+        # the map as drawn at the last start (canvas/preview.py): painted under the layers until they are drawn
+        self.preview = None
+        self.opening_signature: list | None = None  # what the start view shows, once all its layers are added
+        self._opening_visible: frozenset[str] = frozenset()
+        self._opening_aliases: tuple[str, ...] = ()
+        self._preview_saved = False
+        self.first_frame_hook = None  # fn(source) at the first frame showing the layers ("preview" / "layers")
         for sig in (registry.layerLoaded, registry.layerChanged, registry.selectionChanged):
             sig.connect(self._layer_dirty)
         registry.layersReordered.connect(self._layers_reordered)
         registry.layerRemoved.connect(self._layer_removed)
+        registry.layerChanged.connect(self._check_preview_layers)
+        self.renderingIdle.connect(self._save_preview_once)
         registry.layerFailed.connect(lambda *_: self._check_idle())
         registry.projectReplaced.connect(self._project_replaced)
         registry.viewRequested.connect(self.set_view_state)
@@ -168,16 +177,20 @@ class MapCanvas(QWidget):
         self.update()
 
     def _layer_removed(self, layer_id: str) -> None:
+        self.drop_preview()
         self.cache.drop_layer(layer_id)
         self.scheduler.cancel(layer_id)
         self._schedule_refresh(0)  # the labels: that layer's go, others may take their place
         self.update()
 
     def _layers_reordered(self) -> None:
+        self.drop_preview()
         self._schedule_refresh(0)  # upper layers' labels are placed first
         self.update()
 
     def _project_replaced(self) -> None:
+        self.drop_preview()
+        self.opening_signature = None
         self.cache.clear()
         self.scheduler.cancel()
         self._has_view = self.registry.project.view is not None
@@ -315,11 +328,96 @@ class MapCanvas(QWidget):
         painter.setPen(QColor("#1f3a5f"))
         painter.drawText(frame, flags, self.overlay_text)
 
+    # -- the start's picture (canvas/preview.py) ---------------------------------------------------
+    def set_preview(self, preview) -> None:
+        """Paint ``preview`` (the map as drawn at the last start) under the layers until they are drawn;
+        without a view yet, its view becomes the start view."""
+        self.preview = preview
+        if not self._has_view:
+            self.set_viewport(preview.viewport)
+        self.update()
+
+    def drop_preview(self) -> None:
+        if self.preview is not None:
+            self.preview = None
+            self.update()
+
+    def set_opening(self, aliases: tuple[str, ...] = ()) -> None:
+        """Every layer of the start view is added: remember what it shows; drop a picture of something else.
+        ``aliases``: other names to file the picture under (the demo's, before its layers are known)."""
+        from . import preview
+
+        project = self.registry.project
+        self.opening_signature = preview.signature(project.layers, project.display_crs, self._lang())
+        self._opening_visible = frozenset(s.id for s in project.layers if s.visible)
+        self._opening_aliases = tuple(aliases)
+        if self.preview is not None and self.preview.signature != self.opening_signature:
+            self.drop_preview()
+
+    @staticmethod
+    def _lang() -> str:
+        from ..i18n import current_language
+
+        return current_language()
+
+    def _check_preview_layers(self, _layer_id: str) -> None:
+        """A layer shown or hidden since the start: the picture no longer shows the map."""
+        if self.opening_signature is not None and self.preview is not None:
+            now = frozenset(s.id for s in self.registry.project.layers if s.visible)
+            if now != self._opening_visible:
+                self.drop_preview()
+
+    def _all_layers_drawn(self) -> bool:
+        """Every visible layer of the start view has its own image (for any view) and none is loading."""
+        reg = self.registry
+        visible = [s for s in reg.project.layers if s.visible]
+        if self.opening_signature is None or not visible or reg.busy:
+            return False
+        return all(s.id in reg.errors or self.cache.get(s.id) is not None for s in visible)
+
+    def _save_preview_once(self) -> None:
+        """The first time this session every start layer is drawn for the current view: save the picture."""
+        if self._preview_saved or self.opening_signature is None or not self._has_view:
+            return
+        reg = self.registry
+        visible = [s for s in reg.project.layers if s.visible]
+        if frozenset(s.id for s in visible) != self._opening_visible or reg.errors:
+            return
+        if not all(self.cache.is_current(s.id, reg.render_key(s.id), self._vp) for s in visible):
+            return
+        from PySide6.QtGui import QImage
+
+        from . import preview
+
+        self._preview_saved = True
+        image = QImage(self._vp.width, self._vp.height, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(BACKGROUND)
+        painter = QPainter(image)
+        for spec in visible:
+            painter.setOpacity(max(0.0, min(1.0, spec.style.opacity)))
+            painter.drawImage(0, 0, self.cache.get(spec.id).image)
+        labels = self.cache.get(LABELS_SLOT)
+        painter.setOpacity(1.0)
+        if labels is not None and labels.viewport.same_frame(self._vp):
+            painter.drawImage(0, 0, labels.image)
+        painter.end()
+        self._preview_thread = preview.save_async(image, self._vp, self.opening_signature, self._opening_aliases)
+
+    def wait_preview_saved(self, timeout_s: float = 5.0) -> None:
+        thread = getattr(self, "_preview_thread", None)
+        if thread is not None:
+            thread.join(timeout_s)
+
     # -- painting ---------------------------------------------------------------------------------
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
         painter.fillRect(self.rect(), BACKGROUND)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        drawn = self._all_layers_drawn()
+        if drawn and self.preview is not None:
+            self.preview = None  # every layer's own image is here
+        if self.preview is not None:
+            self._draw_cached(painter, self.preview)
         slots = []
         for spec in self.registry.project.layers:
             if spec.visible:
@@ -344,6 +442,9 @@ class MapCanvas(QWidget):
         if self.overlay_text:
             self._draw_overlay(painter)
         painter.end()
+        if self.first_frame_hook is not None and (drawn or self.preview is not None):
+            hook, self.first_frame_hook = self.first_frame_hook, None
+            hook("layers" if drawn else "preview")
 
     def _draw_cached(self, painter: QPainter, item) -> None:
         """A cached image, moved/scaled from the view it was rendered for to the current one."""
@@ -475,4 +576,5 @@ class MapCanvas(QWidget):
 
     def closeEvent(self, e) -> None:  # noqa: N802
         self.scheduler.shutdown()
+        self.wait_preview_saved()
         super().closeEvent(e)

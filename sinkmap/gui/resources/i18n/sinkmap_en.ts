@@ -1883,5 +1883,25 @@ flooded ha</translation>
         <source>还没有绘制区域</source>
         <translation>No area drawn yet</translation>
     </message>
+    <message>
+        <source>进度 {0}%</source>
+        <translation>Progress {0}%</translation>
+    </message>
+    <message>
+        <source>首次编译计算内核（只需一次，之后缓存在磁盘上）</source>
+        <translation>Compiling the computing kernels (once; then cached on disk)</translation>
+    </message>
+    <message>
+        <source>检查计算内核缓存</source>
+        <translation>Checking the computing kernels' cache</translation>
+    </message>
+<message>
+        <source>首次启动：正在生成演示数据（合成数据，只需生成一次，约 1 分钟）…</source>
+        <translation>First start: generating the demo world (synthetic data, built once, about a minute)…</translation>
+    </message>
+    <message>
+        <source>区县界已显示，其余图层生成后自动出现。进度见“任务”面板。</source>
+        <translation>County boundaries are shown; the other layers appear when ready. Progress is in the Tasks panel.</translation>
+    </message>
 </context>
 </TS>
