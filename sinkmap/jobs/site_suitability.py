@@ -28,10 +28,8 @@ all, every cell scores as far away (not no data).
 The computation runs in row blocks (:mod:`sinkmap.analysis.siting.stream`) streamed into the GeoTIFF: memory
 bounded by a block whatever the unit's size; ``--workers N`` / ``--scheduler ADDRESS`` compute the blocks on
 Dask (the same file, bit for bit). :func:`compute_suitability` gives the whole arrays (site.regions,
-site.run). Known limit: the land-cover criterion is scored once for the whole grid while planning (main's
-:func:`~sinkmap.analysis.siting.settings.landcover_on_grid`, then sliced per block), so with a land-cover
-raster memory grows with the grid — about 4 bytes a cell kept for the run (sent to every Dask worker with
-the plan), and for a moment the land cover's window and two float64 grids while it is scored.
+site.run). The land-cover criterion is scored per block too, from the window the block's land-cover rules
+read; a land cover with no score inside the unit is refused after the blocks (nothing is written).
 
 ``--weights FILE`` (YAML), any of: ``weights: {criterion: weight}`` summing to 1, or ``pairwise:`` with
 ``criteria: [names]`` and ``matrix: [[…]]`` (AHP; the consistency ratio is reported and warned about above
@@ -162,25 +160,6 @@ def _weights(request: SiteSuitabilityRequest, wfile, names: list[str], feedback:
     return weights_for(request.tech, names), None
 
 
-def _landcover_scores(path: Path, grid, inside, spec: dict[str, Any], name: str,
-                      feedback: Feedback) -> np.ndarray:
-    """The land-cover criterion on the whole grid (float32 0–1, NaN = no data); classes the table does not score
-    are named in a warning (they are no data unless the table has a default). ``inside(values)``: whether any
-    of a grid-shaped array's values inside the unit is finite."""
-    import numpy as np
-    from ..analysis.siting.settings import landcover_on_grid
-
-    t = spec["transform"]
-    arr, unscored = landcover_on_grid(path, grid, t["categories"], t.get("default"), feedback)
-    arr = arr.astype(np.float32)
-    if not inside(arr):
-        raise InputError(code="jobs.site.landcover_no_overlap", path=path)
-    if unscored:
-        shown = ", ".join(f"{v} ({n:,})" for v, n in sorted(unscored.items(), key=lambda kv: -kv[1])[:12])
-        feedback.warn(Notice("jobs.site.landcover_unscored", path=str(path), criterion=name, values=shown))
-    return arr
-
-
 # -- the computation --------------------------------------------------------------------------------------
 
 def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: dict[str, float],
@@ -189,7 +168,7 @@ def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: 
     block of cells (the whole grid in memory, a row block when streamed: cell by cell the same). ``raw``: the
     block's ``slope``, ``aspect`` (degrees), ``elevation`` (m), ``distance:<role>`` (m; +inf: no feature
     within the reach, scored as far away), ``resource`` and its ``resource_range`` (the unit's percentiles),
-    and ``scores:<criterion>`` (scores computed for the whole grid while planning: the land cover)."""
+    and ``scores:<criterion>`` (the land cover's scores, made per block by the engine)."""
     import numpy as np
     from ..analysis.siting.settings import apply_transform
     from ..analysis.siting.suitability import suitability
@@ -223,7 +202,7 @@ def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: 
                 lo, hi = raw["resource_range"]
                 arr = (apply_transform(res, {"rising": [lo, hi]}, name) if hi > lo
                        else np.where(np.isfinite(res), 1.0, np.nan).astype(np.float32))
-        else:  # scored for the whole grid while planning (landcover)
+        else:  # scored by the block engine (landcover)
             arr = np.asarray(raw["scores:" + name], dtype=np.float32)
         criteria[name] = arr
     return suitability(criteria, weights, method=method, inclusion=inclusion), criteria
@@ -284,13 +263,12 @@ def fused_criteria(specs: dict[str, dict[str, Any]], method: str = "sum") -> lis
 def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, streamed: bool = True):
     """(the block engine's plan, the exclusions' report to fill, the criteria described, the AHP summary):
     the rules, the criteria whose inputs exist, their weights. See :mod:`sinkmap.analysis.siting.stream`."""
-    import numpy as np
     import functools
 
     from ..analysis.siting.grid import _to_crs
     from ..analysis.siting.settings import criteria_for, describe, read_weights_file
-    from ..analysis.siting.stream import (SuitabilityPlan, any_inside, dem_spec, distance_spec, plan_exclusions,
-                                          resource_spec)
+    from ..analysis.siting.stream import (SuitabilityPlan, dem_spec, distance_spec, landcover_scores,
+                                          plan_exclusions, resource_spec)
 
     if request.dem is None:
         raise InputError(code="jobs.site.needs_dem")
@@ -309,7 +287,7 @@ def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, str
     specs: dict[str, dict[str, Any]] = {}
     described: list[dict[str, Any]] = []
     distances: dict[str, Any] = {}
-    scores: dict[str, np.ndarray] = {}
+    scores: dict[str, Any] = {}
     resource = None
     needs: set[str] = set()
     for cname, spec in all_specs.items():
@@ -338,9 +316,8 @@ def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, str
             if request.landcover is None:
                 feedback.warn(Notice("jobs.site.criterion_skipped", criterion=cname, param="--landcover"))
                 continue
-            # the whole grid at once (see the module docstring: a known limit of the streamed run)
-            scores[cname] = _landcover_scores(request.landcover, grid, functools.partial(any_inside, ex), spec,
-                                              cname, feedback)
+            t = spec["transform"]
+            scores[cname] = landcover_scores(request.landcover, grid, t["categories"], t.get("default"))
             info["source"] = str(request.landcover)
         else:  # resource
             if request.resource is None:

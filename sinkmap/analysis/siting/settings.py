@@ -411,6 +411,22 @@ def _code(code: Any) -> str:
 
 # -- the land cover on a grid -------------------------------------------------------------------------------
 
+def landcover_values(table: Mapping[str, float]) -> tuple[list[int], list[float]]:
+    """The table's 三调 codes as the raster's values (``layers/schemes/sandiao.yaml``; a code that is not a
+    三调 code but is all digits is taken as the value itself), with their scores, in the table's order."""
+    by_code = _sandiao_values()
+    values, scores = [], []
+    for code, score in table.items():
+        value = by_code.get(code)
+        if value is None and str(code).isdigit():
+            value = int(code)
+        if value is None:
+            continue
+        values.append(int(value))
+        scores.append(float(score))
+    return values, scores
+
+
 def landcover_on_grid(path: Path, grid, table: Mapping[str, float], default: float | None,
                       feedback: Feedback | None = None) -> tuple[np.ndarray, dict[str, int]]:
     """Each grid cell's land-cover score: the class scores of ``table`` (三调 codes, mapped to the raster's

@@ -26,9 +26,11 @@ Per block:
   constant, so a farther cell gets the reach itself (every cell, when no feature is within the reach: it
   scores as far away, not as no data). On a lon/lat grid the metric is local: north–south the
   meridian arc between the rows' latitudes, east–west the parallel arc at the cell's row;
-* **the land cover criterion** — scored once for the whole grid while planning
-  (:func:`~sinkmap.analysis.siting.settings.landcover_on_grid`) and sliced per block: a known limit, memory
-  in proportion to the grid (4 bytes a cell) when it is on;
+* **the land cover criterion** — the classes' scores looked up on the same land-cover window the block's
+  rules read (read once for both), then taken as they are (nested grids), averaged over the k × k land-cover
+  cells of a grid cell (coarse grids) or warped with GDAL's ``average`` (other grids) — as
+  :func:`~sinkmap.analysis.siting.settings.landcover_on_grid` does for the whole grid; classes the table does
+  not score are counted per block (land-cover cells whose centre lies in the block's rows);
 * **the resource raster** — sampled bilinearly at the cell centres; its 5th/95th percentiles inside the unit
   are found exactly (as ``numpy.percentile``) by histogram refinement over the blocks before the scoring;
 * **the minimum contiguous area** — patches labelled per block; those touching the block's first or last row
@@ -174,6 +176,20 @@ class ResourceSpec:
 
 
 @dataclass
+class LandcoverScores:
+    """A land-cover criterion: each raster value's score (三调 codes mapped to the raster's values), averaged over
+    the part of each grid cell each class covers — :func:`~sinkmap.analysis.siting.settings.landcover_on_grid`
+    per block (exact on nested and integer-coarser grids, GDAL ``average`` per block otherwise)."""
+
+    spec: LandcoverSpec
+    values: np.ndarray  # raster values the table scores (float64), in the table's order (a later one wins)
+    scores: np.ndarray  # their scores
+    default: float  # the score of any other class (NaN: none — such cells are no data and counted)
+    lut: np.ndarray | None = None  # 8/16-bit rasters: score by raw value (NaN = no data)
+    unknown: np.ndarray | None = None  # and whether the value is a class the table does not score
+
+
+@dataclass
 class SuitabilityPlan:
     ex: ExclusionPlan
     dem: DemSpec
@@ -189,8 +205,7 @@ class SuitabilityPlan:
     #: "aspect", full-effect slope), ("resource", "resource", None) or ("scores", "scores:<criterion>", None)
     #: — or None: ``scorer`` runs instead
     fused: list | None = None
-    #: criterion scores computed for the whole grid while planning (float32, NaN = no data), sliced per block
-    #: as the input ``scores:<criterion>`` (the land cover: memory in proportion to the grid, a known limit)
+    #: criteria scored from the land cover per block (:class:`LandcoverScores`), the input ``scores:<criterion>``
     scores: dict = field(default_factory=dict)
     _blocks: list | None = None  # the blocks the pre-passes were made for
 
@@ -613,6 +628,42 @@ def _apply_coarse(data, lut, rlo, clo, k, r0, row_area, inside, unit_frac, effec
 
 
 @numba.njit(cache=True, nogil=True)
+def _gather_scores(s, ri, ci, out):
+    """Nested grids: each grid cell takes its land-cover cell's score (as float32; NaN outside the raster)."""
+    for i in range(ri.size):
+        r = ri[i]
+        for c in range(ci.size):
+            cc = ci[c]
+            out[i, c] = np.float64(np.float32(s[r, cc])) if r >= 0 and cc >= 0 else np.nan
+
+
+@numba.njit(cache=True, nogil=True)
+def _mean_scores(s, rlo, clo, k, out):
+    """Coarse grids: the mean of the k × k land-cover cells' scores that have one (as float32; NaN: none)."""
+    hm, wm = s.shape
+    for i in range(rlo.size):
+        for c in range(clo.size):
+            total = 0.0
+            n = 0
+            for y in range(rlo[i], rlo[i] + k):
+                if y < 0 or y >= hm:
+                    continue
+                for x in range(clo[c], clo[c] + k):
+                    if x < 0 or x >= wm or np.isnan(s[y, x]):
+                        continue
+                    total += s[y, x]
+                    n += 1
+            out[i, c] = np.float64(np.float32(total / n)) if n else np.nan
+
+
+@numba.njit(cache=True, nogil=True)
+def _to_float32(a):
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            a[i, j] = np.float64(np.float32(a[i, j]))
+
+
+@numba.njit(cache=True, nogil=True)
 def _gradient(z, dx, dy, p0, gx, gy):
     """Horn's dz/d east and dz/d north of the centre rows of ``z`` (a block with a one-cell margin, NaN = no
     data), with the padded grid's row geometry from row ``p0`` — :func:`.terrain.gradient`'s arithmetic."""
@@ -1005,15 +1056,20 @@ class _LandcoverBlock:
         return _apply_coarse(data, lut, self.ri, self.ci, spec.k, r0, row_area, inside, unit_frac, op.effect,
                              op.factor, op.bit, excl, keep, mask)
 
-    def _warped(self, codes: np.ndarray) -> np.ndarray:
+    def _dst(self):
+        g = self.grid.transform
+        return Affine(g.a, 0.0, g.c, 0.0, g.e, g.f + g.e * self.r0), (self.r1 - self.r0, self.grid.width)
+
+    def _warp_window(self):
+        """(data, its transform, its CRS) of the land cover around the block (warp mode; read once), or None."""
+        if getattr(self, "_ww", False) is not False:
+            return self._ww
         import rasterio
-        from rasterio.warp import Resampling, reproject, transform_bounds
+        from rasterio.warp import transform_bounds
         from rasterio.windows import Window, from_bounds
 
-        g = self.grid.transform
-        t = Affine(g.a, 0.0, g.c, 0.0, g.e, g.f + g.e * self.r0)
-        h, w = self.r1 - self.r0, self.grid.width
-        out = np.zeros((h, w), np.float32)
+        t, (h, w) = self._dst()
+        self._ww = None
         with rasterio.open(self.spec.path) as ds:
             x0, y0 = t.c, t.f
             x1, y1 = t.c + t.a * w, t.f + t.e * h
@@ -1023,16 +1079,134 @@ class _LandcoverBlock:
             row0, col0 = math.floor(win.row_off) - 2, math.floor(win.col_off) - 2
             cw = _clip_window(row0, math.ceil(win.row_off + win.height) + 2, col0,
                               math.ceil(win.col_off + win.width) + 2, ds.height, ds.width)
-            if cw is None:
-                return out.astype(np.float64)
-            a, b, c, d = cw
-            data = ds.read(1, window=Window(c, a, d - c, b - a))
-            st = ds.transform
-            src_t = Affine(st.a, st.b, st.c + st.a * c + st.b * a, st.d, st.e, st.f + st.d * c + st.e * a)
-            mask = _class_mask(data, codes, self.spec.nodata).astype(np.float32)
-            reproject(mask, out, src_transform=src_t, src_crs=ds.crs, dst_transform=t, dst_crs=self.grid.crs,
-                      resampling=Resampling.average, src_nodata=None, dst_nodata=None)
+            if cw is not None:
+                a, b, c, d = cw
+                data = ds.read(1, window=Window(c, a, d - c, b - a))
+                st = ds.transform
+                src_t = Affine(st.a, st.b, st.c + st.a * c + st.b * a, st.d, st.e, st.f + st.d * c + st.e * a)
+                self._ww = (data, src_t, ds.crs)
+        return self._ww
+
+    def _warped(self, codes: np.ndarray) -> np.ndarray:
+        from rasterio.warp import Resampling, reproject
+
+        t, (h, w) = self._dst()
+        out = np.zeros((h, w), np.float32)
+        ww = self._warp_window()
+        if ww is None:
+            return out.astype(np.float64)
+        data, src_t, crs = ww
+        mask = _class_mask(data, codes, self.spec.nodata).astype(np.float32)
+        reproject(mask, out, src_transform=src_t, src_crs=crs, dst_transform=t, dst_crs=self.grid.crs,
+                  resampling=Resampling.average, src_nodata=None, dst_nodata=None)
         return np.clip(out.astype(np.float64), 0.0, 1.0)
+
+    def scores(self, crit: LandcoverScores, out: np.ndarray) -> dict[float, int]:
+        """The criterion's scores of the block into ``out`` (float64 holding float32 values, NaN = no data);
+        returns {raster value: land-cover cells} of the classes the table does not score (cells whose centre
+        lies in the block's rows)."""
+        spec = self.spec
+        if spec.mode == "warp":
+            ww = self._warp_window()
+            if ww is None:
+                out[:] = np.nan
+                return {}
+            data, src_t, crs = ww
+        else:
+            if self.data is None:
+                out[:] = np.nan
+                return {}
+            data, src_t, crs = self.data, None, None
+        s, unknown = _score_values(crit, data)
+        if spec.mode == "nested":
+            _gather_scores(s, self.ri, self.ci, out)
+        elif spec.mode == "coarse":
+            _mean_scores(s, self.ri, self.ci, spec.k, out)
+        else:
+            from rasterio.warp import Resampling, reproject
+
+            t, _ = self._dst()
+            out[:] = np.nan
+            reproject(s, out, src_transform=src_t, src_crs=crs, dst_transform=t, dst_crs=self.grid.crs,
+                      src_nodata=np.nan, dst_nodata=np.nan, resampling=Resampling.average)
+            _to_float32(out)
+        return self._unknown_counts(data, unknown, src_t, crs) if unknown is not None else {}
+
+    def _unknown_counts(self, data, unknown, src_t, crs) -> dict[float, int]:
+        rows, cols = np.nonzero(unknown)
+        if rows.size == 0:
+            return {}
+        if src_t is None:  # nested or coarse: the window's transform from the raster's
+            import rasterio
+
+            a, _, c, _ = self.win
+            with rasterio.open(self.spec.path) as ds:
+                st, crs = ds.transform, ds.crs
+            src_t = Affine(st.a, st.b, st.c + st.a * c + st.b * a, st.d, st.e, st.f + st.d * c + st.e * a)
+        x = src_t.c + src_t.a * (cols + 0.5) + src_t.b * (rows + 0.5)
+        y = src_t.f + src_t.d * (cols + 0.5) + src_t.e * (rows + 0.5)
+        from .exclusions import _same_crs
+
+        if not _same_crs(crs, self.grid.crs):
+            from pyproj import Transformer
+
+            x, y = Transformer.from_crs(crs, self.grid.crs, always_xy=True).transform(x, y)
+        g = self.grid.transform
+        gc = np.floor((np.asarray(x) - g.c) / g.a)
+        gr = np.floor((np.asarray(y) - g.f) / g.e)
+        own = (gr >= self.r0) & (gr < self.r1) & (gc >= 0) & (gc < self.grid.width)
+        vals, counts = np.unique(data[rows[own], cols[own]], return_counts=True)
+        return {float(v): int(n) for v, n in zip(vals.tolist(), counts.tolist())}
+
+
+def landcover_scores(source, grid: Grid, table: Mapping[str, float], default: float | None) -> LandcoverScores:
+    """A land-cover criterion's plan: the table's 三调 codes as the raster's values (see
+    :func:`~sinkmap.analysis.siting.settings.landcover_on_grid`), the land cover's mapping onto the grid."""
+    import rasterio
+
+    from .settings import landcover_values
+
+    spec = landcover_spec(source, grid)
+    values, scores = landcover_values(table)
+    crit = LandcoverScores(spec, np.asarray(values, dtype=np.float64), np.asarray(scores, dtype=np.float64),
+                           math.nan if default is None else float(default))
+    with rasterio.open(spec.path) as ds:
+        dtype = np.dtype(ds.dtypes[0])
+    if dtype in (np.uint8, np.uint16):
+        n = 256 if dtype == np.uint8 else 65536
+        raw = np.arange(n, dtype=np.float64)
+        crit.lut, unknown = _value_scores(crit, raw)
+        crit.unknown = unknown if unknown is not None else np.zeros(n, bool)
+    return crit
+
+
+def _value_scores(crit: LandcoverScores, values: np.ndarray):
+    """(scores of ``values``, whether each is a class the table does not score — None with a default)."""
+    s = np.full(values.shape, crit.default, dtype=np.float64)
+    known = np.zeros(values.shape, bool)
+    for v, score in zip(crit.values, crit.scores):
+        hit = values == v
+        s[hit] = score
+        known |= hit
+    nodata = crit.spec.nodata
+    empty = values == 0  # 0 is no 三调 class (the demo writes it outside the counties)
+    if nodata is not None:
+        empty |= values == nodata
+    s[empty] = np.nan
+    unknown = (~known & ~empty) if math.isnan(crit.default) else None
+    return s, unknown
+
+
+def _score_values(crit: LandcoverScores, data: np.ndarray):
+    """(scores of the window ``data`` (float64, NaN = no data), mask of unscored classes or None)."""
+    if crit.lut is not None and data.dtype in (np.uint8, np.uint16) and crit.lut.size == (
+            256 if data.dtype == np.uint8 else 65536):
+        unknown = crit.unknown[data] if math.isnan(crit.default) and crit.unknown.any() else None
+        return crit.lut[data], unknown
+    u, inv = np.unique(data, return_inverse=True)
+    su, uu = _value_scores(crit, u.astype(np.float64))
+    inv = inv.reshape(data.shape)
+    return su[inv], (uu[inv] if uu is not None and uu.any() else None)
 
 
 @dataclass
@@ -1052,6 +1226,7 @@ class ExBlock:
     score: np.ndarray | None = None  # suitability (float32) and band 2 (uint64)
     band2: np.ndarray | None = None
     criteria: dict | None = None
+    landcover: dict | None = None  # per land-cover criterion: {"unscored": {value: cells}, "any": bool}
 
 
 @dataclass
@@ -1071,8 +1246,9 @@ class _Patches:
 
 
 
-def exclusion_block(plan: ExclusionPlan, r0: int, r1: int) -> ExBlock:
-    """Inclusion, bitmask and statistics of rows r0..r1 (and pass 1 of the minimum-area filter)."""
+def exclusion_block(plan: ExclusionPlan, r0: int, r1: int, lc: "_LandcoverBlock | None" = None) -> ExBlock:
+    """Inclusion, bitmask and statistics of rows r0..r1 (and pass 1 of the minimum-area filter); ``lc``: the
+    land cover's window of these rows when the caller read it already (the land-cover criterion)."""
     grid = plan.grid
     n, w = r1 - r0, grid.width
     u = plan.unit
@@ -1085,7 +1261,8 @@ def exclusion_block(plan: ExclusionPlan, r0: int, r1: int) -> ExBlock:
     nr = len(plan.ops)
     cells = np.zeros(nr, np.int64)
     ha = np.zeros(nr)
-    lc = None
+    if lc is not None and (plan.landcover is None or lc.spec != plan.landcover):
+        lc = None
     for k, op in enumerate(plan.ops):
         if op.kind == "vector":
             cv = op.cover
@@ -1549,7 +1726,11 @@ def _order_stat(blocks, rank: int, lo: float, hi: float, bins: int, collect: int
 def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBlock:
     """Exclusions, then the criteria scored and combined, of rows r0..r1 (block ``k``)."""
     ex = plan.ex
-    block = exclusion_block(ex, r0, r1)
+    lcb = None
+    if plan.scores:
+        spec = next(iter(plan.scores.values())).spec
+        lcb = _LandcoverBlock(spec, ex.grid, r0, r1)
+    block = exclusion_block(ex, r0, r1, lc=lcb)
     n, w = r1 - r0, ex.grid.width
     rng = (plan.resource.low, plan.resource.high) if plan.resource is not None else None
     if plan.fused is not None:  # inputs written straight into the kernel's array
@@ -1593,8 +1774,17 @@ def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBloc
             raw[key] = distance_block(spec, k, r0, r1, w)
             if not spec.any_feature:
                 raw[key][:] = spec.reach
-    for name, arr in plan.scores.items():
-        put("scores:" + name, arr[r0:r1])
+    lc_info = {}
+    for name, crit in plan.scores.items():
+        key = "scores:" + name
+        arr = slot[key] if key in slot else np.empty((n, w))
+        sub = lcb if crit.spec == lcb.spec else _LandcoverBlock(crit.spec, ex.grid, r0, r1)
+        unscored = sub.scores(crit, arr)
+        lc_info[name] = {"unscored": unscored, "any": bool(_any_finite_inside(arr, block.flags))}
+        if key not in slot:
+            put(key, arr)
+    del lcb
+    block.landcover = lc_info or None
     if plan.resource is not None:
         put("resource", resource_block(plan.resource, ex.grid, r0, r1))
         raw["resource_range"] = rng
@@ -1610,15 +1800,12 @@ def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBloc
     return block
 
 
-def any_inside(ex: ExclusionPlan, values: np.ndarray, block_rows: int | None = None) -> bool:
-    """Whether any of a grid-shaped array's values inside the unit (coverage above :data:`EPS`, as the blocks'
-    ``inside``) is finite; the unit's coverage is expanded a block of rows at a time."""
-    u = ex.unit
-    for r0, r1 in blocks_of(ex.grid, block_rows):
-        frac = np.zeros((r1 - r0, ex.grid.width))
-        _expand(u.run_ptr, u.run_c0, u.run_c1, u.part_ptr, u.part_col, u.part_frac, r0, r1, frac)
-        if np.isfinite(values[r0:r1][frac > EPS]).any():
-            return True
+@numba.njit(cache=True, nogil=True)
+def _any_finite_inside(a, flags):
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            if flags[i, j] != 0 and np.isfinite(a[i, j]):
+                return True
     return False
 
 
@@ -1780,6 +1967,8 @@ class Outcome:
     included_hectares: float
     histogram: list[dict[str, Any]] | None = None
     arrays: dict[str, Any] = field(default_factory=dict)
+    #: per land-cover criterion: {"unscored": {raster value: cells}, "any": a score inside the unit}
+    landcover: dict[str, Any] = field(default_factory=dict)
 
 
 HIST_BINS = 10
@@ -1837,6 +2026,7 @@ def run_plan(plan, blocks: list[tuple[int, int]] | None = None, *, write: Callab
     counts = np.zeros(HIST_BINS, np.int64)
     hist_ha = np.zeros(HIST_BINS)
     edges = None
+    lc_seen: dict[str, Any] = {}
     union = _Union(ex) if ex.min_area_m2 else None
     store = _Store(len(ex.table), None if memory else temp_dir) if union else None
     w = ex.grid.width
@@ -1876,12 +2066,20 @@ def run_plan(plan, blocks: list[tuple[int, int]] | None = None, *, write: Callab
             incl_m2 += b.incl_m2
             n_inside += int(np.count_nonzero(b.flags))
             n_open += int(np.count_nonzero(b.flags >= 2))
+            for name, info in (b.landcover or {}).items():
+                agg = lc_seen.setdefault(name, {"unscored": {}, "any": False})
+                agg["any"] = agg["any"] or info["any"]
+                for v, c in info["unscored"].items():
+                    agg["unscored"][v] = agg["unscored"].get(v, 0) + c
+            b.landcover = None
             if union is not None:
                 union.add(b.patches)
                 b.patches = None
                 store.put(b)
             else:
                 emit(b)
+        if suit:
+            _landcover_verdict(plan, lc_seen, feedback)
         if union is not None:
             small = union.finish()
             for k in range(len(store)):
@@ -1901,8 +2099,22 @@ def run_plan(plan, blocks: list[tuple[int, int]] | None = None, *, write: Callab
         _close_datasets()
         _LOCAL.capped = False
         cap.__exit__(None, None, None)
-    return _outcome(ex, cells, ha, unit_m2, incl_m2, n_inside, n_open, union, feedback,
-                    _histogram(counts, hist_ha, edges) if suit else None, sink.a if sink is not None else {})
+    out = _outcome(ex, cells, ha, unit_m2, incl_m2, n_inside, n_open, union, feedback,
+                   _histogram(counts, hist_ha, edges) if suit else None, sink.a if sink is not None else {})
+    out.landcover = lc_seen
+    return out
+
+
+def _landcover_verdict(plan: SuitabilityPlan, seen: dict[str, Any], feedback: Feedback) -> None:
+    """After the blocks: refuse a land cover with no score inside the unit; name the classes left unscored."""
+    for name, crit in plan.scores.items():
+        info = seen.get(name, {"unscored": {}, "any": False})
+        if not info["any"]:
+            raise InputError(code="jobs.site.landcover_no_overlap", path=crit.spec.path)
+        if info["unscored"]:
+            shown = ", ".join(f"{int(v) if float(v).is_integer() else v} ({n:,})" for v, n in
+                              sorted(info["unscored"].items(), key=lambda kv: (-kv[1], kv[0]))[:12])
+            feedback.warn(Notice("jobs.site.landcover_unscored", path=crit.spec.path, criterion=name, values=shown))
 
 
 def _histogram(counts, hist_ha, edges) -> list[dict[str, Any]]:
