@@ -255,7 +255,7 @@ def streamed(tmp_path_factory, demo_request):
 def test_streamed_geotiffs_equal_the_whole_arrays(streamed, whole):
     ex = whole.exclusions
     bands, tags, profile = _read(streamed["site.suitability", "path"])
-    assert profile["dtype"] == "float64" and profile["nodata"] == -1
+    assert profile["dtype"] == "float32" and profile["nodata"] == -1
     b1 = np.where(np.isfinite(whole.score), whole.score.astype(np.float64), -1.0)
     b2 = np.where(ex.inside, whole.band2.astype(np.float64), -1.0)
     assert np.array_equal(bands[0], b1) and np.array_equal(bands[1], b2)

@@ -38,7 +38,8 @@ default criterion's curve, e.g. ``slope: {falling: [5, 30]}``, ``substation: {pi
 [5000, 0.8], [20000, 0]]}``, ``road: {ranges: {breaks: [500, 2000], scores: [1, 0.6, 0.2]}}``,
 ``landcover: {categories: {"0404": 1, "1104": 0.5}, default: 0}`` (see the settings module).
 
-Output GeoTIFF (float64, nodata −1 outside the unit and where a criterion has no data): band 1 the
+Output GeoTIFF (float32 — float64 only when band 2 needs rule bits beyond 23 —, DEFLATE level 1, nodata −1
+outside the unit and where a criterion has no data): band 1 the
 suitability 0–1 (0 where the cell is excluded), band 2 the bitmask of the exclude/limit rules on the cells
 the rules exclude (inclusion 0), 0 elsewhere — the full bitmask is site.exclusions'. A cell partly excluded
 keeps ``score × inclusion``. Tags: the rule table (as site.exclusions), ``SITING_METHOD``, ``SITING_WEIGHTS``,
@@ -63,8 +64,8 @@ from .registry import register
 if TYPE_CHECKING:  # numpy loads when a run needs it, not at CLI start
     import numpy as np
 from .site_exclusions import (DASK_GROUP, DASK_PARAMS, NODATA, ROLES, SITE_EXCLUSIONS, SiteExclusionsReport,
-                              SiteExclusionsRequest, _layer, data_label, exclusion_setup, rule_table, stream_tiff,
-                              write_siting_tiff, written)
+                              SiteExclusionsRequest, _layer, band_dtype, data_label, exclusion_setup, rule_table,
+                              stream_tiff, write_siting_tiff, written)
 
 HIST_BINS = 10
 
@@ -166,7 +167,7 @@ def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: 
                 inclusion: np.ndarray, *, method: str = "sum") -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The criteria scored (0–1, NaN = no data) and their weighted sum (or product) times the inclusion, for one
     block of cells (the whole grid in memory, a row block when streamed: cell by cell the same). ``raw``: the
-    block's ``slope``, ``aspect`` (degrees), ``elevation`` (m), ``distance:<role>`` (m; +inf: no feature
+    block's ``slope``, ``cos_aspect`` (or ``aspect`` in degrees, needed by an aspect transform), ``elevation`` (m), ``distance:<role>`` (m; +inf: no feature
     within the reach, scored as far away), ``resource`` and its ``resource_range`` (the unit's percentiles),
     and ``scores:<criterion>`` (the land cover's scores, made per block by the engine)."""
     import numpy as np
@@ -182,8 +183,10 @@ def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: 
             slope_deg = raw["slope"]
             if spec.get("transform"):
                 facing = apply_transform(raw["aspect"], spec["transform"], name).astype(np.float64)
+            elif "cos_aspect" in raw:  # the block engine's cos(aspect) = −gy / |∇z| (NaN where flat)
+                facing = 0.5 * (1.0 - raw["cos_aspect"])  # 1 facing south (180°), 0 north
             else:
-                facing = 0.5 * (1.0 - np.cos(np.radians(raw["aspect"])))  # 1 facing south (180°), 0 north
+                facing = 0.5 * (1.0 - np.cos(np.radians(raw["aspect"])))
             effect = np.clip(slope_deg / spec["full_effect_slope_deg"], 0.0, 1.0)
             arr = 1.0 - effect * (1.0 - np.nan_to_num(facing, nan=1.0))
             arr = arr.astype(np.float32)
@@ -397,11 +400,11 @@ def _report_fields(res: SuitabilityResult, request: SiteSuitabilityRequest) -> d
                 warnings=list(ex.warnings), inputs=dict(ex.inputs))
 
 
-def _tags(weights, described, ahp_info, method: str) -> dict[str, str]:
+def _tags(weights, described, ahp_info, method: str, dtype: str = "float32") -> dict[str, str]:
     tags = {"SITING_WEIGHTS": json.dumps(weights),
             "SITING_CRITERIA": json.dumps(described, ensure_ascii=False),
             "SITING_BANDS": "1=suitability 0-1 (0 where excluded); 2=bitmask of the excluding rules (integer "
-                            "stored as float64)"}
+                            f"stored as {dtype})"}
     if ahp_info is not None:
         tags["SITING_AHP_CR"] = "nan" if ahp_info["cr"] is None else f"{ahp_info['cr']:.6g}"
     tags["SITING_METHOD"] = method
@@ -410,6 +413,8 @@ def _tags(weights, described, ahp_info, method: str) -> dict[str, str]:
 
 def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> SiteSuitabilityReport:
     """Streams the suitability into ``request.out`` block by block (locally or on Dask)."""
+    import functools
+
     from ..analysis.siting.stream import blocks_of
 
     plan, ex_report, described, ahp_info = plan_suitability(request, feedback)
@@ -419,9 +424,11 @@ def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) ->
                                    method=request.method, weights=plan.weights, ahp=ahp_info, rules=ex_report.rules,
                                    inputs=dict(ex_report.inputs))
     report.data = data_label(SITE_SUITABILITY, request)
-    tags = _tags(plan.weights, described, ahp_info, request.method)
-    out = stream_tiff(plan, blocks, request, report, (("suitability", "excluding_rules"), tags), suitability_bands,
-                      feedback, temp_bytes_per_cell=9 + (len(plan.ex.table) + 7) // 8)
+    dtype = band_dtype(plan.band2_bits.bit_length())
+    tags = _tags(plan.weights, described, ahp_info, request.method, dtype)
+    out = stream_tiff(plan, blocks, request, report, (("suitability", "excluding_rules"), tags),
+                      functools.partial(suitability_bands, dtype=dtype), feedback,
+                      temp_bytes_per_cell=9 + (len(plan.ex.table) + 7) // 8, dtype=dtype)
     _fill(ex_report, out)
     report.counts, report.warnings = ex_report.counts, list(ex_report.warnings)
     report.unit_hectares, report.included_hectares = ex_report.unit_hectares, ex_report.included_hectares
@@ -431,12 +438,12 @@ def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) ->
     return report
 
 
-def suitability_bands(block) -> list[np.ndarray]:
-    """Band 1 suitability, band 2 the excluding rules' bitmask (float64, nodata −1) of one block."""
+def suitability_bands(block, dtype: str = "float32") -> list[np.ndarray]:
+    """Band 1 suitability, band 2 the excluding rules' bitmask (``dtype``, nodata −1) of one block."""
     import numpy as np
-    b1 = block.score.astype(np.float64)
+    b1 = block.score.astype(dtype)
     b1[~np.isfinite(b1)] = NODATA
-    b2 = block.band2.astype(np.float64)
+    b2 = block.band2.astype(dtype)
     b2[block.flags == 0] = NODATA
     return [b1, b2]
 
@@ -448,12 +455,19 @@ def write_outputs(report: SiteSuitabilityReport, request: SiteSuitabilityRequest
 def write_geotiff(path: Path, res: SuitabilityResult, report) -> None:
     """The whole-array result (:func:`compute_suitability`) as site.suitability's GeoTIFF, in one block (site.run)."""
     import numpy as np
-    b1 = res.score.astype(np.float64)
+
+    bits = 0
+    for row in res.exclusions.table:
+        if row.get("effect") in ("exclude", "limit"):
+            bits |= 1 << row["bit"]
+    dtype = band_dtype(bits.bit_length())
+    b1 = res.score.astype(dtype)
     b1[~np.isfinite(b1)] = NODATA
-    b2 = res.band2.astype(np.float64)
+    b2 = res.band2.astype(dtype)
     b2[~res.exclusions.inside] = NODATA
     write_siting_tiff(path, res.exclusions.grid, [(b1, "suitability"), (b2, "excluding_rules")], report,
-                      rule_table(res.exclusions.table), _tags(res.weights, res.described, res.ahp, res.method))
+                      rule_table(res.exclusions.table), _tags(res.weights, res.described, res.ahp, res.method, dtype),
+                      dtype)
 
 
 # -- the job ----------------------------------------------------------------------------------------------
