@@ -143,29 +143,38 @@ def run_peer(p):
     s_aspect = 1.0 - np.clip(slope / 10.0, 0, 1) * (1.0 - facing)
     del slope, aspect, facing
     cell = (float(np.median(dx)), dy)
-    score = 0.2 * s_slope + 0.15 * s_aspect
-    del s_slope, s_aspect
-    for layer, weight, (x0, x1) in (("substations", 0.2, (2000.0, 20000.0)), ("roads", 0.1, (500.0, 5000.0))):
+    from sinkmap.analysis.siting.settings import PV_LANDCOVER, landcover_values, weights_for
+
+    wt = weights_for("pv", ["slope", "aspect", "substation", "road", "landcover"])
+    values, scores = landcover_values(PV_LANDCOVER)
+    lut = np.full(65536, np.nan)
+    lut[values] = scores
+    lut[0] = np.nan
+    score = wt["slope"] * s_slope + wt["aspect"] * s_aspect + wt["landcover"] * lut[lc]
+    del s_slope, s_aspect, lc
+    for layer, weight, (x0, x1) in (("substations", wt["substation"], (2000.0, 20000.0)),
+                                    ("roads", wt["road"], (500.0, 5000.0))):
         feat = rasterize(((g, 1) for g in vec[layer].geometry), **kw)
         dist = ndimage.distance_transform_edt(feat == 0, sampling=(cell[1], cell[0]))
         del feat
         score += weight * np.interp(dist, [x0, x1], [1.0, 0.0])
         del dist
-    score = (score / 0.65 * incl).astype(np.float32)
+    score = (score * incl).astype(np.float32)
     score[~inside] = np.nan
     return {"included_cells": int((incl > 0).sum()), "mask_cells": int((mask > 0).sum())}
 
 
 def run_slope_sinkmap(p):
     from sinkmap.analysis.siting.grid import STREAM_MAX_CELLS, grid_from_dem
-    from sinkmap.analysis.siting.stream import _LOCAL, _close_datasets, blocks_of, dem_block, dem_spec, slope_aspect_block
+    from sinkmap.analysis.siting.stream import _LOCAL, _close_datasets, _terrain, blocks_of, dem_block, dem_spec
 
     grid = grid_from_dem(p["dem"], data.unit(), "郴州市", max_cells=STREAM_MAX_CELLS)
     spec = dem_spec(p["dem"], grid)
     _LOCAL.token = "bench"
     total = 0.0
     for r0, r1 in blocks_of(grid):
-        s, _ = slope_aspect_block(spec, dem_block(spec, r0, r1, grid.width), r0, aspect=False)
+        s = np.empty((r1 - r0, grid.width))
+        _terrain(dem_block(spec, r0, r1, grid.width), spec.dx, spec.dy, r0, s, s[:1, :1], False)
         total += float(np.nansum(s))
     _close_datasets()
     return {"mean_slope": total / (grid.width * grid.height)}

@@ -429,3 +429,19 @@ def test_landcover_criterion_per_block_equals_the_whole_grid_scoring(inputs, tmp
         hand = np.select([src == 101, src == 301, src == 1101], [0.0, 0.6, 0.2], np.nan).astype(np.float32)
         np.testing.assert_array_equal(got.astype(np.float32), hand)
         assert unscored == {"1202": centre_count}
+
+
+@pytest.mark.parametrize("which", ["same", "nested"])
+def test_consecutive_landcover_rules_in_one_pass_equal_one_pass_per_rule(inputs, which, monkeypatch):
+    """The two land-cover rules (an exclude, then a limit on overlapping classes) applied in one pass over the
+    window give the inclusion, bitmask, cells and exact areas of one pass per rule, bit for bit."""
+    from sinkmap.analysis.siting import stream
+
+    run = dict(unit_crs=CRS, unit_name="U", tech="pv")
+    rules = _rules(lc_values=("0101", "0301"), lc2=("301", "1202"))
+    one = compute_exclusions(UNIT, rules, _layers(inputs, which), GRID, **run)
+    assert one.hit("lc").any() and one.hit("lc2").any() and (one.hit("lc") & one.hit("lc2")).any()
+    monkeypatch.setattr(stream._LandcoverBlock, "apply_many", lambda *a, **k: None)
+    each = compute_exclusions(UNIT, rules, _layers(inputs, which), GRID, **run)
+    _same(one, each)
+    assert [s["hectares"] for s in one.stats] == [s["hectares"] for s in each.stats]

@@ -597,6 +597,33 @@ def _apply_nested(data, lut, ri, ci, r0, row_area, inside, unit_frac, effect, fa
 
 
 @numba.njit(cache=True, nogil=True)
+def _apply_nested_many(data, lutbits, ri, ci, r0, row_area, inside, unit_frac, effects, factors, bits, excl, keep,
+                       mask, cells, ha):
+    """:func:`_apply_nested` of several consecutive land-cover rules in one pass over the window: rule ``j``
+    hits a value when bit ``j`` of ``lutbits[value]`` is set; each cell gets the rules in their order, each
+    rule's cells and area add up in the same cell order as one pass per rule."""
+    nr = effects.size
+    for i in range(ri.size):
+        r = ri[i]
+        if r < 0:
+            continue
+        ra = row_area[r0 + i]
+        for c in range(ci.size):
+            cc = ci[c]
+            if cc < 0:
+                continue
+            lb = lutbits[data[r, cc]]
+            if lb == 0:
+                continue
+            for j in range(nr):
+                if lb & (np.uint64(1) << np.uint64(j)):
+                    n, a = _hit(i, c, 1.0, ra, inside, unit_frac, effects[j], factors[j],
+                                np.uint64(1) << np.uint64(bits[j]), excl, keep, mask)
+                    cells[j] += n
+                    ha[j] += a
+
+
+@numba.njit(cache=True, nogil=True)
 def _apply_coarse(data, lut, rlo, clo, k, r0, row_area, inside, unit_frac, effect, factor, bit, excl, keep, mask):
     """A land-cover rule with k × k land-cover cells in a grid cell: the fraction is their mean (of those that
     exist), as float32 — GDAL ``average`` on aligned grids."""
@@ -1178,6 +1205,27 @@ class _LandcoverBlock:
             return self.data, lut
         return _class_mask(self.data, codes, nodata).view(np.uint8), np.array([False, True])
 
+    def apply_many(self, ops: list, r0: int, row_area, inside, unit_frac, excl, keep, mask):
+        """Several consecutive raster rules in one pass (nested grids, 8/16-bit values): (cells, m²) per rule,
+        or None when the window is not of that kind (then :meth:`apply` each)."""
+        if (self.spec.mode != "nested" or self.data is None or self.data.dtype not in (np.uint8, np.uint16)
+                or len(ops) > 64):
+            return None
+        lutbits = None
+        for j, op in enumerate(ops):
+            _, lut = self._lut(op.codes)
+            if lutbits is None:
+                lutbits = np.zeros(lut.size, np.uint64)
+            lutbits[lut] |= np.uint64(1 << j)
+        effects = np.array([op.effect for op in ops], np.int64)
+        factors = np.array([op.factor for op in ops], np.float64)
+        bits = np.array([op.bit for op in ops], np.int64)
+        cells = np.zeros(len(ops), np.int64)
+        ha = np.zeros(len(ops))
+        _apply_nested_many(self.data, lutbits, self.ri, self.ci, r0, row_area, inside, unit_frac, effects, factors,
+                           bits, excl, keep, mask, cells, ha)
+        return cells, ha
+
     def apply(self, op: RuleOp, r0: int, row_area, inside, unit_frac, excl, keep, mask) -> tuple[int, float]:
         """Apply the raster rule ``op`` to the block: (cells hit, m² covered)."""
         spec = self.spec
@@ -1409,7 +1457,9 @@ def exclusion_block(plan: ExclusionPlan, r0: int, r1: int, lc: "_LandcoverBlock 
     ha = np.zeros(nr)
     if lc is not None and (plan.landcover is None or lc.spec != plan.landcover):
         lc = None
-    for k, op in enumerate(plan.ops):
+    k = 0
+    while k < nr:
+        op = plan.ops[k]
         if op.kind == "vector":
             cv = op.cover
             cells[k], ha[k] = _apply_cover(cv.run_ptr, cv.run_c0, cv.run_c1, cv.part_ptr, cv.part_col,
@@ -1418,7 +1468,17 @@ def exclusion_block(plan: ExclusionPlan, r0: int, r1: int, lc: "_LandcoverBlock 
         elif op.kind == "raster":
             if lc is None:
                 lc = _LandcoverBlock(plan.landcover, grid, r0, r1)
+            run = k + 1
+            while run < nr and plan.ops[run].kind == "raster":
+                run += 1
+            many = lc.apply_many(plan.ops[k:run], r0, plan.row_area, inside, unit_frac, excl, keep, mask) \
+                if run - k > 1 else None
+            if many is not None:
+                cells[k:run], ha[k:run] = many
+                k = run
+                continue
             cells[k], ha[k] = lc.apply(op, r0, plan.row_area, inside, unit_frac, excl, keep, mask)
+        k += 1
     del lc
     incl = excl  # computed in place of the product of the exclusions
     flags = np.empty((n, w), np.uint8)
