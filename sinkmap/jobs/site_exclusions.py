@@ -158,12 +158,9 @@ def band_dtype(nbits: int) -> str:
 
 def exclusion_bands(block, dtype: str = "float32") -> list:
     """Band 1 inclusion, band 2 bitmask (``dtype``, nodata −1 outside the unit) of one block."""
-    outside = block.flags == 0
-    incl = block.incl.astype(dtype)
-    mask = block.mask.astype(dtype)
-    incl[outside] = NODATA
-    mask[outside] = NODATA
-    return [incl, mask]
+    from ..analysis.siting.stream import output_bands
+
+    return output_bands(block.incl, block.mask, block.flags, dtype, NODATA, False)
 
 
 def stream_tiff(plan, blocks, request, report, bands, to_bands, feedback: Feedback, *, temp_bytes_per_cell: int,

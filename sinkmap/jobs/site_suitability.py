@@ -440,12 +440,9 @@ def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) ->
 
 def suitability_bands(block, dtype: str = "float32") -> list[np.ndarray]:
     """Band 1 suitability, band 2 the excluding rules' bitmask (``dtype``, nodata −1) of one block."""
-    import numpy as np
-    b1 = block.score.astype(dtype)
-    b1[~np.isfinite(b1)] = NODATA
-    b2 = block.band2.astype(dtype)
-    b2[block.flags == 0] = NODATA
-    return [b1, b2]
+    from ..analysis.siting.stream import output_bands
+
+    return output_bands(block.score, block.band2, block.flags, dtype, NODATA, True)
 
 
 def write_outputs(report: SiteSuitabilityReport, request: SiteSuitabilityRequest) -> list[Output]:

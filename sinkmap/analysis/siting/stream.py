@@ -2030,6 +2030,28 @@ def _score_band2(plan: SuitabilityPlan, block: ExBlock, score: np.ndarray) -> No
     block.score, block.band2 = score, band2
 
 
+def output_bands(band1: np.ndarray, band2: np.ndarray, flags: np.ndarray, dtype: str, nodata: float,
+                 band1_nan: bool) -> list[np.ndarray]:
+    """A block's two output bands as ``dtype``: ``nodata`` outside the unit (and, with ``band1_nan``, where
+    band 1 is NaN), in one pass."""
+    out = np.empty((2,) + band1.shape, dtype=dtype)
+    _output_bands(band1, band2, flags, nodata, band1_nan, out)
+    return [out[0], out[1]]
+
+
+@numba.njit(cache=True, nogil=True)
+def _output_bands(band1, band2, flags, nodata, band1_nan, out):
+    for i in range(band1.shape[0]):
+        for j in range(band1.shape[1]):
+            if flags[i, j] == 0:
+                out[0, i, j] = nodata
+                out[1, i, j] = nodata
+                continue
+            v = band1[i, j]
+            out[0, i, j] = nodata if band1_nan and np.isnan(v) else v
+            out[1, i, j] = band2[i, j]
+
+
 def _exclusion_task(plan, k, r0, r1):
     _LOCAL.token = plan.token
     with _capped_cache():
