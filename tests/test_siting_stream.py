@@ -445,3 +445,33 @@ def test_consecutive_landcover_rules_in_one_pass_equal_one_pass_per_rule(inputs,
     each = compute_exclusions(UNIT, rules, _layers(inputs, which), GRID, **run)
     _same(one, each)
     assert [s["hectares"] for s in one.stats] == [s["hectares"] for s in each.stats]
+
+
+def test_the_suitability_scores_preferred_land_cover_by_the_prefer_rules(demo_request, tmp_path):
+    """A rules file giving pv_pref_water (1104 坑塘水面) another weight changes that class's land-cover score in
+    the plan; switched off, the class falls back to the settings table; a weights file's own land-cover table
+    replaces both."""
+    from dataclasses import replace
+
+    from sinkmap.analysis.siting.settings import PV_LANDCOVER
+    from sinkmap.core.feedback import ensure
+    from sinkmap.jobs.site_suitability import plan_suitability
+
+    def score_1104(**kw):
+        plan, _, described, _ = plan_suitability(replace(demo_request, **kw), ensure(None))
+        crit = plan.scores["landcover"]
+        info = next(d for d in described if d["name"] == "landcover")
+        return float(crit.scores[list(crit.values).index(1104.0)]), info.get("prefer_rules", [])
+
+    base = tmp_path / "r.yaml"
+    assert score_1104() == (0.8, ["pv_pref_water", "pv_pref_mine", "pv_pref_agri"])
+    base.write_text("version: 1\nrules:\n  - id: pv_pref_water\n    tech: pv\n    layer: landcover\n"
+                         "    where: {values: ['1104']}\n    effect: prefer\n    weight: 0.35\n    citation:\n"
+                         "      document: D\n      clause_zh: 条\n      source: test\n", encoding="utf-8")
+    assert score_1104(rules=[base]) == (0.35, ["pv_pref_water", "pv_pref_mine", "pv_pref_agri"])  # same place
+    off = tmp_path / "off.yaml"
+    off.write_text("version: 1\nrules:\n  - {id: pv_pref_water, enabled: false}\n", encoding="utf-8")
+    assert score_1104(rules=[off]) == (PV_LANDCOVER["1104"], ["pv_pref_mine", "pv_pref_agri"])
+    w = tmp_path / "w.yaml"
+    w.write_text("criteria:\n  landcover: {categories: {'1104': 0.1}, default: 0}\n", encoding="utf-8")
+    assert score_1104(rules=[base], weights=w) == (0.1, [])

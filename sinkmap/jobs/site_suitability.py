@@ -15,7 +15,10 @@ left out with a warning and the weights are renormalised over the others.
 The resource raster's unit is not known (kWh/m², kWh/kWp, m/s), so by default it is scored *relative to the
 unit*: 0 at its 5th percentile inside the unit, 1 at its 95th, linear between (an absolute curve from the
 weights file replaces the percentiles). It is sampled bilinearly at the cell centres (weights renormalised
-over valid neighbours). The land cover is scored at its own resolution and averaged onto the grid.
+over valid neighbours). The land cover is scored at its own resolution and averaged onto the grid; the classes
+the technology's prefer rules name (the plans' 农光互补, 水光互补, 光伏+尾矿治理: ``pv_pref_*`` in the rules
+file) take those rules' weights while the rules are on (the report's criterion lists them as
+``prefer_rules``); a ``criteria: landcover`` table in ``--weights`` replaces both.
 
 Distances (roads, substations) are exact Euclidean distance transforms on the grid itself, extended beyond
 the unit's box by the largest distance the criterion still scores (so a substation outside the unit
@@ -269,7 +272,7 @@ def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, str
     import functools
 
     from ..analysis.siting.grid import _to_crs
-    from ..analysis.siting.settings import criteria_for, describe, read_weights_file
+    from ..analysis.siting.settings import criteria_for, describe, prefer_scores, read_weights_file
     from ..analysis.siting.stream import (SuitabilityPlan, dem_spec, distance_spec, landcover_scores,
                                           plan_exclusions, resource_spec)
 
@@ -320,7 +323,12 @@ def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, str
                 feedback.warn(Notice("jobs.site.criterion_skipped", criterion=cname, param="--landcover"))
                 continue
             t = spec["transform"]
-            scores[cname] = landcover_scores(request.landcover, grid, t["categories"], t.get("default"))
+            table = t["categories"]
+            if not (wfile and wfile.criteria and cname in wfile.criteria):  # the default table: rules prefer
+                table, used = prefer_scores(table, rules)
+                if used:
+                    info["prefer_rules"] = used
+            scores[cname] = landcover_scores(request.landcover, grid, table, t.get("default"))
             info["source"] = str(request.landcover)
         else:  # resource
             if request.resource is None:

@@ -17,11 +17,13 @@ Per block:
   exactly what GDAL's ``average`` gives on such grids; other grids are warped per block (GDAL, ``average``:
   equal to a whole-grid warp to GDAL's rounding, not bit for bit);
 * **slope and aspect** — Horn's method on the block's DEM rows with a one-row halo above and below, the
-  rows' metric sizes computed once for the whole grid (:mod:`.terrain`'s formulas);
+  rows' metric sizes computed once for the whole grid (:mod:`.terrain`'s formulas), slope and the cosine of
+  the aspect in one numba pass (:func:`_terrain`; the aspect in degrees only for an aspect transform);
 * **distances** (roads, substations) — an exact Euclidean distance transform in two passes over rows: a
   pre-pass rasterises the features (``all_touched``) on the grid widened by the criterion's reach on every
-  side and keeps, per block and column, the nearest feature row above and below the block; the block then
-  finishes the column transform and runs the row transform (Felzenszwalb–Huttenlocher) on its own rows.
+  side and keeps, per block and column, the nearest feature row above and below the block (and the block's
+  feature cells, bit-packed); the block then walks each column's feature rows for the column transform and runs
+  the row transform (Felzenszwalb–Huttenlocher) row by row, read at the grid's columns only.
   Distances are exact up to the reach (the largest distance a curve still scores); beyond it the score is
   constant, so a farther cell gets the reach itself (every cell, when no feature is within the reach: it
   scores as far away, not as no data). On a lon/lat grid the metric is local: north–south the
