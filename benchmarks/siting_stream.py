@@ -7,7 +7,8 @@
 Inputs (synthetic, labelled so; made once into benchmarks/_data/, see siting_stream_data.py): 郴州市 on a
 CGCS2000 grid of ``--cells`` cells — DEM (float32) and 三调 land cover (uint16) on that grid, 400 protected-area
 blobs, 30 red-line blobs, 250 roads, 80 substations; four pv rules (耕地 and water on the land cover: exclude;
-protected: exclude; red line: limit 0.3); pv criteria slope, aspect, distance to substations and to roads.
+protected: exclude; red line: limit 0.3); pv criteria slope, aspect, distance to substations and to roads, land
+cover (the settings' defaults for the inputs given).
 
 Every measurement runs in a process of its own (peak RSS = its VmHWM), one after the other, repeated:
 
@@ -18,7 +19,7 @@ Every measurement runs in a process of its own (peak RSS = its VmHWM), one after
   ``sinkmap site exclusions``;
 * **peer** — the obvious whole-array peer: rasterio reads, ``rasterio.features.rasterize(all_touched)`` and
   numpy masks for the rules, numpy Horn slope/aspect, ``scipy.ndimage.distance_transform_edt`` for the
-  distances, numpy weighted sum; nothing written;
+  distances, the land cover through a lookup table, numpy weighted sum with the default weights; nothing written;
 * **slope step** alone — sinkmap streamed (DEM read per block + slope), xarray-spatial ``slope`` (numpy
   backend, whole array, after reading), ``gdaldem slope`` (GDAL's CLI, reads and writes a GeoTIFF).
 
