@@ -7,7 +7,8 @@
 Inputs (synthetic, labelled so; made once into benchmarks/_data/, see siting_stream_data.py): 郴州市 on a
 CGCS2000 grid of ``--cells`` cells — DEM (float32) and 三调 land cover (uint16) on that grid, 400 protected-area
 blobs, 30 red-line blobs, 250 roads, 80 substations; four pv rules (耕地 and water on the land cover: exclude;
-protected: exclude; red line: limit 0.3); pv criteria slope, aspect, distance to substations and to roads.
+protected: exclude; red line: limit 0.3); pv criteria slope, aspect, distance to substations and to roads, land
+cover (the settings' defaults for the inputs given).
 
 Every measurement runs in a process of its own (peak RSS = its VmHWM), one after the other, repeated:
 
@@ -18,7 +19,7 @@ Every measurement runs in a process of its own (peak RSS = its VmHWM), one after
   ``sinkmap site exclusions``;
 * **peer** — the obvious whole-array peer: rasterio reads, ``rasterio.features.rasterize(all_touched)`` and
   numpy masks for the rules, numpy Horn slope/aspect, ``scipy.ndimage.distance_transform_edt`` for the
-  distances, numpy weighted sum; nothing written;
+  distances, the land cover through a lookup table, numpy weighted sum with the default weights; nothing written;
 * **slope step** alone — sinkmap streamed (DEM read per block + slope), xarray-spatial ``slope`` (numpy
   backend, whole array, after reading), ``gdaldem slope`` (GDAL's CLI, reads and writes a GeoTIFF).
 
@@ -143,29 +144,38 @@ def run_peer(p):
     s_aspect = 1.0 - np.clip(slope / 10.0, 0, 1) * (1.0 - facing)
     del slope, aspect, facing
     cell = (float(np.median(dx)), dy)
-    score = 0.2 * s_slope + 0.15 * s_aspect
-    del s_slope, s_aspect
-    for layer, weight, (x0, x1) in (("substations", 0.2, (2000.0, 20000.0)), ("roads", 0.1, (500.0, 5000.0))):
+    from sinkmap.analysis.siting.settings import PV_LANDCOVER, landcover_values, weights_for
+
+    wt = weights_for("pv", ["slope", "aspect", "substation", "road", "landcover"])
+    values, scores = landcover_values(PV_LANDCOVER)
+    lut = np.full(65536, np.nan)
+    lut[values] = scores
+    lut[0] = np.nan
+    score = wt["slope"] * s_slope + wt["aspect"] * s_aspect + wt["landcover"] * lut[lc]
+    del s_slope, s_aspect, lc
+    for layer, weight, (x0, x1) in (("substations", wt["substation"], (2000.0, 20000.0)),
+                                    ("roads", wt["road"], (500.0, 5000.0))):
         feat = rasterize(((g, 1) for g in vec[layer].geometry), **kw)
         dist = ndimage.distance_transform_edt(feat == 0, sampling=(cell[1], cell[0]))
         del feat
         score += weight * np.interp(dist, [x0, x1], [1.0, 0.0])
         del dist
-    score = (score / 0.65 * incl).astype(np.float32)
+    score = (score * incl).astype(np.float32)
     score[~inside] = np.nan
     return {"included_cells": int((incl > 0).sum()), "mask_cells": int((mask > 0).sum())}
 
 
 def run_slope_sinkmap(p):
     from sinkmap.analysis.siting.grid import STREAM_MAX_CELLS, grid_from_dem
-    from sinkmap.analysis.siting.stream import _LOCAL, _close_datasets, blocks_of, dem_block, dem_spec, slope_aspect_block
+    from sinkmap.analysis.siting.stream import _LOCAL, _close_datasets, _terrain, blocks_of, dem_block, dem_spec
 
     grid = grid_from_dem(p["dem"], data.unit(), "郴州市", max_cells=STREAM_MAX_CELLS)
     spec = dem_spec(p["dem"], grid)
     _LOCAL.token = "bench"
     total = 0.0
     for r0, r1 in blocks_of(grid):
-        s, _ = slope_aspect_block(spec, dem_block(spec, r0, r1, grid.width), r0, aspect=False)
+        s = np.empty((r1 - r0, grid.width))
+        _terrain(dem_block(spec, r0, r1, grid.width), spec.dx, spec.dy, r0, s, s[:1, :1], False)
         total += float(np.nansum(s))
     _close_datasets()
     return {"mean_slope": total / (grid.width * grid.height)}

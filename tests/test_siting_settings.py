@@ -173,3 +173,30 @@ def test_the_readme_example_weights_file_is_valid(tmp_path):
     wf = read_weights_file(_w(tmp_path, "\n".join(line[2:] for line in block.splitlines())), "pv")
     assert sum(wf.weights.values()) == pytest.approx(1)
     assert set(wf.criteria) == {"slope", "substation", "road", "landcover", "aspect", "resource"}
+
+
+def test_prefer_rules_score_their_land_cover_classes():
+    """The plans' preferences come from the prefer rules: each class a rule names takes the rule's weight (a
+    later rule wins), other classes keep the table's score; other effects and layers are ignored."""
+    from sinkmap.analysis.siting.rules import parse_rule
+    from sinkmap.analysis.siting.settings import prefer_scores
+
+    def rule(rid, values, weight, effect="prefer", layer="landcover"):
+        item = {"id": rid, "tech": "pv", "layer": layer, "effect": effect, "weight": weight,
+                "where": {"values": values, **({} if layer == "landcover" else {"field": "K"})},
+                "citation": {"document": "D", "clause_zh": "条", "source": "t"}}
+        if effect == "exclude":
+            item.pop("weight")
+        return parse_rule(item, "t.yaml", rid)
+
+    table = {"0101": 0.0, "0201": 0.6, "1104": 0.8, "0602": 1.0}
+    rules = [rule("a", ["1104", "0602"], 0.3), rule("b", ["0602", "1206"], 0.7), rule("x", ["0101"], None, "exclude"),
+             rule("c", ["0101"], 0.9, layer="farmland")]
+    out, used = prefer_scores(table, rules)
+    assert out == {"0101": 0.0, "0201": 0.6, "1104": 0.3, "0602": 0.7, "1206": 0.7} and used == ["a", "b"]
+    assert table["1104"] == 0.8  # the table itself is not changed
+    from sinkmap.analysis.siting.rules import load_rules, rules_for
+
+    bundled = [r for r in rules_for(load_rules(include_user_file=False), "pv") if r.effect == "prefer"]
+    out, used = prefer_scores(PV_LANDCOVER, bundled)
+    assert out == PV_LANDCOVER and set(used) == {"pv_pref_water", "pv_pref_mine", "pv_pref_agri"}

@@ -255,7 +255,7 @@ def streamed(tmp_path_factory, demo_request):
 def test_streamed_geotiffs_equal_the_whole_arrays(streamed, whole):
     ex = whole.exclusions
     bands, tags, profile = _read(streamed["site.suitability", "path"])
-    assert profile["dtype"] == "float64" and profile["nodata"] == -1
+    assert profile["dtype"] == "float32" and profile["nodata"] == -1
     b1 = np.where(np.isfinite(whole.score), whole.score.astype(np.float64), -1.0)
     b2 = np.where(ex.inside, whole.band2.astype(np.float64), -1.0)
     assert np.array_equal(bands[0], b1) and np.array_equal(bands[1], b2)
@@ -380,3 +380,98 @@ def test_product_and_curves_the_kernel_does_not_know_run_the_generic_scorer_in_a
     assert np.array_equal(whole.score[inside], want[inside], equal_nan=True)
     assert set(np.unique(whole.criteria["road"][np.isfinite(whole.criteria["road"])])) <= {
         np.float32(1), np.float32(0.6), np.float32(0.2)}
+
+
+@pytest.mark.parametrize("which", ["same", "nested", "coarse", "shifted"])
+def test_landcover_criterion_per_block_equals_the_whole_grid_scoring(inputs, tmp_path, which):
+    """The land-cover criterion scored per block (the window the block's rules read) equals settings'
+    whole-grid ``landcover_on_grid`` (GDAL ``average``) cell for cell, as float32, in every block size — bit for
+    bit where the grids nest or are k × k coarser, to GDAL's rounding where they are warped (a raster shifted by
+    a third of a cell); the unscored class (1202 here) is counted once per land-cover cell whose centre is in
+    the grid, whatever the blocks."""
+    from sinkmap.analysis.siting.settings import landcover_on_grid
+    from sinkmap.analysis.siting.stream import _LandcoverBlock, blocks_of, landcover_scores
+
+    if which == "shifted":
+        src = rasterio.open(inputs["rasters"]["same"]).read(1)
+        path = _raster(tmp_path / "shifted.tif", src, Affine(10, 0, X0 + 10 / 3, 0, -10, Y0 - 10 / 3))
+    else:
+        path = inputs["rasters"][which]
+    table = {"0101": 0.0, "0301": 0.6, "1101": 0.2}  # 1202 (裸土地) not scored: no data, counted
+    whole, unscored = landcover_on_grid(path, GRID, table, None)
+    expected = whole.astype(np.float32)
+    crit = landcover_scores(path, GRID, table, None)
+    assert crit.spec.mode == {"same": "nested", "nested": "nested", "coarse": "coarse", "shifted": "warp"}[which]
+    with rasterio.open(path) as ds:
+        data, t = ds.read(1), ds.transform
+    rows, cols = np.nonzero(data == 1202)
+    x, y = t.c + t.a * (cols + 0.5), t.f + t.e * (rows + 0.5)
+    gc, gr = np.floor((x - X0) / 10), np.floor((Y0 - y) / 10)
+    centre_count = int(((gc >= 0) & (gc < W) & (gr >= 0) & (gr < H)).sum())
+    assert centre_count > 0
+    for b in BLOCKS:
+        got = np.empty((H, W))
+        counted = {}
+        for r0, r1 in blocks_of(GRID, b):
+            out = got[r0:r1]
+            n = _LandcoverBlock(crit.spec, GRID, r0, r1).scores(crit, out)
+            for v, c in n.items():
+                counted[v] = counted.get(v, 0) + c
+        assert counted == {1202.0: centre_count}, b
+        assert np.array_equal(got, got.astype(np.float32).astype(np.float64), equal_nan=True)
+        if which == "shifted":
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6, equal_nan=True)
+        else:
+            np.testing.assert_array_equal(got.astype(np.float32), expected, err_msg=str(b))
+    # by hand on the same grid: the class's score, NaN for 1202 and for no data (0)
+    if which == "same":
+        src = rasterio.open(path).read(1)
+        hand = np.select([src == 101, src == 301, src == 1101], [0.0, 0.6, 0.2], np.nan).astype(np.float32)
+        np.testing.assert_array_equal(got.astype(np.float32), hand)
+        assert unscored == {"1202": centre_count}
+
+
+@pytest.mark.parametrize("which", ["same", "nested"])
+def test_consecutive_landcover_rules_in_one_pass_equal_one_pass_per_rule(inputs, which, monkeypatch):
+    """The two land-cover rules (an exclude, then a limit on overlapping classes) applied in one pass over the
+    window give the inclusion, bitmask, cells and exact areas of one pass per rule, bit for bit."""
+    from sinkmap.analysis.siting import stream
+
+    run = dict(unit_crs=CRS, unit_name="U", tech="pv")
+    rules = _rules(lc_values=("0101", "0301"), lc2=("301", "1202"))
+    one = compute_exclusions(UNIT, rules, _layers(inputs, which), GRID, **run)
+    assert one.hit("lc").any() and one.hit("lc2").any() and (one.hit("lc") & one.hit("lc2")).any()
+    monkeypatch.setattr(stream._LandcoverBlock, "apply_many", lambda *a, **k: None)
+    each = compute_exclusions(UNIT, rules, _layers(inputs, which), GRID, **run)
+    _same(one, each)
+    assert [s["hectares"] for s in one.stats] == [s["hectares"] for s in each.stats]
+
+
+def test_the_suitability_scores_preferred_land_cover_by_the_prefer_rules(demo_request, tmp_path):
+    """A rules file giving pv_pref_water (1104 坑塘水面) another weight changes that class's land-cover score in
+    the plan; switched off, the class falls back to the settings table; a weights file's own land-cover table
+    replaces both."""
+    from dataclasses import replace
+
+    from sinkmap.analysis.siting.settings import PV_LANDCOVER
+    from sinkmap.core.feedback import ensure
+    from sinkmap.jobs.site_suitability import plan_suitability
+
+    def score_1104(**kw):
+        plan, _, described, _ = plan_suitability(replace(demo_request, **kw), ensure(None))
+        crit = plan.scores["landcover"]
+        info = next(d for d in described if d["name"] == "landcover")
+        return float(crit.scores[list(crit.values).index(1104.0)]), info.get("prefer_rules", [])
+
+    base = tmp_path / "r.yaml"
+    assert score_1104() == (0.8, ["pv_pref_water", "pv_pref_mine", "pv_pref_agri"])
+    base.write_text("version: 1\nrules:\n  - id: pv_pref_water\n    tech: pv\n    layer: landcover\n"
+                         "    where: {values: ['1104']}\n    effect: prefer\n    weight: 0.35\n    citation:\n"
+                         "      document: D\n      clause_zh: 条\n      source: test\n", encoding="utf-8")
+    assert score_1104(rules=[base]) == (0.35, ["pv_pref_water", "pv_pref_mine", "pv_pref_agri"])  # same place
+    off = tmp_path / "off.yaml"
+    off.write_text("version: 1\nrules:\n  - {id: pv_pref_water, enabled: false}\n", encoding="utf-8")
+    assert score_1104(rules=[off]) == (PV_LANDCOVER["1104"], ["pv_pref_mine", "pv_pref_agri"])
+    w = tmp_path / "w.yaml"
+    w.write_text("criteria:\n  landcover: {categories: {'1104': 0.1}, default: 0}\n", encoding="utf-8")
+    assert score_1104(rules=[base], weights=w) == (0.1, [])

@@ -221,10 +221,7 @@ class SiteInspector(QObject):
     def compare_request(self):
         from ..jobs.site_compare import SiteCompareRequest
 
-        r = self.impact_request()
-        return SiteCompareRequest(year=None, forest=r.forest, wetland=r.wetland, protected=r.protected,
-                                  redline=r.redline, farmland=r.farmland, grassland=r.grassland,
-                                  landcover=r.landcover, target_files=r.target_files, encoding=r.encoding)
+        return SiteCompareRequest(year=None, **self.impact_request().shared())
 
     # -- sites ---------------------------------------------------------------------------------------------------
     def _placed(self, lon: float, lat: float) -> None:

@@ -20,30 +20,14 @@ from ..core.feedback import Feedback, SubFeedback
 from .base import Exclusive, Job, LayerSource, Output, Param, Report, Text
 from .ledger import layer_param
 from .registry import register
-from .site_impact import RULE_PARAMS, SITE_IMPACT, SiteImpactReport, SiteImpactRequest
+from .site_impact import RULE_PARAMS, SITE_IMPACT, SiteImpactReport, SiteImpactRequest, SiteLayersRequest
 
 
 @dataclass
-class SiteCompareRequest:
+class SiteCompareRequest(SiteLayersRequest):
     year: int | None = None
     scenario: dict[str, str] = field(default_factory=dict)  # name -> site layer file
     project: Path | None = None
-    tech: str | None = None
-    capacity_mw: float | None = None
-    city: str | None = None
-    county: str | None = None
-    forest: LayerSource | None = None
-    wetland: LayerSource | None = None
-    protected: LayerSource | None = None
-    redline: LayerSource | None = None
-    farmland: LayerSource | None = None
-    grassland: LayerSource | None = None
-    landcover: Path | None = None
-    rules: list[Path] = field(default_factory=list)
-    target_files: list[Path] = field(default_factory=list)
-    encoding: str | None = None
-    crs: str | None = None
-    out: Path | None = None
 
 
 @dataclass
@@ -127,11 +111,7 @@ def impact_request(req: SiteCompareRequest, sc) -> SiteImpactRequest:
             city = ref.name
         elif ref.level in ("county", "zone"):
             county = ref.name
-    return SiteImpactRequest(site=None, year=sc.year, tech=req.tech, capacity_mw=req.capacity_mw, city=city,
-                             county=county, forest=req.forest, wetland=req.wetland, protected=req.protected,
-                             redline=req.redline, farmland=req.farmland, grassland=req.grassland,
-                             landcover=req.landcover, rules=list(req.rules), target_files=list(req.target_files),
-                             encoding=req.encoding, crs=req.crs)
+    return SiteImpactRequest(site=None, year=sc.year, **{**req.shared(), "city": city, "county": county, "out": None})
 
 
 def run_site_compare(req: SiteCompareRequest, feedback: Feedback) -> SiteCompareReport:

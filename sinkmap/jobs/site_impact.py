@@ -23,10 +23,11 @@ from .ledger import (LedgerReport, LedgerRequest, ZONE_NAME_FIELDS, layer_label,
 from .registry import register
 
 
-@dataclass
-class SiteImpactRequest:
-    site: LayerSource
-    year: int
+@dataclass(kw_only=True)
+class SiteLayersRequest:
+    """The fields site.impact and site.compare share, keyword-only: the sites' technology and capacity, the
+    unit, the ledger's layers, the siting rules, the targets, how to read the site files, the output."""
+
     tech: str | None = None
     capacity_mw: float | None = None
     city: str | None = None
@@ -43,6 +44,19 @@ class SiteImpactRequest:
     encoding: str | None = None
     crs: str | None = None
     out: Path | None = None
+
+    def shared(self) -> dict[str, Any]:
+        """These fields by name (lists copied), to build another request of this family from this one."""
+        from dataclasses import fields
+
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), list) else v)
+                for f in fields(SiteLayersRequest)}
+
+
+@dataclass
+class SiteImpactRequest(SiteLayersRequest):
+    site: LayerSource
+    year: int
 
 
 @dataclass

@@ -8,7 +8,7 @@ computed once (:func:`~sinkmap.jobs.site_suitability.compute_suitability`) and t
 * ``suitability.tif`` — as site.suitability (band 1 suitability 0–1, band 2 the excluding rules);
 * ``regions.gpkg`` — as site.regions (layer ``regions``) plus a ``label`` text ("#1 0.93 · 120 MW");
 * ``criteria.tif`` — each criterion's 0–1 score, one band per criterion (named in the band descriptions;
-  float64, nodata −1): what the suitability is made of, so that new weights can be tried without a new
+  float32 — the scores' own type —, nodata −1): what the suitability is made of, so that new weights can be tried without a new
   run (:mod:`sinkmap.analysis.siting.live`).
 
 The app records the run in the project, so ``sinkmap run PROJECT --job site.run`` repeats it.
@@ -80,14 +80,14 @@ def write_outputs(report: SiteRegionsReport, request: SiteRunRequest) -> list[Ou
 
 
 def write_criteria(path: Path, res, report) -> None:
-    """One band per criterion (its 0–1 score; float64 holds the float32 scores exactly), nodata −1."""
+    """One band per criterion (its 0–1 score, float32 as computed), nodata −1."""
     import numpy as np
 
     from .site_exclusions import NODATA, rule_table, write_siting_tiff
 
     bands = []
     for name, arr in res.criteria.items():
-        band = np.asarray(arr, dtype=np.float64).copy()
+        band = np.asarray(arr, dtype=np.float32).copy()
         band[~np.isfinite(band) | ~res.exclusions.inside] = NODATA
         bands.append((band, name))
     write_siting_tiff(path, res.exclusions.grid, bands, report, rule_table(res.exclusions.table),

@@ -15,7 +15,10 @@ left out with a warning and the weights are renormalised over the others.
 The resource raster's unit is not known (kWh/m², kWh/kWp, m/s), so by default it is scored *relative to the
 unit*: 0 at its 5th percentile inside the unit, 1 at its 95th, linear between (an absolute curve from the
 weights file replaces the percentiles). It is sampled bilinearly at the cell centres (weights renormalised
-over valid neighbours). The land cover is scored at its own resolution and averaged onto the grid.
+over valid neighbours). The land cover is scored at its own resolution and averaged onto the grid; the classes
+the technology's prefer rules name (the plans' 农光互补, 水光互补, 光伏+尾矿治理: ``pv_pref_*`` in the rules
+file) take those rules' weights while the rules are on (the report's criterion lists them as
+``prefer_rules``); a ``criteria: landcover`` table in ``--weights`` replaces both.
 
 Distances (roads, substations) are exact Euclidean distance transforms on the grid itself, extended beyond
 the unit's box by the largest distance the criterion still scores (so a substation outside the unit
@@ -28,10 +31,8 @@ all, every cell scores as far away (not no data).
 The computation runs in row blocks (:mod:`sinkmap.analysis.siting.stream`) streamed into the GeoTIFF: memory
 bounded by a block whatever the unit's size; ``--workers N`` / ``--scheduler ADDRESS`` compute the blocks on
 Dask (the same file, bit for bit). :func:`compute_suitability` gives the whole arrays (site.regions,
-site.run). Known limit: the land-cover criterion is scored once for the whole grid while planning (main's
-:func:`~sinkmap.analysis.siting.settings.landcover_on_grid`, then sliced per block), so with a land-cover
-raster memory grows with the grid — about 4 bytes a cell kept for the run (sent to every Dask worker with
-the plan), and for a moment the land cover's window and two float64 grids while it is scored.
+site.run). The land-cover criterion is scored per block too, from the window the block's land-cover rules
+read; a land cover with no score inside the unit is refused after the blocks (nothing is written).
 
 ``--weights FILE`` (YAML), any of: ``weights: {criterion: weight}`` summing to 1, or ``pairwise:`` with
 ``criteria: [names]`` and ``matrix: [[…]]`` (AHP; the consistency ratio is reported and warned about above
@@ -40,7 +41,8 @@ default criterion's curve, e.g. ``slope: {falling: [5, 30]}``, ``substation: {pi
 [5000, 0.8], [20000, 0]]}``, ``road: {ranges: {breaks: [500, 2000], scores: [1, 0.6, 0.2]}}``,
 ``landcover: {categories: {"0404": 1, "1104": 0.5}, default: 0}`` (see the settings module).
 
-Output GeoTIFF (float64, nodata −1 outside the unit and where a criterion has no data): band 1 the
+Output GeoTIFF (float32 — float64 only when band 2 needs rule bits beyond 23 —, DEFLATE level 1, nodata −1
+outside the unit and where a criterion has no data): band 1 the
 suitability 0–1 (0 where the cell is excluded), band 2 the bitmask of the exclude/limit rules on the cells
 the rules exclude (inclusion 0), 0 elsewhere — the full bitmask is site.exclusions'. A cell partly excluded
 keeps ``score × inclusion``. Tags: the rule table (as site.exclusions), ``SITING_METHOD``, ``SITING_WEIGHTS``,
@@ -65,8 +67,8 @@ from .registry import register
 if TYPE_CHECKING:  # numpy loads when a run needs it, not at CLI start
     import numpy as np
 from .site_exclusions import (DASK_GROUP, DASK_PARAMS, NODATA, ROLES, SITE_EXCLUSIONS, SiteExclusionsReport,
-                              SiteExclusionsRequest, _layer, data_label, exclusion_setup, rule_table, stream_tiff,
-                              write_siting_tiff, written)
+                              SiteExclusionsRequest, _layer, band_dtype, data_label, exclusion_setup, rule_table,
+                              stream_tiff, write_siting_tiff, written)
 
 HIST_BINS = 10
 
@@ -162,34 +164,15 @@ def _weights(request: SiteSuitabilityRequest, wfile, names: list[str], feedback:
     return weights_for(request.tech, names), None
 
 
-def _landcover_scores(path: Path, grid, inside, spec: dict[str, Any], name: str,
-                      feedback: Feedback) -> np.ndarray:
-    """The land-cover criterion on the whole grid (float32 0–1, NaN = no data); classes the table does not score
-    are named in a warning (they are no data unless the table has a default). ``inside(values)``: whether any
-    of a grid-shaped array's values inside the unit is finite."""
-    import numpy as np
-    from ..analysis.siting.settings import landcover_on_grid
-
-    t = spec["transform"]
-    arr, unscored = landcover_on_grid(path, grid, t["categories"], t.get("default"), feedback)
-    arr = arr.astype(np.float32)
-    if not inside(arr):
-        raise InputError(code="jobs.site.landcover_no_overlap", path=path)
-    if unscored:
-        shown = ", ".join(f"{v} ({n:,})" for v, n in sorted(unscored.items(), key=lambda kv: -kv[1])[:12])
-        feedback.warn(Notice("jobs.site.landcover_unscored", path=str(path), criterion=name, values=shown))
-    return arr
-
-
 # -- the computation --------------------------------------------------------------------------------------
 
 def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: dict[str, float],
                 inclusion: np.ndarray, *, method: str = "sum") -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The criteria scored (0–1, NaN = no data) and their weighted sum (or product) times the inclusion, for one
     block of cells (the whole grid in memory, a row block when streamed: cell by cell the same). ``raw``: the
-    block's ``slope``, ``aspect`` (degrees), ``elevation`` (m), ``distance:<role>`` (m; +inf: no feature
+    block's ``slope``, ``cos_aspect`` (or ``aspect`` in degrees, needed by an aspect transform), ``elevation`` (m), ``distance:<role>`` (m; +inf: no feature
     within the reach, scored as far away), ``resource`` and its ``resource_range`` (the unit's percentiles),
-    and ``scores:<criterion>`` (scores computed for the whole grid while planning: the land cover)."""
+    and ``scores:<criterion>`` (the land cover's scores, made per block by the engine)."""
     import numpy as np
     from ..analysis.siting.settings import apply_transform
     from ..analysis.siting.suitability import suitability
@@ -203,8 +186,10 @@ def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: 
             slope_deg = raw["slope"]
             if spec.get("transform"):
                 facing = apply_transform(raw["aspect"], spec["transform"], name).astype(np.float64)
+            elif "cos_aspect" in raw:  # the block engine's cos(aspect) = −gy / |∇z| (NaN where flat)
+                facing = 0.5 * (1.0 - raw["cos_aspect"])  # 1 facing south (180°), 0 north
             else:
-                facing = 0.5 * (1.0 - np.cos(np.radians(raw["aspect"])))  # 1 facing south (180°), 0 north
+                facing = 0.5 * (1.0 - np.cos(np.radians(raw["aspect"])))
             effect = np.clip(slope_deg / spec["full_effect_slope_deg"], 0.0, 1.0)
             arr = 1.0 - effect * (1.0 - np.nan_to_num(facing, nan=1.0))
             arr = arr.astype(np.float32)
@@ -223,7 +208,7 @@ def score_block(specs: dict[str, dict[str, Any]], raw: dict[str, Any], weights: 
                 lo, hi = raw["resource_range"]
                 arr = (apply_transform(res, {"rising": [lo, hi]}, name) if hi > lo
                        else np.where(np.isfinite(res), 1.0, np.nan).astype(np.float32))
-        else:  # scored for the whole grid while planning (landcover)
+        else:  # scored by the block engine (landcover)
             arr = np.asarray(raw["scores:" + name], dtype=np.float32)
         criteria[name] = arr
     return suitability(criteria, weights, method=method, inclusion=inclusion), criteria
@@ -284,13 +269,12 @@ def fused_criteria(specs: dict[str, dict[str, Any]], method: str = "sum") -> lis
 def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, streamed: bool = True):
     """(the block engine's plan, the exclusions' report to fill, the criteria described, the AHP summary):
     the rules, the criteria whose inputs exist, their weights. See :mod:`sinkmap.analysis.siting.stream`."""
-    import numpy as np
     import functools
 
     from ..analysis.siting.grid import _to_crs
-    from ..analysis.siting.settings import criteria_for, describe, read_weights_file
-    from ..analysis.siting.stream import (SuitabilityPlan, any_inside, dem_spec, distance_spec, plan_exclusions,
-                                          resource_spec)
+    from ..analysis.siting.settings import criteria_for, describe, prefer_scores, read_weights_file
+    from ..analysis.siting.stream import (SuitabilityPlan, dem_spec, distance_spec, landcover_scores,
+                                          plan_exclusions, resource_spec)
 
     if request.dem is None:
         raise InputError(code="jobs.site.needs_dem")
@@ -309,7 +293,7 @@ def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, str
     specs: dict[str, dict[str, Any]] = {}
     described: list[dict[str, Any]] = []
     distances: dict[str, Any] = {}
-    scores: dict[str, np.ndarray] = {}
+    scores: dict[str, Any] = {}
     resource = None
     needs: set[str] = set()
     for cname, spec in all_specs.items():
@@ -338,9 +322,13 @@ def plan_suitability(request: SiteSuitabilityRequest, feedback: Feedback, *, str
             if request.landcover is None:
                 feedback.warn(Notice("jobs.site.criterion_skipped", criterion=cname, param="--landcover"))
                 continue
-            # the whole grid at once (see the module docstring: a known limit of the streamed run)
-            scores[cname] = _landcover_scores(request.landcover, grid, functools.partial(any_inside, ex), spec,
-                                              cname, feedback)
+            t = spec["transform"]
+            table = t["categories"]
+            if not (wfile and wfile.criteria and cname in wfile.criteria):  # the default table: rules prefer
+                table, used = prefer_scores(table, rules)
+                if used:
+                    info["prefer_rules"] = used
+            scores[cname] = landcover_scores(request.landcover, grid, table, t.get("default"))
             info["source"] = str(request.landcover)
         else:  # resource
             if request.resource is None:
@@ -420,11 +408,11 @@ def _report_fields(res: SuitabilityResult, request: SiteSuitabilityRequest) -> d
                 warnings=list(ex.warnings), inputs=dict(ex.inputs))
 
 
-def _tags(weights, described, ahp_info, method: str) -> dict[str, str]:
+def _tags(weights, described, ahp_info, method: str, dtype: str = "float32") -> dict[str, str]:
     tags = {"SITING_WEIGHTS": json.dumps(weights),
             "SITING_CRITERIA": json.dumps(described, ensure_ascii=False),
             "SITING_BANDS": "1=suitability 0-1 (0 where excluded); 2=bitmask of the excluding rules (integer "
-                            "stored as float64)"}
+                            f"stored as {dtype})"}
     if ahp_info is not None:
         tags["SITING_AHP_CR"] = "nan" if ahp_info["cr"] is None else f"{ahp_info['cr']:.6g}"
     tags["SITING_METHOD"] = method
@@ -433,6 +421,8 @@ def _tags(weights, described, ahp_info, method: str) -> dict[str, str]:
 
 def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) -> SiteSuitabilityReport:
     """Streams the suitability into ``request.out`` block by block (locally or on Dask)."""
+    import functools
+
     from ..analysis.siting.stream import blocks_of
 
     plan, ex_report, described, ahp_info = plan_suitability(request, feedback)
@@ -442,9 +432,11 @@ def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) ->
                                    method=request.method, weights=plan.weights, ahp=ahp_info, rules=ex_report.rules,
                                    inputs=dict(ex_report.inputs))
     report.data = data_label(SITE_SUITABILITY, request)
-    tags = _tags(plan.weights, described, ahp_info, request.method)
-    out = stream_tiff(plan, blocks, request, report, (("suitability", "excluding_rules"), tags), suitability_bands,
-                      feedback, temp_bytes_per_cell=9 + (len(plan.ex.table) + 7) // 8)
+    dtype = band_dtype(plan.band2_bits.bit_length())
+    tags = _tags(plan.weights, described, ahp_info, request.method, dtype)
+    out = stream_tiff(plan, blocks, request, report, (("suitability", "excluding_rules"), tags),
+                      functools.partial(suitability_bands, dtype=dtype), feedback,
+                      temp_bytes_per_cell=9 + (len(plan.ex.table) + 7) // 8, dtype=dtype)
     _fill(ex_report, out)
     report.counts, report.warnings = ex_report.counts, list(ex_report.warnings)
     report.unit_hectares, report.included_hectares = ex_report.unit_hectares, ex_report.included_hectares
@@ -454,14 +446,11 @@ def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) ->
     return report
 
 
-def suitability_bands(block) -> list[np.ndarray]:
-    """Band 1 suitability, band 2 the excluding rules' bitmask (float64, nodata −1) of one block."""
-    import numpy as np
-    b1 = block.score.astype(np.float64)
-    b1[~np.isfinite(b1)] = NODATA
-    b2 = block.band2.astype(np.float64)
-    b2[block.flags == 0] = NODATA
-    return [b1, b2]
+def suitability_bands(block, dtype: str = "float32") -> list[np.ndarray]:
+    """Band 1 suitability, band 2 the excluding rules' bitmask (``dtype``, nodata −1) of one block."""
+    from ..analysis.siting.stream import output_bands
+
+    return output_bands(block.score, block.band2, block.flags, dtype, NODATA, True)
 
 
 def write_outputs(report: SiteSuitabilityReport, request: SiteSuitabilityRequest) -> list[Output]:
@@ -471,12 +460,19 @@ def write_outputs(report: SiteSuitabilityReport, request: SiteSuitabilityRequest
 def write_geotiff(path: Path, res: SuitabilityResult, report) -> None:
     """The whole-array result (:func:`compute_suitability`) as site.suitability's GeoTIFF, in one block (site.run)."""
     import numpy as np
-    b1 = res.score.astype(np.float64)
+
+    bits = 0
+    for row in res.exclusions.table:
+        if row.get("effect") in ("exclude", "limit"):
+            bits |= 1 << row["bit"]
+    dtype = band_dtype(bits.bit_length())
+    b1 = res.score.astype(dtype)
     b1[~np.isfinite(b1)] = NODATA
-    b2 = res.band2.astype(np.float64)
+    b2 = res.band2.astype(dtype)
     b2[~res.exclusions.inside] = NODATA
     write_siting_tiff(path, res.exclusions.grid, [(b1, "suitability"), (b2, "excluding_rules")], report,
-                      rule_table(res.exclusions.table), _tags(res.weights, res.described, res.ahp, res.method))
+                      rule_table(res.exclusions.table), _tags(res.weights, res.described, res.ahp, res.method, dtype),
+                      dtype)
 
 
 # -- the job ----------------------------------------------------------------------------------------------

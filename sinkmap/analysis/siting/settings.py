@@ -71,12 +71,16 @@ def _pv_landcover() -> dict[str, float]:
 
     * 1.0 — unused land (1201 空闲地, 1204 盐碱地, 1205 沙地, 1206 裸土地, 1207 裸岩石砾地): no crop, tree or
       grass cover is lost, and national PV land policy steers arrays to unused and already developed land;
-      0602 采矿用地: arrays on mined land go with its reclamation (the plans' 光伏+尾矿治理, the same weight as
-      the prefer rule pv_pref_mine).
+      0602 采矿用地: arrays on mined land go with its reclamation (the plans' 光伏+尾矿治理: the prefer rule
+      pv_pref_mine sets it).
     * 0.8 — 0404 其他草地 (grass stays under the arrays; 基本草原 is excluded by rule pv_grassland where that
-      layer exists); 1104 坑塘水面 (pond PV over fish ponds, the prefer rule pv_pref_water's weight).
+      layer exists); 1104 坑塘水面 (pond PV over fish ponds: the prefer rule pv_pref_water sets it).
     * 0.6 — 园地 0201–0204 and 1202 设施农用地: arrays above orchards, tea gardens and farm buildings keep the
-      farming (the plans' 农光互补 / 光伏+设施农业, the prefer rule pv_pref_agri's weight).
+      farming (the plans' 农光互补 / 光伏+设施农业: the prefer rule pv_pref_agri sets 0201–0204).
+
+    The classes a prefer rule names (pv_pref_*, ``layers/siting_rules.yaml``) are scored by the rule's weight
+    while the rule is on (:func:`prefer_scores`; the values here equal the bundled rules' weights and apply when
+    a rule is switched off); a ``criteria: landcover`` table in the weights file replaces both.
     * 0.5 — 0401 天然牧草地, 0403 人工牧草地: grazing can go on under high-mounted arrays.
     * 0.4 — 0305 灌木林地: open to arrays only where the shrub cover is below 50 % (rules pv_shrub_dense,
       pv_array_forest), and the sink is touched.
@@ -410,6 +414,44 @@ def _code(code: Any) -> str:
 
 
 # -- the land cover on a grid -------------------------------------------------------------------------------
+
+def prefer_scores(table: Mapping[str, float], rules) -> tuple[dict[str, float], list[str]]:
+    """The land-cover table with the classes named by the run's prefer rules on the land cover scored by those
+    rules' weights (``effect: prefer``, ``layer: landcover``, ``where: {values: […]}``; a later rule wins on a
+    class two rules name): the plans' preferences (农光互补, 水光互补, 光伏+尾矿治理) come from the rules file,
+    so editing or switching off a rule there changes the suitability. Returns (table, ids of the rules used)."""
+    from .rules import norm_code
+
+    out = dict(table)
+    keys = {norm_code(k): k for k in out}
+    used: list[str] = []
+    for rule in rules:
+        if rule.effect != "prefer" or rule.layer != "landcover" or rule.weight is None:
+            continue
+        codes = [v for cond in rule.where if cond.field is None for v in (cond.values or ())]
+        if not codes:
+            continue
+        for code in codes:
+            out[keys.get(norm_code(code), code)] = float(rule.weight)
+        used.append(rule.id)
+    return out, used
+
+
+def landcover_values(table: Mapping[str, float]) -> tuple[list[int], list[float]]:
+    """The table's 三调 codes as the raster's values (``layers/schemes/sandiao.yaml``; a code that is not a
+    三调 code but is all digits is taken as the value itself), with their scores, in the table's order."""
+    by_code = _sandiao_values()
+    values, scores = [], []
+    for code, score in table.items():
+        value = by_code.get(code)
+        if value is None and str(code).isdigit():
+            value = int(code)
+        if value is None:
+            continue
+        values.append(int(value))
+        scores.append(float(score))
+    return values, scores
+
 
 def landcover_on_grid(path: Path, grid, table: Mapping[str, float], default: float | None,
                       feedback: Feedback | None = None) -> tuple[np.ndarray, dict[str, int]]:

@@ -17,18 +17,22 @@ Per block:
   exactly what GDAL's ``average`` gives on such grids; other grids are warped per block (GDAL, ``average``:
   equal to a whole-grid warp to GDAL's rounding, not bit for bit);
 * **slope and aspect** — Horn's method on the block's DEM rows with a one-row halo above and below, the
-  rows' metric sizes computed once for the whole grid (:mod:`.terrain`'s formulas);
+  rows' metric sizes computed once for the whole grid (:mod:`.terrain`'s formulas), slope and the cosine of
+  the aspect in one numba pass (:func:`_terrain`; the aspect in degrees only for an aspect transform);
 * **distances** (roads, substations) — an exact Euclidean distance transform in two passes over rows: a
   pre-pass rasterises the features (``all_touched``) on the grid widened by the criterion's reach on every
-  side and keeps, per block and column, the nearest feature row above and below the block; the block then
-  finishes the column transform and runs the row transform (Felzenszwalb–Huttenlocher) on its own rows.
+  side and keeps, per block and column, the nearest feature row above and below the block (and the block's
+  feature cells, bit-packed); the block then walks each column's feature rows for the column transform and runs
+  the row transform (Felzenszwalb–Huttenlocher) row by row, read at the grid's columns only.
   Distances are exact up to the reach (the largest distance a curve still scores); beyond it the score is
   constant, so a farther cell gets the reach itself (every cell, when no feature is within the reach: it
   scores as far away, not as no data). On a lon/lat grid the metric is local: north–south the
   meridian arc between the rows' latitudes, east–west the parallel arc at the cell's row;
-* **the land cover criterion** — scored once for the whole grid while planning
-  (:func:`~sinkmap.analysis.siting.settings.landcover_on_grid`) and sliced per block: a known limit, memory
-  in proportion to the grid (4 bytes a cell) when it is on;
+* **the land cover criterion** — the classes' scores looked up on the same land-cover window the block's
+  rules read (read once for both), then taken as they are (nested grids), averaged over the k × k land-cover
+  cells of a grid cell (coarse grids) or warped with GDAL's ``average`` (other grids) — as
+  :func:`~sinkmap.analysis.siting.settings.landcover_on_grid` does for the whole grid; classes the table does
+  not score are counted per block (land-cover cells whose centre lies in the block's rows);
 * **the resource raster** — sampled bilinearly at the cell centres; its 5th/95th percentiles inside the unit
   are found exactly (as ``numpy.percentile``) by histogram refinement over the blocks before the scoring;
 * **the minimum contiguous area** — patches labelled per block; those touching the block's first or last row
@@ -58,7 +62,6 @@ from affine import Affine
 from ...core.errors import InputError
 from ...core.feedback import Feedback, ensure
 from ...core.messages import Notice
-from .criteria import _edt_line
 from .grid import Grid, cell_areas_m2
 
 EPS = 1e-9  # a fraction above this counts (a rule hits, a cell is open)
@@ -174,6 +177,20 @@ class ResourceSpec:
 
 
 @dataclass
+class LandcoverScores:
+    """A land-cover criterion: each raster value's score (三调 codes mapped to the raster's values), averaged over
+    the part of each grid cell each class covers — :func:`~sinkmap.analysis.siting.settings.landcover_on_grid`
+    per block (exact on nested and integer-coarser grids, GDAL ``average`` per block otherwise)."""
+
+    spec: LandcoverSpec
+    values: np.ndarray  # raster values the table scores (float64), in the table's order (a later one wins)
+    scores: np.ndarray  # their scores
+    default: float  # the score of any other class (NaN: none — such cells are no data and counted)
+    lut: np.ndarray | None = None  # 8/16-bit rasters: score by raw value (NaN = no data)
+    unknown: np.ndarray | None = None  # and whether the value is a class the table does not score
+
+
+@dataclass
 class SuitabilityPlan:
     ex: ExclusionPlan
     dem: DemSpec
@@ -189,8 +206,7 @@ class SuitabilityPlan:
     #: "aspect", full-effect slope), ("resource", "resource", None) or ("scores", "scores:<criterion>", None)
     #: — or None: ``scorer`` runs instead
     fused: list | None = None
-    #: criterion scores computed for the whole grid while planning (float32, NaN = no data), sliced per block
-    #: as the input ``scores:<criterion>`` (the land cover: memory in proportion to the grid, a known limit)
+    #: criteria scored from the land cover per block (:class:`LandcoverScores`), the input ``scores:<criterion>``
     scores: dict = field(default_factory=dict)
     _blocks: list | None = None  # the blocks the pre-passes were made for
 
@@ -583,6 +599,33 @@ def _apply_nested(data, lut, ri, ci, r0, row_area, inside, unit_frac, effect, fa
 
 
 @numba.njit(cache=True, nogil=True)
+def _apply_nested_many(data, lutbits, ri, ci, r0, row_area, inside, unit_frac, effects, factors, bits, excl, keep,
+                       mask, cells, ha):
+    """:func:`_apply_nested` of several consecutive land-cover rules in one pass over the window: rule ``j``
+    hits a value when bit ``j`` of ``lutbits[value]`` is set; each cell gets the rules in their order, each
+    rule's cells and area add up in the same cell order as one pass per rule."""
+    nr = effects.size
+    for i in range(ri.size):
+        r = ri[i]
+        if r < 0:
+            continue
+        ra = row_area[r0 + i]
+        for c in range(ci.size):
+            cc = ci[c]
+            if cc < 0:
+                continue
+            lb = lutbits[data[r, cc]]
+            if lb == 0:
+                continue
+            for j in range(nr):
+                if lb & (np.uint64(1) << np.uint64(j)):
+                    n, a = _hit(i, c, 1.0, ra, inside, unit_frac, effects[j], factors[j],
+                                np.uint64(1) << np.uint64(bits[j]), excl, keep, mask)
+                    cells[j] += n
+                    ha[j] += a
+
+
+@numba.njit(cache=True, nogil=True)
 def _apply_coarse(data, lut, rlo, clo, k, r0, row_area, inside, unit_frac, effect, factor, bit, excl, keep, mask):
     """A land-cover rule with k × k land-cover cells in a grid cell: the fraction is their mean (of those that
     exist), as float32 — GDAL ``average`` on aligned grids."""
@@ -610,6 +653,83 @@ def _apply_coarse(data, lut, rlo, clo, k, r0, row_area, inside, unit_frac, effec
                 cells += n
                 ha += a
     return cells, ha
+
+
+@numba.njit(cache=True, nogil=True)
+def _gather_scores(s, ri, ci, out):
+    """Nested grids: each grid cell takes its land-cover cell's score (as float32; NaN outside the raster)."""
+    for i in range(ri.size):
+        r = ri[i]
+        for c in range(ci.size):
+            cc = ci[c]
+            out[i, c] = np.float64(np.float32(s[r, cc])) if r >= 0 and cc >= 0 else np.nan
+
+
+@numba.njit(cache=True, nogil=True)
+def _mean_scores(s, rlo, clo, k, out):
+    """Coarse grids: the mean of the k × k land-cover cells' scores that have one (as float32; NaN: none)."""
+    hm, wm = s.shape
+    for i in range(rlo.size):
+        for c in range(clo.size):
+            total = 0.0
+            n = 0
+            for y in range(rlo[i], rlo[i] + k):
+                if y < 0 or y >= hm:
+                    continue
+                for x in range(clo[c], clo[c] + k):
+                    if x < 0 or x >= wm or np.isnan(s[y, x]):
+                        continue
+                    total += s[y, x]
+                    n += 1
+            out[i, c] = np.float64(np.float32(total / n)) if n else np.nan
+
+
+@numba.njit(cache=True, nogil=True)
+def _lut_gather(data, lut, ri, ci, out):
+    """:func:`_gather_scores` of ``lut[data]`` without the window of scores."""
+    for i in range(ri.size):
+        r = ri[i]
+        for c in range(ci.size):
+            cc = ci[c]
+            out[i, c] = np.float64(np.float32(lut[data[r, cc]])) if r >= 0 and cc >= 0 else np.nan
+
+
+@numba.njit(cache=True, nogil=True)
+def _lut_mean(data, lut, rlo, clo, k, out):
+    """:func:`_mean_scores` of ``lut[data]`` without the window of scores."""
+    hm, wm = data.shape
+    for i in range(rlo.size):
+        for c in range(clo.size):
+            total = 0.0
+            n = 0
+            for y in range(rlo[i], rlo[i] + k):
+                if y < 0 or y >= hm:
+                    continue
+                for x in range(clo[c], clo[c] + k):
+                    if x < 0 or x >= wm:
+                        continue
+                    v = lut[data[y, x]]
+                    if np.isnan(v):
+                        continue
+                    total += v
+                    n += 1
+            out[i, c] = np.float64(np.float32(total / n)) if n else np.nan
+
+
+@numba.njit(cache=True, nogil=True)
+def _any_lut(data, lut):
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            if lut[data[i, j]]:
+                return True
+    return False
+
+
+@numba.njit(cache=True, nogil=True)
+def _to_float32(a):
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            a[i, j] = np.float64(np.float32(a[i, j]))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -642,6 +762,45 @@ def _gradient(z, dx, dy, p0, gx, gy):
 
 
 @numba.njit(cache=True, nogil=True)
+def _terrain(z, dx, dy, p0, slope, cos_aspect, want_cos):
+    """Slope (degrees, float32 values) and the cosine of the aspect of the centre rows of ``z`` in one pass:
+    :func:`_gradient`'s arithmetic, then ``float32(degrees(atan(sqrt(gx² + gy²))))`` and cos(aspect) =
+    −gy / sqrt(gx² + gy²) (the aspect being atan2(−gx, −gy); NaN where flat or unknown). ``sqrt(gx² + gy²)``
+    stands for :mod:`.terrain`'s ``np.hypot`` (libm's hypot costs 2 s per 10⁸ cells): the two differ by at
+    most an ulp of a float64, which changes the float32 slope only when it falls within ~10⁻¹⁶ of a float32
+    rounding boundary (none of 4·10⁷ random gradients from 10⁻⁴ to 10²); both block paths use this kernel."""
+    n_rows = z.shape[0] - 2
+    w = z.shape[1] - 2
+    to_deg = 180.0 / math.pi
+    for i in range(n_rows):
+        p = p0 + i + 1
+        wt = dx[p - 1]
+        wm = dx[p]
+        wb = dx[p + 1]
+        ddy = dy[p]
+        for j in range(w):
+            if np.isnan(z[i + 1, j + 1]):
+                slope[i, j] = np.nan
+                if want_cos:
+                    cos_aspect[i, j] = np.nan
+                continue
+            z1 = z[i, j]
+            z2 = z[i, j + 1]
+            z3 = z[i, j + 2]
+            z4 = z[i + 1, j]
+            z6 = z[i + 1, j + 2]
+            z7 = z[i + 2, j]
+            z8 = z[i + 2, j + 1]
+            z9 = z[i + 2, j + 2]
+            gx = ((z3 - z1) / (2 * wt) + 2 * (z6 - z4) / (2 * wm) + (z9 - z7) / (2 * wb)) / 4.0
+            gy = ((z7 + 2 * z8 + z9) - (z1 + 2 * z2 + z3)) / (4.0 * ddy)
+            t = math.sqrt(gx * gx + gy * gy)  # not libm's hypot: 4 times faster, see the docstring
+            slope[i, j] = np.float64(np.float32(math.atan(t) * to_deg))
+            if want_cos:
+                cos_aspect[i, j] = -gy / t if t > 0.0 else np.nan
+
+
+@numba.njit(cache=True, nogil=True)
 def _feature_rows(feat, r0):
     """Per column: the last and the first row (absolute) holding a feature, −1 where none."""
     n_rows, w = feat.shape
@@ -657,52 +816,110 @@ def _feature_rows(feat, r0):
 
 
 @numba.njit(cache=True, nogil=True)
-def _distance_block(feat, above, below, north, east, r0, cols, reach, out):
+def _distance_block(bits, wx, above, below, north, east, r0, cols, reach, out):
     """Exact distances (m) of the block's cells to the nearest feature cell, capped at ``reach``.
 
-    ``feat``: the block's extended rows (all extended columns); ``above``/``below``: per column the nearest
-    feature row outside the block (−1: none); ``north``: metres south per extended row; ``east``: cell width
-    per extended row; ``r0``: the extended row of the block's first row; ``cols``: the column extension.
+    ``bits``: the block's extended rows (all ``wx`` extended columns) as ``numpy.packbits`` rows;
+    ``above``/``below``: per column the nearest feature row outside the block (−1: none); ``north``: metres
+    south per extended row; ``east``: cell width per extended row; ``r0``: the extended row of the block's first
+    row; ``cols``: the column extension. The column pass keeps, per column, the feature rows of the block in a
+    list (features are sparse) and walks down it row by row — the squared north–south distance to the nearest
+    feature row above or below (the nearer of the two, as a forward and a backward sweep give it), infinite
+    beyond the reach — and each row then goes through the row pass at once (no block-sized buffer).
     """
-    n_rows, wx = feat.shape
+    n_rows, nb = bits.shape
     reach2 = reach * reach
-    g = np.empty((n_rows, wx))
-    last = above.copy()
+    start = np.zeros(wx + 1, np.int64)
     for i in range(n_rows):
-        y = north[r0 + i]
-        for c in range(wx):
-            if feat[i, c]:
-                last[c] = r0 + i
-            if last[c] >= 0:
-                d = y - north[last[c]]
-                g[i, c] = d * d
-            else:
-                g[i, c] = np.inf
-    nxt = below.copy()
-    for i in range(n_rows - 1, -1, -1):
-        y = north[r0 + i]
-        for c in range(wx):
-            if feat[i, c]:
-                nxt[c] = r0 + i
-            if nxt[c] >= 0:
-                d = north[nxt[c]] - y
-                d2 = d * d
-                if d2 < g[i, c]:
-                    g[i, c] = d2
-            if g[i, c] > reach2:
-                g[i, c] = np.inf  # cannot bring any cell within the reach
+        for b in range(nb):
+            byte = bits[i, b]
+            if byte:
+                for t in range(8):
+                    c = b * 8 + t
+                    if byte & (128 >> t) and c < wx:
+                        start[c + 1] += 1
+    for c in range(wx):
+        start[c + 1] += start[c]
+    rows = np.empty(start[wx], np.int64)
+    ptr = start[:wx].copy()
+    for i in range(n_rows):
+        for b in range(nb):
+            byte = bits[i, b]
+            if byte:
+                for t in range(8):
+                    c = b * 8 + t
+                    if byte & (128 >> t) and c < wx:
+                        rows[ptr[c]] = i
+                        ptr[c] += 1
+    ptr[:] = start[:wx]
+    last = above.copy()
     f = np.empty(wx)
-    o = np.empty(wx)
     v = np.empty(wx, np.int64)
     z = np.empty(wx + 1)
-    w = out.shape[1]
     for i in range(n_rows):
+        y = north[r0 + i]
         for c in range(wx):
-            f[c] = g[i, c]
-        _edt_line(f, east[r0 + i], o, v, z)
+            p = ptr[c]
+            end = start[c + 1]
+            while p < end and rows[p] < i:
+                last[c] = r0 + rows[p]
+                p += 1
+            ptr[c] = p
+            if p < end and rows[p] == i:
+                g = 0.0
+            else:
+                g = np.inf
+                if last[c] >= 0:
+                    d = y - north[last[c]]
+                    g = d * d
+                nx = r0 + rows[p] if p < end else below[c]
+                if nx >= 0:
+                    d = north[nx] - y
+                    d2 = d * d
+                    if d2 < g:
+                        g = d2
+                if g > reach2:
+                    g = np.inf  # cannot bring any cell within the reach
+            f[c] = g
+        _edt_row(f, east[r0 + i], v, z, cols, reach, reach2, out[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _edt_row(f, spacing, v, z, cols, reach, reach2, out):
+    """The row pass of :func:`_distance_block`: ``criteria._edt_line``'s lower envelope of the row's parabolas
+    (Felzenszwalb & Huttenlocher), read at the grid's columns only (cols .. cols + len(out)); distances in
+    metres as float32 values, ``reach`` where the squared distance reaches ``reach2``."""
+    n = f.size
+    k = -1
+    for q in range(n):
+        if not np.isfinite(f[q]):
+            continue
+        xq = q * spacing
+        s = -np.inf
+        while k >= 0:
+            xv = v[k] * spacing
+            s = ((f[q] + xq * xq) - (f[v[k]] + xv * xv)) / (2.0 * (xq - xv))
+            if s <= z[k]:
+                k -= 1
+            else:
+                break
+        k += 1
+        v[k] = q
+        z[k] = s if k > 0 else -np.inf
+    w = out.size
+    if k < 0:
         for j in range(w):
-            d2 = o[j + cols]
-            out[i, j] = np.float64(np.float32(math.sqrt(d2))) if d2 < reach2 else reach
+            out[j] = reach
+        return
+    jj = 0
+    for j in range(w):
+        p = j + cols
+        xp = p * spacing
+        while jj < k and z[jj + 1] < xp:
+            jj += 1
+        d = xp - v[jj] * spacing
+        d2 = d * d + f[v[jj]]
+        out[j] = np.float64(np.float32(math.sqrt(d2))) if d2 < reach2 else reach
 
 
 @numba.njit(cache=True, nogil=True)
@@ -990,6 +1207,27 @@ class _LandcoverBlock:
             return self.data, lut
         return _class_mask(self.data, codes, nodata).view(np.uint8), np.array([False, True])
 
+    def apply_many(self, ops: list, r0: int, row_area, inside, unit_frac, excl, keep, mask):
+        """Several consecutive raster rules in one pass (nested grids, 8/16-bit values): (cells, m²) per rule,
+        or None when the window is not of that kind (then :meth:`apply` each)."""
+        if (self.spec.mode != "nested" or self.data is None or self.data.dtype not in (np.uint8, np.uint16)
+                or len(ops) > 64):
+            return None
+        lutbits = None
+        for j, op in enumerate(ops):
+            _, lut = self._lut(op.codes)
+            if lutbits is None:
+                lutbits = np.zeros(lut.size, np.uint64)
+            lutbits[lut] |= np.uint64(1 << j)
+        effects = np.array([op.effect for op in ops], np.int64)
+        factors = np.array([op.factor for op in ops], np.float64)
+        bits = np.array([op.bit for op in ops], np.int64)
+        cells = np.zeros(len(ops), np.int64)
+        ha = np.zeros(len(ops))
+        _apply_nested_many(self.data, lutbits, self.ri, self.ci, r0, row_area, inside, unit_frac, effects, factors,
+                           bits, excl, keep, mask, cells, ha)
+        return cells, ha
+
     def apply(self, op: RuleOp, r0: int, row_area, inside, unit_frac, excl, keep, mask) -> tuple[int, float]:
         """Apply the raster rule ``op`` to the block: (cells hit, m² covered)."""
         spec = self.spec
@@ -1005,15 +1243,20 @@ class _LandcoverBlock:
         return _apply_coarse(data, lut, self.ri, self.ci, spec.k, r0, row_area, inside, unit_frac, op.effect,
                              op.factor, op.bit, excl, keep, mask)
 
-    def _warped(self, codes: np.ndarray) -> np.ndarray:
+    def _dst(self):
+        g = self.grid.transform
+        return Affine(g.a, 0.0, g.c, 0.0, g.e, g.f + g.e * self.r0), (self.r1 - self.r0, self.grid.width)
+
+    def _warp_window(self):
+        """(data, its transform, its CRS) of the land cover around the block (warp mode; read once), or None."""
+        if getattr(self, "_ww", False) is not False:
+            return self._ww
         import rasterio
-        from rasterio.warp import Resampling, reproject, transform_bounds
+        from rasterio.warp import transform_bounds
         from rasterio.windows import Window, from_bounds
 
-        g = self.grid.transform
-        t = Affine(g.a, 0.0, g.c, 0.0, g.e, g.f + g.e * self.r0)
-        h, w = self.r1 - self.r0, self.grid.width
-        out = np.zeros((h, w), np.float32)
+        t, (h, w) = self._dst()
+        self._ww = None
         with rasterio.open(self.spec.path) as ds:
             x0, y0 = t.c, t.f
             x1, y1 = t.c + t.a * w, t.f + t.e * h
@@ -1023,16 +1266,143 @@ class _LandcoverBlock:
             row0, col0 = math.floor(win.row_off) - 2, math.floor(win.col_off) - 2
             cw = _clip_window(row0, math.ceil(win.row_off + win.height) + 2, col0,
                               math.ceil(win.col_off + win.width) + 2, ds.height, ds.width)
-            if cw is None:
-                return out.astype(np.float64)
-            a, b, c, d = cw
-            data = ds.read(1, window=Window(c, a, d - c, b - a))
-            st = ds.transform
-            src_t = Affine(st.a, st.b, st.c + st.a * c + st.b * a, st.d, st.e, st.f + st.d * c + st.e * a)
-            mask = _class_mask(data, codes, self.spec.nodata).astype(np.float32)
-            reproject(mask, out, src_transform=src_t, src_crs=ds.crs, dst_transform=t, dst_crs=self.grid.crs,
-                      resampling=Resampling.average, src_nodata=None, dst_nodata=None)
+            if cw is not None:
+                a, b, c, d = cw
+                data = ds.read(1, window=Window(c, a, d - c, b - a))
+                st = ds.transform
+                src_t = Affine(st.a, st.b, st.c + st.a * c + st.b * a, st.d, st.e, st.f + st.d * c + st.e * a)
+                self._ww = (data, src_t, ds.crs)
+        return self._ww
+
+    def _warped(self, codes: np.ndarray) -> np.ndarray:
+        from rasterio.warp import Resampling, reproject
+
+        t, (h, w) = self._dst()
+        out = np.zeros((h, w), np.float32)
+        ww = self._warp_window()
+        if ww is None:
+            return out.astype(np.float64)
+        data, src_t, crs = ww
+        mask = _class_mask(data, codes, self.spec.nodata).astype(np.float32)
+        reproject(mask, out, src_transform=src_t, src_crs=crs, dst_transform=t, dst_crs=self.grid.crs,
+                  resampling=Resampling.average, src_nodata=None, dst_nodata=None)
         return np.clip(out.astype(np.float64), 0.0, 1.0)
+
+    def scores(self, crit: LandcoverScores, out: np.ndarray) -> dict[float, int]:
+        """The criterion's scores of the block into ``out`` (float64 holding float32 values, NaN = no data);
+        returns {raster value: land-cover cells} of the classes the table does not score (cells whose centre
+        lies in the block's rows)."""
+        spec = self.spec
+        if spec.mode == "warp":
+            ww = self._warp_window()
+            if ww is None:
+                out[:] = np.nan
+                return {}
+            data, src_t, crs = ww
+        else:
+            if self.data is None:
+                out[:] = np.nan
+                return {}
+            data, src_t, crs = self.data, None, None
+        if (spec.mode != "warp" and crit.lut is not None and data.dtype in (np.uint8, np.uint16)
+                and crit.lut.size == (256 if data.dtype == np.uint8 else 65536)):  # straight from the raw values
+            if spec.mode == "nested":
+                _lut_gather(data, crit.lut, self.ri, self.ci, out)
+            else:
+                _lut_mean(data, crit.lut, self.ri, self.ci, spec.k, out)
+            if not (math.isnan(crit.default) and _any_lut(data, crit.unknown)):
+                return {}
+            return self._unknown_counts(data, crit.unknown[data], None, None)
+        s, unknown = _score_values(crit, data)
+        if spec.mode == "nested":
+            _gather_scores(s, self.ri, self.ci, out)
+        elif spec.mode == "coarse":
+            _mean_scores(s, self.ri, self.ci, spec.k, out)
+        else:
+            from rasterio.warp import Resampling, reproject
+
+            t, _ = self._dst()
+            out[:] = np.nan
+            reproject(s, out, src_transform=src_t, src_crs=crs, dst_transform=t, dst_crs=self.grid.crs,
+                      src_nodata=np.nan, dst_nodata=np.nan, resampling=Resampling.average)
+            _to_float32(out)
+        return self._unknown_counts(data, unknown, src_t, crs) if unknown is not None else {}
+
+    def _unknown_counts(self, data, unknown, src_t, crs) -> dict[float, int]:
+        rows, cols = np.nonzero(unknown)
+        if rows.size == 0:
+            return {}
+        if src_t is None:  # nested or coarse: the window's transform from the raster's
+            import rasterio
+
+            a, _, c, _ = self.win
+            with rasterio.open(self.spec.path) as ds:
+                st, crs = ds.transform, ds.crs
+            src_t = Affine(st.a, st.b, st.c + st.a * c + st.b * a, st.d, st.e, st.f + st.d * c + st.e * a)
+        x = src_t.c + src_t.a * (cols + 0.5) + src_t.b * (rows + 0.5)
+        y = src_t.f + src_t.d * (cols + 0.5) + src_t.e * (rows + 0.5)
+        from .exclusions import _same_crs
+
+        if not _same_crs(crs, self.grid.crs):
+            from pyproj import Transformer
+
+            x, y = Transformer.from_crs(crs, self.grid.crs, always_xy=True).transform(x, y)
+        g = self.grid.transform
+        gc = np.floor((np.asarray(x) - g.c) / g.a)
+        gr = np.floor((np.asarray(y) - g.f) / g.e)
+        own = (gr >= self.r0) & (gr < self.r1) & (gc >= 0) & (gc < self.grid.width)
+        vals, counts = np.unique(data[rows[own], cols[own]], return_counts=True)
+        return {float(v): int(n) for v, n in zip(vals.tolist(), counts.tolist())}
+
+
+def landcover_scores(source, grid: Grid, table: Mapping[str, float], default: float | None) -> LandcoverScores:
+    """A land-cover criterion's plan: the table's 三调 codes as the raster's values (see
+    :func:`~sinkmap.analysis.siting.settings.landcover_on_grid`), the land cover's mapping onto the grid."""
+    import rasterio
+
+    from .settings import landcover_values
+
+    spec = landcover_spec(source, grid)
+    values, scores = landcover_values(table)
+    crit = LandcoverScores(spec, np.asarray(values, dtype=np.float64), np.asarray(scores, dtype=np.float64),
+                           math.nan if default is None else float(default))
+    with rasterio.open(spec.path) as ds:
+        dtype = np.dtype(ds.dtypes[0])
+    if dtype in (np.uint8, np.uint16):
+        n = 256 if dtype == np.uint8 else 65536
+        raw = np.arange(n, dtype=np.float64)
+        crit.lut, unknown = _value_scores(crit, raw)
+        crit.unknown = unknown if unknown is not None else np.zeros(n, bool)
+    return crit
+
+
+def _value_scores(crit: LandcoverScores, values: np.ndarray):
+    """(scores of ``values``, whether each is a class the table does not score — None with a default)."""
+    s = np.full(values.shape, crit.default, dtype=np.float64)
+    known = np.zeros(values.shape, bool)
+    for v, score in zip(crit.values, crit.scores):
+        hit = values == v
+        s[hit] = score
+        known |= hit
+    nodata = crit.spec.nodata
+    empty = values == 0  # 0 is no 三调 class (the demo writes it outside the counties)
+    if nodata is not None:
+        empty |= values == nodata
+    s[empty] = np.nan
+    unknown = (~known & ~empty) if math.isnan(crit.default) else None
+    return s, unknown
+
+
+def _score_values(crit: LandcoverScores, data: np.ndarray):
+    """(scores of the window ``data`` (float64, NaN = no data), mask of unscored classes or None)."""
+    if crit.lut is not None and data.dtype in (np.uint8, np.uint16) and crit.lut.size == (
+            256 if data.dtype == np.uint8 else 65536):
+        unknown = crit.unknown[data] if math.isnan(crit.default) and crit.unknown.any() else None
+        return crit.lut[data], unknown
+    u, inv = np.unique(data, return_inverse=True)
+    su, uu = _value_scores(crit, u.astype(np.float64))
+    inv = inv.reshape(data.shape)
+    return su[inv], (uu[inv] if uu is not None and uu.any() else None)
 
 
 @dataclass
@@ -1052,6 +1422,7 @@ class ExBlock:
     score: np.ndarray | None = None  # suitability (float32) and band 2 (uint64)
     band2: np.ndarray | None = None
     criteria: dict | None = None
+    landcover: dict | None = None  # per land-cover criterion: {"unscored": {value: cells}, "any": bool}
 
 
 @dataclass
@@ -1071,8 +1442,9 @@ class _Patches:
 
 
 
-def exclusion_block(plan: ExclusionPlan, r0: int, r1: int) -> ExBlock:
-    """Inclusion, bitmask and statistics of rows r0..r1 (and pass 1 of the minimum-area filter)."""
+def exclusion_block(plan: ExclusionPlan, r0: int, r1: int, lc: "_LandcoverBlock | None" = None) -> ExBlock:
+    """Inclusion, bitmask and statistics of rows r0..r1 (and pass 1 of the minimum-area filter); ``lc``: the
+    land cover's window of these rows when the caller read it already (the land-cover criterion)."""
     grid = plan.grid
     n, w = r1 - r0, grid.width
     u = plan.unit
@@ -1085,8 +1457,11 @@ def exclusion_block(plan: ExclusionPlan, r0: int, r1: int) -> ExBlock:
     nr = len(plan.ops)
     cells = np.zeros(nr, np.int64)
     ha = np.zeros(nr)
-    lc = None
-    for k, op in enumerate(plan.ops):
+    if lc is not None and (plan.landcover is None or lc.spec != plan.landcover):
+        lc = None
+    k = 0
+    while k < nr:
+        op = plan.ops[k]
         if op.kind == "vector":
             cv = op.cover
             cells[k], ha[k] = _apply_cover(cv.run_ptr, cv.run_c0, cv.run_c1, cv.part_ptr, cv.part_col,
@@ -1095,7 +1470,17 @@ def exclusion_block(plan: ExclusionPlan, r0: int, r1: int) -> ExBlock:
         elif op.kind == "raster":
             if lc is None:
                 lc = _LandcoverBlock(plan.landcover, grid, r0, r1)
+            run = k + 1
+            while run < nr and plan.ops[run].kind == "raster":
+                run += 1
+            many = lc.apply_many(plan.ops[k:run], r0, plan.row_area, inside, unit_frac, excl, keep, mask) \
+                if run - k > 1 else None
+            if many is not None:
+                cells[k:run], ha[k:run] = many
+                k = run
+                continue
             cells[k], ha[k] = lc.apply(op, r0, plan.row_area, inside, unit_frac, excl, keep, mask)
+        k += 1
     del lc
     incl = excl  # computed in place of the product of the exclusions
     flags = np.empty((n, w), np.uint8)
@@ -1227,13 +1612,22 @@ def dem_block(spec: DemSpec, r0: int, r1: int, width: int) -> np.ndarray:
         window = Window(c, a, d - c, b - a)
         part = z[a - top:b - top, c - left:d - left]
         if set(ds.mask_flag_enums[0]) <= {MaskFlags.nodata, MaskFlags.all_valid}:  # no mask band: nodata only
-            part[:] = ds.read(1, window=window)
-            if ds.nodata is not None and not math.isnan(ds.nodata):
-                part[part == ds.nodata] = np.nan
-        else:
-            part[:] = np.ma.filled(ds.read(1, window=window, masked=True).astype(np.float64), np.nan)
+            nodata = ds.nodata
+            has = nodata is not None and not math.isnan(nodata)
+            _heights(ds.read(1, window=window), float(nodata) if has else 0.0, has, part)
+            return z
+        part[:] = np.ma.filled(ds.read(1, window=window, masked=True).astype(np.float64), np.nan)
     z[~np.isfinite(z)] = np.nan
     return z
+
+
+@numba.njit(cache=True, nogil=True)
+def _heights(src, nodata, has_nodata, out):
+    """``out`` = ``src`` as float64, NaN where it equals ``nodata`` (compared in float64) or is not finite."""
+    for i in range(src.shape[0]):
+        for j in range(src.shape[1]):
+            v = np.float64(src[i, j])
+            out[i, j] = np.nan if (has_nodata and v == nodata) or not np.isfinite(v) else v
 
 
 @numba.njit(cache=True, nogil=True)
@@ -1408,9 +1802,8 @@ def distance_block(spec: DistanceSpec, k: int, r0: int, r1: int, width: int, out
     if not spec.any_feature:
         out[:] = np.inf
         return out
-    feat = np.unpackbits(spec.bits[k], axis=1, count=spec.width)
-    _distance_block(feat, spec.above[k], spec.below[k], spec.north, spec.east, r0 + spec.rows, spec.cols,
-                    spec.reach, out)
+    _distance_block(spec.bits[k], spec.width, spec.above[k], spec.below[k], spec.north, spec.east,
+                    r0 + spec.rows, spec.cols, spec.reach, out)
     return out
 
 
@@ -1549,7 +1942,11 @@ def _order_stat(blocks, rank: int, lo: float, hi: float, bins: int, collect: int
 def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBlock:
     """Exclusions, then the criteria scored and combined, of rows r0..r1 (block ``k``)."""
     ex = plan.ex
-    block = exclusion_block(ex, r0, r1)
+    lcb = None
+    if plan.scores:
+        spec = next(iter(plan.scores.values())).spec
+        lcb = _LandcoverBlock(spec, ex.grid, r0, r1)
+    block = exclusion_block(ex, r0, r1, lc=lcb)
     n, w = r1 - r0, ex.grid.width
     rng = (plan.resource.low, plan.resource.high) if plan.resource is not None else None
     if plan.fused is not None:  # inputs written straight into the kernel's array
@@ -1569,17 +1966,18 @@ def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBloc
 
     if plan.needs & {"slope", "aspect", "elevation"}:
         z = dem_block(plan.dem, r0, r1, w)
-        if plan.needs & {"slope", "aspect"}:
-            s, a = slope_aspect_block(plan.dem, z, r0, aspect="aspect" in plan.needs)
-            put("slope", s)
-            if a is not None and plan.fused is not None:
-                c = slot["cos_aspect"]
-                np.copyto(c, a)
-                c *= np.pi / 180.0  # np.radians
-                np.cos(c, out=c)
-            elif a is not None:
-                raw["aspect"] = a.astype(np.float64)
-            del s, a
+        if plan.needs & {"slope", "aspect"}:  # one pass: slope (float32 values) and cos(aspect)
+            want_cos = "aspect" in plan.needs
+            s = slot["slope"] if "slope" in slot else np.empty((n, w))
+            c = slot["cos_aspect"] if "cos_aspect" in slot else np.empty((n, w) if want_cos else (1, 1))
+            _terrain(z, plan.dem.dx, plan.dem.dy, r0, s, c, want_cos)
+            if plan.fused is None:
+                raw["slope"] = s
+                if want_cos:
+                    raw["cos_aspect"] = c
+                if any(sp["kind"] == "aspect" and sp.get("transform") for sp in plan.specs.values()):
+                    raw["aspect"] = slope_aspect_block(plan.dem, z, r0)[1].astype(np.float64)
+            del s, c
         put("elevation", z[1:-1, 1:-1])
         del z
     for role, spec in plan.distances.items():
@@ -1593,8 +1991,17 @@ def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBloc
             raw[key] = distance_block(spec, k, r0, r1, w)
             if not spec.any_feature:
                 raw[key][:] = spec.reach
-    for name, arr in plan.scores.items():
-        put("scores:" + name, arr[r0:r1])
+    lc_info = {}
+    for name, crit in plan.scores.items():
+        key = "scores:" + name
+        arr = slot[key] if key in slot else np.empty((n, w))
+        sub = lcb if crit.spec == lcb.spec else _LandcoverBlock(crit.spec, ex.grid, r0, r1)
+        unscored = sub.scores(crit, arr)
+        lc_info[name] = {"unscored": unscored, "any": bool(_any_finite_inside(arr, block.flags))}
+        if key not in slot:
+            put(key, arr)
+    del lcb
+    block.landcover = lc_info or None
     if plan.resource is not None:
         put("resource", resource_block(plan.resource, ex.grid, r0, r1))
         raw["resource_range"] = rng
@@ -1610,15 +2017,12 @@ def suitability_block(plan: SuitabilityPlan, k: int, r0: int, r1: int) -> ExBloc
     return block
 
 
-def any_inside(ex: ExclusionPlan, values: np.ndarray, block_rows: int | None = None) -> bool:
-    """Whether any of a grid-shaped array's values inside the unit (coverage above :data:`EPS`, as the blocks'
-    ``inside``) is finite; the unit's coverage is expanded a block of rows at a time."""
-    u = ex.unit
-    for r0, r1 in blocks_of(ex.grid, block_rows):
-        frac = np.zeros((r1 - r0, ex.grid.width))
-        _expand(u.run_ptr, u.run_c0, u.run_c1, u.part_ptr, u.part_col, u.part_frac, r0, r1, frac)
-        if np.isfinite(values[r0:r1][frac > EPS]).any():
-            return True
+@numba.njit(cache=True, nogil=True)
+def _any_finite_inside(a, flags):
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            if flags[i, j] != 0 and np.isfinite(a[i, j]):
+                return True
     return False
 
 
@@ -1626,6 +2030,28 @@ def _score_band2(plan: SuitabilityPlan, block: ExBlock, score: np.ndarray) -> No
     band2 = np.empty(score.shape, np.uint64)
     _finish_score(score, block.flags, block.incl, block.mask, np.uint64(plan.band2_bits), band2)
     block.score, block.band2 = score, band2
+
+
+def output_bands(band1: np.ndarray, band2: np.ndarray, flags: np.ndarray, dtype: str, nodata: float,
+                 band1_nan: bool) -> list[np.ndarray]:
+    """A block's two output bands as ``dtype``: ``nodata`` outside the unit (and, with ``band1_nan``, where
+    band 1 is NaN), in one pass."""
+    out = np.empty((2,) + band1.shape, dtype=dtype)
+    _output_bands(band1, band2, flags, nodata, band1_nan, out)
+    return [out[0], out[1]]
+
+
+@numba.njit(cache=True, nogil=True)
+def _output_bands(band1, band2, flags, nodata, band1_nan, out):
+    for i in range(band1.shape[0]):
+        for j in range(band1.shape[1]):
+            if flags[i, j] == 0:
+                out[0, i, j] = nodata
+                out[1, i, j] = nodata
+                continue
+            v = band1[i, j]
+            out[0, i, j] = nodata if band1_nan and np.isnan(v) else v
+            out[1, i, j] = band2[i, j]
 
 
 def _exclusion_task(plan, k, r0, r1):
@@ -1780,9 +2206,13 @@ class Outcome:
     included_hectares: float
     histogram: list[dict[str, Any]] | None = None
     arrays: dict[str, Any] = field(default_factory=dict)
+    #: per land-cover criterion: {"unscored": {raster value: cells}, "any": a score inside the unit}
+    landcover: dict[str, Any] = field(default_factory=dict)
 
 
 HIST_BINS = 10
+#: numpy.histogram's edges for float32 scores in range (0, 1): float32 (held as float64, exactly)
+HIST_EDGES = np.linspace(0.0, 1.0, HIST_BINS + 1, dtype=np.float32).astype(np.float64)
 
 
 class _Memory:
@@ -1835,23 +2265,17 @@ def run_plan(plan, blocks: list[tuple[int, int]] | None = None, *, write: Callab
     unit_m2 = incl_m2 = 0.0
     n_inside = n_open = 0
     counts = np.zeros(HIST_BINS, np.int64)
-    hist_ha = np.zeros(HIST_BINS)
-    edges = None
+    hist_fp = np.zeros(HIST_BINS, np.int64)  # areas in 1/AREA_SCALE m²: exact, whatever the blocks
+    lc_seen: dict[str, Any] = {}
     union = _Union(ex) if ex.min_area_m2 else None
     store = _Store(len(ex.table), None if memory else temp_dir) if union else None
     w = ex.grid.width
 
+    area_fp = ex.area_fp()
+
     def emit(b: ExBlock) -> None:
-        nonlocal edges
         if suit:
-            ok = np.isfinite(b.score)
-            vals = b.score[ok]
-            c, e = np.histogram(vals, bins=HIST_BINS, range=(0.0, 1.0))
-            area = np.repeat(ex.row_area[b.r0:b.r1, None], w, axis=1)
-            hh, _ = np.histogram(vals, bins=HIST_BINS, range=(0.0, 1.0), weights=area[ok] / 1e4)
-            counts[:] += c
-            hist_ha[:] += hh
-            edges = e
+            _score_histogram(b.score, area_fp, b.r0, HIST_EDGES, counts, hist_fp)
         if write is not None:
             write(b)
         if sink is not None:
@@ -1876,12 +2300,20 @@ def run_plan(plan, blocks: list[tuple[int, int]] | None = None, *, write: Callab
             incl_m2 += b.incl_m2
             n_inside += int(np.count_nonzero(b.flags))
             n_open += int(np.count_nonzero(b.flags >= 2))
+            for name, info in (b.landcover or {}).items():
+                agg = lc_seen.setdefault(name, {"unscored": {}, "any": False})
+                agg["any"] = agg["any"] or info["any"]
+                for v, c in info["unscored"].items():
+                    agg["unscored"][v] = agg["unscored"].get(v, 0) + c
+            b.landcover = None
             if union is not None:
                 union.add(b.patches)
                 b.patches = None
                 store.put(b)
             else:
                 emit(b)
+        if suit:
+            _landcover_verdict(plan, lc_seen, feedback)
         if union is not None:
             small = union.finish()
             for k in range(len(store)):
@@ -1901,15 +2333,53 @@ def run_plan(plan, blocks: list[tuple[int, int]] | None = None, *, write: Callab
         _close_datasets()
         _LOCAL.capped = False
         cap.__exit__(None, None, None)
-    return _outcome(ex, cells, ha, unit_m2, incl_m2, n_inside, n_open, union, feedback,
-                    _histogram(counts, hist_ha, edges) if suit else None, sink.a if sink is not None else {})
+    out = _outcome(ex, cells, ha, unit_m2, incl_m2, n_inside, n_open, union, feedback,
+                   _histogram(counts, hist_fp) if suit else None, sink.a if sink is not None else {})
+    out.landcover = lc_seen
+    return out
 
 
-def _histogram(counts, hist_ha, edges) -> list[dict[str, Any]]:
-    if edges is None:
-        _, edges = np.histogram(np.zeros(0, np.float32), bins=HIST_BINS, range=(0.0, 1.0))
+def _landcover_verdict(plan: SuitabilityPlan, seen: dict[str, Any], feedback: Feedback) -> None:
+    """After the blocks: refuse a land cover with no score inside the unit; name the classes left unscored."""
+    for name, crit in plan.scores.items():
+        info = seen.get(name, {"unscored": {}, "any": False})
+        if not info["any"]:
+            raise InputError(code="jobs.site.landcover_no_overlap", path=crit.spec.path)
+        if info["unscored"]:
+            shown = ", ".join(f"{int(v) if float(v).is_integer() else v} ({n:,})" for v, n in
+                              sorted(info["unscored"].items(), key=lambda kv: (-kv[1], kv[0]))[:12])
+            feedback.warn(Notice("jobs.site.landcover_unscored", path=crit.spec.path, criterion=name, values=shown))
+
+
+def _histogram(counts, hist_fp) -> list[dict[str, Any]]:
+    edges = HIST_EDGES
     return [{"low": float(edges[i]), "high": float(edges[i + 1]), "cells": int(counts[i]),
-             "hectares": float(hist_ha[i])} for i in range(HIST_BINS)]
+             "hectares": float(hist_fp[i]) / AREA_SCALE / 1e4} for i in range(HIST_BINS)]
+
+
+@numba.njit(cache=True, nogil=True)
+def _score_histogram(score, area_fp, r0, edges, counts, area):
+    """``numpy.histogram(score[finite], bins=len(edges) - 1, range=(0, 1))``'s bins for float32 scores (its
+    estimate-then-correct rule against its float32 edges, the last bin closed), with each cell's area added in
+    fixed point."""
+    nb = edges.size - 1
+    lo = edges[0]
+    hi = edges[nb]
+    for i in range(score.shape[0]):
+        a = area_fp[r0 + i]
+        for j in range(score.shape[1]):
+            v = np.float64(score[i, j])
+            if not (v >= lo and v <= hi):  # NaN too
+                continue
+            b = int((v - lo) / (hi - lo) * nb)
+            if b >= nb:
+                b = nb - 1
+            if v < edges[b]:
+                b -= 1
+            elif b < nb - 1 and v >= edges[b + 1]:
+                b += 1
+            counts[b] += 1
+            area[b] += a
 
 
 def _outcome(ex: ExclusionPlan, cells, ha, unit_m2, incl_m2, n_inside, n_open, union, feedback, histogram,
