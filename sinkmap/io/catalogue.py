@@ -14,9 +14,22 @@ def layers_dir() -> Path:
     """The bundled ``layers/`` folder (``$SINKMAP_LAYERS`` overrides it)."""
     env = os.environ.get("SINKMAP_LAYERS")
     path = Path(env) if env else _REPO_ROOT / "layers"
+    if not env and not path.is_dir():  # installed from a wheel: pyproject's data-files, under the install's prefix
+        for prefix in _install_prefixes():
+            installed = prefix / "share" / "sinkmap" / "layers"
+            if installed.is_dir():
+                return installed
     if not path.is_dir():
         raise InputError(code="io.layers_dir.missing", path=path)
     return path
+
+
+def _install_prefixes() -> list[Path]:
+    """Where pip puts a wheel's data files: the environment's prefix, or the user base for ``pip install --user``."""
+    import site
+    import sys
+
+    return [Path(p) for p in (sys.prefix, sys.base_prefix, getattr(site, "USER_BASE", None) or "") if p]
 
 
 def layer_path(*parts: str) -> Path:
