@@ -59,6 +59,14 @@ def sinkmap_cmd(*args: str) -> list[str]:
             *args]
 
 
+def wait_for_builds(home: Path, limit_s: float = 600.0) -> float:
+    """Wait while a background build of the compiled zonal kernels runs (its lock file exists); seconds waited."""
+    t0 = time.perf_counter()
+    while list((home / "cache" / "aot").glob(".*.building")) and time.perf_counter() - t0 < limit_s:
+        time.sleep(1.0)
+    return time.perf_counter() - t0
+
+
 PEER_EXACTEXTRACT = """
 import sys
 import geopandas as gpd
@@ -101,9 +109,18 @@ def main(argv=None) -> int:
     p.add_argument("--raster", help="a land-cover GeoTIFF of your own (三调 codes)")
     p.add_argument("--skip-peers", action="store_true")
     p.add_argument("--skip-cold", action="store_true")
+    p.add_argument("--only", action="append", default=[],
+                   help="run only the commands whose label contains this text (repeatable; peers always run "
+                        "unless --skip-peers)")
+    p.add_argument("--before", metavar="DIR",
+                   help="also run the province ledger from this other checkout (a folder holding a sinkmap "
+                        "package, e.g. `git archive <commit> sinkmap | tar -x -C DIR`): before/after in one run")
     args = p.parse_args(argv)
 
     env = dict(os.environ)
+    # an installed package has its bytecode compiled (pip does it at install): let the checkout's be cached
+    # too, or every process would recompile sinkmap's sources (≈ 0.3 s) — set in some sandboxes
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.setdefault("SINKMAP_HOME", str(sinkmap_home()))
     home = Path(env["SINKMAP_HOME"])
@@ -130,6 +147,11 @@ def main(argv=None) -> int:
                 sinkmap_cmd("ledger", "--province", "湖南省", "--year", "2030", "--landcover", str(raster),
                             "--json", "--quiet"),
         }
+        if args.before:
+            province = next(k for k in commands if "--province" in k)
+            commands[province.replace("sinkmap ledger", "BEFORE sinkmap ledger")] = commands[province]
+        if args.only:
+            commands = {k: v for k, v in commands.items() if any(o in k for o in args.only)}
         if not args.skip_peers:
             commands["exactextract (python -c, same zones/raster)"] = [
                 sys.executable, "-c", PEER_EXACTEXTRACT, str(gpkg), str(raster), str(weights)]
@@ -139,12 +161,21 @@ def main(argv=None) -> int:
         rows = []
         for name, argv_ in commands.items():
             cold = None
+            cmd_env = env
+            if name.startswith("BEFORE "):
+                cmd_env = {**env, "PYTHONPATH": os.pathsep.join([str(Path(args.before).resolve()),
+                                                                 os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
             if not args.skip_cold:
                 numba_dir = Path(tempfile.mkdtemp(prefix="numba-cold-", dir=tmp))
+                wait_for_builds(home)
                 shutil.rmtree(home / "cache", ignore_errors=True)
-                cold = run(argv_, {**env, "NUMBA_CACHE_DIR": str(numba_dir)})
-            warm_env = {**env, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba-warm")}
-            run(argv_, warm_env)  # fills the caches
+                cold = run(argv_, {**cmd_env, "NUMBA_CACHE_DIR": str(numba_dir)})
+            warm_env = {**cmd_env, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba-warm")}
+            run(argv_, warm_env)  # fills the caches (and may start a background build of the compiled kernels)
+            waited = wait_for_builds(home)
+            if waited > 1.0:  # the compiled kernels were being built: one more untimed run with them
+                print(f"  (waited {waited:.0f} s for the background build of the compiled kernels)", flush=True)
+                run(argv_, warm_env)
             runs = [run(argv_, warm_env) for _ in range(args.repeats)]
             warm = statistics.median(r[0] for r in runs)
             warm_cpu = statistics.median(r[1] for r in runs)
@@ -158,12 +189,15 @@ def main(argv=None) -> int:
     for name, warm, cold, wcpu, ccpu in rows:
         print(f"| {name} | {warm:.2f} s | {wcpu:.2f} s | "
               + (f"{cold:.2f} s | {ccpu:.2f} s | {cold / warm:.1f} |" if cold else "– | – | – |"))
-    by = {n: (w, c) for n, w, c, _, _ in rows}
-    ledger = next((v for k, v in by.items() if "--province" in k), None)
+    by = {n: (w, c, wc, cc) for n, w, c, wc, cc in rows}
+    ledger = next((v for k, v in by.items() if "--province" in k and not k.startswith("BEFORE")), None)
     for k, v in by.items():
-        if ledger and k.split()[0] in ("exactextract", "rasterstats"):
-            print(f"{k.split()[0]} ÷ sinkmap province ledger, warm: {v[0] / ledger[0]:.1f}×"
-                  + (f"; cold: {v[1] / ledger[1]:.1f}×" if v[1] and ledger[1] else ""))
+        if ledger and (k.split()[0] in ("exactextract", "rasterstats") or k.startswith("BEFORE")):
+            who = "before" if k.startswith("BEFORE") else k.split()[0]
+            print(f"{who} ÷ sinkmap province ledger, warm: {v[0] / ledger[0]:.1f}× wall, {v[2] / ledger[2]:.1f}× CPU"
+                  + (f"; cold: {v[1] / ledger[1]:.1f}× wall, {v[3] / ledger[3]:.1f}× CPU" if v[1] and ledger[1] else ""))
+    if ledger and ledger[1]:
+        print(f"sinkmap province ledger cold ÷ warm: {ledger[1] / ledger[0]:.1f}× wall, {ledger[3] / ledger[2]:.1f}× CPU")
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     return 0
 

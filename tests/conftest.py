@@ -42,3 +42,6 @@ def three(tmp_path):
 import os as _os  # noqa: E402
 
 _os.environ.setdefault("SINKMAP_NO_AOT_BUILD", "1")
+# Tests use numba's kernels unless they ask for numpy's (tests/test_zonal_nojit.py): the auto choice would
+# depend on what this machine has compiled.
+_os.environ.setdefault("SINKMAP_KERNELS", "numba")

@@ -41,7 +41,8 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["kernels", "build", "build_in_background", "module_path", "class_kernel", "sum_kernel", "jit_only"]
+__all__ = ["kernels", "build", "build_in_background", "module_path", "class_kernel", "sum_kernel", "jit_only",
+           "jit_ready", "mark_jit_ready"]
 
 _PREFIX = "sinkmap_zonal_aot_"
 #: raster cell types with a compiled land-cover kernel (LUT uint8) and a compiled sum kernel
@@ -129,6 +130,31 @@ def kernels():
         return mod
 
 
+def _jit_mark() -> Path:
+    from ...io.catalogue import cache_dir
+
+    where = hashlib.sha256(os.environ.get("NUMBA_CACHE_DIR", "").encode()).hexdigest()[:12]
+    return cache_dir() / "aot" / f"jit-ready-{_digest()}-{where}"
+
+
+def jit_ready() -> bool:
+    """Whether numba's cache was filled with the zonal kernels on this install (by :func:`mark_jit_ready`)."""
+    try:
+        return _jit_mark().is_file()
+    except OSError:  # pragma: no cover
+        return False
+
+
+def mark_jit_ready() -> None:
+    """Note that numba's cache now holds the zonal kernels (after the warm-up compiled them)."""
+    try:
+        path = _jit_mark()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    except OSError:  # pragma: no cover - a read-only cache: the next run uses numpy until told
+        pass
+
+
 def class_kernel(data, lut, area_a, area_b, lanes):
     """The compiled land-cover kernel for these arrays, or None (then numba's JIT kernel is used)."""
     mod = kernels()
@@ -202,8 +228,9 @@ def build() -> Path | None:
 
 
 def build_in_background() -> bool:
-    """Start :func:`build` in a detached, low-priority process when the module is missing (at most one at
-    a time per cache folder); True if one was started."""
+    """Start the warm-up (numba's JIT kernels into its cache, then :func:`build`) in a detached,
+    low-priority process when the module is missing (at most one at a time per cache folder); True if one
+    was started."""
     if _disabled() or _no_implicit_build():
         return False
     try:
@@ -222,8 +249,8 @@ def build_in_background() -> bool:
         os.close(fd)
         code = ("import os, sys\n"
                 "try:\n    os.nice(10)\nexcept OSError:\n    pass\n"
-                "from sinkmap.analysis.zonal.aot import build\n"
-                f"try:\n    build()\nfinally:\n    os.unlink({str(lock)!r})\n")
+                "from sinkmap.analysis.zonal.warmup import warm_up\n"
+                f"try:\n    warm_up(aot=True)\nfinally:\n    os.unlink({str(lock)!r})\n")
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parents[3])  # the folder holding the sinkmap package
         env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)

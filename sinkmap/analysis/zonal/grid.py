@@ -116,7 +116,7 @@ def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None, thr
     """Rasterise ``zones`` exactly on the grid of ``info`` (zones reprojected to the raster's CRS)."""
     import shapely
 
-    from .rasterize import cover_index
+    from . import nojit
 
     feedback = ensure(feedback)
     _check_zones(zones)
@@ -125,7 +125,12 @@ def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None, thr
     if bad.any():
         geoms = np.where(bad, shapely.Polygon(), geoms)
     feedback.progress(0.1, "rasterising zones")
-    index = cover_index(geoms, info.transform, info.height, info.width, threads=threads)
+    if nojit.mode() == "numpy":  # nothing compiled yet: numpy now, numba compiles in the background
+        index = nojit.cover_index(geoms, info.transform, info.height, info.width)
+    else:
+        from .rasterize import cover_index
+
+        index = cover_index(geoms, info.transform, info.height, info.width, threads=threads)
     feedback.check()
     zone_area = ellipsoidal_areas_m2(zones.to_crs(STORAGE_CRS).geometry.values)
     grid = ZoneGrid(info=info, index=index, area=area_model(info), labels=zone_labels(zones),

@@ -32,7 +32,7 @@ import os
 import numba
 import numpy as np
 
-from .coverindex import CoverIndex, ZoneCover
+from .coverindex import CoverIndex, ZoneCover, pixel_rings
 
 __all__ = ["CoverIndex", "ZoneCover", "cover_index", "zone_cover", "pixel_rings"]
 
@@ -41,32 +41,6 @@ _FULL_EPS = 1e-9  # a winding within this of 1 is a full cell (rounding noise of
 
 
 # -- geometry -> pixel rings -------------------------------------------------------------------------
-
-def pixel_rings(geoms, transform) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """All rings of all (multi)polygons in pixel coordinates, vectorised.
-
-    Returns x (col), y (row), ring offsets into x/y, and zone offsets into the rings. ``transform`` is
-    a north-up (or south-up) affine without rotation. Ring orientation does not matter (coverage is
-    taken in absolute value) as long as holes run opposite to their shell: ``orient_polygons`` sees to it.
-    """
-    import shapely
-
-    geoms = shapely.orient_polygons(np.asarray(geoms, dtype=object))
-    parts, part_zone = shapely.get_parts(geoms, return_index=True)
-    keep = shapely.get_type_id(parts) == 3  # polygons only
-    parts, part_zone = parts[keep], part_zone[keep]
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    ring_zone = part_zone[ring_part]
-    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
-    ring_off = np.zeros(len(rings) + 1, np.int64)
-    np.cumsum(np.bincount(ring_of, minlength=len(rings)), out=ring_off[1:])
-    zone_off = np.zeros(len(geoms) + 1, np.int64)
-    np.cumsum(np.bincount(ring_zone, minlength=len(geoms)), out=zone_off[1:])
-    a, _, c, _, e, f = tuple(transform)[:6]
-    x = np.ascontiguousarray((xy[:, 0] - c) / a)
-    y = np.ascontiguousarray((xy[:, 1] - f) / e)
-    return x, y, ring_off, zone_off
-
 
 # -- numba kernels -----------------------------------------------------------------------------------
 

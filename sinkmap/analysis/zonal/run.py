@@ -52,6 +52,7 @@ class ClassJob:
     n_classes: int
     window_bytes: int
     wide: tuple | None = None  # (sorted class values, their bins) for rasters wider than 16 bits
+    nojit: object | None = None  # a nojit.ClassAccumulator while numba's kernels are not compiled yet
 
     @property
     def probe(self) -> int:
@@ -196,6 +197,8 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
 #: set once a JIT kernel ran in this process (the compiled module was missing or did not fit): the
 #: engine then starts building the module in the background for the next run
 _JIT_USED = threading.Event()
+#: set once the numpy accumulator ran (nothing compiled yet): the background build starts too
+_NOJIT_USED = threading.Event()
 
 
 def _strip(job, data, r0, nr, common, lanes, acc, out: ChunkOut, view, nodata, mask=None) -> None:
@@ -218,10 +221,14 @@ def _strip(job, data, r0, nr, common, lanes, acc, out: ChunkOut, view, nodata, m
         if mask is not None:
             data, lut, values = _masked(data, lut, values, mask, job, info)
         kernel = aot.class_kernel(data, lut, area_a, area_b, lanes)
-        if kernel is None:
-            from .kernels import accumulate_classes as kernel
-            _JIT_USED.set()
-        kernel(data, r0, *common, lut, area_a, area_b, g.area.tile, lanes)
+        if kernel is None and job.nojit is not None and values is None and not area_b.any():
+            job.nojit.add(data, r0, lut, area_a[:, 0], lanes[:, 0, :])  # numpy: no compile
+            _NOJIT_USED.set()
+        else:
+            if kernel is None:
+                from .kernels import accumulate_classes as kernel
+                _JIT_USED.set()
+            kernel(data, r0, *common, lut, area_a, area_b, g.area.tile, lanes)
         if lanes[:, :, job.probe].any():
             lanes[:, :, job.probe] = 0.0
             _unknown(data, r0, common, lut, area_a, area_b, job, out, values)
@@ -319,7 +326,7 @@ def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = N
     workers = max(1, min(threads or os.cpu_count() or 1, len(chunks) or 1))
     with block_cache((workers + 2) * job.window_bytes):
         outs = _execute_local(job, chunks, feedback, workers, total, done, tick, cancel, text, ahead)
-    if _JIT_USED.is_set():  # numba's kernels ran: have the compiled module ready for the next run
+    if _JIT_USED.is_set() or _NOJIT_USED.is_set():  # have the compiled module ready for the next run
         from .aot import build_in_background
 
         build_in_background()
