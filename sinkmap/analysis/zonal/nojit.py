@@ -243,12 +243,18 @@ class ClassAccumulator:
         ``row_area``: each of those rows' cell area."""
         ix, kb, nz1 = self.ix, self.n_bins, self.ix.n_zones + 1
         n = data.shape[0]
-        s0, s1 = self.seg_ptr[r0], self.seg_ptr[r0 + n]
-        vals = ((self.seg_row[s0:s1] - r0) * nz1 + self.seg_zone[s0:s1]) * kb
-        lab = np.repeat(vals.astype(np.int64 if n * nz1 * kb >= 2**31 else np.int32), self.seg_len[s0:s1])
-        lab += lut[data].ravel()
-        cnt = np.bincount(lab, minlength=n * nz1 * kb).reshape(n, nz1 * kb)
-        acc += (row_area @ cnt).reshape(nz1, kb)[: ix.n_zones]
+        # blocks of a few MB: their temporaries are reused from the heap, not mapped and faulted in anew
+        step = max(1, min(n, (1 << 20) // max(1, ix.width)))
+        total = np.zeros(nz1 * kb)
+        for b0 in range(0, n, step):
+            b1 = min(n, b0 + step)
+            s0, s1 = self.seg_ptr[r0 + b0], self.seg_ptr[r0 + b1]
+            lab = np.repeat((((self.seg_row[s0:s1] - (r0 + b0)) * nz1 + self.seg_zone[s0:s1]) * kb).astype(np.int32),
+                            self.seg_len[s0:s1])
+            lab += lut[data[b0:b1]].ravel()
+            cnt = np.bincount(lab, minlength=(b1 - b0) * nz1 * kb).reshape(b1 - b0, nz1 * kb)
+            total += row_area[b0:b1] @ cnt.astype(np.float64)
+        acc += total.reshape(nz1, kb)[: ix.n_zones]
         p0, p1 = ix.part_ptr[r0], ix.part_ptr[r0 + n]
         if p1 > p0:
             prow = self.part_row[p0:p1]
