@@ -15,8 +15,8 @@ compiler (``numba.pycc``) into a plain extension module kept under sinkmap's cac
   compiling the JIT kernels (:mod:`.warmup`); a run that had to use the JIT starts a build in a detached
   background process (:func:`build_in_background`) so the next run finds it.
 
-The module's name and folder carry a digest of the kernels' source, numba's, numpy's and Python's
-versions and the platform: a changed kernel or an upgraded library makes a new one (the old is ignored).
+The module's name and folder carry a digest of the kernels' source, what is exported, numba's, numpy's
+and Python's versions and the platform: a changed kernel or an upgraded library makes a new one (the old is ignored).
 Writes are atomic (built in a temporary folder, moved into place); a module that cannot be loaded is
 treated as absent. ``SINKMAP_NO_AOT=1`` disables it (numba's JIT only); ``SINKMAP_NO_AOT_BUILD=1``
 stops sinkmap from building it on its own (in the background or at the warm-up; the test suite sets it):
@@ -45,6 +45,7 @@ __all__ = ["kernels", "build", "build_in_background", "module_path", "class_kern
            "jit_ready", "mark_jit_ready"]
 
 _PREFIX = "sinkmap_zonal_aot_"
+_BUILD = 1  # bump when build() exports something else
 #: raster cell types with a compiled land-cover kernel (LUT uint8) and a compiled sum kernel
 CLASS_TYPES = ("uint8", "uint16")
 SUM_TYPES = ("float32", "float64")
@@ -63,9 +64,9 @@ def _version(dist: str) -> str:
 
 @lru_cache(maxsize=1)
 def _digest() -> str:
-    src = (Path(__file__).with_name("kernels.py").read_bytes() + Path(__file__).read_bytes()
-           + Path(__file__).with_name("constants.py").read_bytes())
-    parts = [hashlib.sha256(src).hexdigest(), _version("numba"), _version("llvmlite"), _version("numpy"),
+    src = Path(__file__).with_name("kernels.py").read_bytes() + Path(__file__).with_name("constants.py").read_bytes()
+    exports = repr((_BUILD, CLASS_TYPES, SUM_TYPES, _COMMON)).encode()
+    parts = [hashlib.sha256(src + exports).hexdigest(), _version("numba"), _version("llvmlite"), _version("numpy"),
              sys.version, platform.machine(), platform.system(), importlib.machinery.EXTENSION_SUFFIXES[0]]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -186,10 +187,14 @@ def build() -> Path | None:
     if path.is_file():
         return path
     try:
-        from numba.pycc import CC
+        import warnings
+
+        with warnings.catch_warnings():  # "pending deprecation": numba keeps it until its successor exists
+            warnings.simplefilter("ignore")
+            from numba.pycc import CC
 
         from . import kernels as k
-    except Exception:  # noqa: BLE001 - numba without its AOT compiler
+    except Exception:  # noqa: BLE001 - numba without its AOT compiler (or setuptools)
         return None
     name = module_name()
     try:
