@@ -41,11 +41,12 @@ def sinkmap_home() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "sinkmap"
 
 
-def run(argv: list[str], env: dict) -> tuple[float, float]:
-    """(wall seconds, CPU seconds user+sys of the child and its children) of one process."""
+def run(argv: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user+sys of the child and its children) of one process, run in ``cwd``
+    (``python -c`` puts the working folder first on sys.path: it decides which checkout is imported)."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     dt = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -161,22 +162,23 @@ def main(argv=None) -> int:
         rows = []
         for name, argv_ in commands.items():
             cold = None
-            cmd_env = env
+            cmd_env, cwd = env, ROOT
             if name.startswith("BEFORE "):
-                cmd_env = {**env, "PYTHONPATH": os.pathsep.join([str(Path(args.before).resolve()),
-                                                                 os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+                cwd = Path(args.before).resolve()
+                cmd_env = {**env, "PYTHONPATH": os.pathsep.join([str(cwd), os.environ.get("PYTHONPATH", "")]
+                                                                ).rstrip(os.pathsep)}
             if not args.skip_cold:
                 numba_dir = Path(tempfile.mkdtemp(prefix="numba-cold-", dir=tmp))
                 wait_for_builds(home)
                 shutil.rmtree(home / "cache", ignore_errors=True)
-                cold = run(argv_, {**cmd_env, "NUMBA_CACHE_DIR": str(numba_dir)})
+                cold = run(argv_, {**cmd_env, "NUMBA_CACHE_DIR": str(numba_dir)}, cwd)
             warm_env = {**cmd_env, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba-warm")}
-            run(argv_, warm_env)  # fills the caches (and may start a background build of the compiled kernels)
+            run(argv_, warm_env, cwd)  # fills the caches (and may start a background build of the compiled kernels)
             waited = wait_for_builds(home)
             if waited > 1.0:  # the compiled kernels were being built: one more untimed run with them
                 print(f"  (waited {waited:.0f} s for the background build of the compiled kernels)", flush=True)
-                run(argv_, warm_env)
-            runs = [run(argv_, warm_env) for _ in range(args.repeats)]
+                run(argv_, warm_env, cwd)
+            runs = [run(argv_, warm_env, cwd) for _ in range(args.repeats)]
             warm = statistics.median(r[0] for r in runs)
             warm_cpu = statistics.median(r[1] for r in runs)
             rows.append((name, warm, cold[0] if cold else None, warm_cpu, cold[1] if cold else None))
