@@ -102,3 +102,15 @@ def test_no_background_build_in_tests_or_when_asked(monkeypatch, tmp_path):
     monkeypatch.setenv("SINKMAP_NO_AOT_BUILD", "1")
     assert aot.build_in_background() is False
     assert not (tmp_path / "cache" / "aot").exists()
+
+
+def test_a_failed_build_is_not_retried_in_the_background(monkeypatch, tmp_path):
+    monkeypatch.setenv("SINKMAP_HOME", str(tmp_path))
+    monkeypatch.delenv("SINKMAP_NO_AOT_BUILD", raising=False)
+    started = []
+    monkeypatch.setattr(aot.subprocess, "Popen", lambda *a, **k: started.append(a))
+    aot._mark_failed("no C compiler")  # what build() leaves where numba.pycc cannot link
+    assert aot.build_in_background() is False and not started
+    aot._failed_mark().unlink()
+    assert aot.build_in_background() is True and len(started) == 1  # (the process itself is not started here)
+    assert aot.build_in_background() is False  # its lock: one build at a time

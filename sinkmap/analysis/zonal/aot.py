@@ -194,7 +194,8 @@ def build() -> Path | None:
             from numba.pycc import CC
 
         from . import kernels as k
-    except Exception:  # noqa: BLE001 - numba without its AOT compiler (or setuptools)
+    except Exception as exc:  # noqa: BLE001 - numba without its AOT compiler (or setuptools)
+        _mark_failed(exc)
         return None
     name = module_name()
     try:
@@ -216,6 +217,7 @@ def build() -> Path | None:
         cc.compile()
         built = tmp / path.name
         if not built.is_file():
+            _mark_failed("no module written")
             return None
         folder = tmp.with_name(name)
         final = tmp.with_name(f".{name}-ready-{os.getpid()}")
@@ -226,10 +228,26 @@ def build() -> Path | None:
         except OSError:  # another process won the race: its module is as good
             shutil.rmtree(final, ignore_errors=True)
         return path if path.is_file() else None
-    except Exception:  # noqa: BLE001 - no compiler, a failed link: the JIT kernels stay in use
+    except Exception as exc:  # noqa: BLE001 - no compiler, a failed link: the JIT kernels stay in use
+        _mark_failed(exc)
         return None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _failed_mark() -> Path:
+    return module_path().parent.parent / f".{module_name()}.failed"
+
+
+def _mark_failed(reason) -> None:
+    """Remember that this version cannot be built here (no C compiler...): runs then stop starting
+    background builds of it (an explicit :func:`build` still tries)."""
+    try:
+        mark = _failed_mark()
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        mark.write_text(str(reason)[:2000], encoding="utf-8")
+    except OSError:  # pragma: no cover - a read-only cache
+        pass
 
 
 def build_in_background() -> bool:
@@ -240,8 +258,8 @@ def build_in_background() -> bool:
         return False
     try:
         path = module_path()
-        if path.is_file():
-            return False
+        if path.is_file() or _failed_mark().is_file():
+            return False  # built, or it cannot be built here (numba's JIT cache serves instead)
         lock = path.parent.parent / f".{module_name()}.building"
         lock.parent.mkdir(parents=True, exist_ok=True)
         try:
