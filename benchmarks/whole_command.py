@@ -42,15 +42,12 @@ def sinkmap_home() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "sinkmap"
 
 
-#: working folder of the timed processes (``python -c`` puts it first on sys.path): the checkout timed
-CWD: str | None = None
-
-
-def run(argv: list[str], env: dict) -> tuple[float, float]:
-    """(wall seconds, CPU seconds user+sys of the child and its children) of one process."""
+def run(argv: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, float]:
+    """(wall seconds, CPU seconds user+sys of the child and its children) of one process, run in ``cwd``
+    (``python -c`` puts the working folder first on sys.path: it decides which checkout is imported)."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=CWD)
+    proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     dt = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -62,6 +59,14 @@ def sinkmap_cmd(*args: str) -> list[str]:
     # the console script's body, so the checkout on PYTHONPATH is what runs
     return [sys.executable, "-c", "import sys; from sinkmap.cli import main; sys.argv[0]='sinkmap'; sys.exit(main())",
             *args]
+
+
+def wait_for_builds(home: Path, limit_s: float = 600.0) -> float:
+    """Wait while a background build of the compiled zonal kernels runs (its lock file exists); seconds waited."""
+    t0 = time.perf_counter()
+    while list((home / "cache" / "aot").glob(".*.building")) and time.perf_counter() - t0 < limit_s:
+        time.sleep(1.0)
+    return time.perf_counter() - t0
 
 
 PEER_EXACTEXTRACT = """
@@ -106,19 +111,27 @@ def main(argv=None) -> int:
     p.add_argument("--raster", help="a land-cover GeoTIFF of your own (三调 codes)")
     p.add_argument("--skip-peers", action="store_true")
     p.add_argument("--skip-cold", action="store_true")
+    p.add_argument("--only", action="append", default=[],
+                   help="run only the commands whose label contains this text (repeatable; peers always run "
+                        "unless --skip-peers)")
+    p.add_argument("--before", metavar="DIR",
+                   help="also run the province ledger from this other checkout (a folder holding a sinkmap "
+                        "package, e.g. `git archive <commit> sinkmap | tar -x -C DIR`): before/after in one run")
     p.add_argument("--root", default=str(ROOT),
                    help="the sinkmap checkout to time (default: this one), e.g. an older one for before/after")
     p.add_argument("--small", action="store_true",
                    help="only the small commands and the demo's city ledger (no raster, no peers)")
     args = p.parse_args(argv)
+    root = Path(args.root).resolve()
 
     env = dict(os.environ)
-    global CWD
-    CWD = str(args.root)
-    env["PYTHONPATH"] = os.pathsep.join([str(args.root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    # an installed package has its bytecode compiled (pip does it at install): let the checkout's be cached
+    # too, or every process would recompile sinkmap's sources (≈ 0.3 s) — set in some sandboxes
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.setdefault("SINKMAP_HOME", str(sinkmap_home()))
     home = Path(env["SINKMAP_HOME"])
-    run(sinkmap_cmd("demo", "--quiet"), env)  # builds the demo world once (minutes) — not timed
+    run(sinkmap_cmd("demo", "--quiet"), env, root)  # builds the demo world once (minutes) — not timed
     demo_lc = home / "demo" / "landcover_sandiao_demo_synthetic.tif"
     raster = demo_lc if args.demo_raster else (Path(args.raster) if args.raster else None)
     if args.small:
@@ -148,7 +161,12 @@ def main(argv=None) -> int:
         }
         if args.small:
             commands = {k: v for k, v in commands.items() if "--province" not in k}
-        elif not args.skip_peers:
+        if args.before and not args.small:
+            province = next(k for k in commands if "--province" in k)
+            commands[province.replace("sinkmap ledger", "BEFORE sinkmap ledger")] = commands[province]
+        if args.only:
+            commands = {k: v for k, v in commands.items() if any(o in k for o in args.only)}
+        if not args.skip_peers and not args.small:
             commands["exactextract (python -c, same zones/raster)"] = [
                 sys.executable, "-c", PEER_EXACTEXTRACT, str(gpkg), str(raster), str(weights)]
             commands["rasterstats (python -c, same zones/raster)"] = [
@@ -157,13 +175,23 @@ def main(argv=None) -> int:
         rows = []
         for name, argv_ in commands.items():
             cold = None
+            cmd_env, cwd = env, root
+            if name.startswith("BEFORE "):
+                cwd = Path(args.before).resolve()
+                cmd_env = {**env, "PYTHONPATH": os.pathsep.join([str(cwd), os.environ.get("PYTHONPATH", "")]
+                                                                ).rstrip(os.pathsep)}
             if not args.skip_cold:
                 numba_dir = Path(tempfile.mkdtemp(prefix="numba-cold-", dir=tmp))
+                wait_for_builds(home)
                 shutil.rmtree(home / "cache", ignore_errors=True)
-                cold = run(argv_, {**env, "NUMBA_CACHE_DIR": str(numba_dir)})
-            warm_env = {**env, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba-warm")}
-            run(argv_, warm_env)  # fills the caches
-            runs = [run(argv_, warm_env) for _ in range(args.repeats)]
+                cold = run(argv_, {**cmd_env, "NUMBA_CACHE_DIR": str(numba_dir)}, cwd)
+            warm_env = {**cmd_env, "NUMBA_CACHE_DIR": str(Path(tmp) / "numba-warm")}
+            run(argv_, warm_env, cwd)  # fills the caches (and may start a background build of the compiled kernels)
+            waited = wait_for_builds(home)
+            if waited > 1.0:  # the compiled kernels were being built: one more untimed run with them
+                print(f"  (waited {waited:.0f} s for the background build of the compiled kernels)", flush=True)
+                run(argv_, warm_env, cwd)
+            runs = [run(argv_, warm_env, cwd) for _ in range(args.repeats)]
             warm = statistics.median(r[0] for r in runs)
             warm_cpu = statistics.median(r[1] for r in runs)
             rows.append((name, warm, cold[0] if cold else None, warm_cpu, cold[1] if cold else None))
@@ -176,12 +204,15 @@ def main(argv=None) -> int:
     for name, warm, cold, wcpu, ccpu in rows:
         print(f"| {name} | {warm:.2f} s | {wcpu:.2f} s | "
               + (f"{cold:.2f} s | {ccpu:.2f} s | {cold / warm:.1f} |" if cold else "– | – | – |"))
-    by = {n: (w, c) for n, w, c, _, _ in rows}
-    ledger = next((v for k, v in by.items() if "--province" in k), None)
+    by = {n: (w, c, wc, cc) for n, w, c, wc, cc in rows}
+    ledger = next((v for k, v in by.items() if "--province" in k and not k.startswith("BEFORE")), None)
     for k, v in by.items():
-        if ledger and k.split()[0] in ("exactextract", "rasterstats"):
-            print(f"{k.split()[0]} ÷ sinkmap province ledger, warm: {v[0] / ledger[0]:.1f}×"
-                  + (f"; cold: {v[1] / ledger[1]:.1f}×" if v[1] and ledger[1] else ""))
+        if ledger and (k.split()[0] in ("exactextract", "rasterstats") or k.startswith("BEFORE")):
+            who = "before" if k.startswith("BEFORE") else k.split()[0]
+            print(f"{who} ÷ sinkmap province ledger, warm: {v[0] / ledger[0]:.1f}× wall, {v[2] / ledger[2]:.1f}× CPU"
+                  + (f"; cold: {v[1] / ledger[1]:.1f}× wall, {v[3] / ledger[3]:.1f}× CPU" if v[1] and ledger[1] else ""))
+    if ledger and ledger[1]:
+        print(f"sinkmap province ledger cold ÷ warm: {ledger[1] / ledger[0]:.1f}× wall, {ledger[3] / ledger[2]:.1f}× CPU")
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -35,3 +35,13 @@ def three(tmp_path):
     gpd.GeoDataFrame({"v": [1.0, 5.0, 9.0]}, geometry=[box(112, 28, 112.1, 28.1), box(112.2, 28, 112.3, 28.1),
                                                         box(112.4, 28, 112.5, 28.1)], crs="EPSG:4490").to_file(path)
     return path
+
+
+# Runs in tests never build the compiled zonal kernels on their own (background processes, minutes of CPU):
+# tests/test_zonal_aot.py builds them explicitly.
+import os as _os  # noqa: E402
+
+_os.environ.setdefault("SINKMAP_NO_AOT_BUILD", "1")
+# Tests use numba's kernels unless they ask for numpy's (tests/test_zonal_nojit.py): the auto choice would
+# depend on what this machine has compiled.
+_os.environ.setdefault("SINKMAP_KERNELS", "numba")

@@ -18,7 +18,7 @@ def test_warm_up_fills_the_numba_cache(tmp_path):
     cache = tmp_path / "numba"
     cache.mkdir()
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
-    subprocess.run([sys.executable, "-c", "from sinkmap.analysis.zonal.warmup import warm_up; warm_up(class_dtypes=('uint16',), sum_dtypes=('float32',))"],
+    subprocess.run([sys.executable, "-c", "from sinkmap.analysis.zonal.warmup import warm_up; warm_up(class_dtypes=('uint16',), sum_dtypes=('float32',), aot=False)"],
                    cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     files = sorted(p.name for p in cache.rglob("*.nbi"))
     # the ledger's class-area and sum kernels (numba names its index files <module>.<function>-<line>.…)

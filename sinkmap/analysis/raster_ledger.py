@@ -23,7 +23,7 @@ This module imports the numba engine lazily, so importing it costs nothing at CL
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +32,7 @@ from ..core.units import ha_to_km2, m3_to_10k_m3
 from ..core.crs import STORAGE_CRS
 from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback, ensure
-from .ledger import LedgerResult
-from .ledger_core import (ADDITIVE_KEYS, ROLLUP_BASIS, ROW_KEYS, add_ratios, plan_rollup, roll_up, to_crs, unit_frame,
-                          unit_row)
+from .ledger_core import ADDITIVE_KEYS, ROLLUP_BASIS, ROW_KEYS, add_ratios, plan_rollup, roll_up, to_crs, unit_frame
 
 __all__ = ["RasterLedgerOptions", "RasterLedgerResult", "raster_ledger", "ROW_KEYS"]
 
@@ -53,11 +51,22 @@ class RasterLedgerOptions:
 
 
 @dataclass
-class RasterLedgerResult(LedgerResult):
-    """The vector ledger's result plus the zonal passes it came from."""
+class RasterLedgerResult:
+    """The vector ledger's result (:class:`sinkmap.analysis.ledger.LedgerResult`: rows, warnings, basis,
+    year) plus the zonal passes it came from. Not a subclass, so the raster ledger does not import the
+    vector ledger (geopandas)."""
 
+    rows: list[dict]
+    warnings: list = field(default_factory=list)
+    basis: dict[str, str] = field(default_factory=dict)
+    year: int | None = None
     zonal: object | None = None  # ZonalResult of the land cover (leaf zones, then protected intersections)
     stock: object | None = None  # ZonalSumResult of the stock raster
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([{k: r.get(k) for k in ROW_KEYS} for r in self.rows], columns=list(ROW_KEYS))
 
 
 def _protected_zones(z, direct: list[int], protected):
@@ -75,32 +84,41 @@ def _protected_zones(z, direct: list[int], protected):
 def raster_ledger(zones, *, landcover: str | Path | None = None, scheme: str = "sandiao",
                   stock_raster: str | Path | None = None, year: int | None = None,
                   options: RasterLedgerOptions | None = None, feedback: Feedback | None = None,
-                  client=None) -> RasterLedgerResult:
+                  client=None, units: dict | None = None) -> RasterLedgerResult:
     """The ledger of every unit in ``zones`` (GeoDataFrame: name, adcode, level, parent, geometry).
 
     ``landcover``: a categorical raster in ``scheme`` (name or YAML path); ``stock_raster``: forest stock
     density in m³/ha. ``client``: a dask.distributed Client to run the raster passes on.
+
+    ``zones=None`` with ``units`` (``{"province"|"city"|"county": name}``, as for
+    :func:`sinkmap.io.boundaries.load_units`): the bundled boundaries of that selection, their cover of
+    each raster's grid kept in sinkmap's cache (:mod:`sinkmap.analysis.zonal.gridcache`), so a later run on
+    a raster of the same grid loads neither the polygons nor geopandas. Same rows as with ``zones`` =
+    ``load_units(**units)``.
     """
     from ..io.schemes import load_scheme
-    from .zonal.stats import zonal_class_areas, zonal_sum
-    from .zonal.grid import ellipsoidal_areas_m2
 
     feedback = ensure(feedback)
     options = options or RasterLedgerOptions()
     if landcover is None and stock_raster is None:
         raise InputError(code="analysis.ledger.no_raster")
+    if zones is None and options.protected is not None:
+        raise ValueError("protected areas need the zones' polygons: pass zones")
+    sch = load_scheme(scheme) if landcover is not None else None
+    span_lc = (0.0, 0.8 if stock_raster is not None else 1.0)
+    lc_fb, st_fb = SubFeedback(feedback, *span_lc), SubFeedback(feedback, span_lc[1], 1.0)
+    if zones is None:
+        return _units_ledger(units or {}, landcover, sch, stock_raster, year, options, lc_fb, st_fb, feedback,
+                             client)
     z = unit_frame(zones)
     warnings: list = []
-    basis: dict[str, str] = {}
-    areas = ellipsoidal_areas_m2(to_crs(z, STORAGE_CRS, "units").values)
+    areas = _unit_areas(z)
     direct, rollup = plan_rollup(z, areas, warnings.append)
     for w in warnings:
         feedback.warn(w)
     leaves = z.iloc[direct]
-    rows: dict[int, dict] = {i: {k: None for k in _ADDITIVE} for i in range(len(z))}
+    cols = {c: [z.at[i, c] for i in range(len(z))] for c in _IDENTITY}
     zonal = stock = None
-    sch = load_scheme(scheme) if landcover is not None else None
-    span_lc = (0.0, 0.8 if stock_raster is not None else 1.0)
     if landcover is not None:
         targets = leaves
         if options.protected is not None:
@@ -109,18 +127,116 @@ def raster_ledger(zones, *, landcover: str | Path | None = None, scheme: str = "
             targets = pd.concat([leaves[["name", "geometry"]], _protected_zones(z, direct, options.protected)],
                                 ignore_index=True)
         zonal = zonal_class_areas(landcover, targets, sch, band=options.band, client=client, chunking=options.chunking,
-                                  feedback=SubFeedback(feedback, *span_lc))
-        _fill_landcover(rows, direct, zonal, sch, options, basis)
+                                  feedback=lc_fb)
     if stock_raster is not None:
         stock = zonal_sum(stock_raster, leaves, band=options.stock_band, client=client, chunking=options.chunking,
-                          feedback=SubFeedback(feedback, span_lc[1], 1.0), nonnegative=True)
+                          feedback=st_fb, nonnegative=True)
+    return _rows(cols, direct, rollup, warnings, zonal, stock, sch, options, year, feedback)
+
+
+_IDENTITY = ("name", "adcode", "level", "parent")
+
+
+def zonal_class_areas(*args, **kwargs):
+    from .zonal.stats import zonal_class_areas
+
+    return zonal_class_areas(*args, **kwargs)
+
+
+def zonal_sum(*args, **kwargs):
+    from .zonal.stats import zonal_sum
+
+    return zonal_sum(*args, **kwargs)
+
+
+def _unit_areas(z) -> np.ndarray:
+    from .zonal.grid import ellipsoidal_areas_m2
+
+    return ellipsoidal_areas_m2(to_crs(z, STORAGE_CRS, "units").values)
+
+
+def _rows(cols: dict, direct: list[int], rollup: dict, warnings: list, zonal, stock, sch, options, year,
+          feedback: Feedback) -> RasterLedgerResult:
+    """The ledger rows from the zonal results of the ``direct`` units (and the roll-up of the others)."""
+    n = len(cols["name"])
+    rows: dict[int, dict] = {i: {k: None for k in _ADDITIVE} for i in range(n)}
+    basis: dict[str, str] = {}
+    if zonal is not None:
+        _fill_landcover(rows, direct, zonal, sch, options, basis)
+    if stock is not None:
         _fill_stock(rows, direct, stock, basis, feedback)
-    roll_up(z, rows, rollup, _ADDITIVE, extra=_sum_classes)
+    frame = {c: np.array(cols[c], dtype=object) for c in ("level", "name", "adcode", "parent")}
+    roll_up(frame, rows, rollup, _ADDITIVE, extra=_sum_classes)
     if rollup:
         basis["rollup"] = ROLLUP_BASIS
-    out = [unit_row(z, i, add_ratios(dict(rows[i]), via_hectares=True), _ROW_KEYS) for i in range(len(z))]
+    out = []
+    for i in range(n):
+        row = add_ratios(dict(rows[i]), via_hectares=True)
+        row.update({c: cols[c][i] for c in _IDENTITY})  # as ledger_core.unit_row
+        out.append({k: row.get(k) for k in _ROW_KEYS})
     msgs = warnings + (zonal.warnings if zonal is not None else []) + (stock.warnings if stock is not None else [])
     return RasterLedgerResult(rows=out, warnings=msgs, basis=basis, year=year, zonal=zonal, stock=stock)
+
+
+def _units_ledger(units: dict, landcover, sch, stock_raster, year, options: RasterLedgerOptions, lc_fb, st_fb,
+                  feedback: Feedback, client) -> RasterLedgerResult:
+    """:func:`raster_ledger` of bundled boundary units, their cover of each raster grid from the cache."""
+    from ..io.rasters import open_raster
+
+    zonal = stock = None
+    plan = None
+    if landcover is not None:
+        grid, plan = _units_grid(units, open_raster(landcover, band=options.band), lc_fb)
+        zonal = zonal_class_areas(landcover, None, sch, band=options.band, client=client, chunking=options.chunking,
+                                  feedback=lc_fb, grid=grid)
+    if stock_raster is not None:
+        grid, plan = _units_grid(units, open_raster(stock_raster, band=options.stock_band), st_fb)
+        stock = zonal_sum(stock_raster, None, band=options.stock_band, client=client, chunking=options.chunking,
+                          feedback=st_fb, nonnegative=True, grid=grid)
+    cols, direct, rollup, warnings = plan
+    for w in warnings:
+        feedback.warn(w)
+    return _rows(cols, direct, rollup, list(warnings), zonal, stock, sch, options, year, feedback)
+
+
+def _units_key(units: dict) -> dict:
+    """What a unit selection's cover depends on besides the grid: the boundaries' version and the units."""
+    from ..io.boundaries import cache_path, resolve_unit
+
+    chosen = {k: v for k, v in units.items() if v is not None}
+    return {"boundaries": cache_path().name,
+            "units": {k: resolve_unit(v).adcode for k, v in sorted(chosen.items())}}
+
+
+def _units_grid(units: dict, info, feedback: Feedback):
+    """(ZoneGrid of the direct units on the grid of ``info``, (identity columns, direct, roll-up, plan
+    warnings)): from the cache, else computed from the polygons and stored."""
+    from .zonal import gridcache
+
+    key = _units_key(units)
+    path = gridcache.entry_path("units", info, key)
+    hit = gridcache.load_grid(path, info, key)
+    if hit is not None:
+        grid, extra, warnings = hit
+        rollup = {int(k): [int(j) for j in v] for k, v in extra["rollup"]}
+        return grid, (extra["cols"], [int(i) for i in extra["direct"]], rollup, warnings)
+    from ..io.boundaries import load_units
+    from .zonal.grid import prepare_zones
+
+    z = unit_frame(load_units(**units))
+    warnings: list = []
+    direct, rollup = plan_rollup(z, _unit_areas(z), warnings.append)
+    cols = {c: [_plain(z.at[i, c]) for i in range(len(z))] for c in _IDENTITY}
+    grid = prepare_zones(info, z.iloc[direct], SubFeedback(feedback, 0.0, 0.05))
+    extra = {"cols": cols, "direct": [int(i) for i in direct],
+             "rollup": [[int(k), [int(j) for j in v]] for k, v in rollup.items()]}
+    gridcache.save_grid(path, info, key, grid, extra, warnings)
+    return grid, (cols, [int(i) for i in direct], rollup, warnings)
+
+
+def _plain(v):
+    """A label as JSON keeps it (numpy scalars as Python's)."""
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _fill_landcover(rows, direct, zonal, sch, options: RasterLedgerOptions, basis) -> None:

@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import sys
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import IO, Any
@@ -33,22 +34,16 @@ def plain(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        np = None  # type: ignore[assignment]
+    # a numpy or pandas value exists only once its library is loaded: never import one just to look
+    np = sys.modules.get("numpy")
     if np is not None:
         if isinstance(value, np.generic):
             return plain(value.item())
         if isinstance(value, np.ndarray):
             return [plain(v) for v in value.tolist()]
-    try:
-        import pandas as pd
-
-        if value is pd.NaT or value is pd.NA:
-            return None
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pass
+    pd = sys.modules.get("pandas")
+    if pd is not None and (value is pd.NaT or value is pd.NA):
+        return None
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, PurePath):

@@ -92,11 +92,14 @@ def compute_ledger_job(request: LedgerRequest, feedback: Feedback) -> LedgerRepo
 
         check_scheduler_address(request.scheduler)
     feedback.progress(0.0, "加载行政区划 boundaries")
-    if request.zones is not None:
+    if _rasters_on_units(request):
+        zones = None  # the raster ledger takes the units' cover of its grid from its cache (issue 15)
+    elif request.zones is not None:
         zones = load_user_zones(request.zones, request.zone_name_field, request, feedback)
     else:
         zones = load_units(city=request.city, county=request.county, province=request.province)
-    _check_demo_covers(request, zones)
+    if zones is not None:
+        _check_demo_covers(request, zones)
     targets = load_targets(request.target_files)
     req = request
     inputs = {k: str(getattr(req, k).path) for k in ("forest", "wetland", "protected") if getattr(req, k)}
@@ -120,6 +123,15 @@ def compute_ledger_job(request: LedgerRequest, feedback: Feedback) -> LedgerRepo
     all_warnings = list(dict.fromkeys(warnings + feedback_warnings(feedback)))  # each once, in order
     feedback.progress(1.0, "完成 done")
     return LedgerReport(year=req.year, units=units, warnings=all_warnings, inputs=inputs, basis=basis)
+
+
+def _rasters_on_units(request: LedgerRequest) -> bool:
+    """Only rasters on bundled units (no layer, no zones of the user's, no demo file): the raster ledger
+    then loads the units itself, and only when their cover of the raster's grid is not cached yet."""
+    from .base import demo_inputs
+
+    return (request.zones is None and (request.landcover is not None or request.stock_raster is not None)
+            and not (request.forest or request.wetland or request.protected) and not demo_inputs(LEDGER, request))
 
 
 def _check_demo_covers(request: LedgerRequest, zones) -> None:
@@ -313,7 +325,7 @@ def _raster_ledger(req: LedgerRequest, zones, feedback: Feedback):
     try:
         return raster_ledger(zones, landcover=req.landcover, scheme=req.scheme, stock_raster=req.stock_raster,
                              year=req.year, options=RasterLedgerOptions(protected=protected), feedback=feedback,
-                             client=client)
+                             client=client, units=dict(city=req.city, county=req.county, province=req.province))
     finally:
         if client is not None:
             client.close()

@@ -6,7 +6,11 @@ Modules:
 * :mod:`.grid` — the zones prepared against a raster grid (reprojection, envelopes, cell areas);
 * :mod:`.rasterize` — polygon rasterisation with exact cell coverage fractions (not 森林覆盖率);
 * :mod:`.cellarea` — ellipsoidal cell areas of lon/lat and projected grids;
-* :mod:`.kernels` — the numba accumulation kernels;
+* :mod:`.coverindex` — the cover of zones on a grid as plain arrays (:class:`.coverindex.CoverIndex`);
+* :mod:`.gridcache` — that cover kept on disk per raster grid (a warm run needs no polygons);
+* :mod:`.kernels` — the numba accumulation kernels; :mod:`.aot` — the same compiled ahead of time into a
+  cached extension module (no numba import in a warm run); :mod:`.nojit` — numpy stand-ins used while
+  nothing is compiled yet (a first run does not wait for numba);
 * :mod:`.run` — chunks, strips and their execution on threads;
 * :mod:`.prefetch` — reading strips ahead while the zones are rasterised;
 * :mod:`.dask_backend` — the same chunks as tasks on a Dask cluster.

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
 
 from ...core.crs import CGCS2000_A, CGCS2000_INV_F, STORAGE_CRS
 from ...core.errors import CRSError, InputError
@@ -18,7 +17,7 @@ from ...core.feedback import Feedback, ensure
 from ...core.messages import Notice
 from ...io.rasters import RasterInfo
 from .cellarea import AreaModel, area_model
-from .rasterize import CoverIndex, cover_index
+from .coverindex import CoverIndex
 
 __all__ = ["ZoneGrid", "prepare_zones", "envelope_rows", "zone_labels", "ellipsoidal_areas_m2"]
 
@@ -84,6 +83,7 @@ def _to_raster_crs(zones, info: RasterInfo):
         return np.asarray(geoms.values)
     step = _DENSIFY_DEG if CRS.from_user_input(zones.crs).is_geographic else _DENSIFY_M
     import geopandas as gpd
+    import shapely
 
     dense = gpd.GeoSeries(shapely.segmentize(np.asarray(geoms.values), step), crs=zones.crs)
     return np.asarray(dense.to_crs(target).values)
@@ -114,6 +114,10 @@ def envelope_rows(info: RasterInfo, zones) -> tuple[int, int]:
 def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None, threads: int | None = None
                   ) -> ZoneGrid:
     """Rasterise ``zones`` exactly on the grid of ``info`` (zones reprojected to the raster's CRS)."""
+    import shapely
+
+    from . import nojit
+
     feedback = ensure(feedback)
     _check_zones(zones)
     geoms = _to_raster_crs(zones, info)
@@ -121,7 +125,12 @@ def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None, thr
     if bad.any():
         geoms = np.where(bad, shapely.Polygon(), geoms)
     feedback.progress(0.1, "rasterising zones")
-    index = cover_index(geoms, info.transform, info.height, info.width, threads=threads)
+    if nojit.mode() == "numpy":  # nothing compiled yet: numpy now, numba compiles in the background
+        index = nojit.cover_index(geoms, info.transform, info.height, info.width)
+    else:
+        from .rasterize import cover_index
+
+        index = cover_index(geoms, info.transform, info.height, info.width, threads=threads)
     feedback.check()
     zone_area = ellipsoidal_areas_m2(zones.to_crs(STORAGE_CRS).geometry.values)
     grid = ZoneGrid(info=info, index=index, area=area_model(info), labels=zone_labels(zones),

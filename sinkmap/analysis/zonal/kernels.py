@@ -14,11 +14,7 @@ import numpy as np
 
 __all__ = ["accumulate_classes", "accumulate_unknown", "accumulate_sum", "MAX_UNKNOWN", "LANES"]
 
-#: distinct unknown codes tracked per chunk; more are pooled into one "other" bin
-MAX_UNKNOWN = 64
-#: independent accumulator lanes: consecutive cells of a run go to different lanes, so adding to the
-#: same (zone, class) bin does not wait on the previous add (a store-to-load chain per lane only)
-LANES = 8
+from .constants import LANES, MAX_UNKNOWN  # noqa: E402 - re-exported
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

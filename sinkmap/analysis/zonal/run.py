@@ -52,6 +52,7 @@ class ClassJob:
     n_classes: int
     window_bytes: int
     wide: tuple | None = None  # (sorted class values, their bins) for rasters wider than 16 bits
+    nojit: object | None = None  # a nojit.ClassAccumulator while numba's kernels are not compiled yet
 
     @property
     def probe(self) -> int:
@@ -146,7 +147,7 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
     ``ahead``: a :class:`~sinkmap.analysis.zonal.prefetch.ReadAhead` holding strips already read;
     ``handles``: this thread's open dataset (local runs), else the chunk opens the raster itself.
     """
-    from .kernels import LANES
+    from .constants import LANES
 
     ix, info = job.grid.index, job.grid.info
     is_class = isinstance(job, ClassJob)
@@ -193,9 +194,19 @@ def run_chunk(job: ClassJob | SumJob, row0: int, row1: int, cancel: threading.Ev
     return out
 
 
+#: set once a JIT kernel ran in this process (the compiled module was missing or did not fit): the
+#: engine then starts building the module in the background for the next run
+_JIT_USED = threading.Event()
+#: set once the numpy accumulator ran (nothing compiled yet): the background build starts too
+_NOJIT_USED = threading.Event()
+
+
 def _strip(job, data, r0, nr, common, lanes, acc, out: ChunkOut, view, nodata, mask=None) -> None:
-    """Run the kernel(s) on one strip (``mask``: 0 where a mask/alpha band says there is no data)."""
-    from .kernels import accumulate_classes, accumulate_sum
+    """Run the kernel(s) on one strip (``mask``: 0 where a mask/alpha band says there is no data).
+
+    The kernels are the ahead-of-time compiled ones when they are built and fit the arrays
+    (:mod:`sinkmap.analysis.zonal.aot`), else numba's JIT-compiled ones: the same code, the same results."""
+    from . import aot
 
     g, info = job.grid, job.grid.info
     area_a, area_b = g.area.coeffs(r0, nr)
@@ -209,7 +220,15 @@ def _strip(job, data, r0, nr, common, lanes, acc, out: ChunkOut, view, nodata, m
             data = data.view(view)
         if mask is not None:
             data, lut, values = _masked(data, lut, values, mask, job, info)
-        accumulate_classes(data, r0, *common, lut, area_a, area_b, g.area.tile, lanes)
+        kernel = aot.class_kernel(data, lut, area_a, area_b, lanes)
+        if kernel is None and job.nojit is not None and values is None and not area_b.any():
+            job.nojit.add(data, r0, lut, area_a[:, 0], lanes[:, 0, :])  # numpy: no compile
+            _NOJIT_USED.set()
+        else:
+            if kernel is None:
+                from .kernels import accumulate_classes as kernel
+                _JIT_USED.set()
+            kernel(data, r0, *common, lut, area_a, area_b, g.area.tile, lanes)
         if lanes[:, :, job.probe].any():
             lanes[:, :, job.probe] = 0.0
             _unknown(data, r0, common, lut, area_a, area_b, job, out, values)
@@ -218,8 +237,11 @@ def _strip(job, data, r0, nr, common, lanes, acc, out: ChunkOut, view, nodata, m
             data = data.astype(np.float64)
         if mask is not None:
             data[mask == 0] = np.nan  # NaN is always nodata to the kernel
-        accumulate_sum(data, r0, *common, nodata, info.nodata is not None, job.nonnegative, area_a, area_b,
-                       g.area.tile, acc)
+        kernel = aot.sum_kernel(data, area_a, area_b, acc)
+        if kernel is None:
+            from .kernels import accumulate_sum as kernel
+            _JIT_USED.set()
+        kernel(data, r0, *common, nodata, info.nodata is not None, job.nonnegative, area_a, area_b, g.area.tile, acc)
 
 
 def run_chunk_capped(job, row0: int, row1: int) -> ChunkOut | None:
@@ -230,7 +252,8 @@ def run_chunk_capped(job, row0: int, row1: int) -> ChunkOut | None:
 
 def _unknown(data, r0, common, lut, area_a, area_b, job: ClassJob, out: ChunkOut, values) -> None:
     """Resolve the probe bin of one strip value by value (only strips holding unknown codes get here)."""
-    from .kernels import MAX_UNKNOWN, accumulate_unknown
+    from .constants import MAX_UNKNOWN
+    from .kernels import accumulate_unknown
 
     z = job.grid.n_zones
     dyn = np.full(lut.size, -1, np.int32)
@@ -302,7 +325,12 @@ def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = N
 
     workers = max(1, min(threads or os.cpu_count() or 1, len(chunks) or 1))
     with block_cache((workers + 2) * job.window_bytes):
-        return _execute_local(job, chunks, feedback, workers, total, done, tick, cancel, text, ahead)
+        outs = _execute_local(job, chunks, feedback, workers, total, done, tick, cancel, text, ahead)
+    if _JIT_USED.is_set() or _NOJIT_USED.is_set():  # have the compiled module ready for the next run
+        from .aot import build_in_background
+
+        build_in_background()
+    return outs
 
 
 def _execute_local(job, chunks, feedback: Feedback, workers: int, total: int, done: list, tick, cancel,

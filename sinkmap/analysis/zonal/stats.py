@@ -217,8 +217,15 @@ def zonal_class_areas(raster_path, zones, scheme: str | Scheme, *, band: int = 1
         if g.info.dtype.startswith("complex"):
             raise InputError(code="analysis.zonal.landcover_dtype", path=g.info.path, dtype=str(g.info.dtype))
         lut, wide = _class_lut(g.info, scheme)
-        return ClassJob(grid=g, band=band, lut=lut, n_classes=len(scheme.classes),
-                        window_bytes=chunking.window_bytes, wide=wide)
+        job = ClassJob(grid=g, band=band, lut=lut, n_classes=len(scheme.classes),
+                       window_bytes=chunking.window_bytes, wide=wide)
+        if wide is None and not g.info.masked and (g.area.row_area is not None or g.area.exact):
+            from . import aot, nojit
+
+            if aot.kernels() is None and nojit.mode() == "numpy":
+                acc = nojit.ClassAccumulator(g.index, len(scheme.classes) + 2)
+                job.nojit = acc if acc.usable else None
+        return job
 
     grid, job, outs = _run(job_of, raster_path, zones, band, grid, chunking, client, feedback,
                            "land cover by zone 分区统计")

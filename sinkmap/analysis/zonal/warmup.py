@@ -14,7 +14,9 @@ editable or user install); otherwise numba itself falls back to the user-wide ``
 
 from __future__ import annotations
 
+import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from ...core.feedback import Feedback
@@ -37,8 +39,26 @@ def _tiny(path: Path, dtype: str, value) -> Path:
     return path
 
 
-def warm_up(feedback: Feedback | None = None, *, class_dtypes=CLASS_DTYPES, sum_dtypes=SUM_DTYPES) -> None:
-    """Compile (or load) the zonal kernels on tiny rasters; a visible message while it runs."""
+@contextmanager
+def _numba_kernels():
+    """Within the block the engine uses numba's kernels (``SINKMAP_KERNELS=numba``), so they get compiled."""
+    before = os.environ.get("SINKMAP_KERNELS")
+    os.environ["SINKMAP_KERNELS"] = "numba"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SINKMAP_KERNELS", None)
+        else:
+            os.environ["SINKMAP_KERNELS"] = before
+
+
+def warm_up(feedback: Feedback | None = None, *, class_dtypes=CLASS_DTYPES, sum_dtypes=SUM_DTYPES,
+            aot: bool | None = None) -> None:
+    """Compile (or load) the zonal kernels on tiny rasters; a visible message while it runs.
+
+    Then, with ``aot`` (default: unless ``SINKMAP_NO_AOT_BUILD`` is set), build the ahead-of-time compiled
+    accumulation kernels (:mod:`.aot`; once per version, skipped where no C compiler is found)."""
     import geopandas as gpd
     from shapely.geometry import box
 
@@ -49,7 +69,9 @@ def warm_up(feedback: Feedback | None = None, *, class_dtypes=CLASS_DTYPES, sum_
     feedback = ensure(feedback)
     feedback.progress(0.0, render("analysis.warmup.compiling"))
     zones = gpd.GeoDataFrame({"name": ["a"]}, geometry=[box(112.005, 27.975, 112.0205, 27.9905)], crs="EPSG:4490")
-    with tempfile.TemporaryDirectory(prefix="sinkmap-warmup-") as tmp:
+    from . import aot as aot_module
+
+    with tempfile.TemporaryDirectory(prefix="sinkmap-warmup-") as tmp, aot_module.jit_only(), _numba_kernels():
         steps = [(d, True) for d in class_dtypes] + [(d, False) for d in sum_dtypes]
         for i, (dtype, classes) in enumerate(steps):
             path = _tiny(Path(tmp) / f"{dtype}.tif", dtype, 301 if dtype == "uint16" else 1)
@@ -58,4 +80,7 @@ def warm_up(feedback: Feedback | None = None, *, class_dtypes=CLASS_DTYPES, sum_
             else:
                 zonal_sum(path, zones)
             feedback.progress((i + 1) / len(steps), render("analysis.warmup.compiling"))
+    aot_module.mark_jit_ready()
+    if aot if aot is not None else not aot_module._no_implicit_build():
+        aot_module.build()
     feedback.progress(1.0, render("analysis.warmup.done"))

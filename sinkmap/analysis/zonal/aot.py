@@ -1,0 +1,289 @@
+"""The zonal accumulation kernels compiled ahead of time into a small extension module (issue 15).
+
+The kernels of :mod:`sinkmap.analysis.zonal.kernels` are numba functions. Even with numba's disk cache a
+process pays about a second of CPU before the first kernel runs: importing numba (which imports
+``scipy.linalg`` to probe for BLAS) and setting up its compiler to load the cached code. That is more than
+the whole 10⁸-pixel pass. So the same kernels, unchanged, are also compiled with numba's ahead-of-time
+compiler (``numba.pycc``) into a plain extension module kept under sinkmap's cache folder
+(``<cache>/aot/``): importing it takes a millisecond, needs numpy only, and runs the same machine code
+(the results are identical bit for bit; ``tests/test_zonal_aot.py``).
+
+* :func:`kernels` — the loaded module, or None (not built yet, or not loadable): callers then use the
+  numba kernels, which are always there.
+* :func:`build` — compile it (about 10–30 s; needs a C compiler for the final link, as numba.pycc does:
+  without one it fails and everything keeps using numba's JIT). ``sinkmap demo`` builds it after
+  compiling the JIT kernels (:mod:`.warmup`); a run that had to use the JIT starts a build in a detached
+  background process (:func:`build_in_background`) so the next run finds it.
+
+The module's name and folder carry a digest of the kernels' source, what is exported, numba's, numpy's
+and Python's versions and the platform: a changed kernel or an upgraded library makes a new one (the old is ignored).
+Writes are atomic (built in a temporary folder, moved into place); a module that cannot be loaded is
+treated as absent. ``SINKMAP_NO_AOT=1`` disables it (numba's JIT only); ``SINKMAP_NO_AOT_BUILD=1``
+stops sinkmap from building it on its own (in the background or at the warm-up; the test suite sets it):
+only an explicit :func:`build` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["kernels", "build", "build_in_background", "module_path", "class_kernel", "sum_kernel", "jit_only",
+           "jit_ready", "mark_jit_ready"]
+
+_PREFIX = "sinkmap_zonal_aot_"
+_BUILD = 1  # bump when build() exports something else
+#: raster cell types with a compiled land-cover kernel (LUT uint8) and a compiled sum kernel
+CLASS_TYPES = ("uint8", "uint16")
+SUM_TYPES = ("float32", "float64")
+_COMMON = "int64[::1], int32[::1], int32[::1], int32[::1], int64[::1], int32[::1], int32[::1], float64[::1]"
+_LOCK = threading.Lock()
+_LOADED: dict[str, object] = {}
+_STALE_LOCK_S = 900.0
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        return "?"
+
+
+@lru_cache(maxsize=1)
+def _digest() -> str:
+    src = Path(__file__).with_name("kernels.py").read_bytes() + Path(__file__).with_name("constants.py").read_bytes()
+    exports = repr((_BUILD, CLASS_TYPES, SUM_TYPES, _COMMON)).encode()
+    parts = [hashlib.sha256(src + exports).hexdigest(), _version("numba"), _version("llvmlite"), _version("numpy"),
+             sys.version, platform.machine(), platform.system(), importlib.machinery.EXTENSION_SUFFIXES[0]]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def module_name() -> str:
+    return _PREFIX + _digest()
+
+
+def module_path() -> Path:
+    """Where the compiled module of these kernels and libraries is (or would be) kept."""
+    from ...io.catalogue import cache_dir
+
+    name = module_name()
+    return cache_dir() / "aot" / name / (name + importlib.machinery.EXTENSION_SUFFIXES[0])
+
+
+_JIT_ONLY = [0]  # > 0 while :func:`jit_only` blocks run (the warm-up compiles numba's kernels)
+
+
+def _disabled() -> bool:
+    return _JIT_ONLY[0] > 0 or os.environ.get("SINKMAP_NO_AOT", "") not in ("", "0")
+
+
+def _no_implicit_build() -> bool:
+    return os.environ.get("SINKMAP_NO_AOT_BUILD", "") not in ("", "0")
+
+
+@contextmanager
+def jit_only():
+    """Within the block the compiled module is not used (numba's JIT kernels run, and get compiled)."""
+    with _LOCK:
+        _JIT_ONLY[0] += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _JIT_ONLY[0] -= 1
+
+
+def kernels():
+    """The compiled kernels' module, or None when it is not built (or disabled, or fails to load)."""
+    if _disabled():
+        return None
+    name = module_name()
+    with _LOCK:
+        if _JIT_ONLY[0] > 0:
+            return None
+        if _LOADED.get(name) is not None:
+            return _LOADED[name]
+        mod = None
+        path = module_path()
+        if path.is_file() and name not in _LOADED:  # a file that failed to load is not tried again
+            try:
+                spec = importlib.util.spec_from_file_location(name, path)
+                mod = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(mod)
+                if not all(hasattr(mod, f"classes_{t}") for t in CLASS_TYPES):
+                    mod = None
+            except Exception:  # noqa: BLE001 - a broken or foreign file: use the JIT kernels
+                mod = None
+            _LOADED[name] = mod
+        return mod
+
+
+def _jit_mark() -> Path:
+    from ...io.catalogue import cache_dir
+
+    where = hashlib.sha256(os.environ.get("NUMBA_CACHE_DIR", "").encode()).hexdigest()[:12]
+    return cache_dir() / "aot" / f"jit-ready-{_digest()}-{where}"
+
+
+def jit_ready() -> bool:
+    """Whether numba's cache was filled with the zonal kernels on this install (by :func:`mark_jit_ready`)."""
+    try:
+        return _jit_mark().is_file()
+    except OSError:  # pragma: no cover
+        return False
+
+
+def mark_jit_ready() -> None:
+    """Note that numba's cache now holds the zonal kernels (after the warm-up compiled them)."""
+    try:
+        path = _jit_mark()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    except OSError:  # pragma: no cover - a read-only cache: the next run uses numpy until told
+        pass
+
+
+def class_kernel(data, lut, area_a, area_b, lanes):
+    """The compiled land-cover kernel for these arrays, or None (then numba's JIT kernel is used)."""
+    mod = kernels()
+    if mod is None or lut.dtype.name != "uint8" or data.dtype.name not in CLASS_TYPES:
+        return None
+    if not (data.flags.c_contiguous and lut.flags.c_contiguous and area_a.flags.c_contiguous
+            and area_b.flags.c_contiguous and lanes.flags.c_contiguous):
+        return None
+    return getattr(mod, f"classes_{data.dtype.name}")
+
+
+def sum_kernel(data, area_a, area_b, acc):
+    """The compiled sum kernel for these arrays, or None."""
+    mod = kernels()
+    if mod is None or data.dtype.name not in SUM_TYPES or not hasattr(mod, f"sum_{data.dtype.name}"):
+        return None
+    if not (data.flags.c_contiguous and area_a.flags.c_contiguous and area_b.flags.c_contiguous
+            and acc.flags.c_contiguous):
+        return None
+    return getattr(mod, f"sum_{data.dtype.name}")
+
+
+def build() -> Path | None:
+    """Compile the kernels into the cached module (atomic); its path, or None if it cannot be built here
+    (no C compiler, numba without ``pycc``, a read-only cache folder...). Builds once per version."""
+    if _disabled():
+        return None
+    path = module_path()
+    if path.is_file():
+        return path
+    try:
+        import warnings
+
+        with warnings.catch_warnings():  # "pending deprecation": numba keeps it until its successor exists
+            warnings.simplefilter("ignore")
+            from numba.pycc import CC
+
+        from . import kernels as k
+    except Exception as exc:  # noqa: BLE001 - numba without its AOT compiler (or setuptools)
+        _mark_failed(exc)
+        return None
+    name = module_name()
+    try:
+        path.parent.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=path.parent.parent))
+    except OSError:
+        return None
+    try:
+        cc = CC(name)
+        cc.output_dir = str(tmp)
+        cc.verbose = False
+        arrays = "float64[:,::1], float64[:,::1], int64"
+        for t in CLASS_TYPES:
+            cc.export(f"classes_{t}", f"void({t}[:,::1], int64, {_COMMON}, uint8[::1], {arrays}, float64[:,:,::1])"
+                      )(k.accumulate_classes.py_func)
+        for t in SUM_TYPES:
+            cc.export(f"sum_{t}", f"void({t}[:,::1], int64, {_COMMON}, float64, boolean, boolean, {arrays}, "
+                                  "float64[:,::1])")(k.accumulate_sum.py_func)
+        cc.compile()
+        built = tmp / path.name
+        if not built.is_file():
+            _mark_failed("no module written")
+            return None
+        folder = tmp.with_name(name)
+        final = tmp.with_name(f".{name}-ready-{os.getpid()}")
+        final.mkdir()
+        os.replace(built, final / path.name)
+        try:
+            os.replace(final, folder)  # atomic: the folder appears with its module complete
+        except OSError:  # another process won the race: its module is as good
+            shutil.rmtree(final, ignore_errors=True)
+        return path if path.is_file() else None
+    except Exception as exc:  # noqa: BLE001 - no compiler, a failed link: the JIT kernels stay in use
+        _mark_failed(exc)
+        return None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _failed_mark() -> Path:
+    return module_path().parent.parent / f".{module_name()}.failed"
+
+
+def _mark_failed(reason) -> None:
+    """Remember that this version cannot be built here (no C compiler...): runs then stop starting
+    background builds of it (an explicit :func:`build` still tries)."""
+    try:
+        mark = _failed_mark()
+        mark.parent.mkdir(parents=True, exist_ok=True)
+        mark.write_text(str(reason)[:2000], encoding="utf-8")
+    except OSError:  # pragma: no cover - a read-only cache
+        pass
+
+
+def build_in_background() -> bool:
+    """Start the warm-up (numba's JIT kernels into its cache, then :func:`build`) in a detached,
+    low-priority process when the module is missing (at most one at a time per cache folder); True if one
+    was started."""
+    if _disabled() or _no_implicit_build():
+        return False
+    try:
+        path = module_path()
+        if path.is_file() or _failed_mark().is_file():
+            return False  # built, or it cannot be built here (numba's JIT cache serves instead)
+        lock = path.parent.parent / f".{module_name()}.building"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if time.time() - lock.stat().st_mtime < _STALE_LOCK_S:
+                return False  # a build is under way
+            lock.unlink()
+        except FileNotFoundError:
+            pass
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        os.close(fd)
+        code = ("import os, sys\n"
+                "try:\n    os.nice(10)\nexcept OSError:\n    pass\n"
+                "from sinkmap.analysis.zonal.warmup import warm_up\n"
+                f"try:\n    warm_up(aot=True)\nfinally:\n    os.unlink({str(lock)!r})\n")
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[3])  # the folder holding the sinkmap package
+        env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                         close_fds=True)
+        return True
+    except Exception:  # noqa: BLE001 - a shortcut for next time, never a reason to fail this run
+        return False
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m sinkmap.analysis.zonal.aot
+    print(build() or "not built (no C compiler or numba.pycc?)")
