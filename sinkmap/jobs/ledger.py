@@ -44,6 +44,10 @@ class LedgerRequest:
     target_files: list[Path] = field(default_factory=list)
     band_pct_points: float | None = None
     out: Path | None = None
+    #: Layers already read by a caller (role -> GeoDataFrame from :func:`read_polygons`), used instead of
+    #: reading forest / wetland / protected again (the field package reads each once, for its area). Not a
+    #: parameter: the CLI and the app never set it.
+    frames: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def has_layers(self) -> bool:
@@ -251,9 +255,11 @@ def _vector_ledger(req: LedgerRequest, zones, feedback: Feedback):
     from ..analysis.ledger import LedgerInputs, LedgerOptions, compute_ledger
 
     feedback.progress(0.0, "读取图层 reading layers")
-    forest = read_polygons(req.forest, req, feedback, "forest")
-    wetland = read_polygons(req.wetland, req, feedback, "wetland")
-    protected = read_polygons(req.protected, req, feedback, "protected")
+    given = req.frames or {}
+    forest = given["forest"] if "forest" in given else read_polygons(req.forest, req, feedback, "forest")
+    wetland = given["wetland"] if "wetland" in given else read_polygons(req.wetland, req, feedback, "wetland")
+    protected = (given["protected"] if "protected" in given
+                 else read_polygons(req.protected, req, feedback, "protected"))
     feedback.check()
     forest_fields = {k: v for k, v in req.fields.items()}
     inputs = LedgerInputs(

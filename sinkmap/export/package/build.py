@@ -290,18 +290,26 @@ def _build(spec: PackageSpec, feedback: Feedback | None) -> PackageResult:
                                         gpkg_rel=GPKG, zh=True), encoding="utf-8")
         steps.done("qgis_project")
         kmz_paths = {inside(stage, KMZ): False, **({inside(stage, KMZ_GCJ02): True} if spec.gcj02_kmz else {})}
-        write_kmz(kmz_paths, packed, title=title, description=doc_desc, feedback=steps.sub(0.56, 0.76, "KMZ"))
-        steps.done("kmz")
-        n_wpt = write_gpx(inside(stage, GPX), packed, title=title, description=doc_desc, bounds=(x0, y0, x1, y1),
-                          feedback=feedback)
-        steps.done("gpx")
-        zone = choose_zone(spec.area.geometry)
-        if zone.straddles:
-            notices.append(Notice("export.package.zone_straddle", area=spec.area.name, crs=zone.zone.crs,
-                                  shares=", ".join(f"EPSG:{k} {v:.0%}" for k, v in sorted(zone.shares.items()))))
-        shp = write_shapefiles(stage / "shp", packed, zone, steps.sub(0.77, 0.9, "Shapefile"))
-        notices.extend(shp.notices)
-        steps.done("shapefile")
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sinkmap-package-kmz") as pool:
+            # the KMZ files are compressed on that thread while the GPX and Shapefiles are written here; leaving
+            # the block waits for it (also on a cancel or an error: nothing writes after the cleanup)
+            zipping = write_kmz(kmz_paths, packed, title=title, description=doc_desc,
+                                feedback=steps.sub(0.56, 0.76, "KMZ"), background=pool)
+            steps.done("kmz")
+            n_wpt = write_gpx(inside(stage, GPX), packed, title=title, description=doc_desc,
+                              bounds=(x0, y0, x1, y1), feedback=feedback)
+            steps.done("gpx")
+            zone = choose_zone(spec.area.geometry)
+            if zone.straddles:
+                notices.append(Notice("export.package.zone_straddle", area=spec.area.name, crs=zone.zone.crs,
+                                      shares=", ".join(f"EPSG:{k} {v:.0%}" for k, v in sorted(zone.shares.items()))))
+            shp = write_shapefiles(stage / "shp", packed, zone, steps.sub(0.77, 0.9, "Shapefile"))
+            notices.extend(shp.notices)
+            steps.done("shapefile")
+            zipping.result()
+            steps.done("kmz_compress_wait")
 
         describe = _describe(spec.gcj02_kmz, packed, top)
         now = datetime.now(timezone.utc).astimezone()
