@@ -31,6 +31,7 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "siting_exclusions": ("选址排除区", "Siting exclusions"),
     "siting_suitability": ("选址适宜性", "Siting suitability"),
     "siting_regions": ("候选区", "Candidate regions"),
+    "basemap": ("离线底图", "Offline basemap"),
 }
 
 #: Map themes written into the QGIS project, one per task: (id, Chinese, English, roles shown). A role not
