@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -584,3 +585,74 @@ def test_basemap_is_the_land_cover_palette_times_the_hillshade(demo):
         checked += 1
     assert checked > 20
     assert (rgba[3] == 0).any()  # outside the county: transparent
+
+
+# -- QField's import rules (read in QField's source; QField itself is not run here) -----------------------
+#
+# From opengisch/QField (commit 4841a6b, 2026-08): Android's "import project from ZIP"
+# (QFieldUtils.getArchiveProjectName / zipToFolder) needs an entry ending in .qgs/.qgz (not ".qfieldsync"),
+# unzips into "Imported Projects/<zip name>/" and aborts the whole import on an entry that resolves outside
+# it; the URL import (AppInterface::importUrl) unzips the same way and opens the project only when exactly one
+# .qgs/.qgz is found under the folder. The project is read by QgsProject::read (styles from the project); a
+# missing home path falls back to the project's folder. A .kmz opened as a dataset is read as
+# /vsizip/<file>/doc.kml. QField is QGIS's core with its file providers (ogr, gdal) and a few network ones
+# linked in (postgres, wms, wfs…); no Python providers. Supported file suffixes: qfield.h.in.
+
+QFIELD_SUFFIXES = {"qgs", "qgz", "gpkg", "shp", "kml", "kmz", "geojson", "json", "gpx", "tif", "tiff", "mbtiles",
+                   "zip"}
+
+
+def _qfield_import(zip_path: Path, app_dir: Path) -> Path:
+    """Unzip ``zip_path`` as QField's Android importer does; returns the one project it then opens."""
+    with zipfile.ZipFile(zip_path) as zf:
+        names = zf.namelist()
+        assert any(n.lower().endswith((".qgs", ".qgz")) and ".qfieldsync" not in n.lower() for n in names)
+        folder = app_dir / "Imported Projects" / zip_path.name[:zip_path.name.rindex(".")]
+        folder.mkdir(parents=True)
+        for info in zf.infolist():
+            target = (folder / info.filename).resolve()
+            assert str(target).startswith(str(folder.resolve()) + os.sep), info.filename  # else: import aborted
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(zf.read(info))
+    projects = sorted(folder.rglob("*.qgs")) + sorted(folder.rglob("*.qgz"))
+    assert len(projects) == 1, projects  # the URL import opens a project only when there is exactly one
+    return projects[0]
+
+
+@pytest.mark.parametrize("which", ["demo", "proj"])
+def test_qfield_imports_the_zip_and_finds_every_layer(which, request, tmp_path):
+    built = request.getfixturevalue(which)
+    qgs = _qfield_import(built.zip, tmp_path / "QField")
+    home = qgs.parent
+    text = qgs.read_text(encoding="utf-8")
+    root = ET.fromstring(text)
+    assert root.find("homePath") is None or not root.find("homePath").get("path")  # the project's own folder
+    layers = root.findall("./projectlayers/maplayer")
+    assert layers
+    for node in layers:
+        provider, source = node.findtext("provider"), node.findtext("datasource")
+        assert provider in ("ogr", "gdal"), (provider, source)
+        assert source.startswith("./"), source  # relative: the package works wherever QField unzips it
+        path = (home / source.split("|")[0]).resolve()
+        assert path.is_relative_to(home.resolve()) and path.is_file(), source
+        assert path.suffix.lstrip(".").lower() in QFIELD_SUFFIXES, source
+    # no absolute path anywhere in the project (this machine's folders would mean nothing on a phone)
+    assert str(built.folder.parent) not in text and "/tmp/" not in text and "file://" not in text
+    for node in root.iter():
+        for value in [node.text or "", *node.attrib.values()]:
+            assert not (len(value) > 2 and value[1] == ":" and value[2] in "/\\"), value  # C:\…
+    # every file of the package is one QField (or a GPS / KML app) can open, or a sidecar / text file
+    for f in home.rglob("*"):
+        if f.is_file():
+            assert f.suffix.lstrip(".").lower() in QFIELD_SUFFIXES | {"dbf", "shx", "prj", "cpg", "md", "csv"}, f
+    # a KMZ opened in QField is read as /vsizip/<kmz>/doc.kml: doc.kml at the root, the first entry (what
+    # Google Earth and 奥维 open, as KML 2.2 says of KMZ), with only relative links inside the archive
+    for kmz in home.glob("kmz/*.kmz"):
+        with zipfile.ZipFile(kmz) as zf:
+            assert zf.namelist()[0] == "doc.kml"
+            doc = zf.read("doc.kml").decode("utf-8")
+            hrefs = set(re.findall(r"<href>([^<]*)</href>", doc))
+            assert hrefs and all(h in zf.namelist() for h in hrefs), hrefs
