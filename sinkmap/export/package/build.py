@@ -330,9 +330,11 @@ def _build(spec: PackageSpec, feedback: Feedback | None) -> PackageResult:
 
 def _write_formats(spec: PackageSpec, stage: Path, packed: list[PackedLayer], background, steps: "_Steps",
                    notices: list[Notice], title: str, doc_desc: str, top: str):
-    """Every format but the manifest: the basemap (on ``background``, while the GeoPackage is written here),
-    GeoPackage, project, KMZ (compressed on ``background``), GPX, Shapefiles. Returns the layers (the
-    basemap first), the waypoint count, the Shapefiles' zone and their report."""
+    """Every format but the manifest. Two threads (the machine's cores): on ``background``, one after the
+    other, the basemap, the Shapefiles and the KMZ compression (numpy, GDAL and zlib, which release the GIL
+    much of the time); here, the GeoPackage, the KML text and the GPX, then the project once the basemap is
+    known. Returns the layers (the basemap first), the waypoint count, the Shapefiles' zone and their
+    report."""
     from .basemap import write_basemap
     from .gpkg import write_geopackage
     from .gpx import write_gpx
@@ -341,37 +343,37 @@ def _write_formats(spec: PackageSpec, stage: Path, packed: list[PackedLayer], ba
     from .shapefiles import choose_zone, write_shapefiles
 
     feedback = steps.feedback
+    zone = choose_zone(spec.area.geometry)
+    if zone.straddles:
+        notices.append(Notice("export.package.zone_straddle", area=spec.area.name, crs=zone.zone.crs,
+                              shares=", ".join(f"EPSG:{k} {v:.0%}" for k, v in sorted(zone.shares.items()))))
     drawing = background.submit(write_basemap, stage, list(packed), _CancelOnly(feedback))
+    shapefiles = background.submit(write_shapefiles, stage / "shp", list(packed), zone, _CancelOnly(feedback))
     write_geopackage(inside(stage, GPKG), packed, steps.sub(0.4, 0.55, "GeoPackage"))
     steps.done("geopackage")
+    x0, y0, x1, y1 = spec.area.geometry.bounds
+    kmz_paths = {inside(stage, KMZ): False, **({inside(stage, KMZ_GCJ02): True} if spec.gcj02_kmz else {})}
+    zipping = write_kmz(kmz_paths, packed, title=title, description=doc_desc, feedback=steps.sub(0.55, 0.85, "KMZ"),
+                        background=background)
+    steps.done("kmz")
+    n_wpt = write_gpx(inside(stage, GPX), packed, title=title, description=doc_desc, bounds=(x0, y0, x1, y1),
+                      feedback=feedback)
+    steps.done("gpx")
+    feedback.progress(0.85, "Shapefile")
+    shp = shapefiles.result()
+    notices.extend(shp.notices)
+    steps.done("shapefile_wait")
     basemap = drawing.result()
     if basemap is not None:
         packed = [basemap, *packed]  # the bottom of the drawing order
-    steps.done("basemap_wait")
-    x0, y0, x1, y1 = spec.area.geometry.bounds
+    zipping.result()
+    steps.done("basemap_kmz_wait")
     pad = max(x1 - x0, y1 - y0) * 0.03
     in_project = [layer for layer in packed if layer.kind == "raster" or layer.count]
     qgs = inside(stage, f"{top}.qgs")
     qgs.write_text(project_document(in_project, title=title, extent=(x0 - pad, y0 - pad, x1 + pad, y1 + pad),
                                     gpkg_rel=GPKG, zh=True), encoding="utf-8")
     steps.done("qgis_project")
-    kmz_paths = {inside(stage, KMZ): False, **({inside(stage, KMZ_GCJ02): True} if spec.gcj02_kmz else {})}
-    # the KMZ files are compressed on the background thread while the GPX and Shapefiles are written here
-    zipping = write_kmz(kmz_paths, packed, title=title, description=doc_desc, feedback=steps.sub(0.56, 0.76, "KMZ"),
-                        background=background)
-    steps.done("kmz")
-    n_wpt = write_gpx(inside(stage, GPX), packed, title=title, description=doc_desc, bounds=(x0, y0, x1, y1),
-                      feedback=feedback)
-    steps.done("gpx")
-    zone = choose_zone(spec.area.geometry)
-    if zone.straddles:
-        notices.append(Notice("export.package.zone_straddle", area=spec.area.name, crs=zone.zone.crs,
-                              shares=", ".join(f"EPSG:{k} {v:.0%}" for k, v in sorted(zone.shares.items()))))
-    shp = write_shapefiles(stage / "shp", packed, zone, steps.sub(0.77, 0.9, "Shapefile"))
-    notices.extend(shp.notices)
-    steps.done("shapefile")
-    zipping.result()
-    steps.done("kmz_compress_wait")
     return packed, n_wpt, zone, shp
 
 

@@ -230,18 +230,11 @@ def column_texts(series) -> list[str | None]:
 
 
 def _fragments(texts: list[str | None], head: str, tail: str, escape) -> list[str]:
-    """``head + escape(text) + tail`` for each text ('' where missing); each distinct text escaped once."""
-    cache: dict[str, str] = {}
-    out = []
-    for text in texts:
-        if text is None:
-            out.append("")
-            continue
-        frag = cache.get(text)
-        if frag is None:
-            frag = cache[text] = f"{head}{escape(text)}{tail}"
-        out.append(frag)
-    return out
+    """``head + escape(text) + tail`` for each text ('' where missing); each distinct text escaped once, the
+    column then mapped through that table (no Python-level loop per value)."""
+    table = {text: f"{head}{escape(text)}{tail}" for text in set(texts) if text is not None}
+    table[None] = ""
+    return list(map(table.__getitem__, texts))
 
 
 def placemark_bodies(layer: PackedLayer, feedback: Feedback) -> list[str]:
