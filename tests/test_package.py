@@ -656,3 +656,35 @@ def test_qfield_imports_the_zip_and_finds_every_layer(which, request, tmp_path):
             doc = zf.read("doc.kml").decode("utf-8")
             hrefs = set(re.findall(r"<href>([^<]*)</href>", doc))
             assert hrefs and all(h in zf.namelist() for h in hrefs), hrefs
+
+
+def test_basemap_of_a_large_raster_is_drawn_from_every_nth_cell(demo, tmp_path):
+    """Beyond ``max_side`` pixels the basemap takes every n-th cell (n the smallest that fits), same extent."""
+    import shutil
+
+    import rasterio
+
+    from sinkmap.core.project import Style
+    from sinkmap.export.package.basemap import write_basemap
+    from sinkmap.export.package.model import PackedLayer, Provenance
+
+    shutil.copytree(demo.folder / "data" / "rasters", tmp_path / "data" / "rasters")
+    prov = Provenance("test", "test", True)
+
+    def raster(lid, role, style):
+        return PackedLayer(id=lid, name=lid, name_en=lid, kind="raster", role=role, style=style, visible=True,
+                           provenance=prov, raster=Path("data/rasters") / f"{lid}.tif")
+
+    layers = [raster("dem", "dem", Style(kind="hillshade")), raster("dem_hillshade", "hillshade", Style()),
+              raster("landcover", "landcover", Style(kind="classes", scheme="sandiao"))]
+    got = write_basemap(tmp_path, layers, BaseFeedback(), max_side=32)
+    with rasterio.open(tmp_path / "data" / "rasters" / "dem.tif") as dem:
+        step = int(np.ceil(max(dem.width, dem.height) / 32))
+        want = (int(np.ceil(dem.height / step)), int(np.ceil(dem.width / step)))
+        bounds = dem.bounds
+    with rasterio.open(tmp_path / "data" / "basemap.gpkg") as bm:
+        assert step > 1 and bm.shape == want and max(bm.shape) <= 32
+        assert np.allclose(tuple(bm.bounds), tuple(bounds), atol=1e-9)
+        alpha = bm.read(4)
+    assert (alpha == 255).any() and (alpha == 0).any()
+    assert got.raster_info["width"] == want[1] and got.raster_info["drawn_from"] == ["landcover", "dem", "dem_hillshade"]
