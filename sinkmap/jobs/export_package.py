@@ -267,6 +267,9 @@ def _file_sources(items: list[LayerSource]) -> tuple[list, bool]:
             role, synthetic, result = _classify(path, layer, kind)
             base = base or not result
             label = layer if layer and (len(names) > 1 or item.layer) else path.stem
+            demo_role = _demo_role(path, layer if kind == "vector" else None)
+            if demo_role and role_name(demo_role):  # a demo-world layer: named as the app names it
+                label = f"{role_name(demo_role)}（演示）"
             display = f"{role_name(role)}：{label}" if role in SITING_ROLES else label
             style = ROLE_STYLES.get(role or "")
             spec = LayerSpec(name=display, path=str(path), kind=kind, layer=layer if kind == "vector" else None,
@@ -275,7 +278,8 @@ def _file_sources(items: list[LayerSource]) -> tuple[list, bool]:
             note = ("" if not result else "sinkmap siting result; data origin not recorded in the file"
                     if synthetic is None else "sinkmap siting result; data origin recorded in the file")
             out.append(SourceLayer(spec=spec, provenance=_user_provenance(path, bool(synthetic), note),
-                                   refine_style=kind == "vector", name_en=role_name(role, zh=False) or label))
+                                   refine_style=kind == "vector",
+                                   name_en=(role_name(role, zh=False) or label) + (" (demo)" if demo_role else "")))
     return out, base
 
 

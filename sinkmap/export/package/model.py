@@ -22,6 +22,7 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "protected": ("自然保护地", "Protected areas"),
     "redline": ("生态保护红线", "Ecological red line"),
     "farmland": ("永久基本农田", "Permanent basic farmland"),
+    "grassland": ("基本草原", "Basic grassland"),
     "roads": ("道路", "Roads"),
     "substations": ("变电站", "Substations"),
     "projects": ("规划项目", "Plan projects"),
