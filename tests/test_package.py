@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -448,3 +449,242 @@ def test_an_area_outside_the_demo_world_is_a_message_and_no_file(tmp_path):
         run_job(job, job.make_request({"county": "吉首市", "out": str(tmp_path / "p.zip")}))
     assert err.value.code == "export.package.demo_no_data" and "长沙市" in str(err.value) and "--layer" in str(err.value)
     assert os.listdir(tmp_path) == []
+
+
+# -- --layer FILE|layername=NAME --------------------------------------------------------------------------
+
+def _two_layer_gpkg(path: Path) -> Path:
+    import geopandas as gpd
+    import shapely
+
+    c = shapely.point_on_surface(pf.county_geometry())
+    for name, n in (("采样点", 3), ("界桩", 2)):
+        gpd.GeoDataFrame({"名称": [f"{name}{k}" for k in range(n)]},
+                         geometry=[shapely.Point(c.x + 0.001 * k, c.y) for k in range(n)],
+                         crs="EPSG:4490").to_file(path, layer=name, driver="GPKG")
+    return path
+
+
+def test_a_layername_packs_exactly_that_layer(tmp_path):
+    """``FILE|layername=NAME`` packs that layer alone (named by it); ``FILE`` packs every layer of the file."""
+    from sinkmap.jobs import registry
+    from sinkmap.jobs.base import run_job
+
+    gpkg = _two_layer_gpkg(tmp_path / "two.gpkg")
+    job = registry.get("export.package")
+    one = run_job(job, job.make_request({"county": pf.COUNTY, "layers": [f"{gpkg}|layername=界桩"],
+                                         "out": str(tmp_path / "one.zip")}))
+    got = [(x["name"], x["features"]) for x in one.layers if x["id"] != "boundary"]
+    assert got == [("界桩", 2)]
+    both = run_job(job, job.make_request({"county": pf.COUNTY, "layers": [str(gpkg)],
+                                          "out": str(tmp_path / "both.zip")}))
+    assert sorted((x["name"], x["features"]) for x in both.layers if x["id"] != "boundary") == [
+        ("界桩", 2), ("采样点", 3)]
+
+
+def test_a_demo_layer_by_name_keeps_its_role_and_is_clipped_to_the_area(tmp_path):
+    """The demo's 湿地 layer given alone: only it (and the ledger of it, the boundary) goes in, with its demo
+    role (a name guess would not know 生态保护红线 from a protected area), clipped to the county."""
+    import geopandas as gpd
+    import shapely
+
+    from sinkmap.demo.generate import demo_layers, ensure_demo
+    from sinkmap.jobs import registry
+    from sinkmap.jobs.base import run_job
+    from sinkmap.jobs.export_package import _classify
+
+    layers = demo_layers(ensure_demo())
+    file, name = layers["wetland"]
+    job = registry.get("export.package")
+    report = run_job(job, job.make_request({"county": pf.COUNTY, "layers": [f"{file}|layername={name}"],
+                                            "out": str(tmp_path / "w.zip")}))
+    by_role = {x["id"]: x for x in report.layers}
+    assert set(by_role) == {"wetland", "ledger", "boundary"} and by_role["wetland"]["synthetic"]
+    area = pf.county_geometry()
+    frame = gpd.read_file(file, layer=name, bbox=area.bounds)
+    expected = int((shapely.area(shapely.intersection(frame.geometry.values, area)) > 0).sum())
+    assert by_role["wetland"]["features"] == expected
+    redline = layers["redline"]
+    assert _classify(Path(redline[0]), redline[1], "vector")[0] == "redline"
+    assert _classify(Path(layers["substations"][0]), layers["substations"][1], "vector")[0] == "substations"
+
+
+# -- provenance of siting regions -------------------------------------------------------------------------
+
+def _regions_frame():
+    import geopandas as gpd
+    import shapely
+
+    c = shapely.point_on_surface(pf.county_geometry())
+    return gpd.GeoDataFrame({"region_id": [1], "mean_score": [0.9], "capacity_mw": [12.0], "area_ha": [20.0]},
+                            geometry=[shapely.box(c.x, c.y, c.x + 0.004, c.y + 0.004)], crs="EPSG:4490")
+
+
+@pytest.mark.parametrize("data, expected", [("synthetic_demo", True), ("user", False), (None, None)])
+def test_regions_provenance_is_read_from_the_file(tmp_path, data, expected):
+    """site.regions writes where its data came from (GDAL layer metadata); the package labels the layer by it
+    (and says "origin not recorded" only for a file without it)."""
+    import pyogrio
+
+    from sinkmap.io.vectors import write_vector
+    from sinkmap.jobs.export_package import _classify, _file_sources
+    from sinkmap.jobs.base import LayerSource
+    from sinkmap.jobs.site_regions import provenance_metadata
+
+    class Report:
+        job = "site.regions"
+        tech = "pv"
+
+    report = Report()
+    report.data = data
+    path = tmp_path / "regions.gpkg"
+    write_vector(_regions_frame(), path, layer="regions", metadata=provenance_metadata(report) if data else None)
+    if data:
+        assert pyogrio.read_info(path, layer="regions")["layer_metadata"]["SINKMAP_DATA"] == data
+    assert _classify(path, "regions", "vector") == ("siting_regions", expected, True)
+    (source,), _base = _file_sources([LayerSource(path, "regions")])
+    assert source.provenance.synthetic is bool(expected)
+    recorded = "not recorded" not in (source.provenance.source + source.provenance.notes)
+    assert recorded == (data is not None)
+
+
+# -- the offline basemap -----------------------------------------------------------------------------------
+
+def test_basemap_is_the_land_cover_palette_times_the_hillshade(demo):
+    """data/basemap.gpkg: one raster table of RGBA PNG tiles on the DEM's grid; each cell the land-cover class's
+    scheme colour × the hillshade factor (recomputed here from the packaged GeoTIFFs), alpha 0 outside."""
+    import rasterio
+
+    from sinkmap.carto.colors import hex_to_rgba
+    from sinkmap.io.schemes import load_scheme
+
+    entry = pf.layer_entry(demo, role="basemap")
+    assert entry["files"] == {"geopackage_raster": "data/basemap.gpkg|table=basemap"} and entry["visible_in_app"] is False
+    assert entry["provenance"]["synthetic"]
+    rasters = demo.folder / "data" / "rasters"
+    with rasterio.open(demo.folder / "data" / "basemap.gpkg") as bm, rasterio.open(rasters / "dem.tif") as dem:
+        assert bm.driver == "GPKG" and bm.count == 4 and bm.dtypes[0] == "uint8"
+        assert bm.transform.almost_equals(dem.transform) and bm.shape == dem.shape
+        rgba = bm.read()
+    with rasterio.open(rasters / "landcover.tif") as lc:
+        codes, lc_t = lc.read(1), lc.transform
+    with rasterio.open(rasters / "dem_hillshade.tif") as hs:
+        shade = hs.read(1).astype(float)
+    colors = {c.value: hex_to_rgba(c.color)[:3] for c in load_scheme("sandiao").classes}
+    rows, cols = np.nonzero(rgba[3] == 255)
+    assert len(rows) > 1000
+    checked = 0
+    for r, c in list(zip(rows.tolist(), cols.tolist()))[::37]:
+        x, y = bm.xy(r, c)
+        lr, lcol = rasterio.transform.rowcol(lc_t, x, y)
+        if not (0 <= lr < codes.shape[0] and 0 <= lcol < codes.shape[1]) or int(codes[lr, lcol]) not in colors:
+            continue
+        factor = shade[r, c] / 255.0 if shade[r, c] > 0 else 1.0
+        want = np.round(np.array(colors[int(codes[lr, lcol])]) * factor)
+        assert np.abs(rgba[:3, r, c].astype(int) - want).max() <= 1, (r, c)
+        checked += 1
+    assert checked > 20
+    assert (rgba[3] == 0).any()  # outside the county: transparent
+
+
+# -- QField's import rules (read in QField's source; QField itself is not run here) -----------------------
+#
+# From opengisch/QField (commit 4841a6b, 2026-08): Android's "import project from ZIP"
+# (QFieldUtils.getArchiveProjectName / zipToFolder) needs an entry ending in .qgs/.qgz (not ".qfieldsync"),
+# unzips into "Imported Projects/<zip name>/" and aborts the whole import on an entry that resolves outside
+# it; the URL import (AppInterface::importUrl) unzips the same way and opens the project only when exactly one
+# .qgs/.qgz is found under the folder. The project is read by QgsProject::read (styles from the project); a
+# missing home path falls back to the project's folder. A .kmz opened as a dataset is read as
+# /vsizip/<file>/doc.kml. QField is QGIS's core with its file providers (ogr, gdal) and a few network ones
+# linked in (postgres, wms, wfs…); no Python providers. Supported file suffixes: qfield.h.in.
+
+QFIELD_SUFFIXES = {"qgs", "qgz", "gpkg", "shp", "kml", "kmz", "geojson", "json", "gpx", "tif", "tiff", "mbtiles",
+                   "zip"}
+
+
+def _qfield_import(zip_path: Path, app_dir: Path) -> Path:
+    """Unzip ``zip_path`` as QField's Android importer does; returns the one project it then opens."""
+    with zipfile.ZipFile(zip_path) as zf:
+        names = zf.namelist()
+        assert any(n.lower().endswith((".qgs", ".qgz")) and ".qfieldsync" not in n.lower() for n in names)
+        folder = app_dir / "Imported Projects" / zip_path.name[:zip_path.name.rindex(".")]
+        folder.mkdir(parents=True)
+        for info in zf.infolist():
+            target = (folder / info.filename).resolve()
+            assert str(target).startswith(str(folder.resolve()) + os.sep), info.filename  # else: import aborted
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(zf.read(info))
+    projects = sorted(folder.rglob("*.qgs")) + sorted(folder.rglob("*.qgz"))
+    assert len(projects) == 1, projects  # the URL import opens a project only when there is exactly one
+    return projects[0]
+
+
+@pytest.mark.parametrize("which", ["demo", "proj"])
+def test_qfield_imports_the_zip_and_finds_every_layer(which, request, tmp_path):
+    built = request.getfixturevalue(which)
+    qgs = _qfield_import(built.zip, tmp_path / "QField")
+    home = qgs.parent
+    text = qgs.read_text(encoding="utf-8")
+    root = ET.fromstring(text)
+    assert root.find("homePath") is None or not root.find("homePath").get("path")  # the project's own folder
+    layers = root.findall("./projectlayers/maplayer")
+    assert layers
+    for node in layers:
+        provider, source = node.findtext("provider"), node.findtext("datasource")
+        assert provider in ("ogr", "gdal"), (provider, source)
+        assert source.startswith("./"), source  # relative: the package works wherever QField unzips it
+        path = (home / source.split("|")[0]).resolve()
+        assert path.is_relative_to(home.resolve()) and path.is_file(), source
+        assert path.suffix.lstrip(".").lower() in QFIELD_SUFFIXES, source
+    # no absolute path anywhere in the project (this machine's folders would mean nothing on a phone)
+    assert str(built.folder.parent) not in text and "/tmp/" not in text and "file://" not in text
+    for node in root.iter():
+        for value in [node.text or "", *node.attrib.values()]:
+            assert not (len(value) > 2 and value[1] == ":" and value[2] in "/\\"), value  # C:\…
+    # every file of the package is one QField (or a GPS / KML app) can open, or a sidecar / text file
+    for f in home.rglob("*"):
+        if f.is_file():
+            assert f.suffix.lstrip(".").lower() in QFIELD_SUFFIXES | {"dbf", "shx", "prj", "cpg", "md", "csv"}, f
+    # a KMZ opened in QField is read as /vsizip/<kmz>/doc.kml: doc.kml at the root, the first entry (what
+    # Google Earth and 奥维 open, as KML 2.2 says of KMZ), with only relative links inside the archive
+    for kmz in home.glob("kmz/*.kmz"):
+        with zipfile.ZipFile(kmz) as zf:
+            assert zf.namelist()[0] == "doc.kml"
+            doc = zf.read("doc.kml").decode("utf-8")
+            hrefs = set(re.findall(r"<href>([^<]*)</href>", doc))
+            assert hrefs and all(h in zf.namelist() for h in hrefs), hrefs
+
+
+def test_basemap_of_a_large_raster_is_drawn_from_every_nth_cell(demo, tmp_path):
+    """Beyond ``max_side`` pixels the basemap takes every n-th cell (n the smallest that fits), same extent."""
+    import shutil
+
+    import rasterio
+
+    from sinkmap.core.project import Style
+    from sinkmap.export.package.basemap import write_basemap
+    from sinkmap.export.package.model import PackedLayer, Provenance
+
+    shutil.copytree(demo.folder / "data" / "rasters", tmp_path / "data" / "rasters")
+    prov = Provenance("test", "test", True)
+
+    def raster(lid, role, style):
+        return PackedLayer(id=lid, name=lid, name_en=lid, kind="raster", role=role, style=style, visible=True,
+                           provenance=prov, raster=Path("data/rasters") / f"{lid}.tif")
+
+    layers = [raster("dem", "dem", Style(kind="hillshade")), raster("dem_hillshade", "hillshade", Style()),
+              raster("landcover", "landcover", Style(kind="classes", scheme="sandiao"))]
+    got = write_basemap(tmp_path, layers, BaseFeedback(), max_side=32)
+    with rasterio.open(tmp_path / "data" / "rasters" / "dem.tif") as dem:
+        step = int(np.ceil(max(dem.width, dem.height) / 32))
+        want = (int(np.ceil(dem.height / step)), int(np.ceil(dem.width / step)))
+        bounds = dem.bounds
+    with rasterio.open(tmp_path / "data" / "basemap.gpkg") as bm:
+        assert step > 1 and bm.shape == want and max(bm.shape) <= 32
+        assert np.allclose(tuple(bm.bounds), tuple(bounds), atol=1e-9)
+        alpha = bm.read(4)
+    assert (alpha == 255).any() and (alpha == 0).any()
+    assert got.raster_info["width"] == want[1] and got.raster_info["drawn_from"] == ["landcover", "dem", "dem_hillshade"]

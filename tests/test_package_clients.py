@@ -93,6 +93,8 @@ RENDERERS = {"single": "singleSymbol", "categorised": "categorizedSymbol", "grad
 def _expected_renderer(entry: dict) -> str:
     if entry["kind"] == "vector":
         return RENDERERS[entry["style"]]
+    if entry["role"] == "basemap":
+        return "multibandcolor"
     if entry["role"] == "hillshade":
         return "singlebandgray"
     return "paletted" if entry["style"] == "classes" else "singlebandpseudocolor"
@@ -124,7 +126,19 @@ def test_qgis_opens_the_moved_project_as_the_app_shows_it(which, request, tmp_pa
     assert [t["id"].removeprefix("sinkmap_") for t in seen["tree"]] == [e["id"] for e in reversed(in_project)]
     assert [t["checked"] for t in seen["tree"]] == [e["visible_in_app"] for e in reversed(in_project)]
     assert sorted(seen["themes"]) == sorted(built.manifest["themes"]) and len(seen["themes"]) == 4
+    # QField runs QGIS's core with its file providers: every layer from a file, through ogr or gdal
+    assert {got["provider"] for got in layers.values()} <= {"ogr", "gdal"}
     if which == "demo":
+        # the offline basemap: GeoPackage raster tiles (RGBA), valid in QGIS, at the bottom, drawing the area
+        basemap = layers["basemap"]
+        assert basemap["valid"] and basemap["provider"] == "gdal" and basemap["bands"] == 4
+        assert basemap["source"].endswith("data/basemap.gpkg") and seen["tree"][-1]["id"] == "sinkmap_basemap"
+        import rasterio
+
+        with rasterio.open(seen["basemap_png"][0]) as ds:
+            drawn = ds.read()[:3].astype(int)
+        coloured = (drawn.max(axis=0) - drawn.min(axis=0)) > 30  # the palette's colours, not white or grey
+        assert seen["basemap_png"][1] and coloured.mean() > 0.1
         assert layers["forest"]["attr"] == "DI_LEI" and layers["ledger"]["attr"] == "status"
         assert layers["dem_hillshade"]["blend"] == 13  # QPainter's Multiply: the app's tinted hillshade
         assert layers["ledger"]["labels"] and layers["boundary"]["labels"]

@@ -113,6 +113,14 @@ def test_regions_meet_the_capacity_goal_and_the_minimum_area(tmp_path):
     assert {"mean_score", "mean_slope", "mean_road"} <= set(gdf.columns)
     assert list(gdf["region_id"]) == list(range(1, len(gdf) + 1))
     assert report.to_json()["regions"][0]["region_id"] == 1
+    # where the data came from, in the file (the field package labels the layer by it)
+    import pyogrio
+
+    from sinkmap.jobs.export_package import _classify
+
+    meta = pyogrio.read_info(out, layer="regions")["layer_metadata"]
+    assert meta["SINKMAP_DATA"] == "synthetic_demo" and meta["SITING_TECH"] == "pv"
+    assert _classify(out, "regions", "vector") == ("siting_regions", True, True)
 
 
 def test_regions_goal_not_met_warns(tmp_path):

@@ -485,7 +485,7 @@ def inspect_vector(path: str | os.PathLike[str], *, layer: str | None = None) ->
 # -- writing ------------------------------------------------------------------------------------
 
 def write_vector(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], *, layer: str | None = None,
-                 feedback: Feedback | None = None) -> Path:
+                 feedback: Feedback | None = None, metadata: dict[str, str] | None = None) -> Path:
     """Write ``gdf`` atomically; the format follows the extension (.gpkg .geojson .shp .fgb .kml).
 
     GeoPackage: ``layer`` (default: the file name) is created or replaced; other layers of an
@@ -509,6 +509,8 @@ def write_vector(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str], *, layer: 
     kwargs: dict[str, object] = {"driver": driver}
     if ext == ".gpkg":
         kwargs["layer"] = layer or path.stem
+        if metadata:
+            kwargs["layer_metadata"] = {str(k): str(v) for k, v in metadata.items()}
     if ext == ".shp":
         kwargs["encoding"] = "UTF-8"
     with atomic_output_path(path) as tmp:

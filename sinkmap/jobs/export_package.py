@@ -22,7 +22,7 @@ from typing import Any
 
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import Notice
-from .base import DATA_DEMO, Exclusive, Job, LayerSource, Output, Param, Report, Text
+from .base import DATA_DEMO, DATA_USER, Exclusive, Job, LayerSource, Output, Param, Report, Text
 from .registry import register
 
 DEFAULT_YEAR = 2025
@@ -196,14 +196,44 @@ def _classify(path: Path, layer: str | None, kind: str) -> tuple[str | None, boo
         if "SITING_TECH" in tags:
             role = "siting_suitability" if "SITING_WEIGHTS" in tags else "siting_exclusions"
             return role, tags.get("SITING_DATA") == DATA_DEMO, True
-        return guess_role(path.name, "raster"), _in_demo(path) or None, False
-    if layer == "regions":
-        import pyogrio
+        return _demo_role(path, None) or guess_role(path.name, "raster"), _in_demo(path) or None, False
+    info = _vector_info(path, layer)
+    data = (info.get("layer_metadata") or {}).get("SINKMAP_DATA")
+    recorded = True if data == DATA_DEMO else (False if data == DATA_USER else None)
+    synthetic = True if recorded or _in_demo(path) else recorded
+    if {"region_id", "mean_score", "capacity_mw"} <= set(info.get("fields", ())):
+        return "siting_regions", synthetic, True
+    role = _demo_role(path, layer) or guess_role(layer or path.stem, "vector") or guess_role(path.stem, "vector")
+    return role, synthetic, False
 
-        fields = set(pyogrio.read_info(path, layer=layer)["fields"])
-        if {"region_id", "mean_score", "capacity_mw"} <= fields:
-            return "siting_regions", None, True
-    return guess_role(layer or path.stem, "vector") or guess_role(path.stem, "vector"), _in_demo(path) or None, False
+
+def _demo_role(path: Path, layer: str | None) -> str | None:
+    """The role of a demo-world file or layer given with --layer (the demo knows what each is: name guesses
+    would take 生态保护红线 for a protected area and 变电站 for a project)."""
+    if not _in_demo(path):
+        return None
+    from ..demo.generate import demo_dir, demo_layers
+
+    try:
+        target = Path(path).resolve()
+        for key, (file, name) in demo_layers(demo_dir()).items():
+            if Path(file).resolve() == target and (name or None) == (layer or None):
+                return key.split("_1s:")[0]
+    except OSError:
+        return None
+    return None
+
+
+def _vector_info(path: Path, layer: str | None) -> dict[str, Any]:
+    """pyogrio's facts about a layer (fields, GDAL layer metadata); {} when the file cannot tell (the reader
+    says what is wrong later, with its own message)."""
+    import pyogrio
+
+    try:
+        info = pyogrio.read_info(path, layer=layer)
+    except Exception:  # noqa: BLE001 - any driver error: the layer's read reports it properly
+        return {}
+    return {"fields": [str(f) for f in info.get("fields", [])], "layer_metadata": info.get("layer_metadata") or {}}
 
 
 def _spatial_layers(path: Path, names: list[str]) -> list[str]:
@@ -236,15 +266,20 @@ def _file_sources(items: list[LayerSource]) -> tuple[list, bool]:
         for layer in names:
             role, synthetic, result = _classify(path, layer, kind)
             base = base or not result
-            label = layer if layer and len(names) > 1 else path.stem
+            label = layer if layer and (len(names) > 1 or item.layer) else path.stem
+            demo_role = _demo_role(path, layer if kind == "vector" else None)
+            if demo_role and role_name(demo_role):  # a demo-world layer: named as the app names it
+                label = f"{role_name(demo_role)}（演示）"
             display = f"{role_name(role)}：{label}" if role in SITING_ROLES else label
             style = ROLE_STYLES.get(role or "")
             spec = LayerSpec(name=display, path=str(path), kind=kind, layer=layer if kind == "vector" else None,
                              role=role, style=Style.from_dict(style.to_dict()) if style else (
                                  Style(kind="ramp", ramp="greys") if kind == "raster" else Style()))
-            note = "sinkmap siting result; data origin not recorded in the file" if synthetic is None and result else ""
+            note = ("" if not result else "sinkmap siting result; data origin not recorded in the file"
+                    if synthetic is None else "sinkmap siting result; data origin recorded in the file")
             out.append(SourceLayer(spec=spec, provenance=_user_provenance(path, bool(synthetic), note),
-                                   refine_style=kind == "vector", name_en=role_name(role, zh=False) or label))
+                                   refine_style=kind == "vector",
+                                   name_en=(role_name(role, zh=False) or label) + (" (demo)" if demo_role else "")))
     return out, base
 
 
@@ -283,6 +318,7 @@ def _ledger_source(request: ExportPackageRequest, area, sources: list, year: int
     req = LedgerRequest(year=year, city=request.city, county=request.county, zones=request.zones,
                         zone_name_field=request.zone_name_field,
                         **{role: LayerSource(Path(s.spec.path), s.spec.layer) for role, s in picked.items()})
+    _read_once(req, picked, area, feedback)
     try:
         report = run_job(LEDGER, req, feedback)
     except InputError as exc:
@@ -298,6 +334,20 @@ def _ledger_source(request: ExportPackageRequest, area, sources: list, year: int
     spec = LayerSpec(name=f"碳汇台账单元 {year}" + ("（演示）" if synthetic else ""), path="", role="ledger",
                      style=ledger_style(), visible=False)
     return SourceLayer(spec=spec, frame=frame, clip=False, provenance=prov, name_en=f"Ledger units {year}"), report
+
+
+def _read_once(req, picked: dict[str, Any], area, feedback: Feedback) -> None:
+    """Read the ledger's layers once, only where the area is (their features meeting its box), checked as the
+    ledger reads them: the ledger takes them from ``req.frames`` and the package clips the same frames —
+    no whole-layer read, no second read. A layer with nothing in the box is left to the ledger as before."""
+    from .ledger import read_polygons
+
+    for role, source in picked.items():
+        feedback.check()
+        frame = read_polygons(getattr(req, role), req, feedback, role, bbox=area.geometry.bounds)
+        if frame is not None and len(frame):
+            req.frames[role] = frame
+            source.frame = frame  # clipped to the area by the package (clip stays on)
 
 
 def _with_city(area):

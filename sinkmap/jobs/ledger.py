@@ -44,6 +44,10 @@ class LedgerRequest:
     target_files: list[Path] = field(default_factory=list)
     band_pct_points: float | None = None
     out: Path | None = None
+    #: Layers already read by a caller (role -> GeoDataFrame from :func:`read_polygons`), used instead of
+    #: reading forest / wetland / protected again (the field package reads each once, for its area). Not a
+    #: parameter: the CLI and the app never set it.
+    frames: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def has_layers(self) -> bool:
@@ -267,9 +271,14 @@ def _vector_ledger(req: LedgerRequest, zones, feedback: Feedback):
 
     known_invalid: dict = {}
     tokens: dict = {}
-    forest = _read_cached(req.forest, req, feedback, "forest", known_invalid, tokens)
-    wetland = _read_cached(req.wetland, req, feedback, "wetland", known_invalid, tokens)
-    protected = _read_cached(req.protected, req, feedback, "protected", known_invalid, tokens)
+    given = req.frames or {}  # layers already read by the caller (export.package: read once, for its area)
+
+    def layer(role: str):
+        if role in given:
+            return given[role]
+        return _read_cached(getattr(req, role), req, feedback, role, known_invalid, tokens)
+
+    forest, wetland, protected = layer("forest"), layer("wetland"), layer("protected")
     feedback.check()
     forest_fields = {k: v for k, v in req.fields.items()}
     memo = ClipMemo() if tokens else None

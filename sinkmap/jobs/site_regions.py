@@ -113,6 +113,13 @@ def regions_score(res) -> np.ndarray:
     return np.where(touched, np.nan, res.score).astype(np.float32)
 
 
+def provenance_metadata(report) -> dict[str, str]:
+    """The regions layer's GDAL metadata: where its data come from (``SINKMAP_DATA``: ``synthetic_demo`` when the
+    demo world stood in), the technology and the job — read by the field package to label its provenance."""
+    return {"SINKMAP_DATA": str(getattr(report, "data", "") or "user"), "SINKMAP_JOB": str(report.job or ""),
+            "SITING_TECH": str(getattr(report, "tech", "") or "")}
+
+
 def write_outputs(report: SiteRegionsReport, request: SiteRegionsRequest) -> list[Output]:
     gdf = getattr(report, "_regions", None)
     if gdf is None:
@@ -120,7 +127,7 @@ def write_outputs(report: SiteRegionsReport, request: SiteRegionsRequest) -> lis
     from ..io.vectors import write_vector
 
     try:
-        write_vector(gdf, request.out, layer=LAYER)
+        write_vector(gdf, request.out, layer=LAYER, metadata=provenance_metadata(report))
     finally:
         report._regions = None
     return [Output(Path(request.out), kind="vector", role="siting_regions", name=Path(request.out).name,

@@ -73,7 +73,9 @@ def write_outputs(report: SiteRegionsReport, request: SiteRunRequest) -> list[Ou
         raise output_error(getattr(exc, "filename", None) or folder, exc) from None
     gdf = gdf.copy()
     gdf["label"] = [region_label(row) for row in gdf.drop(columns="geometry").to_dict("records")]
-    write_vector(gdf, paths["regions"], layer="regions")
+    from .site_regions import provenance_metadata
+
+    write_vector(gdf, paths["regions"], layer="regions", metadata=provenance_metadata(report))
     return [Output(paths[key], kind="vector" if key == "regions" else "raster", role=ROLES[key],
                    layer="regions" if key == "regions" else None, name=paths[key].name)
             for key in ("exclusions", "suitability", "regions", "criteria")]

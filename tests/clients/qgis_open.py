@@ -4,7 +4,8 @@ Run with the system Python, not the venv: ``QT_QPA_PLATFORM=offscreen /usr/bin/p
 PROJECT.qgs OUT.png [GPKG]``. Prints one JSON document: the project's CRS, every layer (valid, CRS,
 feature count, renderer type, labels, blending), the layer tree's order and check state, the map themes,
 the styles QGIS finds in the GeoPackage itself (layers opened without the project), and renders the
-project's visible layers over its saved extent to OUT.png (and one PNG per map theme beside it).
+project's visible layers over its saved extent to OUT.png (and one PNG per map theme beside it, and the
+offline basemap alone to OUT_basemap.png).
 """
 
 import json
@@ -45,7 +46,7 @@ def main():
            "themes": project.mapThemeCollection().mapThemes()}
     for layer in project.mapLayers().values():
         entry = {"id": layer.id(), "name": layer.name(), "valid": layer.isValid(), "crs": layer.crs().authid(),
-                 "source": layer.source(), "blend": int(layer.blendMode())}
+                 "source": layer.source(), "blend": int(layer.blendMode()), "provider": layer.providerType()}
         if isinstance(layer, QgsVectorLayer):
             renderer = layer.renderer()
             entry.update(kind="vector", count=layer.featureCount(), renderer=renderer.type() if renderer else None,
@@ -54,7 +55,7 @@ def main():
                          classes=len(getattr(renderer, "categories", getattr(renderer, "ranges", list))()))
         elif isinstance(layer, QgsRasterLayer):
             entry.update(kind="raster", renderer=layer.renderer().type() if layer.renderer() else None,
-                         width=layer.width(), height=layer.height())
+                         width=layer.width(), height=layer.height(), bands=layer.bandCount())
         out["layers"].append(entry)
     root = project.layerTreeRoot()
     for node in root.findLayers():
@@ -63,6 +64,10 @@ def main():
     extent = project.viewSettings().defaultViewExtent()
     out["extent"] = [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()]
     out["rendered"] = render(project, visible, extent, png)
+    basemap = [lyr for lyr in project.mapLayers().values() if lyr.id() == "sinkmap_basemap"]
+    if basemap:  # the offline basemap drawn alone
+        path = png.replace(".png", "_basemap.png")
+        out["basemap_png"] = [path, render(project, basemap, extent, path)]
     out["theme_png"] = {}
     for k, theme in enumerate(out["themes"]):
         layers = project.mapThemeCollection().mapThemeVisibleLayers(theme)

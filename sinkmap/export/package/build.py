@@ -7,6 +7,7 @@ Layout of the zip (one top folder, ASCII names only; none comes from user data u
     <name>/<name>.qgs                 QGIS / QField project (relative paths)
     <name>/data/layers.gpkg           every vector layer, CGCS2000, with QGIS styles
     <name>/data/rasters/<id>.tif      rasters cut to the area, with overviews (DEM, hillshade, land cover…)
+    <name>/data/basemap.gpkg          the rasters drawn into one offline basemap (GeoPackage raster tiles)
     <name>/kmz/layers_wgs84.kmz       KML in WGS-84 (and layers_GCJ02_AMap_only.kmz when asked)
     <name>/gpx/waypoints_wgs84.gpx    waypoints
     <name>/shp/<id>.shp …, fields.csv GBK Shapefiles in the area's 3° Gauss–Krüger zone
@@ -219,7 +220,10 @@ def _describe(has_gcj02: bool, packed: list[PackedLayer], top: str) -> dict[str,
     if has_gcj02:
         out[KMZ_GCJ02] = "KMZ（GCJ-02，仅供要求 GCJ-02 的应用） / KMZ in GCJ-02 (only for apps expecting it)"
     for layer in packed:
-        if layer.kind == "raster":
+        if layer.role == "basemap":
+            out[layer.raster.as_posix()] = (f"{layer.name}（GeoPackage 栅格瓦片，QField/QGIS 离线底图） / "
+                                            f"{layer.name_en} (GeoPackage raster tiles for QField/QGIS offline)")
+        elif layer.kind == "raster":
             out[layer.raster.as_posix()] = f"{layer.name}（GeoTIFF） / {layer.name_en} (GeoTIFF)"
         elif layer.count:
             out[f"shp/{layer.id}.*"] = f"{layer.name}（Shapefile，GBK） / {layer.name_en} (Shapefile, GBK)"
@@ -254,12 +258,8 @@ def build_package(spec: PackageSpec, feedback: Feedback | None = None) -> Packag
 
 def _build(spec: PackageSpec, feedback: Feedback | None) -> PackageResult:
     from ...io.atomic import atomic_output_path
-    from .gpkg import write_geopackage
-    from .gpx import write_gpx
-    from .kml import write_kmz
     from .manifest import DEMO_LABEL, FORMAT, FORMAT_VERSION, file_entries, layer_entry, readme
-    from .qgis_xml import project_document, theme_names
-    from .shapefiles import choose_zone, write_shapefiles
+    from .qgis_xml import theme_names
 
     feedback = ensure(feedback)
     steps = _Steps(feedback)
@@ -280,28 +280,15 @@ def _build(spec: PackageSpec, feedback: Feedback | None) -> PackageResult:
         title = spec.title or f"{spec.area.name} 外业数据包{label}"
         doc_desc = f"sinkmap — {spec.area.name} — {spec.year}" + (f" — {DEMO_LABEL}" if synthetic else "")
 
-        write_geopackage(inside(stage, GPKG), packed, steps.sub(0.4, 0.55, "GeoPackage"))
-        steps.done("geopackage")
-        x0, y0, x1, y1 = spec.area.geometry.bounds
-        pad = max(x1 - x0, y1 - y0) * 0.03
-        in_project = [layer for layer in packed if layer.kind == "raster" or layer.count]
-        qgs = inside(stage, f"{top}.qgs")
-        qgs.write_text(project_document(in_project, title=title, extent=(x0 - pad, y0 - pad, x1 + pad, y1 + pad),
-                                        gpkg_rel=GPKG, zh=True), encoding="utf-8")
-        steps.done("qgis_project")
-        kmz_paths = {inside(stage, KMZ): False, **({inside(stage, KMZ_GCJ02): True} if spec.gcj02_kmz else {})}
-        write_kmz(kmz_paths, packed, title=title, description=doc_desc, feedback=steps.sub(0.56, 0.76, "KMZ"))
-        steps.done("kmz")
-        n_wpt = write_gpx(inside(stage, GPX), packed, title=title, description=doc_desc, bounds=(x0, y0, x1, y1),
-                          feedback=feedback)
-        steps.done("gpx")
-        zone = choose_zone(spec.area.geometry)
-        if zone.straddles:
-            notices.append(Notice("export.package.zone_straddle", area=spec.area.name, crs=zone.zone.crs,
-                                  shares=", ".join(f"EPSG:{k} {v:.0%}" for k, v in sorted(zone.shares.items()))))
-        shp = write_shapefiles(stage / "shp", packed, zone, steps.sub(0.77, 0.9, "Shapefile"))
-        notices.extend(shp.notices)
-        steps.done("shapefile")
+        from concurrent.futures import ThreadPoolExecutor
+
+        background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sinkmap-package-bg")
+        try:
+            packed, n_wpt, zone, shp = _write_formats(spec, stage, packed, background, steps, notices, title,
+                                                      doc_desc, top)
+        finally:
+            background.shutdown(wait=True)  # a cancel or an error: the thread's writing ends before the cleanup
+        steps.done("background_wait")
 
         describe = _describe(spec.gcj02_kmz, packed, top)
         now = datetime.now(timezone.utc).astimezone()
@@ -341,7 +328,58 @@ def _build(spec: PackageSpec, feedback: Feedback | None) -> PackageResult:
                          notices=list(dict.fromkeys(notices)), seconds=steps.seconds)
 
 
+def _write_formats(spec: PackageSpec, stage: Path, packed: list[PackedLayer], background, steps: "_Steps",
+                   notices: list[Notice], title: str, doc_desc: str, top: str):
+    """Every format but the manifest. Two threads (the machine's cores): on ``background``, one after the
+    other, the basemap, the Shapefiles and the KMZ compression (numpy, GDAL and zlib, which release the GIL
+    much of the time); here, the GeoPackage, the KML text and the GPX, then the project once the basemap is
+    known. Returns the layers (the basemap first), the waypoint count, the Shapefiles' zone and their
+    report."""
+    from .basemap import write_basemap
+    from .gpkg import write_geopackage
+    from .gpx import write_gpx
+    from .kml import write_kmz
+    from .qgis_xml import project_document
+    from .shapefiles import choose_zone, write_shapefiles
+
+    feedback = steps.feedback
+    zone = choose_zone(spec.area.geometry)
+    if zone.straddles:
+        notices.append(Notice("export.package.zone_straddle", area=spec.area.name, crs=zone.zone.crs,
+                              shares=", ".join(f"EPSG:{k} {v:.0%}" for k, v in sorted(zone.shares.items()))))
+    drawing = background.submit(write_basemap, stage, list(packed), _CancelOnly(feedback))
+    shapefiles = background.submit(write_shapefiles, stage / "shp", list(packed), zone, _CancelOnly(feedback))
+    write_geopackage(inside(stage, GPKG), packed, steps.sub(0.4, 0.55, "GeoPackage"))
+    steps.done("geopackage")
+    x0, y0, x1, y1 = spec.area.geometry.bounds
+    kmz_paths = {inside(stage, KMZ): False, **({inside(stage, KMZ_GCJ02): True} if spec.gcj02_kmz else {})}
+    zipping = write_kmz(kmz_paths, packed, title=title, description=doc_desc, feedback=steps.sub(0.55, 0.85, "KMZ"),
+                        background=background)
+    steps.done("kmz")
+    n_wpt = write_gpx(inside(stage, GPX), packed, title=title, description=doc_desc, bounds=(x0, y0, x1, y1),
+                      feedback=feedback)
+    steps.done("gpx")
+    feedback.progress(0.85, "Shapefile")
+    shp = shapefiles.result()
+    notices.extend(shp.notices)
+    steps.done("shapefile_wait")
+    basemap = drawing.result()
+    if basemap is not None:
+        packed = [basemap, *packed]  # the bottom of the drawing order
+    zipping.result()
+    steps.done("basemap_kmz_wait")
+    pad = max(x1 - x0, y1 - y0) * 0.03
+    in_project = [layer for layer in packed if layer.kind == "raster" or layer.count]
+    qgs = inside(stage, f"{top}.qgs")
+    qgs.write_text(project_document(in_project, title=title, extent=(x0 - pad, y0 - pad, x1 + pad, y1 + pad),
+                                    gpkg_rel=GPKG, zh=True), encoding="utf-8")
+    steps.done("qgis_project")
+    return packed, n_wpt, zone, shp
+
+
 def _layer_files(layer: PackedLayer, shp_files: dict[str, str], gcj02: bool) -> dict[str, str]:
+    if layer.role == "basemap":
+        return {"geopackage_raster": f"{layer.raster.as_posix()}|table={layer.raster_info.get('table', 'basemap')}"}
     if layer.kind == "raster":
         return {"geotiff": layer.raster.as_posix()}
     out = {"geopackage": f"{GPKG}|layername={layer.id}", "kmz": f"{KMZ}#{layer.id}"}

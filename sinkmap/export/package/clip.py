@@ -68,6 +68,17 @@ def _as_multi(geoms: np.ndarray, kind: str) -> np.ndarray:
     return out
 
 
+def local_areas(area, geoms: np.ndarray) -> np.ndarray:
+    """``area`` cut to the (slightly grown) bounding box of each geometry: the same intersection with that
+    geometry, but GEOS's overlay then works on the few hundred vertices near it instead of the whole
+    boundary of a city (thousands): about 6× faster for the features at 长沙市's edge. The box's own edges
+    lie outside the geometry, so none of their vertices can reach the result."""
+    bounds = shapely.bounds(geoms)
+    pad = 1e-7 + 1e-9 * np.abs(bounds).max(axis=1)
+    return np.array([shapely.clip_by_rect(area, x0 - d, y0 - d, x1 + d, y1 + d)
+                     for (x0, y0, x1, y1), d in zip(bounds.tolist(), pad.tolist())], dtype=object)
+
+
 def clip_frame(frame, area, feedback: Feedback, clip: bool = True) -> tuple[Any, int, str | None]:
     """``frame`` (EPSG:4490) cut to ``area``: (the cut frame, features cut at the edge, geometry kind).
 
@@ -88,7 +99,7 @@ def clip_frame(frame, area, feedback: Feedback, clip: bool = True) -> tuple[Any,
         feedback.check()
         new = geoms.copy()
         if len(edge):
-            pieces = shapely.intersection(geoms[edge], area)
+            pieces = shapely.intersection(geoms[edge], local_areas(area, geoms[edge]))
             for i, piece in zip(edge, pieces):
                 new[i] = _keep_dimension(piece, dim)
             meets[edge] = [g is not None for g in new[edge]]
@@ -249,5 +260,5 @@ def write_hillshade(dem: Path, dest: Path, feedback: Feedback) -> dict[str, Any]
             "values": None}
 
 
-__all__ = ["LINE", "POINT", "POLYGON", "clip_frame", "clip_raster", "geometry_kind", "overview_factors", "wkb_type",
+__all__ = ["LINE", "POINT", "POLYGON", "clip_frame", "clip_raster", "geometry_kind", "local_areas", "overview_factors", "wkb_type",
            "write_hillshade"]

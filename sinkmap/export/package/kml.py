@@ -93,10 +93,15 @@ def name_field(layer: PackedLayer) -> str | None:
     return next((f for f in NAME_FIELDS if f in cols), None)
 
 
-def _coords(coords: np.ndarray) -> str:
-    """``lon,lat lon,lat …`` with 8 decimals (one C-level format per ring, not one per vertex)."""
+def _ring_texts(coords: np.ndarray, starts: list[int]) -> list[str]:
+    """``lon,lat lon,lat …`` of each ring ``coords[starts[k]:starts[k + 1]]``: every vertex of the layer
+    formatted in one C-level ``%`` (8 decimals), then each ring joined from its slice."""
     xy = np.ascontiguousarray(coords[:, :2], dtype=float)
-    return ("%.8f,%.8f " * len(xy) % tuple(xy.ravel().tolist()))[:-1]
+    if not len(xy):
+        return ["" for _ in starts[:-1]]
+    pairs = ("%.8f,%.8f\n" * len(xy) % tuple(xy.ravel().tolist())).split("\n")
+    join = " ".join
+    return [join(pairs[a:b]) for a, b in zip(starts[:-1], starts[1:])]
 
 
 def geometry_kml(geom) -> str:
@@ -127,11 +132,10 @@ def geometries_kml(geoms: np.ndarray) -> list[str]:
     kind, coords, offsets = shapely.to_ragged_array(geoms)
     if kind == GeometryType.POINT:
         return [f"<Point><coordinates>{x:.8f},{y:.8f}</coordinates></Point>" for x, y in coords[:, :2].tolist()]
-    parts = [_coords(coords[a:b]) for a, b in zip(offsets[0][:-1].tolist(), offsets[0][1:].tolist())]
+    parts = _ring_texts(coords, offsets[0].tolist())
     if kind == GeometryType.MULTIPOINT:
-        groups = offsets[0].tolist()
-        return [_multi([f"<Point><coordinates>{xy}</coordinates></Point>" for xy in
-                        _coords(coords[a:b]).split(" ")]) for a, b in zip(groups[:-1], groups[1:])]
+        return [_multi([f"<Point><coordinates>{xy}</coordinates></Point>" for xy in text.split(" ")])
+                for text in parts]
     if kind == GeometryType.LINESTRING:
         return [_line(text) for text in parts]
     if kind == GeometryType.MULTILINESTRING:
@@ -197,57 +201,78 @@ def layer_head(layer: PackedLayer) -> tuple[list[str], list[str]]:
     return styles, schema
 
 
-def _escaped_column(values, numeric: bool) -> list[tuple[str, str, str] | None]:
-    """Each value of a column as (plain text, XML-escaped, HTML-then-XML-escaped); None when missing. Texts
-    repeat (counties, classes, the data label): each distinct one is escaped once."""
-    seen: dict[str, tuple[str, str, str]] = {}
-    out: list[tuple[str, str, str] | None] = []
-    for v in values:
-        text = format_value(v)
-        if text is None:
-            out.append(None)
-        elif numeric:
-            out.append((text, text, text))  # digits, sign, point, exponent: nothing to escape
-        else:
-            hit = seen.get(text)
-            if hit is None:
-                hit = seen[text] = (text, xml_escape(text), html_in_xml(text))
-            out.append(hit)
+def column_texts(series) -> list[str | None]:
+    """:func:`format_value` of every value of a column (None where missing), by the column's type: numbers and
+    booleans without a call per value, other values once per distinct value."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return list(map(str, series.to_numpy().tolist()))
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return ["true" if v else "false" for v in series.to_numpy().tolist()]
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        arr = series.to_numpy(dtype=float)
+        finite = np.isfinite(arr)
+        whole = finite & (np.abs(arr) < 1e15) & (arr == np.trunc(np.where(finite, arr, 0.0)))
+        ints = np.where(whole, arr, 0.0).astype(np.int64).tolist()
+        return [(str(i) if w else repr(v)) if f else None
+                for v, i, w, f in zip(arr.tolist(), ints, whole.tolist(), finite.tolist())]
+    cache: dict[Any, str | None] = {}
+    out: list[str | None] = []
+    for v in series.tolist():
+        try:
+            text = cache[v]
+        except KeyError:
+            text = cache[v] = format_value(v)
+        except TypeError:  # unhashable (a list…)
+            text = format_value(v)
+        out.append(text)
     return out
 
 
+def _fragments(texts: list[str | None], head: str, tail: str, escape) -> list[str]:
+    """``head + escape(text) + tail`` for each text ('' where missing); each distinct text escaped once, the
+    column then mapped through that table (no Python-level loop per value)."""
+    table = {text: f"{head}{escape(text)}{tail}" for text in set(texts) if text is not None}
+    table[None] = ""
+    return list(map(table.__getitem__, texts))
+
+
 def placemark_bodies(layer: PackedLayer, feedback: Feedback) -> list[str]:
-    """Everything of each placemark but its geometry (name, description, style, ExtendedData), XML-ready."""
+    """Everything of each placemark but its geometry (name, description, style, ExtendedData), XML-ready.
+
+    Built column by column (each distinct value escaped once), then row by row with one join per row."""
     frame = layer.frame
     cols = [c for c in frame.columns if c != frame.geometry.name]
     _, classes = _classes(layer)
     nf = name_field(layer)
     footer = "演示数据（合成），非真实调查数据 synthetic demo data" if layer.provenance.synthetic else ""
     foot = f"{_H['p']}{html_in_xml(footer)}{_H['/p']}" if footer else ""
-    columns = [_escaped_column(frame[c].tolist(), field_type(frame[c].dtype) in ("int", "double")) for c in cols]
-    heads = [f'&lt;tr&gt;&lt;th align=&quot;left&quot;&gt;{html_in_xml(c)}{_H["td"]}' for c in cols]
-    opens = [f'<SimpleData name="{xml_escape(c)}">' for c in cols]
+    n = len(frame)
+    texts = {c: column_texts(frame[c]) for c in cols}
+    feedback.check()
+    rows = [_fragments(texts[c], f'&lt;tr&gt;&lt;th align=&quot;left&quot;&gt;{html_in_xml(c)}{_H["td"]}',
+                       _H["/td"], html_in_xml) for c in cols]
+    data = [_fragments(texts[c], f'<SimpleData name="{xml_escape(c)}">', "</SimpleData>", xml_escape) for c in cols]
+    feedback.check()
+    rows_joined = list(map("".join, zip(*rows))) if cols else [""] * n
+    data_joined = list(map("".join, zip(*data))) if cols else [""] * n
+    names = texts[nf] if nf is not None else [None] * n
+    titles_xml = _fragments(names, "", "", xml_escape)
+    titles_html = _fragments(names, "", "", html_in_xml)
     schema_url = f'<ExtendedData><SchemaData schemaUrl="#{xml_escape(layer.id)}_schema">'
+    classes = np.asarray(classes).tolist()
     style_ids = {k: f"<styleUrl>#{xml_escape(layer.id)}_{k if k >= 0 else 'other'}</styleUrl>"
-                 for k in set(np.asarray(classes).tolist()) | {0}}
-    name_col = cols.index(nf) if nf is not None else None
+                 for k in set(classes) | {0}}
+    default_style = style_ids[0]
     out = []
-    for i in range(len(frame)):
-        if i % 5000 == 0:
-            feedback.check()
-        cells = [col[i] for col in columns]
-        named = cells[name_col] if name_col is not None else None
-        if named is not None and named[0]:
-            title_xml, title_html = named[1], named[2]
-        else:
+    for i in range(n):
+        if not titles_xml[i]:
             title = f"{layer.name} {i + 1}"
-            title_xml, title_html = xml_escape(title), html_in_xml(title)
-        rows = "".join(f"{h}{c[2]}{_H['/td']}" for h, c in zip(heads, cells) if c is not None)
-        data = "".join(f"{o}{c[1]}</SimpleData>" for o, c in zip(opens, cells) if c is not None)
-        k = int(classes[i]) if i < len(classes) else 0
-        out.append(f"<Placemark><name>{title_xml}</name><description>{_H['h3']}{title_html}{_H['/h3']}{_H['table']}"
-                   f"{rows}{_H['/table']}{foot}</description>{style_ids.get(k, style_ids[0])}{schema_url}{data}"
-                   "</SchemaData></ExtendedData>")
+            titles_xml[i], titles_html[i] = xml_escape(title), html_in_xml(title)
+        style = style_ids.get(classes[i], default_style) if i < len(classes) else default_style
+        out.append(f"<Placemark><name>{titles_xml[i]}</name><description>{_H['h3']}{titles_html[i]}{_H['/h3']}"
+                   f"{_H['table']}{rows_joined[i]}{_H['/table']}{foot}</description>{style}{schema_url}"
+                   f"{data_joined[i]}</SchemaData></ExtendedData>")
     return out
 
 
@@ -320,17 +345,30 @@ def dot_png(size: int = 32) -> bytes:
 
 
 def write_kmz(paths: dict[Path, bool], layers: list[PackedLayer], *, title: str, description: str,
-              feedback: Feedback) -> None:
-    """Write a KMZ at each path (True: in GCJ-02) — a ``doc.kml`` and the dot icon."""
+              feedback: Feedback, background=None):
+    """Write a KMZ at each path (True: in GCJ-02) — a ``doc.kml`` and the dot icon.
+
+    ``background`` (a ``concurrent.futures`` executor): the KML text is made here, the compression (zlib,
+    which releases the GIL) runs there while the caller goes on; the future is returned (wait for it before
+    using the files). Without it everything is done before returning (None)."""
     docs = kml_documents(layers, title=title, description=description,
                          variants={str(p): gcj for p, gcj in paths.items()}, feedback=feedback)
+    feedback.check()
+    if background is not None:
+        return background.submit(_write_kmz_files, list(paths), docs)
+    _write_kmz_files(list(paths), docs)
+    return None
+
+
+def _write_kmz_files(paths: list[Path], docs: dict[str, str]) -> None:
+    icon = dot_png()
     for path in paths:
-        feedback.check()
+        data = docs.pop(str(path)).encode("utf-8")
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-            zf.writestr("doc.kml", docs[str(path)].encode("utf-8"))  # the first entry: what KMZ readers open
-            zf.writestr(ICON, dot_png())
+            zf.writestr("doc.kml", data)  # the first entry: what KMZ readers (QField: /vsizip/…/doc.kml) open
+            zf.writestr(ICON, icon)
 
 
 __all__ = ["format_value", "geometries_kml", "geometry_kml", "kml_color", "kml_document", "kml_documents", "layer_head",
            "name_field",
-           "placemark_bodies", "write_kmz"]
+           "placemark_bodies", "column_texts", "write_kmz"]

@@ -22,6 +22,7 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "protected": ("自然保护地", "Protected areas"),
     "redline": ("生态保护红线", "Ecological red line"),
     "farmland": ("永久基本农田", "Permanent basic farmland"),
+    "grassland": ("基本草原", "Basic grassland"),
     "roads": ("道路", "Roads"),
     "substations": ("变电站", "Substations"),
     "projects": ("规划项目", "Plan projects"),
@@ -31,6 +32,7 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "siting_exclusions": ("选址排除区", "Siting exclusions"),
     "siting_suitability": ("选址适宜性", "Siting suitability"),
     "siting_regions": ("候选区", "Candidate regions"),
+    "basemap": ("离线底图", "Offline basemap"),
 }
 
 #: Map themes written into the QGIS project, one per task: (id, Chinese, English, roles shown). A role not

@@ -262,7 +262,15 @@ def raster_pipe(parent: ET.Element, layer: PackedLayer) -> ET.Element:
     style, info = layer.style, layer.raster_info
     opacity = _num(style.opacity)
     pipe = _el(parent, "pipe")
-    if layer.role == "hillshade":
+    if layer.role == "basemap":  # RGBA tiles: drawn as they are
+        r = _el(pipe, "rasterrenderer", type="multibandcolor", redBand="1", greenBand="2", blueBand="3",
+                alphaBand="4", opacity=opacity, nodataColor="")
+        for band in ("red", "green", "blue"):
+            ce = _el(r, f"{band}ContrastEnhancement")
+            _el(ce, "minValue", "0")
+            _el(ce, "maxValue", "255")
+            _el(ce, "algorithm", "NoEnhancement")
+    elif layer.role == "hillshade":
         r = _el(pipe, "rasterrenderer", type="singlebandgray", grayBand="1", gradient="BlackToWhite", opacity="1",
                 alphaBand="-1", nodataColor="")
         ce = _el(r, "contrastEnhancement")

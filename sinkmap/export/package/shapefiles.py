@@ -133,15 +133,21 @@ class ShapefileReport:
 
 def gbk_frame(frame, layer: PackedLayer, report: ShapefileReport):
     """``frame`` with text values fit for a GBK dBASE file (escaped, cut), and what was changed."""
-    out = frame.copy()
+    out = None
     geom = frame.geometry.name
     for col in frame.columns:
         if col == geom or frame[col].dtype.kind not in "OSU":
             continue
         values = frame[col]
-        items = [(i, v) for i, v in zip(values.index, values.tolist()) if isinstance(v, str)]
-        if not items:
+        listed = values.tolist()
+        strings = [v for v in listed if isinstance(v, str)]
+        if not strings:
             continue
+        if max(map(len, strings)) * 2 <= MAX_VALUE_BYTES and _gbk_ok("\x00".join(strings)):
+            continue  # the usual column: one encode of the whole column, nothing to change
+        if out is None:
+            out = frame.copy()
+        items = [(i, v) for i, v in zip(values.index, listed) if isinstance(v, str)]
         texts = pd.Series([v for _, v in items], index=[i for i, _ in items], dtype=object)
         joined = "\x00".join(texts.tolist())
         fits = _gbk_ok(joined)
@@ -170,7 +176,7 @@ def gbk_frame(frame, layer: PackedLayer, report: ShapefileReport):
             report.truncated.append({"layer": layer.id, "field": str(col), "values": cut})
             report.notices.append(Notice("export.package.shp_truncated", layer=layer.name, field=str(col), n=cut,
                                          limit=MAX_VALUE_BYTES))
-    return out
+    return frame if out is None else out
 
 
 def _prepared(layer: PackedLayer, zone: ZoneChoice, report: ShapefileReport):
