@@ -45,7 +45,7 @@ __all__ = ["kernels", "build", "build_in_background", "module_path", "class_kern
            "jit_ready", "mark_jit_ready"]
 
 _PREFIX = "sinkmap_zonal_aot_"
-_BUILD = 1  # bump when build() exports something else
+_BUILD = 2  # bump when build() exports or compiles something else (2: numpy headers first)
 #: raster cell types with a compiled land-cover kernel (LUT uint8) and a compiled sum kernel
 CLASS_TYPES = ("uint8", "uint16")
 SUM_TYPES = ("float32", "float64")
@@ -205,6 +205,7 @@ def build() -> Path | None:
         return None
     try:
         cc = CC(name)
+        _numpy_headers_first(cc)
         cc.output_dir = str(tmp)
         cc.verbose = False
         arrays = "float64[:,::1], float64[:,::1], int64"
@@ -233,6 +234,20 @@ def build() -> Path | None:
         return None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _numpy_headers_first(cc) -> None:
+    """Compile against the running numpy's headers. numba.pycc puts Python's include folder first, and on
+    Debian that folder holds a ``numpy`` link to the system's python3-numpy (1.x) headers: a module built with
+    them cannot be imported by numpy 2 (``_ARRAY_API not found``)."""
+    import numpy
+
+    toolchain = getattr(cc, "_toolchain", None)
+    if toolchain is None or not hasattr(toolchain, "get_python_include_dirs"):  # pragma: no cover - other numba
+        return
+    ours = numpy.get_include()
+    dirs = [d for d in toolchain.get_python_include_dirs() if os.path.abspath(d) != os.path.abspath(ours)]
+    toolchain.get_python_include_dirs = lambda: [ours, *dirs]
 
 
 def _failed_mark() -> Path:
