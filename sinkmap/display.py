@@ -331,8 +331,10 @@ def show_report(report, as_json: bool = False, lang: str | None = None) -> None:
         if printer is not None:
             printer(report)
             if type(report).__name__ != "DemoReport":
-                for out in report.outputs:
-                    print(("已写出 " if is_chinese(lang) else "wrote ") + plain_text(out.path, 1000))
+                from .jobs.base import written_lines
+
+                for line in written_lines(report.outputs, lang):
+                    print(plain_text(line, 1000))
         else:
             for line in report.summary(lang):
                 print(plain_text(line, 1000))

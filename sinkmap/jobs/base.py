@@ -369,6 +369,18 @@ def _existing_file(param: Param, raw: Any) -> Path:
 
 # -- reports -------------------------------------------------------------------------------------------
 
+def written_lines(outputs, lang: str | None = None) -> list[str]:
+    """"wrote PATH" once per file, its layers named ("已写出 x.gpkg（upper、lower、pairs）")."""
+    zh = is_chinese(lang)
+    layers: dict[str, list[str]] = {}
+    for out in outputs:
+        names = layers.setdefault(str(out.path), [])
+        if out.layer and out.layer not in names:
+            names.append(out.layer)
+    return [("已写出 " if zh else "wrote ") + path + ((f"（{'、'.join(n)}）" if zh else f" ({', '.join(n)})") if n else "")
+            for path, n in layers.items()]
+
+
 @dataclass
 class Output:
     """A file a job wrote: what it is, so the app can add it as a layer and a project can list it."""
@@ -414,8 +426,7 @@ class Report:
         lines = []
         if self.synthetic:
             lines.append(DEMO_LABEL(lang))
-        for out in self.outputs:
-            lines.append(("已写出 " if is_chinese(lang) else "wrote ") + str(out.path))
+        lines += written_lines(self.outputs, lang)
         return lines
 
     def base_json(self) -> dict[str, Any]:
