@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDockWid
                                QWidget)
 
 from ..core.errors import SinkmapError
-from ..jobs.base import ParamError
 from .i18n import current_language, tr
 from .ledger_table import fmt_num
 from .plain import plain_label, tip
+from .run_panel import JobRunMixin
 
 JOB_ID = "site.phes"
 SIDES = ("lower", "upper", "pairs")  # drawing order of the result layers (the line on top)
@@ -83,7 +83,7 @@ def _read_layers(result, feedback=None):
     return report, run, frames
 
 
-class PhesPanel(QWidget):
+class PhesPanel(JobRunMixin, QWidget):
     def __init__(self, win, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         from ..io.boundaries import hierarchy
@@ -403,75 +403,12 @@ class PhesPanel(QWidget):
             raise
         return raw
 
-    def _discard_prepared(self) -> None:
-        """A run that was cancelled or failed leaves nothing of its own behind: the zone file goes, and so does
-        its folder when the panel made it and nothing else is in it."""
-        folder, created, files = self._prepared
-        self._prepared = (None, False, [])
-        for path in files:
-            Path(path).unlink(missing_ok=True)
-        if created and folder is not None:
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
-
-    def run(self):
-        """Start the run (None when a value is wrong: the message shows in the panel)."""
-        from ..jobs.runs import run_values
-
-        if self.task is not None:
-            return None
-        self._show_error(None)
-        self.messages.clear()
-        self.messages.setVisible(False)
-        try:
-            raw = self.prepare_run()
-        except SinkmapError as exc:
-            self._show_error(exc)
-            return None
+    def _starting(self, raw: dict) -> None:
         self._pending_raw = raw
-        self.status.setText(tr("正在运行…"))
-        self.progress.setValue(0)
         self.pages.setCurrentIndex(1)
-        self.task = self.win.tasks.submit(self.job.title(current_language()), run_values, self.job.id, raw,
-                                          self.job.module, process=self.job.process, post=_read_layers,
-                                          on_done=self._done, on_error=self._failed, on_cancel=self._cancelled)
-        self.task.progressed.connect(self._progress)
-        self.task.ended.connect(self._ended)
-        self.cancel_btn.setEnabled(True)
-        self.run_btn.setEnabled(False)
-        return self.task
 
-    def cancel(self) -> None:
-        if self.task is not None:
-            self.cancel_btn.setEnabled(False)
-            self.status.setText(tr("正在取消…"))
-            self.task.cancel()
-
-    def _progress(self, fraction: float, _text: str) -> None:
-        self.progress.setValue(int(fraction * 1000))
-        self.progress.setFormat(f"{fraction * 100:.0f}%")
-
-    def _ended(self) -> None:
-        finished = self.task is not None and self.task.state == "finished"
-        self.task = None
-        self.cancel_btn.setEnabled(False)
-        self.run_btn.setEnabled(True)
-        self.progress.setValue(1000 if finished else 0)
-        self.progress.setFormat(tr("完成") if finished else "")
-
-    def _cancelled(self) -> None:
-        self._discard_prepared()
-        self.progress.setValue(0)
-        self.status.setText(tr("已取消，未作任何更改"))
-
-    def _failed(self, message: str) -> None:
-        self._discard_prepared()
-        self.progress.setValue(0)
-        self.status.setText("")
-        exc = self.task.exception if self.task is not None else None
-        self._show_error(exc if isinstance(exc, SinkmapError) else message)
+    def _run_post(self):
+        return _read_layers
 
     def _done(self, result) -> None:
         from .taskdock import shown_text
@@ -688,16 +625,6 @@ class PhesPanel(QWidget):
         return False
 
     # -- messages -------------------------------------------------------------------------------------
-    def _show_error(self, error) -> None:
-        if error is None:
-            self.error.setVisible(False)
-            self.error.setText("")
-            return
-        if isinstance(error, ParamError) and error.param_name:
-            error = error.for_display(self.job.param(error.param_name).title(current_language()))
-        text = error.render(current_language()) if isinstance(error, SinkmapError) else str(error)
-        self.error.setText(text)
-        self.error.setVisible(True)
 
 
 def show_phes_panel(win) -> PhesPanel:
