@@ -27,16 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDockWidget, QDoubleSpinBox, QFormLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QProgressBar, QPushButton,
-                               QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+                               QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
                                QWidget)
 
 from ..core.errors import SinkmapError
 from .i18n import current_language, tr
 from .ledger_table import fmt_num
 from .plain import plain_label, tip
-from .run_panel import JobRunMixin
+from .run_panel import JobRunMixin, panel_dock
 
 JOB_ID = "site.phes"
 SIDES = ("lower", "upper", "pairs")  # drawing order of the result layers (the line on top)
@@ -629,25 +629,8 @@ class PhesPanel(JobRunMixin, QWidget):
 
 def show_phes_panel(win) -> PhesPanel:
     """The pumped-storage dock of ``win`` (made on first use, tabbed with the layers), shown and raised."""
-    dock = win.docks.get("phes")
-    if dock is None:
-        panel = PhesPanel(win)
-        scroll = QScrollArea(win)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the panel fits the dock
-        scroll.setWidget(panel)
-        dock = QDockWidget(tr("抽水蓄能选址"), win)
-        dock.setObjectName("dock_phes")
-        dock.setWidget(scroll)
-        # on the left, in front of the layers: the impact card (right, with the ledger) shows beside it
-        win.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        if "layers" in win.docks:
-            win.tabifyDockWidget(win.docks["layers"], dock)
-        win.docks["phes"] = dock
-        win.panels_menu.addAction(dock.toggleViewAction())
-        win.phes_panel = panel
-    dock.show()
-    dock.raise_()
+    # on the left, in front of the layers: the impact card (right, with the ledger) shows beside it
+    dock = panel_dock(win, "phes", tr("抽水蓄能选址"), PhesPanel, Qt.DockWidgetArea.LeftDockWidgetArea, "layers")
     win.resizeDocks([dock], [460], Qt.Orientation.Horizontal)
     if "tasks" in win.docks and win.docks["tasks"].isVisible():  # most of the left side's height for the panel
         win.resizeDocks([dock, win.docks["tasks"]], [max(400, win.height() - 250), 150], Qt.Orientation.Vertical)

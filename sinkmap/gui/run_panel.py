@@ -102,3 +102,31 @@ class JobRunMixin:
         text = error.render(current_language()) if isinstance(error, SinkmapError) else str(error)
         self.error.setText(text)
         self.error.setVisible(True)
+
+
+def panel_dock(win, key: str, title: str, make, area, tab_with: str):
+    """The dock ``key`` of ``win`` holding the panel ``make(win)`` in a scroll area (made on first use, on
+    ``area``, tabbed with the dock ``tab_with``, listed in the panels menu, the panel kept as
+    ``win.<key>_panel``), shown and raised."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDockWidget, QScrollArea
+
+    dock = win.docks.get(key)
+    if dock is None:
+        panel = make(win)
+        scroll = QScrollArea(win)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the panel fits the dock
+        scroll.setWidget(panel)
+        dock = QDockWidget(title, win)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(scroll)
+        win.addDockWidget(area, dock)
+        if tab_with in win.docks:
+            win.tabifyDockWidget(win.docks[tab_with], dock)
+        win.docks[key] = dock
+        win.panels_menu.addAction(dock.toggleViewAction())
+        setattr(win, f"{key}_panel", panel)
+    dock.show()
+    dock.raise_()
+    return dock

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton, QScrollArea,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton,
                                QVBoxLayout, QWidget)
 
 from ..analysis.siting.live import (ScoreCache, hectares_at_least, live_histogram, preview_weights, rounded_weights,
@@ -36,7 +36,7 @@ from ..core.errors import SinkmapError
 from ..core.messages import Notice
 from .i18n import current_language, tr
 from .plain import plain_label
-from .run_panel import JobRunMixin
+from .run_panel import JobRunMixin, panel_dock
 from .siting_widgets import AhpDialog, HistogramView, RuleList, criterion_text, tech_text
 
 JOB_ID = "site.run"
@@ -557,24 +557,7 @@ class SitingPanel(JobRunMixin, QWidget):
 
 def show_siting_panel(win) -> SitingPanel:
     """The siting dock of ``win`` (made on first use, tabbed with the ledger), shown and raised."""
-    dock = win.docks.get("siting")
-    if dock is None:
-        panel = SitingPanel(win)
-        scroll = QScrollArea(win)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the panel fits the dock
-        scroll.setWidget(panel)
-        dock = QDockWidget(tr("新能源选址"), win)
-        dock.setObjectName("dock_siting")
-        dock.setWidget(scroll)
-        win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        if "ledger" in win.docks:
-            win.tabifyDockWidget(win.docks["ledger"], dock)
-        win.docks["siting"] = dock
-        win.panels_menu.addAction(dock.toggleViewAction())
-        win.siting_panel = panel
-    dock.show()
-    dock.raise_()
+    panel_dock(win, "siting", tr("新能源选址"), SitingPanel, Qt.DockWidgetArea.RightDockWidgetArea, "ledger")
     return win.siting_panel
 
 
