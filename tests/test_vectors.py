@@ -345,3 +345,18 @@ def test_bbox_read_meeting_nothing_is_empty_but_an_empty_file_is_refused(tmp_pat
     gpd.GeoDataFrame({"name": []}, geometry=[], crs="EPSG:4547").to_file(empty)
     with pytest.raises(InputError):
         read_vector(empty, bbox=(0, 0, 10, 10), bbox_crs="EPSG:4547")
+
+
+def test_reading_a_geopackage_writes_nothing_beside_it(tmp_path: Path) -> None:
+    """pyogrio's GDAL wrote FILE.gpkg.aux.xml beside a GeoPackage with dataset metadata on a read-only open
+    (the demo world's package got one on every ledger run): reading must leave the folder as it was."""
+    gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[box(112.0, 28.0, 112.1, 28.1)], crs="EPSG:4490")
+    path = tmp_path / "meta.gpkg"
+    pyogrio.write_dataframe(gdf, path, layer="parcels", dataset_metadata={"SOURCE": "bureau"})
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert list_layers(path) == ["parcels"]
+    back = read_vector(path)
+    assert list(back["name"]) == ["a"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before == ["meta.gpkg"]
+    # the metadata itself is still read
+    assert pyogrio.read_info(path)["dataset_metadata"] == {"SOURCE": "bureau"}

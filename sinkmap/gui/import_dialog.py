@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyogrio
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QTableView,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.errors import CRSError, InputError, SinkmapError
 from ..io.encoding import reading_codec
+from ..io.ogr import pyogrio
 from ..io.layerdata.roles import guess_role
 from ..io.vector_checks import guess_crs_from_bounds
 from ..io.vectors import inspect_vector

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pyogrio
 import pyogrio.errors as ogr_errors
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
@@ -37,6 +36,7 @@ from ..core.errors import CRSError, InputError, SinkmapError
 from ..core.feedback import Feedback, ensure
 from ..core.messages import Notice, clip
 from .atomic import atomic_output_path
+from .ogr import pyogrio
 from .encoding import (EncodingGuess, dbf_field_dtypes, detect_dbf_encoding, normalise_encoding,
                        reading_codec)
 from .gcj02 import frame_gcj02_to_cgcs2000

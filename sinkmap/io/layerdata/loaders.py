@@ -46,7 +46,7 @@ def use_process(spec: LayerSpec) -> bool:
     if Path(spec.path).suffix.lower() == ".shp":
         return file_bytes(spec.path) >= PROCESS_BYTES
     try:
-        import pyogrio
+        from ..ogr import pyogrio
 
         count = pyogrio.read_info(spec.path, layer=spec.layer, force_feature_count=True).get("features", -1)
     except Exception:  # noqa: BLE001 - unreadable: the loader reports it properly
@@ -66,7 +66,7 @@ def quick_extent(spec: LayerSpec, display_crs: str) -> tuple[float, float, float
                 return tuple(transform_bounds(spec.crs or src.crs, display_crs, *src.bounds, densify_pts=21))
         if spec.path.startswith("builtin:") or spec.crs:
             return None
-        import pyogrio
+        from ..ogr import pyogrio
 
         info = pyogrio.read_info(spec.path, layer=spec.layer, force_total_bounds=True)
         if info.get("crs") is None or info.get("total_bounds") is None:
