@@ -104,6 +104,33 @@ def prepare(raster: Path | None, env: dict) -> tuple[Path, Path, Path]:
     return raster, zonal.weights_raster(raster), gpkg
 
 
+def job_commands(tmp: Path) -> dict[str, list[str]]:
+    """The jobs added since the ledger (issue 15: "the same whole-process discipline for every job added since"),
+    each as a user runs it on the demo world; outputs into ``tmp`` (rewritten by every run)."""
+    site = tmp / "site.geojson"  # one drawn 64 ha square in 岳麓区 (lon/lat, CGCS2000 ≈ WGS-84 for GeoJSON)
+    x0, y0, d = 112.85, 28.20, 0.0082
+    site.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "A"}, '
+                    '"geometry": {"type": "Polygon", "coordinates": [[[%f, %f], [%f, %f], [%f, %f], [%f, %f], '
+                    '[%f, %f]]]}}]}' % (x0, y0, x0 + d, y0, x0 + d, y0 + d, x0, y0 + d, x0, y0), encoding="utf-8")
+    return {
+        "sinkmap site suitability --tech pv --county 芙蓉区": sinkmap_cmd(
+            "site", "suitability", "--tech", "pv", "--county", "芙蓉区", "--out", str(tmp / "s.tif"), "--quiet"),
+        "sinkmap site impact (1 drawn site, 岳麓区) --json": sinkmap_cmd(
+            "site", "impact", "--site", str(site), "--tech", "pv", "--county", "岳麓区", "--year", "2030",
+            "--json", "--quiet"),
+        "sinkmap site phes --county 苏仙区 --energy-gwh 2": sinkmap_cmd(
+            "site", "phes", "--county", "苏仙区", "--energy-gwh", "2", "--hours", "6", "--top", "5",
+            "--out", str(tmp / "p.gpkg"), "--quiet"),
+        "sinkmap export html --city 长沙市": sinkmap_cmd(
+            "export", "html", "--city", "长沙市", "--out", str(tmp / "cs.html"), "--quiet"),
+        "sinkmap export report --county 岳麓区 (PDF + XLSX)": sinkmap_cmd(
+            "export", "report", "--county", "岳麓区", "--year", "2030", "--out", str(tmp / "yl.pdf"),
+            "--xlsx", str(tmp / "yl.xlsx"), "--quiet"),
+        "sinkmap export package --county 岳麓区": sinkmap_cmd(
+            "export", "package", "--county", "岳麓区", "--out", str(tmp / "yl.zip"), "--quiet"),
+    }
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=5, help="warm runs per command (median reported)")
@@ -121,6 +148,9 @@ def main(argv=None) -> int:
                    help="the sinkmap checkout to time (default: this one), e.g. an older one for before/after")
     p.add_argument("--small", action="store_true",
                    help="only the small commands and the demo's city ledger (no raster, no peers)")
+    p.add_argument("--jobs", action="store_true",
+                   help="the jobs added since the ledger, whole process on the demo world: site suitability, "
+                        "site impact, site phes, export html/report/package (no raster, no peers)")
     args = p.parse_args(argv)
     root = Path(args.root).resolve()
 
@@ -134,7 +164,7 @@ def main(argv=None) -> int:
     run(sinkmap_cmd("demo", "--quiet"), env, root)  # builds the demo world once (minutes) — not timed
     demo_lc = home / "demo" / "landcover_sandiao_demo_synthetic.tif"
     raster = demo_lc if args.demo_raster else (Path(args.raster) if args.raster else None)
-    if args.small:
+    if args.small or args.jobs:
         npx = 0
         print(f"small commands; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; "
               f"python {sys.version.split()[0]}", flush=True)
@@ -161,12 +191,14 @@ def main(argv=None) -> int:
         }
         if args.small:
             commands = {k: v for k, v in commands.items() if "--province" not in k}
+        if args.jobs:
+            commands = job_commands(Path(tmp))
         if args.before and not args.small:
             province = next(k for k in commands if "--province" in k)
             commands[province.replace("sinkmap ledger", "BEFORE sinkmap ledger")] = commands[province]
         if args.only:
             commands = {k: v for k, v in commands.items() if any(o in k for o in args.only)}
-        if not args.skip_peers and not args.small:
+        if not args.skip_peers and not args.small and not args.jobs:
             commands["exactextract (python -c, same zones/raster)"] = [
                 sys.executable, "-c", PEER_EXACTEXTRACT, str(gpkg), str(raster), str(weights)]
             commands["rasterstats (python -c, same zones/raster)"] = [
