@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ..core.errors import SinkmapError
@@ -92,6 +92,10 @@ def create_app(lang: str | None = None) -> tuple[QApplication, str]:
     """The QApplication (created once) with the CJK font and the translation for ``lang`` installed."""
     QCoreApplication.setOrganizationName("sinkmap")
     QCoreApplication.setApplicationName("sinkmap")
+    if QApplication.instance() is None:
+        # QtWebEngine (the full PySide6: the 网页地图 tab) needs shared OpenGL contexts, set before the
+        # application exists; harmless without it
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1] or ["sinkmap"])
     install_cjk_font(app)
     lang = resolve_language(lang)

@@ -7,6 +7,7 @@ and opens it in the system browser. Added when an ``export.html`` run ends (:fun
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -21,6 +22,18 @@ def web_engine_available() -> bool:
         from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: F401
     except ImportError:
         return False
+    return True
+
+
+def allow_web_engine_as_root(environ=os.environ) -> bool:
+    """Let QtWebEngine start for a root user (containers, CI). Its Chromium refuses to run as root with its
+    sandbox on and then ends the whole process ("Running as root without --no-sandbox is not supported"):
+    the app would vanish on the first export. For root only, the sandbox is switched off
+    (``QTWEBENGINE_DISABLE_SANDBOX``, read when the first view starts); the tab shows only pages sinkmap wrote,
+    whose attribute text is escaped. True when it did."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or "QTWEBENGINE_DISABLE_SANDBOX" in environ:
+        return False
+    environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
     return True
 
 
@@ -41,6 +54,7 @@ class WebPreview(QWidget):
         if web_engine_available():
             from PySide6.QtWebEngineWidgets import QWebEngineView
 
+            allow_web_engine_as_root()
             self.view = QWebEngineView(self)
             layout.addWidget(self.view, 1)
         layout.addWidget(self.note)
