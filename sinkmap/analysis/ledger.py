@@ -389,6 +389,12 @@ def _prepare_protected(gdf, inputs: LedgerInputs, log: LedgerLog, basis: dict[st
 # one unit
 
 
+def _beyond(geoms, unit) -> bool:
+    """Whether a layer's features do not reach the unit (an empty layer — e.g. read over an area where it has
+    no feature — reaches nothing: its values are left empty and said, never a crash)."""
+    return len(geoms) == 0 or not shapely.intersects(box(*shapely.total_bounds(geoms)), unit)
+
+
 def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | None,
                   protection: ProtectedParts | None, log: LedgerLog) -> dict:
     shapely.prepare(unit)
@@ -398,7 +404,7 @@ def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | Non
     unit_key = hashlib.sha256(shapely.to_wkb(unit)).digest() if memo else None
     if forest is not None:
         idx, area, _ = _clip(forest.layer, unit, unit_key)
-        if idx.size == 0 and not shapely.intersects(box(*shapely.total_bounds(forest.layer.geoms)), unit):
+        if idx.size == 0 and _beyond(forest.layer.geoms, unit):
             log.warn(Notice("analysis.ledger.forest_not_reached", label=forest.layer.label, unit=name))
         elif idx.size == 0:  # inside the layer's extent with no forest feature: none, not unknown
             row.update(forest_area_ha=0.0, forest_stock_10k_m3=0.0 if forest.stock is not None else None)
@@ -422,7 +428,7 @@ def _compute_unit(unit, name: str, forest: _Forest | None, wetland: _Layer | Non
                 row["co2_t"] = carbon * CO2_PER_C
     if wetland is not None:
         idx, area, edge = _clip(wetland, unit, unit_key)
-        if idx.size == 0 and not shapely.intersects(box(*shapely.total_bounds(wetland.geoms)), unit):
+        if idx.size == 0 and _beyond(wetland.geoms, unit):
             log.warn(Notice("analysis.ledger.wetland_not_reached", label=wetland.label, unit=name))
         else:
             row["wetland_area_ha"] = float(area.sum()) / M2_PER_HA

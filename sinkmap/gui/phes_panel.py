@@ -58,6 +58,9 @@ def rank_text(rank: str) -> str:
 
 def area_text(report) -> str:
     """The searched area as the interface names it (a drawn area in the interface language)."""
+    if getattr(report, "projects", None):
+        counties = list(dict.fromkeys(p.get("county") or "" for p in report.projects))
+        return tr("{0} 规划站址周边").format("、".join(c for c in counties if c))
     if report.unit == DRAWN_NAME:
         return tr("地图上绘制的区域")
     return report.unit or Path(report.dem).stem
@@ -121,6 +124,9 @@ class PhesPanel(JobRunMixin, QWidget):
         self.area_kind = QComboBox(self)
         self.area_kind.addItem(tr("区县"), "county")
         self.area_kind.addItem(tr("地图上绘制的区域"), "drawn")
+        self.area_kind.addItem(tr("区县内规划抽水蓄能站周边"), "projects")
+        self.area_kind.setItemData(2, tip(P("near_projects").help(lang)), Qt.ItemDataRole.ToolTipRole)
+        self.radius = self._spin(P("radius_km"), None, 1, 1.0)
         self.city = QComboBox(self)
         self.city.addItems(list(self._frame.loc[self._frame["level"] == "city", "name"]))
         self.city.setCurrentText("郴州市")
@@ -138,6 +144,8 @@ class PhesPanel(JobRunMixin, QWidget):
         unit_row.addWidget(self.city, 1)
         unit_row.addWidget(self.county, 1)
         af.addRow(tr("城市/区县"), unit_row)
+        self.radius_label = QLabel(P("radius_km").title(lang), self)
+        af.addRow(self.radius_label, self.radius)
         draw_row = QHBoxLayout()
         draw_row.addWidget(self.draw_btn)
         draw_row.addWidget(self.drawn_label, 1)
@@ -310,9 +318,11 @@ class PhesPanel(JobRunMixin, QWidget):
         self.county.setCurrentIndex(max(0, self.county.findData(county)))
 
     def _area_changed(self) -> None:
-        county = self.area_kind.currentData() == "county"
-        self.city.setEnabled(county)
-        self.county.setEnabled(county)
+        kind = self.area_kind.currentData()
+        self.city.setEnabled(kind in ("county", "projects"))
+        self.county.setEnabled(kind in ("county", "projects"))
+        self.radius.setVisible(kind == "projects")
+        self.radius_label.setVisible(kind == "projects")
 
     # -- the drawn area -------------------------------------------------------------------------------
     def start_drawing(self) -> None:
@@ -342,7 +352,11 @@ class PhesPanel(JobRunMixin, QWidget):
         return (Path(project.path).parent if project.path else data_home()) / "phes"
 
     def area_name(self) -> str:
-        return DRAWN_NAME if self.area_kind.currentData() == "drawn" else (self.county.currentData() or "")
+        kind = self.area_kind.currentData()
+        if kind == "drawn":
+            return DRAWN_NAME
+        county = self.county.currentData() or ""
+        return f"{county}_规划站址" if kind == "projects" else county
 
     def out_path(self) -> Path:
         text = self.out_file.value()
@@ -358,8 +372,11 @@ class PhesPanel(JobRunMixin, QWidget):
                                "carbon_weight": self.carbon_weight.value(), "margin_km": self.margin.value(),
                                "year": self.win.registry.project.year,
                                "apply_exclusions": self.apply_exclusions.isChecked() or None}
-        if self.area_kind.currentData() == "county":
+        if self.area_kind.currentData() in ("county", "projects"):
             raw["county"] = self.county.currentData()
+        if self.area_kind.currentData() == "projects":  # each plan station of the county, within the radius
+            raw["near_projects"] = True
+            raw["radius_km"] = self.radius.value()
         for name, choice in self.inputs.items():
             raw[name] = choice.value()
         return {k: v for k, v in raw.items() if v is not None}
@@ -437,6 +454,8 @@ class PhesPanel(JobRunMixin, QWidget):
         lang = current_language()
         c = report.counts
         lines = [DEMO_LABEL(lang)] if report.synthetic else []
+        if getattr(report, "projects", None):
+            return "\n".join(lines + self._projects_summary(report, lang))
         lines.append(tr("{0}：{1:g} GWh / {2:g} 小时；坝址 {3:,}，水库 {4:,}，候选组合 {5:,}，不重叠组合 {6:,}").format(
             area_text(report), report.energy_gwh, report.hours, c.get("dam_sites", 0),
             c.get("reservoirs", 0), c.get("rough_pairs", 0), c.get("selected", 0)))
@@ -449,6 +468,20 @@ class PhesPanel(JobRunMixin, QWidget):
             changes = ch.get("status_changes_text", {}).get("en" if lang == "en" else "zh", [])
             lines += list(changes) or [tr("没有目标因此改变达标状态。")]
         return "\n".join(lines)
+
+    @staticmethod
+    def _projects_summary(report, lang: str) -> list[str]:
+        """Per plan station: what was found around it and what its cheapest pair does to the targets."""
+        from ..jobs.site_phes import _project_line
+
+        lines = []
+        for p in report.projects:
+            lines.append(_project_line(p, lang != "en"))
+            ch = p.get("cheapest_pair_ledger")
+            if ch:
+                changes = ch.get("status_changes_text", {}).get("en" if lang == "en" else "zh", [])
+                lines += ["  " + x for x in (list(changes) or [tr("没有目标因此改变达标状态。")])]
+        return lines
 
     # -- results --------------------------------------------------------------------------------------
     def _add_layers(self, report, run) -> None:
@@ -466,6 +499,8 @@ class PhesPanel(JobRunMixin, QWidget):
         unit = area_text(report)
         names = {"upper": tr("上水库：{0} {1:g} GWh"), "lower": tr("下水库：{0} {1:g} GWh"),
                  "pairs": tr("组合连线：{0} {1:g} GWh")}
+        if getattr(report, "projects", None):  # each station's energy is its own (the plan's capacity × hours)
+            names = {"upper": tr("上水库：{0}"), "lower": tr("下水库：{0}"), "pairs": tr("组合连线：{0}")}
         outs = {o.layer: o for o in report.outputs if o.layer in SIDES}
         for side in SIDES:
             out = outs.get(side)
@@ -480,14 +515,19 @@ class PhesPanel(JobRunMixin, QWidget):
     def _fill_table(self, report) -> None:
         self.table.blockSignals(True)
         self.table.clearSelection()
+        stations = bool(getattr(report, "projects", None))  # one search per plan station: name it per row
+        titles = ([tr("规划站址")] if stations else []) + table_titles()
+        self.table.setColumnCount(len(titles))
+        self.table.setHorizontalHeaderLabels(titles)
         self.table.setRowCount(len(report.pairs))
+        first = 1 if stations else 0
         for r, p in enumerate(report.pairs):
-            texts = [f"#{p['rank']}", str(p.get("cost_class") or "—"), fmt_num(p.get("fom"), 0), fmt_num(p.get("head_m"), 0),
+            texts = ([str(p.get("project") or "")] if stations else []) + [f"#{p['rank']}", str(p.get("cost_class") or "—"), fmt_num(p.get("fom"), 0), fmt_num(p.get("head_m"), 0),
                      fmt_num(p.get("volume_gl"), 2), fmt_num(p.get("forest_area_ha"), 2), fmt_num(p.get("co2_t"), 0)]
             for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, r)
-                if c >= 2:
+                if c >= 2 + first:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 item.setToolTip(tip(self._pair_tip(p)))
                 self.table.setItem(r, c, item)
@@ -585,6 +625,8 @@ class PhesPanel(JobRunMixin, QWidget):
         geom = shapely.union_all(parts)
         what = {"upper": tr("上水库"), "lower": tr("下水库"), None: tr("上水库 + 下水库")}[side]
         name = tr("抽水蓄能组合 #{0}").format(p["rank"])
+        if p.get("project"):
+            name = f"{p['project']} {name}"
         title = tr("{0}（{1} 类，{2:g} GWh / {3:g} 小时）· {4}").format(name, p.get("cost_class") or "—",
                                                                     p["energy_gwh"], p["hours"], what)
         mw = p["energy_gwh"] / p["hours"] * 1000.0 if p.get("hours") else None

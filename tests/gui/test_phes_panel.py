@@ -237,3 +237,33 @@ def test_panel_in_english(window, english):
     assert panel.rank.itemText(0) == "Cost (FOM)" and panel.pages.tabText(1) == "Results"
     assert panel.power.text() == "333 MW (33.3 万kW)"
     assert panel.table.horizontalHeaderItem(2).text() == "FOM\nUS$/kW"
+
+
+def test_plan_stations_of_a_county(window, qtbot, tmp_path, capsys):
+    """区县内规划抽水蓄能站周边: the job's --near-projects on the demo world from the panel — each plan station of
+    苏仙区 searched within the radius with the plan's capacity × hours; the table names the station; the CLI run
+    of the recorded parameters gives the same pairs."""
+    panel = _open_panel(window)
+    panel.set_county("郴州市", "苏仙区")
+    panel.area_kind.setCurrentIndex(panel.area_kind.findData("projects"))
+    assert panel.county.isEnabled() and panel.radius.isVisibleTo(panel)
+    panel.radius.setValue(5.0)
+    panel.top.setValue(3)
+    panel.out_file.edit.setText(str(tmp_path / "stations" / "phes.gpkg"))
+    task = panel.run()
+    assert task is not None and task.wait(300) and task.state == "finished", task.error
+    (run,) = window.registry.project.job_runs
+    assert run.params["near_projects"] is True and run.params["radius_km"] == 5.0 and run.params["county"] == "苏仙区"
+    report = panel.report
+    (station,) = report.projects
+    assert station["name"] == "苏仙小溪抽水蓄能项目" and station["energy_gwh"] == pytest.approx(490 * 10 * 6 / 1000)
+    rep = _job_json(tmp_path, capsys, run.params)
+    assert len(rep["pairs"]) == len(report.pairs) == panel.table.rowCount() >= 1
+    for a, b in zip(rep["pairs"], report.pairs):
+        assert (a["project"], a["rank"], a["cost_class"], a["head_m"]) == (b["project"], b["rank"], b["cost_class"],
+                                                                          b["head_m"])
+    assert panel.table.horizontalHeaderItem(0).text() == "规划站址"
+    assert panel.table.item(0, 0).text() == "苏仙小溪抽水蓄能项目" and panel.table.item(0, 1).text() == "#1"
+    assert panel.status.text().splitlines()[1].startswith("苏仙小溪抽水蓄能项目（苏仙区，29.4 GWh")
+    names = [s.name for s in window.registry.project.layers]
+    assert names == ["下水库：苏仙区 规划站址周边", "上水库：苏仙区 规划站址周边", "组合连线：苏仙区 规划站址周边"]

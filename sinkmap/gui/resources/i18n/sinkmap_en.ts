@@ -1903,5 +1903,29 @@ flooded ha</translation>
         <source>区县界已显示，其余图层生成后自动出现。进度见“任务”面板。</source>
         <translation>County boundaries are shown; the other layers appear when ready. Progress is in the Tasks panel.</translation>
     </message>
+    <message>
+        <source>区县内规划抽水蓄能站周边</source>
+        <translation>Around the plans' pumped-storage stations in the county</translation>
+    </message>
+    <message>
+        <source>{0} 规划站址周边</source>
+        <translation>Around the plans' stations in {0}</translation>
+    </message>
+    <message>
+        <source>规划站址</source>
+        <translation>Plan station</translation>
+    </message>
+    <message>
+        <source>上水库：{0}</source>
+        <translation>Upper reservoirs: {0}</translation>
+    </message>
+    <message>
+        <source>下水库：{0}</source>
+        <translation>Lower reservoirs: {0}</translation>
+    </message>
+    <message>
+        <source>组合连线：{0}</source>
+        <translation>Pair lines: {0}</translation>
+    </message>
 </context>
 </TS>
