@@ -75,11 +75,18 @@ def run_export_report(req: ExportReportRequest, feedback: Feedback) -> ExportRep
     lang = req.language
     units = sorted(data.ledger.units, key=lambda u: (not u.is_total, 0))
     run_id = uuid.uuid4().hex[:16]
+    from ..core.messages import Notice
+    from ..export.report_sites import mark_sites
+
+    marks = mark_sites(impacts, [(m.name, m.frame, m.role) for m in data.layers])
+    for scenario, missing in marks.missing:
+        feedback.warn(Notice("export.sites_not_on_map", scenario=scenario, sites="、".join(missing)))
     content = ReportContent(
         area=data.area, level=data.level, year=data.year, lang=lang, synthetic=data.synthetic,
         synthetic_label=DEMO_LABEL(lang), units=units, unit_frame=data.units, outline=data.outline,
         layers=[(m.name, m.frame, m.role) for m in data.layers], sources=data.sources,
-        boundary_source=data.boundary_source, impacts=impacts, page=req.page, run_id=run_id, version=__version__)
+        boundary_source=data.boundary_source, impacts=impacts, page=req.page, run_id=run_id, version=__version__,
+        sites=marks, rasters=list(data.rasters))
     outputs = []
     try:
         res = write_report_pdf(content, req.out, SubFeedback(feedback, 0.5, 0.95))
