@@ -71,7 +71,7 @@ class ReportContent:
 #: May not begin a line (closing marks and stops; 行首禁则), may not end one (opening marks; 行尾禁则).
 NO_LINE_START = set("，。、；：？！）］｝」』】〉》〕”’…‥·・％‰,.;:!?)]}%'\"-–—～")
 NO_LINE_END = set("（［｛「『【〈《〔“‘([{")
-_LATIN = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,%+-–/_'°²³×")
+_LATIN = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,%+-–/_'°²³×₀₁₂₃₄₅₆₇₈₉")
 
 
 def _tokens(text: str) -> list[str]:
@@ -126,6 +126,65 @@ def _fpdf():
     return FPDF
 
 
+#: Subscript digits (CO₂): the CJK font has none, so they are written as digits in fpdf2's subscript position.
+SUBSCRIPTS = {chr(0x2080 + d): str(d) for d in range(10)}
+
+
+def _subscript_runs(text: str) -> list[tuple[str, bool]]:
+    """``text`` as runs of (characters, subscript?), the subscript digits as plain digits."""
+    runs: list[tuple[str, bool]] = []
+    for ch in text:
+        low = ch in SUBSCRIPTS
+        c = SUBSCRIPTS.get(ch, ch)
+        if runs and runs[-1][1] == low:
+            runs[-1] = (runs[-1][0] + c, low)
+        else:
+            runs.append((c, low))
+    return runs
+
+
+def _SubscriptPdf(FPDF):
+    """``FPDF`` writing the subscript digits ₀–₉ (which the Noto CJK face lacks: they would be blank boxes) as
+    smaller, lowered digits — in cells, multi-cells and tables (fpdf2's ``char_vpos`` "SUB" fragments) and
+    in :meth:`text`. Text extraction gives "CO2"."""
+    from fpdf.enums import CharVPos
+    from fpdf.line_break import Fragment
+
+    class SubscriptPdf(FPDF):
+        def _parse_chars(self, text, markdown, **kwargs):
+            for frag in super()._parse_chars(text, markdown, **kwargs):
+                if type(frag) is not Fragment or not any(ch in SUBSCRIPTS for ch in frag.characters):
+                    yield frag
+                    continue
+                for run, low in _subscript_runs("".join(frag.characters)):
+                    yield self._sub_fragment(frag, list(run), low)
+
+        @staticmethod
+        def _sub_fragment(frag, chars: list[str], low: bool):
+            if not low:
+                return Fragment(chars, frag.graphics_state, frag.k, link=frag.link)
+            state = frag.graphics_state.copy()
+            state.char_vpos = CharVPos.SUB
+            return Fragment(chars, state, frag.k, link=frag.link)
+
+        def text(self, x: float, y: float, text: str = "") -> None:
+            if not any(ch in SUBSCRIPTS for ch in text):
+                return super().text(x, y, text)
+            size = self.font_size_pt
+            for run, low in _subscript_runs(text):
+                if low:  # as fpdf2's subscripts: 0.7 of the size, lowered by 0.15 of it
+                    self.set_font_size(size * 0.7)
+                    super().text(x, y + size * 0.15 / self.k, run)
+                    x += self.get_string_width(run)
+                    self.set_font_size(size)
+                else:
+                    super().text(x, y, run)
+                    x += self.get_string_width(run)
+            return None
+
+    return SubscriptPdf
+
+
 class _Doc:
     """fpdf2 with the report's font, footer and a few drawing helpers."""
 
@@ -138,7 +197,7 @@ class _Doc:
         if c.synthetic:
             footer_text = c.synthetic_label + " · " + footer_text
 
-        class Pdf(FPDF):
+        class Pdf(_SubscriptPdf(FPDF)):
             def footer(self) -> None:  # noqa: D401 - fpdf2 hook
                 self.set_y(-28)
                 self.set_font("cjk", size=7.5)
@@ -476,7 +535,7 @@ def _impacts(doc: _Doc) -> None:
     pdf.add_page()
     doc.heading(c.t("场址与情景影响", "Site and scenario impacts"), size=14)
     heads = [c.t("图上编号", "on map"), c.t("场址", "site"), c.t("区县", "counties"), c.t("占地（公顷）", "footprint (ha)"),
-             c.t("森林（公顷）", "forest (ha)"), c.t("蓄积（万立方米）", "stock (10⁴ m³)"), c.t("二氧化碳（吨）", "CO2 (t)"),
+             c.t("森林（公顷）", "forest (ha)"), c.t("蓄积（万立方米）", "stock (10⁴ m³)"), c.t("二氧化碳（吨）", "CO₂ (t)"),
              c.t("湿地（公顷）", "wetland (ha)"), c.t("受保护湿地（公顷）", "protected wetland (ha)")]
     for k, (name, doc_json) in enumerate(c.impacts):
         doc.para(c.t(f"情景：{name}（{doc_json.get('year', '')} 年）", f"scenario: {name} ({doc_json.get('year', '')})"), size=10.5)
