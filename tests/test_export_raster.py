@@ -122,6 +122,8 @@ def test_exclusions_keep_their_steps_and_the_size_is_bounded(rasters):
     colours = {tuple(int(v) for v in c) for c in np.unique(img, axis=0)}
     # nearest cell: only the two steps of 0/1 cells, never amber ("partial") along their edges
     assert colours == {hex_to_rgba(SITING_COLORS["excluded"]), hex_to_rgba(SITING_COLORS["included"])}
+    tiny = raster_overlay(excl, "en", max_pixels=4)  # read subsampled (more than 16 cells a pixel)
+    assert tiny.size[0] * tiny.size[1] <= 4 and tiny.png.startswith(b"\x89PNG")
     small = raster_overlay(excl, "en", max_pixels=60)
     assert small.size[0] * small.size[1] <= 60 and small.bounds == pytest.approx(ov.bounds)
     assert "at most 60 pixels" in small.note("en")  # the page states the limit and the size it got
@@ -139,6 +141,14 @@ def test_a_raster_without_crs_is_refused_naming_the_file(tmp_path, capsys):
     code = main(["--lang", "zh", "export", "html", "--county", COUNTY, "--year", "2025", "--layer", str(bare),
                  "--out", str(out)])
     assert code == 2 and "该栅格没有坐标系" in capsys.readouterr().err
+    code = main(["--lang", "en", "export", "html", "--county", COUNTY, "--year", "2025", "--layer", str(bare),
+                 "--crs", "GCJ-02", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "bare.tif" in err and "cannot be read as GCJ-02" in err and not out.exists()
+    # with a CRS assumed for it (as for vector layers without one) it is drawn
+    code = main(["--lang", "en", "export", "html", "--county", COUNTY, "--year", "2025", "--layer", str(bare),
+                 "--crs", "EPSG:4490", "--out", str(out), "--quiet"])
+    assert code == 0 and "bare.tif" in out.read_text(encoding="utf-8")
 
 
 @needs_chromium
@@ -190,3 +200,39 @@ def test_chromium_offline_shows_the_raster_where_it_is(rasters, tmp_path):
     assert "适宜性（0–1，无量纲；1 最适宜）" in legend and "0：被规则排除（透明）" in legend and "可用比例（0–1）" in legend
     assert "Web 墨卡托" in legend and "1,000,000 像元" in legend
     assert "演示数据（合成，非真实调查数据）" in title  # the suitability raster is tagged synthetic
+
+
+@pytest.mark.skipif(__import__("shutil").which("pdftoppm") is None,
+                    reason="poppler-utils is not installed (Debian: apt-get install poppler-utils)")
+def test_the_report_map_draws_the_raster(rasters, tmp_path):
+    """The suitability raster on the report's map: a cell of 1.0 is the ramp's top colour at the layer's
+    opacity (0.9) over the white page; the legend names it."""
+    import subprocess
+
+    from PIL import Image
+    from pyproj import Transformer
+
+    suit, _ = rasters
+    job = registry.get("export.report")
+    out = tmp_path / "r.pdf"
+    rep = run_job(job, job.make_request({"county": COUNTY, "year": 2025, "out": str(out), "layers": [str(suit)]}))
+    assert rep.synthetic
+    dpi = 100
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(rep.map_page), "-l", str(rep.map_page), "-png", str(out),
+                    str(tmp_path / "m")], check=True, capture_output=True)
+    img = Image.open(next(tmp_path.glob("m*.png"))).convert("RGB")
+    to_map = Transformer.from_crs("EPSG:4490", rep.map_crs, always_xy=True)
+    left, bottom, fw, fh = rep.map_frame_pt
+    x0, y0, x1, y1 = rep.map_extent
+    x, y = to_map.transform(WEST + 2 * CELL, NORTH - 2 * CELL)  # the middle of the 4 × 4 cells of 1.0
+    px = (left + (x - x0) / (x1 - x0) * fw) * dpi / 72
+    py = (841.89 - bottom - fh + (y1 - y) / (y1 - y0) * fh) * dpi / 72
+    expected = [0.9 * c + 0.1 * 255 for c in TOP_COLOUR]
+    got = img.getpixel((int(px), int(py)))
+    assert all(abs(g - e) <= 6 for g, e in zip(got, expected)), (got, expected)
+    x, y = to_map.transform(WEST + 12 * CELL, NORTH - 5 * CELL)  # an excluded cell: transparent, the white page
+    got = img.getpixel((int((left + (x - x0) / (x1 - x0) * fw) * dpi / 72),
+                        int((841.89 - bottom - fh + (y1 - y) / (y1 - y0) * fh) * dpi / 72)))
+    assert min(got) > 240, got
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert "suit.tif" in text and "suitability (0–1, unitless; 1 best)" in text

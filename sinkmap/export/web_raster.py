@@ -79,6 +79,10 @@ def _crs_of(ds, path: Path, assumed: str | None):
         return ds.crs
     if not assumed:
         raise InputError(code="export.raster_no_crs", path=path)
+    from ..io.vectors import is_gcj02_name
+
+    if is_gcj02_name(assumed):  # sinkmap converts GCJ-02 vectors; no raster it makes or reads is GCJ-02
+        raise InputError(code="export.raster_gcj02", path=path)
     try:
         return CRS.from_user_input(assumed)
     except CRSError as exc:

@@ -16,7 +16,7 @@ from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import clip, is_chinese
 from ._export_area import AREA_GROUP, DEMO_ROLES, ExportRequest, area_params, collect_area, run_warnings
-from .base import DEMO_LABEL, Job, Output, Param, Report, Text
+from .base import DATA_DEMO, DEMO_LABEL, Job, Output, Param, Report, Text
 from .registry import register
 
 
@@ -99,10 +99,13 @@ def run_export_report(req: ExportReportRequest, feedback: Feedback) -> ExportRep
         raise output_error(req.out, exc) from None
     feedback.progress(1.0, "完成 done")
     f = res.frame
-    return ExportReportReport(area=data.area, year=data.year, pages=res.pages, map_page=res.map_page, map_crs=res.crs,
+    report = ExportReportReport(area=data.area, year=data.year, pages=res.pages, map_page=res.map_page, map_crs=res.crs,
                               map_extent=tuple(res.extent), map_frame_pt=(f.left, f.bottom, f.width, f.height),
                               page_size=req.page, outputs=outputs, inputs={"layers": ", ".join(data.sources)},
                               warnings=run_warnings(data, feedback))
+    if data.synthetic:  # a raster tagged synthetic makes the report so, as a demo layer does
+        report.data = DATA_DEMO
+    return report
 
 
 EXPORT_REPORT = register(Job(

@@ -63,6 +63,11 @@ MESSAGES: dict[str, M] = {
         "该栅格没有坐标系，无法放到地图上",
         "write the raster with its CRS (sinkmap's siting GeoTIFFs carry EPSG:4490), or give --crs EPSG:4490 if "
         "that is what it is", "请为栅格写入坐标系（sinkmap 的选址 GeoTIFF 均为 EPSG:4490），或在确知时给出 --crs EPSG:4490"),
+    "export.raster_gcj02": M(
+        "a raster cannot be read as GCJ-02 (the --crs given for layers without one): only vector layers are "
+        "converted from GCJ-02", "栅格不能按 GCJ-02 读取（为无坐标系图层给出的 --crs）：只有矢量图层可从 GCJ-02 转换",
+        "give the raster with its own CRS (CGCS2000, EPSG:4490), or export the GCJ-02 layers separately",
+        "请使用自带坐标系（CGCS2000，EPSG:4490）的栅格，或将 GCJ-02 图层另行导出"),
     "export.raster_unreadable": M("cannot read the raster ({detail})", "无法读取该栅格（{detail}）",
                                   "check that the file is a complete GeoTIFF", "请检查该文件是否为完整的 GeoTIFF"),
     "export.raster_outside": M("file {path}: the raster does not meet the area; left off the map",
