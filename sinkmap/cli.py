@@ -231,6 +231,10 @@ def _cmd_job(args: argparse.Namespace, lang: str) -> int:
             value = (value, getattr(args, f"{param.name}__layer", None))
         if param.kind == "bool" and value is False:
             value = None
+        if param.cli_flag == "--lang" and value is None and args.lang:
+            # ``--lang`` is taken off the line for the whole command (the messages' language); a job whose output
+            # has a language of its own (the exports) gets it too, in its request: that run only, nothing saved
+            value = "zh" if args.lang.startswith("zh") else "en"
         raw[param.name] = value
     request = job.make_request(raw)
     return _run_and_show(lambda feedback: run_job(job, request, feedback), args, lang)

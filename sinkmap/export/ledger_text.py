@@ -27,7 +27,7 @@ MEASURE_COLUMNS = (
     ("forest_stock_10k_m3", "森林蓄积量", "Forest stock", "万立方米", "10⁴ m³", 2),
     ("wetland_area_ha", "湿地面积", "Wetland area", "公顷", "ha", 1),
     ("wetland_protection_rate_pct", "湿地保护率", "Wetland protection rate", "%", "%", 2),
-    ("co2_t", "碳储量（二氧化碳）", "Carbon stock (CO2)", "万吨", "10⁴ t", 1),
+    ("co2_t", "碳储量（二氧化碳）", "Carbon stock (CO₂)", "万吨", "10⁴ t", 1),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 
 from ..carto.colors import STATUS_COLORS
 from ..core.crs import gk3_zone
@@ -27,6 +28,13 @@ class AreaMapInput:
     layers: list = field(default_factory=list)  # (name, frame, role)
     indicator: str = "forest_coverage_pct"
     lang: str = "zh_CN"
+    rasters: list = field(default_factory=list)  # RasterInfo (sinkmap.export.web_raster), drawn over the layers
+    sites: list = field(default_factory=list)  # SiteMark (sinkmap.export.report_sites): impact sites, numbered
+    site_layers: set = field(default_factory=set)  # layers the sites came from (drawn as the sites only)
+
+
+#: Impact-site footprints on the report's map (the web map's colour of siting results), and their labels.
+SITE_FILL, SITE_STROKE = "#8e44ad", "#4a235a"
 
 
 def draw_area_map(inp: AreaMapInput, frame: Frame) -> MapDrawing:
@@ -54,6 +62,8 @@ def draw_area_map(inp: AreaMapInput, frame: Frame) -> MapDrawing:
                            else f"{status_word(s, inp.lang)} ({n})"))
     shown = []
     for name, layer_frame, role in inp.layers:
+        if name in inp.site_layers:
+            continue
         g = layer_frame.to_crs(crs)
         kind = g.geometry.iloc[0].geom_type if len(g) else ""
         if role == "projects" or "Point" in kind:
@@ -70,6 +80,25 @@ def draw_area_map(inp: AreaMapInput, frame: Frame) -> MapDrawing:
     if shown:
         legend.append(("title", "", "图层" if zh else "layers"))
         legend.extend(shown)
+    for info in inp.rasters:
+        legend.extend(_draw_raster(canvas, info, crs, extent, frame, inp.lang))
+    site_labels = []
+    if inp.sites:
+        import geopandas as gpd
+
+        g = gpd.GeoSeries([m.geometry for m in inp.sites], crs="EPSG:4490").to_crs(crs)
+        polys = [x for x in g if x.geom_type in ("Polygon", "MultiPolygon")]
+        if polys:
+            canvas.polygons(polys, SITE_FILL, alpha=0.45, outline=SITE_STROKE, width=1.1)
+        points = [x for x in g if x.geom_type not in ("Polygon", "MultiPolygon")]
+        if points:
+            canvas.points(points, [SITE_FILL] * len(points), radius_pt=3.2)
+        x0, y0, x1, y1 = extent
+        for m, geom in zip(inp.sites, g):
+            p = geom.representative_point() if geom.geom_type in ("Polygon", "MultiPolygon") else geom.centroid
+            site_labels.append((f"#{m.number}", (p.x - x0) / (x1 - x0) * frame.width, (y1 - p.y) / (y1 - y0) * frame.height))
+        legend.append(("title", "", "影响评估场址" if zh else "assessed sites"))
+        legend.append(("fill", SITE_FILL, "场址占地（#编号与影响表对应）" if zh else "site footprint (#number as in the impact table)"))
     canvas.lines(list(units.geometry.boundary), "#303030", 0.7)
     canvas.lines(list(outline.geometry.boundary), "#101010", 1.6)
     if len(units) > 1:
@@ -83,7 +112,30 @@ def draw_area_map(inp: AreaMapInput, frame: Frame) -> MapDrawing:
     for name, geom in zip(units["name"], units.geometry):
         p = geom.representative_point()
         labels.append((str(name), (p.x - x0) / (x1 - x0) * frame.width, (y1 - p.y) / (y1 - y0) * frame.height))
-    return MapDrawing(crs=crs, extent=extent, image=canvas.array(), labels=labels, legend=legend)
+    return MapDrawing(crs=crs, extent=extent, image=canvas.array(), labels=labels, legend=legend,
+                      site_labels=site_labels)
+
+
+def _draw_raster(canvas, info, crs, extent, frame: Frame, lang: str) -> list[tuple[str, str, str]]:
+    """A raster (band 1) warped onto the map's grid, coloured and laid over at its style's opacity; its legend."""
+    from affine import Affine
+    from PIL import Image
+
+    from .web_raster import colour_values, raster_legend, raster_name, warp_band
+
+    x0, y0, x1, y1 = extent
+    transform = Affine((x1 - x0) / canvas.cols, 0.0, x0, 0.0, -(y1 - y0) / canvas.rows, y1)
+    values, valid, _ = warp_band(info.path, info, crs, transform, canvas.cols, canvas.rows)
+    rgba = colour_values(values, valid, info)
+    alpha = (rgba[..., 3].astype(np.float32) * float(info.style.opacity)).round().astype(np.uint8)
+    layer = Image.fromarray(np.dstack([rgba[..., :3], alpha]), "RGBA")
+    canvas.img.alpha_composite(layer)
+    title, rows = raster_legend(info, lang)
+    zh = is_chinese(lang)
+    out = [("title", "", f"{raster_name(info, lang)}：{title}" if zh else f"{raster_name(info, lang)}: {title}")]
+    for colour, text in rows:
+        out.append(("clear" if len(colour) == 9 and colour.endswith("00") else "fill", colour[:7], text))
+    return out
 
 
 __all__ = ["AreaMapInput", "draw_area_map"]

@@ -65,6 +65,7 @@ class MapDrawing:
     image: np.ndarray  # (rows, cols, 3) uint8
     labels: list[tuple[str, float, float]] = field(default_factory=list)  # text, x, y in frame pt from top-left
     legend: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, colour, text)
+    site_labels: list[tuple[str, float, float]] = field(default_factory=list)  # "#1", x, y in frame pt
 
     @property
     def metres_per_pt(self) -> float:

@@ -53,6 +53,8 @@ class ReportContent:
     sources: list[str] = field(default_factory=list)  # input files (file › layer)
     boundary_source: str = ""
     impacts: list[tuple[str, dict]] = field(default_factory=list)  # (file name, site.impact JSON)
+    sites: object = None  # SiteMarks (sinkmap.export.report_sites): the impact sites found on the map, numbered
+    rasters: list = field(default_factory=list)  # RasterInfo (sinkmap.export.web_raster) given with --layer
     page: str = "A4"
     generated: str = field(default_factory=lambda: _dt.date.today().isoformat())
     run_id: str = ""
@@ -69,7 +71,7 @@ class ReportContent:
 #: May not begin a line (closing marks and stops; 行首禁则), may not end one (opening marks; 行尾禁则).
 NO_LINE_START = set("，。、；：？！）］｝」』】〉》〕”’…‥·・％‰,.;:!?)]}%'\"-–—～")
 NO_LINE_END = set("（［｛「『【〈《〔“‘([{")
-_LATIN = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,%+-–/_'°²³×")
+_LATIN = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,%+-–/_'°²³×₀₁₂₃₄₅₆₇₈₉")
 
 
 def _tokens(text: str) -> list[str]:
@@ -124,6 +126,65 @@ def _fpdf():
     return FPDF
 
 
+#: Subscript digits (CO₂): the CJK font has none, so they are written as digits in fpdf2's subscript position.
+SUBSCRIPTS = {chr(0x2080 + d): str(d) for d in range(10)}
+
+
+def _subscript_runs(text: str) -> list[tuple[str, bool]]:
+    """``text`` as runs of (characters, subscript?), the subscript digits as plain digits."""
+    runs: list[tuple[str, bool]] = []
+    for ch in text:
+        low = ch in SUBSCRIPTS
+        c = SUBSCRIPTS.get(ch, ch)
+        if runs and runs[-1][1] == low:
+            runs[-1] = (runs[-1][0] + c, low)
+        else:
+            runs.append((c, low))
+    return runs
+
+
+def _SubscriptPdf(FPDF):
+    """``FPDF`` writing the subscript digits ₀–₉ (which the Noto CJK face lacks: they would be blank boxes) as
+    smaller, lowered digits — in cells, multi-cells and tables (fpdf2's ``char_vpos`` "SUB" fragments) and
+    in :meth:`text`. Text extraction gives "CO2"."""
+    from fpdf.enums import CharVPos
+    from fpdf.line_break import Fragment
+
+    class SubscriptPdf(FPDF):
+        def _parse_chars(self, text, markdown, **kwargs):
+            for frag in super()._parse_chars(text, markdown, **kwargs):
+                if type(frag) is not Fragment or not any(ch in SUBSCRIPTS for ch in frag.characters):
+                    yield frag
+                    continue
+                for run, low in _subscript_runs("".join(frag.characters)):
+                    yield self._sub_fragment(frag, list(run), low)
+
+        @staticmethod
+        def _sub_fragment(frag, chars: list[str], low: bool):
+            if not low:
+                return Fragment(chars, frag.graphics_state, frag.k, link=frag.link)
+            state = frag.graphics_state.copy()
+            state.char_vpos = CharVPos.SUB
+            return Fragment(chars, state, frag.k, link=frag.link)
+
+        def text(self, x: float, y: float, text: str = "") -> None:
+            if not any(ch in SUBSCRIPTS for ch in text):
+                return super().text(x, y, text)
+            size = self.font_size_pt
+            for run, low in _subscript_runs(text):
+                if low:  # as fpdf2's subscripts: 0.7 of the size, lowered by 0.15 of it
+                    self.set_font_size(size * 0.7)
+                    super().text(x, y + size * 0.15 / self.k, run)
+                    x += self.get_string_width(run)
+                    self.set_font_size(size)
+                else:
+                    super().text(x, y, run)
+                    x += self.get_string_width(run)
+            return None
+
+    return SubscriptPdf
+
+
 class _Doc:
     """fpdf2 with the report's font, footer and a few drawing helpers."""
 
@@ -136,7 +197,7 @@ class _Doc:
         if c.synthetic:
             footer_text = c.synthetic_label + " · " + footer_text
 
-        class Pdf(FPDF):
+        class Pdf(_SubscriptPdf(FPDF)):
             def footer(self) -> None:  # noqa: D401 - fpdf2 hook
                 self.set_y(-28)
                 self.set_font("cjk", size=7.5)
@@ -295,8 +356,10 @@ def _map_page(doc: _Doc) -> tuple[int, Frame, MapDrawing]:
     aspect = min(max((by1 - by0) / max(bx1 - bx0, 1.0), 0.45), 1.6)
     legend_room = 150 * doc.scale
     frame = make_frame(doc.w, doc.h, MARGIN, top, doc.w - 2 * MARGIN, doc.h - top - legend_room - 44, aspect)
+    marks = c.sites.marks if c.sites is not None else []
     drawing = draw_area_map(AreaMapInput(units=c.unit_frame, outline=c.outline, ledger_units=c.units,
-                                         layers=c.layers, lang=c.lang), frame)
+                                         layers=c.layers, lang=c.lang, rasters=c.rasters, sites=marks,
+                                         site_layers=c.sites.layers if c.sites is not None else set()), frame)
     # frame, county names, north arrow, scale bar: text and vectors over the image GDAL places there
     pdf.set_draw_color(40, 40, 40)
     pdf.set_line_width(0.8)
@@ -306,6 +369,18 @@ def _map_page(doc: _Doc) -> tuple[int, Frame, MapDrawing]:
     for text, x, y in drawing.labels:
         w = pdf.get_string_width(text)
         pdf.text(frame.left + x - w / 2, frame.top + y + 3, text)
+    pdf.set_font("cjk", size=doc.size(8.5))
+    for text, x, y in drawing.site_labels:  # the impact sites' numbers, white boxes with the sites' colour
+        w = pdf.get_string_width(text)
+        lx, ly = frame.left + x - w / 2, frame.top + y
+        pdf.set_fill_color(255, 255, 255)
+        pdf.set_draw_color(74, 35, 90)
+        pdf.set_line_width(0.6)
+        pdf.rect(lx - 2.5, ly - 6, w + 5, 11, style="DF", round_corners=True, corner_radius=2)
+        pdf.set_text_color(74, 35, 90)
+        pdf.text(lx, ly + 3, text)
+        pdf.set_text_color(0, 0, 0)
+    pdf.set_line_width(0.2)
     ax, ay = frame.left + frame.width - 24, frame.top + 14
     pdf.set_fill_color(20, 20, 20)
     pdf.polygon([(ax, ay), (ax - 7, ay + 20), (ax, ay + 15), (ax + 7, ay + 20)], style="F")
@@ -341,6 +416,11 @@ def _map_page(doc: _Doc) -> tuple[int, Frame, MapDrawing]:
         pdf.set_draw_color(r, g, b)
         if kind == "fill":
             pdf.rect(x, y, 14, 8, style="DF")
+        elif kind == "clear":  # transparent on the map: an outline only
+            pdf.set_draw_color(120, 120, 120)
+            pdf.set_dash_pattern(dash=1.5, gap=1.2)
+            pdf.rect(x, y, 14, 8, style="D")
+            pdf.set_dash_pattern()
         elif kind == "line":
             pdf.set_line_width(1.2)
             pdf.line(x, y + 4, x + 14, y + 4)
@@ -454,18 +534,21 @@ def _impacts(doc: _Doc) -> None:
 
     pdf.add_page()
     doc.heading(c.t("场址与情景影响", "Site and scenario impacts"), size=14)
-    heads = [c.t("场址", "site"), c.t("区县", "counties"), c.t("占地（公顷）", "footprint (ha)"),
-             c.t("森林（公顷）", "forest (ha)"), c.t("蓄积（万立方米）", "stock (10⁴ m³)"), c.t("二氧化碳（吨）", "CO2 (t)"),
+    heads = [c.t("图上编号", "on map"), c.t("场址", "site"), c.t("区县", "counties"), c.t("占地（公顷）", "footprint (ha)"),
+             c.t("森林（公顷）", "forest (ha)"), c.t("蓄积（万立方米）", "stock (10⁴ m³)"), c.t("二氧化碳（吨）", "CO₂ (t)"),
              c.t("湿地（公顷）", "wetland (ha)"), c.t("受保护湿地（公顷）", "protected wetland (ha)")]
-    for name, doc_json in c.impacts:
+    for k, (name, doc_json) in enumerate(c.impacts):
         doc.para(c.t(f"情景：{name}（{doc_json.get('year', '')} 年）", f"scenario: {name} ({doc_json.get('year', '')})"), size=10.5)
         rows = []
-        for s in [*doc_json.get("sites", []), {**doc_json.get("total", {}), "name": c.t("合计（重叠只计一次）", "total (overlaps once)")}]:
-            rows.append([str(s.get("name", "")), "、".join(s.get("counties", []) or []),
+        sites = doc_json.get("sites", [])
+        for i, s in enumerate([*sites, {**doc_json.get("total", {}), "name": c.t("合计（重叠只计一次）", "total (overlaps once)")}]):
+            num = c.sites.number_of(k, str(s.get("name", ""))) if c.sites is not None and i < len(sites) else None
+            mark = f"#{num}" if num else ("—" if i < len(sites) else "")
+            rows.append([mark, str(s.get("name", "")), "、".join(s.get("counties", []) or []),
                          number(s.get("footprint_ha"), 1), number(s.get("forest_area_ha"), 1),
                          number(s.get("forest_stock_10k_m3"), 2), number(s.get("co2_t"), 0),
                          number(s.get("wetland_area_ha"), 1), number(s.get("protected_wetland_area_ha"), 1)])
-        doc.table(heads, rows, [1.4, 1.2, 0.9, 0.9, 0.9, 0.9, 0.9, 1.0], size=7.5)
+        doc.table(heads, rows, [0.6, 1.3, 1.1, 0.9, 0.9, 0.9, 0.9, 0.9, 1.0], size=7.5)
         changes = doc_json.get("status_changes") or []
         for ch in changes:
             text = (Notice(ch["code"], **ch.get("params", {})).render(c.lang) if "code" in ch
@@ -475,6 +558,14 @@ def _impacts(doc: _Doc) -> None:
             doc.para(c.t("目标达标状态没有变化。", "No target changes status."), size=8.5)
         if doc_json.get("footprint"):
             doc.para(c.t("占地：", "footprints: ") + str(doc_json["footprint"]), size=7.5, color=(90, 90, 90))
+    if c.sites is not None and c.sites.marks:
+        doc.para(c.t(f"“图上编号”为第 {_map_page_no(doc)} 页地图上的场址标注（#1、#2 …）；“—”：未给出该场址的图层。",
+                     f"“on map”: the site's label (#1, #2 …) on the map of page {_map_page_no(doc)}; “—”: no layer of "
+                     "the site was given."), size=7.5, color=(90, 90, 90))
+
+
+def _map_page_no(doc: _Doc) -> int:
+    return getattr(doc, "map_page_no", 2)
 
 
 def _provenance(doc: _Doc) -> None:
@@ -518,6 +609,7 @@ def write_report_pdf(content: ReportContent, path: Path, feedback=None) -> PdfRe
     _cover(doc)
     feedback.progress(0.1, "地图 map")
     map_page, frame, drawing = _map_page(doc)
+    doc.map_page_no = map_page
     feedback.check()
     feedback.progress(0.5, "台账 ledger")
     _ledger_pages(doc)

@@ -47,8 +47,10 @@ def targets_frame(c: ReportContent) -> pd.DataFrame:
 
 def impacts_frame(c: ReportContent) -> pd.DataFrame:
     rows = []
-    for name, doc in c.impacts:
-        for s in [*doc.get("sites", []), {**doc.get("total", {}), "name": c.t("合计", "total")}]:
+    for k, (name, doc) in enumerate(c.impacts):
+        sites = doc.get("sites", [])
+        for i, s in enumerate([*sites, {**doc.get("total", {}), "name": c.t("合计", "total")}]):
+            number = c.sites.number_of(k, str(s.get("name", ""))) if c.sites is not None and i < len(sites) else None
             rows.append({
                 c.t("情景", "scenario"): name, c.t("场址", "site"): s.get("name"),
                 c.t("区县", "counties"): "、".join(s.get("counties", []) or []),
@@ -58,6 +60,7 @@ def impacts_frame(c: ReportContent) -> pd.DataFrame:
                 c.t("二氧化碳_吨", "co2_t"): _round(s.get("co2_t"), 0),
                 c.t("湿地面积_公顷", "wetland_area_ha"): _round(s.get("wetland_area_ha"), 1),
                 c.t("受保护湿地面积_公顷", "protected_wetland_area_ha"): _round(s.get("protected_wetland_area_ha"), 1),
+                c.t("图上编号", "map_label"): f"#{number}" if number else None,
             })
     return pd.DataFrame(rows)
 

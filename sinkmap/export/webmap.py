@@ -73,6 +73,7 @@ class WebMapSpec:
     tiles: str = "none"
     max_zoom: int = 16
     legend_title: str = ""
+    rasters: list = field(default_factory=list)  # RasterOverlay (sinkmap.export.web_raster), drawn over the vectors
 
 
 @dataclass
@@ -224,10 +225,18 @@ def render_webmap(spec: WebMapSpec) -> WebMapResult:
         elem = _VectorLayer(data, layer.name, layer.show, folium, Template, slots)
         elem.add_to(fmap)
         layer_elems.append(elem)
+    raster_data = []
+    for k, overlay in enumerate(spec.rasters):
+        data = _raster_json(overlay, len(layer_data) + k)
+        raster_data.append(data)
+        elem = _VectorLayer(data, overlay.name, overlay.show, folium, Template, slots, factory="raster")
+        elem.add_to(fmap)
+        layer_elems.append(elem)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
 
     notes = list(spec.notes)
     notes.append(_precision_note(zh, tol_m, min_zoom, max_zoom))
+    notes += [overlay.note(spec.lang) for overlay in spec.rasters]
     if spec.tiles != "none":
         notes.append(TILES[spec.tiles]["zh" if zh else "en"])
     else:
@@ -235,7 +244,8 @@ def render_webmap(spec: WebMapSpec) -> WebMapResult:
     page_spec = {"title": spec.title, "subtitle": spec.subtitle, "synthetic": spec.synthetic, "notes": notes,
                  "lang": "zh" if zh else "en", "bounds": [[y0, x0], [y1, x1]],
                  "legend": spec.legend_title or ("图例" if zh else "Legend")}
-    chars = _characters([layer_data, page_spec, notes, spec.title, _size_note(zh, 0), "▲N0123456789.,% MBkm"])
+    chars = _characters([layer_data, [{k: v for k, v in d.items() if k != "url"} for d in raster_data], page_spec, notes,
+                         spec.title, _size_note(zh, 0), "▲N0123456789.,% MBkm"])
     from .fonts import web_font_css
 
     root.header.add_child(Element(slots.add(f"<style>{web_font_css(chars)}</style>")), name="sinkmap_font")
@@ -289,18 +299,28 @@ def _size_note(zh: bool, size: int) -> str:
     return f"文件大小 {mb:.1f} MB" if zh else f"file size {mb:.1f} MB"
 
 
-def _vector_layer_class(folium, Template):
+def _raster_json(overlay, index: int) -> dict:
+    """A raster's entry on the page: its PNG as a data URI, its corners (lat/lon), opacity and legend."""
+    w, s, e, n = overlay.bounds
+    return {"id": index, "name": overlay.name, "kind": "raster", "n": 1, "url": overlay.data_uri,
+            "bounds": [[s, w], [n, e]], "size": list(overlay.size), "style": {"opacity": float(overlay.opacity),
+                                                                             "stroke": "#808080"},
+            "legend": {"title": overlay.legend_title,
+                       "rows": [[_hex6(c)[0], str(t), _hex6(c)[1]] for c, t in overlay.legend_rows]}}
+
+
+def _vector_layer_class(folium, Template, factory: str = "layer"):
     class VectorLayer(folium.map.Layer):
         _template = Template("""
             {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = sinkmapWeb.layer({{ this.data_json }}, {});
+            var {{ this.get_name() }} = sinkmapWeb.""" + factory + """({{ this.data_json }}, {});
             {% endmacro %}""")
 
     return VectorLayer
 
 
-def _VectorLayer(data: dict, name: str, show: bool, folium, Template, slots: _Slots):
-    cls = _vector_layer_class(folium, Template)
+def _VectorLayer(data: dict, name: str, show: bool, folium, Template, slots: _Slots, factory: str = "layer"):
+    cls = _vector_layer_class(folium, Template, factory)
     # Leaflet's layer control writes the name with innerHTML: escaped here, it shows as the text it is. The
     # control's template quotes the key with tojson; the slot's text is what goes between the quotes.
     elem = cls(name=slots.add(json_for_script(html.escape(name))[1:-1]), overlay=True, control=True, show=show)

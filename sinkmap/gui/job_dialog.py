@@ -62,10 +62,12 @@ class _LayerChoice(QWidget):
     def __init__(self, param: Param, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.param = param
-        kind = "raster" if param.kind == "raster" else "vector"
+        kinds = {"raster"} if param.kind == "raster" else {"vector"}
+        if param.kind == "layer" and {".tif", ".tiff"} & set(param.suffixes):  # the exports' --layer takes rasters
+            kinds.add("raster")
         self.combo = QComboBox(self)
         self.combo.addItem(tr("（不使用）"), None)
-        specs = [s for s in project.layers if s.kind == kind and not s.path.startswith("builtin:")]
+        specs = [s for s in project.layers if s.kind in kinds and not s.path.startswith("builtin:")]
         specs.sort(key=lambda s: s.role != param.role)
         for spec in specs:
             self.combo.addItem(spec.name, (spec.path, spec.layer))

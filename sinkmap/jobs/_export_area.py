@@ -18,6 +18,8 @@ from .ledger import LedgerReport, LedgerRequest, compute_ledger_job
 from .ledger import layer_param as _layer
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".kml", ".kmz", ".gdb")
+#: Rasters a map takes with --layer (siting results: site suitability / site exclusions GeoTIFFs).
+RASTER_SUFFIXES = (".tif", ".tiff")
 
 
 @dataclass
@@ -58,10 +60,11 @@ def area_params() -> tuple[Param, ...]:
         _layer("protected", "protected", "自然保护地", "Protected areas", "自然保护地面图层", "protected area polygons"),
         _layer("projects", "projects", "规划项目", "Plan projects", "规划项目点图层", "plan projects (points)"),
         Param("layers", "layer", Text("其他图层", "Other layers"),
-              Text("加入地图的其他矢量图层（如选址结果）；可重复；多图层文件可写 FILE|layername=NAME",
-                   "other vector layers for the map (e.g. siting results); repeatable; FILE|layername=NAME for one "
-                   "layer of a multi-layer file"),
-              repeatable=True, flag="--layer", metavar="FILE", role="extra", suffixes=VECTOR_SUFFIXES),
+              Text("加入地图的其他图层（如选址结果：场址、候选区，或适宜性/排除区 GeoTIFF）；可重复；"
+                   "多图层文件可写 FILE|layername=NAME",
+                   "other layers for the map (e.g. siting results: sites, regions, or a suitability/exclusions "
+                   "GeoTIFF); repeatable; FILE|layername=NAME for one layer of a multi-layer file"),
+              repeatable=True, flag="--layer", metavar="FILE", role="extra", suffixes=VECTOR_SUFFIXES + RASTER_SUFFIXES),
         Param("target_files", "file", Text("目标文件", "Targets file"),
               Text("用户目标文件（YAML/CSV）；可重复", "user targets file (YAML/CSV); repeatable"),
               repeatable=True, flag="--targets", metavar="FILE", default=[], suffixes=(".yaml", ".yml", ".csv")),
@@ -100,6 +103,7 @@ class AreaData:
     sources: list[str]
     synthetic: bool
     boundary_source: str = ""
+    rasters: list = field(default_factory=list)  # RasterInfo (sinkmap.export.web_raster) of rasters given with --layer
 
 
 def default_year(area: str) -> int:
@@ -184,9 +188,16 @@ def collect_area(req: ExportRequest, job, feedback: Feedback) -> AreaData:
     sources = []
     todo = [(role, getattr(req, role)) for role in role_names if getattr(req, role) is not None]
     todo += [(None, src) for src in req.layers or []]
+    rasters = []
     for i, (role, src) in enumerate(todo):
         feedback.check()
         sources.append(layer_label(src))
+        if role is None and Path(src.path).suffix.lower() in RASTER_SUFFIXES:
+            info = _area_raster(src, req, box, feedback)
+            if info is not None:
+                rasters.append(info)
+                synthetic = synthetic or info.synthetic
+            continue
         for name, gdf in _read_area_layer(src, req, box, area_geom, SubFeedback(feedback, 0.5, 0.55)):
             from ..export.map_layers import role_of
 
@@ -196,7 +207,20 @@ def collect_area(req: ExportRequest, job, feedback: Feedback) -> AreaData:
         feedback.progress(0.5 + 0.1 * (i + 1) / max(len(todo), 1))
     return AreaData(area=area, level="city" if req.city else "county", year=year, units=units, outline=outline,
                     ledger=ledger, layers=layers, sources=sources, synthetic=synthetic,
-                    boundary_source=str(units_all.attrs.get("source", "")))
+                    boundary_source=str(units_all.attrs.get("source", "")), rasters=rasters)
+
+
+def _area_raster(src: LayerSource, req: ExportRequest, box, feedback: Feedback):
+    """The facts of a raster given with --layer (refused without a CRS); None, with a warning, when it does
+    not meet the area's box."""
+    from ..export.web_raster import raster_info
+
+    info = raster_info(Path(src.path), req.crs)
+    x0, y0, x1, y1 = info.bounds_lonlat
+    if x1 < box[0] or x0 > box[2] or y1 < box[1] or y0 > box[3]:
+        feedback.warn(Notice("export.raster_outside", path=str(src.path)))
+        return None
+    return info
 
 
 __all__ = ["AREA_GROUP", "AreaData", "DEMO_ROLES", "ExportRequest", "MapLayerData", "area_params", "collect_area",

@@ -16,7 +16,7 @@ from typing import Any
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import is_chinese
 from ._export_area import AREA_GROUP, DEMO_ROLES, ExportRequest, area_params, collect_area, run_warnings
-from .base import DEMO_LABEL, Job, Output, Param, Report, Text
+from .base import DATA_DEMO, DEMO_LABEL, Job, Output, Param, Report, Text
 from .registry import register
 
 
@@ -36,11 +36,13 @@ class ExportHtmlReport(Report):
     vertices: dict[str, int] = field(default_factory=dict)
     tolerance_m: float = 0.0
     zooms: tuple[int, int] = (0, 0)
+    rasters: dict[str, list[int]] = field(default_factory=dict)  # name: [width, height] of its image (Web Mercator)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"area": self.area, "year": self.year, "size_bytes": self.size_bytes,
                                "features": self.features, "vertices": self.vertices,
-                               "tolerance_m": round(self.tolerance_m, 3), "zooms": list(self.zooms)}
+                               "tolerance_m": round(self.tolerance_m, 3), "zooms": list(self.zooms),
+                               "rasters": self.rasters}
         out.update(self.base_json())
         return out
 
@@ -54,6 +56,8 @@ class ExportHtmlReport(Report):
                       f"{self.zooms[1]}, simplified to 0.5 pixel (about {self.tolerance_m:.1f} m at the top zoom)"))
         for name, n in self.features.items():
             lines.append(f"  {name}: {n:,}" + (" 个要素" if zh else " features"))
+        for name, (w, h) in self.rasters.items():
+            lines.append(f"  {name}: {w}×{h}" + (" 像素（Web 墨卡托）" if zh else " pixels (Web Mercator)"))
         return lines
 
 
@@ -79,7 +83,13 @@ def build_spec(data, req: ExportHtmlRequest):
     docs = list(dict.fromkeys(a.document for u in data.ledger.units for a in u.targets if a.document))
     notes = [("目标出处：" if zh else "targets from: ") + "；".join(docs)] if docs else []
     notes.append("边界仅供内部使用，未经审图（无审图号）" if zh else "boundaries for internal use only (no map review number, 审图号)")
-    return WebMapSpec(title=title, layers=layers, bounds=(x0, y0, x1, y1), lang=lang,
+    from ..export.web_raster import raster_overlay
+
+    # exclusions under suitability (its excluded cells are transparent: the exclusions show why), as in the app
+    stack = {"siting_exclusions": 0, "raster": 1, "siting_suitability": 2}
+    rasters = [raster_overlay(info.path, lang, assumed_crs=req.crs)
+               for info in sorted(data.rasters, key=lambda i: stack.get(i.role, 1))]
+    return WebMapSpec(title=title, layers=layers, bounds=(x0, y0, x1, y1), lang=lang, rasters=rasters,
                       subtitle=("数据：" if zh else "data: ") + ("演示数据" if data.synthetic else ("用户数据" if zh else "user data")),
                       synthetic=DEMO_LABEL(lang) if data.synthetic else "", notes=notes, tiles=req.tiles,
                       max_zoom=req.max_zoom)
@@ -99,11 +109,15 @@ def run_export_html(req: ExportHtmlRequest, feedback: Feedback) -> ExportHtmlRep
     except OSError as exc:
         raise output_error(req.out, exc) from None
     feedback.progress(1.0, "完成 done")
-    return ExportHtmlReport(area=data.area, year=data.year, size_bytes=result.size_bytes, features=result.features,
+    report = ExportHtmlReport(area=data.area, year=data.year, size_bytes=result.size_bytes, features=result.features,
                             vertices=result.vertices, tolerance_m=result.tolerance_m,
-                            zooms=(result.min_zoom, result.max_zoom), inputs={"layers": ", ".join(data.sources)},
+                            zooms=(result.min_zoom, result.max_zoom),
+                            rasters={r.name: list(r.size) for r in spec.rasters}, inputs={"layers": ", ".join(data.sources)},
                             outputs=[Output(req.out, kind="document", name=req.out.name)],
                             warnings=run_warnings(data, feedback))
+    if data.synthetic:  # a raster tagged synthetic (site suitability on the demo world) makes the page so
+        report.data = DATA_DEMO
+    return report
 
 
 EXPORT_HTML = register(Job(

@@ -16,7 +16,7 @@ from ..core.errors import InputError
 from ..core.feedback import Feedback, SubFeedback
 from ..core.messages import clip, is_chinese
 from ._export_area import AREA_GROUP, DEMO_ROLES, ExportRequest, area_params, collect_area, run_warnings
-from .base import DEMO_LABEL, Job, Output, Param, Report, Text
+from .base import DATA_DEMO, DEMO_LABEL, Job, Output, Param, Report, Text
 from .registry import register
 
 
@@ -75,11 +75,18 @@ def run_export_report(req: ExportReportRequest, feedback: Feedback) -> ExportRep
     lang = req.language
     units = sorted(data.ledger.units, key=lambda u: (not u.is_total, 0))
     run_id = uuid.uuid4().hex[:16]
+    from ..core.messages import Notice
+    from ..export.report_sites import mark_sites
+
+    marks = mark_sites(impacts, [(m.name, m.frame, m.role) for m in data.layers])
+    for scenario, missing in marks.missing:
+        feedback.warn(Notice("export.sites_not_on_map", scenario=scenario, sites="、".join(missing)))
     content = ReportContent(
         area=data.area, level=data.level, year=data.year, lang=lang, synthetic=data.synthetic,
         synthetic_label=DEMO_LABEL(lang), units=units, unit_frame=data.units, outline=data.outline,
         layers=[(m.name, m.frame, m.role) for m in data.layers], sources=data.sources,
-        boundary_source=data.boundary_source, impacts=impacts, page=req.page, run_id=run_id, version=__version__)
+        boundary_source=data.boundary_source, impacts=impacts, page=req.page, run_id=run_id, version=__version__,
+        sites=marks, rasters=list(data.rasters))
     outputs = []
     try:
         res = write_report_pdf(content, req.out, SubFeedback(feedback, 0.5, 0.95))
@@ -92,10 +99,13 @@ def run_export_report(req: ExportReportRequest, feedback: Feedback) -> ExportRep
         raise output_error(req.out, exc) from None
     feedback.progress(1.0, "完成 done")
     f = res.frame
-    return ExportReportReport(area=data.area, year=data.year, pages=res.pages, map_page=res.map_page, map_crs=res.crs,
+    report = ExportReportReport(area=data.area, year=data.year, pages=res.pages, map_page=res.map_page, map_crs=res.crs,
                               map_extent=tuple(res.extent), map_frame_pt=(f.left, f.bottom, f.width, f.height),
                               page_size=req.page, outputs=outputs, inputs={"layers": ", ".join(data.sources)},
                               warnings=run_warnings(data, feedback))
+    if data.synthetic:  # a raster tagged synthetic makes the report so, as a demo layer does
+        report.data = DATA_DEMO
+    return report
 
 
 EXPORT_REPORT = register(Job(

@@ -67,3 +67,23 @@ def test_bad_values_from_a_script_are_a_message_not_a_run(empty_window):
     empty_window.show_error = shown.append
     assert run_job_in_app(empty_window, registry.get("boundaries"), {"city": "长沙市"}) is None
     assert shown and "--out" in shown[0]
+
+
+def test_the_exports_layer_choice_offers_the_projects_siting_rasters(empty_window, qtbot):
+    """export.html's --layer takes the siting GeoTIFFs: the project's rasters are offered; a vector-only
+    parameter (the ledger's forest layer) still offers none."""
+    from sinkmap.core.project import LayerSpec, Project
+    from sinkmap.gui.job_dialog import _LayerChoice
+
+    project = Project(layers=[LayerSpec(name="适宜性", path="/x/s.tif", kind="raster", role="siting_suitability"),
+                              LayerSpec(name="场址", path="/x/sites.gpkg", kind="vector")])
+    job = registry.get("export.html")
+    layers = _LayerChoice(next(p for p in job.params if p.name == "layers"), project)
+    forest = _LayerChoice(next(p for p in job.params if p.name == "forest"), project)
+    qtbot.addWidget(layers)
+    qtbot.addWidget(forest)
+    names = [layers.combo.itemText(i) for i in range(layers.combo.count())]
+    assert "适宜性" in names and "场址" in names
+    assert "适宜性" not in [forest.combo.itemText(i) for i in range(forest.combo.count())]
+    layers.combo.setCurrentIndex(names.index("适宜性"))
+    assert str(layers.value().path) == "/x/s.tif"

@@ -57,4 +57,24 @@ MESSAGES: dict[str, M] = {
         "请给出自己的图层（--layer 文件…，或 --project 项目.sinkmap），或选择 {covered} 内的区域"),
     "export.package.zones_empty": M("the zones file holds no polygon", "片区文件中没有面要素",
                                     "give a file of polygons (zones)", "请给出面图层（片区）文件"),
+    # -- export.html / export.report: rasters and site footprints (branch export-more) ------------------------
+    "export.raster_no_crs": M(
+        "the raster has no coordinate reference system, so it cannot be placed on the map",
+        "该栅格没有坐标系，无法放到地图上",
+        "write the raster with its CRS (sinkmap's siting GeoTIFFs carry EPSG:4490), or give --crs EPSG:4490 if "
+        "that is what it is", "请为栅格写入坐标系（sinkmap 的选址 GeoTIFF 均为 EPSG:4490），或在确知时给出 --crs EPSG:4490"),
+    "export.raster_gcj02": M(
+        "a raster cannot be read as GCJ-02 (the --crs given for layers without one): only vector layers are "
+        "converted from GCJ-02", "栅格不能按 GCJ-02 读取（为无坐标系图层给出的 --crs）：只有矢量图层可从 GCJ-02 转换",
+        "give the raster with its own CRS (CGCS2000, EPSG:4490), or export the GCJ-02 layers separately",
+        "请使用自带坐标系（CGCS2000，EPSG:4490）的栅格，或将 GCJ-02 图层另行导出"),
+    "export.raster_unreadable": M("cannot read the raster ({detail})", "无法读取该栅格（{detail}）",
+                                  "check that the file is a complete GeoTIFF", "请检查该文件是否为完整的 GeoTIFF"),
+    "export.raster_outside": M("file {path}: the raster does not meet the area; left off the map",
+                               "文件 {path}：栅格与该范围不相交，未加入地图"),
+    "export.sites_not_on_map": M(
+        "scenario {scenario}: no footprint on the map for {sites}; the table marks them —",
+        "情景 {scenario}：地图上没有 {sites} 的占地范围，表中以“—”标注",
+        "give the site layer as well (--layer SITES.gpkg, or the .gpkg written by site impact --out)",
+        "请同时给出场址图层（--layer 场址.gpkg，或 site impact --out 写出的 .gpkg）"),
 }

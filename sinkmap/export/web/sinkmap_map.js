@@ -337,6 +337,21 @@
     drawnCount: function () { return this.nDrawn; }
   });
 
+  // -- rasters: one PNG (Web Mercator, coloured at export) as an image overlay -------------------------
+  var RasterLayer = L.ImageOverlay.extend({
+    initialize: function (data, options) {
+      this.data = data;
+      this.n = 1;
+      this.loaded = false;
+      L.ImageOverlay.prototype.initialize.call(this, data.url, data.bounds, L.extend(
+        {opacity: data.style.opacity, interactive: false, className: "sm-raster", alt: ""}, options));
+      this.on("load", function () { this.loaded = true; }, this);
+    },
+    isLoading: function () { return !this.loaded; },
+    hits: function () { return []; },
+    drawnCount: function () { return this.loaded && this._image && this._image.naturalWidth > 0 ? 1 : 0; }
+  });
+
   // -- controls -----------------------------------------------------------------------------------
   function legendControl(spec, layers) {
     var ctl = L.control({position: "bottomright"});
@@ -352,6 +367,7 @@
           var r = el("div", "sm-legend-row"), sw = el("span", "sm-swatch sm-swatch-" + layer.data.kind);
           sw.style.background = row[0];
           sw.style.borderColor = layer.data.style.stroke;
+          if (row.length > 2 && row[2] === 0) { sw.style.background = "transparent"; sw.className += " sm-swatch-clear"; }
           r.appendChild(sw); r.appendChild(el("span", null, row[1]));
           sec.appendChild(r);
         });
@@ -466,6 +482,7 @@
 
   window.sinkmapWeb = {
     layer: function (data, options) { return new VectorLayer(data, options); },
+    raster: function (data, options) { return new RasterLayer(data, options); },
     setup: setup,
     decodeInts: decodeInts
   };
