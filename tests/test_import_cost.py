@@ -50,3 +50,37 @@ with contextlib.redirect_stdout(io.StringIO()):
 print(json.dumps({"jobs": 5, "loaded": sorted(m for m in %r if m in sys.modules)}))
 """ % (HEAVY,))
     assert res["loaded"] == []
+
+
+def test_a_job_is_found_by_its_id_importing_its_own_module_alone():
+    # every built-in job: `sinkmap <job> …` imports its module, not all of them (the naming rule or MODULE_OF)
+    res = _run("""
+import json, subprocess, sys
+from sinkmap.jobs import registry
+ids = [j.id for j in registry.all_jobs() if j.module.startswith("sinkmap.")]
+bad = []
+for job_id in ids:
+    code = ("import json; from sinkmap.jobs import registry; job = registry.find(%r); "
+            "print(json.dumps([job.id, job.module, registry._DISCOVERED]))" % job_id)
+    out = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    if out != [job_id, registry.module_of(job_id), False]:  # found by its module's name, nothing else searched
+        bad.append(out)
+print(json.dumps({"n": len(ids), "bad": bad}))
+""")
+    assert res["n"] >= 10
+    assert res["bad"] == [], "add the job's module to registry.MODULE_OF"
+
+
+def test_a_json_report_loads_no_terminal_library(tmp_path):
+    # `--json` (and a quiet run) print through the standard library's JSON: rich is for terminal tables
+    res = _run("""
+import json, sys, contextlib, io
+from sinkmap.cli import main
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    main(["targets", "--city", "长沙市", "--year", "2025", "--json"])
+json.loads(out.getvalue())
+print(json.dumps({"loaded": sorted(m for m in ("rich", "importlib.metadata") if m in sys.modules),
+                  "jobs": sorted(m for m in sys.modules if m.startswith("sinkmap.jobs."))}))
+""")
+    assert res["loaded"] == []
+    assert res["jobs"] == ["sinkmap.jobs.base", "sinkmap.jobs.plan_targets", "sinkmap.jobs.registry"]
