@@ -26,8 +26,24 @@ from pathlib import PurePath
 from typing import IO, Any
 
 
+_SAME = frozenset({str, int, bool, type(None)})  # exact types that are JSON as they are
+
+
 def plain(value: Any) -> Any:
     """``value`` as strict-JSON data (see the module docstring)."""
+    t = type(value)  # the common exact types first (a report is tens of thousands of values)
+    if t in _SAME:
+        return value
+    if t is float:
+        return value if math.isfinite(value) else None
+    if t is dict:
+        return {k if type(k) is str else str(k): plain(v) for k, v in value.items()}
+    if t is list:
+        return [plain(v) for v in value]
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
