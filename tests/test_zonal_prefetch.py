@@ -119,38 +119,3 @@ def test_take_after_close_reads_yourself(tmp_path):
     _wait_idle(ra, 2)
     ra.close()
     assert all(ra.take(k) is None for k in keys)  # nothing held after close, never a wait or an error
-
-
-def test_a_given_grid_is_read_ahead_too(tmp_path, monkeypatch):
-    # the units' cover from sinkmap's cache (grid=): the strips are read while the kernels load, same bits
-    import sinkmap.analysis.zonal.stats as zonal_mod
-    from sinkmap.analysis.zonal.stats import prepare_grid
-
-    made: list[ReadAhead] = []
-
-    class Recorded(ReadAhead):
-        def __init__(self, *args, **kw):
-            super().__init__(*args, **kw)
-            made.append(self)
-
-    job_of_classes = zonal_mod.ClassJob
-
-    def job_after_a_read(*args, **kw):  # a loaded machine must not skip the read-ahead
-        if made:
-            _wait_idle(made[-1], 1)
-        return job_of_classes(*args, **kw)
-
-    path, _ = _raster(tmp_path)
-    zones = gpd.GeoDataFrame({"name": ["甲", "乙"]}, geometry=[shapely.Point(112.15, 27.7).buffer(0.1),
-                                                             shapely.box(112.05, 27.45, 112.29, 27.6)],
-                             crs="EPSG:4490")
-    base = dict(window_bytes=32 * 300 * 2, chunk_pixels=64 * 300)
-    ref = zonal_class_areas(path, zones, "sandiao", chunking=Chunking(**base, threads=1, read_ahead_bytes=0))
-    grid = prepare_grid(path, zones)
-    monkeypatch.setattr(zonal_mod, "ReadAhead", Recorded)
-    monkeypatch.setattr(zonal_mod, "ClassJob", job_after_a_read)
-    for threads in (1, 2):
-        made.clear()
-        got = zonal_class_areas(path, None, "sandiao", grid=grid, chunking=Chunking(**base, threads=threads))
-        assert np.array_equal(got.class_area_ha, ref.class_area_ha) and np.array_equal(got.nodata_ha, ref.nodata_ha)
-        assert len(made) == 1 and made[0].read_here > 0

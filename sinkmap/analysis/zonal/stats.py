@@ -189,11 +189,6 @@ def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, fee
                 threads = chunking.threads or os.cpu_count() or 1
                 grid = prepare_zones(info, zones, SubFeedback(feedback, 0.0, 0.05),
                                      threads=max(1, threads - 1) if ahead else threads)
-            elif _reads_ahead(client, chunking, grid.info, grid.labels):
-                # a grid given (sinkmap's cache of the units' cover): its strips are known at once, read
-                # while the kernels are loaded and the job set up
-                keys = strip_keys(grid.info, chunking.window_bytes, plan_chunks(grid, chunking), grid.index)
-                ahead.append(ReadAhead(grid.info, band, keys, chunking.read_ahead_bytes).start())
             job = job_of(grid)
             chunks = plan_chunks(grid, chunking)
             if ahead:
