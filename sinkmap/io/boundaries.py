@@ -28,9 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-import yaml
-
 from ..core import yamlio
+from . import yamlcache
 from ..core.crs import STORAGE_CRS
 from ..core.errors import InputError
 from ..core.feedback import Feedback, ensure
@@ -126,8 +125,8 @@ def zones() -> dict[str, Zone]:
     """The named zones by name, checked against the boundary index (members exist, in the parent)."""
     path = layer_path("zones.yaml")
     try:
-        doc = yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        doc = yamlcache.load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yamlio.YAMLError) as exc:
         raise InputError(code="io.zones.unreadable", path=path, detail=clip(exc)) from exc
     by_code = {u.adcode: u for u in _source().units}
     out: dict[str, Zone] = {}

@@ -22,9 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
-
 from ..core import yamlio
+from . import yamlcache
 from ..core.errors import TargetError
 from ..core.feedback import Feedback, ensure
 from ..core.messages import Notice, clip
@@ -325,8 +324,8 @@ def _read(path: Path) -> dict[str, Any]:
                    for i, r in enumerate(reader, 1)]
         return {"jurisdictions": [], "records": records, "ignored": sorted(columns - _FIELDS)}
     try:
-        doc = yamlio.safe_load(text)
-    except yaml.YAMLError as exc:
+        doc = yamlcache.load(text)
+    except yamlio.YAMLError as exc:
         raise TargetError(code="io.targets.bad_yaml", path=path, detail=clip(exc)) from None
     if not isinstance(doc, dict) or not ({"targets", "absent", "jurisdictions"} & set(doc)):
         raise TargetError(code="io.targets.no_lists", path=path)
