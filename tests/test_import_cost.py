@@ -8,6 +8,7 @@ compute. Checked in a fresh interpreter (this test process has them all loaded a
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,20 @@ print(json.dumps({"loaded": sorted(m for m in ("rich", "importlib.metadata") if 
 """)
     assert res["loaded"] == []
     assert res["jobs"] == ["sinkmap.jobs.base", "sinkmap.jobs.plan_targets", "sinkmap.jobs.registry"]
+
+
+def test_a_command_line_leaves_the_collector_as_it_found_it():
+    # the CLI collects garbage less often while a command runs and freezes objects before the program exits;
+    # called in-process (argv given) it restores the thresholds and freezes nothing
+    res = _run("""
+import contextlib, gc, io, json, os
+gc.set_threshold(700, 10, 10)
+from sinkmap.cli import GC_THRESHOLDS, main
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["targets", "--city", "长沙市", "--year", "2025", "--json"])
+print(json.dumps({"after": list(gc.get_threshold()), "frozen": gc.get_freeze_count(), "during": list(GC_THRESHOLDS),
+                  "blas": os.environ.get("OPENBLAS_NUM_THREADS")}))
+""")
+    assert res["after"] == [700, 10, 10] and res["frozen"] == 0 and res["during"][0] > 700
+    # numpy was not loaded yet: its OpenBLAS starts one thread, not one per core (unless the user said otherwise)
+    assert res["blas"] == os.environ.get("OPENBLAS_NUM_THREADS", "1")
