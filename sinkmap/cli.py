@@ -11,6 +11,7 @@ Errors the user can act on are printed as one readable message with exit status 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from typing import Any
@@ -70,15 +71,40 @@ def take_language(argv: list[str]) -> tuple[list[str], str | None]:
 
 def split_job_id(argv: list[str]) -> list[str]:
     """``sinkmap site.impact …`` as ``sinkmap site impact …``: a job may be named by its id too."""
-    from .jobs.registry import all_jobs
+    from .jobs.registry import find
 
-    dotted = {j.id for j in all_jobs() if "." in j.id}
     for i, arg in enumerate(argv):
-        if arg in dotted:
-            return argv[:i] + arg.split(".", 1) + argv[i + 1:]
+        if "." in arg and not arg.startswith("-") and (i == 0 or argv[i - 1] not in ("--screenshot", "--project")):
+            job = find(arg)
+            if job is not None and job.id == arg:
+                return argv[:i] + arg.split(".", 1) + argv[i + 1:]
         if not arg.startswith("-") and (i == 0 or argv[i - 1] not in ("--screenshot", "--project")):
             break  # the first positional is the command: only it may be a job id
     return argv
+
+
+#: Sub-commands that are not jobs.
+_COMMANDS = ("jobs", "run", "gui")
+
+
+def requested_job(argv: list[str]):
+    """The job the command line runs (``ledger …``, ``site impact …``), found by importing its module alone;
+    None for anything else (help, ``jobs``, ``run``, ``gui``, a group without its sub-command, a typo)."""
+    from .jobs.registry import find
+
+    for i, arg in enumerate(argv):
+        if arg.startswith("-") or (i > 0 and argv[i - 1] in ("--screenshot", "--project")):
+            continue
+        if arg in _COMMANDS:
+            return None
+        nxt = argv[i + 1] if i + 1 < len(argv) else ""
+        if nxt and not nxt.startswith("-") and "." not in arg:  # a group and its sub-command: site impact
+            job = find(f"{arg}.{nxt}")
+            if job is not None:
+                return job
+        job = find(arg)
+        return job if job is not None and job.id == arg and "." not in arg else None
+    return None
 
 
 def _app_args(p: argparse.ArgumentParser, lang: str, *, top: bool) -> None:
@@ -138,9 +164,13 @@ def _add_job(sub, job, lang: str, name: str | None = None) -> None:
     p.set_defaults(job=job.id)
 
 
-def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+def build_parser(lang: str | None = None, only=None) -> argparse.ArgumentParser:
+    """The whole command line (every job: ``sinkmap --help``); with ``only`` (a job), its sub-command alone
+    besides the commands that are not jobs — what parsing that job's command line needs, without importing
+    every job module."""
     from .jobs.registry import all_jobs
 
+    jobs = [only] if only is not None else all_jobs()
     lang = lang or language_from_env()
     parser = argparse.ArgumentParser(
         prog="sinkmap",
@@ -149,14 +179,14 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     _app_args(parser, lang, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction] = {}
-    for job in all_jobs():
+    for job in jobs:
         if "." not in job.id:
             _add_job(sub, job, lang)
             continue
         # a dotted id (site.impact) is a sub-command of its group: `sinkmap site impact`
         prefix, rest = job.id.split(".", 1)
         if prefix not in groups:
-            titles = "、".join(j.title(lang) for j in all_jobs() if j.id.startswith(prefix + "."))
+            titles = "、".join(j.title(lang) for j in jobs if j.id.startswith(prefix + "."))
             gp = sub.add_parser(prefix, help=titles.replace("%", "%%"))
             groups[prefix] = gp.add_subparsers(dest="subcommand", metavar="COMMAND")
             gp.set_defaults(group_parser=gp)
@@ -181,13 +211,48 @@ def _has_display() -> bool:
                 or os.environ.get("QT_QPA_PLATFORM"))
 
 
+#: The cyclic garbage collector's thresholds while a command runs (Python's default: 700, 10, 10). A command is
+#: one short process that allocates most of its objects once (imports, a report): at the default its first
+#: generation is collected about a hundred times a province ledger, 5–10 % of its CPU (issue 15). Cycles are
+#: still collected, only less often (mypy does the same). The app's event loop keeps Python's default.
+GC_THRESHOLDS = (100_000, 50, 100)
+_GC_AT_IMPORT = gc.get_threshold()
+
+
+def _lean_process() -> tuple[int, int, int]:
+    """Set up this process for one command; returns the collector's thresholds to restore.
+
+    OpenBLAS starts a thread per core when numpy is imported, and each spins for a while waiting for work
+    that never comes — sinkmap does no multi-threaded linear algebra — competing with the raster reads for
+    the cores. One thread unless the user set it (and only before numpy is loaded: later it does nothing)."""
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    return before
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The program (``argv`` None: ``sys.argv``), or one command line run in this process."""
+    before = _lean_process()
+    try:
+        return _main(argv)
+    finally:
+        gc.set_threshold(*before)
+        if argv is None:
+            # the program's own run: the process exits next, and its last collection would walk every object
+            # (numpy's, GDAL's, the report's) to free nothing the exit does not — a tenth of a warm province
+            # ledger's CPU. Frozen objects are left to the exit.
+            gc.freeze()
+
+
+def _main(argv: list[str] | None) -> int:
     argv, given = take_language(list(sys.argv[1:] if argv is None else argv))
     argv = split_job_id(argv)
     lang = given or language_from_env()
     set_language(lang)
     _localise_argparse(lang)
-    parser = build_parser(lang)
+    parser = build_parser(lang, only=requested_job(argv))
     args = parser.parse_args(argv)
     args.lang = given
     try:
@@ -250,6 +315,7 @@ def _run_and_show(run, args: argparse.Namespace, lang: str) -> int:
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
+    gc.set_threshold(*_GC_AT_IMPORT)  # the app is a long-lived process: the collector as it was
     try:
         from .gui.app import main as gui_main
     except ImportError as exc:  # PySide6 missing

@@ -1,4 +1,8 @@
-"""Terminal display for the CLI: progress bar feedback and readable tables (rich; CJK-width aware)."""
+"""Terminal display for the CLI: progress bar feedback and readable tables (rich; CJK-width aware).
+
+rich is imported by what draws (a table, a progress bar on a terminal), not by this module: ``--json`` and a
+quiet run never load it (issue 15).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,7 @@ import os
 import re
 import sys
 from contextlib import contextmanager
-from typing import Iterator
-
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typing import TYPE_CHECKING, Iterator
 
 from .core.errors import SinkmapError
 from .core.feedback import BaseFeedback
@@ -19,6 +18,10 @@ from .core.indicators import INDICATORS
 from .core.units import t_to_10k_t
 from .core.ledger_report import digits_for, gap_digits
 from .core.messages import Notice, clip, current_language
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 #: Longest text of one message or cell shown on the terminal (attribute values can be megabytes).
 MAX_TEXT = 300
@@ -41,6 +44,8 @@ def plain_text(value: object, limit: int = MAX_TEXT) -> str:
 
 def safe(value: object, limit: int = MAX_TEXT) -> str:
     """:func:`plain_text`, with rich markup escaped: for text placed inside rich tables and markup."""
+    from rich.markup import escape
+
     return escape(plain_text(value, limit))
 
 
@@ -81,6 +86,9 @@ def progress_feedback(quiet: bool = False) -> Iterator[BaseFeedback]:
     if quiet or not sys.stderr.isatty():
         yield _RichFeedback(None)
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                         TimeElapsedColumn(), console=Console(stderr=True), transient=True)
     with progress:
@@ -90,6 +98,8 @@ def progress_feedback(quiet: bool = False) -> Iterator[BaseFeedback]:
 def _console() -> Console:
     """A console; when output is not a terminal (a pipe, a file) a wide page (``COLUMNS`` if set, else
     220), so that columns are not split needlessly."""
+    from rich.console import Console
+
     if sys.stdout.isatty():
         return Console()
     try:
@@ -140,6 +150,8 @@ def _print_table(console: Console, title: str, heads: list[tuple[str, str]], row
     latin word (Chinese text wraps between characters, latin text between words); when the columns do
     not fit the console's width they are split into several tables, each repeating the first
     ``key_columns`` columns (the unit name)."""
+    from rich.table import Table
+
     widths = []
     for i, (head, _) in enumerate(heads):
         texts = [head] + [r[0][i] for r in rows]
@@ -305,6 +317,8 @@ def print_jobs(as_json: bool = False, lang: str | None = None) -> None:
     if as_json:
         print(dumps(catalogue()))
         return
+    from rich.markup import escape
+
     lang = lang or current_language()
     console = _console()
     for job in all_jobs():

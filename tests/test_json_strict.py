@@ -85,3 +85,14 @@ def test_demo_manifest_is_strict(tmp_path: Path, monkeypatch):
     gen.generate_demo(tmp_path / "w", small=True, counties=["天元区"])
     doc = strict_loads((tmp_path / "w" / "manifest.json").read_text(encoding="utf-8"))
     assert doc["calibration"]["factor_nan"] is None and doc["counties"]["inf"] is None
+
+
+@pytest.mark.parametrize("indent", [2, 0, 4])
+def test_dumps_writes_exactly_what_json_writes(indent):
+    # dumps indents with json's C encoder (issue 15): the text must be the standard library's, byte for byte
+    docs = [{}, [], "x", 1.5, None, True, 2**70, -0.0, 1e300, {"a": []}, [[]], {"a": {}}, [1, [2, [3, {}]], {"x": [{}]}],
+            {"键": "\"\n\\ \x01 中\u2028", "n": [True, False, None, 1, 0.1, 1e-7]},
+            {"units": [{"name": "湖南省", "class_areas_ha": {"0101": 1.25, "0102": 0.0}, "unclassified": {},
+                        "targets": [{"value": 55.0, "gap": None, "line": 900}], "nested": {"a": {"b": [1, {"c": []}]}}}]}]
+    for doc in docs:
+        assert dumps(doc, indent=indent) == json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=indent)

@@ -167,3 +167,16 @@ def test_switch_interval_restored_when_the_run_fails(tmp_path):
     with pytest.raises(CRSError):
         zonal_class_areas(path, far, "sandiao")
     assert sys.getswitchinterval() == before
+
+
+def test_gdal_block_cache_while_streaming_holds_blocks_not_strips():
+    # each block is decoded once and copied into its strip: 2 blocks per reader (a big cache only takes fresh
+    # pages); with a mask band the strip is read twice (values, validity), so then a strip per reader
+    from sinkmap.analysis.zonal.run import stream_cache_bytes
+    from sinkmap.io.rasters import RasterInfo
+
+    info = RasterInfo(path="x.tif", width=9982, height=10019, count=1, dtype="uint16", crs_wkt="", transform=(1, 0, 0, 0, -1, 0),
+                      nodata=0, block_height=512, block_width=512, is_geographic=True)
+    assert stream_cache_bytes(info, 4, 16 * 2**20) == 4 * 2 * 512 * 512 * 2
+    masked = RasterInfo(**{**info.__dict__, "masked": True})
+    assert stream_cache_bytes(masked, 4, 16 * 2**20) == 4 * 16 * 2**20

@@ -26,8 +26,24 @@ from pathlib import PurePath
 from typing import IO, Any
 
 
+_SAME = frozenset({str, int, bool, type(None)})  # exact types that are JSON as they are
+
+
 def plain(value: Any) -> Any:
     """``value`` as strict-JSON data (see the module docstring)."""
+    t = type(value)  # the common exact types first (a report is tens of thousands of values)
+    if t in _SAME:
+        return value
+    if t is float:
+        return value if math.isfinite(value) else None
+    if t is dict:
+        return {k if type(k) is str else str(k): plain(v) for k, v in value.items()}
+    if t is list:
+        return [plain(v) for v in value]
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -62,8 +78,100 @@ def plain(value: Any) -> Any:
 
 
 def dumps(value: Any, *, indent: int | None = 2) -> str:
-    """Strict JSON text of ``value`` (UTF-8 characters kept, non-finite numbers as ``null``)."""
-    return json.dumps(plain(value), ensure_ascii=False, allow_nan=False, indent=indent)
+    """Strict JSON text of ``value`` (UTF-8 characters kept, non-finite numbers as ``null``).
+
+    The text is exactly ``json.dumps(plain(value), ensure_ascii=False, allow_nan=False, indent=indent)``;
+    indented, it is written by :func:`_indented`, several times faster than ``json``'s own indenting
+    encoder (pure Python: a province ledger is 10⁵ of its steps, issue 15).
+    """
+    data = plain(value)
+    if indent is None or _c_make_encoder is None:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=indent)
+    return "".join(_indented(data, " " * indent, 0, []))
+
+
+try:  # the C parts of the standard library's json (absent only on Pythons built without them)
+    from _json import encode_basestring as _encode_str, make_encoder as _c_make_encoder
+except ImportError:  # pragma: no cover
+    _c_make_encoder = None
+
+_SCALARS = (str, int, float, type(None))  # bool is an int
+
+
+def _flat_encoder(step: str, level: int):
+    """json's C encoder writing a container of scalars at nesting ``level`` as ``indent=len(step)`` does,
+    but for the line break after its opening bracket and before its closing one."""
+    enc = _FLAT.get((step, level))
+    if enc is None:
+        enc = _FLAT[(step, level)] = _c_make_encoder(None, None, _encode_str, None, ": ", ",\n" + step * (level + 1),
+                                                    False, False, False)
+    return enc
+
+
+_FLAT: dict = {}
+
+
+def _scalar(v: Any) -> str:
+    if isinstance(v, str):
+        return _encode_str(v)
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError(f"Out of range float values are not JSON compliant: {v!r}")
+        return float.__repr__(v)
+    return int.__repr__(v)
+
+
+def _indented(v: Any, step: str, level: int, out: list) -> list:
+    """The chunks of ``v`` (plain JSON data) as ``json.dumps(v, indent=len(step), ensure_ascii=False)``
+    writes them: containers holding only scalars in one call of json's C encoder, the others here."""
+    if isinstance(v, dict):
+        if not v:
+            out.append("{}")
+        elif all(isinstance(x, _SCALARS) for x in v.values()):
+            text = "".join(_flat_encoder(step, level)(v, 0))
+            out.append("{\n" + step * (level + 1) + text[1:-1] + "\n" + step * level + "}")
+        else:
+            inner = ",\n" + step * (level + 1)
+            out.append("{\n" + step * (level + 1))
+            first = True
+            for k, x in v.items():
+                if not first:
+                    out.append(inner)
+                first = False
+                out.append(_encode_str(k) + ": ")
+                if isinstance(x, (dict, list)):
+                    _indented(x, step, level + 1, out)
+                else:
+                    out.append(_scalar(x))
+            out.append("\n" + step * level + "}")
+    elif isinstance(v, list):
+        if not v:
+            out.append("[]")
+        elif all(isinstance(x, _SCALARS) for x in v):
+            text = "".join(_flat_encoder(step, level)(v, 0))
+            out.append("[\n" + step * (level + 1) + text[1:-1] + "\n" + step * level + "]")
+        else:
+            inner = ",\n" + step * (level + 1)
+            out.append("[\n" + step * (level + 1))
+            first = True
+            for x in v:
+                if not first:
+                    out.append(inner)
+                first = False
+                if isinstance(x, (dict, list)):
+                    _indented(x, step, level + 1, out)
+                else:
+                    out.append(_scalar(x))
+            out.append("\n" + step * level + "]")
+    else:
+        out.append(_scalar(v))
+    return out
 
 
 def dump(value: Any, fh: IO[str], *, indent: int | None = 2) -> None:

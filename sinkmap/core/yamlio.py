@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 def safe_load(text: str | bytes) -> Any:
     """``yaml.safe_load(text)`` with the C loader when available."""
-    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
+def __getattr__(name: str) -> Any:
+    """``yamlio.YAMLError``: PyYAML's error, importing PyYAML only when it is asked for (an ``except`` clause
+    evaluates it only when an exception is being handled)."""
+    if name == "YAMLError":
+        import yaml
+
+        return yaml.YAMLError
+    raise AttributeError(name)
 
 
 __all__ = ["safe_load"]

@@ -26,15 +26,10 @@ from ..core.jsonutil import dumps
 from ..core.errors import InputError
 from ..core.messages import clip
 from ..core.feedback import Feedback, ensure
-from ..io.catalogue import data_home
 
+from . import demo_dir  # noqa: F401 - part of this module's API
 from .manifest import (DEFAULT_SEED, DEM_FILE, DEMO_VERSION, FINE_DEM_FILE, GPKG_FILE, LANDCOVER_FILE,  # noqa: F401
                        LAYER_NAMES, MANIFEST_FILE, DemoManifest, DemoOptions)
-
-
-def demo_dir() -> Path:
-    """Default folder of the demo world: ``data_home()/demo`` (``$SINKMAP_HOME`` moves data_home)."""
-    return data_home() / "demo"
 
 
 def _is_current(folder: Path, options: DemoOptions) -> bool:

@@ -22,16 +22,14 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import uuid
 from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-import yaml
-
 from ..core import yamlio
+from . import yamlcache
 from ..core.crs import STORAGE_CRS
 from ..core.errors import InputError
 from ..core.feedback import Feedback, ensure
@@ -63,7 +61,13 @@ _COLUMNS = ["name", "adcode", "level", "parent", "geometry"]
 class _Source:
     version: str
     units: tuple[UnitRef, ...]
-    paths: dict  # adcode -> Path of the GeoJSON geometry
+    rel: dict  # adcode -> the GeoJSON geometry's path in the index
+    provider: object
+
+    def path(self, adcode: str) -> Path:
+        """The GeoJSON file of a unit's geometry (asked only when the boundaries are converted: the
+        provider reads its manifest for each path)."""
+        return Path(self.provider.resolve_dataset_path(_DATASET, self.rel[adcode]))
 
 
 @lru_cache(maxsize=1)
@@ -80,7 +84,7 @@ def _source() -> _Source:
             "SELECT city, district, path, level FROM ADMINISTRATIVE "
             "WHERE province = ? AND kind = '陆地' AND source = '高德' ORDER BY path", (PROVINCE,)
         ).fetchall()
-    units, paths = [], {}
+    units, rel_paths = [], {}
     for city, district, rel, level_zh in rows:
         level = _LEVELS_ZH.get(level_zh)
         adcode = Path(rel).stem
@@ -89,10 +93,10 @@ def _source() -> _Source:
         name = {"province": PROVINCE, "city": city, "county": district}[level]
         parent = {"province": None, "city": PROVINCE, "county": city}[level]
         units.append(UnitRef(name, adcode, level, parent))
-        paths[adcode] = Path(provider.resolve_dataset_path(_DATASET, rel))
+        rel_paths[adcode] = rel
     if not units:
         raise InputError(code="io.boundaries.no_units", path=db, province=PROVINCE)
-    return _Source(str(provider.version), tuple(units), paths)
+    return _Source(str(provider.version), tuple(units), rel_paths, provider)
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,8 @@ def zones() -> dict[str, Zone]:
     """The named zones by name, checked against the boundary index (members exist, in the parent)."""
     path = layer_path("zones.yaml")
     try:
-        doc = yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        doc = yamlcache.load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yamlio.YAMLError) as exc:
         raise InputError(code="io.zones.unreadable", path=path, detail=clip(exc)) from exc
     by_code = {u.adcode: u for u in _source().units}
     out: dict[str, Zone] = {}
@@ -240,7 +244,7 @@ def _build(feedback: Feedback) -> gpd.GeoDataFrame:
     n = len(src.units)
     for i, unit in enumerate(src.units):
         feedback.check()
-        path = src.paths[unit.adcode]
+        path = src.path(unit.adcode)
         try:
             geom = shapely.from_geojson(path.read_text(encoding="utf-8"))
         except (OSError, shapely.errors.GEOSException) as exc:
@@ -264,6 +268,8 @@ def _build(feedback: Feedback) -> gpd.GeoDataFrame:
 
 
 def _write_atomic(frame: gpd.GeoDataFrame, path: Path) -> None:
+    import uuid
+
     import pyogrio
 
     path.parent.mkdir(parents=True, exist_ok=True)

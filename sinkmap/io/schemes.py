@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from ..core import yamlio
+from . import yamlcache
 from ..core.errors import InputError
 from ..core.messages import clip
 from .catalogue import layer_path
@@ -128,7 +127,7 @@ def load_scheme(name_or_path: str) -> Scheme:
     if path.exists() and not path.is_file():
         raise InputError(code="io.scheme.not_a_file", path=path)
     try:
-        doc = yamlio.safe_load(path.read_text(encoding="utf-8"))
+        doc = yamlcache.load(path.read_text(encoding="utf-8"))
         if not isinstance(doc, dict) or not isinstance(doc.get("classes"), list) or not doc["classes"]:
             raise InputError(code="io.scheme.no_classes", path=path)
         if not all(isinstance(c, dict) for c in doc["classes"]):
@@ -145,7 +144,7 @@ def load_scheme(name_or_path: str) -> Scheme:
         raise InputError(code="io.scheme.not_found", path=path) from None
     except OSError as exc:
         raise InputError(code="io.scheme.unreadable", path=path, detail=clip(exc.strerror or exc)) from None
-    except (yaml.YAMLError, KeyError, TypeError, ValueError, RecursionError) as exc:
+    except (yamlio.YAMLError, KeyError, TypeError, ValueError, RecursionError) as exc:
         raise InputError(code="io.scheme.invalid", path=path, detail=clip(exc)) from None
     _check_classes(classes, path)
     return Scheme(

@@ -22,9 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
-
 from ..core import yamlio
+from . import yamlcache
 from ..core.errors import TargetError
 from ..core.feedback import Feedback, ensure
 from ..core.messages import Notice, clip
@@ -127,6 +126,14 @@ class TargetSet:
         self._absent: dict[Key, AbsentRecord] = {}
         self._juris: dict[str, Jurisdiction] = {}
         self._alias: dict[str, str] = {}
+        self._memo: dict[tuple, list] = {}  # for_city / absent / years answers (a ledger asks once per unit)
+
+    def _memoised(self, key: tuple, compute) -> list:
+        """A copy of ``compute()``, computed once until the set changes (:meth:`_apply`)."""
+        got = self._memo.get(key)
+        if got is None:
+            got = self._memo[key] = compute()
+        return list(got)
 
     # -- names ----------------------------------------------------------------------------------
     def resolve(self, city: str) -> str:
@@ -164,6 +171,10 @@ class TargetSet:
 
     def for_city(self, city: str, year: int | None = None) -> list[Target]:
         """Targets that apply to ``city`` (own first, then inherited), sorted by year and indicator."""
+        return self._memoised(("for_city", city, None if year is None else int(year)),
+                              lambda: self._for_city(city, year))
+
+    def _for_city(self, city: str, year: int | None) -> list[Target]:
         found: dict[tuple[int, str], Target] = {}
         for name in self._chain(city):
             for (c, y, ind), t in self._targets.items():
@@ -174,6 +185,9 @@ class TargetSet:
     def absent(self, city: str, year: int) -> list[tuple[str, str]]:
         """(indicator, reason) for each main indicator without a target this year, plus other indicators
         explicitly marked absent. Never empty-handed: a year the plan does not use says so."""
+        return self._memoised(("absent", city, int(year)), lambda: self._absent_of(city, year))
+
+    def _absent_of(self, city: str, year: int) -> list[tuple[str, str]]:
         chain = self._chain(city)
         out: list[tuple[str, str]] = []
         marked = [ind for (c, y, ind) in self._absent if c in chain and y == int(year)]
@@ -209,6 +223,9 @@ class TargetSet:
 
     def years(self, city: str) -> list[int]:
         """Plan years of the city and of whoever it inherits from."""
+        return self._memoised(("years", city), lambda: self._years(city))
+
+    def _years(self, city: str) -> list[int]:
         years: set[int] = set()
         for name in self._chain(city):
             if (j := self._juris.get(name)) is not None:
@@ -224,12 +241,19 @@ class TargetSet:
 
     # -- loading --------------------------------------------------------------------------------
     def _add_jurisdiction(self, j: Jurisdiction) -> None:
+        self._memo.clear()
         self._juris[j.name] = j
         for name in (j.name, j.short):
             if name:
                 self._alias[name] = j.name
 
     def _apply(self, path: Path, *, bundled: bool, feedback: Feedback) -> None:
+        try:
+            self._apply_file(path, bundled=bundled, feedback=feedback)
+        finally:
+            self._memo.clear()
+
+    def _apply_file(self, path: Path, *, bundled: bool, feedback: Feedback) -> None:
         source = "bundled" if bundled else str(path)
         doc = _read(path)
         if doc.get("ignored"):
@@ -300,8 +324,8 @@ def _read(path: Path) -> dict[str, Any]:
                    for i, r in enumerate(reader, 1)]
         return {"jurisdictions": [], "records": records, "ignored": sorted(columns - _FIELDS)}
     try:
-        doc = yamlio.safe_load(text)
-    except yaml.YAMLError as exc:
+        doc = yamlcache.load(text)
+    except yamlio.YAMLError as exc:
         raise TargetError(code="io.targets.bad_yaml", path=path, detail=clip(exc)) from None
     if not isinstance(doc, dict) or not ({"targets", "absent", "jurisdictions"} & set(doc)):
         raise TargetError(code="io.targets.no_lists", path=path)

@@ -596,7 +596,7 @@ def apply_demo_world(job: Job, request: Any, feedback: Feedback) -> tuple[Any, l
 def demo_inputs(job: Job, request: Any) -> list[str]:
     """The input parameters of ``request`` whose files are the synthetic demo world's (e.g. the demo
     layers of the app's first project): a report made from them is labelled synthetic too."""
-    from ..demo.generate import demo_dir
+    from ..demo import demo_dir
 
     demo = demo_dir().resolve()
     names = []

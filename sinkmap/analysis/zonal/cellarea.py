@@ -18,6 +18,7 @@ The model: within a tile of ``tile`` columns, a cell's area is linear in its col
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -25,8 +26,16 @@ from ...core.errors import CRSError
 
 __all__ = ["AreaModel", "area_model", "lonlat_row_areas", "lonlat_polygon_areas"]
 
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
 NODE_SPACING = 256
+
+
+@lru_cache(maxsize=None)
+def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss–Legendre nodes and weights (``numpy.polynomial`` loads only when areas are computed, not when a
+    cached cover's areas are read)."""
+    from numpy.polynomial.legendre import leggauss
+
+    return leggauss(n)
 
 
 def lonlat_row_areas(lat_edges_deg: np.ndarray, dlon_deg: float, a: float, inv_f: float) -> np.ndarray:
@@ -37,10 +46,11 @@ def lonlat_row_areas(lat_edges_deg: np.ndarray, dlon_deg: float, a: float, inv_f
     p1 = np.radians(lat_edges_deg[1:])
     mid = 0.5 * (p0 + p1)
     half = 0.5 * (p1 - p0)
-    phi = mid[:, None] + half[:, None] * _GL_X[None, :]
+    gl_x, gl_w = _gauss_legendre(8)
+    phi = mid[:, None] + half[:, None] * gl_x[None, :]
     s = np.sin(phi)
     integrand = np.cos(phi) / (1.0 - e2 * s * s) ** 2
-    integral = (integrand * _GL_W[None, :]).sum(axis=1) * half
+    integral = (integrand * gl_w[None, :]).sum(axis=1) * half
     return np.abs(a * a * (1.0 - e2) * integral * np.radians(dlon_deg))
 
 
@@ -63,7 +73,7 @@ def lonlat_polygon_areas(geoms, a: float, inv_f: float) -> np.ndarray:
         return np.zeros(len(geoms))
     from . import nojit
 
-    gx, gw = np.polynomial.legendre.leggauss(3)
+    gx, gw = _gauss_legendre(3)
     if nojit.mode() == "numpy":
         _green_areas = nojit.polygon_areas
     else:

@@ -26,7 +26,7 @@ from ...io.rasters import block_cache, opened, read_strip, read_strip_mask, stri
 from .grid import ZoneGrid
 
 __all__ = ["Chunking", "ClassJob", "SumJob", "ChunkOut", "plan_chunks", "chunk_grid", "strip_keys", "run_chunk", "run_chunk_capped", "execute",
-           "LUT_VIEWS"]
+           "LUT_VIEWS", "stream_cache_bytes"]
 
 #: integer class rasters read through a lookup table on their unsigned view
 LUT_VIEWS = {"uint8": "uint8", "int8": "uint8", "uint16": "uint16", "int16": "uint16"}
@@ -102,6 +102,17 @@ def strip_keys(info, window_bytes: int, chunks: list[tuple[int, int]], index=Non
     holding a zone row, the ones :func:`run_chunk` reads)."""
     keys = [s for c in chunks for s in strips(info, window_bytes=window_bytes, row_range=c)]
     return keys if index is None else [(r0, nr) for r0, nr in keys if _has_zones(index, r0, nr)]
+
+
+def stream_cache_bytes(info, readers: int, window_bytes: int) -> int:
+    """GDAL's block cache while ``readers`` threads stream strips (:func:`~sinkmap.io.rasters.block_cache`
+    takes at least 8 MiB). A block is decoded into the cache, copied into its strip and never asked for
+    again: two blocks per reader are enough, and a bigger cache only takes fresh memory pages for every
+    block (a 64 MiB cache made reading 10⁸ pixels cost 1.5× the CPU). With a mask band a strip's blocks are
+    read twice (values, then validity): a whole strip per reader then."""
+    if info.masked:
+        return readers * window_bytes
+    return readers * 2 * max(1, info.block_width) * max(1, info.block_height) * info.itemsize
 
 
 def _has_zones(ix, r0: int, nr: int) -> bool:
@@ -324,7 +335,7 @@ def execute(job, chunks: list[tuple[int, int]], *, feedback: Feedback | None = N
             done[0] += 1
 
     workers = max(1, min(threads or os.cpu_count() or 1, len(chunks) or 1))
-    with block_cache((workers + 2) * job.window_bytes):
+    with block_cache(stream_cache_bytes(job.grid.info, workers + 2, job.window_bytes)):
         outs = _execute_local(job, chunks, feedback, workers, total, done, tick, cancel, text, ahead)
     if _JIT_USED.is_set() or _NOJIT_USED.is_set():  # have the compiled module ready for the next run
         from .aot import build_in_background

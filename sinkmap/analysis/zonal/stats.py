@@ -22,7 +22,7 @@ import os
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +36,8 @@ from ...io.schemes import Scheme, load_scheme
 from .grid import ZoneGrid, envelope_rows, prepare_zones
 from ...io.rasters import block_cache
 from .prefetch import ReadAhead
-from .run import LUT_VIEWS, Chunking, ChunkOut, ClassJob, SumJob, chunk_grid, execute, plan_chunks, strip_keys
+from .run import (LUT_VIEWS, Chunking, ChunkOut, ClassJob, SumJob, chunk_grid, execute, plan_chunks, stream_cache_bytes,
+                  strip_keys)
 
 __all__ = ["Chunking", "ZonalResult", "ZonalSumResult", "zonal_class_areas", "zonal_sum", "prepare_grid"]
 
@@ -174,9 +175,10 @@ def _run(job_of, raster_path, zones, band, grid, chunking: Chunking, client, fee
     """
     ahead: list[ReadAhead] = []
     try:
-        with block_cache(4 * chunking.window_bytes), _quick_gil_handoff():
+        with ExitStack() as stack, _quick_gil_handoff():
+            info = open_raster(raster_path, band=band) if grid is None else grid.info
+            stack.enter_context(block_cache(stream_cache_bytes(info, 4, chunking.window_bytes)))
             if grid is None:
-                info = open_raster(raster_path, band=band)
                 if _reads_ahead(client, chunking, info, zones):
                     lo, hi = envelope_rows(info, zones)  # known before the zones are reprojected
                     keys = [(r0, nr) for r0, nr in strip_keys(info, chunking.window_bytes,
