@@ -227,10 +227,10 @@ def _units_grid(units: dict, info, feedback: Feedback):
     lean = unit_arrays(**units)  # no geopandas: the units' columns and polygons (EPSG:4490)
     if lean is not None:
         cols = {c: list(getattr(lean, c)) for c in _IDENTITY}
-        direct, rollup = plan_rollup({c: np.array(v, dtype=object) for c, v in cols.items()},
-                                     ellipsoidal_areas_m2(lean.geometry), warnings.append)
+        areas = ellipsoidal_areas_m2(lean.geometry)  # each polygon's own: the direct units' are theirs
+        direct, rollup = plan_rollup({c: np.array(v, dtype=object) for c, v in cols.items()}, areas, warnings.append)
         grid = prepare_lonlat_zones(info, lean.geometry[direct], [{c: cols[c][i] for c in _IDENTITY} for i in direct],
-                                    SubFeedback(feedback, 0.0, 0.05))
+                                    SubFeedback(feedback, 0.0, 0.05), areas_m2=areas[direct])
     if lean is None or grid is None:  # a zone, or a raster in another CRS: through geopandas
         z = unit_frame(load_units(**units))
         warnings = []

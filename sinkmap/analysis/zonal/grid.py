@@ -122,11 +122,12 @@ def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None, thr
                       threads)
 
 
-def prepare_lonlat_zones(info: RasterInfo, geoms, labels: list[dict], feedback: Feedback | None = None
-                         ) -> ZoneGrid | None:
+def prepare_lonlat_zones(info: RasterInfo, geoms, labels: list[dict], feedback: Feedback | None = None,
+                         areas_m2: np.ndarray | None = None) -> ZoneGrid | None:
     """:func:`prepare_zones` of polygons ``geoms`` in EPSG:4490 (labels given) on a raster whose CRS is
     EPSG:4490 itself — the bundled boundaries on a CGCS2000 land cover — without geopandas (the same grid,
-    bit for bit); None when the raster has another CRS (then :func:`prepare_zones` reprojects)."""
+    bit for bit); None when the raster has another CRS (then :func:`prepare_zones` reprojects).
+    ``areas_m2``: the polygons' :func:`ellipsoidal_areas_m2` when the caller has them already."""
     import shapely
     from pyproj import CRS
 
@@ -141,11 +142,13 @@ def prepare_lonlat_zones(info: RasterInfo, geoms, labels: list[dict], feedback: 
     raster_geoms = geoms
     if not shapely.is_valid(geoms).all():  # as _to_raster_crs: repaired for the rasteriser only
         raster_geoms = shapely.make_valid(geoms)
-    return _zone_grid(info, raster_geoms, lambda: geoms, labels, ensure(feedback), None)
+    return _zone_grid(info, raster_geoms, lambda: geoms, labels, ensure(feedback), None, areas_m2)
 
 
-def _zone_grid(info: RasterInfo, geoms, geoms_4490, labels: list[dict], feedback: Feedback, threads) -> ZoneGrid:
-    """The grid of ``geoms`` (in the raster's CRS); ``geoms_4490()``: the same in EPSG:4490 (zone areas)."""
+def _zone_grid(info: RasterInfo, geoms, geoms_4490, labels: list[dict], feedback: Feedback, threads,
+               areas_m2: np.ndarray | None = None) -> ZoneGrid:
+    """The grid of ``geoms`` (in the raster's CRS); ``geoms_4490()``: the same in EPSG:4490 (zone areas,
+    unless ``areas_m2`` gives them)."""
     import shapely
 
     from . import aot, nojit
@@ -167,7 +170,7 @@ def _zone_grid(info: RasterInfo, geoms, geoms_4490, labels: list[dict], feedback
         index = cover_index(geoms, info.transform, info.height, info.width, threads=threads)
     feedback.check()
     in_4490 = geoms_4490()
-    zone_area = ellipsoidal_areas_m2(in_4490)
+    zone_area = ellipsoidal_areas_m2(in_4490) if areas_m2 is None else np.asarray(areas_m2, dtype=np.float64)
     grid = ZoneGrid(info=info, index=index, area=area_model(info), labels=labels, zone_area_m2=zone_area)
     cells = index.cells_per_zone()
     if not np.any(cells > 0):
