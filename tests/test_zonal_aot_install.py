@@ -91,7 +91,7 @@ ZONES = gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[
 
 def test_same_numbers_as_the_jit_kernels(use_it, tmp_path, monkeypatch):
     monkeypatch.setenv("SINKMAP_HOME", str(tmp_path))
-    lc = _raster(tmp_path / "lc.tif", "uint16", [0, 101, 301, 305, 1101])
+    lc = _raster(tmp_path / "lc.tif", "uint16", [0, 101, 301, 305, 1101, 4321, 9999])  # two unknown codes
     st = _raster(tmp_path / "st.tif", "float32", [0.0, 1.5, 80.25, 133.0])
     assert aot.kernels() is not None
     a = zonal_class_areas(lc, ZONES, "sandiao")
@@ -101,6 +101,8 @@ def test_same_numbers_as_the_jit_kernels(use_it, tmp_path, monkeypatch):
         t = zonal_sum(st, ZONES)
     assert a.class_area_ha.sum() > 0 and s.value_x_ha.sum() > 0
     assert np.array_equal(a.class_area_ha, b.class_area_ha) and np.array_equal(a.nodata_ha, b.nodata_ha)
+    assert set(a.unclassified) == set(b.unclassified) == {4321, 9999}
+    assert all(np.array_equal(a.unclassified[k], b.unclassified[k]) for k in a.unclassified)
     assert np.array_equal(a.zone_area_ha, b.zone_area_ha)  # polygon areas: compiled vs JIT edge loop
     assert np.array_equal(s.value_x_ha, t.value_x_ha) and np.array_equal(s.valid_ha, t.valid_ha)
 

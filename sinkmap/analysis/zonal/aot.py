@@ -8,7 +8,7 @@ compiler (``numba.pycc``) into a plain extension module kept under sinkmap's cac
 (``<cache>/aot/``): importing it takes a millisecond, needs numpy only, and runs the same machine code
 (the results are identical bit for bit; ``tests/test_zonal_aot.py``).
 
-Exported: the land-cover and sum accumulation kernels (:mod:`.kernels`), the exact rasteriser's zone
+Exported: the land-cover, unknown-code and sum accumulation kernels (:mod:`.kernels`), the exact rasteriser's zone
 walk and row sort (:mod:`.rasterize`) and the polygon-area edge loop (:mod:`.greenarea`) — everything a
 first ledger on a new grid runs, so with the module it compiles nothing.
 
@@ -53,11 +53,13 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["kernels", "build", "build_in_background", "module_path", "class_kernel", "sum_kernel", "cover_kernels",
+__all__ = ["kernels", "build", "build_in_background", "module_path", "class_kernel", "sum_kernel", "unknown_kernel",
+           "cover_kernels",
            "area_kernel", "jit_only", "jit_ready", "mark_jit_ready", "compile_into", "source_digest", "INSTALLED_NAME"]
 
 _PREFIX = "sinkmap_zonal_aot_"
-_BUILD = 3  # bump when build() exports or compiles something else (2: numpy headers first; 3: rasteriser, areas)
+_BUILD = 3  # bump when build() exports or compiles something else (2: numpy headers first; 3: rasteriser, areas,
+# unknown codes)
 #: the module built at install, beside this file (``setup.py``)
 INSTALLED_NAME = "_zonal_aot"
 #: raster cell types with a compiled land-cover kernel (LUT uint8) and a compiled sum kernel
@@ -94,7 +96,7 @@ def _version(dist: str) -> str:
 def source_digest() -> str:
     """Digest of the compiled kernels' source files and of what is exported (how the module is made)."""
     src = b"".join(Path(__file__).with_name(f).read_bytes() for f in _SOURCES)
-    exports = repr((_BUILD, CLASS_TYPES, SUM_TYPES, _COMMON, sorted(_EXTRA.items()))).encode()
+    exports = repr((_BUILD, CLASS_TYPES, SUM_TYPES, _COMMON, sorted(_EXTRA.items()), "unknown")).encode()
     return hashlib.sha256(src + exports).hexdigest()[:16]
 
 
@@ -141,7 +143,8 @@ def jit_only():
 
 
 def _complete(mod) -> bool:
-    return all(hasattr(mod, f"classes_{t}") for t in CLASS_TYPES) and all(hasattr(mod, n) for n in _EXTRA)
+    return all(hasattr(mod, f"classes_{t}") and hasattr(mod, f"unknown_{t}") for t in CLASS_TYPES) \
+        and all(hasattr(mod, n) for n in _EXTRA)
 
 
 def _installed_spec():
@@ -233,6 +236,17 @@ def class_kernel(data, lut, area_a, area_b, lanes):
     return getattr(mod, f"classes_{data.dtype.name}")
 
 
+def unknown_kernel(data, lut, area_a, area_b):
+    """The compiled kernel resolving unknown codes (:func:`.kernels.accumulate_unknown`) for these arrays, or None."""
+    mod = kernels()
+    if mod is None or lut.dtype.name != "uint8" or data.dtype.name not in CLASS_TYPES:
+        return None
+    if not (data.flags.c_contiguous and lut.flags.c_contiguous and area_a.flags.c_contiguous
+            and area_b.flags.c_contiguous):
+        return None
+    return getattr(mod, f"unknown_{data.dtype.name}")
+
+
 def sum_kernel(data, area_a, area_b, acc):
     """The compiled sum kernel for these arrays, or None."""
     mod = kernels()
@@ -285,6 +299,8 @@ def compile_into(name: str, out_dir: str | os.PathLike, output_file: str | None 
     for t in CLASS_TYPES:
         cc.export(f"classes_{t}", f"void({t}[:,::1], int64, {_COMMON}, uint8[::1], {arrays}, float64[:,:,::1])"
                   )(k.accumulate_classes.py_func)
+        cc.export(f"unknown_{t}", f"void({t}[:,::1], int64, {_COMMON}, uint8[::1], int64, {arrays}, float64[:,::1], "
+                                  "int32[::1], int64[::1], int64[::1])")(k.accumulate_unknown.py_func)
     for t in SUM_TYPES:
         cc.export(f"sum_{t}", f"void({t}[:,::1], int64, {_COMMON}, float64, boolean, boolean, {arrays}, "
                               "float64[:,::1])")(k.accumulate_sum.py_func)
