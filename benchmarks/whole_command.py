@@ -4,7 +4,10 @@ Each line is one fresh process (``sinkmap …`` or ``python -c …``) timed from
 median of ``--repeats`` runs after one untimed run (numba's and sinkmap's caches filled, files in the OS
 page cache). *Cold* is one run with an empty ``NUMBA_CACHE_DIR`` and an empty sinkmap cache folder
 (``$SINKMAP_HOME/cache`` is emptied; the demo world is kept, it is data, not a cache). The OS page cache
-is not dropped (that needs root and affects every tool alike).
+is not dropped (that needs root and affects every tool alike). What the install itself made stays, as
+after ``pip install``: the zonal kernels compiled at install (``sinkmap/analysis/zonal/_zonal_aot*.so``,
+``setup.py``; in a checkout ``python setup.py build_ext --inplace`` makes it) — the header says whether
+the timed checkout has them.
 
 The peers (exactextract, rasterstats; the ``bench`` extra) compute the zonal class areas of the same
 raster over the same 122 counties, each in its own ``python -c`` process that imports what it needs,
@@ -177,6 +180,10 @@ def main(argv=None) -> int:
         print(f"raster {raster.name}: {ds.width}×{ds.height} = {npx / 1e6:.0f} Mpx; {os.cpu_count()} CPUs; "
               f"load average {os.getloadavg()[0]:.2f}; python {sys.version.split()[0]}", flush=True)
 
+    probe = subprocess.run([sys.executable, "-c", "from sinkmap.analysis.zonal import aot; m = aot.installed(); "
+                            "print(m.__file__ if m is not None else 'no')"], env=env, cwd=root, capture_output=True,
+                           text=True)
+    print(f"zonal kernels compiled at install: {probe.stdout.strip() or probe.stderr.strip()[-200:]}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         commands = {
             "sinkmap --help": sinkmap_cmd("--help"),

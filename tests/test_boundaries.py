@@ -190,3 +190,50 @@ def test_cache_is_reused_and_rebuilt_when_broken(units, monkeypatch, tmp_path):
     rebuilt = boundaries.load_units(level="city")
     assert len(rebuilt) == 14 and path.stat().st_size > 1000
     boundaries._MEMO.clear()
+
+
+def test_cache_written_without_gdal_reads_as_gdals(units, tmp_path):
+    """The cache GeoPackage is written with sqlite3 (no geopandas on a first ledger): GDAL reads it back as the
+    units, and its geometry blobs are byte for byte the ones GDAL writes for the same polygons."""
+    import pyogrio
+
+    path = boundaries.cache_path()
+    back = pyogrio.read_dataframe(path)
+    assert back.crs.to_epsg() == 4490 and len(back) == 137
+    assert list(back["adcode"]) == [u.adcode for u in boundaries._source().units]
+    assert not back["repaired"].any() and str(back["repaired"].dtype) == "bool"
+    assert set(back.geometry.geom_type) == {"MultiPolygon"}
+    ours = {u.adcode: u.blob for u in boundaries._cache_rows(path, 137)[0]}
+    gdal = tmp_path / "gdal.gpkg"
+    pyogrio.write_dataframe(back, gdal, layer="units", driver="GPKG", promote_to_multi=True)
+    import sqlite3
+
+    with sqlite3.connect(gdal) as con:
+        theirs = dict(con.execute("SELECT adcode, geom FROM units").fetchall())
+    assert theirs == ours
+    sel = units.set_index("adcode").loc[back["adcode"]]
+    assert back.geometry.geom_equals_exact(sel.geometry.reset_index(drop=True), tolerance=0).all()
+
+
+def test_unit_arrays_are_load_units_without_pandas(units):
+    for kw in ({"province": "湖南省"}, {}, {"city": "长沙"}, {"county": "岳麓区"}):
+        frame = boundaries.load_units(**kw)
+        lean = boundaries.unit_arrays(**kw)
+        assert lean is not None, kw
+        for col in ("name", "adcode", "level", "parent"):
+            assert [None if v != v else v for v in frame[col]] == getattr(lean, col), (kw, col)
+        assert all(shapely.equals_exact(a, b, tolerance=0) for a, b in zip(frame.geometry.values, lean.geometry))
+    # what only load_units does (it also says what is wrong)
+    assert boundaries.unit_arrays(county="湖南湘江新区") is None  # a zone: dissolved from its counties
+    assert boundaries.unit_arrays(city="岳麓区") is None and boundaries.unit_arrays(city="长沙", county="岳麓区") is None
+
+
+def test_distinct_point_conversion_is_the_same(units):
+    src = boundaries._source()
+    geoms = [shapely.from_geojson(src.paths[u.adcode].read_text(encoding="utf-8")) for u in src.units[:20]]
+    import numpy as np
+
+    a = gcj02.geometry_gcj02_to_wgs84(np.array(geoms, dtype=object))
+    b = gcj02.geometry_gcj02_to_wgs84(np.array(geoms, dtype=object), distinct=True)
+    xa, xb = shapely.get_coordinates(a), shapely.get_coordinates(b)
+    assert xa.shape == xb.shape and np.array_equal(xa.view(np.uint64), xb.view(np.uint64))

@@ -38,6 +38,13 @@ ZONES = gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[
 ], crs="EPSG:4490")
 
 
+@pytest.fixture(autouse=True)
+def cache_module_only(monkeypatch):
+    """These tests are about the module in sinkmap's cache: the one built at install (tests/test_zonal_aot_install.py)
+    is left out."""
+    monkeypatch.setattr(aot, "installed", lambda: None)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     home = tmp_path_factory.mktemp("aot-home")

@@ -140,3 +140,19 @@ def _key(units):
     from sinkmap.analysis.raster_ledger import _units_key
 
     return _units_key(units)
+
+
+def test_a_raster_in_another_crs_goes_through_the_reprojection(home, tmp_path):
+    """The bundled units are covered without geopandas only on a CGCS2000 raster; another CRS (here Web
+    Mercator) reprojects them as prepare_zones does — the same ledger as from the polygons."""
+    from sinkmap.io.boundaries import load_units
+
+    lc = tmp_path / "merc.tif"
+    w, h = 260, 100
+    rows, cols = np.mgrid[0:h, 0:w]
+    with rasterio.open(lc, "w", driver="GTiff", width=w, height=h, count=1, dtype="uint16", crs="EPSG:3857",
+                       transform=from_origin(12_450_000, 3_340_000, 1000, 1000), nodata=0) as ds:
+        ds.write(CODES[(rows // 3 + cols // 5) % len(CODES)], 1)
+    direct = raster_ledger(load_units(city="长沙市"), landcover=lc, year=2025)
+    lean = raster_ledger(None, landcover=lc, year=2025, units={"city": "长沙市"})
+    assert _json(lean) == _json(direct) and lean.rows[0]["forest_area_ha"] > 0

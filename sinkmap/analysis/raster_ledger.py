@@ -220,14 +220,23 @@ def _units_grid(units: dict, info, feedback: Feedback):
         grid, extra, warnings = hit
         rollup = {int(k): [int(j) for j in v] for k, v in extra["rollup"]}
         return grid, (extra["cols"], [int(i) for i in extra["direct"]], rollup, warnings)
-    from ..io.boundaries import load_units
-    from .zonal.grid import prepare_zones
+    from ..io.boundaries import load_units, unit_arrays
+    from .zonal.grid import ellipsoidal_areas_m2, prepare_lonlat_zones, prepare_zones
 
-    z = unit_frame(load_units(**units))
     warnings: list = []
-    direct, rollup = plan_rollup(z, _unit_areas(z), warnings.append)
-    cols = {c: [_plain(z.at[i, c]) for i in range(len(z))] for c in _IDENTITY}
-    grid = prepare_zones(info, z.iloc[direct], SubFeedback(feedback, 0.0, 0.05))
+    lean = unit_arrays(**units)  # no geopandas: the units' columns and polygons (EPSG:4490)
+    if lean is not None:
+        cols = {c: list(getattr(lean, c)) for c in _IDENTITY}
+        areas = ellipsoidal_areas_m2(lean.geometry)  # each polygon's own: the direct units' are theirs
+        direct, rollup = plan_rollup({c: np.array(v, dtype=object) for c, v in cols.items()}, areas, warnings.append)
+        grid = prepare_lonlat_zones(info, lean.geometry[direct], [{c: cols[c][i] for c in _IDENTITY} for i in direct],
+                                    SubFeedback(feedback, 0.0, 0.05), areas_m2=areas[direct])
+    if lean is None or grid is None:  # a zone, or a raster in another CRS: through geopandas
+        z = unit_frame(load_units(**units))
+        warnings = []
+        direct, rollup = plan_rollup(z, _unit_areas(z), warnings.append)
+        cols = {c: [_plain(z.at[i, c]) for i in range(len(z))] for c in _IDENTITY}
+        grid = prepare_zones(info, z.iloc[direct], SubFeedback(feedback, 0.0, 0.05))
     extra = {"cols": cols, "direct": [int(i) for i in direct],
              "rollup": [[int(k), [int(j) for j in v]] for k, v in rollup.items()]}
     gridcache.save_grid(path, info, key, grid, extra, warnings)

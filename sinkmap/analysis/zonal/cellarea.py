@@ -71,12 +71,13 @@ def lonlat_polygon_areas(geoms, a: float, inv_f: float) -> np.ndarray:
     xy, ridx = shapely.get_coordinates(rings, return_index=True)
     if len(xy) < 2:
         return np.zeros(len(geoms))
-    from . import nojit
+    from . import aot, nojit
 
     gx, gw = _gauss_legendre(3)
-    if nojit.mode() == "numpy":
+    _green_areas = aot.area_kernel()  # compiled ahead: no numba
+    if _green_areas is None and nojit.mode() == "numpy":
         _green_areas = nojit.polygon_areas
-    else:
+    elif _green_areas is None:
         from .greenarea import _green_areas
     return _green_areas(np.radians(xy[:, 0]), np.radians(xy[:, 1]), ridx.astype(np.int64),
                         pidx[ring_part].astype(np.int64), len(geoms), float(a), float(e2), gx, gw)

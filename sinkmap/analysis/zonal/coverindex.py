@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CoverIndex", "ZoneCover", "INDEX_ARRAYS", "pixel_rings"]
+__all__ = ["CoverIndex", "ZoneCover", "INDEX_ARRAYS", "pixel_rings", "cover_index_with"]
 
 #: the array fields of :class:`CoverIndex`, in order
 INDEX_ARRAYS = ("run_ptr", "run_c0", "run_c1", "run_zone", "part_ptr", "part_col", "part_zone", "part_frac")
@@ -105,3 +105,17 @@ def pixel_rings(geoms, transform) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     x = np.ascontiguousarray((xy[:, 0] - c) / a)
     y = np.ascontiguousarray((xy[:, 1] - f) / e)
     return x, y, ring_off, zone_off
+
+
+def cover_index_with(kernels, geoms, transform, height: int, width: int) -> CoverIndex:
+    """:func:`sinkmap.analysis.zonal.rasterize.cover_index` run by ``kernels`` = (cover_all, csr_runs,
+    csr_parts): the same rasteriser compiled ahead of time (:func:`sinkmap.analysis.zonal.aot.cover_kernels`),
+    so no numba is imported. One call over all zones in zone order: the index is the same bit for bit."""
+    cover_all, csr_runs, csr_parts = kernels
+    x, y, ring_off, zone_off = pixel_rings(geoms, transform)
+    nz = len(zone_off) - 1
+    rr, rc0, rc1, rz, pr, pc, pz, pf, nr, npart = cover_all(x, y, ring_off, zone_off, height, width, 0, nz)
+    run_ptr, c0, c1, rzone = csr_runs(rr, nr, height, rc0, rc1, rz)
+    part_ptr, pcol, pzone, pfrac = csr_parts(pr, npart, height, pc, pz, pf)
+    return CoverIndex(height=height, width=width, n_zones=nz, run_ptr=run_ptr, run_c0=c0, run_c1=c1,
+                      run_zone=rzone, part_ptr=part_ptr, part_col=pcol, part_zone=pzone, part_frac=pfrac)

@@ -19,7 +19,8 @@ from ...io.rasters import RasterInfo
 from .cellarea import AreaModel, area_model
 from .coverindex import CoverIndex
 
-__all__ = ["ZoneGrid", "prepare_zones", "envelope_rows", "zone_labels", "ellipsoidal_areas_m2"]
+__all__ = ["ZoneGrid", "prepare_zones", "prepare_lonlat_zones", "envelope_rows", "zone_labels",
+           "ellipsoidal_areas_m2"]
 
 #: densify zone edges before reprojecting: straight lines in one CRS are curves in another
 _DENSIFY_DEG = 0.01
@@ -114,30 +115,67 @@ def envelope_rows(info: RasterInfo, zones) -> tuple[int, int]:
 def prepare_zones(info: RasterInfo, zones, feedback: Feedback | None = None, threads: int | None = None
                   ) -> ZoneGrid:
     """Rasterise ``zones`` exactly on the grid of ``info`` (zones reprojected to the raster's CRS)."""
-    import shapely
-
-    from . import nojit
-
     feedback = ensure(feedback)
     _check_zones(zones)
     geoms = _to_raster_crs(zones, info)
+    return _zone_grid(info, geoms, lambda: zones.to_crs(STORAGE_CRS).geometry.values, zone_labels(zones), feedback,
+                      threads)
+
+
+def prepare_lonlat_zones(info: RasterInfo, geoms, labels: list[dict], feedback: Feedback | None = None,
+                         areas_m2: np.ndarray | None = None) -> ZoneGrid | None:
+    """:func:`prepare_zones` of polygons ``geoms`` in EPSG:4490 (labels given) on a raster whose CRS is
+    EPSG:4490 itself — the bundled boundaries on a CGCS2000 land cover — without geopandas (the same grid,
+    bit for bit); None when the raster has another CRS (then :func:`prepare_zones` reprojects).
+    ``areas_m2``: the polygons' :func:`ellipsoidal_areas_m2` when the caller has them already."""
+    import shapely
+    from pyproj import CRS
+
+    if CRS.from_wkt(info.crs_wkt) != CRS.from_user_input(STORAGE_CRS):
+        return None
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0:
+        raise InputError(code="analysis.zonal.no_zones")
+    kinds = {g.geom_type for g in geoms if g is not None}
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise InputError(code="analysis.zonal.not_polygons", layer="zones", kinds=", ".join(sorted(kinds)))
+    raster_geoms = geoms
+    if not shapely.is_valid(geoms).all():  # as _to_raster_crs: repaired for the rasteriser only
+        raster_geoms = shapely.make_valid(geoms)
+    return _zone_grid(info, raster_geoms, lambda: geoms, labels, ensure(feedback), None, areas_m2)
+
+
+def _zone_grid(info: RasterInfo, geoms, geoms_4490, labels: list[dict], feedback: Feedback, threads,
+               areas_m2: np.ndarray | None = None) -> ZoneGrid:
+    """The grid of ``geoms`` (in the raster's CRS); ``geoms_4490()``: the same in EPSG:4490 (zone areas,
+    unless ``areas_m2`` gives them)."""
+    import shapely
+
+    from . import aot, nojit
+
     bad = np.array([g is None or g.is_empty for g in geoms]) | ~np.isfinite(shapely.bounds(geoms)).all(axis=1)
     if bad.any():
         geoms = np.where(bad, shapely.Polygon(), geoms)
     feedback.progress(0.1, "rasterising zones")
-    if nojit.mode() == "numpy":  # nothing compiled yet: numpy now, numba compiles in the background
+    compiled = aot.cover_kernels()
+    if compiled is not None:  # compiled ahead (at install, or cached): no numba
+        from .coverindex import cover_index_with
+
+        index = cover_index_with(compiled, geoms, info.transform, info.height, info.width)
+    elif nojit.mode() == "numpy":  # nothing compiled yet: numpy now, numba compiles in the background
         index = nojit.cover_index(geoms, info.transform, info.height, info.width)
     else:
         from .rasterize import cover_index
 
         index = cover_index(geoms, info.transform, info.height, info.width, threads=threads)
     feedback.check()
-    zone_area = ellipsoidal_areas_m2(zones.to_crs(STORAGE_CRS).geometry.values)
-    grid = ZoneGrid(info=info, index=index, area=area_model(info), labels=zone_labels(zones),
-                    zone_area_m2=zone_area)
+    in_4490 = geoms_4490()
+    zone_area = ellipsoidal_areas_m2(in_4490) if areas_m2 is None else np.asarray(areas_m2, dtype=np.float64)
+    grid = ZoneGrid(info=info, index=index, area=area_model(info), labels=labels, zone_area_m2=zone_area)
     cells = index.cells_per_zone()
     if not np.any(cells > 0):
-        zb = zones.to_crs(STORAGE_CRS).total_bounds
+        b = shapely.bounds(np.asarray(in_4490, dtype=object))
+        zb = (np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3]))
         raise CRSError(code="analysis.zonal.no_overlap", path=info.path,
                        zones=f"lon {zb[0]:.3f}…{zb[2]:.3f}, lat {zb[1]:.3f}…{zb[3]:.3f}",
                        bounds=str(tuple(round(x, 3) for x in info.bounds)))

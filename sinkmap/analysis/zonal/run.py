@@ -263,9 +263,12 @@ def run_chunk_capped(job, row0: int, row1: int) -> ChunkOut | None:
 
 def _unknown(data, r0, common, lut, area_a, area_b, job: ClassJob, out: ChunkOut, values) -> None:
     """Resolve the probe bin of one strip value by value (only strips holding unknown codes get here)."""
+    from . import aot
     from .constants import MAX_UNKNOWN
-    from .kernels import accumulate_unknown
 
+    accumulate_unknown = aot.unknown_kernel(data, lut, area_a, area_b)
+    if accumulate_unknown is None:
+        from .kernels import accumulate_unknown
     z = job.grid.n_zones
     dyn = np.full(lut.size, -1, np.int32)
     seen = np.zeros(MAX_UNKNOWN, np.int64)

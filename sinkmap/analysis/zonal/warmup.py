@@ -81,6 +81,6 @@ def warm_up(feedback: Feedback | None = None, *, class_dtypes=CLASS_DTYPES, sum_
                 zonal_sum(path, zones)
             feedback.progress((i + 1) / len(steps), render("analysis.warmup.compiling"))
     aot_module.mark_jit_ready()
-    if aot if aot is not None else not aot_module._no_implicit_build():
-        aot_module.build()
+    if (aot if aot is not None else not aot_module._no_implicit_build()) and aot_module.installed() is None:
+        aot_module.build()  # (not when the module compiled at install serves)
     feedback.progress(1.0, render("analysis.warmup.done"))
