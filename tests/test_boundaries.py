@@ -230,7 +230,7 @@ def test_unit_arrays_are_load_units_without_pandas(units):
 
 def test_distinct_point_conversion_is_the_same(units):
     src = boundaries._source()
-    geoms = [shapely.from_geojson(src.paths[u.adcode].read_text(encoding="utf-8")) for u in src.units[:20]]
+    geoms = [shapely.from_geojson(src.path(u.adcode).read_text(encoding="utf-8")) for u in src.units[:20]]
     import numpy as np
 
     a = gcj02.geometry_gcj02_to_wgs84(np.array(geoms, dtype=object))
