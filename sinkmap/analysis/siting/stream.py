@@ -212,12 +212,17 @@ class SuitabilityPlan:
 
 
 def blocks_of(grid: Grid, block_rows: int | None = None) -> list[tuple[int, int]]:
-    """Row ranges of the blocks: about :data:`BLOCK_CELLS` cells, whole 256-row tiles when the output is tiled."""
+    """Row ranges of the blocks: about :data:`BLOCK_CELLS` cells; when the output is tiled, whole 256-row tiles or
+    a power of two dividing them (so a tile row is complete after whole blocks).
+
+    Blocks of ~10⁶ cells keep each array of a block (8 MB at most as float64) under glibc's largest mmap threshold:
+    freed blocks are reused from the heap instead of being unmapped and faulted in again (with 256-row blocks of a
+    10⁴-column grid, 20 MB arrays, page faults cost 3 s of system CPU per 10⁸ cells)."""
     h, w = grid.shape
     if block_rows is None:
         rows = max(1, BLOCK_CELLS // max(w, 1))
         if h >= TILE and w >= TILE:
-            rows = max(TILE, rows // TILE * TILE)
+            rows = rows // TILE * TILE if rows >= TILE else 1 << (rows.bit_length() - 1)
     else:
         rows = max(1, int(block_rows))
     return [(r, min(h, r + rows)) for r in range(0, h, rows)]
@@ -1766,15 +1771,27 @@ def prepare_distance(spec: DistanceSpec, grid: Grid, blocks: list[tuple[int, int
     h, w = grid.shape
     spec.width = w + 2 * spec.cols
     ext = spec.rows
-    step = max(1, blocks[0][1] - blocks[0][0]) if blocks else 1
+    step = max(TILE, max((r1 - r0 for r0, r1 in blocks), default=1))  # rows rasterised at once (long lines
+    # cost per call, not per row)
     chunks: list[tuple[int, int, int]] = []  # (extended row0, row1, block index or −1)
     chunks += [(a, min(ext, a + step), -1) for a in range(0, ext, step)]
     chunks += [(r0 + ext, r1 + ext, k) for k, (r0, r1) in enumerate(blocks)]
     chunks += [(a, min(h + 2 * ext, a + step), -1) for a in range(h + ext, h + 2 * ext, step)]
     lasts, firsts, bits = [], [], [None] * len(blocks)
     any_feature = False
-    for a, b, k in chunks:
-        feat = features_rows(spec, a, b)
+    held = (0, 0, None)  # rows rasterised together for consecutive blocks
+    for i, (a, b, k) in enumerate(chunks):
+        if k < 0:
+            feat = features_rows(spec, a, b)
+        else:
+            if not held[0] <= a < b <= held[1]:
+                end = b
+                for a2, b2, k2 in chunks[i + 1:]:
+                    if k2 < 0 or b2 - a > step or a2 != end:
+                        break
+                    end = b2
+                held = (a, end, features_rows(spec, a, end))
+            feat = held[2][a - held[0]:b - held[0]]
         last, first = _feature_rows(feat, a)
         any_feature = any_feature or bool((last >= 0).any())
         lasts.append(last)
