@@ -296,17 +296,49 @@ def test_fused_scoring_equals_the_criteria_functions(demo_request, whole, monkey
 
 # -- distances: exact on a projected grid, geodesic to 1e-3 on a lon/lat grid, features beyond the grid count ---
 
+@pytest.fixture(params=["cell list", "two passes"])
+def distance_path(request, monkeypatch):
+    """Few features are measured from their list of cells; many go through the two-pass transform: both paths."""
+    from sinkmap.analysis.siting import stream
+
+    if request.param == "two passes":
+        monkeypatch.setattr(stream, "DIRECT_MAX_CELLS", 0)
+    else:  # whatever the cost
+        monkeypatch.setattr(stream, "DIRECT_FACTOR", float("inf"))
+    return request.param
+
+
 def _distances(grid, geoms, crs, reach, block_rows):
+    from sinkmap.analysis.siting import stream
     from sinkmap.analysis.siting.stream import blocks_of, distance_block, distance_spec, prepare_distance
 
     gdf = gpd.GeoDataFrame(geometry=geoms, crs=crs)
     spec = distance_spec("roads", gdf, grid, reach)
     blocks = blocks_of(grid, block_rows)
     prepare_distance(spec, grid, blocks)
+    assert (spec.cells is not None) == (stream.DIRECT_FACTOR == float("inf") and spec.any_feature)
     return np.vstack([distance_block(spec, k, r0, r1, grid.width) for k, (r0, r1) in enumerate(blocks)])
 
 
-def test_distances_on_a_projected_grid_are_euclidean_between_cell_centres():
+def test_the_cell_list_and_the_two_pass_transform_give_the_same_distances_bit_for_bit(monkeypatch):
+    from sinkmap.analysis.siting import stream
+
+    # 0.001° cells (lon/lat: rows of different widths); points, two in one column, one outside the grid, and a
+    # line: features equally near from several sides
+    grid = Grid(Affine(0.001, 0, 113.0, 0, -0.001, 26.5), 70, 64, "EPSG:4490")
+    rng = np.random.default_rng(11)
+    pts = [Point(113.0 + 0.07 * x, 26.5 - 0.064 * y) for x, y in rng.random((25, 2))]
+    pts += [Point(113.0205, 26.4805), Point(113.0205, 26.4705), Point(112.998, 26.47),
+            LineString([(113.01, 26.44), (113.05, 26.46)])]
+    monkeypatch.setattr(stream, "DIRECT_FACTOR", float("inf"))
+    direct = _distances(grid, pts, "EPSG:4490", 700.0, 7)
+    monkeypatch.setattr(stream, "DIRECT_FACTOR", 0.125)
+    monkeypatch.setattr(stream, "DIRECT_MAX_CELLS", 0)
+    two_pass = _distances(grid, pts, "EPSG:4490", 700.0, 7)
+    assert np.array_equal(direct, two_pass) and (direct < 700.0).any() and (direct == 700.0).any()
+
+
+def test_distances_on_a_projected_grid_are_euclidean_between_cell_centres(distance_path):
     # features: a point in cell (5, 7) and one 3 cells left of the grid (column −3) in row 30
     grid = Grid(Affine(10, 0, X0, 0, -10, Y0), 40, 36, CRS)
     pts = [Point(X0 + 75, Y0 - 55), Point(X0 - 25, Y0 - 305)]
@@ -321,7 +353,7 @@ def test_distances_on_a_projected_grid_are_euclidean_between_cell_centres():
     assert np.isinf(none).all()
 
 
-def test_distances_on_a_lon_lat_grid_match_the_geodesic():
+def test_distances_on_a_lon_lat_grid_match_the_geodesic(distance_path):
     from pyproj import Geod
 
     t = Affine(0.001, 0, 113.0, 0, -0.001, 26.5)  # 0.001° cells at 26.5° N: about 100 m × 111 m

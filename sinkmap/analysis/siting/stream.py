@@ -23,7 +23,10 @@ Per block:
   pre-pass rasterises the features (``all_touched``) on the grid widened by the criterion's reach on every
   side and keeps, per block and column, the nearest feature row above and below the block (and the block's
   feature cells, bit-packed); the block then walks each column's feature rows for the column transform and runs
-  the row transform (Felzenszwalb–Huttenlocher) row by row, read at the grid's columns only.
+  the row transform (Felzenszwalb–Huttenlocher) row by row, read at the grid's columns only. Few feature cells
+  (points: substations) are kept as a list instead, and each row's column pass takes only those within the
+  reach's rows (:func:`_distance_direct`: the same envelope on the same columns, bit for bit, without walking
+  the extended width).
   Distances are exact up to the reach (the largest distance a curve still scores); beyond it the score is
   constant, so a farther cell gets the reach itself (every cell, when no feature is within the reach: it
   scores as far away, not as no data). On a lon/lat grid the metric is local: north–south the
@@ -75,6 +78,10 @@ TILE = 256
 #: or the next block reuse, and the output's tiles until they are compressed. Without a cap GDAL keeps up to
 #: 5 % of the RAM of tiles of datasets that stay open for the run.
 GDAL_CACHE_BYTES = 160 * 2**20
+#: distances from the list of the feature cells (:func:`_distance_direct`) when the features cover at most this many
+#: cells and a row has on average at most DIRECT_FACTOR × the extended width of them within the reach's rows
+DIRECT_MAX_CELLS = 1 << 16
+DIRECT_FACTOR = 0.125
 #: a temporary value file bigger than this many cells per output is refused with a message when the disk lacks room
 FLAG_INSIDE, FLAG_OPEN = np.uint8(1), np.uint8(2)
 
@@ -161,6 +168,9 @@ class DistanceSpec:
     below: np.ndarray | None = None  # (blocks, width): first feature row below the block, −1 if none
     bits: list | None = None  # per block: packed feature rows (kept from the pre-pass)
     width: int = 0  # extended columns
+    #: the feature cells (extended row, column; sorted by row) when they are few enough that measuring every cell
+    #: from each of them costs less than the two-pass transform (points: substations), else None
+    cells: tuple | None = None
 
 
 @dataclass
@@ -887,6 +897,88 @@ def _distance_block(bits, wx, above, below, north, east, r0, cols, reach, out):
                     g = np.inf  # cannot bring any cell within the reach
             f[c] = g
         _edt_row(f, east[r0 + i], v, z, cols, reach, reach2, out[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _distance_direct(frow, fcol, north, east, r0, ext, cols, reach, out):
+    """:func:`_distance_block` from the list of the feature cells, when they are few (points: substations).
+
+    ``frow``/``fcol``: the feature cells in extended rows and columns, sorted by row; ``ext``: the rows within
+    which a feature can be within the reach. Per row, the column pass is made for the columns holding a feature
+    cell within the reach only (the least squared north–south distance to one of them, as the nearest feature
+    rows above and below give it), and :func:`_edt_row`'s lower envelope is built on those columns, in column
+    order — the columns the full row pass takes (every other one is infinite), so the same values, bit for bit,
+    at a cost in proportion to the features near the row instead of the extended width."""
+    n_rows, w = out.shape
+    reach2 = reach * reach
+    nf = frow.size
+    qs = np.empty(nf, np.int64)
+    gs = np.empty(nf)
+    cq = np.empty(nf, np.int64)
+    cf = np.empty(nf)
+    v = np.empty(nf, np.int64)
+    z = np.empty(nf + 1)
+    for i in range(n_rows):
+        r = r0 + i
+        y = north[r]
+        lo = np.searchsorted(frow, r - ext)
+        hi = np.searchsorted(frow, r + ext, side="right")
+        m = 0
+        for k in range(lo, hi):
+            d = y - north[frow[k]]
+            g = d * d
+            if g > reach2:
+                continue  # as the column pass: cannot bring any cell within the reach
+            qs[m] = fcol[k]
+            gs[m] = g
+            m += 1
+        n = 0
+        if m:
+            order = np.argsort(qs[:m])
+            for t in range(m):
+                q = qs[order[t]]
+                g = gs[order[t]]
+                if n and cq[n - 1] == q:
+                    if g < cf[n - 1]:
+                        cf[n - 1] = g
+                else:
+                    cq[n] = q
+                    cf[n] = g
+                    n += 1
+        _envelope_row(cq, cf, n, east[r], v, z, cols, reach, reach2, out[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _envelope_row(cq, cf, n, spacing, v, z, cols, reach, reach2, out):
+    """:func:`_edt_row` on the finite columns only: ``cq[:n]`` (ascending) with squared distances ``cf[:n]``."""
+    k = -1
+    for t in range(n):
+        xq = cq[t] * spacing
+        s = -np.inf
+        while k >= 0:
+            xv = cq[v[k]] * spacing
+            s = ((cf[t] + xq * xq) - (cf[v[k]] + xv * xv)) / (2.0 * (xq - xv))
+            if s <= z[k]:
+                k -= 1
+            else:
+                break
+        k += 1
+        v[k] = t
+        z[k] = s if k > 0 else -np.inf
+    w = out.size
+    if k < 0:
+        for j in range(w):
+            out[j] = reach
+        return
+    jj = 0
+    for j in range(w):
+        p = j + cols
+        xp = p * spacing
+        while jj < k and z[jj + 1] < xp:
+            jj += 1
+        d = xp - cq[v[jj]] * spacing
+        d2 = d * d + cf[v[jj]]
+        out[j] = np.float64(np.float32(math.sqrt(d2))) if d2 < reach2 else reach
 
 
 @numba.njit(cache=True, nogil=True)
@@ -1779,6 +1871,8 @@ def prepare_distance(spec: DistanceSpec, grid: Grid, blocks: list[tuple[int, int
     chunks += [(a, min(h + 2 * ext, a + step), -1) for a in range(h + ext, h + 2 * ext, step)]
     lasts, firsts, bits = [], [], [None] * len(blocks)
     any_feature = False
+    found: list | None = []  # feature cells, while few
+    n_found = 0
     held = (0, 0, None)  # rows rasterised together for consecutive blocks
     for i, (a, b, k) in enumerate(chunks):
         if k < 0:
@@ -1796,8 +1890,21 @@ def prepare_distance(spec: DistanceSpec, grid: Grid, blocks: list[tuple[int, int
         any_feature = any_feature or bool((last >= 0).any())
         lasts.append(last)
         firsts.append(first)
+        if found is not None and (last >= 0).any():
+            rr, cc = np.nonzero(feat)
+            n_found += rr.size
+            found = found + [(rr + a, cc)] if n_found <= DIRECT_MAX_CELLS else None
         if k >= 0:
             bits[k] = np.packbits(feat.astype(bool), axis=1)
+    spec.cells = None
+    if found is not None and n_found:
+        # the feature cells each row's column pass takes (those within the reach's rows), against the extended
+        # width the full column pass walks per row
+        if n_found * (2 * spec.rows + 1) <= DIRECT_FACTOR * h * spec.width:
+            rr = np.concatenate([f[0] for f in found]).astype(np.int64)
+            cc = np.concatenate([f[1] for f in found]).astype(np.int64)
+            order = np.argsort(rr, kind="stable")
+            spec.cells = (rr[order], cc[order])
     above = np.full((len(blocks), spec.width), -1, np.int64)
     below = np.full((len(blocks), spec.width), -1, np.int64)
     run = np.full(spec.width, -1, np.int64)
@@ -1818,6 +1925,10 @@ def distance_block(spec: DistanceSpec, k: int, r0: int, r1: int, width: int, out
     out = np.empty((r1 - r0, width)) if out is None else out
     if not spec.any_feature:
         out[:] = np.inf
+        return out
+    if spec.cells is not None:
+        _distance_direct(spec.cells[0], spec.cells[1], spec.north, spec.east, r0 + spec.rows, spec.rows, spec.cols,
+                         spec.reach, out)
         return out
     _distance_block(spec.bits[k], spec.width, spec.above[k], spec.below[k], spec.north, spec.east,
                     r0 + spec.rows, spec.cols, spec.reach, out)
@@ -2050,12 +2161,12 @@ def _score_band2(plan: SuitabilityPlan, block: ExBlock, score: np.ndarray) -> No
 
 
 def output_bands(band1: np.ndarray, band2: np.ndarray, flags: np.ndarray, dtype: str, nodata: float,
-                 band1_nan: bool) -> list[np.ndarray]:
-    """A block's two output bands as ``dtype``: ``nodata`` outside the unit (and, with ``band1_nan``, where
-    band 1 is NaN), in one pass."""
+                 band1_nan: bool) -> np.ndarray:
+    """A block's two output bands as ``dtype`` (one (2, rows, columns) array): ``nodata`` outside the unit (and,
+    with ``band1_nan``, where band 1 is NaN), in one pass."""
     out = np.empty((2,) + band1.shape, dtype=dtype)
     _output_bands(band1, band2, flags, nodata, band1_nan, out)
-    return [out[0], out[1]]
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
