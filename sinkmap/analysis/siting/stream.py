@@ -1,6 +1,7 @@
 """Exclusions and suitability in row blocks: memory bounded by a block, any grid size, one result.
 
-The grid is cut into blocks of whole rows (a multiple of the output's 256-row tiles when it is tiled). Every
+The grid is cut into blocks of whole rows (~10⁶ cells: a power of two of rows dividing the output's 256-row tiles,
+or a multiple of them, when it is tiled). Every
 block is computed from the inputs alone — never from another block's result — so the blocks can run in any
 order, on threads or on Dask, and the result is the same bit for bit whatever the block size: the
 whole-array functions (:func:`~sinkmap.analysis.siting.exclusions.compute_exclusions`,
