@@ -296,17 +296,49 @@ def test_fused_scoring_equals_the_criteria_functions(demo_request, whole, monkey
 
 # -- distances: exact on a projected grid, geodesic to 1e-3 on a lon/lat grid, features beyond the grid count ---
 
+@pytest.fixture(params=["cell list", "two passes"])
+def distance_path(request, monkeypatch):
+    """Few features are measured from their list of cells; many go through the two-pass transform: both paths."""
+    from sinkmap.analysis.siting import stream
+
+    if request.param == "two passes":
+        monkeypatch.setattr(stream, "DIRECT_MAX_CELLS", 0)
+    else:  # whatever the cost
+        monkeypatch.setattr(stream, "DIRECT_FACTOR", float("inf"))
+    return request.param
+
+
 def _distances(grid, geoms, crs, reach, block_rows):
+    from sinkmap.analysis.siting import stream
     from sinkmap.analysis.siting.stream import blocks_of, distance_block, distance_spec, prepare_distance
 
     gdf = gpd.GeoDataFrame(geometry=geoms, crs=crs)
     spec = distance_spec("roads", gdf, grid, reach)
     blocks = blocks_of(grid, block_rows)
     prepare_distance(spec, grid, blocks)
+    assert (spec.cells is not None) == (stream.DIRECT_FACTOR == float("inf") and spec.any_feature)
     return np.vstack([distance_block(spec, k, r0, r1, grid.width) for k, (r0, r1) in enumerate(blocks)])
 
 
-def test_distances_on_a_projected_grid_are_euclidean_between_cell_centres():
+def test_the_cell_list_and_the_two_pass_transform_give_the_same_distances_bit_for_bit(monkeypatch):
+    from sinkmap.analysis.siting import stream
+
+    # 0.001° cells (lon/lat: rows of different widths); points, two in one column, one outside the grid, and a
+    # line: features equally near from several sides
+    grid = Grid(Affine(0.001, 0, 113.0, 0, -0.001, 26.5), 70, 64, "EPSG:4490")
+    rng = np.random.default_rng(11)
+    pts = [Point(113.0 + 0.07 * x, 26.5 - 0.064 * y) for x, y in rng.random((25, 2))]
+    pts += [Point(113.0205, 26.4805), Point(113.0205, 26.4705), Point(112.998, 26.47),
+            LineString([(113.01, 26.44), (113.05, 26.46)])]
+    monkeypatch.setattr(stream, "DIRECT_FACTOR", float("inf"))
+    direct = _distances(grid, pts, "EPSG:4490", 700.0, 7)
+    monkeypatch.setattr(stream, "DIRECT_FACTOR", 0.125)
+    monkeypatch.setattr(stream, "DIRECT_MAX_CELLS", 0)
+    two_pass = _distances(grid, pts, "EPSG:4490", 700.0, 7)
+    assert np.array_equal(direct, two_pass) and (direct < 700.0).any() and (direct == 700.0).any()
+
+
+def test_distances_on_a_projected_grid_are_euclidean_between_cell_centres(distance_path):
     # features: a point in cell (5, 7) and one 3 cells left of the grid (column −3) in row 30
     grid = Grid(Affine(10, 0, X0, 0, -10, Y0), 40, 36, CRS)
     pts = [Point(X0 + 75, Y0 - 55), Point(X0 - 25, Y0 - 305)]
@@ -321,7 +353,7 @@ def test_distances_on_a_projected_grid_are_euclidean_between_cell_centres():
     assert np.isinf(none).all()
 
 
-def test_distances_on_a_lon_lat_grid_match_the_geodesic():
+def test_distances_on_a_lon_lat_grid_match_the_geodesic(distance_path):
     from pyproj import Geod
 
     t = Affine(0.001, 0, 113.0, 0, -0.001, 26.5)  # 0.001° cells at 26.5° N: about 100 m × 111 m
@@ -334,6 +366,57 @@ def test_distances_on_a_lon_lat_grid_match_the_geodesic():
     want = want.reshape(rows.shape)
     far = want > 0
     assert got[24, 30] == 0.0 and np.abs(got[far] / want[far] - 1).max() < 1e-3
+
+
+def test_the_terrain_kernel_gives_libm_atan_slopes_bit_for_bit():
+    """The block kernel's fast arctangent: every slope equals float32(degrees(math.atan(|∇z|))) computed cell by
+    cell in Python — random heights, NaN holes, flat cells, and slopes on (or within 10⁻¹³ of) a float32
+    rounding boundary, where the kernel falls back to libm."""
+    import math
+
+    from sinkmap.analysis.siting.stream import _terrain
+
+    rng = np.random.default_rng(7)
+    n, w = 40, 90
+    z = np.cumsum(rng.normal(0, 30, (n + 2, w + 2)), axis=1)
+    z[10:13, 20:25] = np.nan
+    z[30:35, 60:70] = 250.0  # flat
+    dx = 20.0 + rng.random(n + 2)
+    dy = np.full(n + 2, 60.0)
+    slope = np.empty((n, w))
+    cos = np.empty((n, w))
+    _terrain(z, dx, dy, 0, slope, cos, True)
+    hits = 0
+    for i in range(n):
+        p = i + 1
+        for j in range(w):
+            z1, z2, z3 = z[i, j:j + 3]
+            z4, z5, z6 = z[i + 1, j:j + 3]
+            z7, z8, z9 = z[i + 2, j:j + 3]
+            if math.isnan(z5):
+                assert math.isnan(slope[i, j]) and math.isnan(cos[i, j])
+                continue
+            gx = ((z3 - z1) / (2 * dx[p - 1]) + 2 * (z6 - z4) / (2 * dx[p]) + (z9 - z7) / (2 * dx[p + 1])) / 4.0
+            gyy = ((z7 + 2 * z8 + z9) - (z1 + 2 * z2 + z3)) / (4.0 * dy[p])
+            t = math.sqrt(gx * gx + gyy * gyy)
+            want = float(np.float32(math.atan(t) * (180.0 / math.pi)))
+            assert (math.isnan(want) and math.isnan(slope[i, j])) or slope[i, j] == want, (i, j)
+            want_cos = -gyy / t if t > 0.0 else math.nan
+            assert (math.isnan(want_cos) and math.isnan(cos[i, j])) or cos[i, j] == want_cos, (i, j)
+    # 3 × 3 windows whose slope is a float32 midpoint (or within 10⁻¹³ of one): the fallback to libm
+    hits = 0
+    for deg in rng.uniform(0.01, 89.0, 300):
+        f = np.float32(deg)
+        mid = (float(f) + float(np.nextafter(f, np.float32(90)))) / 2 * (1 + rng.choice([0.0, 1e-13, -1e-13]))
+        a = math.tan(math.radians(mid)) * 60.0
+        win = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [a, a, a]])  # gx = 0, gy = a / 60
+        s1, c1 = np.empty((1, 1)), np.empty((1, 1))
+        _terrain(win, np.full(3, 20.0), np.full(3, 60.0), 0, s1, c1, True)
+        t = a / 60.0
+        x = math.atan(t) * (180.0 / math.pi)
+        assert s1[0, 0] == float(np.float32(x)) and c1[0, 0] == -t / t
+        hits += np.float32(x * (1 - 1e-12)) != np.float32(x * (1 + 1e-12))
+    assert hits >= 100
 
 
 def test_a_disk_too_small_is_said_before_anything_is_written(tmp_path, monkeypatch):

@@ -156,7 +156,7 @@ def band_dtype(nbits: int) -> str:
     return "float32" if nbits <= 24 else "float64"
 
 
-def exclusion_bands(block, dtype: str = "float32") -> list:
+def exclusion_bands(block, dtype: str = "float32") -> Any:
     """Band 1 inclusion, band 2 bitmask (``dtype``, nodata −1 outside the unit) of one block."""
     from ..analysis.siting.stream import output_bands
 
@@ -265,7 +265,8 @@ class SitingTiff:
         if self.tiled:
             self.profile.update(blockxsize=256, blockysize=256, num_threads="ALL_CPUS")
         self.rows = 256 if self.tiled else 1
-        self._buf: list = []
+        self._tile = None  # the tile row being gathered (bands, rows, columns)
+        self._held = 0  # rows of it filled
         self._row = 0  # the next row GDAL gets
 
     def __enter__(self) -> "SitingTiff":
@@ -281,24 +282,36 @@ class SitingTiff:
         self.ds = self._stack.enter_context(rasterio.open(tmp, "w", **self.profile))
         return self
 
-    def write(self, r0: int, bands: list) -> None:
-        """Rows r0.. of every band (arrays of the file's data type), in row order."""
+    def write(self, r0: int, bands) -> None:
+        """Rows r0.. of every band (arrays of the file's data type, or one (bands, rows, columns) array), in row
+        order. Whole tile rows go to GDAL as they are; the others are copied once into the tile row being
+        gathered."""
         import numpy as np
 
-        if r0 != self._row + sum(b[0].shape[0] for b in self._buf):
+        if r0 != self._row + self._held:
             raise ValueError("blocks must come in row order")  # programming error
-        self._buf.append(bands)
-        held = sum(b[0].shape[0] for b in self._buf)
-        end = self._row + held
-        if end < self.grid.height and held < self.rows:
-            return
-        data = np.stack([np.concatenate([b[k] for b in self._buf]) for k in range(len(bands))])
-        self._buf = []
-        cut = held if end >= self.grid.height else (held // self.rows) * self.rows
-        self._put(data[:, :cut])
-        if cut < held:
-            rest = data[:, cut:]
-            self._buf = [[rest[k] for k in range(rest.shape[0])]]
+        n = bands[0].shape[0]
+        h = self.grid.height
+        pos = 0
+        while pos < n:
+            if not self._held and (n - pos >= self.rows or r0 + n == h):
+                cut = n - pos if r0 + n == h else (n - pos) // self.rows * self.rows
+                if isinstance(bands, np.ndarray) and pos == 0 and cut == n:
+                    self._put(bands)
+                else:
+                    self._put(np.stack([b[pos:pos + cut] for b in bands]))
+                pos += cut
+                continue
+            if self._tile is None:
+                self._tile = np.empty((len(bands), self.rows, self.grid.width), self.dtype)
+            take = min(self.rows - self._held, n - pos)
+            for k, b in enumerate(bands):
+                self._tile[k, self._held:self._held + take] = b[pos:pos + take]
+            self._held += take
+            pos += take
+            if self._held == self.rows or self._row + self._held == h:
+                held, self._held = self._held, 0
+                self._put(self._tile if held == self.rows else self._tile[:, :held])
 
     def _put(self, data) -> None:
         from rasterio.windows import Window
@@ -309,7 +322,7 @@ class SitingTiff:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is None:
-            if self._row + sum(b[0].shape[0] for b in self._buf) != self.grid.height:
+            if self._row + self._held != self.grid.height:
                 exc = ValueError("not every row was written")  # programming error
                 exc_type, tb = type(exc), None
             else:

@@ -446,7 +446,7 @@ def run_site_suitability(request: SiteSuitabilityRequest, feedback: Feedback) ->
     return report
 
 
-def suitability_bands(block, dtype: str = "float32") -> list[np.ndarray]:
+def suitability_bands(block, dtype: str = "float32") -> np.ndarray:
     """Band 1 suitability, band 2 the excluding rules' bitmask (``dtype``, nodata −1) of one block."""
     from ..analysis.siting.stream import output_bands
 

@@ -1,6 +1,7 @@
 """Exclusions and suitability in row blocks: memory bounded by a block, any grid size, one result.
 
-The grid is cut into blocks of whole rows (a multiple of the output's 256-row tiles when it is tiled). Every
+The grid is cut into blocks of whole rows (~10⁶ cells: a power of two of rows dividing the output's 256-row tiles,
+or a multiple of them, when it is tiled). Every
 block is computed from the inputs alone — never from another block's result — so the blocks can run in any
 order, on threads or on Dask, and the result is the same bit for bit whatever the block size: the
 whole-array functions (:func:`~sinkmap.analysis.siting.exclusions.compute_exclusions`,
@@ -23,7 +24,10 @@ Per block:
   pre-pass rasterises the features (``all_touched``) on the grid widened by the criterion's reach on every
   side and keeps, per block and column, the nearest feature row above and below the block (and the block's
   feature cells, bit-packed); the block then walks each column's feature rows for the column transform and runs
-  the row transform (Felzenszwalb–Huttenlocher) row by row, read at the grid's columns only.
+  the row transform (Felzenszwalb–Huttenlocher) row by row, read at the grid's columns only. Few feature cells
+  (points: substations) are kept as a list instead, and each row's column pass takes only those within the
+  reach's rows (:func:`_distance_direct`: the same envelope on the same columns, bit for bit, without walking
+  the extended width).
   Distances are exact up to the reach (the largest distance a curve still scores); beyond it the score is
   constant, so a farther cell gets the reach itself (every cell, when no feature is within the reach: it
   scores as far away, not as no data). On a lon/lat grid the metric is local: north–south the
@@ -46,6 +50,7 @@ into place at the end), or into whole arrays for the in-memory callers.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -75,6 +80,10 @@ TILE = 256
 #: or the next block reuse, and the output's tiles until they are compressed. Without a cap GDAL keeps up to
 #: 5 % of the RAM of tiles of datasets that stay open for the run.
 GDAL_CACHE_BYTES = 160 * 2**20
+#: distances from the list of the feature cells (:func:`_distance_direct`) when the features cover at most this many
+#: cells and a row has on average at most DIRECT_FACTOR × the extended width of them within the reach's rows
+DIRECT_MAX_CELLS = 1 << 16
+DIRECT_FACTOR = 0.125
 #: a temporary value file bigger than this many cells per output is refused with a message when the disk lacks room
 FLAG_INSIDE, FLAG_OPEN = np.uint8(1), np.uint8(2)
 
@@ -161,6 +170,9 @@ class DistanceSpec:
     below: np.ndarray | None = None  # (blocks, width): first feature row below the block, −1 if none
     bits: list | None = None  # per block: packed feature rows (kept from the pre-pass)
     width: int = 0  # extended columns
+    #: the feature cells (extended row, column; sorted by row) when they are few enough that measuring every cell
+    #: from each of them costs less than the two-pass transform (points: substations), else None
+    cells: tuple | None = None
 
 
 @dataclass
@@ -212,12 +224,17 @@ class SuitabilityPlan:
 
 
 def blocks_of(grid: Grid, block_rows: int | None = None) -> list[tuple[int, int]]:
-    """Row ranges of the blocks: about :data:`BLOCK_CELLS` cells, whole 256-row tiles when the output is tiled."""
+    """Row ranges of the blocks: about :data:`BLOCK_CELLS` cells; when the output is tiled, whole 256-row tiles or
+    a power of two dividing them (so a tile row is complete after whole blocks).
+
+    Blocks of ~10⁶ cells keep each array of a block (8 MB at most as float64) under glibc's largest mmap threshold:
+    freed blocks are reused from the heap instead of being unmapped and faulted in again (with 256-row blocks of a
+    10⁴-column grid, 20 MB arrays, page faults cost 3 s of system CPU per 10⁸ cells)."""
     h, w = grid.shape
     if block_rows is None:
         rows = max(1, BLOCK_CELLS // max(w, 1))
         if h >= TILE and w >= TILE:
-            rows = max(TILE, rows // TILE * TILE)
+            rows = rows // TILE * TILE if rows >= TILE else 1 << (rows.bit_length() - 1)
     else:
         rows = max(1, int(block_rows))
     return [(r, min(h, r + rows)) for r in range(0, h, rows)]
@@ -761,17 +778,62 @@ def _gradient(z, dx, dy, p0, gx, gy):
             gy[i, j] = ((z7 + 2 * z8 + z9) - (z1 + 2 * z2 + z3)) / (4.0 * ddy)
 
 
-@numba.njit(cache=True, nogil=True)
+#: atan(v) / v as a polynomial in v² on 0 ≤ v ≤ tan(π/8) (least squares on Chebyshev nodes; with the reductions of
+#: :func:`_atan_fast`, relative error below 2.5·10⁻¹⁵ for every v ≥ 0)
+_ATAN_C = np.array([0.9999999999999998, -0.3333333333322495, 0.19999999978917402, -0.14285712692348773,
+                    0.11111049760221099, -0.09089545084472336, 0.0767368418312176, -0.06506837177223566,
+                    0.050274109435486616, -0.02535073630522824])
+_TAN_PI_8 = math.tan(math.pi / 8)
+#: half-width (relative) of the interval around the fast slope that must round to one float32: 1000 times the fast
+#: arctangent's error and libm's, so that libm's slope rounds to that float32 too
+_SLOPE_MARGIN = 1e-12
+
+
+@numba.njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _atan_fast(t):
+    """atan(t) for t ≥ 0 (NaN stays NaN) without branches, so that a loop of it vectorises (numpy's error model:
+    no zero-division check): t > 1 as π/2 − atan(1/t), then v > tan(π/8) as π/4 + atan((v − 1)/(v + 1)), then
+    :data:`_ATAN_C`."""
+    u = min(t, 1.0 / t)
+    big = u > _TAN_PI_8
+    v = (u - 1.0) / (u + 1.0) if big else u
+    q = v * v
+    p = _ATAN_C[9]
+    p = p * q + _ATAN_C[8]
+    p = p * q + _ATAN_C[7]
+    p = p * q + _ATAN_C[6]
+    p = p * q + _ATAN_C[5]
+    p = p * q + _ATAN_C[4]
+    p = p * q + _ATAN_C[3]
+    p = p * q + _ATAN_C[2]
+    p = p * q + _ATAN_C[1]
+    p = p * q + _ATAN_C[0]
+    a = v * p + (math.pi / 4 if big else 0.0)
+    return math.pi / 2 - a if t > 1.0 else a
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _terrain(z, dx, dy, p0, slope, cos_aspect, want_cos):
     """Slope (degrees, float32 values) and the cosine of the aspect of the centre rows of ``z`` in one pass:
     :func:`_gradient`'s arithmetic, then ``float32(degrees(atan(sqrt(gx² + gy²))))`` and cos(aspect) =
     −gy / sqrt(gx² + gy²) (the aspect being atan2(−gx, −gy); NaN where flat or unknown). ``sqrt(gx² + gy²)``
     stands for :mod:`.terrain`'s ``np.hypot`` (libm's hypot costs 2 s per 10⁸ cells): the two differ by at
     most an ulp of a float64, which changes the float32 slope only when it falls within ~10⁻¹⁶ of a float32
-    rounding boundary (none of 4·10⁷ random gradients from 10⁻⁴ to 10²); both block paths use this kernel."""
+    rounding boundary (none of 4·10⁷ random gradients from 10⁻⁴ to 10²); both block paths use this kernel.
+
+    The slope is libm's ``math.atan``'s, bit for bit, at half the cost: per row, the gradients and their norm in
+    one loop, a branch-free arctangent (:func:`_atan_fast`, vectorised) in a second, and in a third the slope
+    ``float32(atan(t)·180/π)`` taken from it when every value within ±10⁻¹² (relative) of it rounds to the same
+    float32 — libm's atan is within 10⁻¹⁵ of the fast one, so it gives that float32 too —, else from libm's atan
+    (a few cells in 10⁵, near a float32 rounding boundary; NaN too)."""
     n_rows = z.shape[0] - 2
     w = z.shape[1] - 2
     to_deg = 180.0 / math.pi
+    tt = np.empty(w)
+    gyr = np.empty(w)
+    deg = np.empty(w)
+    lo_f = 1.0 - _SLOPE_MARGIN
+    hi_f = 1.0 + _SLOPE_MARGIN
     for i in range(n_rows):
         p = p0 + i + 1
         wt = dx[p - 1]
@@ -779,11 +841,6 @@ def _terrain(z, dx, dy, p0, slope, cos_aspect, want_cos):
         wb = dx[p + 1]
         ddy = dy[p]
         for j in range(w):
-            if np.isnan(z[i + 1, j + 1]):
-                slope[i, j] = np.nan
-                if want_cos:
-                    cos_aspect[i, j] = np.nan
-                continue
             z1 = z[i, j]
             z2 = z[i, j + 1]
             z3 = z[i, j + 2]
@@ -794,10 +851,23 @@ def _terrain(z, dx, dy, p0, slope, cos_aspect, want_cos):
             z9 = z[i + 2, j + 2]
             gx = ((z3 - z1) / (2 * wt) + 2 * (z6 - z4) / (2 * wm) + (z9 - z7) / (2 * wb)) / 4.0
             gy = ((z7 + 2 * z8 + z9) - (z1 + 2 * z2 + z3)) / (4.0 * ddy)
-            t = math.sqrt(gx * gx + gy * gy)  # not libm's hypot: 4 times faster, see the docstring
-            slope[i, j] = np.float64(np.float32(math.atan(t) * to_deg))
+            t = math.sqrt(gx * gx + gy * gy)
+            tt[j] = np.nan if np.isnan(z[i + 1, j + 1]) else t  # NaN slope and cos(aspect) where no height
+            gyr[j] = gy
+        for j in range(w):
+            t = tt[j]
+            deg[j] = _atan_fast(t) * to_deg
             if want_cos:
-                cos_aspect[i, j] = -gy / t if t > 0.0 else np.nan
+                gyr[j] = -gyr[j] / t if t > 0.0 else np.nan
+        for j in range(w):
+            x = deg[j]
+            s32 = np.float32(x * lo_f)
+            if s32 != np.float32(x * hi_f):  # near a rounding boundary, or NaN
+                s32 = np.float32(math.atan(tt[j]) * to_deg)
+            slope[i, j] = np.float64(s32)
+        if want_cos:
+            for j in range(w):
+                cos_aspect[i, j] = gyr[j]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -882,6 +952,88 @@ def _distance_block(bits, wx, above, below, north, east, r0, cols, reach, out):
                     g = np.inf  # cannot bring any cell within the reach
             f[c] = g
         _edt_row(f, east[r0 + i], v, z, cols, reach, reach2, out[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _distance_direct(frow, fcol, north, east, r0, ext, cols, reach, out):
+    """:func:`_distance_block` from the list of the feature cells, when they are few (points: substations).
+
+    ``frow``/``fcol``: the feature cells in extended rows and columns, sorted by row; ``ext``: the rows within
+    which a feature can be within the reach. Per row, the column pass is made for the columns holding a feature
+    cell within the reach only (the least squared north–south distance to one of them, as the nearest feature
+    rows above and below give it), and :func:`_edt_row`'s lower envelope is built on those columns, in column
+    order — the columns the full row pass takes (every other one is infinite), so the same values, bit for bit,
+    at a cost in proportion to the features near the row instead of the extended width."""
+    n_rows, w = out.shape
+    reach2 = reach * reach
+    nf = frow.size
+    qs = np.empty(nf, np.int64)
+    gs = np.empty(nf)
+    cq = np.empty(nf, np.int64)
+    cf = np.empty(nf)
+    v = np.empty(nf, np.int64)
+    z = np.empty(nf + 1)
+    for i in range(n_rows):
+        r = r0 + i
+        y = north[r]
+        lo = np.searchsorted(frow, r - ext)
+        hi = np.searchsorted(frow, r + ext, side="right")
+        m = 0
+        for k in range(lo, hi):
+            d = y - north[frow[k]]
+            g = d * d
+            if g > reach2:
+                continue  # as the column pass: cannot bring any cell within the reach
+            qs[m] = fcol[k]
+            gs[m] = g
+            m += 1
+        n = 0
+        if m:
+            order = np.argsort(qs[:m])
+            for t in range(m):
+                q = qs[order[t]]
+                g = gs[order[t]]
+                if n and cq[n - 1] == q:
+                    if g < cf[n - 1]:
+                        cf[n - 1] = g
+                else:
+                    cq[n] = q
+                    cf[n] = g
+                    n += 1
+        _envelope_row(cq, cf, n, east[r], v, z, cols, reach, reach2, out[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _envelope_row(cq, cf, n, spacing, v, z, cols, reach, reach2, out):
+    """:func:`_edt_row` on the finite columns only: ``cq[:n]`` (ascending) with squared distances ``cf[:n]``."""
+    k = -1
+    for t in range(n):
+        xq = cq[t] * spacing
+        s = -np.inf
+        while k >= 0:
+            xv = cq[v[k]] * spacing
+            s = ((cf[t] + xq * xq) - (cf[v[k]] + xv * xv)) / (2.0 * (xq - xv))
+            if s <= z[k]:
+                k -= 1
+            else:
+                break
+        k += 1
+        v[k] = t
+        z[k] = s if k > 0 else -np.inf
+    w = out.size
+    if k < 0:
+        for j in range(w):
+            out[j] = reach
+        return
+    jj = 0
+    for j in range(w):
+        p = j + cols
+        xp = p * spacing
+        while jj < k and z[jj + 1] < xp:
+            jj += 1
+        d = xp - cq[v[jj]] * spacing
+        d2 = d * d + cf[v[jj]]
+        out[j] = np.float64(np.float32(math.sqrt(d2))) if d2 < reach2 else reach
 
 
 @numba.njit(cache=True, nogil=True)
@@ -1183,7 +1335,8 @@ class _LandcoverBlock:
         from rasterio.windows import Window
 
         a, b, c, d = win
-        self.data = _dataset(spec.path).read(1, window=Window(c, a, d - c, b - a))
+        with _dataset(spec.path) as ds:
+            self.data = ds.read(1, window=Window(c, a, d - c, b - a))
         if spec.mode == "nested":
             ri = rows - a
             ci = cols - c
@@ -1605,18 +1758,23 @@ def dem_block(spec: DemSpec, r0: int, r1: int, width: int) -> np.ndarray:
 
     z = np.full((r1 - r0 + 2, width + 2), np.nan)
     top, left = spec.row_off + r0 - 1, spec.col_off - 1
-    ds = _dataset(spec.path)
-    win = _clip_window(top, spec.row_off + r1 + 1, left, spec.col_off + width + 1, ds.height, ds.width)
-    if win is not None:
+    with _dataset(spec.path) as ds:
+        win = _clip_window(top, spec.row_off + r1 + 1, left, spec.col_off + width + 1, ds.height, ds.width)
+        if win is None:
+            return z
         a, b, c, d = win
         window = Window(c, a, d - c, b - a)
         part = z[a - top:b - top, c - left:d - left]
         if set(ds.mask_flag_enums[0]) <= {MaskFlags.nodata, MaskFlags.all_valid}:  # no mask band: nodata only
             nodata = ds.nodata
             has = nodata is not None and not math.isnan(nodata)
-            _heights(ds.read(1, window=window), float(nodata) if has else 0.0, has, part)
-            return z
-        part[:] = np.ma.filled(ds.read(1, window=window, masked=True).astype(np.float64), np.nan)
+            src = ds.read(1, window=window)
+        else:
+            src = ds.read(1, window=window, masked=True)
+    if not isinstance(src, np.ma.MaskedArray):
+        _heights(src, float(nodata) if has else 0.0, has, part)
+        return z
+    part[:] = np.ma.filled(src.astype(np.float64), np.nan)
     z[~np.isfinite(z)] = np.nan
     return z
 
@@ -1667,33 +1825,45 @@ def slope_aspect_block(spec: DemSpec, z: np.ndarray, r0: int, aspect: bool = Tru
     return slope_deg, asp
 
 
-# -- open datasets, per thread and per run ------------------------------------------------------------
+# -- open datasets, per run, shared by the run's threads ------------------------------------------------
 
 _LOCAL = threading.local()
+_SHARED: dict = {}  # run token → {path: (dataset, lock)}
+_SHARED_LOCK = threading.Lock()
+_SHARED_RUNS = 4  # runs whose datasets a process keeps open (a Dask worker's); older ones are dropped
 
 
+@contextlib.contextmanager
 def _dataset(path: str):
-    """A rasterio dataset open on ``path`` for this thread and this run (its blocks share GDAL's decoded tiles,
-    so a tile a block's halo crosses is not decompressed again). Closed when the next run starts here."""
+    """``with _dataset(path) as ds``: a rasterio dataset open on ``path`` for this run, shared by the run's threads
+    and used by one at a time (a dataset is not thread-safe). Its blocks share GDAL's decoded tiles, so a tile
+    is decompressed once however many blocks and threads read it (a dataset per thread decoded each tile row
+    once per thread: 1 s more CPU per 10⁸ DEM cells on 2 threads). Closed at the end of the run
+    (:func:`_close_datasets`), or when a Dask worker has started :data:`_SHARED_RUNS` newer runs."""
     import rasterio
 
     token = getattr(_LOCAL, "token", None)
-    cache = getattr(_LOCAL, "cache", None)
-    if cache is None or cache[0] != token:
-        _close_datasets()
-        cache = _LOCAL.cache = (token, {})
-    ds = cache[1].get(path)
-    if ds is None:
-        ds = cache[1][path] = rasterio.open(path)
-    return ds
+    with _SHARED_LOCK:
+        files = _SHARED.get(token)
+        if files is None:
+            while len(_SHARED) >= _SHARED_RUNS:  # the oldest run's: closed when no thread holds them any more
+                _SHARED.pop(next(iter(_SHARED)))
+            files = _SHARED[token] = {}
+        entry = files.get(path)
+        if entry is None:
+            entry = files[path] = (rasterio.open(path), threading.Lock())
+    with entry[1]:
+        yield entry[0]
 
 
-def _close_datasets() -> None:
-    cache = getattr(_LOCAL, "cache", None)
-    if cache is not None:
-        for ds in cache[1].values():
+def _close_datasets(token: str | None = None) -> None:
+    """Close the datasets of the run ``token`` (this thread's run by default)."""
+    token = getattr(_LOCAL, "token", None) if token is None else token
+    with _SHARED_LOCK:
+        files = _SHARED.pop(token, None)
+    for ds, lock in (files or {}).values():
+        with lock:
             ds.close()
-        _LOCAL.cache = None
 
 
 def _metric_rows(grid: Grid, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1766,21 +1936,48 @@ def prepare_distance(spec: DistanceSpec, grid: Grid, blocks: list[tuple[int, int
     h, w = grid.shape
     spec.width = w + 2 * spec.cols
     ext = spec.rows
-    step = max(1, blocks[0][1] - blocks[0][0]) if blocks else 1
+    step = max(TILE, max((r1 - r0 for r0, r1 in blocks), default=1))  # rows rasterised at once (long lines
+    # cost per call, not per row)
     chunks: list[tuple[int, int, int]] = []  # (extended row0, row1, block index or −1)
     chunks += [(a, min(ext, a + step), -1) for a in range(0, ext, step)]
     chunks += [(r0 + ext, r1 + ext, k) for k, (r0, r1) in enumerate(blocks)]
     chunks += [(a, min(h + 2 * ext, a + step), -1) for a in range(h + ext, h + 2 * ext, step)]
     lasts, firsts, bits = [], [], [None] * len(blocks)
     any_feature = False
-    for a, b, k in chunks:
-        feat = features_rows(spec, a, b)
+    found: list | None = []  # feature cells, while few
+    n_found = 0
+    held = (0, 0, None)  # rows rasterised together for consecutive blocks
+    for i, (a, b, k) in enumerate(chunks):
+        if k < 0:
+            feat = features_rows(spec, a, b)
+        else:
+            if not held[0] <= a < b <= held[1]:
+                end = b
+                for a2, b2, k2 in chunks[i + 1:]:
+                    if k2 < 0 or b2 - a > step or a2 != end:
+                        break
+                    end = b2
+                held = (a, end, features_rows(spec, a, end))
+            feat = held[2][a - held[0]:b - held[0]]
         last, first = _feature_rows(feat, a)
         any_feature = any_feature or bool((last >= 0).any())
         lasts.append(last)
         firsts.append(first)
+        if found is not None and (last >= 0).any():
+            rr, cc = np.nonzero(feat)
+            n_found += rr.size
+            found = found + [(rr + a, cc)] if n_found <= DIRECT_MAX_CELLS else None
         if k >= 0:
             bits[k] = np.packbits(feat.astype(bool), axis=1)
+    spec.cells = None
+    if found is not None and n_found:
+        # the feature cells each row's column pass takes (those within the reach's rows), against the extended
+        # width the full column pass walks per row
+        if n_found * (2 * spec.rows + 1) <= DIRECT_FACTOR * h * spec.width:
+            rr = np.concatenate([f[0] for f in found]).astype(np.int64)
+            cc = np.concatenate([f[1] for f in found]).astype(np.int64)
+            order = np.argsort(rr, kind="stable")
+            spec.cells = (rr[order], cc[order])
     above = np.full((len(blocks), spec.width), -1, np.int64)
     below = np.full((len(blocks), spec.width), -1, np.int64)
     run = np.full(spec.width, -1, np.int64)
@@ -1801,6 +1998,10 @@ def distance_block(spec: DistanceSpec, k: int, r0: int, r1: int, width: int, out
     out = np.empty((r1 - r0, width)) if out is None else out
     if not spec.any_feature:
         out[:] = np.inf
+        return out
+    if spec.cells is not None:
+        _distance_direct(spec.cells[0], spec.cells[1], spec.north, spec.east, r0 + spec.rows, spec.rows, spec.cols,
+                         spec.reach, out)
         return out
     _distance_block(spec.bits[k], spec.width, spec.above[k], spec.below[k], spec.north, spec.east,
                     r0 + spec.rows, spec.cols, spec.reach, out)
@@ -1849,7 +2050,8 @@ def resource_block(spec: ResourceSpec, grid: Grid, r0: int, r1: int) -> np.ndarr
     if win is None:
         return out
     a, b, c, d = win
-    src = _dataset(spec.path).read(1, window=Window(c, a, d - c, b - a), masked=True)
+    with _dataset(spec.path) as ds:
+        src = ds.read(1, window=Window(c, a, d - c, b - a), masked=True)
     ok = ~np.ma.getmaskarray(src)
     data = np.ma.getdata(src).astype(np.float64)
     ok &= np.isfinite(data)
@@ -2033,12 +2235,12 @@ def _score_band2(plan: SuitabilityPlan, block: ExBlock, score: np.ndarray) -> No
 
 
 def output_bands(band1: np.ndarray, band2: np.ndarray, flags: np.ndarray, dtype: str, nodata: float,
-                 band1_nan: bool) -> list[np.ndarray]:
-    """A block's two output bands as ``dtype``: ``nodata`` outside the unit (and, with ``band1_nan``, where
-    band 1 is NaN), in one pass."""
+                 band1_nan: bool) -> np.ndarray:
+    """A block's two output bands as ``dtype`` (one (2, rows, columns) array): ``nodata`` outside the unit (and,
+    with ``band1_nan``, where band 1 is NaN), in one pass."""
     out = np.empty((2,) + band1.shape, dtype=dtype)
     _output_bands(band1, band2, flags, nodata, band1_nan, out)
-    return [out[0], out[1]]
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -2330,7 +2532,7 @@ def run_plan(plan, blocks: list[tuple[int, int]] | None = None, *, write: Callab
     finally:
         if store is not None:
             store.close()
-        _close_datasets()
+        _close_datasets(ex.token)
         _LOCAL.capped = False
         cap.__exit__(None, None, None)
     out = _outcome(ex, cells, ha, unit_m2, incl_m2, n_inside, n_open, union, feedback,
@@ -2425,10 +2627,14 @@ def prepare_suitability(plan: SuitabilityPlan, blocks: list[tuple[int, int]], fe
     feedback = ensure(feedback)
     ex = plan.ex
     _LOCAL.token = ex.token = uuid.uuid4().hex
-    for role, spec in plan.distances.items():
-        feedback.check()
-        feedback.progress(0.1, f"distance pre-pass ({role})")
-        prepare_distance(spec, ex.grid, blocks)
+    specs = list(plan.distances.values())
+    feedback.check()
+    feedback.progress(0.1, "distance pre-pass (" + ", ".join(plan.distances) + ")")
+    if len(specs) > 1:  # rasterising and the kernels release the GIL: the roles side by side
+        with ThreadPoolExecutor(min(len(specs), os.cpu_count() or 1), thread_name_prefix="sinkmap-siting") as pool:
+            list(pool.map(lambda spec: prepare_distance(spec, ex.grid, blocks), specs))
+    elif specs:
+        prepare_distance(specs[0], ex.grid, blocks)
     if plan.resource is not None:
         feedback.progress(0.12, "resource percentiles")
         spec, grid, u = plan.resource, ex.grid, ex.unit
