@@ -336,6 +336,7 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
     then an exact test). The box is in ``bbox_crs`` (default EPSG:4490; or the layer's own CRS), transformed to
     the file's CRS. A box that meets no feature gives an empty frame (an empty *file* is still refused).
     """
+    heard = feedback is not None  # without a feedback the warnings reach no one: the GCJ-02 test is skipped
     feedback = ensure(feedback)
     path = Path(path)
     feedback.progress(0.0, f"opening {path.name}")
@@ -380,7 +381,7 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
     elif not src.equals(CRS.from_user_input(STORAGE_CRS)):
         feedback.progress(0.9, "converting to CGCS2000")
         gdf = gdf.to_crs(STORAGE_CRS)
-    if not gcj and src.is_geographic:
+    if not gcj and src.is_geographic and heard:
         _warn_if_gcj02(gdf, path, chosen, feedback)
     feedback.progress(1.0, f"read {len(gdf):,} features from {path.name}")
     return gdf
