@@ -157,11 +157,39 @@ def list_layers(path: str | os.PathLike[str]) -> list[str]:
     """Names of the layers in a vector file (a Shapefile or GeoJSON has one)."""
     path = Path(path)
     _check_file(path)
-    with _gdal_errors(path):
-        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    ident = _identity(path)
+    names = _LAYERS.get(ident) if ident is not None else None
+    if names is None:
+        with _gdal_errors(path):
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        if ident is not None and names:
+            _LAYERS[ident] = names
     if not names:
         raise InputError(code="io.vector.no_layers", path=path)
-    return names
+    return list(names)
+
+
+#: what GDAL said about a file, in this process, by :func:`_identity` (a job reads several layers of one
+#: GeoPackage: it is opened to list its layers or read its CRS once, not once per layer)
+_LAYERS: dict[tuple, list[str]] = {}
+_CRS_TEXT: dict[tuple, object] = {}
+
+
+def _identity(path: Path) -> tuple | None:
+    """The file as it is now (absolute path, size, modification time, inode; a GeoPackage's ``-wal`` too), or
+    None for a folder or a file that cannot be stat'ed (then nothing is remembered)."""
+    try:
+        st = path.stat()
+        if not path.is_file():
+            return None
+        out = (str(path.absolute()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists():
+            w = wal.stat()
+            out += (w.st_size, w.st_mtime_ns, w.st_ino)
+        return out
+    except OSError:
+        return None
 
 
 def _choose_layer(path: Path, layers: list[str], layer: str | None) -> str:
@@ -293,9 +321,15 @@ def _file_crs(path: Path, layer: str, crs: str | None) -> CRS | None:
         except ProjCRSError:
             return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            text = pyogrio.read_info(path, layer=layer).get("crs")
+        ident = _identity(path)
+        key = None if ident is None else (ident, layer)
+        text = _CRS_TEXT.get(key, _CRS_TEXT) if key is not None else _CRS_TEXT
+        if text is _CRS_TEXT:  # not known yet
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                text = pyogrio.read_info(path, layer=layer).get("crs")
+            if key is not None:
+                _CRS_TEXT[key] = text
         return None if text is None else CRS.from_user_input(text)
     except Exception:  # noqa: BLE001 - an unreadable CRS is reported by the read itself
         return None
