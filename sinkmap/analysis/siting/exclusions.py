@@ -248,11 +248,10 @@ def _class_values(codes) -> np.ndarray:
 @functools.lru_cache(maxsize=1)
 def _sandiao_values() -> dict[str, int]:
     """The bundled 三调 scheme's raster value by code (read once: the file does not change while running)."""
-    import yaml
-
+    from ...core import yamlio
     from ...io.catalogue import layer_path
 
-    scheme = yaml.safe_load(layer_path("schemes", "sandiao.yaml").read_text(encoding="utf-8"))
+    scheme = yamlio.safe_load(layer_path("schemes", "sandiao.yaml").read_text(encoding="utf-8"))
     return {norm_code(c["code"]): int(c["value"]) for c in scheme["classes"]}
 
 

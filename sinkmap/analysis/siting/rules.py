@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ...core import yamlio
 from ...core.errors import InputError
 
 TECHS = ("pv", "wind", "phes")
@@ -142,7 +143,7 @@ def read_rules_file(path: Path) -> list[tuple[str, Rule | None]]:
         raise InputError(code="analysis.siting.rules.unreadable", path=path,
                          detail=getattr(exc, "strerror", None) or str(exc)) from None
     try:
-        data = yaml.safe_load(text)
+        data = yamlio.safe_load(text)  # libyaml when PyYAML has it: the same documents, ~10× faster
     except yaml.YAMLError as exc:
         raise InputError(code="analysis.siting.rules.bad_yaml", path=path, detail=str(exc)[:300]) from None
     items = data.get("rules") if isinstance(data, dict) else None

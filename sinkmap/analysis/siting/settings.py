@@ -261,9 +261,11 @@ def read_weights_file(path: Path, tech: str) -> WeightsFile:
     naming the file and the key (``criteria.slope.falling``…)."""
     import yaml
 
+    from ...core import yamlio
+
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(code="jobs.site.weights_unreadable", path=path,
                          detail=getattr(exc, "strerror", None) or str(exc)) from None
