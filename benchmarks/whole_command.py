@@ -134,6 +134,51 @@ def job_commands(tmp: Path) -> dict[str, list[str]]:
     }
 
 
+def _alternate(commands: dict, args, env: dict, root: Path, home: Path, tmp: Path) -> list:
+    """Each command from ``args.before`` (BEFORE) and from ``root`` (after), runs alternating: the cold runs one
+    after the other, then a warm-up of each, then ``args.repeats`` pairs. Rows (name, warm, cold, warm CPU,
+    cold CPU) for before and after of each command, in that order."""
+    before = Path(args.before).resolve()
+    envs = {}
+    for tag, cwd in (("BEFORE", before), ("after", root)):
+        envs[tag] = (cwd, {**env, "PYTHONPATH": os.pathsep.join([str(cwd), os.environ.get("PYTHONPATH", "")]
+                                                                ).rstrip(os.pathsep)})
+    rows = []
+    for name, argv_ in commands.items():
+        cold = {}
+        if not args.skip_cold:
+            for tag, (cwd, e) in envs.items():
+                numba_dir = Path(tempfile.mkdtemp(prefix="numba-cold-", dir=tmp))
+                wait_for_builds(home)
+                shutil.rmtree(home / "cache", ignore_errors=True)
+                cold[tag] = run(argv_, {**e, "NUMBA_CACHE_DIR": str(numba_dir)}, cwd)
+        warm_envs = {tag: (cwd, {**e, "NUMBA_CACHE_DIR": str(tmp / "numba-warm")}) for tag, (cwd, e) in envs.items()}
+        for tag, (cwd, e) in warm_envs.items():
+            run(argv_, e, cwd)  # fills the caches of that checkout
+            wait_for_builds(home)
+        runs: dict[str, list] = {tag: [] for tag in warm_envs}
+        for _ in range(args.repeats):
+            for tag, (cwd, e) in warm_envs.items():
+                runs[tag].append(run(argv_, e, cwd))
+        for tag in warm_envs:
+            warm = statistics.median(r[0] for r in runs[tag])
+            warm_cpu = statistics.median(r[1] for r in runs[tag])
+            c = cold.get(tag)
+            rows.append((f"{tag} {name}", warm, c[0] if c else None, warm_cpu, c[1] if c else None))
+            print(f"  {tag:6s} {name:56s} warm {warm:6.2f} s (CPU {warm_cpu:5.2f} s)"
+                  + (f"   cold {c[0]:6.2f} s (CPU {c[1]:6.2f} s)" if c else ""), flush=True)
+    return rows
+
+
+def _print_pairs(rows: list, repeats: int) -> None:
+    print("\n| command | before: warm (median of %d) / CPU | after: warm / CPU | CPU after ÷ before | "
+          "before: cold / CPU | after: cold / CPU | cold CPU after ÷ before |\n|---|---|---|---|---|---|---|" % repeats)
+    for (bn, bw, bc, bwc, bcc), (_, aw, ac, awc, acc) in zip(rows[0::2], rows[1::2]):
+        cold = (f"{bc:.2f} s / {bcc:.2f} s | {ac:.2f} s / {acc:.2f} s | {acc / bcc:.2f} |" if bc and ac
+                else "– | – | – |")
+        print(f"| {bn.split(' ', 1)[1]} | {bw:.2f} s / {bwc:.2f} s | {aw:.2f} s / {awc:.2f} s | {awc / bwc:.2f} | {cold}")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeats", type=int, default=5, help="warm runs per command (median reported)")
@@ -145,8 +190,9 @@ def main(argv=None) -> int:
                    help="run only the commands whose label contains this text (repeatable; peers always run "
                         "unless --skip-peers)")
     p.add_argument("--before", metavar="DIR",
-                   help="also run the province ledger from this other checkout (a folder holding a sinkmap "
-                        "package, e.g. `git archive <commit> sinkmap | tar -x -C DIR`): before/after in one run")
+                   help="also run the province ledger (with --jobs: every job, runs alternating) from this other "
+                        "checkout (a folder holding a sinkmap package, e.g. `git archive <commit> sinkmap | tar -x -C "
+                        "DIR`, or a git worktree): before/after in one run")
     p.add_argument("--root", default=str(ROOT),
                    help="the sinkmap checkout to time (default: this one), e.g. an older one for before/after")
     p.add_argument("--small", action="store_true",
@@ -200,7 +246,7 @@ def main(argv=None) -> int:
             commands = {k: v for k, v in commands.items() if "--province" not in k}
         if args.jobs:
             commands = job_commands(Path(tmp))
-        if args.before and not args.small:
+        if args.before and not args.small and not args.jobs:
             province = next(k for k in commands if "--province" in k)
             commands[province.replace("sinkmap ledger", "BEFORE sinkmap ledger")] = commands[province]
         if args.only:
@@ -212,6 +258,9 @@ def main(argv=None) -> int:
                 sys.executable, "-c", PEER_RASTERSTATS, str(gpkg), str(raster)]
 
         rows = []
+        if args.jobs and args.before:  # before/after of every job, their runs alternating (a busy machine slows both)
+            rows = _alternate(commands, args, env, root, home, Path(tmp))
+            commands = {}
         for name, argv_ in commands.items():
             cold = None
             cmd_env, cwd = env, root
@@ -238,6 +287,10 @@ def main(argv=None) -> int:
                   + (f"   cold {cold[0]:7.2f} s (CPU {cold[1]:6.2f} s, {cold[0] / warm:.1f}×)" if cold else ""),
                   flush=True)
 
+    if args.jobs and args.before:
+        _print_pairs(rows, args.repeats)
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
+        return 0
     print("\n| command | warm (median of %d) | warm CPU | cold | cold CPU | cold ÷ warm |\n|---|---|---|---|---|---|"
           % args.repeats)
     for name, warm, cold, wcpu, ccpu in rows:

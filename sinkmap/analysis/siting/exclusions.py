@@ -116,10 +116,29 @@ def _matches(series, cond: Condition) -> np.ndarray:
 
     if cond.values is not None or cond.not_values is not None:
         notnull = series.notna().to_numpy()
-        codes = series.map(lambda v: norm_code(v) if v is not None and v == v else "")
+        wanted = set(cond.values if cond.values is not None else cond.not_values)
+        # a layer repeats a few codes over many features: each distinct value is normalised once (keyed by its
+        # type too, so 1, 1.0 and True are told apart exactly as norm_code tells them)
+        known: dict = {}
+
+        def member(v) -> bool:
+            key = (v.__class__, v)
+            try:
+                return known[key]
+            except (KeyError, TypeError):
+                hit = (norm_code(v) if v is not None and v == v else "") in wanted
+                try:
+                    known[key] = hit
+                except TypeError:  # an unhashable value: not kept
+                    pass
+                return hit
+
+        hits = np.zeros(len(series), dtype=bool)  # a missing value matches nothing, as before
+        present = series.to_numpy(dtype=object)[notnull]
+        hits[notnull] = np.fromiter(map(member, present), dtype=bool, count=len(present))
         if cond.values is not None:
-            return codes.isin(cond.values).to_numpy() & notnull
-        return ~codes.isin(cond.not_values).to_numpy() & notnull
+            return hits & notnull
+        return ~hits & notnull
     num = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(num)
     if cond.min is not None:
@@ -129,8 +148,13 @@ def _matches(series, cond: Condition) -> np.ndarray:
     return ok
 
 
-def _vector_on_grid(source, grid: Grid):
-    """The layer (GeoDataFrame or file) in the grid's CRS, cut to the grid's bounds (with a margin)."""
+def _vector_on_grid(source, grid: Grid, reach_m: float = 0.0):
+    """The layer (GeoDataFrame or file) in the grid's CRS, cut to the grid's bounds (with a margin).
+
+    A file is read only where its features can reach the grid: GDAL's spatial filter on the grid's bounds
+    widened by ``reach_m`` metres (the rules' buffer) and a margin — every feature that meets the grid
+    after its buffer is kept, in the file's order, so the rules see exactly what a whole-layer read gives
+    them (features elsewhere in the province, which the clip to the grid drops, are not read at all)."""
     import geopandas as gpd
 
     if isinstance(source, gpd.GeoDataFrame):
@@ -139,11 +163,35 @@ def _vector_on_grid(source, grid: Grid):
         from ...io.vectors import read_vector
 
         path, layer = _where_from(source) if not isinstance(source, (str, Path)) else (str(source), None)
-        gdf = read_vector(path, layer=layer)
+        gdf = read_vector(path, layer=layer, bbox=_reach_box(grid, reach_m), bbox_crs=grid.crs)
     if gdf.crs is not None and not _same_crs(gdf.crs, grid.crs):
         minx, miny, maxx, maxy = _bounds_in(grid, gdf.crs)
         gdf = gdf.cx[minx:maxx, miny:maxy].to_crs(grid.crs)
     return gdf.reset_index(drop=True)
+
+
+def _reach_box(grid: Grid, reach_m: float) -> tuple[float, float, float, float]:
+    """The grid's bounds widened by ``reach_m`` metres — generously: 1.5× the distance, degrees of longitude
+    at the box's highest latitude — and by 1 % of its size and two cells, in the grid's CRS."""
+    import math
+
+    from pyproj import CRS
+
+    minx, miny, maxx, maxy = grid.bounds
+    t = grid.transform
+    pad_x = 0.01 * (maxx - minx) + 2 * abs(t.a)
+    pad_y = 0.01 * (maxy - miny) + 2 * abs(t.e)
+    reach = 1.5 * max(float(reach_m or 0.0), 0.0)
+    crs = CRS.from_user_input(grid.crs)
+    if crs.is_geographic:
+        dy = reach / 110_000.0  # a degree of latitude is at least 110.57 km
+        lat = min(89.0, max(abs(miny), abs(maxy)) + dy + pad_y)
+        dx = min(360.0, reach / (110_000.0 * math.cos(math.radians(lat))))
+        return (max(-180.0, minx - dx - pad_x), max(-90.0, miny - dy - pad_y),
+                min(180.0, maxx + dx + pad_x), min(90.0, maxy + dy + pad_y))
+    factor = crs.axis_info[0].unit_conversion_factor or 1.0 if crs.axis_info else 1.0
+    d = reach / factor
+    return minx - d - pad_x, miny - d - pad_y, maxx + d + pad_x, maxy + d + pad_y
 
 
 def _bounds_in(grid: Grid, crs) -> tuple[float, float, float, float]:

@@ -143,7 +143,7 @@ def read_rules_file(path: Path) -> list[tuple[str, Rule | None]]:
         raise InputError(code="analysis.siting.rules.unreadable", path=path,
                          detail=getattr(exc, "strerror", None) or str(exc)) from None
     try:
-        data = yamlio.safe_load(text)
+        data = yamlio.safe_load(text)  # libyaml when PyYAML has it: the same documents, ~10× faster
     except yaml.YAMLError as exc:
         raise InputError(code="analysis.siting.rules.bad_yaml", path=path, detail=str(exc)[:300]) from None
     items = data.get("rules") if isinstance(data, dict) else None

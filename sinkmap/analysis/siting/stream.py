@@ -304,9 +304,10 @@ def _rule_op(rule, bit, effect, factor, layers, grid, unit_g, cache):
             spec = cache[("raster", rule.layer)] = landcover_spec(source, grid)
         codes = _class_values(rule.where[0].values if rule.where else ())
         return RuleOp(bit, effect, factor, "raster", codes=codes), None, spec
-    gdf = cache.get(rule.layer)
+    reach = float(rule.buffer_m or 0.0)  # a file is read only where features can reach the grid
+    gdf = cache.get((rule.layer, reach))
     if gdf is None:
-        gdf = cache[rule.layer] = _vector_on_grid(source, grid)
+        gdf = cache[(rule.layer, reach)] = _vector_on_grid(source, grid, reach)
     for cond in rule.where:
         if cond.field not in gdf.columns:
             path, layer = _where_from(source)
