@@ -68,6 +68,38 @@ def test_install_build_is_loaded_before_anything_else(use_it, tmp_path, monkeypa
         assert aot.kernels() is None
 
 
+def test_compiled_kernels_let_other_threads_run(use_it, tmp_path, monkeypatch):
+    """numba.pycc's wrappers hold the GIL (numba #6382); ours are built to release it, as the JIT kernels'
+    ``nogil=True``: while one thread is inside a kernel, another runs Python — the ledger's threads then run their
+    kernels side by side, not one after another. Checked by the main thread's samples in the middle half of a
+    kernel call made on another thread (with the GIL held there are none: it gets no turn until the call ends)."""
+    import threading
+    import time
+
+    monkeypatch.setenv("SINKMAP_HOME", str(tmp_path))
+    kernel = aot.area_kernel()
+    n = 5_000_000
+    lon, lat = np.radians(np.linspace(110, 111, n)), np.radians(np.linspace(25, 26, n))
+    gx, gw = np.polynomial.legendre.leggauss(3)
+    args = (lon, lat, np.zeros(n, np.int64), np.zeros(1, np.int64), 1, 6378137.0, 0.0066943800229, gx, gw)
+    span = {}
+
+    def call():
+        span["start"] = time.perf_counter()
+        kernel(*args)
+        span["end"] = time.perf_counter()
+
+    worker = threading.Thread(target=call)
+    samples = []
+    worker.start()
+    while worker.is_alive():
+        samples.append(time.perf_counter())
+    worker.join()
+    quarter = (span["end"] - span["start"]) / 4
+    middle = [t for t in samples if span["start"] + quarter < t < span["end"] - quarter]
+    assert middle, "the main thread never ran while the compiled kernel did: its wrapper held the GIL"
+
+
 def test_a_module_of_other_kernels_is_not_used(use_it, tmp_path, monkeypatch):
     monkeypatch.setenv("SINKMAP_HOME", str(tmp_path))
     monkeypatch.setattr(aot, "source_digest", lambda: "0123456789abcdef")  # as after editing a kernel

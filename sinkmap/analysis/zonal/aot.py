@@ -58,8 +58,8 @@ __all__ = ["kernels", "build", "build_in_background", "module_path", "class_kern
            "area_kernel", "jit_only", "jit_ready", "mark_jit_ready", "compile_into", "source_digest", "INSTALLED_NAME"]
 
 _PREFIX = "sinkmap_zonal_aot_"
-_BUILD = 3  # bump when build() exports or compiles something else (2: numpy headers first; 3: rasteriser, areas,
-# unknown codes)
+_BUILD = 4  # bump when build() exports or compiles something else (2: numpy headers first; 3: rasteriser, areas,
+# unknown codes; 4: the wrappers release the GIL)
 #: the module built at install, beside this file (``setup.py``)
 INSTALLED_NAME = "_zonal_aot"
 #: raster cell types with a compiled land-cover kernel (LUT uint8) and a compiled sum kernel
@@ -274,6 +274,29 @@ def _one() -> int:
     return 1
 
 
+@contextmanager
+def _wrappers_release_the_gil():
+    """numba.pycc's wrappers hold the GIL while a kernel runs (numba issue #6382: ``cc.export`` has no ``nogil``),
+    so the threads of a ledger ran their kernels one at a time — only the raster decoding overlapped. Every
+    kernel here is nopython code on arrays (the JIT ones are ``nogil=True``), so the module is compiled with the
+    flag the JIT's ``nogil`` sets: each exported wrapper releases the GIL around the call (``release_gil``,
+    which numba's pycc compiles into its CPython wrappers from the Flags it builds in ``_cull_exports``)."""
+    from numba.pycc import compiler
+
+    plain = compiler.Flags
+
+    class NoGilFlags(plain):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.release_gil = True
+
+    compiler.Flags = NoGilFlags
+    try:
+        yield
+    finally:
+        compiler.Flags = plain
+
+
 def compile_into(name: str, out_dir: str | os.PathLike, output_file: str | None = None) -> Path:
     """Compile the kernels with numba.pycc into the extension module ``name`` in ``out_dir`` (``output_file``:
     its file name, default numba's for this Python); raises when it cannot (no C compiler...). Also exports
@@ -307,7 +330,8 @@ def compile_into(name: str, out_dir: str | os.PathLike, output_file: str | None 
     for export, (module, func, sig) in _EXTRA.items():
         cc.export(export, sig)(getattr(_il.import_module(f"{__package__}.{module}"), func).py_func)
     cc.export("digest_" + source_digest(), "int64()")(_one)
-    cc.compile()
+    with _wrappers_release_the_gil():
+        cc.compile()
     out = Path(out_dir) / (output_file or cc._output_file)
     if not out.is_file():
         raise RuntimeError(f"numba.pycc wrote no module {out}")
