@@ -7,6 +7,7 @@ Building needs a C compiler (numba.pycc links with it), as installed on CI (buil
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import geopandas as gpd
 import numpy as np
@@ -115,7 +116,7 @@ def test_a_failed_build_is_not_retried_in_the_background(monkeypatch, tmp_path):
     monkeypatch.setenv("SINKMAP_HOME", str(tmp_path))
     monkeypatch.delenv("SINKMAP_NO_AOT_BUILD", raising=False)
     started = []
-    monkeypatch.setattr(aot.subprocess, "Popen", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a))
     aot._mark_failed("no C compiler")  # what build() leaves where numba.pycc cannot link
     assert aot.build_in_background() is False and not started
     aot._failed_mark().unlink()

@@ -41,16 +41,12 @@ import hashlib
 import importlib.machinery
 import importlib.util
 import os
-import platform
 import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 __all__ = ["kernels", "build", "build_in_background", "module_path", "class_kernel", "sum_kernel", "unknown_kernel",
@@ -86,6 +82,8 @@ _STALE_LOCK_S = 900.0
 
 
 def _version(dist: str) -> str:
+    from importlib import metadata  # here, not at import: a warm run with the installed module never asks
+
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:  # pragma: no cover
@@ -102,6 +100,8 @@ def source_digest() -> str:
 
 @lru_cache(maxsize=1)
 def _digest() -> str:
+    import platform
+
     parts = [source_digest(), _version("numba"), _version("llvmlite"), _version("numpy"),
              sys.version, platform.machine(), platform.system(), importlib.machinery.EXTENSION_SUFFIXES[0]]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
@@ -358,6 +358,8 @@ def build() -> Path | None:
     name = module_name()
     try:
         path.parent.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=path.parent.parent))
     except OSError:
         return None
@@ -437,6 +439,8 @@ def build_in_background() -> bool:
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parents[3])  # the folder holding the sinkmap package
         env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        import subprocess
+
         subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                          close_fds=True)
