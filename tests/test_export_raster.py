@@ -14,6 +14,7 @@ from sinkmap.jobs import registry
 from sinkmap.jobs.base import run_job
 
 from browser import Browser, chromium_path
+from report_pixels import MapPage
 
 COUNTY = "芙蓉区"
 #: the raster's box, inside 芙蓉区: 20 × 10 cells of 0.002°
@@ -209,30 +210,16 @@ def test_the_report_map_draws_the_raster(rasters, tmp_path):
     opacity (0.9) over the white page; the legend names it."""
     import subprocess
 
-    from PIL import Image
-    from pyproj import Transformer
-
     suit, _ = rasters
     job = registry.get("export.report")
     out = tmp_path / "r.pdf"
     rep = run_job(job, job.make_request({"county": COUNTY, "year": 2025, "out": str(out), "layers": [str(suit)]}))
     assert rep.synthetic
-    dpi = 100
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(rep.map_page), "-l", str(rep.map_page), "-png", str(out),
-                    str(tmp_path / "m")], check=True, capture_output=True)
-    img = Image.open(next(tmp_path.glob("m*.png"))).convert("RGB")
-    to_map = Transformer.from_crs("EPSG:4490", rep.map_crs, always_xy=True)
-    left, bottom, fw, fh = rep.map_frame_pt
-    x0, y0, x1, y1 = rep.map_extent
-    x, y = to_map.transform(WEST + 2 * CELL, NORTH - 2 * CELL)  # the middle of the 4 × 4 cells of 1.0
-    px = (left + (x - x0) / (x1 - x0) * fw) * dpi / 72
-    py = (841.89 - bottom - fh + (y1 - y) / (y1 - y0) * fh) * dpi / 72
+    page = MapPage(rep, out, tmp_path)
     expected = [0.9 * c + 0.1 * 255 for c in TOP_COLOUR]
-    got = img.getpixel((int(px), int(py)))
+    got = page.at(WEST + 2 * CELL, NORTH - 2 * CELL)  # the middle of the 4 × 4 cells of 1.0
     assert all(abs(g - e) <= 6 for g, e in zip(got, expected)), (got, expected)
-    x, y = to_map.transform(WEST + 12 * CELL, NORTH - 5 * CELL)  # an excluded cell: transparent, the white page
-    got = img.getpixel((int((left + (x - x0) / (x1 - x0) * fw) * dpi / 72),
-                        int((841.89 - bottom - fh + (y1 - y) / (y1 - y0) * fh) * dpi / 72)))
+    got = page.at(WEST + 12 * CELL, NORTH - 5 * CELL)  # an excluded cell: transparent, the white page
     assert min(got) > 240, got
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
     assert "suit.tif" in text and "suitability (0–1, unitless; 1 best)" in text

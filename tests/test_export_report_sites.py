@@ -16,6 +16,8 @@ from sinkmap.core import messages
 from sinkmap.jobs import registry
 from sinkmap.jobs.base import run_job
 
+from report_pixels import MapPage
+
 COUNTY = "芙蓉区"
 #: two sites inside 芙蓉区 (lon/lat boxes)
 SITE_A = (113.000, 28.185, 113.010, 28.195)
@@ -69,9 +71,6 @@ def with_sites(tmp_path_factory):
 @pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
                     reason="poppler-utils is not installed (Debian: apt-get install poppler-utils)")
 def test_the_map_draws_and_labels_the_impact_sites(with_sites, tmp_path):
-    from PIL import Image
-    from pyproj import Transformer
-
     rep, out, xlsx, _ = with_sites
     page = subprocess.run(["pdftotext", "-f", str(rep.map_page), "-l", str(rep.map_page), str(out), "-"],
                           capture_output=True, check=True, text=True).stdout
@@ -80,25 +79,13 @@ def test_the_map_draws_and_labels_the_impact_sites(with_sites, tmp_path):
     assert "图上编号" in flat and "#1光伏甲" in flat and "#2光伏乙" in flat
     assert f"为第{rep.map_page}页地图上的场址标注" in flat
     # a point inside site 乙 (away from its label at the middle): the sites' purple at 0.45 over the white page
-    dpi = 100
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(rep.map_page), "-l", str(rep.map_page), "-png", str(out),
-                    str(tmp_path / "m")], check=True, capture_output=True)
-    img = Image.open(next(tmp_path.glob("m*.png"))).convert("RGB")
-    to_map = Transformer.from_crs("EPSG:4490", rep.map_crs, always_xy=True)
-    left, bottom, fw, fh = rep.map_frame_pt
-    x0, y0, x1, y1 = rep.map_extent
-    page_h = 841.89
+    page = MapPage(rep, out, tmp_path)
     for lon, lat in ((SITE_B[0] + 0.0015, SITE_B[3] - 0.0015), (SITE_B[2] - 0.0015, SITE_B[3] - 0.0015)):
-        x, y = to_map.transform(lon, lat)
-        px = (left + (x - x0) / (x1 - x0) * fw) * dpi / 72
-        py = (page_h - bottom - fh + (y1 - y) / (y1 - y0) * fh) * dpi / 72
         expected = [0.45 * c + 0.55 * 255 for c in (0x8E, 0x44, 0xAD)]
-        got = img.getpixel((int(px), int(py)))
+        got = page.at(lon, lat)
         assert all(abs(g - e) <= 8 for g, e in zip(got, expected)), (got, expected)
     # outside the sites: no purple
-    x, y = to_map.transform(SITE_B[2] + 0.004, SITE_B[3] + 0.004)
-    got = img.getpixel((int((left + (x - x0) / (x1 - x0) * fw) * dpi / 72),
-                        int((page_h - bottom - fh + (y1 - y) / (y1 - y0) * fh) * dpi / 72)))
+    got = page.at(SITE_B[2] + 0.004, SITE_B[3] + 0.004)
     assert got[0] > 240 and got[1] > 240, got
     from openpyxl import load_workbook
 

@@ -455,22 +455,32 @@ class UnitArrays:
     repaired: list  # names of units repaired after the conversion
 
 
+def _simple_selection(province: str | None, city: str | None, county: str | None) -> tuple[bool, UnitRef | None]:
+    """Whether the selection is one the light paths serve (the province, or one city or one county named at its
+    level), and the unit chosen (None: the whole province); (False, None) for the rest, which
+    :func:`load_units` handles and words."""
+    chosen = [(k, v) for k, v in (("city", city), ("county", county)) if v is not None]
+    if len(chosen) > 1:
+        return False, None
+    try:
+        if province is not None and resolve_unit(province).level != "province":
+            return False, None
+        ref = resolve_unit(chosen[0][1]) if chosen else None
+    except InputError:
+        return False, None
+    if ref is not None and ref.level != chosen[0][0]:
+        return False, None
+    return True, ref
+
+
 def unit_arrays(*, province: str | None = None, city: str | None = None, county: str | None = None,
                 feedback: Feedback | None = None) -> UnitArrays | None:
     """:func:`load_units` (same units, order and geometries) without pandas or geopandas, for a province,
     city or county selection; None for what only :func:`load_units` does (zones, a level filter, several
     selections, a name of the wrong level: it also gives the message)."""
     feedback = ensure(feedback)
-    chosen = [(k, v) for k, v in (("city", city), ("county", county)) if v is not None]
-    if len(chosen) > 1:
-        return None
-    try:
-        if province is not None and resolve_unit(province).level != "province":
-            return None
-        ref = resolve_unit(chosen[0][1]) if chosen else None
-    except InputError:
-        return None
-    if ref is not None and ref.level != chosen[0][0]:
+    simple, ref = _simple_selection(province, city, county)
+    if not simple:
         return None
     table = _table(feedback)
     units = table.units
@@ -589,16 +599,8 @@ def write_units_gpkg(out: Path, *, province: str | None = None, city: str | None
     out = Path(out)
     if out.suffix.lower() != ".gpkg" or not out.parent.is_dir() or (out.exists() and not _only_layer(out, out.stem)):
         return None
-    chosen = [(k, v) for k, v in (("city", city), ("county", county)) if v is not None]
-    if len(chosen) > 1:
-        return None
-    try:
-        if province is not None and resolve_unit(province).level != "province":
-            return None
-        ref = resolve_unit(chosen[0][1]) if chosen else None
-    except InputError:
-        return None
-    if ref is not None and ref.level != chosen[0][0]:
+    simple, ref = _simple_selection(province, city, county)
+    if not simple:
         return None  # a zone (dissolved from its counties) or a unit of the wrong level: the full path says so
     path = cache_path()
     got = _cache_rows(path, len(_source().units)) if path.exists() else None
