@@ -108,12 +108,13 @@ def falling(raster: Any, lo: float, hi: float, *, nodata: float | None = None, n
 
 # -- distances ----------------------------------------------------------------------------------------------
 
-@numba.njit(cache=True, nogil=True)
-def _edt_line(f, spacing, out, v, z):
-    """Squared distance transform of one line (Felzenszwalb & Huttenlocher 2012) with cells ``spacing`` apart."""
-    n = f.size
+@numba.njit(cache=True, nogil=True, inline="always")
+def lower_envelope(f, spacing, v, z):
+    """The lower envelope of the parabolas of a line's finite values ``f`` (cells ``spacing`` apart; Felzenszwalb
+    & Huttenlocher 2012): their cells in ``v[:k+1]``, the boundaries in ``z``; returns k (−1: no finite value).
+    Shared by this module's transform and the block engine's row pass (``stream._edt_row``)."""
     k = -1
-    for q in range(n):
+    for q in range(f.size):
         if not np.isfinite(f[q]):
             continue
         xq = q * spacing
@@ -128,6 +129,14 @@ def _edt_line(f, spacing, out, v, z):
         k += 1
         v[k] = q
         z[k] = s if k > 0 else -np.inf
+    return k
+
+
+@numba.njit(cache=True, nogil=True)
+def _edt_line(f, spacing, out, v, z):
+    """Squared distance transform of one line (Felzenszwalb & Huttenlocher 2012) with cells ``spacing`` apart."""
+    n = f.size
+    k = lower_envelope(f, spacing, v, z)
     if k < 0:
         out[:] = np.inf
         return

@@ -467,7 +467,6 @@ def landcover_on_grid(path: Path, grid, table: Mapping[str, float], default: flo
     from rasterio.warp import Resampling, reproject, transform_bounds
     from rasterio.windows import Window, from_bounds
 
-    by_code = _sandiao_values()
     with rasterio.open(path) as ds:
         nodata = ds.nodata
         bounds = transform_bounds(grid.crs, ds.crs, *grid.bounds, densify_pts=21)
@@ -479,12 +478,7 @@ def landcover_on_grid(path: Path, grid, table: Mapping[str, float], default: flo
         src_crs = ds.crs
     scores = np.full(data.shape, np.nan if default is None else float(default), dtype=np.float64)
     known = np.zeros(data.shape, bool)
-    for code, score in table.items():
-        value = by_code.get(code)
-        if value is None and str(code).isdigit():
-            value = int(code)
-        if value is None:
-            continue
+    for value, score in zip(*landcover_values(table)):
         hit = data == value
         scores[hit] = score
         known |= hit

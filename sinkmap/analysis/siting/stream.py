@@ -67,6 +67,7 @@ from affine import Affine
 from ...core.errors import InputError
 from ...core.feedback import Feedback, ensure
 from ...core.messages import Notice
+from .criteria import lower_envelope
 from .grid import Grid, cell_areas_m2
 
 EPS = 1e-9  # a fraction above this counts (a rule hits, a cell is open)
@@ -1042,23 +1043,7 @@ def _edt_row(f, spacing, v, z, cols, reach, reach2, out):
     """The row pass of :func:`_distance_block`: ``criteria._edt_line``'s lower envelope of the row's parabolas
     (Felzenszwalb & Huttenlocher), read at the grid's columns only (cols .. cols + len(out)); distances in
     metres as float32 values, ``reach`` where the squared distance reaches ``reach2``."""
-    n = f.size
-    k = -1
-    for q in range(n):
-        if not np.isfinite(f[q]):
-            continue
-        xq = q * spacing
-        s = -np.inf
-        while k >= 0:
-            xv = v[k] * spacing
-            s = ((f[q] + xq * xq) - (f[v[k]] + xv * xv)) / (2.0 * (xq - xv))
-            if s <= z[k]:
-                k -= 1
-            else:
-                break
-        k += 1
-        v[k] = q
-        z[k] = s if k > 0 else -np.inf
+    k = lower_envelope(f, spacing, v, z)
     w = out.size
     if k < 0:
         for j in range(w):
